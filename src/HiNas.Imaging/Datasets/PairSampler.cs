@@ -1,0 +1,54 @@
+using HiNas.Imaging.Pixels;
+using HiNas.Imaging.Randomness;
+using HiNas.Imaging.Tasks;
+
+namespace HiNas.Imaging.Datasets;
+
+/// <summary>
+/// Random training pairs from a pool of clean images: a random crop of <see cref="CropSize"/> pixels of the
+/// target (for SR the HR patch, a multiple of the scale; the LR input is CropSize/scale), one of the 8
+/// flips/rotations, then the task's degradation with fresh noise per sample.
+/// </summary>
+public sealed class PairSampler
+{
+    private readonly IReadOnlyList<PlanarImage> _images;
+
+    public PairSampler(IReadOnlyList<PlanarImage> images, RestorationTask task, int cropSize, bool augment = true)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(task);
+        if (images.Count == 0) throw new ArgumentException("the image pool is empty", nameof(images));
+        if (cropSize < 8) throw new ArgumentOutOfRangeException(nameof(cropSize), cropSize, "the crop must be at least 8 pixels");
+        if (cropSize % task.Scale != 0)
+            throw new ArgumentOutOfRangeException(nameof(cropSize), cropSize, $"the crop must be a multiple of the scale ×{task.Scale}");
+        for (var i = 0; i < images.Count; i++)
+        {
+            if (images[i].Height < cropSize || images[i].Width < cropSize)
+                throw new ArgumentException($"image {i} is {images[i].Height}×{images[i].Width}, smaller than the {cropSize}-pixel crop", nameof(images));
+            if (images[i].Channels != task.Channels)
+                throw new ArgumentException($"image {i} has {images[i].Channels} channel(s) but the task is {task.Slug}", nameof(images));
+        }
+        _images = images;
+        Task = task;
+        CropSize = cropSize;
+        Augment = augment;
+    }
+
+    /// <summary>Loads the given indices of a source into memory once.</summary>
+    public static IReadOnlyList<PlanarImage> LoadPool(IImageSource source, IEnumerable<int> indices, int channels) =>
+        indices.Select(i => source.Load(i, channels)).ToArray();
+
+    public RestorationTask Task { get; }
+    public int CropSize { get; }
+    public bool Augment { get; }
+
+    public TrainingPair Next(DeterministicRandom random)
+    {
+        var image = _images[random.NextInt(_images.Count)];
+        var y = random.NextInt(image.Height - CropSize + 1);
+        var x = random.NextInt(image.Width - CropSize + 1);
+        var target = image.Crop(y, x, CropSize, CropSize);
+        if (Augment) target = Dihedral.Apply(target, random.NextInt(Dihedral.Count));
+        return new TrainingPair(Task.DegradePatch(target, random), target);
+    }
+}

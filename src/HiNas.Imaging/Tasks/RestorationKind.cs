@@ -1,0 +1,7 @@
+namespace HiNas.Imaging.Tasks;
+
+public enum RestorationKind
+{
+    Denoise,
+    SuperResolution,
+}

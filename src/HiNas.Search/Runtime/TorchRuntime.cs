@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Runtime;
+
+/// <summary>
+/// The one place every entry point (CLI, server, tests) goes through before touching TorchSharp.
+/// Loads libtorch, switches off oneDNN (it computes wrong float32 input gradients on the project's
+/// AVX-512 CPUs) and NNPACK (unsupported hardware; it floods stderr), sets the thread count and picks
+/// the device: CUDA only when the TorchSharp build reports it, CPU otherwise.
+/// </summary>
+public static class TorchRuntime
+{
+    private static readonly object Gate = new();
+    private static bool _initialized;
+    private static Device? _defaultDevice;
+
+    /// <summary>The device chosen at initialisation (CUDA when available and allowed, else CPU).</summary>
+    public static Device DefaultDevice
+    {
+        get
+        {
+            EnsureInitialized();
+            return _defaultDevice!;
+        }
+    }
+
+    /// <summary>Whether oneDNN is off, read back from libtorch (false where it could not be queried).</summary>
+    public static bool MkldnnDisabled { get; private set; }
+
+    /// <summary>Loads libtorch and applies the platform fixes once; later calls only adjust threads.</summary>
+    /// <param name="threads">Intra-op threads; null keeps libtorch's default (the core count).</param>
+    public static void EnsureInitialized(int? threads = null)
+    {
+        lock (Gate)
+        {
+            if (!_initialized)
+            {
+                InitializeOnce();
+                _initialized = true;
+            }
+            if (threads is { } t)
+            {
+                if (t < 1) throw new ArgumentOutOfRangeException(nameof(threads), t, "threads must be at least 1");
+                torch.set_num_threads(t);
+            }
+        }
+    }
+
+    /// <summary>Resolves a device option: "auto" (CUDA when present), "cpu", "cuda" or "cuda:N".</summary>
+    public static Device SelectDevice(string? option)
+    {
+        EnsureInitialized();
+        var name = (option ?? "auto").Trim().ToLowerInvariant();
+        if (name is "" or "auto") return _defaultDevice!;
+        if (name == "cpu") return torch.CPU;
+        if (name.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            if (!torch.cuda.is_available())
+                throw new ArgumentException($"device '{option}' was asked for but this TorchSharp build has no CUDA device (build with -p:HiNasTorchBackend=cuda on a machine with a GPU)");
+            return torch.device(name);
+        }
+        throw new ArgumentException($"device '{option}' is not one of auto, cpu, cuda, cuda:N");
+    }
+
+    private static void InitializeOnce()
+    {
+        // Forces libtorch (and libLibTorchSharp) to load; throws a clear error if the natives are missing.
+        torch.InitializeDeviceType(DeviceType.CPU);
+        var cuda = false;
+        try { cuda = torch.cuda.is_available(); } catch (Exception) { cuda = false; }
+        _defaultDevice = cuda ? torch.CUDA : torch.CPU;
+
+        using var native = LibTorchContext.Open();
+        native.SetMkldnnEnabled(false);
+        native.SetNnpackEnabled(false);
+        MkldnnDisabled = !native.IsMkldnnEnabled();
+        if (!MkldnnDisabled)
+            throw new InvalidOperationException("oneDNN could not be switched off in libtorch_cpu; float32 gradients would be wrong on this CPU");
+    }
+}
