@@ -1,1 +1,3 @@
-namespace HiNas.Cli; internal static class Program { private static int Main() => 0; }
+using HiNas.Cli.Infrastructure;
+
+return await HinasApp.RunAsync(args, Console.Out, Console.Error);

@@ -7,7 +7,7 @@ public sealed record DeadLeavesOptions
     public double Alpha { get; init; } = 3.0;
 
     /// <summary>Smallest radius in pixels.</summary>
-    public double MinRadius { get; init; } = 1.5;
+    public double MinRadius { get; init; } = 3.0;
 
     /// <summary>Largest radius as a fraction of the shorter image side.</summary>
     public double MaxRadiusFraction { get; init; } = 0.4;

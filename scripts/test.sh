@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, builds, runs every test project once,
+# and ends with one line "N passed, N failed". Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+
+status=0
+dotnet build HiNas.Realtime.sln -c Release -nologo -clp:ErrorsOnly || status=$?
+if [ "$status" -eq 0 ]; then
+  dotnet test HiNas.Realtime.sln -c Release --no-build -nologo \
+    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+fi
+
+# Sum the counters of every TRX file (one per test project).
+count() { grep -ho "<Counters [^>]*" "$results"/*.trx 2>/dev/null | grep -o " $1=\"[0-9]*\"" | grep -o "[0-9]*" | awk '{s+=$1} END {print s+0}'; }
+passed=$(count passed)
+failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
+trx=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the run broke before its tests could report (build error, crashed test host)
+fi
+if [ "$trx" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # no test ran at all
+fi
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,1 +1,0 @@
-namespace HiNas.Cli.Tests; public class Smoke { [Fact] public void T() => Assert.True(true); }
