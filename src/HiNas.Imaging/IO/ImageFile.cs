@@ -1,14 +1,13 @@
 using HiNas.Imaging.Pixels;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace HiNas.Imaging.IO;
 
 /// <summary>
-/// PNG/JPEG/BMP files ⇄ <see cref="PlanarImage"/> in [0, 1]. Every failure is an
+/// PNG/JPEG/BMP files ⇄ <see cref="PlanarImage"/> in [0, 1] (ImageSharp; JPEG decoding by <see cref="JpegDecoder"/>). Every failure is an
 /// <see cref="ImageDecodeException"/> that names the file and what was wrong with it.
 /// </summary>
 public static class ImageFile
@@ -49,13 +48,17 @@ public static class ImageFile
                 throw new ImageDecodeException(name, $"{info.Width}×{info.Height} = {pixels} pixels exceeds the limit of {options.MaxPixels}");
             CheckComplete(bytes, format, name);
 
+            if (format.Name == "JPEG")
+                return JpegDecoder.Decode(bytes, name, mode == ColorMode.Gray || (mode == ColorMode.Auto && JpegDecoder.IsStoredGray(bytes)));
+
+            var storedGray = IsStoredGray(info);
             var gray = mode switch
             {
                 ColorMode.Gray => true,
                 ColorMode.Rgb => false,
-                _ => IsStoredGray(info),
+                _ => storedGray,
             };
-            return gray ? DecodeGray(bytes, mode == ColorMode.Gray && !IsStoredGray(info)) : DecodeRgb(bytes);
+            return gray ? DecodeGray(bytes, fromColour: !storedGray) : DecodeRgb(bytes);
         }
         catch (ImageDecodeException)
         {
@@ -174,18 +177,12 @@ public static class ImageFile
     private static bool IsSupported(IImageFormat format) =>
         format.Name is "PNG" or "JPEG" or "BMP";
 
-    private static bool IsStoredGray(IImageInfo info)
-    {
-        var png = info.Metadata.GetPngMetadata();
-        if (png.ColorType is PngColorType.Grayscale or PngColorType.GrayscaleWithAlpha) return true;
-        var jpeg = info.Metadata.GetJpegMetadata();
-        return jpeg.ColorType is JpegColorType.Luminance;
-    }
+    private static bool IsStoredGray(IImageInfo info) =>
+        info.Metadata.GetPngMetadata().ColorType is PngColorType.Grayscale or PngColorType.GrayscaleWithAlpha;
 
     /// <summary>
-    /// ImageSharp decodes a truncated JPEG without complaint (the missing part comes out gray), so every
-    /// file must end where its format says it does: PNG an IEND chunk, JPEG an end-of-image marker,
-    /// BMP no shorter than its header's file size.
+    /// A file must end where its format says it does: PNG with an IEND chunk, BMP no shorter than its header's
+    /// file size. (Truncated JPEGs are caught by the JPEG decoder.)
     /// </summary>
     private static void CheckComplete(byte[] bytes, IImageFormat format, string name)
     {
@@ -193,9 +190,6 @@ public static class ImageFile
         {
             case "PNG":
                 if (!EndsWithPngIend(bytes)) throw new ImageDecodeException(name, "truncated PNG (no IEND chunk at the end)");
-                break;
-            case "JPEG":
-                if (!EndsWithJpegEoi(bytes)) throw new ImageDecodeException(name, "truncated JPEG (no end-of-image marker)");
                 break;
             case "BMP":
                 if (bytes.Length >= 6 && BitConverter.ToUInt32(bytes, 2) is var size && size > bytes.Length)
@@ -211,13 +205,5 @@ public static class ImageFile
         var tail = bytes.AsSpan(Math.Max(0, bytes.Length - 64));
         var at = tail.LastIndexOf(iend);
         return at >= 4 && tail.Length - at >= 8;
-    }
-
-    private static bool EndsWithJpegEoi(byte[] bytes)
-    {
-        var tail = bytes.AsSpan(Math.Max(0, bytes.Length - 1024));
-        for (var i = tail.Length - 2; i >= 0; i--)
-            if (tail[i] == 0xFF && tail[i + 1] == 0xD9) return true;
-        return false;
     }
 }
