@@ -18,6 +18,30 @@ public sealed class DeterministicRandom
         _s3 = SplitMix64(ref sm);
     }
 
+    /// <summary>The generator's full state, to checkpoint a run and continue it identically.</summary>
+    public ulong[] GetState() => new[]
+    {
+        _s0, _s1, _s2, _s3,
+        _spareNormal.HasValue ? 1UL : 0UL,
+        _spareNormal.HasValue ? (ulong)BitConverter.DoubleToInt64Bits(_spareNormal.Value) : 0UL,
+    };
+
+    /// <summary>A generator continuing exactly from a <see cref="GetState"/> snapshot.</summary>
+    public static DeterministicRandom FromState(IReadOnlyList<ulong> state)
+    {
+        if (state is null || state.Count != 6) throw new ArgumentException("a random state has 6 words", nameof(state));
+        if ((state[0] | state[1] | state[2] | state[3]) == 0) throw new ArgumentException("an all-zero xoshiro state is invalid", nameof(state));
+        var random = new DeterministicRandom(0)
+        {
+            _s0 = state[0],
+            _s1 = state[1],
+            _s2 = state[2],
+            _s3 = state[3],
+            _spareNormal = state[4] != 0 ? BitConverter.Int64BitsToDouble((long)state[5]) : null,
+        };
+        return random;
+    }
+
     /// <summary>A seed for the item <paramref name="index"/> of a stream seeded by <paramref name="seed"/> (e.g. per-image noise).</summary>
     public static ulong Derive(ulong seed, ulong index)
     {

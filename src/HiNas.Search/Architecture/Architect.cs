@@ -1,0 +1,40 @@
+using HiNas.Search.Losses;
+using HiNas.Search.Supernets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Architecture;
+
+/// <summary>
+/// Owns the architecture parameters' optimiser (Adam on α and β, β1 = 0.5 as in DARTS) and the
+/// first-order update: the loss of the current network on an a-train batch, differentiated w.r.t. α and β
+/// only. The weights' gradients from this pass are discarded.
+/// </summary>
+public sealed class Architect : IDisposable
+{
+    private readonly Supernet _network;
+    private readonly RestorationLoss _loss;
+
+    public Architect(Supernet network, RestorationLoss loss, double learningRate, double weightDecay)
+    {
+        _network = network;
+        _loss = loss;
+        Optimizer = torch.optim.Adam(network.ArchitectureParameters(), lr: learningRate, beta1: 0.5, beta2: 0.999, weight_decay: weightDecay);
+    }
+
+    public TorchSharp.Modules.Adam Optimizer { get; }
+
+    /// <summary>One first-order step on (input, target); returns the architecture loss.</summary>
+    public double Step(Tensor input, Tensor target)
+    {
+        using var scope = torch.NewDisposeScope();
+        Optimizer.zero_grad();
+        var loss = _loss.Compute(_network.call(input), target);
+        loss.backward();
+        Optimizer.step();
+        _network.zero_grad();
+        return loss.item<float>();
+    }
+
+    public void Dispose() => Optimizer.Dispose();
+}

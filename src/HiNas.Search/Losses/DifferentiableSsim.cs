@@ -1,0 +1,35 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Losses;
+
+/// <summary>
+/// SSIM as a differentiable tensor function with the evaluation's settings (11×11 Gaussian σ 1.5, valid
+/// window, C1 = 0.01², C2 = 0.03² for images on [0, 1]); the mean over the batch, channels and positions.
+/// </summary>
+public static class DifferentiableSsim
+{
+    private const double C1 = 0.01 * 0.01;
+    private const double C2 = 0.03 * 0.03;
+
+    public static Tensor Compute(Tensor x, Tensor y)
+    {
+        if (!x.shape.SequenceEqual(y.shape)) throw new ArgumentException($"SSIM of tensors of different shapes [{string.Join(",", x.shape)}] and [{string.Join(",", y.shape)}]");
+        if (x.shape[2] < Imaging.Metrics.Ssim.WindowSize || x.shape[3] < Imaging.Metrics.Ssim.WindowSize)
+            throw new ArgumentException($"SSIM needs at least {Imaging.Metrics.Ssim.WindowSize}×{Imaging.Metrics.Ssim.WindowSize} pixels, got {x.shape[2]}×{x.shape[3]}");
+        var channels = x.shape[1];
+        var k1 = torch.tensor(Imaging.Metrics.Ssim.Kernel1D(), dtype: x.dtype, device: x.device);
+        var window = torch.outer(k1, k1).expand(channels, 1, -1, -1).contiguous();
+        Tensor Filter(Tensor t) => nn.functional.conv2d(t, window, groups: channels);
+        var muX = Filter(x);
+        var muY = Filter(y);
+        var muX2 = muX * muX;
+        var muY2 = muY * muY;
+        var muXY = muX * muY;
+        var varX = Filter(x * x) - muX2;
+        var varY = Filter(y * y) - muY2;
+        var cov = Filter(x * y) - muXY;
+        var map = (2 * muXY + C1) * (2 * cov + C2) / ((muX2 + muY2 + C1) * (varX + varY + C2));
+        return map.mean();
+    }
+}

@@ -1,0 +1,32 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Operations;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Networks;
+
+/// <summary>
+/// LeakyReLU → 3×3 conv to the image channels (denoising: the predicted noise) or to channels·s² followed by
+/// PixelShuffle(s) (super-resolution: the residual over the upsampled input).
+/// </summary>
+public sealed class RestorationHead : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> act;
+    private readonly TorchSharp.Modules.Conv2d conv;
+    private readonly int _scale;
+
+    public RestorationHead(long inChannels, RestorationTask task) : base(nameof(RestorationHead))
+    {
+        _scale = task.Scale;
+        act = LeakyReLU(ReluConvBn.Slope);
+        conv = Conv2d(inChannels, task.Channels * task.Scale * task.Scale, 3, padding: 1, bias: true);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = conv.call(act.call(x));
+        return _scale == 1 ? y : nn.functional.pixel_shuffle(y, _scale);
+    }
+}

@@ -1,0 +1,19 @@
+using HiNas.Imaging.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Networks;
+
+/// <summary>
+/// How a network's prediction becomes the restored image: denoising subtracts the predicted noise from the
+/// input; super-resolution adds the predicted residual to the bicubically upsampled input (PyTorch bicubic,
+/// a = −0.75, half-pixel centres, no antialiasing — what ONNX Resize "cubic" computes with the same settings).
+/// </summary>
+public static class TaskResidual
+{
+    public static Tensor Apply(RestorationTask task, Tensor input, Tensor prediction) =>
+        task.Kind == RestorationKind.Denoise ? input - prediction : Upsample(input, task.Scale) + prediction;
+
+    public static Tensor Upsample(Tensor input, int scale) =>
+        nn.functional.interpolate(input, scale_factor: new double[] { scale, scale }, mode: InterpolationMode.Bicubic, align_corners: false);
+}

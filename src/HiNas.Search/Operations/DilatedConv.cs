@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Operations;
+
+/// <summary>
+/// LeakyReLU → depthwise k×k convolution with dilation d → pointwise 1×1 → BatchNorm. With d = 1 and two
+/// of them in a row it is the separable convolution; with d = 2 the dilated convolution.
+/// </summary>
+public sealed class DilatedConv : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> act;
+    private readonly TorchSharp.Modules.Conv2d depthwise;
+    private readonly TorchSharp.Modules.Conv2d pointwise;
+    private readonly TorchSharp.Modules.BatchNorm2d bn;
+
+    public DilatedConv(long channels, long kernel, long dilation, bool affine) : base(nameof(DilatedConv))
+    {
+        act = LeakyReLU(ReluConvBn.Slope);
+        depthwise = Conv2d(channels, channels, kernel, padding: dilation * (kernel - 1) / 2, dilation: dilation, groups: channels, bias: false);
+        pointwise = Conv2d(channels, channels, 1, bias: false);
+        bn = BatchNorm2d(channels, affine: affine);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => bn.call(pointwise.call(depthwise.call(act.call(x))));
+}

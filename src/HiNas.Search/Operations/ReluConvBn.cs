@@ -1,0 +1,25 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Operations;
+
+/// <summary>LeakyReLU(0.2) → k×k convolution (optionally dilated) → BatchNorm: the pre-activation unit of the search space.</summary>
+public sealed class ReluConvBn : Module<Tensor, Tensor>
+{
+    public const double Slope = 0.2;
+
+    private readonly Module<Tensor, Tensor> act;
+    private readonly TorchSharp.Modules.Conv2d conv;
+    private readonly TorchSharp.Modules.BatchNorm2d bn;
+
+    public ReluConvBn(long inChannels, long outChannels, long kernel, bool affine, long dilation = 1) : base(nameof(ReluConvBn))
+    {
+        act = LeakyReLU(Slope);
+        conv = Conv2d(inChannels, outChannels, kernel, padding: dilation * (kernel - 1) / 2, dilation: dilation, bias: false);
+        bn = BatchNorm2d(outChannels, affine: affine);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => bn.call(conv.call(act.call(x)));
+}

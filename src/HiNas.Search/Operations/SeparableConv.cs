@@ -1,0 +1,21 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Operations;
+
+/// <summary>Separable k×k convolution: (LeakyReLU → depthwise k×k → pointwise 1×1 → BatchNorm), twice.</summary>
+public sealed class SeparableConv : Module<Tensor, Tensor>
+{
+    private readonly DilatedConv first;
+    private readonly DilatedConv second;
+
+    public SeparableConv(long channels, long kernel, bool affine) : base(nameof(SeparableConv))
+    {
+        first = new DilatedConv(channels, kernel, 1, affine);
+        second = new DilatedConv(channels, kernel, 1, affine);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => second.call(first.call(x));
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using HiNas.Search.Data;
+using HiNas.Search.Supernets;
+
+namespace HiNas.Search.Searching;
+
+/// <summary>
+/// Everything a search run needs, resolved (written to RUN_DIR/options.json). Defaults are sized for a
+/// 2-core CPU; <see cref="SearchPresets"/> has the paper's configurations.
+/// </summary>
+public sealed record SearchOptions
+{
+    public required SupernetConfig Supernet { get; init; }
+    public DataSpec Data { get; init; } = new();
+    public int Epochs { get; init; } = 8;
+    public int Warmup { get; init; } = 2;
+    public int StepsPerEpoch { get; init; } = 30;
+    public int Batch { get; init; } = 6;
+    public int Crop { get; init; } = 48;
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Fraction of the training images that form the a-train (architecture) split.</summary>
+    public double ArchitectSplit { get; init; } = 0.5;
+
+    public double WeightLearningRate { get; init; } = 0.025;
+    public double WeightLearningRateMin { get; init; } = 0.001;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 3e-4;
+    public double GradientClip { get; init; } = 5.0;
+    public double ArchitectLearningRate { get; init; } = 1e-3;
+    public double ArchitectWeightDecay { get; init; } = 1e-3;
+
+    /// <summary>Intra-op threads; null uses every core.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>"auto" (CUDA when TorchSharp has it), "cpu" or "cuda[:N]".</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>A run name carrying the key settings, e.g. "search-denoise-s25-gray-L3B4F10-lwas-shared-seed1".</summary>
+    public string RunName => string.Create(CultureInfo.InvariantCulture,
+        $"search-{Supernet.Task.Slug}-L{Supernet.Layers}B{Supernet.Blocks}F{Supernet.Filters}-{(Supernet.TieCells ? "tied" : "lwas")}-{(Supernet.CellSharing ? "shared" : "perpath")}-seed{Seed}");
+
+    public void Validate()
+    {
+        Supernet.Validate();
+        if (Epochs is < 1 or > 10_000) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be in [1, 10000]");
+        if (Warmup < 0 || Warmup > Epochs) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, $"warm-up epochs must be in [0, {Epochs}]");
+        if (StepsPerEpoch is < 1 or > 1_000_000) throw new ArgumentOutOfRangeException(nameof(StepsPerEpoch), StepsPerEpoch, "steps per epoch must be in [1, 1000000]");
+        if (Batch is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Batch), Batch, "batch must be in [1, 1024]");
+        if (Crop is < 16 or > 1024) throw new ArgumentOutOfRangeException(nameof(Crop), Crop, "crop must be in [16, 1024]");
+        if (Crop % Supernet.Task.Scale != 0) throw new ArgumentOutOfRangeException(nameof(Crop), Crop, $"crop must be a multiple of the scale ×{Supernet.Task.Scale}");
+        if (Crop / Supernet.Task.Scale < Imaging.Metrics.Ssim.WindowSize)
+            throw new ArgumentOutOfRangeException(nameof(Crop), Crop, $"crop / scale must be at least {Imaging.Metrics.Ssim.WindowSize} (the SSIM window)");
+        if (!(ArchitectSplit > 0 && ArchitectSplit < 1)) throw new ArgumentOutOfRangeException(nameof(ArchitectSplit), ArchitectSplit, "must be in (0, 1)");
+        if (!(WeightLearningRate > 0) || !(WeightLearningRateMin >= 0) || WeightLearningRateMin > WeightLearningRate)
+            throw new ArgumentOutOfRangeException(nameof(WeightLearningRate), "need 0 ≤ min LR ≤ LR and LR > 0");
+        if (!(ArchitectLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(ArchitectLearningRate), ArchitectLearningRate, "must be > 0");
+        if (Threads is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be in [1, 1024]");
+    }
+
+    /// <summary>Cosine annealing of the weight learning rate over the epochs.</summary>
+    public double WeightLearningRateAt(int epoch) =>
+        WeightLearningRateMin + 0.5 * (WeightLearningRate - WeightLearningRateMin) * (1 + Math.Cos(Math.PI * epoch / Epochs));
+}

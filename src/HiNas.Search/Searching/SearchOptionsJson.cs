@@ -1,0 +1,102 @@
+using HiNas.Search.Data;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Runs;
+using HiNas.Search.Supernets;
+
+namespace HiNas.Search.Searching;
+
+/// <summary>RUN_DIR/options.json: the resolved search options, flat and snake_case.</summary>
+public static class SearchOptionsJson
+{
+    public static void Save(SearchOptions options, string path) => RunFiles.WriteJsonAtomic(path, Dto.From(options));
+
+    public static SearchOptions Load(string path) => RunFiles.ReadJson<Dto>(path).ToOptions(path);
+
+    private sealed class Dto
+    {
+        public string? RunName { get; set; }
+        public TaskDto? Task { get; set; }
+        public int Layers { get; set; }
+        public int Blocks { get; set; }
+        public int Filters { get; set; }
+        public double[]? WidthFactors { get; set; }
+        public int StemChannels { get; set; }
+        public bool TieCells { get; set; }
+        public bool CellSharing { get; set; }
+        public string? Data { get; set; }
+        public int Epochs { get; set; }
+        public int Warmup { get; set; }
+        public int StepsPerEpoch { get; set; }
+        public int Batch { get; set; }
+        public int Crop { get; set; }
+        public ulong Seed { get; set; }
+        public double ArchitectSplit { get; set; }
+        public double WeightLearningRate { get; set; }
+        public double WeightLearningRateMin { get; set; }
+        public double Momentum { get; set; }
+        public double WeightDecay { get; set; }
+        public double GradientClip { get; set; }
+        public double ArchitectLearningRate { get; set; }
+        public double ArchitectWeightDecay { get; set; }
+        public int? Threads { get; set; }
+        public string? Device { get; set; }
+
+        public static Dto From(SearchOptions o) => new()
+        {
+            RunName = o.RunName,
+            Task = TaskDto.From(o.Supernet.Task),
+            Layers = o.Supernet.Layers,
+            Blocks = o.Supernet.Blocks,
+            Filters = o.Supernet.Filters,
+            WidthFactors = o.Supernet.WidthFactors.ToArray(),
+            StemChannels = o.Supernet.StemChannels,
+            TieCells = o.Supernet.TieCells,
+            CellSharing = o.Supernet.CellSharing,
+            Data = o.Data.ToString(),
+            Epochs = o.Epochs,
+            Warmup = o.Warmup,
+            StepsPerEpoch = o.StepsPerEpoch,
+            Batch = o.Batch,
+            Crop = o.Crop,
+            Seed = o.Seed,
+            ArchitectSplit = o.ArchitectSplit,
+            WeightLearningRate = o.WeightLearningRate,
+            WeightLearningRateMin = o.WeightLearningRateMin,
+            Momentum = o.Momentum,
+            WeightDecay = o.WeightDecay,
+            GradientClip = o.GradientClip,
+            ArchitectLearningRate = o.ArchitectLearningRate,
+            ArchitectWeightDecay = o.ArchitectWeightDecay,
+            Threads = o.Threads,
+            Device = o.Device,
+        };
+
+        public SearchOptions ToOptions(string path)
+        {
+            if (Task is null || WidthFactors is null) throw new InvalidDataException($"'{path}' lacks 'task' or 'width_factors'");
+            try
+            {
+                var options = new SearchOptions
+                {
+                    Supernet = new SupernetConfig
+                    {
+                        Task = Task.ToTask(), Layers = Layers, Blocks = Blocks, Filters = Filters, WidthFactors = WidthFactors,
+                        StemChannels = StemChannels, TieCells = TieCells, CellSharing = CellSharing,
+                    },
+                    Data = DataSpec.Parse(Data),
+                    Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,
+                    ArchitectSplit = ArchitectSplit, WeightLearningRate = WeightLearningRate, WeightLearningRateMin = WeightLearningRateMin,
+                    Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
+                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay,
+                    Threads = Threads, Device = Device ?? "auto",
+                };
+                options.Validate();
+                return options;
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"'{path}': {e.Message.Split(" (Parameter")[0]}", e);
+            }
+        }
+    }
+}

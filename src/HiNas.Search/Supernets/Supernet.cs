@@ -1,0 +1,174 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Cells;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Operations;
+using HiNas.Search.SearchSpace;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Supernets;
+
+/// <summary>
+/// The HiNAS supernet: a stem, L layers of cells at the live width levels of the lattice, one head per width
+/// of the last layer (their predictions averaged) and the task's residual.
+/// <para>Cell (l, h) has C_h = round(factor_h·F) channels per node. Its s0 is the β-weighted sum of the
+/// previous layer's neighbouring states, each projected to C_h by a router (LeakyReLU, 1×1 conv, BN); its s1
+/// is the state two layers back at the nearest live width (layer 1: the stem's F-channel output; layer 2: the
+/// stem's B·F-channel output), projected to C_h. With cell sharing one cell runs on the fused s0; without,
+/// the cell runs once per incoming path and the outputs are β-weighted (the per-path baseline).</para>
+/// <para>α [L or 1, k, |ops|] (LWAS: layer l's cells at every width share α[l]) and β [sources, 3] are
+/// parameters of this module; <see cref="WeightParameters"/> excludes them.</para>
+/// </summary>
+public sealed class Supernet : Module<Tensor, Tensor>
+{
+    private readonly Stem stem;
+    private readonly TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> routers;
+    private readonly TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> preprocess;
+    private readonly TorchSharp.Modules.ModuleDict<SearchCell> cells;
+    private readonly TorchSharp.Modules.ModuleDict<RestorationHead> heads;
+    private readonly TorchSharp.Modules.Parameter alpha;
+    private readonly TorchSharp.Modules.Parameter beta;
+    private readonly bool[] _betaMask;
+
+    public Supernet(SupernetConfig config) : base(nameof(Supernet))
+    {
+        config.Validate();
+        Config = config;
+        Lattice = new WidthLattice(config.Layers, config.WidthFactors.Count);
+        var b = config.Blocks;
+        stem = new Stem(config.Task.Channels, config.StemChannels, b * config.NodeChannels(0), config.NodeChannels(0));
+        routers = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
+        preprocess = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
+        cells = new TorchSharp.Modules.ModuleDict<SearchCell>();
+        heads = new TorchSharp.Modules.ModuleDict<RestorationHead>();
+        for (var l = 1; l <= config.Layers; l++)
+            for (var h = 0; h < Lattice.LiveWidths(l); h++)
+            {
+                var c = config.NodeChannels(h);
+                foreach (var from in Lattice.Inputs(l, h))
+                    routers.Add(RouterKey(l, h, from), new ReluConvBn(b * config.NodeChannels(from), c, 1, affine: false));
+                preprocess.Add(CellKey(l, h), new ReluConvBn(TwoBackChannels(l, h), c, 1, affine: false));
+                cells.Add(CellKey(l, h), new SearchCell(b, c));
+            }
+        for (var h = 0; h < Lattice.LiveWidths(config.Layers); h++)
+            heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task));
+
+        var alphaRows = config.TieCells ? 1 : config.Layers;
+        alpha = new TorchSharp.Modules.Parameter(1e-3 * torch.randn(alphaRows, CellTopology.EdgeCount(b), OperationNames.Count));
+        beta = new TorchSharp.Modules.Parameter(1e-3 * torch.randn(Lattice.SourceCount, WidthLattice.MoveCount));
+        var mask = Lattice.ImpossibleMoves();
+        _betaMask = new bool[Lattice.SourceCount * WidthLattice.MoveCount];
+        for (var s = 0; s < Lattice.SourceCount; s++)
+            for (var m = 0; m < WidthLattice.MoveCount; m++)
+                _betaMask[s * WidthLattice.MoveCount + m] = mask[s, m];
+        RegisterComponents();
+    }
+
+    public SupernetConfig Config { get; }
+    public WidthLattice Lattice { get; }
+
+    public TorchSharp.Modules.Parameter Alpha => alpha;
+    public TorchSharp.Modules.Parameter Beta => beta;
+
+    /// <summary>The network weights (everything but α and β).</summary>
+    public IEnumerable<TorchSharp.Modules.Parameter> WeightParameters() =>
+        named_parameters().Where(p => p.name is not (nameof(alpha) or nameof(beta))).Select(p => p.parameter);
+
+    public IEnumerable<TorchSharp.Modules.Parameter> ArchitectureParameters() => new[] { alpha, beta };
+
+    /// <summary>β with impossible moves set to the masked logit.</summary>
+    public Tensor MaskedBeta()
+    {
+        var mask = torch.tensor(_betaMask, device: beta.device).reshape(beta.shape);
+        return torch.where(mask, torch.tensor(WidthLattice.MaskedLogit, dtype: beta.dtype, device: beta.device), beta);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var (stemS0, stemS1) = stem.call(x);
+        var alphaWeights = nn.functional.softmax(alpha, -1);
+        var betaWeights = nn.functional.softmax(MaskedBeta(), -1);
+        var states = new Dictionary<(int Layer, int Width), Tensor> { [(0, 0)] = stemS0 };
+        for (var l = 1; l <= Config.Layers; l++)
+        {
+            var weights = alphaWeights[Config.TieCells ? 0 : l - 1];
+            for (var h = 0; h < Lattice.LiveWidths(l); h++)
+            {
+                var twoBack = l == 1 ? stemS1 : states[(l - 2, Math.Min(h, Lattice.LiveWidths(l - 2) - 1))];
+                var s1 = preprocess[CellKey(l, h)].call(twoBack);
+                var cell = cells[CellKey(l, h)];
+                Tensor? output = null;
+                Tensor? fused = null;
+                foreach (var from in Lattice.Inputs(l, h))
+                {
+                    var p = betaWeights[Lattice.SourceIndex(l - 1, from), WidthLattice.Move(from, h)];
+                    var routed = routers[RouterKey(l, h, from)].call(states[(l - 1, from)]);
+                    if (Config.CellSharing)
+                    {
+                        var term = routed * p;
+                        fused = fused is null ? term : fused + term;
+                    }
+                    else
+                    {
+                        var term = cell.call(routed, s1, weights) * p;
+                        output = output is null ? term : output + term;
+                    }
+                }
+                states[(l, h)] = Config.CellSharing ? cell.call(fused!, s1, weights) : output!;
+            }
+        }
+        Tensor? prediction = null;
+        var live = Lattice.LiveWidths(Config.Layers);
+        for (var h = 0; h < live; h++)
+        {
+            var y = heads[$"w{h}"].call(states[(Config.Layers, h)]);
+            prediction = prediction is null ? y : prediction + y;
+        }
+        return TaskResidual.Apply(Config.Task, x, prediction! / live);
+    }
+
+    /// <summary>α logits as [rows][k][|ops|].</summary>
+    public double[][][] AlphaSnapshot()
+    {
+        using var a = alpha.detach().cpu().to(ScalarType.Float64);
+        var flat = a.data<double>().ToArray();
+        var (rows, edges, ops) = ((int)a.shape[0], (int)a.shape[1], (int)a.shape[2]);
+        return Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, edges).Select(e => flat.AsSpan((r * edges + e) * ops, ops).ToArray()).ToArray()).ToArray();
+    }
+
+    /// <summary>β logits with impossible moves at the masked value, as [sources][3].</summary>
+    public double[][] BetaSnapshot()
+    {
+        using var scope = torch.NewDisposeScope();
+        var b = MaskedBeta().detach().cpu().to(ScalarType.Float64);
+        var flat = b.data<double>().ToArray();
+        return Enumerable.Range(0, Lattice.SourceCount).Select(s => flat.AsSpan(s * WidthLattice.MoveCount, WidthLattice.MoveCount).ToArray()).ToArray();
+    }
+
+    /// <summary>Overwrites α and β (e.g. crafted values in tests, or a loaded snapshot).</summary>
+    public void SetArchitecture(double[][][] alphaLogits, double[][] betaLogits)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var a = torch.tensor(alphaLogits.SelectMany(r => r.SelectMany(e => e)).ToArray(), alpha.shape, dtype: alpha.dtype);
+        var bt = torch.tensor(betaLogits.SelectMany(r => r).ToArray(), beta.shape, dtype: beta.dtype);
+        alpha.copy_(a);
+        beta.copy_(bt);
+    }
+
+    /// <summary>The genotype the current α and β derive.</summary>
+    public Genotype Derive() => Derivation.Derive(Config.Task, Config.Layers, Config.Blocks, Config.Filters, Config.WidthFactors, Config.StemChannels, AlphaSnapshot(), BetaSnapshot());
+
+    private int TwoBackChannels(int layer, int width) => layer switch
+    {
+        1 => Config.NodeChannels(0),
+        2 => Config.Blocks * Config.NodeChannels(0),
+        _ => Config.Blocks * Config.NodeChannels(Math.Min(width, Lattice.LiveWidths(layer - 2) - 1)),
+    };
+
+    private static string RouterKey(int layer, int width, int from) => $"l{layer}_w{width}_from{from}";
+
+    private static string CellKey(int layer, int width) => $"l{layer}_w{width}";
+}

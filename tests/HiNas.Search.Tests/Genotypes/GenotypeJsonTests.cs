@@ -1,0 +1,51 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Genotypes;
+using HiNas.Search.SearchSpace;
+
+namespace HiNas.Search.Tests.Genotypes;
+
+public class GenotypeJsonTests
+{
+    internal static Genotype Sample(RestorationTask? task = null)
+    {
+        var cell = new CellGenotype(new[]
+        {
+            new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.SepConv5x5, 1),
+            new CellEdge(OperationNames.DilConv3x3, 0), new CellEdge(OperationNames.Skip, 2),
+        });
+        var alpha = new[] { new[] { new[] { 0.1, -0.2, 0.3, 0.0, 1e-5, 2.5, -3 }, new[] { 1.0, 2, 3, 4, 5, 6, 7 } } };
+        return new Genotype(task ?? RestorationTask.Denoise(25, 1), 2, 2, 6, new[] { 1.0, 1.5, 2.0 }, 16,
+            new[] { cell, cell }, new[] { 1, 2 }, alpha, new[] { new[] { -50, 0.25, 0.125 } });
+    }
+
+    [Fact]
+    public void GenotypeRoundTripsIdentically()
+    {
+        var genotype = Sample(RestorationTask.SuperResolution(3, 3));
+        var json = GenotypeJson.Serialize(genotype);
+        var back = GenotypeJson.Deserialize(json);
+        Assert.Equal(genotype, back);
+        Assert.Equal(json, GenotypeJson.Serialize(back));
+        Assert.Contains("\"schema\": \"hinas.genotype/v1\"", json);
+        Assert.Contains("\"width_path\"", json);
+    }
+
+    [Theory]
+    [InlineData("{", "not valid genotype JSON")]
+    [InlineData("{\"schema\":\"other/v9\"}", "schema is 'other/v9'")]
+    [InlineData("{\"schema\":\"hinas.genotype/v1\"}", "'task' is missing")]
+    public void BadJsonIsRefusedWithTheReason(string json, string expected)
+    {
+        var error = Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json, "g.json"));
+        Assert.Contains(expected, error.Message);
+        Assert.StartsWith("g.json", error.Message);
+    }
+
+    [Fact]
+    public void InvalidContentIsRefused()
+    {
+        var json = GenotypeJson.Serialize(Sample());
+        Assert.Contains("not a usable operation", Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"skip_connect\"", "\"none\""))).Message);
+        Assert.Contains("lattice path", Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"width_path\": [\n    1,\n    2\n  ]", "\"width_path\": [\n    2,\n    2\n  ]"))).Message);
+    }
+}

@@ -1,0 +1,91 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Checkpoints;
+using HiNas.Search.Data;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Runs;
+using HiNas.Search.Searching;
+using HiNas.Search.Supernets;
+using HiNas.Search.Tests.Supernets;
+
+namespace HiNas.Search.Tests.Searching;
+
+public class SearcherTests
+{
+    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-search-tests", Guid.NewGuid().ToString("N"));
+
+    internal static SearchOptions Micro(RestorationTask task, ulong seed = 7) => new()
+    {
+        Supernet = SupernetTests.Tiny(task, layers: 2),
+        Data = new DataSpec { DeadLeavesCount = 6, DeadLeavesSize = 40 },
+        Epochs = 2,
+        Warmup = 0,
+        StepsPerEpoch = 3,
+        Batch = 2,
+        Crop = 24,
+        Seed = seed,
+        Threads = 2,
+        ArchitectLearningRate = 0.05,
+    };
+
+    [Fact]
+    public void MicroSearchRunsChangesAlphaBetaAndWritesItsRun()
+    {
+        var dir = TempDir();
+        var events = new List<SearchEvent>();
+        var options = Micro(RestorationTask.Denoise(25, 1));
+        using var initial = new Supernet(options.Supernet);
+
+        var genotype = Searcher.Run(options, dir, new SynchronousProgress<SearchEvent>(events.Add));
+
+        // α and β moved away from their ~1e-3 initialisation.
+        Assert.Contains(genotype.Alpha!.SelectMany(l => l.SelectMany(e => e)), v => Math.Abs(v) > 0.01);
+        Assert.Contains(genotype.Beta!.SelectMany(r => r).Where(v => v > -49), v => Math.Abs(v) > 0.01);
+        Assert.Equal(genotype, GenotypeJson.Load(Path.Combine(dir, Searcher.GenotypeFile)));
+        Assert.True(File.Exists(Path.Combine(dir, Searcher.OptionsFile)));
+        Assert.Equal(options.RunName, SearchOptionsJson.Load(Path.Combine(dir, Searcher.OptionsFile)).RunName);
+        Assert.Equal(6 + 2 + 1, events.Count);
+        Assert.Equal(events.Count, File.ReadAllLines(Path.Combine(dir, Searcher.EventsFile)).Length);
+        var epochEvents = events.Where(e => e.Kind == "epoch").ToArray();
+        Assert.Equal(2, epochEvents.Length);
+        Assert.All(epochEvents, e => Assert.InRange(e.ValidationPsnr!.Value, 5, 60));
+        Assert.NotNull(SearchCheckpoint.FindLatest(dir));
+        Assert.Throws<IOException>(() => Searcher.Run(options, dir));
+    }
+
+    [Fact]
+    public void ResumingFromTheEpochOneCheckpointMatchesTheUninterruptedRun()
+    {
+        var options = Micro(RestorationTask.SuperResolution(2, 3), seed: 11);
+        var straight = Searcher.Run(options, TempDir());
+
+        var dir = TempDir();
+        using var stop = new CancellationTokenSource();
+        var progress = new SynchronousProgress<SearchEvent>(e =>
+        {
+            if (e is { Kind: "epoch", Epoch: 1 }) stop.Cancel();
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() => Searcher.Run(options, dir, progress, stop.Token));
+        Assert.False(File.Exists(Path.Combine(dir, Searcher.GenotypeFile)));
+
+        var resumed = Searcher.Resume(dir);
+
+        Assert.Equal(straight.Alpha!.Length, resumed.Alpha!.Length);
+        AssertClose(straight.Alpha.SelectMany(l => l.SelectMany(e => e)), resumed.Alpha.SelectMany(l => l.SelectMany(e => e)));
+        AssertClose(straight.Beta!.SelectMany(r => r), resumed.Beta!.SelectMany(r => r));
+        Assert.Equal(straight.Cells, resumed.Cells);
+        Assert.Equal(straight.WidthPath, resumed.WidthPath);
+        var epochs = JsonLines.Read<SearchEvent>(Path.Combine(dir, Searcher.EventsFile)).Where(e => e.Kind == "epoch").Select(e => e.Epoch);
+        Assert.Equal(new[] { 1, 2 }, epochs);
+    }
+
+    private static void AssertClose(IEnumerable<double> expected, IEnumerable<double> actual)
+    {
+        foreach (var (e, a) in expected.Zip(actual)) Assert.Equal(e, a, 6);
+    }
+}
+
+/// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,105 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Runtime;
+using HiNas.Search.SearchSpace;
+using HiNas.Search.Supernets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Tests.Supernets;
+
+public class SupernetTests
+{
+    public SupernetTests() => TorchRuntime.EnsureInitialized();
+
+    internal static SupernetConfig Tiny(RestorationTask task, bool tie = false, bool sharing = true, int layers = 3) => new()
+    {
+        Task = task, Layers = layers, Blocks = 2, Filters = 4, StemChannels = 8, TieCells = tie, CellSharing = sharing,
+    };
+
+    public static TheoryData<string, int, int> Tasks => new()
+    {
+        { "denoise", 1, 1 }, { "denoise", 3, 1 }, { "sr", 3, 2 }, { "sr", 3, 3 }, { "sr", 1, 4 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void OutputShapeFollowsTheTaskOnOddSizes(string kind, int channels, int scale)
+    {
+        var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
+        foreach (var sharing in new[] { true, false })
+        {
+            using var scope = torch.NewDisposeScope();
+            using var net = new Supernet(Tiny(task, sharing: sharing));
+            var x = torch.rand(2, channels, 17, 23);
+            var y = net.call(x);
+            Assert.Equal(new long[] { 2, channels, 17 * scale, 23 * scale }, y.shape);
+            Assert.False(y.isnan().any().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void AlphaIsOnePerLayerWithLwasAndSharedWhenTied()
+    {
+        using var lwas = new Supernet(Tiny(RestorationTask.Denoise(25, 1)));
+        using var tied = new Supernet(Tiny(RestorationTask.Denoise(25, 1), tie: true));
+        Assert.Equal(new long[] { 3, CellTopology.EdgeCount(2), OperationNames.Count }, lwas.Alpha.shape);
+        Assert.Equal(new long[] { 1, CellTopology.EdgeCount(2), OperationNames.Count }, tied.Alpha.shape);
+        Assert.Equal(new long[] { lwas.Lattice.SourceCount, 3 }, lwas.Beta.shape);
+    }
+
+    [Fact]
+    public void TiedCellsDeriveTheSameCellInEveryLayer()
+    {
+        using var tied = new Supernet(Tiny(RestorationTask.Denoise(25, 1), tie: true));
+        var alpha = tied.AlphaSnapshot();
+        var rng = new Random(3);
+        foreach (var edge in alpha[0])
+            for (var o = 0; o < edge.Length; o++) edge[o] = rng.NextDouble() * 4;
+        tied.SetArchitecture(alpha, tied.BetaSnapshot());
+
+        var genotype = tied.Derive();
+
+        Assert.Equal(3, genotype.Cells.Count);
+        Assert.All(genotype.Cells, c => Assert.Equal(genotype.Cells[0], c));
+
+        using var lwas = new Supernet(Tiny(RestorationTask.Denoise(25, 1)));
+        var perLayer = lwas.AlphaSnapshot();
+        for (var l = 0; l < perLayer.Length; l++)
+            foreach (var edge in perLayer[l])
+                edge[l % 5] = 5; // a different favourite op per layer
+        lwas.SetArchitecture(perLayer, lwas.BetaSnapshot());
+        Assert.NotEqual(lwas.Derive().Cells[0], lwas.Derive().Cells[1]);
+    }
+
+    [Fact]
+    public void CraftedArchitectureIsWhatTheSupernetDerives()
+    {
+        using var net = new Supernet(Tiny(RestorationTask.Denoise(25, 1), layers: 2));
+        var alpha = net.AlphaSnapshot();
+        foreach (var layer in alpha)
+            foreach (var edge in layer)
+                edge[OperationNames.IndexOf(OperationNames.DilConv3x3)] = 3;
+        var beta = net.BetaSnapshot();
+        beta[net.Lattice.SourceIndex(0, 0)] = new[] { 0.0, 0, 4 };
+        beta[net.Lattice.SourceIndex(1, 1)] = new[] { 0.0, 4, 0 };
+        net.SetArchitecture(alpha, beta);
+
+        var genotype = net.Derive();
+
+        Assert.Equal(new[] { 1, 1 }, genotype.WidthPath);
+        Assert.All(genotype.Cells.SelectMany(c => c.Edges), e => Assert.Equal(OperationNames.DilConv3x3, e.Op));
+        // Masked moves read back at the masked logit.
+        Assert.Equal(WidthLattice.MaskedLogit, net.BetaSnapshot()[0][WidthLattice.Down]);
+    }
+
+    [Fact]
+    public void AlphaAndBetaReceiveGradients()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var net = new Supernet(Tiny(RestorationTask.SuperResolution(2, 3)));
+        net.call(torch.rand(1, 3, 16, 16)).square().mean().backward();
+        Assert.True(net.Alpha.grad!.abs().sum().item<float>() > 0);
+        Assert.True(net.Beta.grad!.abs().sum().item<float>() > 0);
+        Assert.DoesNotContain(net.WeightParameters(), p => ReferenceEquals(p, net.Alpha) || ReferenceEquals(p, net.Beta));
+    }
+}
