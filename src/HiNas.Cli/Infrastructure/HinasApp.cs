@@ -12,6 +12,7 @@ public static class HinasApp
         root.Subcommands.Add(MetricsCommand.Create(output));
         root.Subcommands.Add(DegradeCommand.Create(output));
         root.Subcommands.Add(DatasetCommand.Create(output));
+        root.Subcommands.Add(SearchCommand.Create(output));
         return root;
     }
 

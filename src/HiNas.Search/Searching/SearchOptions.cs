@@ -1,4 +1,5 @@
 using System.Globalization;
+using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
 using HiNas.Search.Supernets;
 
@@ -12,11 +13,11 @@ public sealed record SearchOptions
 {
     public required SupernetConfig Supernet { get; init; }
     public DataSpec Data { get; init; } = new();
-    public int Epochs { get; init; } = 8;
+    public int Epochs { get; init; } = 10;
     public int Warmup { get; init; } = 2;
-    public int StepsPerEpoch { get; init; } = 30;
-    public int Batch { get; init; } = 6;
-    public int Crop { get; init; } = 48;
+    public int StepsPerEpoch { get; init; } = 40;
+    public int Batch { get; init; } = 4;
+    public int Crop { get; init; } = 32;
     public ulong Seed { get; init; } = 1;
 
     /// <summary>Fraction of the training images that form the a-train (architecture) split.</summary>
@@ -36,6 +37,18 @@ public sealed record SearchOptions
     /// <summary>"auto" (CUDA when TorchSharp has it), "cpu" or "cuda[:N]".</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// Defaults sized for a 2-core CPU (about 10 minutes): denoising L = 3, B = 3, F = 10; super-resolution
+    /// L = 2, B = 3, F = 8 (the paper's SR cell count); crop 32 rounded up to a multiple of the scale, batch 4.
+    /// </summary>
+    public static SearchOptions DefaultsFor(RestorationTask task) => new()
+    {
+        Supernet = task.Kind == RestorationKind.Denoise
+            ? new SupernetConfig { Task = task, Layers = 3, Blocks = 3, Filters = 10 }
+            : new SupernetConfig { Task = task, Layers = 2, Blocks = 3, Filters = 8 },
+        Crop = (32 + task.Scale - 1) / task.Scale * task.Scale,
+    };
+
     /// <summary>A run name carrying the key settings, e.g. "search-denoise-s25-gray-L3B4F10-lwas-shared-seed1".</summary>
     public string RunName => string.Create(CultureInfo.InvariantCulture,
         $"search-{Supernet.Task.Slug}-L{Supernet.Layers}B{Supernet.Blocks}F{Supernet.Filters}-{(Supernet.TieCells ? "tied" : "lwas")}-{(Supernet.CellSharing ? "shared" : "perpath")}-seed{Seed}");
@@ -49,8 +62,7 @@ public sealed record SearchOptions
         if (Batch is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Batch), Batch, "batch must be in [1, 1024]");
         if (Crop is < 16 or > 1024) throw new ArgumentOutOfRangeException(nameof(Crop), Crop, "crop must be in [16, 1024]");
         if (Crop % Supernet.Task.Scale != 0) throw new ArgumentOutOfRangeException(nameof(Crop), Crop, $"crop must be a multiple of the scale ×{Supernet.Task.Scale}");
-        if (Crop / Supernet.Task.Scale < Imaging.Metrics.Ssim.WindowSize)
-            throw new ArgumentOutOfRangeException(nameof(Crop), Crop, $"crop / scale must be at least {Imaging.Metrics.Ssim.WindowSize} (the SSIM window)");
+        if (Crop / Supernet.Task.Scale < 4) throw new ArgumentOutOfRangeException(nameof(Crop), Crop, "crop / scale must be at least 4 pixels");
         if (!(ArchitectSplit > 0 && ArchitectSplit < 1)) throw new ArgumentOutOfRangeException(nameof(ArchitectSplit), ArchitectSplit, "must be in (0, 1)");
         if (!(WeightLearningRate > 0) || !(WeightLearningRateMin >= 0) || WeightLearningRateMin > WeightLearningRate)
             throw new ArgumentOutOfRangeException(nameof(WeightLearningRate), "need 0 ≤ min LR ≤ LR and LR > 0");

@@ -1,0 +1,50 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Networks;
+using HiNas.Search.Operations;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Baselines;
+
+/// <summary>
+/// DnCNN-style denoiser (Zhang et al. 2017): conv 3×3 + activation, (depth − 2) × (conv 3×3 + BN + activation),
+/// conv 3×3 to the image channels predicting the noise; output = input − noise. LeakyReLU(0.2) as in the rest
+/// of the op set.
+/// </summary>
+public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
+{
+    private readonly TorchSharp.Modules.Sequential body;
+
+    public DnCnn(RestorationTask task, int depth, int width) : base(nameof(DnCnn))
+    {
+        if (task.Kind != RestorationKind.Denoise) throw new ArgumentException("DnCNN is a denoiser; use espcn or fsrcnn for super-resolution");
+        if (depth < 2) throw new ArgumentOutOfRangeException(nameof(depth), depth, "DnCNN depth must be at least 2");
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
+        Task = task;
+        Depth = depth;
+        Width = width;
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("conv_in", Conv2d(task.Channels, width, 3, padding: 1)),
+            ("act_in", LeakyReLU(ReluConvBn.Slope)),
+        };
+        for (var i = 0; i < depth - 2; i++)
+        {
+            layers.Add(($"conv{i}", Conv2d(width, width, 3, padding: 1, bias: false)));
+            layers.Add(($"bn{i}", BatchNorm2d(width)));
+            layers.Add(($"act{i}", LeakyReLU(ReluConvBn.Slope)));
+        }
+        layers.Add(("conv_out", Conv2d(width, task.Channels, 3, padding: 1)));
+        body = Sequential(layers);
+        RegisterComponents();
+    }
+
+    public RestorationTask Task { get; }
+    public int Depth { get; }
+    public int Width { get; }
+
+    public string Describe() => $"DnCNN depth {Depth} width {Width}";
+
+    public override Tensor forward(Tensor x) => TaskResidual.Apply(Task, x, body.call(x));
+}

@@ -1,0 +1,40 @@
+using HiNas.Search.Genotypes;
+using HiNas.Search.Operations;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Cells;
+
+/// <summary>
+/// A fixed cell from a <see cref="CellGenotype"/>: node i = op_a(state[in_a]) + op_b(state[in_b]) with the
+/// operations of the same table as the search (affine BatchNorm); output = concat of the nodes (B·C channels).
+/// </summary>
+public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
+{
+    private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
+    private readonly int[] _inputs;
+
+    public DerivedCell(CellGenotype genotype, long channels) : base(nameof(DerivedCell))
+    {
+        Genotype = genotype;
+        ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
+        foreach (var edge in genotype.Edges) ops.Add(OperationTable.Create(edge.Op, channels, affine: true));
+        _inputs = genotype.Edges.Select(e => e.Input).ToArray();
+        RegisterComponents();
+    }
+
+    public CellGenotype Genotype { get; }
+
+    public override Tensor forward(Tensor s0, Tensor s1)
+    {
+        var states = new List<Tensor>(2 + Genotype.Blocks) { s0, s1 };
+        for (var node = 0; node < Genotype.Blocks; node++)
+        {
+            var a = ops[2 * node].call(states[_inputs[2 * node]]);
+            var b = ops[2 * node + 1].call(states[_inputs[2 * node + 1]]);
+            states.Add(a + b);
+        }
+        return torch.cat(states.Skip(2).ToArray(), 1);
+    }
+}

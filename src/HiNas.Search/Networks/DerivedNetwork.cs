@@ -1,0 +1,64 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Cells;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Operations;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace HiNas.Search.Networks;
+
+/// <summary>
+/// The network a <see cref="Genotype"/> describes: the stem (its first s0 has B·C₀ channels, its first s1 C₀);
+/// for layer l at width level w_l (C = round(factor·F) per node) a LeakyReLU + 1×1 conv + BN projecting
+/// the previous state (s0) and the one before it (s1) to C channels, then the fixed cell of layer l; one head
+/// on the last cell; the task's residual.
+/// </summary>
+public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
+{
+    private readonly Stem stem;
+    private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> preprocess0;
+    private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> preprocess1;
+    private readonly TorchSharp.Modules.ModuleList<DerivedCell> cells;
+    private readonly RestorationHead head;
+
+    public DerivedNetwork(Genotype genotype) : base(nameof(DerivedNetwork))
+    {
+        Genotype = genotype;
+        var b = genotype.Blocks;
+        var c0 = genotype.NodeChannels(0);
+        stem = new Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0);
+        preprocess0 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
+        preprocess1 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
+        cells = new TorchSharp.Modules.ModuleList<DerivedCell>();
+        long previous = b * c0, beforePrevious = c0;
+        for (var l = 0; l < genotype.Layers; l++)
+        {
+            var c = genotype.NodeChannels(genotype.WidthPath[l]);
+            preprocess0.Add(new ReluConvBn(previous, c, 1, affine: true));
+            preprocess1.Add(new ReluConvBn(beforePrevious, c, 1, affine: true));
+            cells.Add(new DerivedCell(genotype.Cells[l], c));
+            (beforePrevious, previous) = (previous, b * c);
+        }
+        head = new RestorationHead(previous, genotype.Task);
+        RegisterComponents();
+    }
+
+    public Genotype Genotype { get; }
+
+    public RestorationTask Task => Genotype.Task;
+
+    public string Describe() => $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}]";
+
+    public override Tensor forward(Tensor x)
+    {
+        var (s0, s1) = stem.call(x);
+        Tensor previous = s0, beforePrevious = s1;
+        for (var l = 0; l < cells.Count; l++)
+        {
+            var output = cells[l].call(preprocess0[l].call(previous), preprocess1[l].call(beforePrevious));
+            (beforePrevious, previous) = (previous, output);
+        }
+        return TaskResidual.Apply(Task, x, head.call(previous));
+    }
+}

@@ -1,0 +1,12 @@
+using HiNas.Imaging.Tasks;
+
+namespace HiNas.Search.Networks;
+
+/// <summary>A trainable restoration network: NCHW [0,1] in, the restored image out (the task's residual applied).</summary>
+public interface IRestorationNetwork
+{
+    RestorationTask Task { get; }
+
+    /// <summary>A short description for logs and manifests ("HiNAS L3 B3 …", "DnCNN depth 8 width 32").</summary>
+    string Describe();
+}

@@ -1,0 +1,100 @@
+using HiNas.Imaging.Datasets;
+using HiNas.Imaging.Randomness;
+using HiNas.Search.Architecture;
+using HiNas.Search.Data;
+using HiNas.Search.Evaluation;
+using HiNas.Search.Losses;
+using HiNas.Search.Runtime;
+using HiNas.Search.Supernets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Searching;
+
+/// <summary>
+/// The live state of a search: data (w-train, a-train and validation images), the supernet on its device,
+/// the weight optimiser, the architect and the sampling stream, with the two kinds of step.
+/// </summary>
+public sealed class SearchSession : IDisposable
+{
+    private readonly PairSampler _weightSampler;
+    private readonly PairSampler _architectSampler;
+    private readonly RestorationLoss _loss;
+
+    public SearchSession(SearchOptions options)
+    {
+        options.Validate();
+        Options = options;
+        TorchRuntime.EnsureInitialized(options.Threads);
+        Device = TorchRuntime.SelectDevice(options.Device);
+        torch.manual_seed((long)(options.Seed & 0x7FFF_FFFF_FFFF_FFFF));
+        var task = options.Supernet.Task;
+
+        var (train, validationImages) = options.Data.Load(task.Channels, options.Seed);
+        if (train.Count < 2) throw new InvalidDataException($"the search needs at least 2 training images for the w-train/a-train split, got {train.Count}");
+        var split = DatasetSplit.Create(train.Count, options.ArchitectSplit, options.Seed);
+        _weightSampler = new PairSampler(split.First.Select(i => train[i]).ToArray(), task, options.Crop);
+        _architectSampler = new PairSampler(split.Second.Select(i => train[i]).ToArray(), task, options.Crop);
+        Validation = new ValidationSet(task, validationImages, options.Seed);
+
+        Network = new Supernet(options.Supernet);
+        Network.to(Device);
+        _loss = RestorationLoss.For(task);
+        WeightOptimizer = torch.optim.SGD(Network.WeightParameters(), options.WeightLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay);
+        Architect = new Architect(Network, _loss, options.ArchitectLearningRate, options.ArchitectWeightDecay);
+        Random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0xA11));
+        Network.train();
+    }
+
+    public SearchOptions Options { get; }
+    public Device Device { get; }
+    public Supernet Network { get; }
+    public TorchSharp.Modules.SGD WeightOptimizer { get; }
+    public Architect Architect { get; }
+    public ValidationSet Validation { get; }
+
+    /// <summary>The stream that draws training patches; replaced when a checkpoint is restored.</summary>
+    public DeterministicRandom Random { get; set; }
+
+    public void SetWeightLearningRate(double learningRate)
+    {
+        foreach (var group in WeightOptimizer.ParamGroups) group.LearningRate = learningRate;
+    }
+
+    /// <summary>One first-order update of α and β on an a-train batch; returns its loss.</summary>
+    public double ArchitectStep()
+    {
+        using var scope = torch.NewDisposeScope();
+        var (input, target) = TensorImages.ToBatch(Sample(_architectSampler), Device);
+        return Architect.Step(input, target);
+    }
+
+    /// <summary>One SGD update of the weights on a w-train batch (gradient norm clipped); returns its loss.</summary>
+    public double WeightStep()
+    {
+        using var scope = torch.NewDisposeScope();
+        var (input, target) = TensorImages.ToBatch(Sample(_weightSampler), Device);
+        WeightOptimizer.zero_grad();
+        var loss = _loss.Compute(Network.call(input), target);
+        loss.backward();
+        nn.utils.clip_grad_norm_(Network.WeightParameters(), Options.GradientClip);
+        WeightOptimizer.step();
+        var value = loss.item<float>();
+        if (!float.IsFinite(value)) throw new InvalidOperationException($"the search diverged: the weight loss is {value}");
+        return value;
+    }
+
+    private TrainingPair[] Sample(PairSampler sampler)
+    {
+        var pairs = new TrainingPair[Options.Batch];
+        for (var i = 0; i < pairs.Length; i++) pairs[i] = sampler.Next(Random);
+        return pairs;
+    }
+
+    public void Dispose()
+    {
+        Architect.Dispose();
+        WeightOptimizer.Dispose();
+        Network.Dispose();
+    }
+}

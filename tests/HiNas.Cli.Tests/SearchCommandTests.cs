@@ -1,0 +1,74 @@
+using System.Text.Json;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Searching;
+
+namespace HiNas.Cli.Tests;
+
+public class SearchCommandTests
+{
+    private static readonly string[] Tiny =
+    {
+        "--layers", "2", "--blocks", "2", "--filters", "4", "--stem-channels", "8", "--epochs", "2", "--warmup", "1",
+        "--steps-per-epoch", "2", "--batch", "2", "--crop", "24", "--data", "deadleaves:6x40", "--threads", "2",
+    };
+
+    [Fact]
+    public async Task TinySearchWritesTheRunAndPrintsTheGenotype()
+    {
+        var dir = Path.Combine(CliRunner.TempDir(), "run");
+        var result = await CliRunner.RunAsync(new[] { "search", "--task", "sr", "--scale", "3", "--out", dir }.Concat(Tiny).ToArray());
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var genotype = GenotypeJson.Load(Path.Combine(dir, Searcher.GenotypeFile));
+        Assert.Equal(3, genotype.Task.Scale);
+        Assert.Equal(2, genotype.Layers);
+        Assert.Contains("width path: [", result.Stdout);
+        Assert.Contains("epoch 2/2 [search]", result.Stdout);
+        var options = SearchOptionsJson.Load(Path.Combine(dir, Searcher.OptionsFile));
+        Assert.Equal(2, options.Batch);
+        Assert.Equal("deadleaves:6x40", options.Data.ToString());
+
+        // Resuming a finished run re-derives the same genotype without more steps.
+        var resumed = await CliRunner.RunAsync("search", "--resume", dir, "--json");
+        Assert.Equal(0, resumed.ExitCode);
+        using var json = JsonDocument.Parse(resumed.Stdout);
+        Assert.Equal(genotype.WidthPath, json.RootElement.GetProperty("width_path").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public async Task ProfileMemoryPrintsPeakAndSecondsPerStep()
+    {
+        var result = await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--profile-memory", "--profile-steps", "2" }.Concat(Tiny).ToArray());
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.True(json.RootElement.GetProperty("peak_memory_bytes").GetInt64() > 0);
+        Assert.True(json.RootElement.GetProperty("seconds_per_step").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("search", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise")]
+    [InlineData("search", "--task", "deblur", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--sigma", "-5", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "sr", "--scale", "5", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "sr", "--preset", "paper-denoise", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--data", "{dir}/nothing-here", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--data", "deadleaves:1x9", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--epochs", "0", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--warmup", "50", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--layers", "0", "--out", "{dir}/r")]
+    [InlineData("search", "--resume", "{dir}/no-run")]
+    [InlineData("search", "--resume", "{dir}", "--task", "denoise")]
+    [InlineData("search", "--task", "denoise", "--device", "tpu", "--out", "{dir}/r")]
+    public async Task BadSearchInvocationsFailWithOneLine(params string[] template)
+    {
+        var dir = CliRunner.TempDir();
+        var args = template.Select(a => a.Replace("{dir}", dir)).ToArray();
+        var result = await CliRunner.RunAsync(args);
+        Assert.NotEqual(0, result.ExitCode);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("hinas: error: ", lines[0]);
+        Assert.False(File.Exists(Path.Combine(dir, "r", Searcher.GenotypeFile)));
+    }
+}
