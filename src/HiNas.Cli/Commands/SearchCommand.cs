@@ -16,11 +16,7 @@ public static class SearchCommand
     public static Command Create(CliOutput output)
     {
         var defaults = SearchOptions.DefaultsFor(RestorationTask.Denoise(25, 1));
-        var task = new Option<string>("--task") { Description = "denoise or sr" };
-        task.AcceptOnlyFromAmong("denoise", "sr");
-        var sigma = new Option<double>("--sigma") { Description = "noise σ on [0,255] for denoising", DefaultValueFactory = _ => 25 };
-        var scale = new Option<int>("--scale") { Description = "SR scale: 2, 3 or 4", DefaultValueFactory = _ => 2 };
-        var channels = new Option<int?>("--channels") { Description = "1 (gray) or 3 (RGB); default gray for denoising, RGB for SR" };
+        var taskOptions = new TaskOptions();
         var data = new Option<string>("--data") { Description = "training images: a folder, deadleaves, or deadleaves:COUNTxSIZE", DefaultValueFactory = _ => "deadleaves" };
         var layers = new Option<int?>("--layers") { Description = "L, layers of cells (default 3 for denoising, 2 for SR)" };
         var blocks = new Option<int?>("--blocks") { Description = $"B, nodes per cell (default {defaults.Supernet.Blocks})" };
@@ -46,18 +42,19 @@ public static class SearchCommand
 
         var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution")
         {
-            task, sigma, scale, channels, data, layers, blocks, filters, stem, epochs, warmup, steps, batch, crop, seed,
+            data, layers, blocks, filters, stem, epochs, warmup, steps, batch, crop, seed,
             tie, noSharing, preset, threads, device, outDir, resume, profile, profileSteps, json,
         };
+        taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
             var resumeDir = parse.GetValue(resume);
             if (resumeDir is not null)
             {
-                if (parse.GetValue(outDir) is not null || parse.GetValue(task) is not null)
+                if (parse.GetValue(outDir) is not null || taskOptions.IsGiven(parse))
                     throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out or --task");
                 return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
-                    SearchProgressView.Run(output, !parse.GetValue(json), p => Searcher.Resume(resumeDir.FullName, p, cancellation))));
+                    ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Resume(resumeDir.FullName, p, cancellation))));
             }
 
             var options = Resolve(parse);
@@ -69,28 +66,18 @@ public static class SearchCommand
             }
             var runDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out RUN_DIR is required (or --resume RUN_DIR, or --profile-memory)");
             if (!parse.GetValue(json)) output.Out.WriteLine($"search {options.RunName} → {runDir}");
-            var genotype = SearchProgressView.Run(output, !parse.GetValue(json), p => Searcher.Run(options, runDir, p, cancellation));
+            var genotype = ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Run(options, runDir, p, cancellation));
             return Task.FromResult(Finish(output, parse.GetValue(json), runDir, genotype));
 
             SearchOptions Resolve(ParseResult p)
             {
-                var kind = p.GetValue(task) ?? (p.GetValue(preset) is { } name ? (SearchPresets.KindOf(name) == RestorationKind.Denoise ? "denoise" : "sr") : null)
-                    ?? throw new CliUsageException("--task denoise|sr is required");
-                var channelCount = p.GetValue(channels) ?? (kind == "denoise" ? 1 : 3);
-                if (channelCount is not (1 or 3)) throw new CliUsageException($"--channels must be 1 or 3, got {channelCount}");
-                RestorationTask restorationTask;
-                try
-                {
-                    restorationTask = kind == "denoise" ? RestorationTask.Denoise(p.GetValue(sigma), channelCount) : RestorationTask.SuperResolution(p.GetValue(scale), channelCount);
-                }
-                catch (ArgumentOutOfRangeException e)
-                {
-                    throw new CliUsageException(kind == "denoise" ? $"--sigma: {CliErrors.Describe(e)}" : $"--scale: {CliErrors.Describe(e)}");
-                }
+                var presetName = p.GetValue(preset);
+                var presetKind = presetName is null ? null : SearchPresets.KindOf(presetName) == RestorationKind.Denoise ? "denoise" : "sr";
+                var restorationTask = taskOptions.Resolve(p, presetKind);
                 var o = SearchOptions.DefaultsFor(restorationTask);
-                if (p.GetValue(preset) is { } presetName)
+                if (presetName is not null)
                 {
-                    if (SearchPresets.KindOf(presetName) != restorationTask.Kind) throw new CliUsageException($"--preset {presetName} does not fit --task {kind}");
+                    if (SearchPresets.KindOf(presetName) != restorationTask.Kind) throw new CliUsageException($"--preset {presetName} does not fit --task {p.GetValue(taskOptions.Task)}");
                     o = SearchPresets.Apply(presetName, o);
                 }
                 var s = o.Supernet;

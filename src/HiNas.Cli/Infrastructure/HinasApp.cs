@@ -13,6 +13,8 @@ public static class HinasApp
         root.Subcommands.Add(DegradeCommand.Create(output));
         root.Subcommands.Add(DatasetCommand.Create(output));
         root.Subcommands.Add(SearchCommand.Create(output));
+        root.Subcommands.Add(TrainCommand.Create(output));
+        root.Subcommands.Add(EvalCommand.Create(output));
         return root;
     }
 

@@ -1,3 +1,4 @@
+using HiNas.Imaging.Evaluation;
 using HiNas.Imaging.Metrics;
 using HiNas.Imaging.Pixels;
 using HiNas.Imaging.Randomness;
@@ -51,8 +52,5 @@ public sealed class ValidationSet
         }
     }
 
-    public QualityScore Measure(PlanarImage target, PlanarImage output) =>
-        Task.Kind == RestorationKind.SuperResolution
-            ? QualityMetrics.Measure(target, output, yChannel: true, shave: Task.Scale)
-            : QualityMetrics.Measure(target, output);
+    public QualityScore Measure(PlanarImage target, PlanarImage output) => EvaluationProtocol.Measure(Task, target, output);
 }

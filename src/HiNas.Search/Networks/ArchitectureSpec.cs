@@ -50,22 +50,31 @@ public sealed record ArchitectureSpec
         }
         return name switch
         {
-            DnCnnKind when task.Kind == RestorationKind.Denoise => new ArchitectureSpec { Kind = DnCnnKind, Depth = depth ?? 8, Width = width ?? 32 },
+            DnCnnKind when task.Kind == RestorationKind.Denoise => new ArchitectureSpec { Kind = DnCnnKind, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
             EspcnKind or FsrcnnKind when task.Kind == RestorationKind.SuperResolution =>
-                new ArchitectureSpec { Kind = name, Depth = depth ?? (name == EspcnKind ? 4 : 4), Width = width ?? (name == EspcnKind ? 48 : 48) },
+                new ArchitectureSpec { Kind = name, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
             DnCnnKind => throw new ArgumentException("--arch dncnn is a denoiser; for --task sr use espcn or fsrcnn"),
             EspcnKind or FsrcnnKind => throw new ArgumentException($"--arch {name} is an upscaler; for --task denoise use dncnn"),
             _ => throw new ArgumentException($"--arch '{text}' is not dncnn, espcn, fsrcnn or random:SEED"),
         };
     }
 
+    /// <summary>
+    /// Baseline sizes, chosen near the ~20–40 k parameters of the networks the default searches find:
+    /// DnCNN depth 8 × 26 channels (≈ 37 k), ESPCN depth 4 × 32 (≈ 24 k for RGB ×2), FSRCNN with the original
+    /// d = 56, s = 12, m = 4 (≈ 17 k for RGB ×2).
+    /// </summary>
+    public static int DefaultDepth(string kind) => kind switch { DnCnnKind => 8, EspcnKind => 4, FsrcnnKind => 4, _ => 0 };
+
+    public static int DefaultWidth(string kind) => kind switch { DnCnnKind => 26, EspcnKind => 32, FsrcnnKind => 56, _ => 0 };
+
     /// <summary>Builds the (untrained) network for <paramref name="task"/>.</summary>
     public nn.Module<Tensor, Tensor> Build(RestorationTask task) => Kind switch
     {
         GenotypeKind or RandomKind => new DerivedNetwork(Genotype ?? throw new InvalidOperationException($"a '{Kind}' architecture needs its genotype")),
-        DnCnnKind => new DnCnn(task, Depth ?? 8, Width ?? 32),
-        EspcnKind => new Espcn(task, Depth ?? 4, Width ?? 48),
-        FsrcnnKind => new Fsrcnn(task, Depth ?? 4, Width ?? 48, Math.Max(4, (Width ?? 48) / 3)),
+        DnCnnKind => new DnCnn(task, Depth ?? DefaultDepth(Kind), Width ?? DefaultWidth(Kind)),
+        EspcnKind => new Espcn(task, Depth ?? DefaultDepth(Kind), Width ?? DefaultWidth(Kind)),
+        FsrcnnKind => new Fsrcnn(task, Depth ?? DefaultDepth(Kind), Width ?? DefaultWidth(Kind), Math.Max(4, (int)Math.Round((Width ?? DefaultWidth(Kind)) * 12.0 / 56))),
         _ => throw new InvalidOperationException($"unknown architecture kind '{Kind}'"),
     };
 

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using HiNas.Cli.Infrastructure;
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Data;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Searching;
+using HiNas.Search.Training;
+
+namespace HiNas.Cli.Commands;
+
+/// <summary>`hinas train (--genotype FILE | --arch dncnn|espcn|fsrcnn|random:SEED) … --out TRAIN_DIR`, or `--resume TRAIN_DIR`.</summary>
+public static class TrainCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var defaults = new TrainOptions { Task = RestorationTask.Denoise(25, 1), Architecture = new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind } };
+        var genotype = new Option<FileInfo?>("--genotype") { Description = "a genotype.json from hinas search (its task is the training task)" };
+        var arch = new Option<string?>("--arch") { Description = "a baseline instead: dncnn (denoising), espcn or fsrcnn (SR), or random:SEED (a random genotype from the search space)" };
+        var taskOptions = new TaskOptions();
+        var data = new Option<string>("--data") { Description = "training images: a folder, deadleaves, or deadleaves:COUNTxSIZE", DefaultValueFactory = _ => "deadleaves" };
+        var iterations = new Option<int?>("--iterations") { Description = $"training iterations (default {defaults.Iterations})" };
+        var batch = new Option<int?>("--batch") { Description = $"patches per batch (default {defaults.Batch})" };
+        var crop = new Option<int?>("--crop") { Description = $"target (HR) patch size (default {defaults.Crop}, rounded up to a multiple of the scale)" };
+        var lr = new Option<double?>("--lr") { Description = $"Adam learning rate (default {defaults.LearningRate.ToString(CultureInfo.InvariantCulture)})" };
+        var schedule = new Option<string?>("--schedule") { Description = "cosine (default) or poly" };
+        schedule.AcceptOnlyFromAmong("cosine", "poly");
+        var validateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
+        var seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
+        var depth = new Option<int?>("--depth") { Description = "baseline depth (layers)" };
+        var width = new Option<int?>("--width") { Description = "baseline width (channels)" };
+        var layers = new Option<int?>("--layers") { Description = "random genotypes: L (default as hinas search)" };
+        var blocks = new Option<int?>("--blocks") { Description = "random genotypes: B (default as hinas search)" };
+        var filters = new Option<int?>("--filters") { Description = "random genotypes: F (default as hinas search)" };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "continue the training in this folder from its newest checkpoint" };
+        var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
+
+        var command = new Command("train", "Train a found genotype or a baseline from scratch, keeping the best validation checkpoint")
+        {
+            genotype, arch, data, iterations, batch, crop, lr, schedule, validateEvery, seed, depth, width, layers, blocks, filters, threads, device, outDir, resume, json,
+        };
+        taskOptions.AddTo(command);
+        command.SetAction((parse, cancellation) =>
+        {
+            var show = !parse.GetValue(json);
+            if (parse.GetValue(resume) is { } resumeDir)
+            {
+                if (parse.GetValue(outDir) is not null || parse.GetValue(genotype) is not null || parse.GetValue(arch) is not null)
+                    throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out, --genotype or --arch");
+                return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
+                    ProgressView.Train(output, show, p => Trainer.Resume(resumeDir.FullName, p, cancellation))));
+            }
+            var options = Resolve(parse);
+            var trainDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out TRAIN_DIR is required (or --resume TRAIN_DIR)");
+            if (show) output.Out.WriteLine($"train {options.RunName} → {trainDir}");
+            var summary = ProgressView.Train(output, show, p => Trainer.Run(options, trainDir, p, cancellation));
+            return Task.FromResult(Finish(output, parse.GetValue(json), trainDir, summary));
+        });
+        return command;
+
+        TrainOptions Resolve(ParseResult p)
+        {
+            var genotypeFile = p.GetValue(genotype);
+            var archText = p.GetValue(arch);
+            if ((genotypeFile is null) == (archText is null)) throw new CliUsageException("give exactly one of --genotype FILE and --arch NAME");
+            RestorationTask task;
+            ArchitectureSpec spec;
+            if (genotypeFile is not null)
+            {
+                var found = GenotypeJson.Load(genotypeFile.FullName);
+                task = taskOptions.IsGiven(p) ? taskOptions.Resolve(p, defaults: found.Task) : found.Task;
+                if (task != found.Task) throw new CliUsageException($"the genotype was searched for {found.Task.Slug}; it cannot be trained for {task.Slug}");
+                spec = ArchitectureSpec.FromGenotype(found);
+            }
+            else
+            {
+                task = taskOptions.Resolve(p);
+                var searchDefaults = SearchOptions.DefaultsFor(task).Supernet;
+                try
+                {
+                    spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(depth), p.GetValue(width),
+                        p.GetValue(layers) ?? searchDefaults.Layers, p.GetValue(blocks) ?? searchDefaults.Blocks, p.GetValue(filters) ?? searchDefaults.Filters,
+                        searchDefaults.WidthFactors, searchDefaults.StemChannels);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliUsageException(CliErrors.Describe(e));
+                }
+            }
+            var cropValue = p.GetValue(crop) ?? (defaults.Crop + task.Scale - 1) / task.Scale * task.Scale;
+            var options = defaults with
+            {
+                Task = task,
+                Architecture = spec,
+                Data = DataSpec.Parse(p.GetValue(data)),
+                Iterations = p.GetValue(iterations) ?? defaults.Iterations,
+                Batch = p.GetValue(batch) ?? defaults.Batch,
+                Crop = cropValue,
+                LearningRate = p.GetValue(lr) ?? defaults.LearningRate,
+                LearningRateMin = Math.Min(defaults.LearningRateMin, p.GetValue(lr) ?? defaults.LearningRate),
+                Schedule = p.GetValue(schedule) ?? defaults.Schedule,
+                ValidateEvery = p.GetValue(validateEvery) ?? Math.Min(defaults.ValidateEvery, Math.Max(1, p.GetValue(iterations) ?? defaults.Iterations)),
+                Seed = p.GetValue(seed) ?? defaults.Seed,
+                Threads = p.GetValue(threads),
+                Device = p.GetValue(device) ?? "auto",
+            };
+            options.Validate();
+            return options;
+        }
+    }
+
+    private static int Finish(CliOutput output, bool json, string trainDir, TrainSummary summary)
+    {
+        if (json)
+        {
+            output.Out.WriteLine(JsonSerializer.Serialize(new { TrainDir = trainDir, Summary = summary }, CliJson.Options));
+            return ExitCodes.Success;
+        }
+        output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{summary.Network}: best val PSNR {summary.BestValidationPsnr:F2} dB at iteration {summary.BestIteration}; {summary.Parameters:N0} parameters, {summary.FlopsPerMegapixel / 1e9:F2} GFLOPs/MP; {summary.TrainingSeconds:F0} s"));
+        output.Out.WriteLine($"wrote {Path.Combine(trainDir, Trainer.BestModelFile)}");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,22 @@
+using HiNas.Imaging.Evaluation;
+using HiNas.Imaging.Pixels;
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Evaluation;
+
+/// <summary>Restores images with a TorchSharp network in eval mode, one whole image per forward pass.</summary>
+public sealed class TorchRestorer(nn.Module<Tensor, Tensor> network, RestorationTask task, Device device) : IImageRestorer
+{
+    public RestorationTask Task => task;
+
+    public PlanarImage Restore(PlanarImage input)
+    {
+        network.eval();
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        return TensorImages.ToImage(network.call(TensorImages.ToTensor(input, device)));
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using HiNas.Search.Data;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Runs;
+
+namespace HiNas.Search.Training;
+
+/// <summary>TRAIN_DIR/options.json: the resolved training options with the architecture (genotype inline).</summary>
+public static class TrainOptionsJson
+{
+    public static void Save(TrainOptions options, string path) => RunFiles.WriteJsonAtomic(path, Dto.From(options));
+
+    public static TrainOptions Load(string path) => RunFiles.ReadJson<Dto>(path).ToOptions(path);
+
+    private sealed class ArchitectureDto
+    {
+        public string? Kind { get; set; }
+        public JsonNode? Genotype { get; set; }
+        public ulong? RandomSeed { get; set; }
+        public int? Depth { get; set; }
+        public int? Width { get; set; }
+    }
+
+    private sealed class Dto
+    {
+        public string? RunName { get; set; }
+        public TaskDto? Task { get; set; }
+        public ArchitectureDto? Architecture { get; set; }
+        public string? Data { get; set; }
+        public int Iterations { get; set; }
+        public int Batch { get; set; }
+        public int Crop { get; set; }
+        public double LearningRate { get; set; }
+        public double LearningRateMin { get; set; }
+        public string? Schedule { get; set; }
+        public int ValidateEvery { get; set; }
+        public ulong Seed { get; set; }
+        public int? Threads { get; set; }
+        public string? Device { get; set; }
+
+        public static Dto From(TrainOptions o) => new()
+        {
+            RunName = o.RunName,
+            Task = TaskDto.From(o.Task),
+            Architecture = new ArchitectureDto
+            {
+                Kind = o.Architecture.Kind,
+                Genotype = o.Architecture.Genotype is { } g ? JsonNode.Parse(GenotypeJson.Serialize(g)) : null,
+                RandomSeed = o.Architecture.RandomSeed,
+                Depth = o.Architecture.Depth,
+                Width = o.Architecture.Width,
+            },
+            Data = o.Data.ToString(),
+            Iterations = o.Iterations,
+            Batch = o.Batch,
+            Crop = o.Crop,
+            LearningRate = o.LearningRate,
+            LearningRateMin = o.LearningRateMin,
+            Schedule = o.Schedule,
+            ValidateEvery = o.ValidateEvery,
+            Seed = o.Seed,
+            Threads = o.Threads,
+            Device = o.Device,
+        };
+
+        public TrainOptions ToOptions(string path)
+        {
+            if (Task is null || Architecture?.Kind is null) throw new InvalidDataException($"'{path}' lacks 'task' or 'architecture'");
+            try
+            {
+                var options = new TrainOptions
+                {
+                    Task = Task.ToTask(),
+                    Architecture = new ArchitectureSpec
+                    {
+                        Kind = Architecture.Kind,
+                        Genotype = Architecture.Genotype is { } g ? GenotypeJson.Deserialize(g.ToJsonString(), $"{path} (architecture.genotype)") : null,
+                        RandomSeed = Architecture.RandomSeed,
+                        Depth = Architecture.Depth,
+                        Width = Architecture.Width,
+                    },
+                    Data = DataSpec.Parse(Data),
+                    Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,
+                    Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
+                };
+                options.Validate();
+                return options;
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"'{path}': {e.Message.Split(" (Parameter")[0]}", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using HiNas.Imaging.Datasets;
+using HiNas.Imaging.Randomness;
+using HiNas.Search.Checkpoints;
+using HiNas.Search.Data;
+using HiNas.Search.Evaluation;
+using HiNas.Search.Losses;
+using HiNas.Search.Networks;
+using HiNas.Search.Runs;
+using HiNas.Search.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Training;
+
+/// <summary>
+/// Trains a network (a derived genotype or a baseline) from scratch: Adam with a cosine or poly schedule,
+/// random crops with the 8 flips/rotations and fresh noise per sample, the task's loss, validation PSNR
+/// every N iterations with the best weights kept (best/model.bin), a resumable checkpoint at each validation,
+/// events to events.jsonl and the callback, and cancellation between iterations. The network module only
+/// computes; everything about optimisation lives here.
+/// </summary>
+public sealed class Trainer
+{
+    public const string OptionsFile = "options.json";
+    public const string EventsFile = "events.jsonl";
+    public const string BestModelFile = "best/model.bin";
+    public const string SummaryFile = "summary.json";
+
+    private readonly TrainOptions _options;
+    private readonly string _trainDir;
+
+    private Trainer(TrainOptions options, string trainDir)
+    {
+        _options = options;
+        _trainDir = trainDir;
+    }
+
+    /// <summary>Starts a new training run in <paramref name="trainDir"/> (which must not hold one already).</summary>
+    public static TrainSummary Run(TrainOptions options, string trainDir, IProgress<TrainEvent>? progress = null, CancellationToken cancellation = default)
+    {
+        options.Validate();
+        var full = Path.GetFullPath(trainDir);
+        if (File.Exists(full)) throw new IOException($"training folder '{trainDir}' is a file");
+        if (File.Exists(Path.Combine(full, OptionsFile)))
+            throw new IOException($"'{trainDir}' already holds a training run; continue it with --resume or choose another --out");
+        var data = LoadData(options);
+        Directory.CreateDirectory(full);
+        TrainOptionsJson.Save(options, Path.Combine(full, OptionsFile));
+        return new Trainer(options, full).Execute(data, resume: false, progress, cancellation);
+    }
+
+    /// <summary>Continues the training run in <paramref name="trainDir"/> from its newest checkpoint.</summary>
+    public static TrainSummary Resume(string trainDir, IProgress<TrainEvent>? progress = null, CancellationToken cancellation = default)
+    {
+        var full = Path.GetFullPath(trainDir);
+        var optionsPath = Path.Combine(full, OptionsFile);
+        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {OptionsFile})", optionsPath);
+        var options = TrainOptionsJson.Load(optionsPath);
+        return new Trainer(options, full).Execute(LoadData(options), resume: true, progress, cancellation);
+    }
+
+    private sealed record TrainData(PairSampler Sampler, ValidationSet Validation, Device Device);
+
+    private static TrainData LoadData(TrainOptions options)
+    {
+        TorchRuntime.EnsureInitialized(options.Threads);
+        var device = TorchRuntime.SelectDevice(options.Device);
+        var (train, validation) = options.Data.Load(options.Task.Channels, options.Seed);
+        return new TrainData(new PairSampler(train, options.Task, options.Crop), new ValidationSet(options.Task, validation, options.Seed), device);
+    }
+
+    private TrainSummary Execute(TrainData data, bool resume, IProgress<TrainEvent>? progress, CancellationToken cancellation)
+    {
+        var o = _options;
+        var device = data.Device;
+        torch.manual_seed((long)(o.Seed & 0x7FFF_FFFF_FFFF_FFFF));
+        using var network = o.Architecture.Build(o.Task);
+        network.to(device);
+        using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRate);
+        var loss = RestorationLoss.For(o.Task);
+        var random = new DeterministicRandom(DeterministicRandom.Derive(o.Seed, 0x7A1));
+        var state = new TrainCheckpoint.State();
+        var elapsedBefore = 0.0;
+        if (resume && TrainCheckpoint.FindLatest(_trainDir) is { } checkpoint)
+        {
+            state = TrainCheckpoint.Load(checkpoint, network, optimizer);
+            elapsedBefore = state.ElapsedSeconds;
+            network.to(device);
+            random = DeterministicRandom.FromState(state.Random);
+        }
+
+        using var events = new JsonLines(Path.Combine(_trainDir, EventsFile));
+        var clock = Stopwatch.StartNew();
+        var iterationsThisRun = 0;
+        double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
+        double Eta(int done) => iterationsThisRun == 0 ? 0 : clock.Elapsed.TotalSeconds / iterationsThisRun * (o.Iterations - done);
+
+        network.train();
+        var best = state.BestPsnr;
+        var bestIteration = state.BestIteration;
+        for (var iteration = state.IterationsDone; iteration < o.Iterations; iteration++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var learningRate = o.LearningRateAt(iteration);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+            double value;
+            using (var scope = torch.NewDisposeScope())
+            {
+                var pairs = new TrainingPair[o.Batch];
+                for (var i = 0; i < pairs.Length; i++) pairs[i] = data.Sampler.Next(random);
+                var (input, target) = TensorImages.ToBatch(pairs, device);
+                optimizer.zero_grad();
+                var objective = loss.Compute(network.call(input), target);
+                objective.backward();
+                optimizer.step();
+                value = objective.item<float>();
+            }
+            if (!double.IsFinite(value)) throw new InvalidOperationException($"training diverged: loss {value} at iteration {iteration + 1}");
+            iterationsThisRun++;
+            var done = iteration + 1;
+            var step = new TrainEvent
+            {
+                Kind = "step", Iteration = done, Iterations = o.Iterations, LearningRate = learningRate, Loss = value,
+                ElapsedSeconds = Elapsed(), EtaSeconds = Eta(done),
+            };
+            if (done % 10 == 0) events.Append(step);
+            progress?.Report(step);
+
+            if (done % o.ValidateEvery == 0 || done == o.Iterations)
+            {
+                var psnr = data.Validation.MeanPsnr(network, device);
+                if (psnr > best)
+                {
+                    best = psnr;
+                    bestIteration = done;
+                    SaveBest(network);
+                }
+                state = new TrainCheckpoint.State
+                {
+                    IterationsDone = done, Random = random.GetState(), BestPsnr = best, BestIteration = bestIteration, ElapsedSeconds = Elapsed(),
+                };
+                TrainCheckpoint.Save(_trainDir, network, optimizer, state);
+                var validation = new TrainEvent
+                {
+                    Kind = "validation", Iteration = done, Iterations = o.Iterations, LearningRate = learningRate, ValidationPsnr = psnr,
+                    BestPsnr = best, BestIteration = bestIteration, ElapsedSeconds = Elapsed(), EtaSeconds = Eta(done),
+                };
+                events.Append(validation);
+                progress?.Report(validation);
+            }
+        }
+
+        var cost = NetworkCost.Of(network, o.Task);
+        var summary = new TrainSummary
+        {
+            RunName = o.RunName,
+            Architecture = o.Architecture.ToString(),
+            Network = ((IRestorationNetwork)network).Describe(),
+            Parameters = cost.Parameters,
+            FlopsPerMegapixel = cost.FlopsPerMegapixel,
+            BestValidationPsnr = best,
+            BestIteration = bestIteration,
+            Iterations = o.Iterations,
+            TrainingSeconds = Elapsed(),
+        };
+        RunFiles.WriteJsonAtomic(Path.Combine(_trainDir, SummaryFile), summary);
+        var completed = new TrainEvent
+        {
+            Kind = "completed", Iteration = o.Iterations, Iterations = o.Iterations, LearningRate = o.LearningRateAt(o.Iterations),
+            BestPsnr = best, BestIteration = bestIteration, ElapsedSeconds = Elapsed(), EtaSeconds = 0,
+        };
+        events.Append(completed);
+        progress?.Report(completed);
+        return summary;
+    }
+
+    private void SaveBest(nn.Module network)
+    {
+        var path = Path.Combine(_trainDir, BestModelFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        network.save(temp);
+        File.Move(temp, path, overwrite: true);
+    }
+}

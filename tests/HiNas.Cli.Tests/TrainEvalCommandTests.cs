@@ -1,0 +1,103 @@
+using System.Text.Json;
+using HiNas.Imaging.Datasets;
+using HiNas.Imaging.IO;
+using HiNas.Search.Training;
+
+namespace HiNas.Cli.Tests;
+
+public class TrainEvalCommandTests
+{
+    private static readonly string[] Tiny =
+    {
+        "--iterations", "30", "--batch", "4", "--crop", "24", "--validate-every", "15", "--data", "deadleaves:6x48", "--threads", "2", "--lr", "0.002",
+    };
+
+    private static string TestImages(string root)
+    {
+        var dir = Path.Combine(root, "test");
+        var generator = new DeadLeavesGenerator();
+        ImageFile.SavePng(generator.Generate(40, 36, 3, 71), Path.Combine(dir, "one.png"));
+        ImageFile.SavePng(generator.Generate(33, 45, 3, 72), Path.Combine(dir, "two.png"));
+        return dir;
+    }
+
+    [Fact]
+    public async Task TrainThenEvalReportsAboveTheInputAndRepeats()
+    {
+        var root = CliRunner.TempDir();
+        var trainDir = Path.Combine(root, "dn");
+        var train = await CliRunner.RunAsync(new[] { "train", "--arch", "dncnn", "--depth", "4", "--width", "12", "--task", "denoise", "--sigma", "30", "--out", trainDir }.Concat(Tiny).ToArray());
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.Contains("val PSNR", train.Stdout);
+        Assert.True(File.Exists(Path.Combine(trainDir, Trainer.BestModelFile)));
+
+        var data = TestImages(root);
+        var outputs = Path.Combine(root, "restored");
+        var first = await CliRunner.RunAsync("eval", "--checkpoint", trainDir, "--data", data, "--json", "--save-outputs", outputs);
+        var second = await CliRunner.RunAsync("eval", "--checkpoint", trainDir, "--data", data, "--json");
+
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        using var a = JsonDocument.Parse(first.Stdout);
+        using var b = JsonDocument.Parse(second.Stdout);
+        var psnr = a.RootElement.GetProperty("psnr").GetDouble();
+        var input = a.RootElement.GetProperty("input_psnr").GetDouble();
+        Assert.True(psnr > input, $"PSNR {psnr:F2} ≤ noisy input {input:F2}");
+        Assert.Equal(2, a.RootElement.GetProperty("images").GetInt32());
+        Assert.True(a.RootElement.GetProperty("params").GetInt64() > 0);
+        Assert.Equal(2, a.RootElement.GetProperty("rows").GetArrayLength());
+        Assert.Equal(psnr, b.RootElement.GetProperty("psnr").GetDouble());
+        Assert.Equal(a.RootElement.GetProperty("ssim").GetDouble(), b.RootElement.GetProperty("ssim").GetDouble());
+        Assert.Equal(2, Directory.GetFiles(outputs).Length);
+        Assert.Equal(1, ImageFile.Load(Directory.GetFiles(outputs)[0]).Channels);
+    }
+
+    [Fact]
+    public async Task GenotypeFromSearchTrainsOnItsOwnTask()
+    {
+        var root = CliRunner.TempDir();
+        var run = Path.Combine(root, "search");
+        var search = await CliRunner.RunAsync("search", "--task", "sr", "--scale", "2", "--layers", "2", "--blocks", "2", "--filters", "4",
+            "--stem-channels", "8", "--epochs", "1", "--warmup", "0", "--steps-per-epoch", "2", "--batch", "2", "--crop", "24", "--data", "deadleaves:6x40", "--out", run);
+        Assert.True(search.ExitCode == 0, search.Stderr);
+
+        var trainDir = Path.Combine(root, "train");
+        var train = await CliRunner.RunAsync(new[] { "train", "--genotype", Path.Combine(run, "genotype.json"), "--out", trainDir, "--json" }.Concat(Tiny).ToArray());
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        using var json = JsonDocument.Parse(train.Stdout);
+        Assert.StartsWith("HiNAS L2 B2 F4", json.RootElement.GetProperty("summary").GetProperty("network").GetString());
+
+        var mismatch = await CliRunner.RunAsync("train", "--genotype", Path.Combine(run, "genotype.json"), "--task", "sr", "--scale", "4", "--out", Path.Combine(root, "x"));
+        Assert.Equal(1, mismatch.ExitCode);
+        Assert.Contains("searched for sr-x2-rgb", mismatch.Stderr);
+        var wrongScale = await CliRunner.RunAsync("eval", "--checkpoint", trainDir, "--data", TestImages(root), "--task", "sr", "--scale", "3");
+        Assert.Contains("×2", wrongScale.Stderr);
+    }
+
+    [Theory]
+    [InlineData("train", "--task", "denoise", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "dncnn", "--genotype", "{dir}/g.json", "--task", "denoise", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "espcn", "--task", "denoise", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "dncnn", "--task", "sr", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "random:x", "--task", "denoise", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "vgg", "--task", "denoise", "--out", "{dir}/r")]
+    [InlineData("train", "--genotype", "{dir}/missing.json", "--out", "{dir}/r")]
+    [InlineData("train", "--genotype", "{dir}/bad.json", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "dncnn", "--task", "denoise", "--iterations", "0", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "dncnn", "--task", "denoise", "--data", "{dir}/none", "--out", "{dir}/r")]
+    [InlineData("train", "--arch", "dncnn", "--task", "denoise")]
+    [InlineData("train", "--resume", "{dir}/none")]
+    [InlineData("eval", "--checkpoint", "{dir}/none", "--data", "{dir}")]
+    [InlineData("eval", "--data", "{dir}")]
+    [InlineData("eval", "--checkpoint", "{dir}")]
+    public async Task BadTrainAndEvalInvocationsFailWithOneLine(params string[] template)
+    {
+        var dir = CliRunner.TempDir();
+        File.WriteAllText(Path.Combine(dir, "bad.json"), "{ not json");
+        var result = await CliRunner.RunAsync(template.Select(a => a.Replace("{dir}", dir)).ToArray());
+        Assert.NotEqual(0, result.ExitCode);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("hinas: error: ", lines[0]);
+        Assert.False(Directory.Exists(Path.Combine(dir, "r")), "a failed command left a half-made run folder");
+    }
+}

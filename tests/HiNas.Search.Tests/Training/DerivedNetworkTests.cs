@@ -1,0 +1,97 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Baselines;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Runtime;
+using HiNas.Search.SearchSpace;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Tests.Training;
+
+public class DerivedNetworkTests
+{
+    public DerivedNetworkTests() => TorchRuntime.EnsureInitialized();
+
+    /// <summary>
+    /// One layer, B = 2, F = 4 at width level 1 (factor 1.5 → C = 6), stem 8 channels, gray denoising.
+    /// Cell: n0 = conv_3x3(s0) + skip(s1); n1 = sep_conv_3x3(n0) + dil_conv_5x5(s0).
+    /// The parameter count is worked out from the layer shapes below.
+    /// </summary>
+    [Fact]
+    public void ParameterCountMatchesTheLayerShapes()
+    {
+        var cell = new CellGenotype(new[]
+        {
+            new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1),
+            new CellEdge(OperationNames.SepConv3x3, 2), new CellEdge(OperationNames.DilConv5x5, 0),
+        });
+        var genotype = new Genotype(RestorationTask.Denoise(25, 1), 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, new[] { cell }, new[] { 1 });
+        using var net = new DerivedNetwork(genotype);
+
+        const int c0 = 4, c = 6, b = 2, stem = 8;
+        long bn(long ch) => 2 * ch; // affine BatchNorm: weight + bias
+        var stemParams = 1 * stem * 9 + bn(stem) + stem * (b * c0) * 9 + stem * c0 * 9;
+        var pre0 = (b * c0) * c + bn(c);           // 1×1 from the stem's s0 (B·C0 channels) to C
+        var pre1 = c0 * c + bn(c);                 // 1×1 from the stem's s1 (C0 channels) to C
+        var conv3 = c * c * 9 + bn(c);
+        var sepUnit = c * 9 + c * c + bn(c);       // depthwise 3×3 + pointwise + BN
+        var sep3 = 2 * sepUnit;
+        var dil5 = c * 25 + c * c + bn(c);
+        var head = (b * c) * 1 * 9 + 1;            // 3×3 conv to 1 channel with bias
+        var expected = stemParams + pre0 + pre1 + conv3 + sep3 + dil5 + head;
+
+        Assert.Equal(expected, NetworkCost.Of(net, genotype.Task).Parameters);
+        Assert.Equal(expected, net.parameters().Sum(p => p.numel()));
+    }
+
+    public static TheoryData<string, int, int> Tasks => new()
+    {
+        { "denoise", 1, 1 }, { "denoise", 3, 1 }, { "sr", 3, 2 }, { "sr", 3, 3 }, { "sr", 3, 4 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void OutputShapesFollowTheTask(string kind, int channels, int scale)
+    {
+        var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
+        var genotype = RandomGenotype.Sample(task, 3, 3, 4, new[] { 1.0, 1.5, 2.0 }, 8, seed: 5);
+        var networks = new List<nn.Module<Tensor, Tensor>> { new DerivedNetwork(genotype) };
+        if (kind == "denoise") networks.Add(new DnCnn(task, 4, 8));
+        else
+        {
+            networks.Add(new Espcn(task, 3, 8));
+            networks.Add(new Fsrcnn(task, 2, 8, 4));
+        }
+        foreach (var net in networks)
+        {
+            using var scope = torch.NewDisposeScope();
+            var y = net.call(torch.rand(2, channels, 13, 19));
+            Assert.Equal(new long[] { 2, channels, 13 * scale, 19 * scale }, y.shape);
+            net.Dispose();
+        }
+    }
+
+    [Fact]
+    public void RandomGenotypesAreValidDeterministicAndVaried()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var a = RandomGenotype.Sample(task, 4, 4, 8, new[] { 1.0, 1.5, 2.0 }, 16, seed: 1);
+        Assert.Equal(a, RandomGenotype.Sample(task, 4, 4, 8, new[] { 1.0, 1.5, 2.0 }, 16, seed: 1));
+        Assert.NotEqual(a, RandomGenotype.Sample(task, 4, 4, 8, new[] { 1.0, 1.5, 2.0 }, 16, seed: 2));
+        var many = Enumerable.Range(0, 40).Select(s => RandomGenotype.Sample(task, 3, 3, 8, new[] { 1.0, 1.5, 2.0 }, 16, (ulong)s)).ToArray();
+        var ops = many.SelectMany(g => g.Cells.SelectMany(c => c.Edges.Select(e => e.Op))).Distinct().ToArray();
+        Assert.Equal(OperationNames.All.Count - 1, ops.Length); // every op but none appears
+        Assert.Contains(many, g => g.WidthPath.Contains(2));
+        Assert.All(many, g => Assert.All(g.Cells.SelectMany(c => Enumerable.Range(0, c.Blocks).Select(c.Node)), n => Assert.NotEqual(n.First.Input, n.Second.Input)));
+    }
+
+    [Fact]
+    public void FlopsCountEveryConvolutionPerOutputPixel()
+    {
+        var task = RestorationTask.SuperResolution(2, 1);
+        using var net = new Espcn(task, 2, 4);
+        // conv 5×5 1→4 (100 MACs/px) and conv 3×3 4→4 (144) at LR; per HR pixel divide by 4; FLOPs = 2·MACs.
+        Assert.Equal(2.0 * (100 + 144) / 4 * 1e6, NetworkCost.Of(net, task).FlopsPerMegapixel, 3);
+    }
+}

@@ -1,0 +1,98 @@
+using HiNas.Imaging.Evaluation;
+using HiNas.Imaging.IO;
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Data;
+using HiNas.Search.Evaluation;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Runs;
+using HiNas.Search.Runtime;
+using HiNas.Search.Tests.Searching;
+using HiNas.Search.Training;
+
+namespace HiNas.Search.Tests.Training;
+
+public class TrainerTests
+{
+    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-train-tests", Guid.NewGuid().ToString("N"));
+
+    internal static TrainOptions Tiny(RestorationTask task, ArchitectureSpec spec, int iterations = 40) => new()
+    {
+        Task = task,
+        Architecture = spec,
+        Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 },
+        Iterations = iterations,
+        Batch = 4,
+        Crop = 24,
+        LearningRate = 2e-3,
+        ValidateEvery = 20,
+        Seed = 3,
+        Threads = 2,
+    };
+
+    private static Genotype SmallGenotype(RestorationTask task) => RandomGenotype.Sample(task, 2, 2, 6, new[] { 1.0, 1.5, 2.0 }, 8, seed: 4);
+
+    [Fact]
+    public void AFewDozenStepsLowerTheLossAndKeepTheBest()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var events = new List<TrainEvent>();
+        var dir = TempDir();
+
+        var summary = Trainer.Run(Tiny(task, ArchitectureSpec.FromGenotype(SmallGenotype(task))), dir, new SynchronousProgress<TrainEvent>(events.Add));
+
+        var losses = events.Where(e => e.Kind == "step").Select(e => e.Loss!.Value).ToArray();
+        Assert.Equal(40, losses.Length);
+        Assert.True(losses.TakeLast(10).Average() < 0.7 * losses.Take(5).Average(), $"loss {losses.Take(5).Average():F4} → {losses.TakeLast(10).Average():F4}");
+        var validations = events.Where(e => e.Kind == "validation").ToArray();
+        Assert.Equal(new[] { 20, 40 }, validations.Select(v => v.Iteration));
+        Assert.Equal(validations.Max(v => v.ValidationPsnr!.Value), summary.BestValidationPsnr, 9);
+        Assert.True(File.Exists(Path.Combine(dir, Trainer.BestModelFile)));
+        Assert.Equal(summary.Parameters, RunFiles.ReadJson<TrainSummary>(Path.Combine(dir, Trainer.SummaryFile)).Parameters);
+    }
+
+    [Fact]
+    public void EvaluationOfABrieflyTrainedNetBeatsTheInputAndIsRepeatable()
+    {
+        var task = RestorationTask.SuperResolution(2, 3);
+        var dir = TempDir();
+        Trainer.Run(Tiny(task, new ArchitectureSpec { Kind = ArchitectureSpec.EspcnKind, Depth = 3, Width = 16 }, iterations: 60), dir);
+        var images = TestFolder(task.Channels);
+
+        using var model = TrainedModel.Load(dir);
+        var restorer = new TorchRestorer(model.Network, model.Task, TorchRuntime.DefaultDevice);
+        var first = EvaluationProtocol.Run(restorer, task, images, seed: 5);
+        var second = EvaluationProtocol.Run(restorer, task, images, seed: 5);
+
+        Assert.Equal(2, first.Images);
+        Assert.True(first.Psnr > first.InputPsnr, $"PSNR {first.Psnr:F2} ≤ bicubic {first.InputPsnr:F2}");
+        Assert.Equal(first.Psnr, second.Psnr);
+        Assert.Equal(first.Rows.Select(r => r.Ssim), second.Rows.Select(r => r.Ssim));
+    }
+
+    [Fact]
+    public void ResumedTrainingMatchesTheUninterruptedRun()
+    {
+        var task = RestorationTask.Denoise(15, 1);
+        var options = Tiny(task, new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 3, Width = 8 });
+        var straight = Trainer.Run(options, TempDir());
+
+        var dir = TempDir();
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Run(options, dir,
+            new SynchronousProgress<TrainEvent>(e => { if (e is { Kind: "validation", Iteration: 20 }) stop.Cancel(); }), stop.Token));
+        var resumed = Trainer.Resume(dir);
+
+        Assert.Equal(straight.BestValidationPsnr, resumed.BestValidationPsnr, 5);
+        Assert.Equal(straight.BestIteration, resumed.BestIteration);
+    }
+
+    internal static IReadOnlyList<(string, Imaging.Pixels.PlanarImage)> TestFolder(int channels)
+    {
+        var dir = TempDir();
+        var generator = new Imaging.Datasets.DeadLeavesGenerator();
+        ImageFile.SavePng(generator.Generate(64, 48, 3, 1001), Path.Combine(dir, "a.png"));
+        ImageFile.SavePng(generator.Generate(50, 62, 3, 1002), Path.Combine(dir, "b.png"));
+        return EvaluationProtocol.LoadFolder(dir, channels);
+    }
+}
