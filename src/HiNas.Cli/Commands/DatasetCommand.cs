@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HiNas.Cli.Infrastructure;
+using HiNas.Search.Runs;
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.IO;
 
@@ -42,7 +43,7 @@ public static class DatasetCommand
             Parallel.For(0, n, i =>
             {
                 var image = source.Load(i, channels);
-                AtomicFile.Write(Path.Combine(folder, source.Name(i)), stream => stream.Write(ImageFile.EncodePng(image)));
+                RunFiles.WriteAtomic(Path.Combine(folder, source.Name(i)), stream => stream.Write(ImageFile.EncodePng(image)));
             });
             output.Out.WriteLine($"wrote {n} {(channels == 1 ? "gray" : "RGB")} {width}×{height} dead-leaves images to {folder}");
             return ExitCodes.Success;

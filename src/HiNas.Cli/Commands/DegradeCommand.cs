@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HiNas.Cli.Infrastructure;
+using HiNas.Search.Runs;
 using HiNas.Imaging.Degradations;
 using HiNas.Imaging.IO;
 
@@ -39,7 +40,7 @@ public static class DegradeCommand
             if (down is { } factorDown) image = MatlabBicubic.Downscale(image, factorDown);
             if (up is { } factorUp) image = MatlabBicubic.Upscale(image, factorUp);
             if (noise is { } sigmaValue) image = GaussianNoise.Apply(image, sigmaValue, parse.GetValue(seed));
-            AtomicFile.Write(target, stream => stream.Write(ImageFile.EncodePng(image)));
+            RunFiles.WriteAtomic(target, stream => stream.Write(ImageFile.EncodePng(image)));
             output.Out.WriteLine($"wrote {target} ({image.Width}×{image.Height}, {(image.IsGray ? "gray" : "RGB")})");
             return ExitCodes.Success;
         });

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using HiNas.Imaging.Tasks;
+using HiNas.Search.Runs;
 
 namespace HiNas.Search.Genotypes;
 
@@ -66,14 +67,7 @@ public static class GenotypeJson
         }
     }
 
-    public static void Save(Genotype genotype, string path)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temp, Serialize(genotype));
-        File.Move(temp, full, overwrite: true);
-    }
+    public static void Save(Genotype genotype, string path) => RunFiles.WriteAllTextAtomic(path, Serialize(genotype));
 
     public static Genotype Load(string path)
     {

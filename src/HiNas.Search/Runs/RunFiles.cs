@@ -2,17 +2,32 @@ using System.Text.Json;
 
 namespace HiNas.Search.Runs;
 
-/// <summary>Small atomic file writes for run folders.</summary>
+/// <summary>Atomic file writes (a temporary sibling, then a rename), so a failure never leaves a half-written file.</summary>
 public static class RunFiles
 {
-    public static void WriteAllTextAtomic(string path, string text)
+    public static void WriteAtomic(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = $"{full}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, full, overwrite: true);
+        var directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = File.Create(temp)) write(stream);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
     }
+
+    public static void WriteAllTextAtomic(string path, string text) =>
+        WriteAtomic(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            writer.Write(text);
+        });
 
     public static void WriteJsonAtomic<T>(string path, T value) =>
         WriteAllTextAtomic(path, JsonSerializer.Serialize(value, new JsonSerializerOptions(JsonLines.Options) { WriteIndented = true }));

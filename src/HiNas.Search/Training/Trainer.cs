@@ -175,12 +175,5 @@ public sealed class Trainer
         return summary;
     }
 
-    private void SaveBest(nn.Module network)
-    {
-        var path = Path.Combine(_trainDir, BestModelFile);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        network.save(temp);
-        File.Move(temp, path, overwrite: true);
-    }
+    private void SaveBest(nn.Module network) => RunFiles.WriteAtomic(Path.Combine(_trainDir, BestModelFile), stream => network.save(stream));
 }
