@@ -13,6 +13,7 @@ namespace HiNas.Search.Runtime;
 public static class TorchRuntime
 {
     private static readonly object Gate = new();
+    private static readonly object SeedGate = new();
     private static bool _initialized;
     private static Device? _defaultDevice;
 
@@ -45,6 +46,21 @@ public static class TorchRuntime
                 if (t < 1) throw new ArgumentOutOfRangeException(nameof(threads), t, "threads must be at least 1");
                 torch.set_num_threads(t);
             }
+        }
+    }
+
+    /// <summary>
+    /// Seeds libtorch's global generator and runs <paramref name="build"/> (module construction, which draws the
+    /// initial weights from it) while no other build can reseed or draw: runs in parallel threads of one process
+    /// (jobs, tests) stay reproducible.
+    /// </summary>
+    public static T Seeded<T>(ulong seed, Func<T> build)
+    {
+        EnsureInitialized();
+        lock (SeedGate)
+        {
+            torch.manual_seed((long)(seed & 0x7FFF_FFFF_FFFF_FFFF));
+            return build();
         }
     }
 

@@ -27,7 +27,6 @@ public sealed class SearchSession : IDisposable
         Options = options;
         TorchRuntime.EnsureInitialized(options.Threads);
         Device = TorchRuntime.SelectDevice(options.Device);
-        torch.manual_seed((long)(options.Seed & 0x7FFF_FFFF_FFFF_FFFF));
         var task = options.Supernet.Task;
 
         var (train, validationImages) = options.Data.Load(task.Channels, options.Seed);
@@ -37,7 +36,7 @@ public sealed class SearchSession : IDisposable
         _architectSampler = new PairSampler(split.Second.Select(i => train[i]).ToArray(), task, options.Crop);
         Validation = new ValidationSet(task, validationImages, options.Seed);
 
-        Network = new Supernet(options.Supernet);
+        Network = TorchRuntime.Seeded(options.Seed, () => new Supernet(options.Supernet));
         Network.to(Device);
         _loss = RestorationLoss.For(task);
         WeightOptimizer = torch.optim.SGD(Network.WeightParameters(), options.WeightLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay);

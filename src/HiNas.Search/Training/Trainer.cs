@@ -74,8 +74,7 @@ public sealed class Trainer
     {
         var o = _options;
         var device = data.Device;
-        torch.manual_seed((long)(o.Seed & 0x7FFF_FFFF_FFFF_FFFF));
-        using var network = o.Architecture.Build(o.Task);
+        using var network = TorchRuntime.Seeded(o.Seed, () => o.Architecture.Build(o.Task));
         network.to(device);
         using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRate);
         var loss = RestorationLoss.For(o.Task);

@@ -19,17 +19,16 @@ public class SmallNetTrainingTests
     public void FiftyStepsOnDeadLeavesLowerTheLoss()
     {
         TorchRuntime.EnsureInitialized();
-        torch.manual_seed(1);
         var device = torch.CPU;
         var task = RestorationTask.Denoise(25, 1);
         var pool = PairSampler.LoadPool(new DeadLeavesSource(8, 64, 64, seed: 3), Enumerable.Range(0, 8), 1);
         var sampler = new PairSampler(pool, task, cropSize: 32);
         var random = new DeterministicRandom(9);
 
-        var net = nn.Sequential(
+        var net = TorchRuntime.Seeded(1, () => nn.Sequential(
             nn.Conv2d(1, 16, 3, padding: 1), nn.LeakyReLU(0.2),
             nn.Conv2d(16, 16, 3, padding: 1), nn.LeakyReLU(0.2),
-            nn.Conv2d(16, 1, 3, padding: 1));
+            nn.Conv2d(16, 1, 3, padding: 1)));
         var optimizer = optim.Adam(net.parameters(), lr: 2e-3);
         var losses = new List<double>();
         for (var step = 0; step < 50; step++)
