@@ -16,12 +16,13 @@ public sealed class TaskOptions
         Task.AcceptOnlyFromAmong("denoise", "sr");
     }
 
+    /// <summary>Puts the task options first in the command's help.</summary>
     public void AddTo(Command command)
     {
-        command.Options.Add(Task);
-        command.Options.Add(Sigma);
-        command.Options.Add(Scale);
-        command.Options.Add(Channels);
+        command.Options.Insert(0, Channels);
+        command.Options.Insert(0, Scale);
+        command.Options.Insert(0, Sigma);
+        command.Options.Insert(0, Task);
     }
 
     public bool IsGiven(ParseResult parse) => parse.GetValue(Task) is not null;

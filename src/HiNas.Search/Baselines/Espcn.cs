@@ -41,6 +41,9 @@ public sealed class Espcn : Module<Tensor, Tensor>, IRestorationNetwork
     }
 
     public RestorationTask Task { get; }
+
+    /// <summary>The layers in order (convolutions, BatchNorms, activations); the output layer last.</summary>
+    internal IEnumerable<(string Name, Module Layer)> Layers => body.named_children();
     public int Depth { get; }
     public int Width { get; }
 

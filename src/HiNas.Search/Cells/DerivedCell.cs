@@ -26,6 +26,8 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
 
     public CellGenotype Genotype { get; }
 
+    internal IList<Module<Tensor, Tensor>> Ops => ops;
+
     public override Tensor forward(Tensor s0, Tensor s1)
     {
         var states = new List<Tensor>(2 + Genotype.Blocks) { s0, s1 };

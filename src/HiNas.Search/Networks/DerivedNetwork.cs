@@ -48,6 +48,12 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
     public RestorationTask Task => Genotype.Task;
 
+    internal Stem StemModule => stem;
+    internal IList<Module<Tensor, Tensor>> Preprocess0 => preprocess0;
+    internal IList<Module<Tensor, Tensor>> Preprocess1 => preprocess1;
+    internal IList<DerivedCell> Cells => cells;
+    internal RestorationHead Head => head;
+
     public string Describe() => $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}]";
 
     public override Tensor forward(Tensor x)

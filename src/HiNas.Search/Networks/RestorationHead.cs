@@ -29,4 +29,7 @@ public sealed class RestorationHead : Module<Tensor, Tensor>
         var y = conv.call(act.call(x));
         return _scale == 1 ? y : nn.functional.pixel_shuffle(y, _scale);
     }
+
+    internal TorchSharp.Modules.Conv2d Conv => conv;
+    internal int Scale => _scale;
 }

@@ -32,4 +32,9 @@ public sealed class Stem : Module<Tensor, (Tensor S0, Tensor S1)>
         var h = act.call(bn.call(conv.call(x)));
         return (to_s0.call(h), to_s1.call(h));
     }
+
+    internal TorchSharp.Modules.Conv2d Conv => conv;
+    internal TorchSharp.Modules.BatchNorm2d Norm => bn;
+    internal TorchSharp.Modules.Conv2d ToS0 => to_s0;
+    internal TorchSharp.Modules.Conv2d ToS1 => to_s1;
 }

@@ -25,4 +25,8 @@ public sealed class DilatedConv : Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => bn.call(pointwise.call(depthwise.call(act.call(x))));
+
+    internal TorchSharp.Modules.Conv2d Depthwise => depthwise;
+    internal TorchSharp.Modules.Conv2d Pointwise => pointwise;
+    internal TorchSharp.Modules.BatchNorm2d Norm => bn;
 }

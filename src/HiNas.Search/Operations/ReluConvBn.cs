@@ -22,4 +22,7 @@ public sealed class ReluConvBn : Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => bn.call(conv.call(act.call(x)));
+
+    internal TorchSharp.Modules.Conv2d Conv => conv;
+    internal TorchSharp.Modules.BatchNorm2d Norm => bn;
 }

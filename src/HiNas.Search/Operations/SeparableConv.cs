@@ -18,4 +18,7 @@ public sealed class SeparableConv : Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => second.call(first.call(x));
+
+    internal DilatedConv First => first;
+    internal DilatedConv Second => second;
 }

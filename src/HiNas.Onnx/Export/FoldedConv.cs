@@ -1,0 +1,44 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Onnx.Export;
+
+/// <summary>
+/// A convolution's weights with an optional following BatchNorm folded in (eval-mode statistics):
+/// W' = W·γ/√(σ²+ε) per output channel, b' = (b − μ)·γ/√(σ²+ε) + β (γ = 1, β = 0 without affine).
+/// </summary>
+internal sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, long Groups, long[] Padding, long[] Dilation)
+{
+    public static FoldedConv From(TorchSharp.Modules.Conv2d conv, TorchSharp.Modules.BatchNorm2d? norm = null)
+    {
+        if (conv.stride.Any(s => s != 1)) throw new NotSupportedException("only stride-1 convolutions are exported");
+        if (conv.padding_mode != PaddingModes.Zeros) throw new NotSupportedException($"padding mode {conv.padding_mode} is not exported");
+        var weight = ToDoubles(conv.weight!);
+        var shape = conv.weight!.shape.ToArray();
+        var outChannels = (int)shape[0];
+        var perChannel = weight.Length / outChannels;
+        var bias = conv.bias is { } b ? ToDoubles(b) : new double[outChannels];
+        if (norm is not null)
+        {
+            var mean = ToDoubles(norm.running_mean!);
+            var variance = ToDoubles(norm.running_var!);
+            var gamma = norm.weight is { } g ? ToDoubles(g) : Enumerable.Repeat(1.0, outChannels).ToArray();
+            var beta = norm.bias is { } be ? ToDoubles(be) : new double[outChannels];
+            for (var o = 0; o < outChannels; o++)
+            {
+                var factor = gamma[o] / Math.Sqrt(variance[o] + norm.eps);
+                for (var i = 0; i < perChannel; i++) weight[o * perChannel + i] *= factor;
+                bias[o] = (bias[o] - mean[o]) * factor + beta[o];
+            }
+        }
+        var padding = conv.padding ?? new long[] { 0, 0 };
+        return new FoldedConv(weight.Select(v => (float)v).ToArray(), shape, bias.Select(v => (float)v).ToArray(),
+            conv.groups, new[] { padding[0], padding[1], padding[0], padding[1] }, conv.dilation ?? new long[] { 1, 1 });
+    }
+
+    private static double[] ToDoubles(Tensor t)
+    {
+        using var d = t.detach().cpu().to(ScalarType.Float64).contiguous();
+        return d.data<double>().ToArray();
+    }
+}

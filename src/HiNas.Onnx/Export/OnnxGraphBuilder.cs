@@ -1,0 +1,98 @@
+using Google.Protobuf;
+using HiNas.Onnx.Proto;
+
+namespace HiNas.Onnx.Export;
+
+/// <summary>Builds an ONNX graph node by node with unique value names and raw-data initializers.</summary>
+internal sealed class OnnxGraphBuilder
+{
+    private readonly GraphProto _graph = new() { Name = "hinas" };
+    private readonly Dictionary<string, int> _counters = new();
+
+    public GraphProto Graph => _graph;
+
+    public string Fresh(string stem)
+    {
+        _counters.TryGetValue(stem, out var n);
+        _counters[stem] = n + 1;
+        return $"{stem}_{n}";
+    }
+
+    public string Initializer(string stem, float[] data, long[] dims)
+    {
+        var name = Fresh(stem);
+        var bytes = new byte[data.Length * sizeof(float)];
+        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw data is little-endian");
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
+        tensor.Dims.AddRange(dims);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    public string Node(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    {
+        var output = Fresh(opType.ToLowerInvariant());
+        var node = new NodeProto { OpType = opType, Name = Fresh("node_" + opType.ToLowerInvariant()) };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return output;
+    }
+
+    public string Conv(string x, FoldedConv conv)
+    {
+        var w = Initializer("w", conv.Weight, conv.Shape);
+        var b = Initializer("b", conv.Bias, new long[] { conv.Shape[0] });
+        return Node("Conv", new[] { x, w, b },
+            Ints("kernel_shape", conv.Shape[2], conv.Shape[3]), Ints("pads", conv.Padding), Ints("dilations", conv.Dilation),
+            Ints("strides", 1, 1), Int("group", conv.Groups));
+    }
+
+    public string LeakyRelu(string x, double slope) => Node("LeakyRelu", new[] { x }, Float("alpha", (float)slope));
+
+    public string Add(string a, string b) => Node("Add", new[] { a, b });
+
+    public string Sub(string a, string b) => Node("Sub", new[] { a, b });
+
+    public string Concat(IEnumerable<string> parts) => Node("Concat", parts, Int("axis", 1));
+
+    /// <summary>PixelShuffle: DepthToSpace in CRD mode (channel, row, column order of PyTorch).</summary>
+    public string PixelShuffle(string x, int scale) => Node("DepthToSpace", new[] { x }, Int("blocksize", scale), Str("mode", "CRD"));
+
+    /// <summary>PyTorch bicubic (a = −0.75, align_corners = false): Resize cubic, half_pixel, no exclusion.</summary>
+    public string BicubicUpsample(string x, int scale)
+    {
+        var scales = Initializer("scales", new float[] { 1, 1, scale, scale }, new long[] { 4 });
+        return Node("Resize", new[] { x, "", scales },
+            Str("mode", "cubic"), Float("cubic_coeff_a", -0.75f), Str("coordinate_transformation_mode", "half_pixel"), Int("exclude_outside", 0));
+    }
+
+    public static ValueInfoProto ImageValue(string name, long channels, string height, string width)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = channels });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = height });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = width });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
+    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    private static AttributeProto Str(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+}

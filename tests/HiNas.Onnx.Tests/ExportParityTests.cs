@@ -1,0 +1,122 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Onnx.Export;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Runtime;
+using HiNas.Search.SearchSpace;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+using static TorchSharp.torch;
+using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace HiNas.Onnx.Tests;
+
+/// <summary>ONNX Runtime on the exported graph vs TorchSharp in eval mode, on random inputs of three sizes.</summary>
+public class ExportParityTests
+{
+    public ExportParityTests() => TorchRuntime.EnsureInitialized();
+
+    private static readonly double[] Factors = { 1.0, 1.5, 2.0 };
+
+    /// <summary>A genotype whose cells use every operation of the table at least once (over its layers).</summary>
+    private static Genotype EveryOp(RestorationTask task)
+    {
+        var a = new CellGenotype(new[]
+        {
+            new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.SepConv3x3, 1),
+            new CellEdge(OperationNames.SepConv5x5, 2), new CellEdge(OperationNames.DilConv3x3, 0),
+            new CellEdge(OperationNames.DilConv5x5, 1), new CellEdge(OperationNames.Skip, 3),
+        });
+        var b = new CellGenotype(new[]
+        {
+            new CellEdge(OperationNames.Skip, 0), new CellEdge(OperationNames.DilConv5x5, 1),
+            new CellEdge(OperationNames.Conv3x3, 2), new CellEdge(OperationNames.SepConv5x5, 1),
+            new CellEdge(OperationNames.DilConv3x3, 3), new CellEdge(OperationNames.SepConv3x3, 0),
+        });
+        return new Genotype(task, 3, 3, 4, Factors, 8, new[] { a, b, a }, new[] { 1, 2, 1 });
+    }
+
+    public static TheoryData<string, string, int, int> Cases => new()
+    {
+        { "every-op", "denoise", 1, 1 }, { "every-op", "denoise", 3, 1 }, { "every-op", "sr", 3, 2 }, { "every-op", "sr", 3, 3 }, { "every-op", "sr", 1, 4 },
+        { "random:11", "denoise", 1, 1 }, { "random:12", "sr", 3, 2 }, { "random:13", "sr", 3, 4 },
+        { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 },
+        { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
+    {
+        var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
+        var spec = architecture == "every-op"
+            ? ArchitectureSpec.FromGenotype(EveryOp(task))
+            : ArchitectureSpec.Parse(architecture, task, depth: 4, width: 12, layers: 3, blocks: 3, filters: 4, Factors, stemChannels: 8);
+        using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
+        GiveBatchNormsRealStatistics(network, channels);
+        network.eval();
+
+        var bytes = OnnxExporter.ExportBytes(network, task);
+        using var session = new InferenceSession(bytes);
+
+        foreach (var (h, w) in new[] { (16, 16), (23, 17), (9, 30) })
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = torch.rand(new long[] { 2, channels, h, w }, generator: new Generator((ulong)(h * 31 + w)));
+            Tensor expected;
+            using (torch.no_grad()) expected = network.call(x).contiguous();
+            var actual = Run(session, x);
+            Assert.Equal(expected.shape, actual.Shape);
+            var maxDiff = expected.data<float>().ToArray().Zip(actual.Data).Max(p => Math.Abs(p.First - p.Second));
+            Assert.True(maxDiff <= 1e-4, $"{architecture} {task.Slug} {h}×{w}: max |ORT − TorchSharp| = {maxDiff:E2}");
+        }
+    }
+
+    [Fact]
+    public void TheGraphDeclaresDynamicImageShapesAndOpset17()
+    {
+        var task = RestorationTask.SuperResolution(2, 3);
+        using var network = TorchRuntime.Seeded(1, () => ArchitectureSpec.FromGenotype(EveryOp(task)).Build(task));
+        network.eval();
+        var model = OnnxExporter.Export(network, task);
+        Assert.Equal(17, model.OpsetImport.Single().Version);
+        var input = model.Graph.Input.Single();
+        Assert.Equal(OnnxExporter.InputName, input.Name);
+        Assert.Equal(new[] { "batch", "", "height", "width" }, input.Type.TensorType.Shape.Dim.Select(d => d.DimParam));
+        Assert.Equal(3, input.Type.TensorType.Shape.Dim[1].DimValue);
+        Assert.Equal(OnnxExporter.OutputName, model.Graph.Output.Single().Name);
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "BatchNormalization");
+        Assert.Contains(model.Graph.Node, n => n.OpType == "DepthToSpace");
+        Assert.Contains(model.Graph.Node, n => n.OpType == "Resize");
+    }
+
+    /// <summary>A few training-mode forward passes so that every BatchNorm has non-trivial running statistics,
+    /// and random affine parameters, which the exporter must fold correctly.</summary>
+    private static void GiveBatchNormsRealStatistics(nn.Module<Tensor, Tensor> network, int channels)
+    {
+        network.train();
+        using (torch.no_grad())
+        {
+            foreach (var (_, module) in network.named_modules())
+                if (module is TorchSharp.Modules.BatchNorm2d { weight: not null } bn)
+                {
+                    bn.weight!.uniform_(0.5, 1.5);
+                    bn.bias!.uniform_(-0.2, 0.2);
+                }
+            for (var i = 0; i < 3; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                network.call(torch.rand(4, channels, 20, 20) * 2 - 0.5);
+            }
+        }
+    }
+
+    private static (long[] Shape, float[] Data) Run(InferenceSession session, Tensor x)
+    {
+        var input = x.contiguous().data<float>().ToArray();
+        var inputTensor = new OrtTensors.DenseTensor<float>(input, x.shape.Select(d => (int)d).ToArray());
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, inputTensor) });
+        var output = results.Single(r => r.Name == OnnxExporter.OutputName).AsTensor<float>();
+        return (output.Dimensions.ToArray().Select(d => (long)d).ToArray(), output.ToArray());
+    }
+}
