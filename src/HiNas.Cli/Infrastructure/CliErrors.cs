@@ -7,7 +7,8 @@ public static class CliErrors
 {
     public static bool IsUserError(Exception e) => e is CliUsageException or ImageDecodeException or ArgumentException
         or IOException or UnauthorizedAccessException or InvalidDataException or FormatException or NotSupportedException
-        or System.Text.Json.JsonException or InvalidOperationException;
+        or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException
+        or HiNas.Inference.Packages.ModelPackageException;
 
     public static string Describe(Exception e) => e is ArgumentException ? StripParamSuffix(e.Message) : e.Message;
 

@@ -15,6 +15,8 @@ public static class HinasApp
         root.Subcommands.Add(SearchCommand.Create(output));
         root.Subcommands.Add(TrainCommand.Create(output));
         root.Subcommands.Add(EvalCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(RestoreCommand.Create(output));
         return root;
     }
 

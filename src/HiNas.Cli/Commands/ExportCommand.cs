@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using HiNas.Cli.Infrastructure;
+using HiNas.Onnx.Packaging;
+
+namespace HiNas.Cli.Commands;
+
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force]`</summary>
+public static class ExportCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var checkpoint = new Option<DirectoryInfo>("--checkpoint") { Description = "a training folder from hinas train", Required = true };
+        var outDir = new Option<DirectoryInfo>("--out") { Description = "the model package folder to write (model.onnx + manifest.json)", Required = true };
+        var id = new Option<string?>("--id") { Description = "model id (default: TASK-ARCH, e.g. denoise-s25-gray-hinas)" };
+        var force = new Option<bool>("--force") { Description = "replace an existing package at --out" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
+        {
+            checkpoint, outDir, id, force, json,
+        };
+        command.SetAction(parse =>
+        {
+            var result = ModelExport.FromTrainingRun(parse.GetValue(checkpoint)!.FullName, parse.GetValue(outDir)!.FullName, parse.GetValue(id), parse.GetValue(force));
+            var m = result.Package.Manifest;
+            if (parse.GetValue(json))
+            {
+                output.Out.WriteLine(JsonSerializer.Serialize(new { m.Id, Folder = result.Package.Folder, result.ParityMaxAbsDiff, result.ParitySizes, m.Params, m.FlopsPerMegapixel, m.ModelBytes }, CliJson.Options));
+                return ExitCodes.Success;
+            }
+            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"parity: max |ONNX Runtime − TorchSharp| = {result.ParityMaxAbsDiff:E2} on {string.Join(", ", result.ParitySizes)} (limit {ModelExport.ParityTolerance:E0})"));
+            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote model '{m.Id}' to {result.Package.Folder} ({m.ModelBytes:N0} bytes, {m.Params:N0} parameters)"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

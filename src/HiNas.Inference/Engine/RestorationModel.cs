@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using HiNas.Inference.Packages;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace HiNas.Inference.Engine;
+
+/// <summary>
+/// One served model: a long-lived ONNX Runtime session over a package's graph, checked against its manifest
+/// (input/output names, channels, scale — by a probe run), with input/output buffers and OrtValues reused per
+/// tensor shape (a pool per shape, so concurrent frames never share one). Restores planar images, in tiles when
+/// they are large. Thread-safe.
+/// </summary>
+public sealed class RestorationModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly ConcurrentDictionary<(int N, int C, int H, int W), ConcurrentBag<Buffers>> _pools = new();
+    private readonly TileOptions _tiles;
+
+    private RestorationModel(ModelPackage package, InferenceSession session, string provider, TileOptions tiles)
+    {
+        Package = package;
+        _session = session;
+        ExecutionProvider = provider;
+        _tiles = tiles;
+    }
+
+    public ModelPackage Package { get; }
+    public ModelManifest Manifest => Package.Manifest;
+    public string Id => Package.Id;
+    public int Channels => Manifest.Channels;
+    public int Scale => Manifest.Scale;
+
+    /// <summary>"CUDA" or "CPU".</summary>
+    public string ExecutionProvider { get; }
+
+    /// <summary>Opens the package's graph; throws <see cref="ModelPackageException"/> when it is corrupt or disagrees with the manifest.</summary>
+    public static RestorationModel Open(ModelPackage package, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null)
+    {
+        tiles ??= new TileOptions();
+        tiles.Validate();
+        var (options, provider) = SessionOptionsFor(preferCuda, logger);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(package.ModelPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelPackageException(package.Folder, $"{ModelPackage.ModelFile} is not a loadable ONNX model ({e.Message.Split('\n')[0]})", e);
+        }
+        finally
+        {
+            options.Dispose();
+        }
+        var model = new RestorationModel(package, session, provider, tiles);
+        try
+        {
+            model.CheckAgainstManifest();
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return model;
+    }
+
+    private static (SessionOptions Options, string Provider) SessionOptionsFor(bool preferCuda, ILogger? logger)
+    {
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (preferCuda && OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+        {
+            try
+            {
+                options.AppendExecutionProvider_CUDA();
+                return (options, "CUDA");
+            }
+            catch (OnnxRuntimeException e)
+            {
+                logger?.LogWarning("CUDA execution provider unavailable ({Reason}); falling back to CPU", e.Message.Split('\n')[0]);
+            }
+        }
+        else if (preferCuda)
+        {
+            logger?.LogInformation("ONNX Runtime has no CUDA execution provider in this build; using CPU");
+        }
+        return (options, "CPU");
+    }
+
+    private void CheckAgainstManifest()
+    {
+        var m = Manifest;
+        if (!_session.InputMetadata.TryGetValue(m.InputName, out var input))
+            throw new ModelPackageException(Package.Folder, $"the graph has no input '{m.InputName}' (it has {string.Join(", ", _session.InputMetadata.Keys)})");
+        if (!_session.OutputMetadata.ContainsKey(m.OutputName))
+            throw new ModelPackageException(Package.Folder, $"the graph has no output '{m.OutputName}' (it has {string.Join(", ", _session.OutputMetadata.Keys)})");
+        if (input.Dimensions.Length != 4 || input.Dimensions[1] != m.Channels)
+            throw new ModelPackageException(Package.Folder, $"the manifest says {m.Channels} channel(s) but the graph input is [{string.Join(", ", input.Dimensions)}]");
+        const int probe = 8;
+        long[] shape;
+        try
+        {
+            var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { 1, m.Channels, probe, probe });
+            using var results = _session.Run(new[] { NamedOnnxValue.CreateFromTensor(m.InputName, tensor) });
+            shape = results.Single(r => r.Name == m.OutputName).AsTensor<float>().Dimensions.ToArray().Select(d => (long)d).ToArray();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelPackageException(Package.Folder, $"the graph fails on a {m.Channels}-channel {probe}×{probe} probe ({e.Message.Split('\n')[0]})", e);
+        }
+        if (shape is not [1, var c, var h, var w] || c != m.Channels || h != probe * m.Scale || w != probe * m.Scale)
+            throw new ModelPackageException(Package.Folder, $"the manifest says ×{m.Scale} with {m.Channels} channel(s) but an {probe}×{probe} probe came back as [{string.Join(", ", shape)}]");
+    }
+
+    /// <summary>
+    /// Restores <paramref name="n"/> images of <paramref name="c"/> channels (c = the model's channels), planar in
+    /// <paramref name="input"/>; returns n·c planes of (h·scale) × (w·scale). Large images are tiled.
+    /// </summary>
+    public float[] Restore(ReadOnlySpan<float> input, int n, int c, int h, int w)
+    {
+        if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
+        if (input.Length < (long)n * c * h * w) throw new ArgumentException("input is shorter than n·c·h·w");
+        if (h <= _tiles.MaxTileSide && w <= _tiles.MaxTileSide) return RunTensor(input, n, c, h, w);
+        return RunTiled(input, n, c, h, w);
+    }
+
+    private float[] RunTiled(ReadOnlySpan<float> input, int n, int c, int h, int w)
+    {
+        var s = Scale;
+        var (oh, ow) = (h * s, w * s);
+        var planes = n * c;
+        var sum = new float[planes * oh * ow];
+        var weight = new float[oh * ow];
+        var tile = _tiles.MaxTileSide;
+        var margin = _tiles.Overlap / 4 * s;
+        var ramp = _tiles.Overlap / 2 * s;
+        var ys = TileGrid.Starts(h, tile, _tiles.Overlap);
+        var xs = TileGrid.Starts(w, tile, _tiles.Overlap);
+        foreach (var y0 in ys)
+            foreach (var x0 in xs)
+            {
+                var th = Math.Min(tile, h - y0);
+                var tw = Math.Min(tile, w - x0);
+                var patch = new float[planes * th * tw];
+                for (var p = 0; p < planes; p++)
+                    for (var y = 0; y < th; y++)
+                        input.Slice(p * h * w + (y0 + y) * w + x0, tw).CopyTo(patch.AsSpan(p * th * tw + y * tw, tw));
+                var result = RunTensor(patch, n, c, th, tw);
+                var (rh, rw) = (th * s, tw * s);
+                for (var y = 0; y < rh; y++)
+                {
+                    var wy = TileGrid.Weight(y, rh, y0 > 0, y0 + th < h, margin, ramp);
+                    if (wy == 0) continue;
+                    for (var x = 0; x < rw; x++)
+                    {
+                        var wt = wy * TileGrid.Weight(x, rw, x0 > 0, x0 + tw < w, margin, ramp);
+                        if (wt == 0) continue;
+                        var o = (y0 * s + y) * ow + x0 * s + x;
+                        weight[o] += wt;
+                        for (var p = 0; p < planes; p++) sum[p * oh * ow + o] += wt * result[p * rh * rw + y * rw + x];
+                    }
+                }
+            }
+        for (var p = 0; p < planes; p++)
+            for (var i = 0; i < oh * ow; i++) sum[p * oh * ow + i] /= weight[i];
+        return sum;
+    }
+
+    private float[] RunTensor(ReadOnlySpan<float> input, int n, int c, int h, int w)
+    {
+        var key = (n, c, h, w);
+        var pool = _pools.GetOrAdd(key, _ => new ConcurrentBag<Buffers>());
+        if (!pool.TryTake(out var buffers)) buffers = new Buffers(n, c, h, w, Scale);
+        try
+        {
+            input[..buffers.Input.Length].CopyTo(buffers.Input);
+            using var runOptions = new RunOptions();
+            _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
+            return (float[])buffers.Output.Clone();
+        }
+        finally
+        {
+            pool.Add(buffers);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var pool in _pools.Values)
+            while (pool.TryTake(out var b)) b.Dispose();
+        _session.Dispose();
+    }
+
+    /// <summary>Pinned input/output arrays for one tensor shape and the OrtValues over them.</summary>
+    private sealed class Buffers : IDisposable
+    {
+        public Buffers(int n, int c, int h, int w, int scale)
+        {
+            Input = new float[n * c * h * w];
+            OutputShape = new long[] { n, c, h * scale, w * scale };
+            Output = new float[n * c * h * scale * w * scale];
+            InputValue = OrtValue.CreateTensorValueFromMemory(Input, new long[] { n, c, h, w });
+            OutputValue = OrtValue.CreateTensorValueFromMemory(Output, OutputShape);
+        }
+
+        public float[] Input { get; }
+        public float[] Output { get; }
+        public long[] OutputShape { get; }
+        public OrtValue InputValue { get; }
+        public OrtValue OutputValue { get; }
+
+        public void Dispose()
+        {
+            InputValue.Dispose();
+            OutputValue.Dispose();
+        }
+    }
+}

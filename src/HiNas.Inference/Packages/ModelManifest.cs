@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using HiNas.Imaging.Tasks;
+
+namespace HiNas.Inference.Packages;
+
+/// <summary>
+/// manifest.json of a model package (schema "hinas.model/v1"): what the model restores, how to feed it, what it
+/// costs and how good it was measured to be, plus the exact size and SHA-256 of model.onnx so that a
+/// half-copied package is recognised.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string SchemaName = "hinas.model/v1";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string Schema { get; init; } = SchemaName;
+    public required string Id { get; init; }
+    public int Version { get; init; } = 1;
+
+    /// <summary>"denoise" or "sr".</summary>
+    public required string Task { get; init; }
+
+    /// <summary>Upscaling factor (1 for denoising).</summary>
+    public required int Scale { get; init; }
+
+    /// <summary>Image channels the graph takes and returns (1 gray, 3 RGB).</summary>
+    public required int Channels { get; init; }
+
+    /// <summary>Noise σ (on [0, 255]) the model was trained for, and the range it is meant to serve (denoising).</summary>
+    public double? Sigma { get; init; }
+    public double[]? SigmaRange { get; init; }
+
+    public string InputName { get; init; } = "input";
+    public string OutputName { get; init; } = "output";
+    public string Layout { get; init; } = "NCHW float32 in [0,1]; batch, height, width dynamic";
+
+    public string? Architecture { get; init; }
+    public JsonNode? Genotype { get; init; }
+    public long Params { get; init; }
+    public double FlopsPerMegapixel { get; init; }
+    public Dictionary<string, double>? Metrics { get; init; }
+    public required long ModelBytes { get; init; }
+    public required string ModelSha256 { get; init; }
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+    public string? Producer { get; init; }
+
+    /// <summary>The task as the rest of the system names it (σ from the manifest; 25 when a denoiser has none).</summary>
+    public RestorationTask ToTask() => Task switch
+    {
+        "denoise" => RestorationTask.Denoise(Sigma ?? 25, Channels),
+        "sr" => RestorationTask.SuperResolution(Scale, Channels),
+        _ => throw new ArgumentException($"task '{Task}' is not denoise or sr"),
+    };
+
+    /// <summary>Checks the fields a server relies on; returns the first problem, or null.</summary>
+    public string? Problem()
+    {
+        if (Schema != SchemaName) return $"schema is '{Schema}', expected '{SchemaName}'";
+        if (string.IsNullOrWhiteSpace(Id) || !ModelId.IsValid(Id)) return $"id '{Id}' is not valid ({ModelId.Rule})";
+        if (Task is not ("denoise" or "sr")) return $"task '{Task}' is not denoise or sr";
+        if (Channels is not (1 or 3)) return $"channels {Channels} is not 1 or 3";
+        if (Task == "denoise" && Scale != 1) return $"a denoiser has scale 1, not {Scale}";
+        if (Task == "sr" && Scale is < 2 or > 4) return $"SR scale {Scale} is not 2, 3 or 4";
+        if (ModelBytes <= 0) return "model_bytes is missing";
+        if (string.IsNullOrWhiteSpace(ModelSha256) || ModelSha256.Length != 64) return "model_sha256 is missing";
+        return null;
+    }
+}
+
+/// <summary>Model ids: 1–64 characters of a–z, 0–9, '-', '_' and '.', starting with a letter or digit.</summary>
+public static class ModelId
+{
+    public const string Rule = "1-64 characters a-z 0-9 - _ . starting with a letter or digit";
+
+    public static bool IsValid(string id) =>
+        id.Length is >= 1 and <= 64 && char.IsAsciiLetterOrDigit(id[0])
+        && id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.');
+}

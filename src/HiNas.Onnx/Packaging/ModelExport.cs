@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using HiNas.Imaging.Tasks;
+using HiNas.Inference.Packages;
+using HiNas.Onnx.Export;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Runs;
+using HiNas.Search.Training;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Onnx.Packaging;
+
+/// <summary>What an export produced and how closely ONNX Runtime reproduced TorchSharp.</summary>
+public sealed record ExportResult(ModelPackage Package, double ParityMaxAbsDiff, IReadOnlyList<string> ParitySizes);
+
+/// <summary>
+/// A training run's best weights → ONNX (BN folded) → parity check against TorchSharp on random inputs of three
+/// sizes → a model package published atomically (model.onnx + manifest.json).
+/// </summary>
+public static class ModelExport
+{
+    /// <summary>Largest |ORT − TorchSharp| accepted at export.</summary>
+    public const double ParityTolerance = 1e-4;
+
+    public static ExportResult FromTrainingRun(string trainDir, string packageDir, string? id = null, bool overwrite = false)
+    {
+        using var model = TrainedModel.Load(trainDir, torch.CPU);
+        var task = model.Task;
+        var modelId = id ?? DefaultId(task, model.Options.Architecture);
+        if (!ModelId.IsValid(modelId)) throw new ArgumentException($"--id '{modelId}' is not valid ({ModelId.Rule})");
+        var onnx = OnnxExporter.ExportBytes(model.Network, task, new Dictionary<string, string> { ["hinas.id"] = modelId });
+        var (parity, sizes) = Parity(model.Network, task, onnx);
+        if (parity > ParityTolerance)
+            throw new InvalidOperationException($"ONNX Runtime differs from TorchSharp by {parity:E2} (> {ParityTolerance:E0}); the package was not written");
+
+        var summaryPath = Path.Combine(Path.GetFullPath(trainDir), Trainer.SummaryFile);
+        var summary = File.Exists(summaryPath) ? RunFiles.ReadJson<TrainSummary>(summaryPath) : null;
+        var cost = NetworkCost.Of(model.Network, task);
+        var metrics = new Dictionary<string, double> { ["parity_max_abs_diff"] = parity };
+        if (summary is not null) metrics["validation_psnr"] = summary.BestValidationPsnr;
+        var manifest = new ModelManifest
+        {
+            Id = modelId,
+            Task = task.Kind == RestorationKind.Denoise ? "denoise" : "sr",
+            Scale = task.Scale,
+            Channels = task.Channels,
+            Sigma = task.Kind == RestorationKind.Denoise ? task.Sigma : null,
+            SigmaRange = task.Kind == RestorationKind.Denoise ? new[] { task.Sigma, task.Sigma } : null,
+            InputName = OnnxExporter.InputName,
+            OutputName = OnnxExporter.OutputName,
+            Architecture = ((IRestorationNetwork)model.Network).Describe(),
+            Genotype = model.Options.Architecture.Genotype is { } g ? JsonNode.Parse(GenotypeJson.Serialize(g)) : null,
+            Params = cost.Parameters,
+            FlopsPerMegapixel = cost.FlopsPerMegapixel,
+            Metrics = metrics,
+            ModelBytes = onnx.LongLength,
+            ModelSha256 = ModelPackage.Sha256(onnx),
+            Producer = $"hinas export from {Path.GetFullPath(trainDir)}",
+        };
+        return new ExportResult(ModelPackage.Publish(packageDir, manifest, onnx, overwrite), parity, sizes);
+    }
+
+    public static string DefaultId(RestorationTask task, ArchitectureSpec architecture) =>
+        $"{task.Slug}-{(architecture.Kind == ArchitectureSpec.GenotypeKind ? "hinas" : architecture.Kind)}";
+
+    /// <summary>Max |ORT − TorchSharp| over random inputs of three sizes (one of them odd).</summary>
+    public static (double MaxAbsDiff, IReadOnlyList<string> Sizes) Parity(nn.Module<Tensor, Tensor> network, RestorationTask task, byte[] onnx)
+    {
+        network.eval();
+        using var session = new InferenceSession(onnx);
+        var worst = 0.0;
+        var sizes = new[] { (32, 32), (45, 37), (64, 96) };
+        foreach (var (h, w) in sizes)
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = torch.rand(new long[] { 1, task.Channels, h, w }, generator: new Generator((ulong)(h * 1000 + w)));
+            float[] expected;
+            using (torch.no_grad()) expected = network.call(x).contiguous().data<float>().ToArray();
+            var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x.data<float>().ToArray(), new[] { 1, task.Channels, h, w });
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, input) });
+            var actual = results.Single().AsTensor<float>().ToArray();
+            if (actual.Length != expected.Length) throw new InvalidOperationException($"ONNX output has {actual.Length} values, TorchSharp {expected.Length}");
+            worst = Math.Max(worst, expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)));
+        }
+        return (worst, sizes.Select(s => $"{s.Item1}x{s.Item2}").ToArray());
+    }
+}

@@ -1,0 +1,84 @@
+using HiNas.Imaging.Datasets;
+using HiNas.Imaging.Tasks;
+using HiNas.Inference.Engine;
+using HiNas.Inference.Frames;
+using HiNas.Inference.Packages;
+
+namespace HiNas.Inference.Tests;
+
+public class RestorationModelTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TiledRestoreEqualsUntiledAwayFromTheBorder(int scale)
+    {
+        var task = scale == 1 ? RestorationTask.Denoise(25, 3) : RestorationTask.SuperResolution(scale, 3);
+        var package = TestModels.Publish(TestModels.TempDir(), "tiles", task);
+        using var whole = RestorationModel.Open(package, new TileOptions { MaxTileSide = 4096, Overlap = 32 });
+        using var tiled = RestorationModel.Open(package, new TileOptions { MaxTileSide = 64, Overlap = 32 });
+        var image = new DeadLeavesGenerator().Generate(150, 131, 3, seed: 8);
+
+        var a = InferenceEngine.Restore(whole, image);
+        var b = InferenceEngine.Restore(tiled, image);
+
+        Assert.True(a.SameShape(b));
+        var border = 8 * scale;
+        var worst = 0.0;
+        for (var c = 0; c < 3; c++)
+            for (var y = border; y < a.Height - border; y++)
+                for (var x = border; x < a.Width - border; x++)
+                    worst = Math.Max(worst, Math.Abs(a[c, y, x] - b[c, y, x]));
+        Assert.True(worst <= 1e-3, $"tiled vs untiled max diff {worst:E2}");
+    }
+
+    [Fact]
+    public void GrayModelsRestoreColourFramesChannelByChannel()
+    {
+        var package = TestModels.Publish(TestModels.TempDir(), "gray", RestorationTask.Denoise(25, 1));
+        using var model = RestorationModel.Open(package);
+        var image = new DeadLeavesGenerator().Generate(40, 30, 3, seed: 2);
+        var bytes = new byte[40 * 30 * 4];
+        for (var i = 0; i < 40 * 30; i++)
+        {
+            bytes[4 * i] = (byte)(image.Data[i] * 255);
+            bytes[4 * i + 1] = (byte)(image.Data[1200 + i] * 255);
+            bytes[4 * i + 2] = (byte)(image.Data[2400 + i] * 255);
+            bytes[4 * i + 3] = (byte)i;
+        }
+
+        var frame = InferenceEngine.Restore(model, bytes, new FrameLayout(40, 30, 160, PixelFormat.Rgba8));
+
+        var green = new HiNas.Imaging.Pixels.PlanarImage(1, 30, 40, Enumerable.Range(0, 1200).Select(i => bytes[4 * i + 1] / 255f).ToArray());
+        var expected = InferenceEngine.Restore(model, green);
+        for (var i = 0; i < 1200; i++)
+        {
+            Assert.Equal(FrameConverter.ToByte(expected.Data[i]), frame.Pixels[4 * i + 1]);
+            Assert.Equal((byte)i, frame.Pixels[4 * i + 3]);
+        }
+        Assert.Equal((40, 30, 160), (frame.Width, frame.Height, frame.Stride));
+    }
+
+    [Fact]
+    public void SuperResolutionFramesComeBackScaled()
+    {
+        var package = TestModels.Publish(TestModels.TempDir(), "sr", RestorationTask.SuperResolution(3, 3));
+        using var model = RestorationModel.Open(package);
+        var frame = InferenceEngine.Restore(model, new byte[17 * 11 * 3 + 5 * 10], new FrameLayout(17, 11, 17 * 3 + 5, PixelFormat.Rgb8));
+        Assert.Equal((51, 33, 153), (frame.Width, frame.Height, frame.Stride));
+        Assert.Equal(51 * 33 * 3, frame.Pixels.Length);
+        Assert.True(frame.Timings.InferenceMs > 0);
+    }
+
+    [Fact]
+    public void AManifestThatDisagreesWithTheGraphIsRefused()
+    {
+        var dir = TestModels.TempDir();
+        var onnx = TestModels.Onnx(RestorationTask.Denoise(25, 1));
+        var wrongChannels = ModelPackage.Publish(Path.Combine(dir, "a"), TestModels.Manifest("a", RestorationTask.Denoise(25, 3)), onnx);
+        var wrongScale = ModelPackage.Publish(Path.Combine(dir, "b"), TestModels.Manifest("b", RestorationTask.SuperResolution(2, 1)), onnx);
+
+        Assert.Contains("channel", Assert.Throws<ModelPackageException>(() => RestorationModel.Open(wrongChannels)).Message);
+        Assert.Contains("×2", Assert.Throws<ModelPackageException>(() => RestorationModel.Open(wrongScale)).Message);
+    }
+}

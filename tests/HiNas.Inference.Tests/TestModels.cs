@@ -1,0 +1,48 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Inference.Packages;
+using HiNas.Onnx.Export;
+using HiNas.Search.Genotypes;
+using HiNas.Search.Networks;
+using HiNas.Search.Runtime;
+using HiNas.Search.SearchSpace;
+
+namespace HiNas.Inference.Tests;
+
+/// <summary>Small real networks exported to ONNX and published as packages.</summary>
+internal static class TestModels
+{
+    public static string TempDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hinas-inference-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>A one-layer derived network (conv 3×3 and skip only: receptive radius 4 px) with random weights.</summary>
+    public static byte[] Onnx(RestorationTask task, ulong seed = 3)
+    {
+        var cell = new CellGenotype(new[]
+        {
+            new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1),
+            new CellEdge(OperationNames.Skip, 2), new CellEdge(OperationNames.Conv3x3, 0),
+        });
+        var genotype = new Genotype(task, 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, new[] { cell }, new[] { 1 });
+        using var network = TorchRuntime.Seeded(seed, () => new DerivedNetwork(genotype));
+        network.eval();
+        return OnnxExporter.ExportBytes(network, task);
+    }
+
+    public static ModelManifest Manifest(string id, RestorationTask task) => new()
+    {
+        Id = id,
+        Task = task.Kind == RestorationKind.Denoise ? "denoise" : "sr",
+        Scale = task.Scale,
+        Channels = task.Channels,
+        Sigma = task.Kind == RestorationKind.Denoise ? task.Sigma : null,
+        ModelBytes = 1,
+        ModelSha256 = new string('0', 64),
+    };
+
+    public static ModelPackage Publish(string folder, string id, RestorationTask task, ulong seed = 3) =>
+        ModelPackage.Publish(Path.Combine(folder, id), Manifest(id, task), Onnx(task, seed));
+}
