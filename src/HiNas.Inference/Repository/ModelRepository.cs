@@ -91,9 +91,12 @@ public sealed class ModelRepository : IDisposable
         lock (_gate)
         {
             if (!_byId.TryGetValue(id, out entry!))
-                throw new KeyNotFoundException(_problems.Keys.Any(k => Path.GetFileName(k) == id)
-                    ? $"model '{id}' is not servable: {_problems.First(p => Path.GetFileName(p.Key) == id).Value}"
+            {
+                var broken = _problems.FirstOrDefault(p => Path.GetFileName(p.Key) == id || TryReadId(p.Key) == id);
+                throw new KeyNotFoundException(broken.Key is not null
+                    ? $"model '{id}' is not servable: {broken.Value}"
                     : $"no model '{id}' in {Folder}");
+            }
             entry.Model ??= new Lazy<RestorationModel>(() => RestorationModel.Open(entry.Package, _tiles, _preferCuda, _logger));
         }
         try
@@ -176,6 +179,20 @@ public sealed class ModelRepository : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _logger.LogDebug("repository refresh deferred: {Message}", e.Message);
+        }
+    }
+
+    /// <summary>The id a (possibly broken) package's manifest declares, when it can be read at all.</summary>
+    private static string? TryReadId(string folder)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, ModelPackage.ManifestFile)));
+            return document.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using HiNas.Imaging.Datasets;
+using HiNas.Imaging.IO;
+using HiNas.Inference.Packages;
+
+namespace HiNas.Cli.Tests;
+
+public class ExportRestoreCommandTests
+{
+    private static async Task<string> TrainTinySr(string root)
+    {
+        var trainDir = Path.Combine(root, "train");
+        var train = await CliRunner.RunAsync("train", "--arch", "random:2", "--task", "sr", "--scale", "2", "--layers", "2", "--blocks", "2", "--filters", "4",
+            "--iterations", "20", "--batch", "4", "--crop", "24", "--validate-every", "10", "--data", "deadleaves:6x48", "--out", trainDir);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        return trainDir;
+    }
+
+    [Fact]
+    public async Task ExportedModelEvaluatesLikeItsCheckpointAndRestoresImages()
+    {
+        var root = CliRunner.TempDir();
+        var trainDir = await TrainTinySr(root);
+        var repository = Path.Combine(root, "models");
+
+        var export = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", Path.Combine(repository, "tiny-sr"), "--id", "tiny-sr");
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Contains("parity: max |ONNX Runtime − TorchSharp| =", export.Stdout);
+
+        var data = Path.Combine(root, "test");
+        ImageFile.SavePng(new DeadLeavesGenerator().Generate(48, 40, 3, 5), Path.Combine(data, "a.png"));
+        ImageFile.SavePng(new DeadLeavesGenerator().Generate(35, 51, 3, 6), Path.Combine(data, "b.png"));
+        var torch = await CliRunner.RunAsync("eval", "--checkpoint", trainDir, "--data", data, "--json");
+        var onnx = await CliRunner.RunAsync("eval", "--model", "tiny-sr", "--repository", repository, "--data", data, "--json");
+        Assert.True(onnx.ExitCode == 0, onnx.Stderr);
+        using var a = JsonDocument.Parse(torch.Stdout);
+        using var b = JsonDocument.Parse(onnx.Stdout);
+        Assert.Equal(a.RootElement.GetProperty("psnr").GetDouble(), b.RootElement.GetProperty("psnr").GetDouble(), 2);
+        Assert.Equal(a.RootElement.GetProperty("params").GetInt64(), b.RootElement.GetProperty("params").GetInt64());
+        Assert.StartsWith("ONNX Runtime", b.RootElement.GetProperty("runtime").GetString());
+
+        var restored = Path.Combine(root, "up.png");
+        var restore = await CliRunner.RunAsync("restore", Path.Combine(data, "b.png"), restored, "--model", Path.Combine(repository, "tiny-sr"));
+        Assert.True(restore.ExitCode == 0, restore.Stderr);
+        var image = ImageFile.Load(restored);
+        Assert.Equal((70, 102), (image.Width, image.Height));
+
+        var again = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", Path.Combine(repository, "tiny-sr"));
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("already exists", again.Stderr);
+    }
+
+    [Fact]
+    public async Task BrokenPackagesAndUnknownIdsGiveOneLineErrors()
+    {
+        var root = CliRunner.TempDir();
+        var trainDir = await TrainTinySr(root);
+        var repository = Path.Combine(root, "models");
+        await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", Path.Combine(repository, "m"), "--id", "m");
+        var image = Path.Combine(root, "in.png");
+        ImageFile.SavePng(new DeadLeavesGenerator().Generate(20, 20, 3, 1), image);
+        File.WriteAllText(Path.Combine(repository, "m", ModelPackage.ModelFile), "garbage");
+
+        foreach (var args in new[]
+        {
+            new[] { "restore", image, Path.Combine(root, "o.png"), "--model", "m", "--repository", repository },
+            new[] { "restore", image, Path.Combine(root, "o.png"), "--model", "other", "--repository", repository },
+            new[] { "restore", image, Path.Combine(root, "o.png"), "--model", Path.Combine(root, "nowhere") },
+            new[] { "export", "--checkpoint", Path.Combine(root, "nowhere"), "--out", Path.Combine(root, "x") },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--id", "Bad Id" },
+            new[] { "eval", "--model", "m", "--checkpoint", trainDir, "--data", root },
+        })
+        {
+            var result = await CliRunner.RunAsync(args);
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("hinas: error: ", result.Stderr);
+        }
+        Assert.False(Directory.Exists(Path.Combine(root, "x")));
+    }
+}
