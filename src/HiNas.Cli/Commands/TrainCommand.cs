@@ -28,12 +28,14 @@ public static class TrainCommand
         var schedule = new Option<string?>("--schedule") { Description = "cosine (default) or poly" };
         schedule.AcceptOnlyFromAmong("cosine", "poly");
         var validateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
+        var sigmaRange = new Option<string?>("--sigma-range") { Description = "denoising: train blind on σ drawn from MIN:MAX per sample (validation at --sigma), e.g. 0:50" };
         var seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
         var depth = new Option<int?>("--depth") { Description = "baseline depth (layers)" };
         var width = new Option<int?>("--width") { Description = "baseline width (channels)" };
         var layers = new Option<int?>("--layers") { Description = "random genotypes: L (default as hinas search)" };
         var blocks = new Option<int?>("--blocks") { Description = "random genotypes: B (default as hinas search)" };
         var filters = new Option<int?>("--filters") { Description = "random genotypes: F (default as hinas search)" };
+        var stemChannels = new Option<int?>("--stem-channels") { Description = "random genotypes: stem channels (default as hinas search)" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
@@ -42,7 +44,7 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a found genotype or a baseline from scratch, keeping the best validation checkpoint")
         {
-            genotype, arch, data, iterations, batch, crop, lr, schedule, validateEvery, seed, depth, width, layers, blocks, filters, threads, device, outDir, resume, json,
+            genotype, arch, data, iterations, batch, crop, lr, schedule, validateEvery, sigmaRange, seed, depth, width, layers, blocks, filters, stemChannels, threads, device, outDir, resume, json,
         };
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
@@ -85,7 +87,7 @@ public static class TrainCommand
                 {
                     spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(depth), p.GetValue(width),
                         p.GetValue(layers) ?? searchDefaults.Layers, p.GetValue(blocks) ?? searchDefaults.Blocks, p.GetValue(filters) ?? searchDefaults.Filters,
-                        searchDefaults.WidthFactors, searchDefaults.StemChannels);
+                        searchDefaults.WidthFactors, p.GetValue(stemChannels) ?? searchDefaults.StemChannels);
                 }
                 catch (ArgumentException e)
                 {
@@ -105,6 +107,7 @@ public static class TrainCommand
                 LearningRateMin = Math.Min(defaults.LearningRateMin, p.GetValue(lr) ?? defaults.LearningRate),
                 Schedule = p.GetValue(schedule) ?? defaults.Schedule,
                 ValidateEvery = p.GetValue(validateEvery) ?? Math.Min(defaults.ValidateEvery, Math.Max(1, p.GetValue(iterations) ?? defaults.Iterations)),
+                NoiseSigmaRange = p.GetValue(sigmaRange) is { } text ? ParseRange(text) : null,
                 Seed = p.GetValue(seed) ?? defaults.Seed,
                 Threads = p.GetValue(threads),
                 Device = p.GetValue(device) ?? "auto",
@@ -112,6 +115,15 @@ public static class TrainCommand
             options.Validate();
             return options;
         }
+    }
+
+    private static double[] ParseRange(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max) && min >= 0 && max > min && max <= 255)
+            return new[] { min, max };
+        throw new CliUsageException($"--sigma-range '{text}' must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255, e.g. 0:50");
     }
 
     private static int Finish(CliOutput output, bool json, string trainDir, TrainSummary summary)

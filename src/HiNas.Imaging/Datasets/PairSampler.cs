@@ -13,8 +13,16 @@ public sealed class PairSampler
 {
     private readonly IReadOnlyList<PlanarImage> _images;
 
-    public PairSampler(IReadOnlyList<PlanarImage> images, RestorationTask task, int cropSize, bool augment = true)
+    /// <param name="images">the clean images (the task's channels, at least the crop in size)</param>
+    /// <param name="task">the degradation</param>
+    /// <param name="cropSize">the target patch side</param>
+    /// <param name="augment">apply one of the 8 flips/rotations per patch</param>
+    /// <param name="noiseRange">denoising only: draw each sample's σ uniformly from this range (blind training) instead of the task's σ</param>
+    public PairSampler(IReadOnlyList<PlanarImage> images, RestorationTask task, int cropSize, bool augment = true, (double Min, double Max)? noiseRange = null)
     {
+        if (noiseRange is { } range && (task.Kind != RestorationKind.Denoise || !(range.Min >= 0) || !(range.Max > range.Min) || range.Max > 255))
+            throw new ArgumentOutOfRangeException(nameof(noiseRange), $"a noise range needs a denoising task and 0 ≤ min < max ≤ 255, got [{range.Min}, {range.Max}]");
+        NoiseRange = noiseRange;
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(task);
         if (images.Count == 0) throw new ArgumentException("the image pool is empty", nameof(images));
@@ -41,6 +49,7 @@ public sealed class PairSampler
     public RestorationTask Task { get; }
     public int CropSize { get; }
     public bool Augment { get; }
+    public (double Min, double Max)? NoiseRange { get; }
 
     public TrainingPair Next(DeterministicRandom random)
     {
@@ -49,6 +58,8 @@ public sealed class PairSampler
         var x = random.NextInt(image.Width - CropSize + 1);
         var target = image.Crop(y, x, CropSize, CropSize);
         if (Augment) target = Dihedral.Apply(target, random.NextInt(Dihedral.Count));
+        if (NoiseRange is { } range)
+            return new TrainingPair(Degradations.GaussianNoise.Apply(target, random.NextDouble(range.Min, range.Max), random), target);
         return new TrainingPair(Task.DegradePatch(target, random), target);
     }
 }

@@ -47,7 +47,7 @@ public static class ModelExport
             Scale = task.Scale,
             Channels = task.Channels,
             Sigma = task.Kind == RestorationKind.Denoise ? task.Sigma : null,
-            SigmaRange = task.Kind == RestorationKind.Denoise ? new[] { task.Sigma, task.Sigma } : null,
+            SigmaRange = task.Kind == RestorationKind.Denoise ? model.Options.NoiseSigmaRange ?? new[] { task.Sigma, task.Sigma } : null,
             InputName = OnnxExporter.InputName,
             OutputName = OnnxExporter.OutputName,
             Architecture = ((IRestorationNetwork)model.Network).Describe(),

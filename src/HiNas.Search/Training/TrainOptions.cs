@@ -21,6 +21,9 @@ public sealed record TrainOptions
     public string Schedule { get; init; } = "cosine";
 
     public int ValidateEvery { get; init; } = 250;
+
+    /// <summary>Denoising: train on σ drawn uniformly from [min, max] per sample (a blind denoiser); validation stays at the task's σ.</summary>
+    public double[]? NoiseSigmaRange { get; init; }
     public ulong Seed { get; init; } = 1;
     public int? Threads { get; init; }
     public string Device { get; init; } = "auto";
@@ -38,6 +41,8 @@ public sealed record TrainOptions
         if (Schedule is not ("cosine" or "poly")) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "schedule must be cosine or poly");
         if (ValidateEvery < 1) throw new ArgumentOutOfRangeException(nameof(ValidateEvery), ValidateEvery, "validation interval must be ≥ 1");
         if (Threads is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be in [1, 1024]");
+        if (NoiseSigmaRange is { } r && (r.Length != 2 || Task.Kind != RestorationKind.Denoise || !(r[0] >= 0) || !(r[1] > r[0]) || r[1] > 255))
+            throw new ArgumentOutOfRangeException(nameof(NoiseSigmaRange), "a σ range is MIN:MAX with 0 ≤ MIN < MAX ≤ 255, for denoising");
         if (Architecture.Genotype is { } g && g.Task != Task)
             throw new ArgumentException($"the genotype was searched for {g.Task.Slug} but the training task is {Task.Slug}; retrain on the task it was searched for");
     }

@@ -35,6 +35,7 @@ public static class TrainOptionsJson
         public double LearningRateMin { get; set; }
         public string? Schedule { get; set; }
         public int ValidateEvery { get; set; }
+        public double[]? NoiseSigmaRange { get; set; }
         public ulong Seed { get; set; }
         public int? Threads { get; set; }
         public string? Device { get; set; }
@@ -59,6 +60,7 @@ public static class TrainOptionsJson
             LearningRateMin = o.LearningRateMin,
             Schedule = o.Schedule,
             ValidateEvery = o.ValidateEvery,
+            NoiseSigmaRange = o.NoiseSigmaRange,
             Seed = o.Seed,
             Threads = o.Threads,
             Device = o.Device,
@@ -82,7 +84,7 @@ public static class TrainOptionsJson
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,
-                    Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
+                    Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, NoiseSigmaRange = NoiseSigmaRange, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
                 };
                 options.Validate();
                 return options;

@@ -67,7 +67,8 @@ public sealed class Trainer
         TorchRuntime.EnsureInitialized(options.Threads);
         var device = TorchRuntime.SelectDevice(options.Device);
         var (train, validation) = options.Data.Load(options.Task.Channels, options.Seed);
-        return new TrainData(new PairSampler(train, options.Task, options.Crop), new ValidationSet(options.Task, validation, options.Seed), device);
+        var range = options.NoiseSigmaRange is { } r ? (r[0], r[1]) : ((double, double)?)null;
+        return new TrainData(new PairSampler(train, options.Task, options.Crop, noiseRange: range), new ValidationSet(options.Task, validation, options.Seed), device);
     }
 
     private TrainSummary Execute(TrainData data, bool resume, IProgress<TrainEvent>? progress, CancellationToken cancellation)
