@@ -19,8 +19,8 @@ var frames = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) 
 var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
 TorchRuntime.EnsureInitialized(threads);
 using var repository = new ModelRepository(repositoryPath, new TileOptions { MaxTileSide = 4096 }, watch: false);
-Console.WriteLine($"| model | resolution | ONNX Runtime ms/frame | ONNX Runtime fps | TorchSharp ms/frame | TorchSharp fps | ORT speed-up |");
-Console.WriteLine("|---|---|---|---|---|---|---|");
+Console.WriteLine($"| model | resolution | ONNX Runtime ms/frame | of which convert in / run / convert out | ONNX Runtime fps | TorchSharp ms/frame | TorchSharp fps | ORT speed-up |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|");
 foreach (var manifest in repository.List())
 {
     var model = repository.Get(manifest.Id);
@@ -30,7 +30,10 @@ foreach (var manifest in repository.List())
         var frame = RgbaFrame(iw, ih);
         var layout = new FrameLayout(iw, ih, iw * 4, PixelFormat.Rgba8);
         InferenceEngine.Restore(model, frame, layout); // warm-up
-        var ort = Time(frames, () => InferenceEngine.Restore(model, frame, layout));
+        var stages = new List<StageTimings>();
+        var ort = Time(frames, () => stages.Add(InferenceEngine.Restore(model, frame, layout).Timings));
+        var stageText = string.Create(CultureInfo.InvariantCulture,
+            $"{stages.Average(t => t.PreprocessMs):F1} / {stages.Average(t => t.InferenceMs):F1} / {stages.Average(t => t.PostprocessMs):F1}");
 
         double torchMs = double.NaN;
         if (manifest.Genotype is { } node)
@@ -54,7 +57,7 @@ foreach (var manifest in repository.List())
             }
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {manifest.Id} | {w}×{h} | {ort:F1} | {1000 / ort:F1} | {torchMs:F1} | {1000 / torchMs:F1} | {torchMs / ort:F2}× |"));
+            $"| {manifest.Id} | {w}×{h} | {ort:F1} | {stageText} | {1000 / ort:F1} | {torchMs:F1} | {1000 / torchMs:F1} | {torchMs / ort:F2}× |"));
     }
 }
 

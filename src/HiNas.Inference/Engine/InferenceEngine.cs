@@ -13,19 +13,19 @@ public static class InferenceEngine
         if (layout.Problem(pixels.Length) is { } problem) throw new ArgumentException(problem);
         var clock = Stopwatch.StartNew();
         var planes = FrameConverter.PlaneCount(layout.Format, model.Channels);
-        var input = new float[planes * layout.Width * layout.Height];
-        FrameConverter.ToPlanar(pixels, layout, model.Channels, input);
-        var pre = clock.Elapsed.TotalMilliseconds;
-
         // A gray model restores each colour plane as its own image; an RGB model takes the three planes at once.
         var (n, c) = model.Channels == 1 ? (planes, 1) : (1, 3);
-        var output = model.Restore(input, n, c, layout.Height, layout.Width);
+        using var lease = model.Lease(n, c, layout.Height, layout.Width);
+        FrameConverter.ToPlanar(pixels, layout, model.Channels, lease.Input);
+        var pre = clock.Elapsed.TotalMilliseconds;
+
+        lease.Run();
         var inference = clock.Elapsed.TotalMilliseconds - pre;
 
         var (ow, oh) = (layout.Width * model.Scale, layout.Height * model.Scale);
         var stride = ow * layout.Format.BytesPerPixel();
         var bytes = new byte[stride * oh];
-        FrameConverter.FromPlanar(output, ow, oh, planes, pixels, layout, model.Scale, bytes);
+        FrameConverter.FromPlanar(lease.Output, ow, oh, planes, pixels, layout, model.Scale, bytes);
         var post = clock.Elapsed.TotalMilliseconds - pre - inference;
         return new FrameResult(bytes, ow, oh, stride, layout.Format, new StageTimings(pre, inference, post));
     }

@@ -119,10 +119,58 @@ public sealed class RestorationModel : IDisposable
     /// </summary>
     public float[] Restore(ReadOnlySpan<float> input, int n, int c, int h, int w)
     {
+        using var lease = Lease(n, c, h, w);
+        input[..lease.Input.Length].CopyTo(lease.Input);
+        lease.Run();
+        return lease.Output.ToArray();
+    }
+
+    /// <summary>
+    /// Buffers for one restoration of an n×c×h×w tensor, taken from the pool for that shape: fill
+    /// <see cref="RestorationLease.Input"/>, call <see cref="RestorationLease.Run"/>, read <see cref="RestorationLease.Output"/>, dispose
+    /// to give the buffers back. No per-frame allocation for untiled frames.
+    /// </summary>
+    public RestorationLease Lease(int n, int c, int h, int w)
+    {
         if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
-        if (input.Length < (long)n * c * h * w) throw new ArgumentException("input is shorter than n·c·h·w");
-        if (h <= _tiles.MaxTileSide && w <= _tiles.MaxTileSide) return RunTensor(input, n, c, h, w);
-        return RunTiled(input, n, c, h, w);
+        if (n < 1 || h < 1 || w < 1) throw new ArgumentException($"tensor {n}×{c}×{h}×{w} is empty");
+        if (h > _tiles.MaxTileSide || w > _tiles.MaxTileSide) return new RestorationLease(this, n, c, h, w, null);
+        var pool = _pools.GetOrAdd((n, c, h, w), _ => new ConcurrentBag<Buffers>());
+        if (!pool.TryTake(out var buffers)) buffers = new Buffers(n, c, h, w, Scale);
+        return new RestorationLease(this, n, c, h, w, buffers);
+    }
+
+    /// <summary>One leased set of buffers (see <see cref="Lease"/>).</summary>
+    public sealed class RestorationLease : IDisposable
+    {
+        private readonly RestorationModel _model;
+        private readonly Buffers? _buffers;
+        private readonly (int N, int C, int H, int W) _shape;
+        private float[]? _tiledInput;
+        private float[]? _tiledOutput;
+
+        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, Buffers? buffers)
+        {
+            _model = model;
+            _buffers = buffers;
+            _shape = (n, c, h, w);
+            if (buffers is null) _tiledInput = new float[n * c * h * w];
+        }
+
+        public Span<float> Input => _buffers is { } b ? b.Input : _tiledInput!;
+
+        public ReadOnlySpan<float> Output => _buffers is { } b ? b.Output : _tiledOutput ?? throw new InvalidOperationException("Run first");
+
+        public void Run()
+        {
+            if (_buffers is { } b) _model.RunBuffers(b);
+            else _tiledOutput = _model.RunTiled(_tiledInput!, _shape.N, _shape.C, _shape.H, _shape.W);
+        }
+
+        public void Dispose()
+        {
+            if (_buffers is { } b) _model._pools[_shape].Add(b);
+        }
     }
 
     private float[] RunTiled(ReadOnlySpan<float> input, int n, int c, int h, int w)
@@ -169,20 +217,24 @@ public sealed class RestorationModel : IDisposable
 
     private float[] RunTensor(ReadOnlySpan<float> input, int n, int c, int h, int w)
     {
-        var key = (n, c, h, w);
-        var pool = _pools.GetOrAdd(key, _ => new ConcurrentBag<Buffers>());
+        var pool = _pools.GetOrAdd((n, c, h, w), _ => new ConcurrentBag<Buffers>());
         if (!pool.TryTake(out var buffers)) buffers = new Buffers(n, c, h, w, Scale);
         try
         {
             input[..buffers.Input.Length].CopyTo(buffers.Input);
-            using var runOptions = new RunOptions();
-            _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
+            RunBuffers(buffers);
             return (float[])buffers.Output.Clone();
         }
         finally
         {
             pool.Add(buffers);
         }
+    }
+
+    private void RunBuffers(Buffers buffers)
+    {
+        using var runOptions = new RunOptions();
+        _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
     }
 
     public void Dispose()
@@ -193,7 +245,7 @@ public sealed class RestorationModel : IDisposable
     }
 
     /// <summary>Pinned input/output arrays for one tensor shape and the OrtValues over them.</summary>
-    private sealed class Buffers : IDisposable
+    internal sealed class Buffers : IDisposable
     {
         public Buffers(int n, int c, int h, int w, int scale)
         {
