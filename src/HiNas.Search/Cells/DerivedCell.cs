@@ -1,5 +1,6 @@
 using HiNas.Search.Genotypes;
 using HiNas.Search.Operations;
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -35,7 +36,7 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         {
             var a = ops[2 * node].call(states[_inputs[2 * node]]);
             var b = ops[2 * node + 1].call(states[_inputs[2 * node + 1]]);
-            states.Add(a + b);
+            states.Add(TensorMath.Add(a, b));
         }
         return torch.cat(states.Skip(2).ToArray(), 1);
     }

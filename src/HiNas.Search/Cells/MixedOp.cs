@@ -1,4 +1,5 @@
 using HiNas.Search.Operations;
+using HiNas.Search.Runtime;
 using HiNas.Search.SearchSpace;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,7 +35,7 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
         for (var i = 0; i < _opIndex.Length; i++)
         {
             var term = ops[i].call(x) * weights[_opIndex[i]];
-            sum = sum is null ? term : sum + term;
+            sum = sum is null ? term : TensorMath.Add(sum, term);
         }
         return sum!;
     }

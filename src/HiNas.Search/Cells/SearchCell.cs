@@ -1,3 +1,4 @@
+using HiNas.Search.Runtime;
 using HiNas.Search.SearchSpace;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -36,7 +37,7 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
             {
                 var edge = CellTopology.Edge(node, input);
                 var term = edges[edge].call(states[input], weights[edge]);
-                sum = sum is null ? term : sum + term;
+                sum = sum is null ? term : TensorMath.Add(sum, term);
             }
             states.Add(sum!);
         }

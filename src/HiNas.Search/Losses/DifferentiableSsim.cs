@@ -1,3 +1,4 @@
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,8 +10,9 @@ namespace HiNas.Search.Losses;
 /// </summary>
 public static class DifferentiableSsim
 {
-    private const double C1 = 0.01 * 0.01;
-    private const double C2 = 0.03 * 0.03;
+    private static readonly Scalar C1 = TensorMath.Constant(0.01 * 0.01);
+    private static readonly Scalar C2 = TensorMath.Constant(0.03 * 0.03);
+    private static readonly Scalar Two = TensorMath.Constant(2);
 
     public static Tensor Compute(Tensor x, Tensor y)
     {
@@ -26,10 +28,12 @@ public static class DifferentiableSsim
         var muX2 = muX * muX;
         var muY2 = muY * muY;
         var muXY = muX * muY;
-        var varX = Filter(x * x) - muX2;
-        var varY = Filter(y * y) - muY2;
-        var cov = Filter(x * y) - muXY;
-        var map = (2 * muXY + C1) * (2 * cov + C2) / ((muX2 + muY2 + C1) * (varX + varY + C2));
+        var varX = TensorMath.Sub(Filter(x * x), muX2);
+        var varY = TensorMath.Sub(Filter(y * y), muY2);
+        var cov = TensorMath.Sub(Filter(x * y), muXY);
+        var numerator = TensorMath.AddScalar(muXY.mul(Two), C1) * TensorMath.AddScalar(cov.mul(Two), C2);
+        var denominator = TensorMath.AddScalar(TensorMath.Add(muX2, muY2), C1) * TensorMath.AddScalar(TensorMath.Add(varX, varY), C2);
+        var map = numerator / denominator;
         return map.mean();
     }
 }

@@ -1,4 +1,5 @@
 using HiNas.Imaging.Tasks;
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +11,9 @@ namespace HiNas.Search.Losses;
 /// </summary>
 public sealed record RestorationLoss(PixelLoss Pixel, double SsimWeight)
 {
+    private static readonly Scalar MinSsim = TensorMath.Constant(1e-6);
+    private readonly Scalar _ssimWeight = TensorMath.Constant(SsimWeight);
+
     public static RestorationLoss For(RestorationTask task) =>
         task.Kind == RestorationKind.Denoise ? new RestorationLoss(PixelLoss.Mse, 0.5) : new RestorationLoss(PixelLoss.L1, 0.6);
 
@@ -17,8 +21,8 @@ public sealed record RestorationLoss(PixelLoss Pixel, double SsimWeight)
     {
         var pixel = Pixel == PixelLoss.Mse ? nn.functional.mse_loss(output, target) : nn.functional.l1_loss(output, target);
         if (SsimWeight == 0) return pixel;
-        var ssim = DifferentiableSsim.Compute(output, target).clamp_min(1e-6);
-        return pixel - SsimWeight * torch.log10(ssim);
+        var ssim = DifferentiableSsim.Compute(output, target).clamp_min(MinSsim);
+        return TensorMath.Sub(pixel, torch.log10(ssim).mul(_ssimWeight));
     }
 }
 

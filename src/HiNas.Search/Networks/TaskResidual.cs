@@ -1,4 +1,5 @@
 using HiNas.Imaging.Tasks;
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ namespace HiNas.Search.Networks;
 public static class TaskResidual
 {
     public static Tensor Apply(RestorationTask task, Tensor input, Tensor prediction) =>
-        task.Kind == RestorationKind.Denoise ? input - prediction : Upsample(input, task.Scale) + prediction;
+        task.Kind == RestorationKind.Denoise ? TensorMath.Sub(input, prediction) : TensorMath.Add(Upsample(input, task.Scale), prediction);
 
     public static Tensor Upsample(Tensor input, int scale) =>
         nn.functional.interpolate(input, scale_factor: new double[] { scale, scale }, mode: InterpolationMode.Bicubic, align_corners: false);

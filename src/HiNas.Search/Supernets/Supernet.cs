@@ -3,6 +3,7 @@ using HiNas.Search.Cells;
 using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Operations;
+using HiNas.Search.Runtime;
 using HiNas.Search.SearchSpace;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,6 +32,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
     private readonly TorchSharp.Modules.Parameter alpha;
     private readonly TorchSharp.Modules.Parameter beta;
     private readonly bool[] _betaMask;
+    private static readonly Scalar[] _headWeights = Enumerable.Range(0, 9).Select(n => TensorMath.Constant(Math.Max(1, n))).ToArray();
 
     public Supernet(SupernetConfig config) : base(nameof(Supernet))
     {
@@ -108,12 +110,12 @@ public sealed class Supernet : Module<Tensor, Tensor>
                     if (Config.CellSharing)
                     {
                         var term = routed * p;
-                        fused = fused is null ? term : fused + term;
+                        fused = fused is null ? term : TensorMath.Add(fused, term);
                     }
                     else
                     {
                         var term = cell.call(routed, s1, weights) * p;
-                        output = output is null ? term : output + term;
+                        output = output is null ? term : TensorMath.Add(output, term);
                     }
                 }
                 states[(l, h)] = Config.CellSharing ? cell.call(fused!, s1, weights) : output!;
@@ -124,9 +126,9 @@ public sealed class Supernet : Module<Tensor, Tensor>
         for (var h = 0; h < live; h++)
         {
             var y = heads[$"w{h}"].call(states[(Config.Layers, h)]);
-            prediction = prediction is null ? y : prediction + y;
+            prediction = prediction is null ? y : TensorMath.Add(prediction, y);
         }
-        return TaskResidual.Apply(Config.Task, x, prediction! / live);
+        return TaskResidual.Apply(Config.Task, x, prediction!.div(_headWeights[live]));
     }
 
     /// <summary>α logits as [rows][k][|ops|].</summary>
