@@ -98,10 +98,10 @@ public class ExportParityTests
         using (torch.no_grad())
         {
             foreach (var (_, module) in network.named_modules())
-                if (module is TorchSharp.Modules.BatchNorm2d { weight: not null } bn)
+                if (module is HiNas.Search.Operations.ScalarFreeBatchNorm2d { Weight: not null } bn)
                 {
-                    bn.weight!.uniform_(0.5, 1.5);
-                    bn.bias!.uniform_(-0.2, 0.2);
+                    bn.Weight!.uniform_(0.5, 1.5);
+                    bn.Bias!.uniform_(-0.2, 0.2);
                 }
             for (var i = 0; i < 3; i++)
             {

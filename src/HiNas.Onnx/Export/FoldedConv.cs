@@ -9,7 +9,7 @@ namespace HiNas.Onnx.Export;
 /// </summary>
 internal sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, long Groups, long[] Padding, long[] Dilation)
 {
-    public static FoldedConv From(TorchSharp.Modules.Conv2d conv, TorchSharp.Modules.BatchNorm2d? norm = null)
+    public static FoldedConv From(TorchSharp.Modules.Conv2d conv, HiNas.Search.Operations.ScalarFreeBatchNorm2d? norm = null)
     {
         if (conv.stride.Any(s => s != 1)) throw new NotSupportedException("only stride-1 convolutions are exported");
         if (conv.padding_mode != PaddingModes.Zeros) throw new NotSupportedException($"padding mode {conv.padding_mode} is not exported");
@@ -20,13 +20,13 @@ internal sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, lo
         var bias = conv.bias is { } b ? ToDoubles(b) : new double[outChannels];
         if (norm is not null)
         {
-            var mean = ToDoubles(norm.running_mean!);
-            var variance = ToDoubles(norm.running_var!);
-            var gamma = norm.weight is { } g ? ToDoubles(g) : Enumerable.Repeat(1.0, outChannels).ToArray();
-            var beta = norm.bias is { } be ? ToDoubles(be) : new double[outChannels];
+            var mean = ToDoubles(norm.RunningMean);
+            var variance = ToDoubles(norm.RunningVar);
+            var gamma = norm.Weight is { } g ? ToDoubles(g) : Enumerable.Repeat(1.0, outChannels).ToArray();
+            var beta = norm.Bias is { } be ? ToDoubles(be) : new double[outChannels];
             for (var o = 0; o < outChannels; o++)
             {
-                var factor = gamma[o] / Math.Sqrt(variance[o] + norm.eps);
+                var factor = gamma[o] / Math.Sqrt(variance[o] + HiNas.Search.Operations.ScalarFreeBatchNorm2d.Epsilon);
                 for (var i = 0; i < perChannel; i++) weight[o * perChannel + i] *= factor;
                 bias[o] = (bias[o] - mean[o]) * factor + beta[o];
             }

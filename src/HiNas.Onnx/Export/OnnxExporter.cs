@@ -110,7 +110,7 @@ public static class OnnxExporter
             switch (list[i])
             {
                 case TorchSharp.Modules.Conv2d conv:
-                    var norm = i + 1 < list.Count ? list[i + 1] as TorchSharp.Modules.BatchNorm2d : null;
+                    var norm = i + 1 < list.Count ? list[i + 1] as ScalarFreeBatchNorm2d : null;
                     x = g.Conv(x, FoldedConv.From(conv, norm));
                     if (norm is not null) i++;
                     break;

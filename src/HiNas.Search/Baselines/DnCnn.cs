@@ -32,7 +32,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
         for (var i = 0; i < depth - 2; i++)
         {
             layers.Add(($"conv{i}", Conv2d(width, width, 3, padding: 1, bias: false)));
-            layers.Add(($"bn{i}", BatchNorm2d(width)));
+            layers.Add(($"bn{i}", new ScalarFreeBatchNorm2d(width)));
             layers.Add(($"act{i}", LeakyReLU(ReluConvBn.Slope)));
         }
         layers.Add(("conv_out", Conv2d(width, task.Channels, 3, padding: 1)));

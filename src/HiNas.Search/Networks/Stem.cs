@@ -12,7 +12,7 @@ namespace HiNas.Search.Networks;
 public sealed class Stem : Module<Tensor, (Tensor S0, Tensor S1)>
 {
     private readonly TorchSharp.Modules.Conv2d conv;
-    private readonly TorchSharp.Modules.BatchNorm2d bn;
+    private readonly ScalarFreeBatchNorm2d bn;
     private readonly Module<Tensor, Tensor> act;
     private readonly TorchSharp.Modules.Conv2d to_s0;
     private readonly TorchSharp.Modules.Conv2d to_s1;
@@ -20,7 +20,7 @@ public sealed class Stem : Module<Tensor, (Tensor S0, Tensor S1)>
     public Stem(long imageChannels, long stemChannels, long s0Channels, long s1Channels) : base(nameof(Stem))
     {
         conv = Conv2d(imageChannels, stemChannels, 3, padding: 1, bias: false);
-        bn = BatchNorm2d(stemChannels);
+        bn = new ScalarFreeBatchNorm2d(stemChannels);
         act = LeakyReLU(ReluConvBn.Slope);
         to_s0 = Conv2d(stemChannels, s0Channels, 3, padding: 1, bias: false);
         to_s1 = Conv2d(stemChannels, s1Channels, 3, padding: 1, bias: false);
@@ -34,7 +34,7 @@ public sealed class Stem : Module<Tensor, (Tensor S0, Tensor S1)>
     }
 
     internal TorchSharp.Modules.Conv2d Conv => conv;
-    internal TorchSharp.Modules.BatchNorm2d Norm => bn;
+    internal ScalarFreeBatchNorm2d Norm => bn;
     internal TorchSharp.Modules.Conv2d ToS0 => to_s0;
     internal TorchSharp.Modules.Conv2d ToS1 => to_s1;
 }

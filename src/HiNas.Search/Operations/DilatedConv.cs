@@ -13,14 +13,14 @@ public sealed class DilatedConv : Module<Tensor, Tensor>
     private readonly Module<Tensor, Tensor> act;
     private readonly TorchSharp.Modules.Conv2d depthwise;
     private readonly TorchSharp.Modules.Conv2d pointwise;
-    private readonly TorchSharp.Modules.BatchNorm2d bn;
+    private readonly ScalarFreeBatchNorm2d bn;
 
     public DilatedConv(long channels, long kernel, long dilation, bool affine) : base(nameof(DilatedConv))
     {
         act = LeakyReLU(ReluConvBn.Slope);
         depthwise = Conv2d(channels, channels, kernel, padding: dilation * (kernel - 1) / 2, dilation: dilation, groups: channels, bias: false);
         pointwise = Conv2d(channels, channels, 1, bias: false);
-        bn = BatchNorm2d(channels, affine: affine);
+        bn = new ScalarFreeBatchNorm2d(channels, affine);
         RegisterComponents();
     }
 
@@ -28,5 +28,5 @@ public sealed class DilatedConv : Module<Tensor, Tensor>
 
     internal TorchSharp.Modules.Conv2d Depthwise => depthwise;
     internal TorchSharp.Modules.Conv2d Pointwise => pointwise;
-    internal TorchSharp.Modules.BatchNorm2d Norm => bn;
+    internal ScalarFreeBatchNorm2d Norm => bn;
 }

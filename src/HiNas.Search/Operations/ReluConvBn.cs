@@ -11,18 +11,18 @@ public sealed class ReluConvBn : Module<Tensor, Tensor>
 
     private readonly Module<Tensor, Tensor> act;
     private readonly TorchSharp.Modules.Conv2d conv;
-    private readonly TorchSharp.Modules.BatchNorm2d bn;
+    private readonly ScalarFreeBatchNorm2d bn;
 
     public ReluConvBn(long inChannels, long outChannels, long kernel, bool affine, long dilation = 1) : base(nameof(ReluConvBn))
     {
         act = LeakyReLU(Slope);
         conv = Conv2d(inChannels, outChannels, kernel, padding: dilation * (kernel - 1) / 2, dilation: dilation, bias: false);
-        bn = BatchNorm2d(outChannels, affine: affine);
+        bn = new ScalarFreeBatchNorm2d(outChannels, affine);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x) => bn.call(conv.call(act.call(x)));
 
     internal TorchSharp.Modules.Conv2d Conv => conv;
-    internal TorchSharp.Modules.BatchNorm2d Norm => bn;
+    internal ScalarFreeBatchNorm2d Norm => bn;
 }

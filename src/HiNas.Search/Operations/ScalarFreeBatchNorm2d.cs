@@ -1,0 +1,40 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Operations;
+
+/// <summary>
+/// BatchNorm over NCHW channels (momentum 0.1, ε 1e-5, optional affine), computed by libtorch's batch_norm with
+/// plain double arguments. It replaces TorchSharp's BatchNorm2d, whose training-mode forward increments
+/// num_batches_tracked through a temporary Scalar that the finalizer can free while libtorch reads it — a random
+/// abort in long Release-build trainings (see <see cref="Runtime.TensorMath"/>). Parameters and buffers keep
+/// the usual names: weight, bias, running_mean, running_var.
+/// </summary>
+public sealed class ScalarFreeBatchNorm2d : nn.Module<Tensor, Tensor>
+{
+    public const double Momentum = 0.1;
+    public const double Epsilon = 1e-5;
+
+    private readonly TorchSharp.Modules.Parameter? weight;
+    private readonly TorchSharp.Modules.Parameter? bias;
+
+    public ScalarFreeBatchNorm2d(long channels, bool affine = true) : base(nameof(ScalarFreeBatchNorm2d))
+    {
+        if (affine)
+        {
+            weight = new TorchSharp.Modules.Parameter(torch.ones(channels));
+            bias = new TorchSharp.Modules.Parameter(torch.zeros(channels));
+        }
+        RegisterComponents();
+        register_buffer("running_mean", torch.zeros(channels));
+        register_buffer("running_var", torch.ones(channels));
+    }
+
+    public TorchSharp.Modules.Parameter? Weight => weight;
+    public TorchSharp.Modules.Parameter? Bias => bias;
+    public Tensor RunningMean => get_buffer("running_mean")!;
+    public Tensor RunningVar => get_buffer("running_var")!;
+
+    public override Tensor forward(Tensor x) =>
+        nn.functional.batch_norm(x, RunningMean, RunningVar, weight, bias, training, Momentum, Epsilon);
+}
