@@ -2,6 +2,7 @@ using HiNas.Imaging.Evaluation;
 using HiNas.Imaging.Pixels;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,6 +16,7 @@ public sealed class TorchRestorer(nn.Module<Tensor, Tensor> network, Restoration
     public PlanarImage Restore(PlanarImage input)
     {
         network.eval();
+        using var pause = GcPause.Begin();
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         return TensorImages.ToImage(network.call(TensorImages.ToTensor(input, device)));

@@ -4,6 +4,7 @@ using HiNas.Imaging.Pixels;
 using HiNas.Imaging.Randomness;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,6 +41,7 @@ public sealed class ValidationSet
             double sum = 0;
             foreach (var (input, target) in _pairs)
             {
+                using var pause = GcPause.Begin();
                 using var scope = torch.NewDisposeScope();
                 var output = TensorImages.ToImage(network.call(TensorImages.ToTensor(input, device)));
                 sum += Measure(target, output).Psnr;

@@ -63,6 +63,7 @@ public sealed class SearchSession : IDisposable
     /// <summary>One first-order update of α and β on an a-train batch; returns its loss.</summary>
     public double ArchitectStep()
     {
+        using var pause = GcPause.Begin();
         using var scope = torch.NewDisposeScope();
         var (input, target) = TensorImages.ToBatch(Sample(_architectSampler), Device);
         return Architect.Step(input, target);
@@ -71,6 +72,7 @@ public sealed class SearchSession : IDisposable
     /// <summary>One SGD update of the weights on a w-train batch (gradient norm clipped); returns its loss.</summary>
     public double WeightStep()
     {
+        using var pause = GcPause.Begin();
         using var scope = torch.NewDisposeScope();
         var (input, target) = TensorImages.ToBatch(Sample(_weightSampler), Device);
         WeightOptimizer.zero_grad();

@@ -105,6 +105,7 @@ public sealed class Trainer
             var learningRate = o.LearningRateAt(iteration);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
             double value;
+            using (GcPause.Begin())
             using (var scope = torch.NewDisposeScope())
             {
                 var pairs = new TrainingPair[o.Batch];
