@@ -32,8 +32,8 @@ public static class ModelResolver
         }
         catch (KeyNotFoundException e)
         {
+            var known = string.Join(", ", repo.List().Select(m => m.Id));
             repo.Dispose();
-            var known = string.Join(", ", new ModelRepository(folder, watch: false).List().Select(m => m.Id));
             throw new CliUsageException($"{e.Message}{(known.Length > 0 ? $" (available: {known})" : "")}");
         }
         catch

@@ -190,11 +190,13 @@ public sealed class RestorationModel : IDisposable
             {
                 var th = Math.Min(tile, h - y0);
                 var tw = Math.Min(tile, w - x0);
-                var patch = new float[planes * th * tw];
+                using var lease = Lease(n, c, th, tw); // th, tw ≤ the tile side: pooled buffers, never tiled again
+                var patch = lease.Input;
                 for (var p = 0; p < planes; p++)
                     for (var y = 0; y < th; y++)
-                        input.Slice(p * h * w + (y0 + y) * w + x0, tw).CopyTo(patch.AsSpan(p * th * tw + y * tw, tw));
-                var result = RunTensor(patch, n, c, th, tw);
+                        input.Slice(p * h * w + (y0 + y) * w + x0, tw).CopyTo(patch.Slice(p * th * tw + y * tw, tw));
+                lease.Run();
+                var result = lease.Output;
                 var (rh, rw) = (th * s, tw * s);
                 for (var y = 0; y < rh; y++)
                 {
@@ -213,22 +215,6 @@ public sealed class RestorationModel : IDisposable
         for (var p = 0; p < planes; p++)
             for (var i = 0; i < oh * ow; i++) sum[p * oh * ow + i] /= weight[i];
         return sum;
-    }
-
-    private float[] RunTensor(ReadOnlySpan<float> input, int n, int c, int h, int w)
-    {
-        var pool = _pools.GetOrAdd((n, c, h, w), _ => new ConcurrentBag<Buffers>());
-        if (!pool.TryTake(out var buffers)) buffers = new Buffers(n, c, h, w, Scale);
-        try
-        {
-            input[..buffers.Input.Length].CopyTo(buffers.Input);
-            RunBuffers(buffers);
-            return (float[])buffers.Output.Clone();
-        }
-        finally
-        {
-            pool.Add(buffers);
-        }
     }
 
     private void RunBuffers(Buffers buffers)
