@@ -39,11 +39,12 @@ public static class SearchCommand
         var profile = new Option<bool>("--profile-memory") { Description = "run a few search steps and print peak memory and seconds per step as JSON" };
         var profileSteps = new Option<int>("--profile-steps") { Description = "steps for --profile-memory", DefaultValueFactory = _ => 4 };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
+        var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
         var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution")
         {
             data, layers, blocks, filters, stem, epochs, warmup, steps, batch, crop, seed,
-            tie, noSharing, preset, threads, device, outDir, resume, profile, profileSteps, json,
+            tie, noSharing, preset, threads, device, outDir, resume, profile, profileSteps, json, optionsFile,
         };
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
@@ -57,7 +58,7 @@ public static class SearchCommand
                     ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Resume(resumeDir.FullName, p, cancellation))));
             }
 
-            var options = Resolve(parse);
+            var options = parse.GetValue(optionsFile) is { } file ? FromFile(file) : Resolve(parse);
             if (parse.GetValue(profile))
             {
                 var report = SearchProfiler.Profile(options, parse.GetValue(profileSteps) is var n && n >= 2 ? n : throw new CliUsageException("--profile-steps must be at least 2"));
@@ -68,6 +69,15 @@ public static class SearchCommand
             if (!parse.GetValue(json)) output.Out.WriteLine($"search {options.RunName} → {runDir}");
             var genotype = ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Run(options, runDir, p, cancellation));
             return Task.FromResult(Finish(output, parse.GetValue(json), runDir, genotype));
+
+            SearchOptions FromFile(FileInfo file)
+            {
+                if (taskOptions.IsGiven(parse) || parse.GetValue(preset) is not null)
+                    throw new CliUsageException("--options-file holds the task and every setting; do not combine it with --task or --preset");
+                var loaded = SearchOptionsJson.Load(file.FullName);
+                loaded.Validate();
+                return loaded;
+            }
 
             SearchOptions Resolve(ParseResult p)
             {

@@ -41,10 +41,11 @@ public static class TrainCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "continue the training in this folder from its newest checkpoint" };
         var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
+        var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
         var command = new Command("train", "Train a found genotype or a baseline from scratch, keeping the best validation checkpoint")
         {
-            genotype, arch, data, iterations, batch, crop, lr, schedule, validateEvery, sigmaRange, seed, depth, width, layers, blocks, filters, stemChannels, threads, device, outDir, resume, json,
+            genotype, arch, data, iterations, batch, crop, lr, schedule, validateEvery, sigmaRange, seed, depth, width, layers, blocks, filters, stemChannels, threads, device, outDir, resume, json, optionsFile,
         };
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
@@ -57,13 +58,22 @@ public static class TrainCommand
                 return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
                     ProgressView.Train(output, show, p => Trainer.Resume(resumeDir.FullName, p, cancellation))));
             }
-            var options = Resolve(parse);
+            var options = parse.GetValue(optionsFile) is { } file ? FromFile(parse, file) : Resolve(parse);
             var trainDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out TRAIN_DIR is required (or --resume TRAIN_DIR)");
             if (show) output.Out.WriteLine($"train {options.RunName} → {trainDir}");
             var summary = ProgressView.Train(output, show, p => Trainer.Run(options, trainDir, p, cancellation));
             return Task.FromResult(Finish(output, parse.GetValue(json), trainDir, summary));
         });
         return command;
+
+        TrainOptions FromFile(ParseResult p, FileInfo file)
+        {
+            if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p))
+                throw new CliUsageException("--options-file holds the task, the architecture and every setting; do not combine it with --task, --genotype or --arch");
+            var loaded = TrainOptionsJson.Load(file.FullName);
+            loaded.Validate();
+            return loaded;
+        }
 
         TrainOptions Resolve(ParseResult p)
         {

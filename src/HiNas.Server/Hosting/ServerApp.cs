@@ -1,0 +1,119 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.AspNetCore.Server;
+using HiNas.Inference.Engine;
+using HiNas.Inference.Repository;
+using HiNas.Server.Jobs;
+using HiNas.Server.Observability;
+using HiNas.Server.Restoration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace HiNas.Server.Hosting;
+
+/// <summary>Builds the server: configuration, Kestrel endpoints, the DI singletons, and the mapped services.</summary>
+public static class ServerApp
+{
+    /// <summary>
+    /// The configured application. <paramref name="configure"/> runs before the services are built (tests use it
+    /// to put the server on a TestServer and to set its folders).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        configure?.Invoke(builder);
+        var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        options.Validate();
+        builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
+            Listen(kestrel, new Uri(options.GrpcUrl), HttpProtocols.Http2, options);
+            if (!string.IsNullOrEmpty(options.MetricsUrl)) Listen(kestrel, new Uri(options.MetricsUrl), HttpProtocols.Http1, null);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HiNas.Models");
+            if (o.SeedDefaultModels) DefaultModels.Seed(o.ResolvedModelsFolder, logger);
+            return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTileSide = o.MaxTileSide }, o.PreferCuda, logger);
+        });
+        services.AddSingleton<FrameRestorer>();
+        services.AddSingleton<DataRoots>();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ServerOptions>>().Value.Jobs);
+        services.AddSingleton<JobRequests>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<ApiKey>();
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
+            grpc.MaxSendMessageSize = null;
+            grpc.EnableDetailedErrors = false;
+            grpc.Interceptors.Add<CallLoggingInterceptor>();
+        }).AddServiceOptions<JobsService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck("models", () => HealthCheckResult.Healthy(), tags: new[] { "ready" });
+        services.AddHealthChecks().AddCheck<ModelsHealthCheck>("model-repository");
+
+        var app = builder.Build();
+        app.MapGrpcService<RestorationService>();
+        app.MapGrpcService<JobsService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        var metrics = app.Services.GetRequiredService<ServerMetrics>();
+        app.MapMetrics("/metrics", metrics.Registry);
+        app.MapHealthChecks("/healthz");
+        app.MapGet("/", () => Results.Text("HiNas.Realtime gRPC server: use a gRPC client (services hinas.v1.Restoration, hinas.v1.Jobs); /metrics, /healthz\n"));
+
+        // Open the repository, the key and the job store now, so that a bad folder fails the start, not the first call.
+        app.Services.GetRequiredService<ModelRepository>();
+        app.Services.GetRequiredService<ApiKey>();
+        app.Services.GetRequiredService<JobStore>();
+        return app;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols, ServerOptions? tls)
+    {
+        var address = url.Host is "localhost" ? System.Net.IPAddress.Loopback
+            : url.Host is "*" or "0.0.0.0" or "+" ? System.Net.IPAddress.Any
+            : System.Net.IPAddress.Parse(url.Host);
+        kestrel.Listen(address, url.Port, listen =>
+        {
+            listen.Protocols = protocols;
+            if (url.Scheme == "https")
+            {
+                if (tls?.CertificatePath is not { } path) throw new InvalidOperationException($"{url} is https but HiNas:CertificatePath is not set");
+                listen.UseHttps(X509CertificateLoader.LoadPkcs12FromFile(path, tls.CertificatePassword));
+            }
+        });
+    }
+}
+
+/// <summary>/healthz: healthy while the repository serves at least one model; degraded when it serves none.</summary>
+public sealed class ModelsHealthCheck(ModelRepository repository) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var count = repository.List().Count;
+        return Task.FromResult(count > 0
+            ? HealthCheckResult.Healthy($"{count} model(s) served")
+            : HealthCheckResult.Degraded($"no servable model in {repository.Folder}"));
+    }
+}

@@ -1,0 +1,103 @@
+namespace HiNas.Server.Hosting;
+
+/// <summary>The "HiNas" configuration section (appsettings.json, environment HiNas__Name, or --HiNas:Name=…).</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "HiNas";
+
+    /// <summary>gRPC endpoint (HTTP/2 without TLS unless <see cref="CertificatePath"/> is set).</summary>
+    public string GrpcUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>HTTP/1.1 endpoint for /metrics (Prometheus text) and /healthz; empty turns it off.</summary>
+    public string MetricsUrl { get; set; } = "http://127.0.0.1:5081";
+
+    /// <summary>PFX certificate for TLS on the gRPC endpoint (then use https:// in <see cref="GrpcUrl"/>).</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Jobs, the API key and (by default) the model repository live here. Default: ~/.local/share/hinas.</summary>
+    public string? StateFolder { get; set; }
+
+    /// <summary>The model repository; default STATE/models.</summary>
+    public string? ModelsFolder { get; set; }
+
+    /// <summary>Copy the embedded default models into the repository when their ids are missing.</summary>
+    public bool SeedDefaultModels { get; set; } = true;
+
+    /// <summary>Largest request message in bytes (a 1080p RGBA frame is 8.3 MB).</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Largest frame or image, in pixels (width × height of the input).</summary>
+    public long MaxFramePixels { get; set; } = 3840L * 2160;
+
+    /// <summary>Frames a stream may hold unanswered when it asks for 0 (the default).</summary>
+    public int DefaultMaxInFlight { get; set; } = 4;
+
+    /// <summary>The most a stream may ask for.</summary>
+    public int MaxInFlightLimit { get; set; } = 64;
+
+    /// <summary>Frames restored at the same time across all calls (ONNX Runtime already uses every core for one).</summary>
+    public int MaxConcurrentInferences { get; set; } = 1;
+
+    /// <summary>Frames larger than this per side are restored in overlapping tiles.</summary>
+    public int MaxTileSide { get; set; } = 512;
+
+    public bool PreferCuda { get; set; } = true;
+
+    public JobOptions Jobs { get; set; } = new();
+
+    public string ResolvedStateFolder => Path.GetFullPath(StateFolder
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "hinas"));
+
+    public string ResolvedModelsFolder => Path.GetFullPath(ModelsFolder ?? Path.Combine(ResolvedStateFolder, "models"));
+
+    /// <summary>Throws with the name of the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        static void Check(bool ok, string name, object? value, string rule)
+        {
+            if (!ok) throw new InvalidOperationException($"configuration {Section}:{name} = '{value}' is invalid: {rule}");
+        }
+        Check(Uri.TryCreate(GrpcUrl, UriKind.Absolute, out var grpc) && grpc.Scheme is "http" or "https", nameof(GrpcUrl), GrpcUrl, "an http:// or https:// URL");
+        Check(string.IsNullOrEmpty(MetricsUrl) || Uri.TryCreate(MetricsUrl, UriKind.Absolute, out var m) && m.Scheme == "http", nameof(MetricsUrl), MetricsUrl, "an http:// URL or empty");
+        Check(MaxMessageBytes is >= 64 * 1024, nameof(MaxMessageBytes), MaxMessageBytes, "at least 65536");
+        Check(MaxFramePixels is >= 64 and <= 1L << 30, nameof(MaxFramePixels), MaxFramePixels, "in [64, 2^30]");
+        Check(MaxInFlightLimit is >= 1 and <= 4096, nameof(MaxInFlightLimit), MaxInFlightLimit, "in [1, 4096]");
+        Check(DefaultMaxInFlight >= 1 && DefaultMaxInFlight <= MaxInFlightLimit, nameof(DefaultMaxInFlight), DefaultMaxInFlight, $"in [1, {MaxInFlightLimit}]");
+        Check(MaxConcurrentInferences is >= 1 and <= 256, nameof(MaxConcurrentInferences), MaxConcurrentInferences, "in [1, 256]");
+        Check(MaxTileSide >= 32, nameof(MaxTileSide), MaxTileSide, "at least 32");
+        Jobs.Validate();
+    }
+}
+
+/// <summary>The "HiNas:Jobs" section.</summary>
+public sealed class JobOptions
+{
+    /// <summary>The key the Jobs service requires (metadata authorization: Bearer KEY). Also read from HINAS_API_KEY.
+    /// When neither is set, a random key is generated once and kept in STATE/api-key (mode 600).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Folders under which job data paths must lie. Default: STATE/data.</summary>
+    public List<string> DataRoots { get; set; } = new();
+
+    /// <summary>CPU threads of a job's worker process; null = every core.</summary>
+    public int? WorkerThreads { get; set; }
+
+    /// <summary>"auto", "cpu" or "cuda[:N]": the device jobs run on (one job at a time).</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>The worker program (hinas.dll); default: the one built next to the server.</summary>
+    public string? WorkerPath { get; set; }
+
+    /// <summary>Run queued jobs (off: jobs are accepted and persisted but wait).</summary>
+    public bool Enabled { get; set; } = true;
+
+    public void Validate()
+    {
+        if (ApiKey is { Length: > 0 and < 16 }) throw new InvalidOperationException("configuration HiNas:Jobs:ApiKey is too short: use at least 16 characters");
+        if (WorkerThreads is < 1 or > 1024) throw new InvalidOperationException($"configuration HiNas:Jobs:WorkerThreads = {WorkerThreads} is invalid: in [1, 1024]");
+        if (Device is not ("auto" or "cpu") && !Device.StartsWith("cuda", StringComparison.Ordinal))
+            throw new InvalidOperationException($"configuration HiNas:Jobs:Device = '{Device}' is invalid: auto, cpu or cuda[:N]");
+    }
+}

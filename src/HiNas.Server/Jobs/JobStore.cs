@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Google.Protobuf;
+using HiNas.Protocol.V1;
+using HiNas.Search.Runs;
+using HiNas.Server.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HiNas.Server.Jobs;
+
+/// <summary>
+/// Jobs on disk, one folder each under STATE/jobs: job.json (the <see cref="JobStatus"/>, replaced atomically),
+/// request.json (the start request), events.jsonl (the event log, appended and flushed line by line), the run
+/// folders of its stages (search/, train/ with their checkpoints) and worker.log. Loaded whole on start.
+/// </summary>
+public sealed class JobStore
+{
+    public const string StatusFile = "job.json";
+    public const string RequestFile = "request.json";
+    public const string EventsFile = "events.jsonl";
+    public const string WorkerLogFile = "worker.log";
+
+    private static readonly JsonSerializerOptions Json = new(JsonLines.Options) { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions LineJson = new(JsonLines.Options) { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonFormatter ProtoFormatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
+    private static readonly JsonParser ProtoParser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    private readonly Dictionary<string, JobRecord> _jobs = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private readonly ILogger<JobStore> _logger;
+
+    public JobStore(IOptions<ServerOptions> options, ILogger<JobStore> logger)
+    {
+        _logger = logger;
+        Folder = Path.Combine(options.Value.ResolvedStateFolder, "jobs");
+        Directory.CreateDirectory(Folder);
+        foreach (var folder in Directory.GetDirectories(Folder).Where(f => !Path.GetFileName(f).StartsWith('.')))
+        {
+            try
+            {
+                var record = Load(folder);
+                _jobs[record.Id] = record;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or JsonException or InvalidProtocolBufferException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("skipping job folder {Folder}: {Reason}", folder, e.Message);
+            }
+        }
+    }
+
+    public string Folder { get; }
+
+    public IReadOnlyList<JobRecord> All
+    {
+        get
+        {
+            lock (_gate) return _jobs.Values.OrderBy(j => j.Status.Created).ThenBy(j => j.Id, StringComparer.Ordinal).ToArray();
+        }
+    }
+
+    public JobRecord? Find(string id)
+    {
+        lock (_gate) return _jobs.GetValueOrDefault(id);
+    }
+
+    /// <summary>A fresh job id: the UTC time and 6 random hex digits, e.g. 20261128-120501-3fa9c2.</summary>
+    public static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+
+    /// <summary>
+    /// Creates the job's folder with its request, status and whatever <paramref name="writeFiles"/> puts there, in a
+    /// temporary folder renamed into place: a job exists whole or not at all.
+    /// </summary>
+    public JobRecord Create(string id, JobKind kind, string task, string? modelId, IMessage request, Action<string>? writeFiles = null)
+    {
+        var status = new JobStatus { Id = id, Kind = kind, Task = task, ModelId = modelId };
+        var temp = Path.Combine(Folder, $".{id}.tmp");
+        Directory.CreateDirectory(temp);
+        File.WriteAllText(Path.Combine(temp, RequestFile), ProtoFormatter.Format(request));
+        writeFiles?.Invoke(temp);
+        File.WriteAllText(Path.Combine(temp, StatusFile), JsonSerializer.Serialize(status, Json));
+        var folder = Path.Combine(Folder, id);
+        Directory.Move(temp, folder);
+        var record = new JobRecord(status, folder);
+        lock (_gate) _jobs[id] = record;
+        return record;
+    }
+
+    public static T ReadRequest<T>(JobRecord job) where T : IMessage, new() =>
+        ProtoParser.Parse<T>(File.ReadAllText(Path.Combine(job.Folder, RequestFile)));
+
+    /// <summary>Changes and persists the job's status.</summary>
+    public JobStatus Update(JobRecord job, Func<JobStatus, JobStatus> change)
+    {
+        var status = job.Update(change);
+        RunFiles.WriteAllTextAtomic(Path.Combine(job.Folder, StatusFile), JsonSerializer.Serialize(status, Json));
+        return status;
+    }
+
+    /// <summary>Appends and persists an event; <paramref name="stage"/> and <paramref name="sourceLine"/> say which run event it came from.</summary>
+    public JobEvent Append(JobRecord job, Action<JobEvent> fill, string? stage = null, long? sourceLine = null)
+    {
+        lock (job)
+        {
+            var e = job.Append(fill);
+            var entry = new LogEntry { Stage = stage, SourceLine = sourceLine, Event = ProtoFormatter.Format(e) };
+            File.AppendAllText(Path.Combine(job.Folder, EventsFile), JsonSerializer.Serialize(entry, LineJson) + "\n");
+            return e;
+        }
+    }
+
+    /// <summary>How many lines of a stage's run events the job log already holds.</summary>
+    public static long ConsumedLines(JobRecord job, string stage)
+    {
+        var path = Path.Combine(job.Folder, EventsFile);
+        if (!File.Exists(path)) return 0;
+        return ReadLog(path).Where(e => e.Stage == stage && e.SourceLine is not null).Select(e => e.SourceLine!.Value + 1).DefaultIfEmpty(0).Max();
+    }
+
+    private static JobRecord Load(string folder)
+    {
+        var status = JsonSerializer.Deserialize<JobStatus>(File.ReadAllText(Path.Combine(folder, StatusFile)), Json)
+            ?? throw new InvalidDataException($"{StatusFile} is empty");
+        var eventsPath = Path.Combine(folder, EventsFile);
+        var events = File.Exists(eventsPath) ? ReadLog(eventsPath).Select(e => ProtoParser.Parse<JobEvent>(e.Event!)).ToList() : new List<JobEvent>();
+        for (var i = 0; i < events.Count; i++) events[i].Index = i;
+        return new JobRecord(status, folder, events);
+    }
+
+    private static IEnumerable<LogEntry> ReadLog(string path)
+    {
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0) continue;
+            LogEntry? entry;
+            try
+            {
+                entry = JsonSerializer.Deserialize<LogEntry>(line, LineJson);
+            }
+            catch (JsonException)
+            {
+                continue; // a line cut short by a crash: the events before it stand
+            }
+            if (entry?.Event is not null) yield return entry;
+        }
+    }
+
+    private sealed class LogEntry
+    {
+        public string? Stage { get; set; }
+        public long? SourceLine { get; set; }
+        public string? Event { get; set; }
+    }
+}

@@ -1,0 +1,93 @@
+using Grpc.Core;
+using HiNas.Inference.Packages;
+using HiNas.Inference.Repository;
+using HiNas.Protocol.V1;
+using HiNas.Search.Searching;
+using HiNas.Search.Training;
+using HiNas.Server.Rpc;
+using ProtoJobs = HiNas.Protocol.V1.Jobs;
+
+namespace HiNas.Server.Jobs;
+
+/// <summary>The Jobs service: validates requests into resolved options, creates the job on disk, and hands it to the <see cref="JobRunner"/>.</summary>
+public sealed class JobsService(JobStore store, JobRunner runner, JobRequests requests, ModelRepository repository) : ProtoJobs.JobsBase
+{
+    private static readonly object CreateGate = new();
+
+    public override Task<Job> StartSearch(StartSearchRequest request, ServerCallContext context)
+    {
+        var task = JobRequests.ResolveTask(request.Task);
+        var options = requests.ResolveSearch(task, request.Search, "search");
+        var job = store.Create(JobStore.NewId(), JobKind.Search, task.Slug, null, request,
+            folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobRunner.SearchOptionsFile)));
+        runner.Enqueue(job);
+        return Task.FromResult(job.ToMessage());
+    }
+
+    public override Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
+    {
+        var task = JobRequests.ResolveTask(request.Task);
+        var searchFirst = request.ArchitectureCase == StartTrainingRequest.ArchitectureOneofCase.SearchFirst
+            ? requests.ResolveSearch(task, request.SearchFirst, "search_first")
+            : null;
+        var architecture = requests.ResolveArchitecture(task, request, searchFirst);
+        var train = requests.ResolveTrain(task, architecture, request.Train, "train");
+        var id = JobStore.NewId();
+        var modelId = request.ModelId.Length > 0 ? request.ModelId : $"job-{id}";
+        if (!ModelId.IsValid(modelId)) throw RpcErrors.Invalid("model_id", $"'{modelId}' is not a model id ({ModelId.Rule})");
+        JobRecord job;
+        lock (CreateGate)
+        {
+            if (repository.TryGetManifest(modelId, out _) || Directory.Exists(Path.Combine(repository.Folder, modelId)))
+                throw RpcErrors.AlreadyExists("model_id", $"a model '{modelId}' is already in the repository");
+            if (store.All.FirstOrDefault(j => !j.Status.IsFinal && j.Status.ModelId == modelId) is { } other)
+                throw RpcErrors.AlreadyExists("model_id", $"job {other.Id} will publish '{modelId}' already");
+            job = store.Create(id, searchFirst is null ? JobKind.Train : JobKind.SearchThenTrain, task.Slug, modelId, request, folder =>
+            {
+                if (searchFirst is not null) SearchOptionsJson.Save(searchFirst, Path.Combine(folder, JobRunner.SearchOptionsFile));
+                else TrainOptionsJson.Save(train, Path.Combine(folder, JobRunner.TrainOptionsFile));
+            });
+        }
+        runner.Enqueue(job);
+        return Task.FromResult(job.ToMessage());
+    }
+
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context)
+    {
+        var job = Find(request.JobId);
+        if (request.FromIndex < 0) throw RpcErrors.Invalid("from_index", $"must be ≥ 0, got {request.FromIndex}");
+        var next = (int)Math.Min(request.FromIndex, int.MaxValue);
+        while (true)
+        {
+            var (events, final, changed) = job.Read(next);
+            foreach (var e in events) await responseStream.WriteAsync(e, context.CancellationToken);
+            next += events.Count;
+            if (final && job.Read(next).Events.Count == 0) return;
+            await changed.WaitAsync(context.CancellationToken);
+        }
+    }
+
+    public override Task<Job> GetJob(GetJobRequest request, ServerCallContext context) => Task.FromResult(Find(request.JobId).ToMessage());
+
+    public override Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
+    {
+        var response = new ListJobsResponse();
+        response.Jobs.AddRange(store.All.Select(j => j.ToMessage()));
+        return Task.FromResult(response);
+    }
+
+    public override Task<Job> CancelJob(CancelJobRequest request, ServerCallContext context)
+    {
+        var job = Find(request.JobId);
+        var before = job.Status;
+        if (before.IsFinal) throw RpcErrors.Precondition("job_id", $"job {job.Id} has already finished ({before.State})");
+        runner.Cancel(job);
+        return Task.FromResult(job.ToMessage());
+    }
+
+    private JobRecord Find(string id)
+    {
+        if (string.IsNullOrEmpty(id)) throw RpcErrors.Invalid("job_id", "is empty");
+        return store.Find(id) ?? throw RpcErrors.NotFound("job_id", $"no job '{id}'");
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace HiNas.Server.Jobs;
+
+/// <summary>
+/// One `hinas` command run as a child process (TorchSharp and libtorch live there, not in the server).
+/// Its output goes to a log file; the last error line becomes the job's error. Killing it stops the stage at
+/// once: the stage's checkpoints make that safe.
+/// </summary>
+public sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly object _gate = new();
+    private string? _lastError;
+    private bool _disposed;
+
+    private WorkerProcess(Process process, StreamWriter log)
+    {
+        _process = process;
+        _log = log;
+    }
+
+    public int Pid => _process.Id;
+
+    /// <summary>The `hinas: error: …` line the worker printed last, if any.</summary>
+    public string? LastError
+    {
+        get
+        {
+            lock (_gate) return _lastError;
+        }
+    }
+
+    public static WorkerProcess Start(string workerPath, IEnumerable<string> arguments, string logPath)
+    {
+        if (!File.Exists(workerPath)) throw new FileNotFoundException($"the job worker '{workerPath}' does not exist (HiNas:Jobs:WorkerPath)", workerPath);
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(logPath)!,
+        };
+        info.ArgumentList.Add(workerPath);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        log.WriteLine($"# {DateTimeOffset.UtcNow:O} {string.Join(' ', info.ArgumentList)}");
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var worker = new WorkerProcess(process, log);
+        process.OutputDataReceived += (_, e) => worker.Log(e.Data, error: false);
+        process.ErrorDataReceived += (_, e) => worker.Log(e.Data, error: true);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return worker;
+    }
+
+    private void Log(string? line, bool error)
+    {
+        if (line is null) return;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _log.WriteLine(line);
+            if (error && line.StartsWith("hinas: error: ", StringComparison.Ordinal)) _lastError = line["hinas: error: ".Length..];
+            else if (error && _lastError is null && line.Trim().Length > 0 && !line.Contains('\r')) _lastError = line.Trim();
+        }
+    }
+
+    /// <summary>Waits for the exit code; kills the process (and its children) when <paramref name="cancellation"/> fires.</summary>
+    public async Task<int> WaitAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(cancellation);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            await _process.WaitForExitAsync(CancellationToken.None);
+            throw;
+        }
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
+    }
+
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    /// <summary>Stops a worker left running by a server that did not stop it (it would write into the folder the resumed job uses).</summary>
+    public static void StopOrphan(int pid, string jobFolder)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            var cmdline = OperatingSystem.IsLinux() ? File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ') : "";
+            if (cmdline.Contains(jobFolder, StringComparison.Ordinal))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            // no such process, or not ours
+        }
+    }
+
+    /// <summary>The dotnet host that runs this process (the worker is a framework-dependent hinas.dll).</summary>
+    private static string DotnetHost()
+    {
+        var name = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == name) return self;
+        // RuntimeEnvironment: …/shared/Microsoft.NETCore.App/<version>/ → …/dotnet
+        var runtime = RuntimeEnvironment.GetRuntimeDirectory();
+        var candidate = Path.GetFullPath(Path.Combine(runtime, "..", "..", "..", name));
+        if (File.Exists(candidate)) return candidate;
+        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? name;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+        lock (_gate)
+        {
+            _disposed = true;
+            _log.Dispose();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using HiNas.Imaging.Pixels;
+using HiNas.Inference.Engine;
+using HiNas.Inference.Frames;
+using HiNas.Inference.Packages;
+using HiNas.Inference.Repository;
+using HiNas.Server.Hosting;
+using HiNas.Server.Observability;
+using HiNas.Server.Rpc;
+using Microsoft.Extensions.Options;
+
+namespace HiNas.Server.Restoration;
+
+/// <summary>A restored frame with the server time it spent waiting before restoration began.</summary>
+public sealed record RestoredFrame(FrameResult Frame, double QueueMs)
+{
+    public double TotalMs => QueueMs + Frame.Timings.TotalMs;
+}
+
+/// <summary>
+/// The restoration work behind both RPCs: opens models from the repository (status errors naming the field),
+/// and runs frames through the inference engine behind a gate of <see cref="ServerOptions.MaxConcurrentInferences"/>
+/// so that concurrent calls queue instead of oversubscribing the cores.
+/// </summary>
+public sealed class FrameRestorer : IDisposable
+{
+    private readonly SemaphoreSlim _gate;
+    private readonly ServerMetrics _metrics;
+
+    public FrameRestorer(ModelRepository repository, IOptions<ServerOptions> options, ServerMetrics metrics)
+    {
+        Repository = repository;
+        Options = options.Value;
+        _metrics = metrics;
+        _gate = new SemaphoreSlim(Options.MaxConcurrentInferences);
+    }
+
+    public ModelRepository Repository { get; }
+    public ServerOptions Options { get; }
+
+    /// <summary>The served model <paramref name="id"/>: NOT_FOUND when there is none, FAILED_PRECONDITION when its package is broken.</summary>
+    public RestorationModel OpenModel(string field, string id)
+    {
+        if (string.IsNullOrEmpty(id)) throw RpcErrors.Invalid(field, "is empty; name a model (ListModels shows them)");
+        if (!ModelId.IsValid(id)) throw RpcErrors.Invalid(field, $"'{id}' is not a model id ({ModelId.Rule})");
+        try
+        {
+            return Repository.Get(id);
+        }
+        catch (KeyNotFoundException)
+        {
+            var known = string.Join(", ", Repository.List().Select(m => m.Id));
+            throw RpcErrors.NotFound(field, $"no model '{id}' (served: {(known.Length > 0 ? known : "none")})");
+        }
+        catch (ModelPackageException e)
+        {
+            throw RpcErrors.Precondition(field, $"model '{id}' cannot be served: {e.Reason}");
+        }
+    }
+
+    /// <summary>Restores one raw frame; <paramref name="arrived"/> is the <see cref="Stopwatch"/> timestamp at which it reached the server.</summary>
+    public async Task<RestoredFrame> RestoreFrameAsync(RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, long arrived, CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation);
+        try
+        {
+            var queueMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
+            var result = InferenceEngine.Restore(model, pixels.Span, layout);
+            _metrics.RecordRestored(model.Id, result.Timings, queueMs);
+            return new RestoredFrame(result, queueMs);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Restores a decoded image (planar, in [0, 1]).</summary>
+    public async Task<(PlanarImage Image, StageTimings Timings, double QueueMs)> RestoreImageAsync(RestorationModel model, PlanarImage image, long arrived, CancellationToken cancellation)
+    {
+        await _gate.WaitAsync(cancellation);
+        try
+        {
+            var queueMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
+            var clock = Stopwatch.StartNew();
+            var restored = InferenceEngine.Restore(model, image);
+            var timings = new StageTimings(0, clock.Elapsed.TotalMilliseconds, 0);
+            _metrics.RecordRestored(model.Id, timings, queueMs);
+            return (restored, timings, queueMs);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

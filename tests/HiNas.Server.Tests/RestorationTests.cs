@@ -1,0 +1,123 @@
+using Google.Protobuf;
+using Grpc.Core;
+using HiNas.Inference.Engine;
+using HiNas.Inference.Frames;
+using HiNas.Inference.Packages;
+using HiNas.Protocol.V1;
+using PixelFormat = HiNas.Protocol.V1.PixelFormat;
+
+namespace HiNas.Server.Tests;
+
+public sealed class RestorationTests
+{
+    [Fact]
+    public async Task ListModels_ServesTheEmbeddedDefaults()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var response = await host.Restoration.ListModelsAsync(new ListModelsRequest());
+        var ids = response.Models.Select(m => m.Id).ToArray();
+        Assert.Contains("denoise-rgb", ids);
+        Assert.Contains("denoise-gray", ids);
+        Assert.Contains("sr-x2-rgb", ids);
+        var sr = await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "sr-x2-rgb" });
+        Assert.Equal(2, sr.Scale);
+        Assert.Equal(3, sr.Channels);
+    }
+
+    [Fact]
+    public async Task Stream_Of30Frames_Returns30ResultsInOrder_EqualToTheLocalEngine()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        const int width = 52, height = 36, stride = 52 * 4 + 12;
+        var frames = Enumerable.Range(0, 30).Select(i => TestFrames.Rgba(width, height, stride, i)).ToArray();
+
+        using var call = host.Restoration.RestoreStream();
+        await call.RequestStream.WriteAsync(TestFrames.Config("denoise-rgb", 4, OverloadPolicy.Queue));
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < frames.Length; i++) await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = TestFrames.StreamFrame((ulong)(100 + i), width, height, stride, frames[i]) });
+            await call.RequestStream.CompleteAsync();
+        });
+        var responses = new List<RestoreStreamResponse>();
+        await foreach (var r in call.ResponseStream.ReadAllAsync()) responses.Add(r);
+        await sending;
+
+        Assert.Equal(RestoreStreamResponse.MessageOneofCase.Accepted, responses[0].MessageCase);
+        Assert.Equal("denoise-rgb", responses[0].Accepted.Model.Id);
+        var results = responses.Skip(1).Select(r => r.Result).ToArray();
+        Assert.Equal(30, results.Length);
+        Assert.Equal(Enumerable.Range(100, 30).Select(i => (ulong)i), results.Select(r => r.Sequence));
+        Assert.All(results, r => Assert.False(r.Dropped));
+
+        using var local = RestorationModel.Open(ModelPackage.Load(Path.Combine(host.ModelsFolder, "denoise-rgb")), preferCuda: false);
+        for (var i = 0; i < frames.Length; i++)
+        {
+            var expected = InferenceEngine.Restore(local, frames[i], new FrameLayout(width, height, stride, Inference.Frames.PixelFormat.Rgba8));
+            Assert.Equal((uint)width, results[i].Width);
+            Assert.Equal((uint)(width * 4), results[i].Stride);
+            Assert.Equal(expected.Pixels, results[i].Pixels.ToByteArray());
+            Assert.True(results[i].Timings.TotalMs >= results[i].Timings.InferenceMs);
+            Assert.Equal((long)(100 + i) * 1000, results[i].ClientTimestampUs);
+        }
+        // the restored frames differ from the noisy input (it really ran)
+        Assert.NotEqual(frames[0].Take(width * 4), results[0].Pixels.ToByteArray().Take(width * 4));
+    }
+
+    [Fact]
+    public async Task Restore_RawFrameAndEncodedImage()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var pixels = TestFrames.Rgba(20, 16, 80, 1);
+        var frame = await host.Restoration.RestoreAsync(new RestoreRequest
+        {
+            ModelId = "sr-x2-rgb",
+            Frame = new RawFrame { Width = 20, Height = 16, Stride = 80, Format = PixelFormat.Rgba8, Pixels = ByteString.CopyFrom(pixels) },
+        });
+        Assert.Equal(40u, frame.Frame.Width);
+        Assert.Equal(32u, frame.Frame.Height);
+        Assert.Equal(40 * 32 * 4, frame.Frame.Pixels.Length);
+
+        var planar = new Imaging.Pixels.PlanarImage(3, 16, 20, Enumerable.Range(0, 3 * 16 * 20).Select(i => (i % 97) / 97f).ToArray());
+        var png = Imaging.IO.ImageFile.EncodePng(planar);
+        var image = await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "sr-x2-rgb", Image = new EncodedImage { Data = ByteString.CopyFrom(png) } });
+        var decoded = Imaging.IO.ImageFile.Decode(image.Image.Data.Span, "response");
+        Assert.Equal((3, 32, 40), (decoded.Channels, decoded.Height, decoded.Width));
+    }
+
+    [Fact]
+    public async Task DropOldest_WithASlowModel_DropsFramesAndSaysSo_WhileQueueLosesNothing()
+    {
+        var state = TestServerHost.TempFolder();
+        TestFrames.PublishSlowModel(Path.Combine(state, "models"));
+        await using var host = await TestServerHost.StartAsync(state);
+        const int size = 64;
+        var pixels = TestFrames.Rgba(size, size, size * 4, 3);
+
+        async Task<List<StreamResult>> Run(OverloadPolicy policy, int count)
+        {
+            using var call = host.Restoration.RestoreStream();
+            await call.RequestStream.WriteAsync(TestFrames.Config("slow", 2, policy));
+            var sending = Task.Run(async () =>
+            {
+                for (var i = 0; i < count; i++) await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = TestFrames.StreamFrame((ulong)i, size, size, size * 4, pixels) });
+                await call.RequestStream.CompleteAsync();
+            });
+            var results = new List<StreamResult>();
+            await foreach (var r in call.ResponseStream.ReadAllAsync())
+                if (r.MessageCase == RestoreStreamResponse.MessageOneofCase.Result) results.Add(r.Result);
+            await sending;
+            return results;
+        }
+
+        var dropped = await Run(OverloadPolicy.DropOldest, 24);
+        Assert.Equal(Enumerable.Range(0, 24).Select(i => (ulong)i), dropped.Select(r => r.Sequence)); // every frame answered, in order
+        Assert.Contains(dropped, r => r.Dropped);
+        Assert.All(dropped.Where(r => r.Dropped), r => Assert.True(r.Pixels.IsEmpty));
+        Assert.All(dropped.Where(r => !r.Dropped), r => Assert.Equal(size * size * 4, r.Pixels.Length));
+        Assert.False(dropped[^1].Dropped); // the newest frame is never the one dropped
+
+        var queued = await Run(OverloadPolicy.Queue, 8);
+        Assert.Equal(8, queued.Count);
+        Assert.All(queued, r => Assert.False(r.Dropped));
+    }
+}
