@@ -33,6 +33,15 @@ public class SearchCommandTests
         Assert.Equal(0, resumed.ExitCode);
         using var json = JsonDocument.Parse(resumed.Stdout);
         Assert.Equal(genotype.WidthPath, json.RootElement.GetProperty("width_path").EnumerateArray().Select(e => e.GetInt32()));
+
+        // A new run from the resolved options file repeats the search exactly (the server's job worker runs this way).
+        var again = Path.Combine(CliRunner.TempDir(), "again");
+        var repeated = await CliRunner.RunAsync("search", "--options-file", Path.Combine(dir, Searcher.OptionsFile), "--out", again, "--json");
+        Assert.True(repeated.ExitCode == 0, repeated.Stderr);
+        Assert.Equal(GenotypeJson.Serialize(genotype), GenotypeJson.Serialize(GenotypeJson.Load(Path.Combine(again, Searcher.GenotypeFile))));
+        var mixed = await CliRunner.RunAsync("search", "--options-file", Path.Combine(dir, Searcher.OptionsFile), "--task", "denoise", "--out", Path.Combine(again, "x"));
+        Assert.Equal(2, mixed.ExitCode);
+        Assert.Contains("--options-file", mixed.Stderr);
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public class TrainEvalCommandTests
         Assert.StartsWith("HiNAS L2 B2 F4", json.RootElement.GetProperty("summary").GetProperty("network").GetString());
 
         var mismatch = await CliRunner.RunAsync("train", "--genotype", Path.Combine(run, "genotype.json"), "--task", "sr", "--scale", "4", "--out", Path.Combine(root, "x"));
-        Assert.Equal(1, mismatch.ExitCode);
+        Assert.Equal(2, mismatch.ExitCode);
         Assert.Contains("searched for sr-x2-rgb", mismatch.Stderr);
         var wrongScale = await CliRunner.RunAsync("eval", "--checkpoint", trainDir, "--data", TestImages(root), "--task", "sr", "--scale", "3");
         Assert.Contains("×2", wrongScale.Stderr);

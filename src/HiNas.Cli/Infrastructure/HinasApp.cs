@@ -35,6 +35,11 @@ public static class HinasApp
         {
             return await parse.InvokeAsync(configuration, cancellation);
         }
+        catch (CliUsageException e)
+        {
+            output.Fail(e.Message);
+            return ExitCodes.Usage; // a wrong combination of options is a wrong command line, found after parsing
+        }
         catch (Exception e) when (CliErrors.IsUserError(e))
         {
             output.Fail(CliErrors.Describe(e));

@@ -69,8 +69,7 @@ public static class ServerApp
             grpc.Interceptors.Add<CallLoggingInterceptor>();
         }).AddServiceOptions<JobsService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("models", () => HealthCheckResult.Healthy(), tags: new[] { "ready" });
-        services.AddHealthChecks().AddCheck<ModelsHealthCheck>("model-repository");
+        services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("model-repository"); // also behind /healthz
 
         var app = builder.Build();
         app.MapGrpcService<RestorationService>();

@@ -1,0 +1,230 @@
+using Grpc.Core;
+using HiNas.Protocol.V1;
+
+namespace HiNas.Server.Tests;
+
+public sealed class JobsTests
+{
+    /// <summary>A search small enough for seconds: L1 B2 F4, a few steps on small dead-leaves images.</summary>
+    internal static SearchSettings TinySearch(uint epochs = 2, uint steps = 3) => new()
+    {
+        Layers = 1, Blocks = 2, Filters = 4, StemChannels = 8, Epochs = epochs, Warmup = 1, StepsPerEpoch = steps,
+        Batch = 2, Crop = 32, Data = "deadleaves:8x48",
+    };
+
+    internal static TrainSettings TinyTrain() => new() { Iterations = 20, Batch = 2, Crop = 32, ValidateEvery = 10, Data = "deadleaves:8x48" };
+
+    internal static TaskSpec Denoise => new() { Kind = "denoise", Sigma = 25, Channels = 3 };
+
+    /// <summary>Every event until the job's result (or the timeout).</summary>
+    internal static async Task<List<JobEvent>> WatchToEnd(Protocol.V1.Jobs.JobsClient jobs, string id, TimeSpan timeout, long from = 0)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var events = new List<JobEvent>();
+        using var call = jobs.WatchJob(new WatchJobRequest { JobId = id, FromIndex = from }, TestServerHost.Auth(), cancellationToken: cts.Token);
+        await foreach (var e in call.ResponseStream.ReadAllAsync(cts.Token)) events.Add(e);
+        return events;
+    }
+
+    internal static async Task<JobEvent> WaitFor(Protocol.V1.Jobs.JobsClient jobs, string id, Func<JobEvent, bool> predicate, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        using var call = jobs.WatchJob(new WatchJobRequest { JobId = id }, TestServerHost.Auth(), cancellationToken: cts.Token);
+        await foreach (var e in call.ResponseStream.ReadAllAsync(cts.Token))
+            if (predicate(e)) return e;
+        throw new InvalidOperationException($"job {id} ended without the awaited event");
+    }
+
+    [Fact]
+    public async Task SearchThenTrain_RunsToCompletion_WithProgress_AndItsModelIsServed()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var job = await host.Jobs.StartTrainingAsync(new StartTrainingRequest
+        {
+            Task = Denoise, SearchFirst = TinySearch(), Train = TinyTrain(), ModelId = "tiny-found",
+        }, TestServerHost.Auth());
+        Assert.Equal(JobKind.SearchThenTrain, job.Kind);
+
+        var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromMinutes(4));
+        var result = events[^1];
+        Assert.Equal(JobEvent.EventOneofCase.Result, result.EventCase);
+        Assert.True(result.Result.State == JobState.Succeeded, result.Result.Error);
+        Assert.Equal("tiny-found", result.Result.ModelId);
+        Assert.Contains("\"cells\"", result.Result.GenotypeJson);
+        Assert.Equal(Enumerable.Range(0, events.Count).Select(i => (long)i), events.Select(e => e.Index));
+        var progress = events.Where(e => e.EventCase == JobEvent.EventOneofCase.Progress).Select(e => e.Progress).ToArray();
+        Assert.Contains(progress, p => p.Stage == "search" && p.Kind == "step");
+        Assert.Contains(progress, p => p.Stage == "train" && p.Kind == "validation" && p.HasValidationPsnr);
+        Assert.Contains(progress, p => p.Kind == "published");
+        var fractions = progress.Where(p => p.Kind == "step").Select(p => p.Fraction).ToArray();
+        Assert.True(fractions.First() < 0.5 && fractions.Last() > 0.5, "progress spans the search and the training");
+
+        var models = await host.Restoration.ListModelsAsync(new ListModelsRequest());
+        var model = Assert.Single(models.Models, m => m.Id == "tiny-found");
+        Assert.Equal("denoise", model.Task);
+        var restored = await host.Restoration.RestoreAsync(new RestoreRequest
+        {
+            ModelId = "tiny-found",
+            Frame = new RawFrame { Width = 16, Height = 16, Stride = 64, Format = PixelFormat.Rgba8, Pixels = Google.Protobuf.ByteString.CopyFrom(TestFrames.Rgba(16, 16, 64, 2)) },
+        });
+        Assert.Equal(1024, restored.Frame.Pixels.Length);
+
+        var finished = await host.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id }, TestServerHost.Auth());
+        Assert.Equal(JobState.Succeeded, finished.State);
+        Assert.Equal(1.0, finished.Progress);
+        Assert.True(finished.HasBestValidationPsnr);
+
+        // a late watcher gets the whole history replayed, from any index
+        var replay = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromSeconds(20), from: 3);
+        Assert.Equal(events.Skip(3).Select(e => e.Index), replay.Select(e => e.Index));
+    }
+
+    [Fact]
+    public async Task CancelledJob_StopsWithinSeconds()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var job = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch(epochs: 500, steps: 50) }, TestServerHost.Auth());
+        await WaitFor(host.Jobs, job.Id, e => e.Progress?.Kind == "step", TimeSpan.FromMinutes(1));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await host.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id }, TestServerHost.Auth());
+        var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromSeconds(30));
+        Assert.Equal(JobState.Cancelled, events[^1].Result.State);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"cancellation took {clock.Elapsed}");
+        var again = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id }, TestServerHost.Auth()));
+        Assert.Equal(StatusCode.FailedPrecondition, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task ServerRestartedWhileAJobRuns_ResumesIt()
+    {
+        var state = TestServerHost.TempFolder();
+        string id;
+        await using (var first = await TestServerHost.StartAsync(state))
+        {
+            var job = await first.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch(epochs: 3, steps: 6) }, TestServerHost.Auth());
+            id = job.Id;
+            // wait until the first epoch's checkpoint exists, then stop the server mid-search
+            await WaitFor(first.Jobs, id, e => e.Progress?.Kind == "epoch", TimeSpan.FromMinutes(1));
+        }
+        await using var second = await TestServerHost.StartAsync(state);
+        var events = await WatchToEnd(second.Jobs, id, TimeSpan.FromMinutes(2));
+        Assert.Contains(events, e => e.Progress?.Kind == "resumed");
+        Assert.True(events[^1].Result.State == JobState.Succeeded, events[^1].Result.Error);
+        var log = await File.ReadAllTextAsync(Path.Combine(state, "jobs", id, "worker.log"));
+        Assert.Contains("--resume", log);
+        // the resumed search continued from its checkpoint: epoch 1 was not searched again
+        var epochs = events.Where(e => e.Progress?.Kind == "epoch").Select(e => e.Progress.Message).ToArray();
+        Assert.Equal(epochs.Distinct().Count(), epochs.Length);
+    }
+
+    [Fact]
+    public async Task JobsRpcs_RefuseAMissingOrWrongKey()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.ListJobsAsync(new ListJobsRequest()));
+        Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
+        var wrong = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise }, TestServerHost.Auth("wrong-key-wrong-key")));
+        Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
+        var watch = host.Jobs.WatchJob(new WatchJobRequest { JobId = "x" });
+        var streamed = await Assert.ThrowsAsync<RpcException>(async () => await watch.ResponseStream.MoveNext());
+        Assert.Equal(StatusCode.Unauthenticated, streamed.StatusCode);
+        Assert.Empty((await host.Jobs.ListJobsAsync(new ListJobsRequest(), TestServerHost.Auth())).Jobs);
+    }
+
+    [Fact]
+    public async Task DataPaths_OutsideTheRoots_AreRefused()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var outside = TestServerHost.TempFolder();
+        Directory.CreateSymbolicLink(Path.Combine(host.DataFolder, "escape"), outside);
+        var inside = Directory.CreateDirectory(Path.Combine(host.DataFolder, "photos")).FullName;
+        File.CreateSymbolicLink(Path.Combine(inside, "secret.png"), Path.Combine(outside, "secret.png"));
+
+        foreach (var path in new[] { outside, "/etc", "../..", "escape", Path.Combine(host.DataFolder, "escape", "sub"), "photos" })
+        {
+            var settings = TinySearch();
+            settings.Data = path;
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = settings }, TestServerHost.Auth()));
+            Assert.True(error.StatusCode == StatusCode.PermissionDenied, $"{path}: {error.Status}");
+            Assert.StartsWith("search.data:", error.Status.Detail);
+        }
+        var missing = TinySearch();
+        missing.Data = "no-such-folder";
+        var notFound = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = missing }, TestServerHost.Auth()));
+        Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
+        Assert.Empty((await host.Jobs.ListJobsAsync(new ListJobsRequest(), TestServerHost.Auth())).Jobs);
+    }
+
+    public static TheoryData<string, string> BadJobRequests => new()
+    {
+        { "no task", "task.kind" },
+        { "unknown task", "task.kind" },
+        { "sigma for sr", "task.sigma" },
+        { "zero epochs", "search.epochs" },
+        { "crop not a multiple of the scale", "search.crop" },
+        { "unknown preset", "search.preset" },
+        { "bad deadleaves", "search.data" },
+        { "no architecture", "architecture" },
+        { "unknown baseline", "baseline" },
+        { "genotype of another task", "genotype_json" },
+        { "broken genotype", "genotype_json" },
+        { "bad schedule", "train.schedule" },
+        { "bad model id", "model_id" },
+        { "half a sigma range", "train.sigma_min/sigma_max" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadJobRequests))]
+    public async Task BadJobRequests_AreRefusedNamingTheField(string name, string field)
+    {
+        await using var host = await TestServerHost.StartAsync(settings: new Dictionary<string, string?> { ["HiNas:Jobs:Enabled"] = "false" });
+        var auth = TestServerHost.Auth();
+        var sr = new TaskSpec { Kind = "sr", Scale = 3 };
+        var genotypeForSr = "{\"schema\":\"hinas.genotype/v1\"}";
+        Task<Job> call = name switch
+        {
+            "no task" => host.Jobs.StartSearchAsync(new StartSearchRequest(), auth).ResponseAsync,
+            "unknown task" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = new TaskSpec { Kind = "deblur" } }, auth).ResponseAsync,
+            "sigma for sr" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = new TaskSpec { Kind = "sr", Sigma = 3 } }, auth).ResponseAsync,
+            "zero epochs" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { Epochs = 0 } }, auth).ResponseAsync,
+            "crop not a multiple of the scale" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = sr, Search = new SearchSettings { Crop = 32 } }, auth).ResponseAsync,
+            "unknown preset" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { Preset = "fast" } }, auth).ResponseAsync,
+            "bad deadleaves" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { Data = "deadleaves:1x1" } }, auth).ResponseAsync,
+            "no architecture" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise }, auth).ResponseAsync,
+            "unknown baseline" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "resnet" }, auth).ResponseAsync,
+            "genotype of another task" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, GenotypeJson = await SrGenotype(host) }, auth).ResponseAsync,
+            "broken genotype" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, GenotypeJson = genotypeForSr }, auth).ResponseAsync,
+            "bad schedule" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Train = new TrainSettings { Schedule = "step" } }, auth).ResponseAsync,
+            "bad model id" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", ModelId = "Bad Id!" }, auth).ResponseAsync,
+            "half a sigma range" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Train = new TrainSettings { SigmaMin = 0 } }, auth).ResponseAsync,
+            _ => throw new ArgumentException(name),
+        };
+        var error = await Assert.ThrowsAsync<RpcException>(() => call);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith(field + ":", error.Status.Detail);
+        Assert.Empty((await host.Jobs.ListJobsAsync(new ListJobsRequest(), auth)).Jobs);
+    }
+
+    [Fact]
+    public async Task ModelIdsAlreadyServed_AreRefused()
+    {
+        await using var host = await TestServerHost.StartAsync(settings: new Dictionary<string, string?> { ["HiNas:Jobs:Enabled"] = "false" });
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.StartTrainingAsync(
+            new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", ModelId = "denoise-rgb" }, TestServerHost.Auth()));
+        Assert.Equal(StatusCode.AlreadyExists, error.StatusCode);
+        var first = await host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", ModelId = "mine" }, TestServerHost.Auth());
+        Assert.Equal(JobState.Queued, first.State);
+        var second = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.StartTrainingAsync(
+            new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", ModelId = "mine" }, TestServerHost.Auth()));
+        Assert.Equal(StatusCode.AlreadyExists, second.StatusCode);
+        var cancelled = await host.Jobs.CancelJobAsync(new CancelJobRequest { JobId = first.Id }, TestServerHost.Auth());
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+    }
+
+    private static Task<string> SrGenotype(TestServerHost host)
+    {
+        var genotype = HiNas.Search.Genotypes.RandomGenotype.Sample(Imaging.Tasks.RestorationTask.SuperResolution(2, 3), 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, 1);
+        return Task.FromResult(HiNas.Search.Genotypes.GenotypeJson.Serialize(genotype));
+    }
+}
