@@ -79,6 +79,55 @@ public sealed class LoopbackTests
     }
 
     [Fact]
+    public async Task Tls_ByConfiguration_ServesOverHttps()
+    {
+        var state = TestServerHost.TempFolder();
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var pfx = Path.Combine(state, "server.pfx");
+        await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "secret"));
+
+        var app = ServerApp.Build(Array.Empty<string>(), builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["HiNas:StateFolder"] = state, ["HiNas:GrpcUrl"] = "https://127.0.0.1:0", ["HiNas:MetricsUrl"] = "",
+                ["HiNas:CertificatePath"] = pfx, ["HiNas:CertificatePassword"] = "secret", ["HiNas:Jobs:ApiKey"] = TestServerHost.Key,
+            });
+            builder.Logging.ClearProviders();
+        });
+        await app.StartAsync();
+        try
+        {
+            var address = Assert.Single(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses);
+            Assert.StartsWith("https://127.0.0.1:", address);
+            var handler = new SocketsHttpHandler();
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
+            using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
+            var models = await new Protocol.V1.Restoration.RestorationClient(channel).ListModelsAsync(new ListModelsRequest());
+            Assert.Contains(models.Models, m => m.Id == "denoise-rgb");
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void BadConfiguration_StopsTheStart_NamingTheSetting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(Array.Empty<string>(), builder =>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HiNas:StateFolder"] = TestServerHost.TempFolder(), ["HiNas:MaxInFlightLimit"] = "0" })));
+        Assert.Contains("HiNas:MaxInFlightLimit", error.Message);
+    }
+
+    [Fact]
     public async Task StreamCancelledByTheClient_EndsOnTheServer_AndTheServerKeepsServing()
     {
         await using var host = await TestServerHost.StartAsync();
