@@ -9,7 +9,7 @@ frames="${2:-300}"
 state="$(mktemp -d)"
 dotnet build src/HiNas.Server -c Release -nologo -clp:ErrorsOnly >/dev/null
 dotnet build bench/serving -c Release -nologo -clp:ErrorsOnly >/dev/null
-HiNas__StateFolder="$state" HiNas__GrpcUrl=http://127.0.0.1:5180 HiNas__MetricsUrl=http://127.0.0.1:5181 \
+HiNas__StateFolder="$state" HiNas__GrpcUrl=http://127.0.0.1:5180 HiNas__HttpUrl=http://127.0.0.1:5181 \
   dotnet src/HiNas.Server/bin/Release/net10.0/linux-x64/HiNas.Server.dll > "$state/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$state"' EXIT

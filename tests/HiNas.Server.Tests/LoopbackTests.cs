@@ -25,7 +25,7 @@ public sealed class LoopbackTests
             {
                 ["HiNas:StateFolder"] = TestServerHost.TempFolder(),
                 ["HiNas:GrpcUrl"] = "http://127.0.0.1:0",
-                ["HiNas:MetricsUrl"] = "http://127.0.0.1:0",
+                ["HiNas:HttpUrl"] = "http://127.0.0.1:0",
                 ["HiNas:Jobs:ApiKey"] = TestServerHost.Key,
             });
             builder.Logging.ClearProviders();
@@ -96,7 +96,7 @@ public sealed class LoopbackTests
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["HiNas:StateFolder"] = state, ["HiNas:GrpcUrl"] = "https://127.0.0.1:0", ["HiNas:MetricsUrl"] = "",
+                ["HiNas:StateFolder"] = state, ["HiNas:GrpcUrl"] = "https://127.0.0.1:0", ["HiNas:HttpUrl"] = "",
                 ["HiNas:CertificatePath"] = pfx, ["HiNas:CertificatePassword"] = "secret", ["HiNas:Jobs:ApiKey"] = TestServerHost.Key,
             });
             builder.Logging.ClearProviders();

@@ -53,7 +53,7 @@ public sealed class TestServerHost : IAsyncDisposable
         var values = new Dictionary<string, string?>
         {
             ["HiNas:StateFolder"] = state,
-            ["HiNas:MetricsUrl"] = "",
+            ["HiNas:HttpUrl"] = "",
             ["HiNas:Jobs:ApiKey"] = Key,
             ["HiNas:Jobs:WorkerThreads"] = "2",
             ["HiNas:Jobs:Device"] = "cpu",

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Web;
 using HiNas.Inference.Engine;
 using HiNas.Inference.Repository;
 using HiNas.Server.Jobs;
@@ -40,7 +41,7 @@ public static class ServerApp
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
             Listen(kestrel, new Uri(options.GrpcUrl), HttpProtocols.Http2, options);
-            if (!string.IsNullOrEmpty(options.MetricsUrl)) Listen(kestrel, new Uri(options.MetricsUrl), HttpProtocols.Http1, null);
+            if (!string.IsNullOrEmpty(options.HttpUrl)) Listen(kestrel, new Uri(options.HttpUrl), HttpProtocols.Http1, null);
         });
 
         var services = builder.Services;
@@ -72,6 +73,8 @@ public static class ServerApp
         services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("model-repository"); // also behind /healthz
 
         var app = builder.Build();
+        // gRPC-Web for clients without HTTP/2 (browsers, some game-engine HTTP stacks): unary and server-streaming calls.
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.MapGrpcService<RestorationService>();
         app.MapGrpcService<JobsService>();
         app.MapGrpcHealthChecksService();

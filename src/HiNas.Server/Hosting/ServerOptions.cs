@@ -8,8 +8,8 @@ public sealed class ServerOptions
     /// <summary>gRPC endpoint (HTTP/2 without TLS unless <see cref="CertificatePath"/> is set).</summary>
     public string GrpcUrl { get; set; } = "http://127.0.0.1:5080";
 
-    /// <summary>HTTP/1.1 endpoint for /metrics (Prometheus text) and /healthz; empty turns it off.</summary>
-    public string MetricsUrl { get; set; } = "http://127.0.0.1:5081";
+    /// <summary>HTTP/1.1 endpoint for gRPC-Web (unary and server-streaming calls), /metrics (Prometheus text) and /healthz; empty turns it off.</summary>
+    public string HttpUrl { get; set; } = "http://127.0.0.1:5081";
 
     /// <summary>PFX certificate for TLS on the gRPC endpoint (then use https:// in <see cref="GrpcUrl"/>).</summary>
     public string? CertificatePath { get; set; }
@@ -60,7 +60,7 @@ public sealed class ServerOptions
             if (!ok) throw new InvalidOperationException($"configuration {Section}:{name} = '{value}' is invalid: {rule}");
         }
         Check(Uri.TryCreate(GrpcUrl, UriKind.Absolute, out var grpc) && grpc.Scheme is "http" or "https", nameof(GrpcUrl), GrpcUrl, "an http:// or https:// URL");
-        Check(string.IsNullOrEmpty(MetricsUrl) || Uri.TryCreate(MetricsUrl, UriKind.Absolute, out var m) && m.Scheme == "http", nameof(MetricsUrl), MetricsUrl, "an http:// URL or empty");
+        Check(string.IsNullOrEmpty(HttpUrl) || Uri.TryCreate(HttpUrl, UriKind.Absolute, out var m) && m.Scheme == "http", nameof(HttpUrl), HttpUrl, "an http:// URL or empty");
         Check(MaxMessageBytes is >= 64 * 1024, nameof(MaxMessageBytes), MaxMessageBytes, "at least 65536");
         Check(MaxFramePixels is >= 64 and <= 1L << 30, nameof(MaxFramePixels), MaxFramePixels, "in [64, 2^30]");
         Check(MaxInFlightLimit is >= 1 and <= 4096, nameof(MaxInFlightLimit), MaxInFlightLimit, "in [1, 4096]");
