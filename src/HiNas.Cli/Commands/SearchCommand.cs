@@ -17,21 +17,7 @@ public static class SearchCommand
     {
         var defaults = SearchOptions.DefaultsFor(RestorationTask.Denoise(25, 1));
         var taskOptions = new TaskOptions();
-        var data = new Option<string>("--data") { Description = "training images: a folder, deadleaves, or deadleaves:COUNTxSIZE", DefaultValueFactory = _ => "deadleaves" };
-        var layers = new Option<int?>("--layers") { Description = "L, layers of cells (default 3 for denoising, 2 for SR)" };
-        var blocks = new Option<int?>("--blocks") { Description = $"B, nodes per cell (default {defaults.Supernet.Blocks})" };
-        var filters = new Option<int?>("--filters") { Description = "F, channels per node at width factor 1 (default 10 for denoising, 8 for SR)" };
-        var stem = new Option<int?>("--stem-channels") { Description = $"channels of the stem convolution (default {defaults.Supernet.StemChannels})" };
-        var epochs = new Option<int?>("--epochs") { Description = $"epochs (default {defaults.Epochs})" };
-        var warmup = new Option<int?>("--warmup") { Description = $"warm-up epochs with weight updates only (default {defaults.Warmup})" };
-        var steps = new Option<int?>("--steps-per-epoch") { Description = $"search steps per epoch (default {defaults.StepsPerEpoch})" };
-        var batch = new Option<int?>("--batch") { Description = $"patches per batch (default {defaults.Batch})" };
-        var crop = new Option<int?>("--crop") { Description = "target (HR) patch size in pixels (default 32, rounded up to a multiple of the scale)" };
-        var seed = new Option<ulong?>("--seed") { Description = $"seed of the data, split, sampling and initialisation (default {defaults.Seed})" };
-        var tie = new Option<bool>("--tie-cells") { Description = "one α for all layers (ablation of layer-wise architecture sharing)" };
-        var noSharing = new Option<bool>("--no-cell-sharing") { Description = "run one cell per incoming path (the per-path baseline of the memory claim)" };
-        var preset = new Option<string?>("--preset") { Description = "the paper's configuration: paper-denoise or paper-sr (explicit options still apply on top)" };
-        preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
+        var settings = new SearchSettingOptions();
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "run folder to create (genotype.json, options.json, events.jsonl, checkpoints/)" };
@@ -41,11 +27,9 @@ public static class SearchCommand
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
-        var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution")
-        {
-            data, layers, blocks, filters, stem, epochs, warmup, steps, batch, crop, seed,
-            tie, noSharing, preset, threads, device, outDir, resume, profile, profileSteps, json, optionsFile,
-        };
+        var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution");
+        settings.AddTo(command);
+        foreach (var option in new Option[] { threads, device, outDir, resume, profile, profileSteps, json, optionsFile }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -72,7 +56,7 @@ public static class SearchCommand
 
             SearchOptions FromFile(FileInfo file)
             {
-                if (taskOptions.IsGiven(parse) || parse.GetValue(preset) is not null)
+                if (taskOptions.IsGiven(parse) || parse.GetValue(settings.Preset) is not null)
                     throw new CliUsageException("--options-file holds the task and every setting; do not combine it with --task or --preset");
                 var loaded = SearchOptionsJson.Load(file.FullName);
                 loaded.Validate();
@@ -81,7 +65,7 @@ public static class SearchCommand
 
             SearchOptions Resolve(ParseResult p)
             {
-                var presetName = p.GetValue(preset);
+                var presetName = p.GetValue(settings.Preset);
                 var presetKind = presetName is null ? null : SearchPresets.KindOf(presetName) == RestorationKind.Denoise ? "denoise" : "sr";
                 var restorationTask = taskOptions.Resolve(p, presetKind);
                 var o = SearchOptions.DefaultsFor(restorationTask);
@@ -95,16 +79,16 @@ public static class SearchCommand
                 {
                     Supernet = s with
                     {
-                        Layers = p.GetValue(layers) ?? s.Layers, Blocks = p.GetValue(blocks) ?? s.Blocks, Filters = p.GetValue(filters) ?? s.Filters,
-                        StemChannels = p.GetValue(stem) ?? s.StemChannels, TieCells = p.GetValue(tie), CellSharing = !p.GetValue(noSharing),
+                        Layers = p.GetValue(settings.Layers) ?? s.Layers, Blocks = p.GetValue(settings.Blocks) ?? s.Blocks, Filters = p.GetValue(settings.Filters) ?? s.Filters,
+                        StemChannels = p.GetValue(settings.Stem) ?? s.StemChannels, TieCells = p.GetValue(settings.TieCells), CellSharing = !p.GetValue(settings.NoCellSharing),
                     },
-                    Data = DataSpec.Parse(p.GetValue(data)),
-                    Epochs = p.GetValue(epochs) ?? o.Epochs,
-                    Warmup = p.GetValue(warmup) ?? Math.Min(o.Warmup, p.GetValue(epochs) ?? o.Epochs),
-                    StepsPerEpoch = p.GetValue(steps) ?? o.StepsPerEpoch,
-                    Batch = p.GetValue(batch) ?? o.Batch,
-                    Crop = p.GetValue(crop) ?? o.Crop,
-                    Seed = p.GetValue(seed) ?? o.Seed,
+                    Data = DataSpec.Parse(p.GetValue(settings.Data)),
+                    Epochs = p.GetValue(settings.Epochs) ?? o.Epochs,
+                    Warmup = p.GetValue(settings.Warmup) ?? Math.Min(o.Warmup, p.GetValue(settings.Epochs) ?? o.Epochs),
+                    StepsPerEpoch = p.GetValue(settings.Steps) ?? o.StepsPerEpoch,
+                    Batch = p.GetValue(settings.Batch) ?? o.Batch,
+                    Crop = p.GetValue(settings.Crop) ?? o.Crop,
+                    Seed = p.GetValue(settings.Seed) ?? o.Seed,
                     Threads = p.GetValue(threads),
                     Device = p.GetValue(device) ?? "auto",
                 };

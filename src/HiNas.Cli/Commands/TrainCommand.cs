@@ -20,18 +20,7 @@ public static class TrainCommand
         var genotype = new Option<FileInfo?>("--genotype") { Description = "a genotype.json from hinas search (its task is the training task)" };
         var arch = new Option<string?>("--arch") { Description = "a baseline instead: dncnn (denoising), espcn or fsrcnn (SR), or random:SEED (a random genotype from the search space)" };
         var taskOptions = new TaskOptions();
-        var data = new Option<string>("--data") { Description = "training images: a folder, deadleaves, or deadleaves:COUNTxSIZE", DefaultValueFactory = _ => "deadleaves" };
-        var iterations = new Option<int?>("--iterations") { Description = $"training iterations (default {defaults.Iterations})" };
-        var batch = new Option<int?>("--batch") { Description = $"patches per batch (default {defaults.Batch})" };
-        var crop = new Option<int?>("--crop") { Description = $"target (HR) patch size (default {defaults.Crop}, rounded up to a multiple of the scale)" };
-        var lr = new Option<double?>("--lr") { Description = $"Adam learning rate (default {defaults.LearningRate.ToString(CultureInfo.InvariantCulture)})" };
-        var schedule = new Option<string?>("--schedule") { Description = "cosine (default) or poly" };
-        schedule.AcceptOnlyFromAmong("cosine", "poly");
-        var validateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
-        var sigmaRange = new Option<string?>("--sigma-range") { Description = "denoising: train blind on σ drawn from MIN:MAX per sample (validation at --sigma), e.g. 0:50" };
-        var seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
-        var depth = new Option<int?>("--depth") { Description = "baseline depth (layers)" };
-        var width = new Option<int?>("--width") { Description = "baseline width (channels)" };
+        var settings = new TrainSettingOptions();
         var layers = new Option<int?>("--layers") { Description = "random genotypes: L (default as hinas search)" };
         var blocks = new Option<int?>("--blocks") { Description = "random genotypes: B (default as hinas search)" };
         var filters = new Option<int?>("--filters") { Description = "random genotypes: F (default as hinas search)" };
@@ -45,8 +34,10 @@ public static class TrainCommand
 
         var command = new Command("train", "Train a found genotype or a baseline from scratch, keeping the best validation checkpoint")
         {
-            genotype, arch, data, iterations, batch, crop, lr, schedule, validateEvery, sigmaRange, seed, depth, width, layers, blocks, filters, stemChannels, threads, device, outDir, resume, json, optionsFile,
+            genotype, arch,
         };
+        settings.AddTo(command);
+        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, threads, device, outDir, resume, json, optionsFile }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -95,7 +86,7 @@ public static class TrainCommand
                 var searchDefaults = SearchOptions.DefaultsFor(task).Supernet;
                 try
                 {
-                    spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(depth), p.GetValue(width),
+                    spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width),
                         p.GetValue(layers) ?? searchDefaults.Layers, p.GetValue(blocks) ?? searchDefaults.Blocks, p.GetValue(filters) ?? searchDefaults.Filters,
                         searchDefaults.WidthFactors, p.GetValue(stemChannels) ?? searchDefaults.StemChannels);
                 }
@@ -104,36 +95,27 @@ public static class TrainCommand
                     throw new CliUsageException(CliErrors.Describe(e));
                 }
             }
-            var cropValue = p.GetValue(crop) ?? (defaults.Crop + task.Scale - 1) / task.Scale * task.Scale;
+            var cropValue = p.GetValue(settings.Crop) ?? (defaults.Crop + task.Scale - 1) / task.Scale * task.Scale;
             var options = defaults with
             {
                 Task = task,
                 Architecture = spec,
-                Data = DataSpec.Parse(p.GetValue(data)),
-                Iterations = p.GetValue(iterations) ?? defaults.Iterations,
-                Batch = p.GetValue(batch) ?? defaults.Batch,
+                Data = DataSpec.Parse(p.GetValue(settings.Data)),
+                Iterations = p.GetValue(settings.Iterations) ?? defaults.Iterations,
+                Batch = p.GetValue(settings.Batch) ?? defaults.Batch,
                 Crop = cropValue,
-                LearningRate = p.GetValue(lr) ?? defaults.LearningRate,
-                LearningRateMin = Math.Min(defaults.LearningRateMin, p.GetValue(lr) ?? defaults.LearningRate),
-                Schedule = p.GetValue(schedule) ?? defaults.Schedule,
-                ValidateEvery = p.GetValue(validateEvery) ?? Math.Min(defaults.ValidateEvery, Math.Max(1, p.GetValue(iterations) ?? defaults.Iterations)),
-                NoiseSigmaRange = p.GetValue(sigmaRange) is { } text ? ParseRange(text) : null,
-                Seed = p.GetValue(seed) ?? defaults.Seed,
+                LearningRate = p.GetValue(settings.LearningRate) ?? defaults.LearningRate,
+                LearningRateMin = Math.Min(defaults.LearningRateMin, p.GetValue(settings.LearningRate) ?? defaults.LearningRate),
+                Schedule = p.GetValue(settings.Schedule) ?? defaults.Schedule,
+                ValidateEvery = p.GetValue(settings.ValidateEvery) ?? Math.Min(defaults.ValidateEvery, Math.Max(1, p.GetValue(settings.Iterations) ?? defaults.Iterations)),
+                NoiseSigmaRange = p.GetValue(settings.SigmaRange) is { } text ? TrainSettingOptions.ParseRange(text) : null,
+                Seed = p.GetValue(settings.Seed) ?? defaults.Seed,
                 Threads = p.GetValue(threads),
                 Device = p.GetValue(device) ?? "auto",
             };
             options.Validate();
             return options;
         }
-    }
-
-    private static double[] ParseRange(string text)
-    {
-        var parts = text.Split(':');
-        if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)
-            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max) && min >= 0 && max > min && max <= 255)
-            return new[] { min, max };
-        throw new CliUsageException($"--sigma-range '{text}' must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255, e.g. 0:50");
     }
 
     private static int Finish(CliOutput output, bool json, string trainDir, TrainSummary summary)

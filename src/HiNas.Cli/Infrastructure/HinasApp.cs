@@ -17,6 +17,8 @@ public static class HinasApp
         root.Subcommands.Add(EvalCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
         root.Subcommands.Add(RestoreCommand.Create(output));
+        root.Subcommands.Add(JobsCommand.Create(output));
+        root.Subcommands.Add(ModelsCommand.Create(output));
         return root;
     }
 
@@ -34,6 +36,11 @@ public static class HinasApp
         try
         {
             return await parse.InvokeAsync(configuration, cancellation);
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode != Grpc.Core.StatusCode.Cancelled || !cancellation.IsCancellationRequested)
+        {
+            output.Fail($"server: {e.StatusCode}: {e.Status.Detail}");
+            return ExitCodes.Failure;
         }
         catch (CliUsageException e)
         {

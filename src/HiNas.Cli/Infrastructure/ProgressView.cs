@@ -29,7 +29,7 @@ public static class ProgressView
     public static string ValidationLine(TrainEvent e) => string.Create(CultureInfo.InvariantCulture,
         $"iteration {e.Iteration}/{e.Iterations} val PSNR {e.ValidationPsnr:F2} dB (best {e.BestPsnr:F2} at {e.BestIteration})  lr {e.LearningRate:G3}  elapsed {Duration(e.ElapsedSeconds)}  ETA {Duration(e.EtaSeconds)}");
 
-    private static T Run<TEvent, T>(CliOutput output, bool show, Func<IProgress<TEvent>, T> work,
+    internal static T Run<TEvent, T>(CliOutput output, bool show, Func<IProgress<TEvent>, T> work,
         Func<TEvent, (long Done, long Total, string Description)> state, Func<TEvent, string?> milestone)
     {
         if (!show) return work(new Reporter<TEvent>(_ => { }));

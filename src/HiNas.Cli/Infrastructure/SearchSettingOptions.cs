@@ -1,0 +1,74 @@
+using System.CommandLine;
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Searching;
+
+namespace HiNas.Cli.Infrastructure;
+
+/// <summary>
+/// The search settings `hinas search` and `hinas jobs search|train` share. With a prefix ("--search-") they can sit
+/// next to the training settings of the same command (`hinas jobs train --search --search-epochs 2 …`).
+/// </summary>
+public sealed class SearchSettingOptions
+{
+    public SearchSettingOptions(string prefix = "--")
+    {
+        var defaults = SearchOptions.DefaultsFor(RestorationTask.Denoise(25, 1));
+        Data = new Option<string>(prefix + "data") { Description = "training images: a folder, deadleaves, or deadleaves:COUNTxSIZE", DefaultValueFactory = _ => "deadleaves" };
+        Layers = new Option<int?>(prefix + "layers") { Description = "L, layers of cells (default 3 for denoising, 2 for SR)" };
+        Blocks = new Option<int?>(prefix + "blocks") { Description = $"B, nodes per cell (default {defaults.Supernet.Blocks})" };
+        Filters = new Option<int?>(prefix + "filters") { Description = "F, channels per node at width factor 1 (default 10 for denoising, 8 for SR)" };
+        Stem = new Option<int?>(prefix + "stem-channels") { Description = $"channels of the stem convolution (default {defaults.Supernet.StemChannels})" };
+        Epochs = new Option<int?>(prefix + "epochs") { Description = $"epochs (default {defaults.Epochs})" };
+        Warmup = new Option<int?>(prefix + "warmup") { Description = $"warm-up epochs with weight updates only (default {defaults.Warmup})" };
+        Steps = new Option<int?>(prefix + "steps-per-epoch") { Description = $"search steps per epoch (default {defaults.StepsPerEpoch})" };
+        Batch = new Option<int?>(prefix + "batch") { Description = $"patches per batch (default {defaults.Batch})" };
+        Crop = new Option<int?>(prefix + "crop") { Description = "target (HR) patch size in pixels (default 32, rounded up to a multiple of the scale)" };
+        Seed = new Option<ulong?>(prefix + "seed") { Description = $"seed of the data, split, sampling and initialisation (default {defaults.Seed})" };
+        TieCells = new Option<bool>(prefix + "tie-cells") { Description = "one α for all layers (ablation of layer-wise architecture sharing)" };
+        NoCellSharing = new Option<bool>(prefix + "no-cell-sharing") { Description = "run one cell per incoming path (the per-path baseline of the memory claim)" };
+        Preset = new Option<string?>(prefix + "preset") { Description = "the paper's configuration: paper-denoise or paper-sr (explicit options still apply on top)" };
+        Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
+    }
+
+    public Option<string> Data { get; }
+    public Option<int?> Layers { get; }
+    public Option<int?> Blocks { get; }
+    public Option<int?> Filters { get; }
+    public Option<int?> Stem { get; }
+    public Option<int?> Epochs { get; }
+    public Option<int?> Warmup { get; }
+    public Option<int?> Steps { get; }
+    public Option<int?> Batch { get; }
+    public Option<int?> Crop { get; }
+    public Option<ulong?> Seed { get; }
+    public Option<bool> TieCells { get; }
+    public Option<bool> NoCellSharing { get; }
+    public Option<string?> Preset { get; }
+
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, Preset };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in All) command.Options.Add(option);
+    }
+
+    /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
+    public Protocol.V1.SearchSettings ToMessage(ParseResult p)
+    {
+        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "" };
+        if (p.GetValue(Layers) is { } layers) s.Layers = Count(layers, Layers);
+        if (p.GetValue(Blocks) is { } blocks) s.Blocks = Count(blocks, Blocks);
+        if (p.GetValue(Filters) is { } filters) s.Filters = Count(filters, Filters);
+        if (p.GetValue(Stem) is { } stem) s.StemChannels = Count(stem, Stem);
+        if (p.GetValue(Epochs) is { } epochs) s.Epochs = Count(epochs, Epochs);
+        if (p.GetValue(Warmup) is { } warmup) s.Warmup = Count(warmup, Warmup);
+        if (p.GetValue(Steps) is { } steps) s.StepsPerEpoch = Count(steps, Steps);
+        if (p.GetValue(Batch) is { } batch) s.Batch = Count(batch, Batch);
+        if (p.GetValue(Crop) is { } crop) s.Crop = Count(crop, Crop);
+        if (p.GetValue(Seed) is { } seed) s.Seed = seed;
+        return s;
+    }
+
+    internal static uint Count(int value, Option option) =>
+        value >= 0 ? (uint)value : throw new CliUsageException($"{option.Name} must not be negative, got {value}");
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Globalization;
+using HiNas.Imaging.Tasks;
+using HiNas.Search.Networks;
+using HiNas.Search.Training;
+
+namespace HiNas.Cli.Infrastructure;
+
+/// <summary>The training settings `hinas train` and `hinas jobs train` share.</summary>
+public sealed class TrainSettingOptions
+{
+    public TrainSettingOptions()
+    {
+        var defaults = new TrainOptions { Task = RestorationTask.Denoise(25, 1), Architecture = new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind } };
+        Data = new Option<string>("--data") { Description = "training images: a folder, deadleaves, or deadleaves:COUNTxSIZE", DefaultValueFactory = _ => "deadleaves" };
+        Iterations = new Option<int?>("--iterations") { Description = $"training iterations (default {defaults.Iterations})" };
+        Batch = new Option<int?>("--batch") { Description = $"patches per batch (default {defaults.Batch})" };
+        Crop = new Option<int?>("--crop") { Description = $"target (HR) patch size (default {defaults.Crop}, rounded up to a multiple of the scale)" };
+        LearningRate = new Option<double?>("--lr") { Description = $"Adam learning rate (default {defaults.LearningRate.ToString(CultureInfo.InvariantCulture)})" };
+        Schedule = new Option<string?>("--schedule") { Description = "cosine (default) or poly" };
+        Schedule.AcceptOnlyFromAmong("cosine", "poly");
+        ValidateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
+        SigmaRange = new Option<string?>("--sigma-range") { Description = "denoising: train blind on σ drawn from MIN:MAX per sample (validation at --sigma), e.g. 0:50" };
+        Seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
+        Depth = new Option<int?>("--depth") { Description = "baseline depth (layers)" };
+        Width = new Option<int?>("--width") { Description = "baseline width (channels)" };
+    }
+
+    public Option<string> Data { get; }
+    public Option<int?> Iterations { get; }
+    public Option<int?> Batch { get; }
+    public Option<int?> Crop { get; }
+    public Option<double?> LearningRate { get; }
+    public Option<string?> Schedule { get; }
+    public Option<int?> ValidateEvery { get; }
+    public Option<string?> SigmaRange { get; }
+    public Option<ulong?> Seed { get; }
+    public Option<int?> Depth { get; }
+    public Option<int?> Width { get; }
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, Seed, Depth, Width })
+            command.Options.Add(option);
+    }
+
+    public static double[] ParseRange(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max) && min >= 0 && max > min && max <= 255)
+            return new[] { min, max };
+        throw new CliUsageException($"--sigma-range '{text}' must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255, e.g. 0:50");
+    }
+
+    /// <summary>The settings as the Jobs service takes them.</summary>
+    public Protocol.V1.TrainSettings ToMessage(ParseResult p)
+    {
+        var t = new Protocol.V1.TrainSettings { Data = p.GetValue(Data) ?? "", Schedule = p.GetValue(Schedule) ?? "" };
+        if (p.GetValue(Iterations) is { } iterations) t.Iterations = SearchSettingOptions.Count(iterations, Iterations);
+        if (p.GetValue(Batch) is { } batch) t.Batch = SearchSettingOptions.Count(batch, Batch);
+        if (p.GetValue(Crop) is { } crop) t.Crop = SearchSettingOptions.Count(crop, Crop);
+        if (p.GetValue(LearningRate) is { } lr) t.LearningRate = lr;
+        if (p.GetValue(ValidateEvery) is { } every) t.ValidateEvery = SearchSettingOptions.Count(every, ValidateEvery);
+        if (p.GetValue(SigmaRange) is { } range)
+        {
+            var r = ParseRange(range);
+            (t.SigmaMin, t.SigmaMax) = (r[0], r[1]);
+        }
+        if (p.GetValue(Seed) is { } seed) t.Seed = seed;
+        return t;
+    }
+}
