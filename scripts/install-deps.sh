@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the system packages the service and tests use, when they are missing (Debian/Ubuntu; root or sudo).
-# Nothing is needed yet beyond the .NET SDK; later parts (video client) add ffmpeg here.
+# Installs the system packages the service and tests use, when they are missing (Debian/Ubuntu; root or sudo):
+# ffmpeg/ffprobe for the video client and its tests.
 set -euo pipefail
 need=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need+=(ffmpeg)
 if ((${#need[@]})); then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
