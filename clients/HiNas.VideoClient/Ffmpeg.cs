@@ -44,6 +44,20 @@ public static class Ffmpeg
         return await stdout;
     }
 
+    /// <summary>Kills a still-running ffmpeg (an aborted run) and releases it.</summary>
+    public static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+        process.Dispose();
+    }
+
     public static string LastLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "(no message)";
 }

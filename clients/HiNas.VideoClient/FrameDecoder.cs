@@ -35,15 +35,5 @@ public sealed class FrameDecoder : IDisposable
         return false; // a partial last frame (never produced by rawvideo) is ignored
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
-    }
+    public void Dispose() => Ffmpeg.Stop(_process);
 }

@@ -51,15 +51,5 @@ public sealed class FrameEncoder : IDisposable
         if (_process.ExitCode != 0) throw new VideoClientException($"ffmpeg could not write '{_process.StartInfo.ArgumentList[^1]}': {Ffmpeg.LastLine(await _stderr)}");
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
-    }
+    public void Dispose() => Ffmpeg.Stop(_process);
 }

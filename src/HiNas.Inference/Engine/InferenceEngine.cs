@@ -4,30 +4,63 @@ using HiNas.Inference.Frames;
 
 namespace HiNas.Inference.Engine;
 
-/// <summary>Raw frames and planar images through a <see cref="RestorationModel"/>, with per-stage timings.</summary>
+/// <summary>
+/// Raw frames and planar images through a <see cref="RestorationModel"/>, with per-stage timings. A frame goes
+/// through three steps — <see cref="Prepare"/> (bytes → planar tensor), <see cref="Run"/> (ONNX Runtime) and
+/// <see cref="Finish"/> (tensor → bytes) — so that a server can convert one frame while the next one runs;
+/// <see cref="Restore(RestorationModel, ReadOnlySpan{byte}, FrameLayout)"/> does all three.
+/// </summary>
 public static class InferenceEngine
 {
     /// <summary>Restores one raw frame; the layout must have been checked (<see cref="FrameLayout.Problem"/>).</summary>
     public static FrameResult Restore(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout)
+    {
+        using var frame = Prepare(model, pixels, layout);
+        Run(frame);
+        return Finish(frame, pixels);
+    }
+
+    /// <summary>Converts a raw frame into the model's input tensor (leased buffers: dispose the result, or call <see cref="Finish"/>).</summary>
+    public static PreparedFrame Prepare(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout)
     {
         if (layout.Problem(pixels.Length) is { } problem) throw new ArgumentException(problem);
         var clock = Stopwatch.StartNew();
         var planes = FrameConverter.PlaneCount(layout.Format, model.Channels);
         // A gray model restores each colour plane as its own image; an RGB model takes the three planes at once.
         var (n, c) = model.Channels == 1 ? (planes, 1) : (1, 3);
-        using var lease = model.Lease(n, c, layout.Height, layout.Width);
-        FrameConverter.ToPlanar(pixels, layout, model.Channels, lease.Input);
-        var pre = clock.Elapsed.TotalMilliseconds;
+        var lease = model.Lease(n, c, layout.Height, layout.Width);
+        try
+        {
+            FrameConverter.ToPlanar(pixels, layout, model.Channels, lease.Input);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+        return new PreparedFrame(model, layout, planes, lease, clock.Elapsed.TotalMilliseconds);
+    }
 
-        lease.Run();
-        var inference = clock.Elapsed.TotalMilliseconds - pre;
+    /// <summary>Runs the model on a prepared frame.</summary>
+    public static void Run(PreparedFrame frame)
+    {
+        var clock = Stopwatch.StartNew();
+        frame.Lease.Run();
+        frame.InferenceMs = clock.Elapsed.TotalMilliseconds;
+    }
 
+    /// <summary>Converts the output back into a tightly packed frame of the input's format (alpha from <paramref name="pixels"/>, the same bytes Prepare had) and releases the buffers.</summary>
+    public static FrameResult Finish(PreparedFrame frame, ReadOnlySpan<byte> pixels)
+    {
+        var clock = Stopwatch.StartNew();
+        var model = frame.Model;
+        var layout = frame.Layout;
         var (ow, oh) = (layout.Width * model.Scale, layout.Height * model.Scale);
         var stride = ow * layout.Format.BytesPerPixel();
         var bytes = new byte[stride * oh];
-        FrameConverter.FromPlanar(lease.Output, ow, oh, planes, pixels, layout, model.Scale, bytes);
-        var post = clock.Elapsed.TotalMilliseconds - pre - inference;
-        return new FrameResult(bytes, ow, oh, stride, layout.Format, new StageTimings(pre, inference, post));
+        FrameConverter.FromPlanar(frame.Lease.Output, ow, oh, frame.Planes, pixels, layout, model.Scale, bytes);
+        frame.Dispose();
+        return new FrameResult(bytes, ow, oh, stride, layout.Format, new StageTimings(frame.PreprocessMs, frame.InferenceMs, clock.Elapsed.TotalMilliseconds));
     }
 
     /// <summary>Restores a planar image (values in [0, 1], 1 or 3 channels; converted to the model's channels).</summary>
@@ -36,5 +69,35 @@ public static class InferenceEngine
         var source = model.Channels == image.Channels ? image : ColorConversion.ToChannels(image, model.Channels);
         var output = model.Restore(source.Data, 1, source.Channels, source.Height, source.Width);
         return new PlanarImage(source.Channels, source.Height * model.Scale, source.Width * model.Scale, output);
+    }
+}
+
+/// <summary>A frame between <see cref="InferenceEngine.Prepare"/> and <see cref="InferenceEngine.Finish"/>: its model input (and, after Run, output) in leased buffers.</summary>
+public sealed class PreparedFrame : IDisposable
+{
+    private bool _disposed;
+
+    internal PreparedFrame(RestorationModel model, FrameLayout layout, int planes, RestorationModel.RestorationLease lease, double preprocessMs)
+    {
+        Model = model;
+        Layout = layout;
+        Planes = planes;
+        Lease = lease;
+        PreprocessMs = preprocessMs;
+    }
+
+    public RestorationModel Model { get; }
+    public FrameLayout Layout { get; }
+    public int Planes { get; }
+    internal RestorationModel.RestorationLease Lease { get; }
+    public double PreprocessMs { get; }
+    public double InferenceMs { get; internal set; }
+
+    /// <summary>Gives the buffers back (once).</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Lease.Dispose();
     }
 }

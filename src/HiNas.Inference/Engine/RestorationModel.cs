@@ -34,12 +34,18 @@ public sealed class RestorationModel : IDisposable
     /// <summary>"CUDA" or "CPU".</summary>
     public string ExecutionProvider { get; }
 
-    /// <summary>Opens the package's graph; throws <see cref="ModelPackageException"/> when it is corrupt or disagrees with the manifest.</summary>
-    public static RestorationModel Open(ModelPackage package, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null)
+    /// <summary>
+    /// Opens the package's graph; throws <see cref="ModelPackageException"/> when it is corrupt or disagrees with the manifest.
+    /// <paramref name="spinWait"/>: ONNX Runtime's intra-op threads spin for a while after each run (its default, best
+    /// for back-to-back runs in one thread); a server turns it off so that the threads converting and transferring
+    /// the next frame get the cores.
+    /// </summary>
+    public static RestorationModel Open(ModelPackage package, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool spinWait = true)
     {
         tiles ??= new TileOptions();
         tiles.Validate();
         var (options, provider) = SessionOptionsFor(preferCuda, logger);
+        if (!spinWait) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         InferenceSession session;
         try
         {

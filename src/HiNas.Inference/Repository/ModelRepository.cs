@@ -18,6 +18,7 @@ public sealed class ModelRepository : IDisposable
     private readonly ILogger _logger;
     private readonly TileOptions _tiles;
     private readonly bool _preferCuda;
+    private readonly bool _spinWait;
     private readonly FileSystemWatcher? _watcher;
     private Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private Dictionary<string, string> _problems = new(StringComparer.Ordinal);
@@ -30,13 +31,14 @@ public sealed class ModelRepository : IDisposable
         public Lazy<RestorationModel>? Model { get; set; }
     }
 
-    public ModelRepository(string folder, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool watch = true)
+    public ModelRepository(string folder, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool watch = true, bool spinWait = true)
     {
         Folder = Path.GetFullPath(folder);
         Directory.CreateDirectory(Folder);
         _tiles = tiles ?? new TileOptions();
         _tiles.Validate();
         _preferCuda = preferCuda;
+        _spinWait = spinWait;
         _logger = logger ?? NullLogger.Instance;
         Refresh();
         if (watch)
@@ -97,7 +99,7 @@ public sealed class ModelRepository : IDisposable
                     ? $"model '{id}' is not servable: {broken.Value}"
                     : $"no model '{id}' in {Folder}");
             }
-            entry.Model ??= new Lazy<RestorationModel>(() => RestorationModel.Open(entry.Package, _tiles, _preferCuda, _logger));
+            entry.Model ??= new Lazy<RestorationModel>(() => RestorationModel.Open(entry.Package, _tiles, _preferCuda, _logger, _spinWait));
         }
         try
         {

@@ -51,7 +51,7 @@ public static class ServerApp
             var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HiNas.Models");
             if (o.SeedDefaultModels) DefaultModels.Seed(o.ResolvedModelsFolder, logger);
-            return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTileSide = o.MaxTileSide }, o.PreferCuda, logger);
+            return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTileSide = o.MaxTileSide }, o.PreferCuda, logger, spinWait: o.OrtSpinWait);
         });
         services.AddSingleton<FrameRestorer>();
         services.AddSingleton<DataRoots>();

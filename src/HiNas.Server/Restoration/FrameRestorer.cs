@@ -58,21 +58,36 @@ public sealed class FrameRestorer : IDisposable
         }
     }
 
-    /// <summary>Restores one raw frame; <paramref name="arrived"/> is the <see cref="Stopwatch"/> timestamp at which it reached the server.</summary>
-    public async Task<RestoredFrame> RestoreFrameAsync(RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, long arrived, CancellationToken cancellation)
+    /// <summary>
+    /// Runs a prepared frame behind the gate; returns the milliseconds it waited (from <paramref name="arrived"/>,
+    /// the <see cref="Stopwatch"/> timestamp of its arrival, less its own preparation).
+    /// </summary>
+    public async Task<double> RunAsync(PreparedFrame frame, long arrived, CancellationToken cancellation)
     {
         await _gate.WaitAsync(cancellation);
         try
         {
-            var queueMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
-            var result = InferenceEngine.Restore(model, pixels.Span, layout);
-            _metrics.RecordRestored(model.Id, result.Timings, queueMs);
-            return new RestoredFrame(result, queueMs);
+            var queueMs = Math.Max(0, Stopwatch.GetElapsedTime(arrived).TotalMilliseconds - frame.PreprocessMs);
+            InferenceEngine.Run(frame);
+            return queueMs;
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Counts a restored frame in the metrics.</summary>
+    public void Record(string model, FrameResult result, double queueMs) => _metrics.RecordRestored(model, result.Timings, queueMs);
+
+    /// <summary>Restores one raw frame: conversions outside the gate, the model run inside it.</summary>
+    public async Task<RestoredFrame> RestoreFrameAsync(RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, long arrived, CancellationToken cancellation)
+    {
+        using var prepared = InferenceEngine.Prepare(model, pixels.Span, layout);
+        var queueMs = await RunAsync(prepared, arrived, cancellation);
+        var result = InferenceEngine.Finish(prepared, pixels.Span);
+        Record(model.Id, result, queueMs);
+        return new RestoredFrame(result, queueMs);
     }
 
     /// <summary>Restores a decoded image (planar, in [0, 1]).</summary>

@@ -14,8 +14,10 @@ using Microsoft.Extensions.Logging;
 namespace HiNas.Server.Restoration;
 
 /// <summary>
-/// One configured RestoreStream call: a reader task takes frames off the wire, a worker restores them one at a
-/// time in arrival order, and a single writer loop sends the results in that same order.
+/// One configured RestoreStream call, a pipeline in arrival order: a reader task takes frames off the wire, a
+/// preparer converts each into the model's input, a runner runs the model (behind the server's inference gate),
+/// and a single writer loop converts the output back and sends the results in order — so the conversions of one
+/// frame overlap the model run of the next.
 /// <para>
 /// Memory is bounded whatever the client does: at most <c>maxInFlight</c> frames hold pixels (waiting, being
 /// restored, or restored and waiting to be written), and at most <c>4·maxInFlight</c> answers are unwritten
@@ -38,6 +40,7 @@ public sealed class FrameStream
     private readonly LinkedList<Slot> _pending = new();
     private readonly Channel<Slot> _work = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _ordered = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<Slot> _prepared = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
 
     public FrameStream(FrameRestorer restorer, RestorationModel model, PixelFormat format, int maxInFlight, bool dropOldest, ServerMetrics metrics, ILogger logger)
     {
@@ -67,7 +70,11 @@ public sealed class FrameStream
         public long ClientTimestamp { get; } = frame.ClientTimestampUs;
         public bool Started { get; set; }
         public bool Dropped { get; set; }
-        public TaskCompletionSource<StreamResult> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public PreparedFrame? Prepared { get; set; }
+        public double QueueMs { get; set; }
+
+        /// <summary>Completes with a dropped result, or with null once the model has run (the writer finishes the frame).</summary>
+        public TaskCompletionSource<StreamResult?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Runs the stream until the client completes its requests (after every answer is written) or the call fails.</summary>
@@ -75,17 +82,19 @@ public sealed class FrameStream
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(callCancellation);
         var reader = Guard(ReadAsync(requests, stop.Token), stop);
-        var worker = Guard(Task.Run(() => WorkAsync(stop.Token), CancellationToken.None), stop);
+        var preparer = Guard(Task.Run(() => PrepareAsync(stop.Token), CancellationToken.None), stop);
+        var runner = Guard(Task.Run(() => RunModelAsync(stop.Token), CancellationToken.None), stop);
         var writer = Guard(WriteAsync(responses, stop.Token), stop);
         try
         {
-            await Task.WhenAll(reader, worker, writer);
+            await Task.WhenAll(reader, preparer, runner, writer);
         }
         catch
         {
             // Collected below: the first status error wins over the cancellations it caused.
         }
-        var errors = new[] { reader, worker, writer }.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException()).ToArray();
+        ReleaseLeases();
+        var errors = new[] { reader, preparer, runner, writer }.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException()).ToArray();
         if (errors.OfType<RpcException>().FirstOrDefault() is { } status) throw status;
         if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } unexpected) throw unexpected;
         callCancellation.ThrowIfCancellationRequested();
@@ -165,53 +174,101 @@ public sealed class FrameStream
         return true;
     }
 
-    private async Task WorkAsync(CancellationToken cancellation)
+    private async Task PrepareAsync(CancellationToken cancellation)
     {
-        await foreach (var slot in _work.Reader.ReadAllAsync(cancellation))
+        try
         {
-            StreamFrame frame;
-            lock (_pending)
+            await foreach (var slot in _work.Reader.ReadAllAsync(cancellation))
             {
-                if (slot.Dropped) continue;
-                _pending.Remove(slot);
-                slot.Started = true;
-                frame = slot.Frame!;
-                slot.Frame = null;
+                lock (_pending)
+                {
+                    if (slot.Dropped) continue;
+                    _pending.Remove(slot);
+                    slot.Started = true;
+                }
+                try
+                {
+                    slot.Prepared = InferenceEngine.Prepare(_model, slot.Frame!.Pixels.Span, slot.Layout);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw Failed(slot, e);
+                }
+                await _prepared.Writer.WriteAsync(slot, cancellation);
             }
-            RestoredFrame restored;
+        }
+        finally
+        {
+            _prepared.Writer.TryComplete();
+        }
+    }
+
+    private async Task RunModelAsync(CancellationToken cancellation)
+    {
+        await foreach (var slot in _prepared.Reader.ReadAllAsync(cancellation))
+        {
             try
             {
-                restored = await _restorer.RestoreFrameAsync(_model, frame.Pixels.Memory, slot.Layout, slot.Arrived, cancellation);
+                slot.QueueMs = await _restorer.RunAsync(slot.Prepared!, slot.Arrived, cancellation);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _logger.LogError(e, "restoring frame {Sequence} with model {Model} failed", slot.Sequence, _model.Id);
-                throw new RpcException(new Status(StatusCode.Internal, $"frame[{slot.Sequence}]: restoration failed: {e.Message}"));
+                throw Failed(slot, e);
             }
-            var f = restored.Frame;
-            var t = f.Timings;
-            slot.Answer.TrySetResult(new StreamResult
-            {
-                Sequence = slot.Sequence, ClientTimestampUs = slot.ClientTimestamp,
-                Width = (uint)f.Width, Height = (uint)f.Height, Stride = (uint)f.Stride,
-                Pixels = UnsafeByteOperations.UnsafeWrap(f.Pixels),
-                Timings = new StageTimings
-                {
-                    QueueMs = restored.QueueMs, PreprocessMs = t.PreprocessMs, InferenceMs = t.InferenceMs, PostprocessMs = t.PostprocessMs,
-                    TotalMs = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds,
-                },
-            });
+            slot.Answer.TrySetResult(null);
         }
+    }
+
+    private RpcException Failed(Slot slot, Exception e)
+    {
+        _logger.LogError(e, "restoring frame {Sequence} with model {Model} failed", slot.Sequence, _model.Id);
+        return new RpcException(new Status(StatusCode.Internal, $"frame[{slot.Sequence}]: restoration failed: {e.Message}"));
+    }
+
+    /// <summary>Gives back the buffers of frames that were prepared but never written (a call that ended early).</summary>
+    private void ReleaseLeases()
+    {
+        while (_prepared.Reader.TryRead(out var slot)) slot.Prepared?.Dispose();
+        while (_ordered.Reader.TryRead(out var slot)) slot.Prepared?.Dispose();
     }
 
     private async Task WriteAsync(IServerStreamWriter<RestoreStreamResponse> responses, CancellationToken cancellation)
     {
         await foreach (var slot in _ordered.Reader.ReadAllAsync(cancellation))
         {
-            var result = await slot.Answer.Task.WaitAsync(cancellation);
+            StreamResult result;
+            try
+            {
+                result = await slot.Answer.Task.WaitAsync(cancellation) ?? Finish(slot);
+            }
+            finally
+            {
+                slot.Prepared?.Dispose();
+            }
             await responses.WriteAsync(new RestoreStreamResponse { Result = result }, cancellation);
             if (!result.Dropped) _held.Release();
             _unwritten.Release();
         }
+    }
+
+    /// <summary>The writer's part of a restored frame: the output back to bytes, the result message, the metrics.</summary>
+    private StreamResult Finish(Slot slot)
+    {
+        var frame = slot.Frame!;
+        slot.Frame = null;
+        var f = InferenceEngine.Finish(slot.Prepared!, frame.Pixels.Span);
+        _restorer.Record(_model.Id, f, slot.QueueMs);
+        var t = f.Timings;
+        return new StreamResult
+        {
+            Sequence = slot.Sequence, ClientTimestampUs = slot.ClientTimestamp,
+            Width = (uint)f.Width, Height = (uint)f.Height, Stride = (uint)f.Stride,
+            Pixels = UnsafeByteOperations.UnsafeWrap(f.Pixels),
+            Timings = new StageTimings
+            {
+                QueueMs = slot.QueueMs, PreprocessMs = t.PreprocessMs, InferenceMs = t.InferenceMs, PostprocessMs = t.PostprocessMs,
+                TotalMs = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds,
+            },
+        };
     }
 }
