@@ -68,7 +68,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             },
             Data = ResolveData(s.Data, $"{field}.data"),
             Epochs = epochs,
-            Warmup = s.HasWarmup ? Count(s.Warmup, field, "warmup") : Math.Min(o.Warmup, epochs),
+            Warmup = s.HasWarmup ? Count(s.Warmup, field, "warmup") : Math.Min(o.Warmup, epochs / 2), // a short search still searches: at most half its epochs are warm-up
             StepsPerEpoch = s.HasStepsPerEpoch ? Count(s.StepsPerEpoch, field, "steps_per_epoch") : o.StepsPerEpoch,
             Batch = s.HasBatch ? Count(s.Batch, field, "batch") : o.Batch,
             Crop = s.HasCrop ? Count(s.Crop, field, "crop") : o.Crop,
