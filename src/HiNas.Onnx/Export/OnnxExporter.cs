@@ -91,8 +91,23 @@ public static class OnnxExporter
         return g.Concat(states.Skip(2));
     }
 
+    /// <summary>
+    /// A graph of one part of a network (for latency profiling): the named inputs (float32 NCHW, batch 1, dynamic
+    /// height and width) go through <paramref name="body"/>, whose results are the graph outputs.
+    /// </summary>
+    internal static ModelProto Part(IReadOnlyList<(string Name, int Channels)> inputs, Func<OnnxGraphBuilder, IReadOnlyList<string>, IReadOnlyList<(string Name, int Channels)>> body)
+    {
+        var g = new OnnxGraphBuilder();
+        foreach (var (name, channels) in inputs) g.Graph.Input.Add(OnnxGraphBuilder.ImageValue(name, channels, "height", "width"));
+        foreach (var (name, channels) in body(g, inputs.Select(i => i.Name).ToArray()))
+            g.Graph.Output.Add(OnnxGraphBuilder.ImageValue(name, channels, "out_height", "out_width"));
+        var model = new ModelProto { IrVersion = IrVersion, ProducerName = "HiNas.Realtime", Graph = g.Graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return model;
+    }
+
     /// <summary>One operation of the search space (the same table as training).</summary>
-    private static string Operation(OnnxGraphBuilder g, nn.Module<Tensor, Tensor> op, string x) => op switch
+    internal static string Operation(OnnxGraphBuilder g, nn.Module<Tensor, Tensor> op, string x) => op switch
     {
         ReluConvBn unit => g.Conv(g.LeakyRelu(x, ReluConvBn.Slope), FoldedConv.From(unit.Conv, unit.Norm)),
         DilatedConv unit => g.Conv(g.Conv(g.LeakyRelu(x, ReluConvBn.Slope), FoldedConv.From(unit.Depthwise)), FoldedConv.From(unit.Pointwise, unit.Norm)),

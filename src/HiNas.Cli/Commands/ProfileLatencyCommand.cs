@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using HiNas.Cli.Infrastructure;
+using HiNas.Onnx.Latency;
+using HiNas.Search.Searching;
+
+namespace HiNas.Cli.Commands;
+
+/// <summary>`hinas profile-latency --task … --resolution WxH --out TABLE.json`: the latency table of a search space on this machine.</summary>
+public static class ProfileLatencyCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var task = new TaskOptions();
+        var settings = new SearchSettingOptions();
+        var resolution = new Option<string>("--resolution") { Description = "the model input's size, WIDTHxHEIGHT (for SR the low-resolution input, e.g. 640x360 for a 1280x720 ×2 output)", DefaultValueFactory = _ => "1280x720" };
+        var repeats = new Option<int>("--repeats") { Description = "timed runs per part (the median is kept)", DefaultValueFactory = _ => 7 };
+        var outFile = new Option<FileInfo>("--out") { Description = "the table to write (hinas.latency/v1 JSON)", Required = true };
+        var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
+        var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
+        task.AddTo(command);
+        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, resolution, repeats, outFile, json }) command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            var restorationTask = task.Resolve(parse);
+            var defaults = SearchOptions.DefaultsFor(restorationTask).Supernet;
+            var space = defaults with
+            {
+                Layers = parse.GetValue(settings.Layers) ?? defaults.Layers, Blocks = parse.GetValue(settings.Blocks) ?? defaults.Blocks,
+                Filters = parse.GetValue(settings.Filters) ?? defaults.Filters, StemChannels = parse.GetValue(settings.Stem) ?? defaults.StemChannels,
+            };
+            var (width, height) = ParseResolution(parse.GetValue(resolution)!);
+            var show = !parse.GetValue(json);
+            var table = LatencyProfiler.Profile(space, width, height, parse.GetValue(repeats), show
+                ? (key, ms) => output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-28} {ms,9:F3} ms"))
+                : null);
+            var path = parse.GetValue(outFile)!.FullName;
+            table.Save(path);
+            if (show) output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} on {table.Device}, {table.Runtime} → {path}");
+            else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height }, CliJson.Options));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static (int Width, int Height) ParseResolution(string text)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
+            && w is >= 8 and <= 8192 && h is >= 8 and <= 8192)
+            return (w, h);
+        throw new CliUsageException($"--resolution '{text}' must be WIDTHxHEIGHT with each side in [8, 8192], e.g. 1280x720");
+    }
+}

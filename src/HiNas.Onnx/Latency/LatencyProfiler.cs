@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using HiNas.Onnx.Export;
+using HiNas.Search.Latency;
+using HiNas.Search.Networks;
+using HiNas.Search.Operations;
+using HiNas.Search.Runtime;
+using HiNas.Search.SearchSpace;
+using HiNas.Search.Supernets;
+using Microsoft.ML.OnnxRuntime;
+using static TorchSharp.torch;
+
+namespace HiNas.Onnx.Latency;
+
+/// <summary>
+/// Measures, with ONNX Runtime on this machine, every part a network of a search space can be made of (stem,
+/// projections, each operation at each width, node additions, concatenations, heads with the residual) at one
+/// resolution: each part is exported on its own (random weights: the cost does not depend on them), run a few
+/// times to warm up, then <c>repeats</c> times; the median is kept. Session settings are the server's.
+/// </summary>
+public static class LatencyProfiler
+{
+    public static LatencyTable Profile(SupernetConfig space, int width, int height, int repeats = 7, Action<string, double>? progress = null)
+    {
+        if (width < 8 || height < 8 || width > 8192 || height > 8192) throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: each side must be in [8, 8192]");
+        if (repeats is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be in [1, 1000]");
+        space.Validate();
+        TorchRuntime.EnsureInitialized();
+        var milliseconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (key, part) in Parts(space))
+        {
+            if (milliseconds.ContainsKey(key)) continue;
+            var ms = Time(part, width, height, repeats);
+            milliseconds[key] = ms;
+            progress?.Invoke(key, ms);
+        }
+        return new LatencyTable
+        {
+            Device = DeviceName(), Runtime = $"onnxruntime {OrtEnv.Instance().GetVersionString()} CPUExecutionProvider",
+            Width = width, Height = height, Repeats = repeats, Milliseconds = milliseconds,
+        };
+    }
+
+    /// <summary>Times a whole exported network (for checking the table's predictions): the median of <paramref name="repeats"/> runs.</summary>
+    public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7) =>
+        Time(Proto.ModelProto.Parser.ParseFrom(onnx), new[] { (OnnxExporter.InputName, channels) }, width, height, repeats);
+
+    private sealed record Part(IReadOnlyList<(string Name, int Channels)> Inputs, Func<Proto.ModelProto> Build);
+
+    private static double Time(Part part, int width, int height, int repeats) => Time(part.Build(), part.Inputs, width, height, repeats);
+
+    private static double Time(Proto.ModelProto model, IReadOnlyList<(string Name, int Channels)> inputs, int width, int height, int repeats)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        using var session = new InferenceSession(model.ToByteArray(), options);
+        var random = new Random(1);
+        var values = inputs.Select(i =>
+        {
+            var data = new float[i.Channels * width * height];
+            for (var k = 0; k < data.Length; k++) data[k] = (float)random.NextDouble();
+            return OrtValue.CreateTensorValueFromMemory(data, new long[] { 1, i.Channels, height, width });
+        }).ToArray();
+        var names = inputs.Select(i => i.Name).ToArray();
+        var outputs = session.OutputNames.ToArray();
+        using var runOptions = new RunOptions();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+                using (session.Run(runOptions, names, values, outputs)) { }
+            var times = new double[repeats];
+            for (var r = 0; r < repeats; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                using (session.Run(runOptions, names, values, outputs)) { }
+                times[r] = clock.Elapsed.TotalMilliseconds;
+            }
+            Array.Sort(times);
+            return times[repeats / 2];
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
+
+    /// <summary>Every part a network of the space can contain, with how to build its graph.</summary>
+    private static IEnumerable<(string Key, Part Part)> Parts(SupernetConfig space)
+    {
+        var task = space.Task;
+        var b = space.Blocks;
+        var widths = Enumerable.Range(0, space.WidthFactors.Count).Select(space.NodeChannels).ToArray();
+        var c0 = widths[0];
+
+        yield return (LatencyKeys.Stem(task.Channels, space.StemChannels, b * c0, c0), new Part(new[] { ("x", task.Channels) }, () =>
+        {
+            using var stem = new Stem(task.Channels, space.StemChannels, b * c0, c0);
+            stem.eval();
+            return OnnxExporter.Part(new[] { ("x", task.Channels) }, (g, x) =>
+            {
+                var h = g.LeakyRelu(g.Conv(x[0], FoldedConv.From(stem.Conv, stem.Norm)), ReluConvBn.Slope);
+                return new[] { (g.Conv(h, FoldedConv.From(stem.ToS0)), b * c0), (g.Conv(h, FoldedConv.From(stem.ToS1)), c0) };
+            });
+        }));
+
+        var projectionInputs = new[] { c0 }.Concat(widths.Select(c => b * c)).Distinct();
+        foreach (var cin in projectionInputs)
+            foreach (var cout in widths.Distinct())
+                yield return (LatencyKeys.Projection(cin, cout), Single(cin, cout, () => new ReluConvBn(cin, cout, 1, affine: true)));
+
+        foreach (var c in widths.Distinct())
+        {
+            foreach (var op in OperationNames.All.Where(LatencyKeys.IsMeasured))
+                yield return (LatencyKeys.Operation(op, c), Single(c, c, () => OperationTable.Create(op, c, affine: true)));
+            var channels = c;
+            yield return (LatencyKeys.Add(c), new Part(new[] { ("a", c), ("b", c) }, () =>
+                OnnxExporter.Part(new[] { ("a", channels), ("b", channels) }, (g, x) => new[] { (g.Add(x[0], x[1]), channels) })));
+            var inputs = Enumerable.Range(0, b).Select(i => ($"n{i}", c)).ToArray();
+            yield return (LatencyKeys.Concat(b, c), new Part(inputs, () =>
+                OnnxExporter.Part(inputs, (g, x) => new[] { (g.Concat(x), b * channels) })));
+            var features = b * c;
+            yield return (LatencyKeys.Head(features, task), new Part(new[] { ("features", features), ("image", task.Channels) }, () =>
+            {
+                using var head = new RestorationHead(features, task);
+                head.eval();
+                return OnnxExporter.Part(new[] { ("features", features), ("image", task.Channels) }, (g, x) =>
+                {
+                    var y = g.Conv(g.LeakyRelu(x[0], ReluConvBn.Slope), FoldedConv.From(head.Conv));
+                    if (task.Scale > 1) y = g.PixelShuffle(y, task.Scale);
+                    var output = task.Scale == 1 ? g.Sub(x[1], y) : g.Add(g.BicubicUpsample(x[1], task.Scale), y);
+                    return new[] { (output, task.Channels) };
+                });
+            }));
+        }
+    }
+
+    /// <summary>A part that is one module of the operation table (or a projection) from cin to cout channels.</summary>
+    private static Part Single(int cin, int cout, Func<nn.Module<Tensor, Tensor>> create) => new(new[] { ("x", cin) }, () =>
+    {
+        using var module = create();
+        module.eval();
+        return OnnxExporter.Part(new[] { ("x", cin) }, (g, x) => new[] { (OnnxExporter.Operation(g, module, x[0]), cout) });
+    });
+
+    private static string DeviceName()
+    {
+        var cpu = "cpu";
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+                cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException)
+        {
+        }
+        return $"cpu: {cpu} ({Environment.ProcessorCount} threads)";
+    }
+}

@@ -1,0 +1,104 @@
+using HiNas.Search.SearchSpace;
+using HiNas.Search.Supernets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Latency;
+
+/// <summary>
+/// The latency of the network a supernet would derive, in expectation over its architecture distribution, as a
+/// differentiable function of α and β (a 0-dimensional tensor, milliseconds at the table's resolution):
+/// <list type="bullet">
+/// <item>per edge, the softmax(α)-weighted latencies of its operations (none and skip cost 0);</item>
+/// <item>per cell (l, w), that sum plus its node additions and concatenation, weighted by the probability that
+/// the width path passes through w at layer l (from softmax of the masked β, layer by layer);</item>
+/// <item>the projections weighted by the probabilities of the transitions (s0) and widths (s1) they serve, the
+/// head by the last layer's width probabilities, and the stem as a constant.</item>
+/// </list>
+/// With one-hot α and β it equals <see cref="NetworkLatency.Predict"/> of the derived network.
+/// </summary>
+public sealed class ExpectedLatency
+{
+    private readonly SupernetConfig _config;
+    private readonly WidthLattice _lattice;
+    private readonly double[][] _opLatency; // [width][op] in OperationNames.All order
+    private readonly double[] _cellFixed;   // [width]: additions + concat
+    private readonly Func<int, int, double> _projection;
+    private readonly double[] _head;        // [width]
+    private readonly double _stem;
+
+    public ExpectedLatency(SupernetConfig config, LatencyTable table)
+    {
+        _config = config;
+        _lattice = new WidthLattice(config.Layers, config.WidthFactors.Count);
+        Table = table;
+        var widths = config.WidthFactors.Count;
+        var b = config.Blocks;
+        _opLatency = new double[widths][];
+        _cellFixed = new double[widths];
+        _head = new double[widths];
+        for (var w = 0; w < widths; w++)
+        {
+            var c = config.NodeChannels(w);
+            _opLatency[w] = OperationNames.All.Select(op => LatencyKeys.IsMeasured(op) ? table.Of(LatencyKeys.Operation(op, c)) : 0.0).ToArray();
+            _cellFixed[w] = b * table.Of(LatencyKeys.Add(c)) + table.Of(LatencyKeys.Concat(b, c));
+            _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task));
+        }
+        _projection = (cin, cout) => table.Of(LatencyKeys.Projection(cin, cout));
+        var c0 = config.NodeChannels(0);
+        _stem = table.Of(LatencyKeys.Stem(config.Task.Channels, config.StemChannels, b * c0, c0));
+    }
+
+    public LatencyTable Table { get; }
+
+    /// <summary>E[latency] in milliseconds for the supernet's current α and β (differentiable in both).</summary>
+    public Tensor Of(Supernet supernet)
+    {
+        var alpha = nn.functional.softmax(supernet.Alpha, -1);
+        var beta = nn.functional.softmax(supernet.MaskedBeta(), -1);
+        return Of(alpha, beta);
+    }
+
+    /// <summary>E[latency] for architecture weights (α after softmax [rows, k, |ops|], β after softmax [sources, 3]).</summary>
+    public Tensor Of(Tensor alphaWeights, Tensor betaWeights)
+    {
+        var device = alphaWeights.device;
+        var dtype = alphaWeights.dtype;
+        Tensor Constant(double v) => torch.tensor(v, dtype: dtype, device: device);
+        var b = _config.Blocks;
+        var c0 = _config.NodeChannels(0);
+        var total = Constant(_stem);
+
+        // P(layer, width): the probability that the path passes through width at layer; the stem is at width 0.
+        var probability = new Dictionary<(int, int), Tensor> { [(0, 0)] = Constant(1.0) };
+        for (var l = 1; l <= _config.Layers; l++)
+        {
+            var ops = alphaWeights[_config.TieCells ? 0 : l - 1];
+            for (var w = 0; w < _lattice.LiveWidths(l); w++)
+            {
+                var c = _config.NodeChannels(w);
+                Tensor? p = null;
+                foreach (var from in _lattice.Inputs(l, w))
+                {
+                    var transition = probability[(l - 1, from)] * betaWeights[_lattice.SourceIndex(l - 1, from), WidthLattice.Move(from, w)];
+                    p = p is null ? transition : p + transition;
+                    var previousChannels = l == 1 ? b * c0 : b * _config.NodeChannels(from);
+                    total = total + transition * _projection(previousChannels, c);
+                }
+                probability[(l, w)] = p!;
+
+                // s1: the state two layers back on the path (layer 1: the stem's C₀ output; layer 2: its B·C₀ output).
+                if (l <= 2) total = total + p! * _projection(l == 1 ? c0 : b * c0, c);
+                else
+                    for (var back = 0; back < _lattice.LiveWidths(l - 2); back++)
+                        total = total + p! * probability[(l - 2, back)] * _projection(b * _config.NodeChannels(back), c);
+
+                var perOp = torch.tensor(_opLatency[w], dtype: dtype, device: device);
+                var cell = (ops * perOp).sum() + _cellFixed[w];
+                total = total + p! * cell;
+            }
+        }
+        for (var w = 0; w < _lattice.LiveWidths(_config.Layers); w++) total = total + probability[(_config.Layers, w)] * _head[w];
+        return total;
+    }
+}

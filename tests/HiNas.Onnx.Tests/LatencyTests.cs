@@ -1,0 +1,117 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Onnx.Latency;
+using HiNas.Search.Latency;
+using HiNas.Search.Runtime;
+using HiNas.Search.SearchSpace;
+using HiNas.Search.Supernets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Onnx.Tests;
+
+/// <summary>The latency table (real ONNX Runtime measurements, tiny resolution) and the expected latency of a supernet.</summary>
+public class LatencyTests
+{
+    public LatencyTests() => TorchRuntime.EnsureInitialized();
+
+    private static readonly SupernetConfig Space = new() { Task = RestorationTask.Denoise(25, 3), Layers = 3, Blocks = 2, Filters = 4, StemChannels = 8 };
+
+    private static LatencyTable? _table;
+
+    /// <summary>One profile for the class: every part at 24×16, 3 runs each.</summary>
+    private static LatencyTable Table => _table ??= LatencyProfiler.Profile(Space, 24, 16, repeats: 3);
+
+    [Fact]
+    public void Profile_MeasuresEveryPartOfTheSpace_AndRoundTrips()
+    {
+        var table = Table;
+        Assert.Equal((24, 16), (table.Width, table.Height));
+        Assert.All(table.Milliseconds.Values, ms => Assert.True(ms > 0 && ms < 1000));
+        foreach (var op in OperationNames.All.Where(LatencyKeys.IsMeasured))
+            foreach (var w in new[] { 0, 1, 2 })
+                Assert.True(table.Milliseconds.ContainsKey(LatencyKeys.Operation(op, Space.NodeChannels(w))), $"{op} at width {w}");
+        Assert.Contains(LatencyKeys.Head(2 * Space.NodeChannels(2), Space.Task), table.Milliseconds.Keys);
+        var path = Path.Combine(Path.GetTempPath(), $"latency-{Guid.NewGuid():N}.json");
+        table.Save(path);
+        Assert.Equal(table.Milliseconds, LatencyTable.Load(path).Milliseconds);
+        File.WriteAllText(path, "{\"schema\":\"something/else\"}");
+        Assert.Throws<InvalidDataException>(() => LatencyTable.Load(path));
+        var other = new SupernetConfig { Task = Space.Task, Layers = 2, Blocks = 3, Filters = 6 };
+        Assert.Throws<KeyNotFoundException>(() => new ExpectedLatency(other, table));
+    }
+
+    [Fact]
+    public void ExpectedLatency_EqualsTheDerivedNetworksLatency_WhenAlphaAndBetaAreOneHot()
+    {
+        var table = Table;
+        using var supernet = TorchRuntime.Seeded(3, () => new Supernet(Space));
+        var lattice = supernet.Lattice;
+        var edges = CellTopology.EdgeCount(Space.Blocks);
+        var random = new Random(5);
+        var measured = OperationNames.All.Where(op => op != OperationNames.None).ToArray();
+        // every node keeps two of its incoming edges with a chosen operation; every other edge is one-hot "none"
+        var alpha = new double[Space.Layers][][];
+        for (var l = 0; l < Space.Layers; l++)
+        {
+            alpha[l] = Enumerable.Range(0, edges).Select(_ => OneHot(OperationNames.Count, OperationNames.Count - 1)).ToArray();
+            for (var node = 0; node < Space.Blocks; node++)
+                foreach (var input in Enumerable.Range(0, 2 + node).OrderBy(_ => random.Next()).Take(2))
+                    alpha[l][CellTopology.Edge(node, input)] = OneHot(OperationNames.Count, Array.IndexOf(OperationNames.All.ToArray(), measured[random.Next(measured.Length)]));
+        }
+        foreach (var path in new[] { new[] { 0, 0, 0 }, new[] { 0, 1, 2 }, new[] { 1, 1, 0 } })
+        {
+            var beta = Enumerable.Range(0, lattice.SourceCount).Select(_ => new double[WidthLattice.MoveCount]).ToArray();
+            var from = 0;
+            for (var l = 0; l < Space.Layers; l++)
+            {
+                beta[lattice.SourceIndex(l, from)] = OneHot(WidthLattice.MoveCount, WidthLattice.Move(from, path[l]));
+                from = path[l];
+            }
+            supernet.SetArchitecture(alpha, beta);
+            var derived = supernet.Derive();
+            Assert.Equal(path, derived.WidthPath);
+
+            using var expected = new ExpectedLatency(Space, table).Of(supernet);
+            var exact = NetworkLatency.Predict(derived, table);
+            Assert.Equal(exact, expected.ToDouble(), 4);
+        }
+    }
+
+    [Fact]
+    public void Gradient_PushesAlphaTowardCheaperOperations_WhenOverBudget()
+    {
+        var table = Table;
+        using var supernet = TorchRuntime.Seeded(4, () => new Supernet(Space));
+        var model = new ExpectedLatency(Space, table);
+        double before;
+        using (var e = model.Of(supernet)) before = e.ToDouble();
+        var budget = before / 2;
+
+        using (var loss = nn.functional.relu(model.Of(supernet) / budget - 1)) loss.backward();
+        using var grad = supernet.Alpha.grad!.detach().clone();
+        var ops = OperationNames.All.ToArray();
+        var cost = ops.Select(op => LatencyKeys.IsMeasured(op) ? table.Of(LatencyKeys.Operation(op, Space.NodeChannels(0))) : 0).ToArray();
+        var dearest = Array.IndexOf(cost, cost.Max());
+        var g = grad.to(ScalarType.Float64).data<double>().ToArray();
+        for (var l = 0; l < Space.Layers; l++)
+            for (var e = 0; e < CellTopology.EdgeCount(Space.Blocks); e++)
+            {
+                var at = (l * CellTopology.EdgeCount(Space.Blocks) + e) * ops.Length;
+                Assert.True(g[at + dearest] > 0, $"layer {l} edge {e}: the dearest op {ops[dearest]} must be pushed down");
+                Assert.True(g[at + Array.IndexOf(ops, OperationNames.Skip)] < 0, $"layer {l} edge {e}: skip must be pushed up");
+                Assert.True(g[at + Array.IndexOf(ops, OperationNames.None)] < 0);
+            }
+
+        using (no_grad())
+            supernet.Alpha.sub_(supernet.Alpha.grad! * 10.0);
+        using var after = model.Of(supernet);
+        Assert.True(after.ToDouble() < before, $"E[latency] {after.ToDouble():F4} ms after a step, {before:F4} before");
+    }
+
+    private static double[] OneHot(int length, int index)
+    {
+        var v = Enumerable.Repeat(-30.0, length).ToArray();
+        v[index] = 30;
+        return v;
+    }
+}
