@@ -108,6 +108,31 @@ public class LatencyTests
         Assert.True(after.ToDouble() < before, $"E[latency] {after.ToDouble():F4} ms after a step, {before:F4} before");
     }
 
+    [Fact]
+    public void ClosestWithinBudget_TurnsTheDearestOperationsIntoSkips_UntilItFits()
+    {
+        var table = Table;
+        var cell = new HiNas.Search.Genotypes.CellGenotype(new[]
+        {
+            new HiNas.Search.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
+            new HiNas.Search.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0),
+        });
+        var genotype = new HiNas.Search.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 0, 1, 1 });
+        var full = NetworkLatency.Predict(genotype, table);
+        var floor = NetworkLatency.Parts(genotype).Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
+        Assert.True(full > floor);
+
+        var (closest, replaced) = BudgetReport.Closest(genotype, table, (full + floor) / 2);
+        Assert.NotNull(closest);
+        Assert.InRange(replaced, 1, 9);
+        Assert.True(NetworkLatency.Predict(closest!, table) <= (full + floor) / 2);
+        Assert.Equal(genotype.WidthPath, closest!.WidthPath);
+        Assert.Equal(replaced, genotype.Cells.Zip(closest.Cells).Sum(p => p.First.Edges.Zip(p.Second.Edges).Count(e => e.First.Op != e.Second.Op)));
+
+        Assert.Null(BudgetReport.Closest(genotype, table, floor / 2).Genotype); // below what the fixed parts cost
+        Assert.Equal(0, BudgetReport.Closest(genotype, table, full * 2).Replaced); // already within budget
+    }
+
     private static double[] OneHot(int length, int index)
     {
         var v = Enumerable.Repeat(-30.0, length).ToArray();

@@ -5,6 +5,7 @@ using HiNas.Cli.Infrastructure;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
 using HiNas.Search.Genotypes;
+using HiNas.Search.Latency;
 using HiNas.Search.Searching;
 using HiNas.Search.Supernets;
 
@@ -25,11 +26,14 @@ public static class SearchCommand
         var profile = new Option<bool>("--profile-memory") { Description = "run a few search steps and print peak memory and seconds per step as JSON" };
         var profileSteps = new Option<int>("--profile-steps") { Description = "steps for --profile-memory", DefaultValueFactory = _ => 4 };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
+        var latencyTable = new Option<FileInfo?>("--latency-table") { Description = "latency-budgeted search: a table from hinas profile-latency for this space (with --budget-ms)" };
+        var budget = new Option<double?>("--budget-ms") { Description = "the frame-time budget in milliseconds at the table's resolution" };
+        var latencyWeight = new Option<double?>("--latency-weight") { Description = "λ of the budget penalty λ·max(0, E[latency]/budget − 1) (default 1)" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
         var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution");
         settings.AddTo(command);
-        foreach (var option in new Option[] { threads, device, outDir, resume, profile, profileSteps, json, optionsFile }) command.Options.Add(option);
+        foreach (var option in new Option[] { latencyTable, budget, latencyWeight, threads, device, outDir, resume, profile, profileSteps, json, optionsFile }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -63,6 +67,16 @@ public static class SearchCommand
                 return loaded;
             }
 
+            LatencyObjective? Objective(ParseResult p)
+            {
+                var table = p.GetValue(latencyTable);
+                var ms = p.GetValue(budget);
+                if (table is null && ms is null && p.GetValue(latencyWeight) is null) return null;
+                if (table is null || ms is null) throw new CliUsageException("a latency budget needs both --latency-table FILE and --budget-ms B");
+                if (!table.Exists) throw new CliUsageException($"--latency-table '{table.FullName}' does not exist (make it with hinas profile-latency)");
+                return new LatencyObjective { TablePath = table.FullName, BudgetMs = ms.Value, Weight = p.GetValue(latencyWeight) ?? 1.0 };
+            }
+
             SearchOptions Resolve(ParseResult p)
             {
                 var presetName = p.GetValue(settings.Preset);
@@ -91,6 +105,7 @@ public static class SearchCommand
                     Seed = p.GetValue(settings.Seed) ?? o.Seed,
                     Threads = p.GetValue(threads),
                     Device = p.GetValue(device) ?? "auto",
+                    Latency = Objective(p),
                 };
                 o.Validate();
                 return o;
@@ -102,12 +117,14 @@ public static class SearchCommand
     private static int Finish(CliOutput output, bool json, string runDir, Genotype genotype)
     {
         var path = Path.Combine(runDir, Searcher.GenotypeFile);
+        var reportPath = Path.Combine(runDir, BudgetReport.FileName);
+        var report = File.Exists(reportPath) ? HiNas.Search.Runs.RunFiles.ReadJson<BudgetReport>(reportPath) : null;
         if (json)
         {
             output.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 RunDir = runDir, Genotype = path, genotype.WidthPath,
-                Cells = genotype.Cells.Select(c => c.ToString()).ToArray(), AllSkip = genotype.IsAllSkip,
+                Cells = genotype.Cells.Select(c => c.ToString()).ToArray(), AllSkip = genotype.IsAllSkip, Latency = report,
             }, CliJson.Options));
         }
         else
@@ -115,6 +132,16 @@ public static class SearchCommand
             output.Out.WriteLine($"width path: [{string.Join(", ", genotype.WidthPath)}] (channels per node: {string.Join(", ", genotype.WidthPath.Select(genotype.NodeChannels))})");
             for (var l = 0; l < genotype.Cells.Count; l++) output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"layer {l + 1}: {genotype.Cells[l]}"));
             output.Out.WriteLine($"wrote {path}");
+            if (report is not null)
+            {
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"predicted latency {report.PredictedMs:F1} ms at {report.Resolution} against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
+                if (report.WithinBudgetGenotype is { } closest)
+                    output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"the closest network within budget ({report.OperationsReplaced} operation(s) turned into skip connections, {report.WithinBudgetPredictedMs:F1} ms): {Path.Combine(runDir, closest)}"));
+                else if (!report.MeetsBudget)
+                    output.Out.WriteLine("no network of this width path meets the budget, even with every operation a skip connection");
+            }
         }
         return ExitCodes.Success;
     }

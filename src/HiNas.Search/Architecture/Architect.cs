@@ -14,11 +14,15 @@ public sealed class Architect : IDisposable
 {
     private readonly Supernet _network;
     private readonly RestorationLoss _loss;
+    private readonly (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? _latency;
 
-    public Architect(Supernet network, RestorationLoss loss, double learningRate, double weightDecay)
+    /// <param name="latency">With a budget: the loss gains λ·max(0, E[latency]/budget − 1), differentiable in α and β.</param>
+    public Architect(Supernet network, RestorationLoss loss, double learningRate, double weightDecay,
+        (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? latency = null)
     {
         _network = network;
         _loss = loss;
+        _latency = latency;
         Optimizer = torch.optim.Adam(network.ArchitectureParameters(), lr: learningRate, beta1: 0.5, beta2: 0.999, weight_decay: weightDecay);
     }
 
@@ -30,6 +34,11 @@ public sealed class Architect : IDisposable
         using var scope = torch.NewDisposeScope();
         Optimizer.zero_grad();
         var loss = _loss.Compute(_network.call(input), target);
+        if (_latency is var (model, objective))
+        {
+            var overshoot = nn.functional.relu(model.Of(_network) / objective.BudgetMs - 1);
+            loss = loss + overshoot * objective.Weight;
+        }
         loss.backward();
         Optimizer.step();
         _network.zero_grad();

@@ -18,6 +18,11 @@ public sealed record SearchEvent
     public double? ArchitectLoss { get; init; }
     public double? ValidationPsnr { get; init; }
     public string? Genotype { get; init; }
+
+    /// <summary>Budgeted searches: E[latency] (ms) of the current α and β, and the budget.</summary>
+    public double? ExpectedLatencyMs { get; init; }
+
+    public double? BudgetMs { get; init; }
     public required double ElapsedSeconds { get; init; }
     public required double EtaSeconds { get; init; }
 

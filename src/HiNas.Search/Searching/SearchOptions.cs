@@ -37,6 +37,9 @@ public sealed record SearchOptions
     /// <summary>"auto" (CUDA when TorchSharp has it), "cpu" or "cuda[:N]".</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>A frame-time budget the architecture step optimises for (latency-budgeted search); null: the paper's objective.</summary>
+    public Latency.LatencyObjective? Latency { get; init; }
+
     /// <summary>
     /// Defaults sized for a 2-core CPU (about 10 minutes): denoising L = 3, B = 3, F = 10; super-resolution
     /// L = 2, B = 3, F = 8 (the paper's SR cell count); crop 32 rounded up to a multiple of the scale, batch 4.
@@ -68,6 +71,7 @@ public sealed record SearchOptions
             throw new ArgumentOutOfRangeException(nameof(WeightLearningRate), "need 0 ≤ min LR ≤ LR and LR > 0");
         if (!(ArchitectLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(ArchitectLearningRate), ArchitectLearningRate, "must be > 0");
         if (Threads is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be in [1, 1024]");
+        Latency?.Validate();
     }
 
     /// <summary>Cosine annealing of the weight learning rate over the epochs.</summary>

@@ -40,6 +40,9 @@ public static class SearchOptionsJson
         public double ArchitectWeightDecay { get; set; }
         public int? Threads { get; set; }
         public string? Device { get; set; }
+        public string? LatencyTable { get; set; }
+        public double? BudgetMs { get; set; }
+        public double? LatencyWeight { get; set; }
 
         public static Dto From(SearchOptions o) => new()
         {
@@ -69,6 +72,9 @@ public static class SearchOptionsJson
             ArchitectWeightDecay = o.ArchitectWeightDecay,
             Threads = o.Threads,
             Device = o.Device,
+            LatencyTable = o.Latency?.TablePath,
+            BudgetMs = o.Latency?.BudgetMs,
+            LatencyWeight = o.Latency?.Weight,
         };
 
         public SearchOptions ToOptions(string path)
@@ -89,6 +95,7 @@ public static class SearchOptionsJson
                     Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
                     ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay,
                     Threads = Threads, Device = Device ?? "auto",
+                    Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
                 };
                 options.Validate();
                 return options;

@@ -40,7 +40,13 @@ public sealed class SearchSession : IDisposable
         Network.to(Device);
         _loss = RestorationLoss.For(task);
         WeightOptimizer = torch.optim.SGD(Network.WeightParameters(), options.WeightLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay);
-        Architect = new Architect(Network, _loss, options.ArchitectLearningRate, options.ArchitectWeightDecay);
+        if (options.Latency is { } objective)
+        {
+            LatencyTable = Latency.LatencyTable.Load(objective.TablePath);
+            ExpectedLatency = new Latency.ExpectedLatency(options.Supernet, LatencyTable);
+        }
+        Architect = new Architect(Network, _loss, options.ArchitectLearningRate, options.ArchitectWeightDecay,
+            ExpectedLatency is null ? null : (ExpectedLatency, options.Latency!));
         Random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0xA11));
         Network.train();
     }
@@ -51,6 +57,21 @@ public sealed class SearchSession : IDisposable
     public TorchSharp.Modules.SGD WeightOptimizer { get; }
     public Architect Architect { get; }
     public ValidationSet Validation { get; }
+
+    /// <summary>The table and the expected-latency model of a budgeted search; null otherwise.</summary>
+    public Latency.LatencyTable? LatencyTable { get; }
+
+    public Latency.ExpectedLatency? ExpectedLatency { get; }
+
+    /// <summary>E[latency] in ms for the current α and β (null without a budget).</summary>
+    public double? ExpectedLatencyMs()
+    {
+        if (ExpectedLatency is null) return null;
+        using var pause = GcPause.Begin();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return ExpectedLatency.Of(Network).to(ScalarType.Float64).item<double>();
+    }
 
     /// <summary>The stream that draws training patches; replaced when a checkpoint is restored.</summary>
     public DeterministicRandom Random { get; set; }

@@ -114,11 +114,13 @@ public sealed class Searcher
                 WeightLoss = weightLossSum / o.StepsPerEpoch, ArchitectLoss = searching ? architectLossSum / o.StepsPerEpoch : null,
                 ValidationPsnr = psnr, Genotype = genotype.ToString(), ElapsedSeconds = Elapsed(),
                 EtaSeconds = Eta((long)(epoch + 1) * o.StepsPerEpoch),
+                ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs,
             });
         }
 
         var result = session.Network.Derive();
         GenotypeJson.Save(result, Path.Combine(_runDir, GenotypeFile));
+        if (o.Latency is { } objective) Latency.BudgetReport.For(result, session.LatencyTable!, objective, _runDir);
         Emit(new SearchEvent
         {
             Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,

@@ -1,0 +1,65 @@
+using HiNas.Search.Genotypes;
+using HiNas.Search.Runs;
+using HiNas.Search.SearchSpace;
+
+namespace HiNas.Search.Latency;
+
+/// <summary>
+/// RUN_DIR/latency.json of a search with a budget: the derived network's predicted latency against the budget,
+/// and — when the argmax derivation misses it — the closest network that meets it: the derived one with its most
+/// expensive operations turned into skip connections, one at a time, until the prediction fits.
+/// </summary>
+public sealed record BudgetReport
+{
+    public const string FileName = "latency.json";
+    public const string WithinBudgetFile = "genotype-within-budget.json";
+
+    public required double BudgetMs { get; init; }
+    public required double PredictedMs { get; init; }
+    public required bool MeetsBudget { get; init; }
+    public required string Table { get; init; }
+    public required string Resolution { get; init; }
+
+    /// <summary>Only when the derived network misses the budget: the closest one that meets it, and its prediction.</summary>
+    public string? WithinBudgetGenotype { get; init; }
+    public double? WithinBudgetPredictedMs { get; init; }
+    public int? OperationsReplaced { get; init; }
+
+    public static BudgetReport For(Genotype genotype, LatencyTable table, LatencyObjective objective, string runDir)
+    {
+        var predicted = NetworkLatency.Predict(genotype, table);
+        var report = new BudgetReport
+        {
+            BudgetMs = objective.BudgetMs, PredictedMs = predicted, MeetsBudget = predicted <= objective.BudgetMs,
+            Table = objective.TablePath, Resolution = table.Resolution,
+        };
+        if (!report.MeetsBudget && Closest(genotype, table, objective.BudgetMs) is var (closest, replaced) && closest is not null)
+        {
+            GenotypeJson.Save(closest, Path.Combine(runDir, WithinBudgetFile));
+            report = report with { WithinBudgetGenotype = WithinBudgetFile, WithinBudgetPredictedMs = NetworkLatency.Predict(closest, table), OperationsReplaced = replaced };
+        }
+        RunFiles.WriteJsonAtomic(Path.Combine(runDir, FileName), report);
+        return report;
+    }
+
+    /// <summary>The genotype with its dearest operations replaced by skip until it fits (null when even all-skip does not).</summary>
+    public static (Genotype? Genotype, int Replaced) Closest(Genotype genotype, LatencyTable table, double budgetMs)
+    {
+        var cells = genotype.Cells.Select(c => c.Edges.ToArray()).ToArray();
+        var replaced = 0;
+        Genotype current = genotype;
+        while (NetworkLatency.Predict(current, table) > budgetMs)
+        {
+            var dearest = cells.SelectMany((edges, l) => edges.Select((e, i) => (l, i, e)))
+                .Where(x => LatencyKeys.IsMeasured(x.e.Op))
+                .Select(x => (x.l, x.i, Cost: table.Of(LatencyKeys.Operation(x.e.Op, genotype.NodeChannels(genotype.WidthPath[x.l])))))
+                .OrderByDescending(x => x.Cost).FirstOrDefault();
+            if (dearest.Cost <= 0) return (null, replaced);
+            cells[dearest.l][dearest.i] = new CellEdge(OperationNames.Skip, cells[dearest.l][dearest.i].Input);
+            replaced++;
+            current = new Genotype(genotype.Task, genotype.Layers, genotype.Blocks, genotype.Filters, genotype.WidthFactors, genotype.StemChannels,
+                cells.Select(edges => new CellGenotype(edges)).ToArray(), genotype.WidthPath);
+        }
+        return (current, replaced);
+    }
+}
