@@ -1,7 +1,11 @@
-// Predicted (sum of the latency table's parts) vs measured (ONNX Runtime, the whole exported network) latency of
-// derived networks: RANDOM genotypes sampled from the table's space plus the genotype files given.
-// Usage: HiNas.Bench.Latency TABLE.json TASK(denoise|sr) CHANNELS SCALE_OR_SIGMA LAYERS BLOCKS FILTERS STEM RANDOM [GENOTYPE.json …]
+// The latency table's predictions against ONNX Runtime runs of whole networks at the table's resolution.
+//   check TABLE TASK CHANNELS SIGMA_OR_SCALE LAYERS BLOCKS FILTERS STEM RANDOM [GENOTYPE.json …]
+//     RANDOM genotypes sampled from the table's space plus the genotype files: a markdown table and the mean
+//     absolute error of the predictions (exit 1 above 15 %).
+//   measure TABLE SPEC …   SPEC = a genotype.json, or dncnn:TASK:CHANNELS:SIGMA (DnCNN at its default size)
+//     one JSON line per network: predicted (genotypes only) and measured milliseconds.
 using System.Globalization;
+using System.Text.Json;
 using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Latency;
@@ -9,16 +13,42 @@ using HiNas.Search.Genotypes;
 using HiNas.Search.Latency;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
+using TorchSharp;
 
 var inv = CultureInfo.InvariantCulture;
-var table = LatencyTable.Load(args[0]);
-var channels = int.Parse(args[2], inv);
-var task = args[1] == "denoise" ? RestorationTask.Denoise(double.Parse(args[3], inv), channels) : RestorationTask.SuperResolution(int.Parse(args[3], inv), channels);
-var (layers, blocks, filters, stem, random) = (int.Parse(args[4], inv), int.Parse(args[5], inv), int.Parse(args[6], inv), int.Parse(args[7], inv), int.Parse(args[8], inv));
+var table = LatencyTable.Load(args[1]);
 TorchRuntime.EnsureInitialized();
+
+double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationTask task) =>
+    LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats);
+
+if (args[0] == "measure")
+{
+    foreach (var spec in args.Skip(2))
+    {
+        if (spec.StartsWith("dncnn:", StringComparison.Ordinal))
+        {
+            var p = spec.Split(':');
+            var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
+            using var dncnn = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse("dncnn", task, null, null, 1, 1, 1, new[] { 1.0 }, 1).Build(task));
+            dncnn.eval();
+            Console.WriteLine(JsonSerializer.Serialize(new { spec, measured_ms = Measure(dncnn, task) }));
+            continue;
+        }
+        var genotype = GenotypeJson.Load(spec);
+        using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+        network.eval();
+        Console.WriteLine(JsonSerializer.Serialize(new { spec, predicted_ms = NetworkLatency.Predict(genotype, table), measured_ms = Measure(network, genotype.Task) }));
+    }
+    return 0;
+}
+
+var channels = int.Parse(args[3], inv);
+var space = args[2] == "denoise" ? RestorationTask.Denoise(double.Parse(args[4], inv), channels) : RestorationTask.SuperResolution(int.Parse(args[4], inv), channels);
+var (layers, blocks, filters, stem, random) = (int.Parse(args[5], inv), int.Parse(args[6], inv), int.Parse(args[7], inv), int.Parse(args[8], inv), int.Parse(args[9], inv));
 var genotypes = Enumerable.Range(1, random)
-    .Select(seed => ($"random:{seed}", RandomGenotype.Sample(task, layers, blocks, filters, new[] { 1.0, 1.5, 2.0 }, stem, (ulong)seed)))
-    .Concat(args.Skip(9).Select(path => (Path.GetFileNameWithoutExtension(path), GenotypeJson.Load(path))))
+    .Select(seed => ($"random:{seed}", RandomGenotype.Sample(space, layers, blocks, filters, new[] { 1.0, 1.5, 2.0 }, stem, (ulong)seed)))
+    .Concat(args.Skip(10).Select(path => (Path.GetFileNameWithoutExtension(path), GenotypeJson.Load(path))))
     .ToList();
 
 Console.WriteLine($"table: {table.Width}×{table.Height}, {table.Device}, {table.Runtime}");
@@ -29,12 +59,11 @@ foreach (var (name, genotype) in genotypes)
 {
     using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
     network.eval();
-    var onnx = OnnxExporter.ExportBytes(network, genotype.Task);
     var predicted = NetworkLatency.Predict(genotype, table);
-    var measured = LatencyProfiler.TimeNetwork(onnx, task.Channels, table.Width, table.Height, table.Repeats);
+    var measured = Measure(network, genotype.Task);
     var error = (predicted - measured) / measured;
     errors.Add(Math.Abs(error));
-    Console.WriteLine(string.Create(inv, $"| {name} | {network.Describe()}: {string.Join(" / ", genotype.Cells.Select(c => c.ToString()))} | {predicted:F1} | {measured:F1} | {error:+0.0%;-0.0%} |"));
+    Console.WriteLine(string.Create(inv, $"| {name} | {network.Describe()} | {predicted:F1} | {measured:F1} | {error:+0.0%;-0.0%} |"));
 }
 Console.WriteLine(string.Create(inv, $"mean absolute error {errors.Average():P1} over {errors.Count} networks (max {errors.Max():P1})"));
 return errors.Average() <= 0.15 ? 0 : 1;

@@ -12,4 +12,4 @@ dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
 dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll profile-latency --task denoise --channels 3 \
   --resolution "$resolution" --repeats 7 --out "$work/table.json" --json
-dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll "$work/table.json" denoise 3 25 3 3 10 64 8 bench/latency/genotypes/*.json
+dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll check "$work/table.json" denoise 3 25 3 3 10 64 8 bench/latency/genotypes/*.json

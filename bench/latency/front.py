@@ -1,0 +1,40 @@
+"""Reads front.jsonl (bench/latency/front.sh) and writes a markdown table to stdout and the quality/latency plot."""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+print("| network | budget ms | derived net within budget | measured ms (640×360, ONNX Runtime) | predicted ms | PSNR (dB) | params |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    budget = f"{r['budget_ms']:.1f}" if "budget_ms" in r else "—"
+    fits = ("yes" if r["meets_budget"] else ("no: closest within-budget net used" if r["within_budget_used"] else "no, and none exists")) if "budget_ms" in r else "—"
+    predicted = f"{r['predicted_ms']:.1f}" if r.get("predicted_ms") is not None else "—"
+    print(f"| {r['net']} | {budget} | {fits} | {r['measured_ms']:.1f} | {predicted} | {r['psnr']:.2f} | {r['params']:,} |")
+
+fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+styles = {"free": ("HiNAS, no budget", "o", "tab:blue"), "dncnn": ("DnCNN (hand-designed)", "s", "tab:red")}
+for r in rows:
+    if r["net"].startswith("random"):
+        label, marker, colour = "random genotypes", "x", "tab:gray"
+    elif r["net"].startswith("b"):
+        label, marker, colour = "HiNAS with a latency budget", "^", "tab:green"
+    else:
+        label, marker, colour = styles[r["net"]]
+    ax.scatter(r["measured_ms"], r["psnr"], marker=marker, color=colour, label=label, s=60)
+    ax.annotate(r["net"], (r["measured_ms"], r["psnr"]), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    if "budget_ms" in r:
+        ax.axvline(r["budget_ms"], color="tab:green", alpha=0.25, linestyle="--")
+handles, labels = ax.get_legend_handles_labels()
+unique = dict(zip(labels, handles))
+ax.legend(unique.values(), unique.keys(), fontsize=8, loc="lower right")
+ax.set_xlabel("measured latency per 640×360 RGB frame (ms, ONNX Runtime, 2 CPU cores)")
+ax.set_ylabel("PSNR on opencv-doc photos, σ 25 (dB)")
+ax.set_title("Denoising σ 25 RGB: quality / latency (500 training iterations each)")
+ax.grid(alpha=0.3)
+fig.tight_layout()
+fig.savefig(sys.argv[2])
