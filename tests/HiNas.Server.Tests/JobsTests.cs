@@ -80,6 +80,27 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task BudgetedSearchThenTrain_ProfilesTheServer_AndTheModelRecordsBudgetAndMeasuredLatency()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var search = TinySearch();
+        search.BudgetMs = 500;
+        search.Resolution = "64x48";
+        var job = await host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, SearchFirst = search, Train = TinyTrain(), ModelId = "tiny-budgeted" }, TestServerHost.Auth());
+        var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromMinutes(4));
+        Assert.True(events[^1].Result.State == JobState.Succeeded, events[^1].Result.Error);
+        var progress = events.Where(e => e.Progress is not null).Select(e => e.Progress).ToArray();
+        Assert.Contains(progress, p => p.Kind == "profiled" && p.Stage == "profile");
+        Assert.Contains(progress, p => p.Kind == "budget" && p.Message.Contains("within the 500.0 ms budget"));
+        Assert.True(File.Exists(Path.Combine(host.StateFolder, "jobs", job.Id, "latency-table.json")));
+
+        var model = await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "tiny-budgeted" });
+        Assert.Equal(500, model.LatencyBudgetMs);
+        Assert.True(model.MeasuredLatencyMs > 0 && model.MeasuredLatencyMs < 500);
+        Assert.Equal("64x48", model.LatencyResolution);
+    }
+
+    [Fact]
     public async Task CancelledJob_StopsWithinSeconds()
     {
         await using var host = await TestServerHost.StartAsync();
@@ -172,6 +193,9 @@ public sealed class JobsTests
         { "bad schedule", "train.schedule" },
         { "bad model id", "model_id" },
         { "half a sigma range", "train.sigma_min/sigma_max" },
+        { "negative budget", "search.budget_ms" },
+        { "bad resolution", "search.resolution" },
+        { "resolution without a budget", "search.budget_ms" },
     };
 
     [Theory]
@@ -197,6 +221,9 @@ public sealed class JobsTests
             "broken genotype" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, GenotypeJson = genotypeForSr }, auth).ResponseAsync,
             "bad schedule" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Train = new TrainSettings { Schedule = "step" } }, auth).ResponseAsync,
             "bad model id" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", ModelId = "Bad Id!" }, auth).ResponseAsync,
+            "negative budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = -1 } }, auth).ResponseAsync,
+            "bad resolution" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = 10, Resolution = "big" } }, auth).ResponseAsync,
+            "resolution without a budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { Resolution = "640x360" } }, auth).ResponseAsync,
             "half a sigma range" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Train = new TrainSettings { SigmaMin = 0 } }, auth).ResponseAsync,
             _ => throw new ArgumentException(name),
         };

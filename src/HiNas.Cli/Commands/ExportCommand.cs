@@ -16,22 +16,32 @@ public static class ExportCommand
         var id = new Option<string?>("--id") { Description = "model id (default: TASK-ARCH, e.g. denoise-s25-gray-hinas)" };
         var force = new Option<bool>("--force") { Description = "replace an existing package at --out" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var measure = new Option<string?>("--measure-latency") { Description = "measure the exported model's latency at this input size, WIDTHxHEIGHT, and record it in the manifest" };
+        var budget = new Option<double?>("--budget-ms") { Description = "record the frame-time budget the network was searched for (with --measure-latency)" };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json,
+            checkpoint, outDir, id, force, json, measure, budget,
         };
         command.SetAction(parse =>
         {
-            var result = ModelExport.FromTrainingRun(parse.GetValue(checkpoint)!.FullName, parse.GetValue(outDir)!.FullName, parse.GetValue(id), parse.GetValue(force));
+            if (parse.GetValue(budget) is { } b && (parse.GetValue(measure) is null || !(b > 0)))
+                throw new CliUsageException("--budget-ms needs --measure-latency WIDTHxHEIGHT and a positive number");
+            var latency = parse.GetValue(measure) is { } size
+                ? ProfileLatencyCommand.ParseResolution(size) is var (w, h) ? new LatencyMeasurement(w, h, parse.GetValue(budget)) : null
+                : null;
+            var result = ModelExport.FromTrainingRun(parse.GetValue(checkpoint)!.FullName, parse.GetValue(outDir)!.FullName, parse.GetValue(id), parse.GetValue(force), latency);
             var m = result.Package.Manifest;
             if (parse.GetValue(json))
             {
-                output.Out.WriteLine(JsonSerializer.Serialize(new { m.Id, Folder = result.Package.Folder, result.ParityMaxAbsDiff, result.ParitySizes, m.Params, m.FlopsPerMegapixel, m.ModelBytes }, CliJson.Options));
+                output.Out.WriteLine(JsonSerializer.Serialize(new { m.Id, Folder = result.Package.Folder, result.ParityMaxAbsDiff, result.ParitySizes, m.Params, m.FlopsPerMegapixel, m.ModelBytes, m.Latency }, CliJson.Options));
                 return ExitCodes.Success;
             }
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"parity: max |ONNX Runtime − TorchSharp| = {result.ParityMaxAbsDiff:E2} on {string.Join(", ", result.ParitySizes)} (limit {ModelExport.ParityTolerance:E0})"));
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote model '{m.Id}' to {result.Package.Folder} ({m.ModelBytes:N0} bytes, {m.Params:N0} parameters)"));
+            if (m.Latency is { } l)
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"latency {l.MeasuredMs:F1} ms per {l.Width}×{l.Height} frame on {l.Device}{(l.BudgetMs is { } bm ? $" (budget {bm:F1} ms: {(l.MeasuredMs <= bm ? "met" : "MISSED")})" : "")}"));
             return ExitCodes.Success;
         });
         return command;

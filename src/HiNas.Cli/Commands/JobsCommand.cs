@@ -23,6 +23,29 @@ public static class JobsCommand
         return jobs;
     }
 
+    /// <summary>The latency budget of a remote search (the server profiles its own device first).</summary>
+    private sealed class BudgetOptions(string prefix)
+    {
+        public Option<double?> BudgetMs { get; } = new(prefix + "budget-ms") { Description = "latency-budgeted search: the frame-time budget in ms on the server, for one frame of --resolution" };
+        public Option<string?> Resolution { get; } = new(prefix + "resolution") { Description = "the model input size the budget is for, WIDTHxHEIGHT (default 1280x720)" };
+        public Option<double?> Weight { get; } = new(prefix + "latency-weight") { Description = "λ of the budget penalty (default 1)" };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(BudgetMs);
+            command.Options.Add(Resolution);
+            command.Options.Add(Weight);
+        }
+
+        public SearchSettings Apply(ParseResult p, SearchSettings settings)
+        {
+            if (p.GetValue(BudgetMs) is { } ms) settings.BudgetMs = ms;
+            if (p.GetValue(Resolution) is { } size) settings.Resolution = size;
+            if (p.GetValue(Weight) is { } weight) settings.LatencyWeight = weight;
+            return settings;
+        }
+    }
+
     private static Option<bool> JsonOption() => new("--json") { Description = "print proto3 JSON, one object per line" };
 
     private static Option<bool> WatchOption() => new("--watch") { Description = "follow the job until it ends (exit code 0 only when it succeeds)" };
@@ -32,17 +55,19 @@ public static class JobsCommand
         var remote = new RemoteOptions();
         var task = new TaskOptions();
         var settings = new SearchSettingOptions();
+        var budget = new BudgetOptions("--");
         var watch = WatchOption();
         var json = JsonOption();
         var command = new Command("search", "Start a HiNAS search job (settings as for `hinas search`; unset ones take the server's defaults)");
         task.AddTo(command);
         settings.AddTo(command);
+        budget.AddTo(command);
         remote.AddTo(command);
         command.Options.Add(watch);
         command.Options.Add(json);
         command.SetAction(async (parse, cancellation) =>
         {
-            var request = new StartSearchRequest { Task = TaskMessage(task.Resolve(parse)), Search = settings.ToMessage(parse) };
+            var request = new StartSearchRequest { Task = TaskMessage(task.Resolve(parse)), Search = budget.Apply(parse, settings.ToMessage(parse)) };
             using var client = new JobsClient(remote.Resolve(parse));
             var job = await client.StartSearchAsync(request, cancellation);
             return await Started(output, client, job, parse.GetValue(watch), parse.GetValue(json), cancellation);
@@ -57,6 +82,7 @@ public static class JobsCommand
         var settings = new TrainSettingOptions();
         var searchFirst = new Option<bool>("--search") { Description = "search first (settings --search-*), then train the found genotype" };
         var search = new SearchSettingOptions("--search-");
+        var searchBudget = new BudgetOptions("--search-");
         var genotype = new Option<FileInfo?>("--genotype") { Description = "train this genotype.json (from hinas search)" };
         var arch = new Option<string?>("--arch") { Description = "train a baseline: dncnn, espcn, fsrcnn or random:SEED" };
         var modelId = new Option<string?>("--model-id") { Description = "the id to publish the model under (default job-<job id>)" };
@@ -67,6 +93,7 @@ public static class JobsCommand
         foreach (var option in new Option[] { genotype, arch, searchFirst }) command.Options.Add(option);
         settings.AddTo(command);
         search.AddTo(command);
+        searchBudget.AddTo(command);
         command.Options.Add(modelId);
         remote.AddTo(command);
         command.Options.Add(watch);
@@ -87,7 +114,7 @@ public static class JobsCommand
             {
                 request.Task = TaskMessage(task.Resolve(parse));
                 if (parse.GetValue(arch) is { } name) request.Baseline = name;
-                else request.SearchFirst = search.ToMessage(parse);
+                else request.SearchFirst = searchBudget.Apply(parse, search.ToMessage(parse));
             }
             if (parse.GetValue(settings.Depth) is { } depth) request.BaselineDepth = SearchSettingOptions.Count(depth, settings.Depth);
             if (parse.GetValue(settings.Width) is { } width) request.BaselineWidth = SearchSettingOptions.Count(width, settings.Width);

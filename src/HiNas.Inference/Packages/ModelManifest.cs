@@ -53,6 +53,9 @@ public sealed record ModelManifest
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
     public string? Producer { get; init; }
 
+    /// <summary>The frame-time budget the network was searched for and its latency measured at export (latency-budgeted search).</summary>
+    public ModelLatency? Latency { get; init; }
+
     /// <summary>The task as the rest of the system names it (σ from the manifest; 25 when a denoiser has none).</summary>
     public RestorationTask ToTask() => Task switch
     {
@@ -84,4 +87,16 @@ public static class ModelId
     public static bool IsValid(string id) =>
         id.Length is >= 1 and <= 64 && char.IsAsciiLetterOrDigit(id[0])
         && id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.');
+}
+
+/// <summary>A model's measured latency: ONNX Runtime, one frame of Width × Height input pixels, median of repeated runs.</summary>
+public sealed record ModelLatency
+{
+    public required double MeasuredMs { get; init; }
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public required string Device { get; init; }
+
+    /// <summary>The budget the search was given, when it had one.</summary>
+    public double? BudgetMs { get; init; }
 }

@@ -142,7 +142,8 @@ public static class LatencyProfiler
         return OnnxExporter.Part(new[] { ("x", cin) }, (g, x) => new[] { (OnnxExporter.Operation(g, module, x[0]), cout) });
     });
 
-    private static string DeviceName()
+    /// <summary>This machine, as latency tables and manifests name it.</summary>
+    public static string DeviceName()
     {
         var cpu = "cpu";
         try

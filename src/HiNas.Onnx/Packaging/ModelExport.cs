@@ -19,12 +19,19 @@ public sealed record ExportResult(ModelPackage Package, double ParityMaxAbsDiff,
 /// A training run's best weights → ONNX (BN folded) → parity check against TorchSharp on random inputs of three
 /// sizes → a model package published atomically (model.onnx + manifest.json).
 /// </summary>
+/// <summary>Measure the exported model at this input size, and record the budget it was searched for (if any).</summary>
+public sealed record LatencyMeasurement(int Width, int Height, double? BudgetMs);
+
 public static class ModelExport
 {
     /// <summary>Largest |ORT − TorchSharp| accepted at export.</summary>
     public const double ParityTolerance = 1e-4;
 
-    public static ExportResult FromTrainingRun(string trainDir, string packageDir, string? id = null, bool overwrite = false)
+    /// <summary>
+    /// Exports a training run and publishes the package. With <paramref name="latency"/> the exported graph's latency is
+    /// measured at that input size (ONNX Runtime, median of 7 runs) and recorded in the manifest with the budget.
+    /// </summary>
+    public static ExportResult FromTrainingRun(string trainDir, string packageDir, string? id = null, bool overwrite = false, LatencyMeasurement? latency = null)
     {
         using var model = TrainedModel.Load(trainDir, torch.CPU);
         var task = model.Task;
@@ -58,6 +65,13 @@ public static class ModelExport
             ModelBytes = onnx.LongLength,
             ModelSha256 = ModelPackage.Sha256(onnx),
             Producer = $"hinas export from {Path.GetFullPath(trainDir)}",
+            Latency = latency is { } l
+                ? new ModelLatency
+                {
+                    MeasuredMs = Latency.LatencyProfiler.TimeNetwork(onnx, task.Channels, l.Width, l.Height), Width = l.Width, Height = l.Height,
+                    Device = Latency.LatencyProfiler.DeviceName(), BudgetMs = l.BudgetMs,
+                }
+                : null,
         };
         return new ExportResult(ModelPackage.Publish(packageDir, manifest, onnx, overwrite), parity, sizes);
     }

@@ -25,19 +25,25 @@ public sealed record JobStatus
     public int? WorkerPid { get; init; }
     public bool CancelRequested { get; init; }
 
+    /// <summary>Latency-budgeted jobs: the input size the budget is for ("WxH"; the job profiles it first) and the budget.</summary>
+    public string? LatencyResolution { get; init; }
+
+    public double? BudgetMs { get; init; }
+
     public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 
     /// <summary>The stages the job runs, in order.</summary>
-    public IReadOnlyList<string> Stages => Kind switch
+    public IReadOnlyList<string> Stages => (LatencyResolution is null ? Array.Empty<string>() : new[] { JobStages.Profile }).Concat(Kind switch
     {
         JobKind.Search => new[] { JobStages.Search },
         JobKind.Train => new[] { JobStages.Train, JobStages.Export },
         _ => new[] { JobStages.Search, JobStages.Train, JobStages.Export },
-    };
+    }).ToArray();
 }
 
 public static class JobStages
 {
+    public const string Profile = "profile";
     public const string Search = "search";
     public const string Train = "train";
     public const string Export = "export";
@@ -45,6 +51,7 @@ public static class JobStages
     /// <summary>The share of the whole job a stage stands for (progress 0–1 over all stages).</summary>
     public static (double Start, double Width) Span(JobKind kind, string stage) => (kind, stage) switch
     {
+        (_, Profile) => (0, 0),
         (JobKind.Search, _) => (0, 1),
         (JobKind.Train, Train) => (0, 0.9),
         (JobKind.Train, _) => (0.9, 0.1),

@@ -43,6 +43,44 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
         }
     }
 
+    /// <summary>The job's latency table (measured by its profile stage) when the settings carry a budget.</summary>
+    public const string LatencyTableFile = "latency-table.json";
+
+    /// <summary>
+    /// The search options; with a budget, the latency objective reads <paramref name="jobFolder"/>/latency-table.json, which
+    /// the job's profile stage writes, and <paramref name="resolution"/> says for which input size.
+    /// </summary>
+    public SearchOptions ResolveSearch(RestorationTask task, SearchSettings? settings, string field, string jobFolder, out (int Width, int Height)? resolution)
+    {
+        resolution = null;
+        var options = ResolveSearch(task, settings, field);
+        var s = settings ?? new SearchSettings();
+        if (!s.HasBudgetMs)
+        {
+            if (s.Resolution.Length > 0 || s.HasLatencyWeight) throw RpcErrors.Invalid($"{field}.budget_ms", "resolution and latency_weight need a budget");
+            return options;
+        }
+        if (!(s.BudgetMs > 0) || !double.IsFinite(s.BudgetMs)) throw RpcErrors.Invalid($"{field}.budget_ms", $"must be a positive number of milliseconds, got {s.BudgetMs}");
+        if (s.HasLatencyWeight && (!(s.LatencyWeight >= 0) || !double.IsFinite(s.LatencyWeight))) throw RpcErrors.Invalid($"{field}.latency_weight", $"must be ≥ 0, got {s.LatencyWeight}");
+        resolution = ParseResolution(s.Resolution.Length > 0 ? s.Resolution : "1280x720", $"{field}.resolution");
+        return options with
+        {
+            Latency = new Search.Latency.LatencyObjective
+            {
+                TablePath = Path.Combine(jobFolder, LatencyTableFile), BudgetMs = s.BudgetMs, Weight = s.HasLatencyWeight ? s.LatencyWeight : 1.0,
+            },
+        };
+    }
+
+    private static (int Width, int Height) ParseResolution(string text, string field)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var w)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var h) && w is >= 8 and <= 8192 && h is >= 8 and <= 8192)
+            return (w, h);
+        throw RpcErrors.Invalid(field, $"'{text}' is not WIDTHxHEIGHT with each side in [8, 8192]");
+    }
+
     public SearchOptions ResolveSearch(RestorationTask task, SearchSettings? settings, string field)
     {
         var s = settings ?? new SearchSettings();

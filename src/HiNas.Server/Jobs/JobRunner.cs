@@ -168,6 +168,23 @@ public sealed class JobRunner : BackgroundService
         var folder = job.Folder;
         switch (stage)
         {
+            case JobStages.Profile:
+            {
+                var options = SearchOptionsJson.Load(Path.Combine(folder, SearchOptionsFile));
+                var t = options.Supernet.Task;
+                var taskArgs = t.Kind == Imaging.Tasks.RestorationKind.Denoise
+                    ? new[] { "--task", "denoise", "--sigma", t.Sigma.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                    : new[] { "--task", "sr", "--scale", t.Scale.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                var n = options.Supernet;
+                var args = new[] { "profile-latency" }.Concat(taskArgs).Concat(new[]
+                {
+                    "--channels", $"{t.Channels}", "--layers", $"{n.Layers}", "--blocks", $"{n.Blocks}", "--filters", $"{n.Filters}", "--stem-channels", $"{n.StemChannels}",
+                    "--resolution", job.Status.LatencyResolution!, "--out", options.Latency!.TablePath, "--json",
+                }).ToArray();
+                await RunWorkerAsync(job, stage, args, null, cancellation);
+                _store.Append(job, e => e.Progress = new JobProgress { State = JobState.Running, Stage = stage, Kind = "profiled", Message = $"latency table for {job.Status.LatencyResolution} written" });
+                break;
+            }
             case JobStages.Search:
             {
                 var runDir = Path.Combine(folder, "search");
@@ -177,6 +194,16 @@ public sealed class JobRunner : BackgroundService
                 await RunWorkerAsync(job, stage, args, Path.Combine(runDir, Searcher.EventsFile), cancellation);
                 var genotype = File.ReadAllText(Path.Combine(runDir, Searcher.GenotypeFile));
                 _store.Update(job, s => s with { GenotypeJson = genotype });
+                if (File.Exists(Path.Combine(runDir, Search.Latency.BudgetReport.FileName)))
+                {
+                    var report = RunFiles.ReadJson<Search.Latency.BudgetReport>(Path.Combine(runDir, Search.Latency.BudgetReport.FileName));
+                    var message = report.MeetsBudget
+                        ? $"the found network is predicted at {report.PredictedMs:F1} ms, within the {report.BudgetMs:F1} ms budget"
+                        : report.WithinBudgetGenotype is null
+                            ? $"the found network is predicted at {report.PredictedMs:F1} ms, over the {report.BudgetMs:F1} ms budget, and no network on its width path fits"
+                            : $"the found network is predicted at {report.PredictedMs:F1} ms, over the {report.BudgetMs:F1} ms budget; the closest within it ({report.WithinBudgetPredictedMs:F1} ms, {report.OperationsReplaced} operation(s) made skip connections) is used";
+                    _store.Append(job, e => e.Progress = new JobProgress { State = JobState.Running, Stage = stage, Kind = "budget", Fraction = job.Status.Progress, Message = message });
+                }
                 break;
             }
             case JobStages.Train:
@@ -203,7 +230,10 @@ public sealed class JobRunner : BackgroundService
                 var target = Path.Combine(_repository.Folder, modelId);
                 if (!AlreadyPublished(job, target))
                 {
-                    await RunWorkerAsync(job, stage, new[] { "export", "--checkpoint", Path.Combine(folder, "train"), "--out", target, "--id", modelId, "--json" }, null, cancellation);
+                    var args = new List<string> { "export", "--checkpoint", Path.Combine(folder, "train"), "--out", target, "--id", modelId, "--json" };
+                    if (job.Status.LatencyResolution is { } size)
+                        args.AddRange(new[] { "--measure-latency", size, "--budget-ms", job.Status.BudgetMs!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture) });
+                    await RunWorkerAsync(job, stage, args, null, cancellation);
                 }
                 _repository.Refresh();
                 _store.Update(job, s => s with { ModelPublished = true });
@@ -235,7 +265,9 @@ public sealed class JobRunner : BackgroundService
     {
         var request = JobStore.ReadRequest<StartTrainingRequest>(job);
         var task = JobRequests.ResolveTask(request.Task);
-        var genotype = GenotypeJson.Load(Path.Combine(job.Folder, "search", Searcher.GenotypeFile));
+        // a budgeted search whose derivation missed the budget offers the closest network within it: train that one
+        var withinBudget = Path.Combine(job.Folder, "search", Search.Latency.BudgetReport.WithinBudgetFile);
+        var genotype = GenotypeJson.Load(File.Exists(withinBudget) ? withinBudget : Path.Combine(job.Folder, "search", Searcher.GenotypeFile));
         var options = _requests.ResolveTrain(task, ArchitectureSpec.FromGenotype(genotype), request.Train, "train");
         TrainOptionsJson.Save(options, optionsPath);
     }

@@ -72,9 +72,10 @@ public sealed class JobStore
     /// Creates the job's folder with its request, status and whatever <paramref name="writeFiles"/> puts there, in a
     /// temporary folder renamed into place: a job exists whole or not at all.
     /// </summary>
-    public JobRecord Create(string id, JobKind kind, string task, string? modelId, IMessage request, Action<string>? writeFiles = null)
+    public JobRecord Create(string id, JobKind kind, string task, string? modelId, IMessage request, Action<string>? writeFiles = null,
+        (string Resolution, double BudgetMs)? budget = null)
     {
-        var status = new JobStatus { Id = id, Kind = kind, Task = task, ModelId = modelId };
+        var status = new JobStatus { Id = id, Kind = kind, Task = task, ModelId = modelId, LatencyResolution = budget?.Resolution, BudgetMs = budget?.BudgetMs };
         var temp = Path.Combine(Folder, $".{id}.tmp");
         Directory.CreateDirectory(temp);
         File.WriteAllText(Path.Combine(temp, RequestFile), ProtoFormatter.Format(request));
@@ -86,6 +87,9 @@ public sealed class JobStore
         lock (_gate) _jobs[id] = record;
         return record;
     }
+
+    /// <summary>Where the job <paramref name="id"/> lives (once created).</summary>
+    public string FolderOf(string id) => Path.Combine(Folder, id);
 
     public static T ReadRequest<T>(JobRecord job) where T : IMessage, new() =>
         ProtoParser.Parse<T>(File.ReadAllText(Path.Combine(job.Folder, RequestFile)));

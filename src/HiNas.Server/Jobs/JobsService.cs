@@ -17,9 +17,10 @@ public sealed class JobsService(JobStore store, JobRunner runner, JobRequests re
     public override Task<Job> StartSearch(StartSearchRequest request, ServerCallContext context)
     {
         var task = JobRequests.ResolveTask(request.Task);
-        var options = requests.ResolveSearch(task, request.Search, "search");
-        var job = store.Create(JobStore.NewId(), JobKind.Search, task.Slug, null, request,
-            folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobRunner.SearchOptionsFile)));
+        var id = JobStore.NewId();
+        var options = requests.ResolveSearch(task, request.Search, "search", store.FolderOf(id), out var resolution);
+        var job = store.Create(id, JobKind.Search, task.Slug, null, request,
+            folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobRunner.SearchOptionsFile)), Budget(options, resolution));
         runner.Enqueue(job);
         return Task.FromResult(job.ToMessage());
     }
@@ -27,12 +28,13 @@ public sealed class JobsService(JobStore store, JobRunner runner, JobRequests re
     public override Task<Job> StartTraining(StartTrainingRequest request, ServerCallContext context)
     {
         var task = JobRequests.ResolveTask(request.Task);
+        var id = JobStore.NewId();
+        (int Width, int Height)? resolution = null;
         var searchFirst = request.ArchitectureCase == StartTrainingRequest.ArchitectureOneofCase.SearchFirst
-            ? requests.ResolveSearch(task, request.SearchFirst, "search_first")
+            ? requests.ResolveSearch(task, request.SearchFirst, "search_first", store.FolderOf(id), out resolution)
             : null;
         var architecture = requests.ResolveArchitecture(task, request, searchFirst);
         var train = requests.ResolveTrain(task, architecture, request.Train, "train");
-        var id = JobStore.NewId();
         var modelId = request.ModelId.Length > 0 ? request.ModelId : $"job-{id}";
         if (!ModelId.IsValid(modelId)) throw RpcErrors.Invalid("model_id", $"'{modelId}' is not a model id ({ModelId.Rule})");
         JobRecord job;
@@ -46,7 +48,7 @@ public sealed class JobsService(JobStore store, JobRunner runner, JobRequests re
             {
                 if (searchFirst is not null) SearchOptionsJson.Save(searchFirst, Path.Combine(folder, JobRunner.SearchOptionsFile));
                 else TrainOptionsJson.Save(train, Path.Combine(folder, JobRunner.TrainOptionsFile));
-            });
+            }, searchFirst is null ? null : Budget(searchFirst, resolution));
         }
         runner.Enqueue(job);
         return Task.FromResult(job.ToMessage());
@@ -84,6 +86,9 @@ public sealed class JobsService(JobStore store, JobRunner runner, JobRequests re
         runner.Cancel(job);
         return Task.FromResult(job.ToMessage());
     }
+
+    private static (string Resolution, double BudgetMs)? Budget(SearchOptions options, (int Width, int Height)? resolution) =>
+        options.Latency is { } objective && resolution is var (w, h) ? ($"{w}x{h}", objective.BudgetMs) : null;
 
     private JobRecord Find(string id)
     {

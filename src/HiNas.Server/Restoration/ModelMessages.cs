@@ -20,6 +20,12 @@ public static class ModelMessages
         if (m.Sigma is { } sigma) model.Sigma = sigma;
         if (m.SigmaRange is { } range) model.SigmaRange.AddRange(range);
         if (m.Metrics is { } metrics) model.Metrics.Add(metrics);
+        if (m.Latency is { } latency)
+        {
+            model.MeasuredLatencyMs = latency.MeasuredMs;
+            model.LatencyResolution = $"{latency.Width}x{latency.Height}";
+            if (latency.BudgetMs is { } budget) model.LatencyBudgetMs = budget;
+        }
         return model;
     }
 
