@@ -152,8 +152,9 @@ public sealed class JobRunner : BackgroundService
         {
             Finish(job, JobState.Failed, e.Message);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or Grpc.Core.RpcException)
+        catch (Exception e)
         {
+            // whatever else went wrong fails this job only: the runner (and the server) go on
             _logger.LogError(e, "job {Job} failed", job.Id);
             Finish(job, JobState.Failed, e is Grpc.Core.RpcException rpc ? rpc.Status.Detail : e.Message);
         }
