@@ -99,7 +99,7 @@ public class LatencyTests
                 var at = (l * CellTopology.EdgeCount(Space.Blocks) + e) * ops.Length;
                 Assert.True(g[at + dearest] > 0, $"layer {l} edge {e}: the dearest op {ops[dearest]} must be pushed down");
                 Assert.True(g[at + Array.IndexOf(ops, OperationNames.Skip)] < 0, $"layer {l} edge {e}: skip must be pushed up");
-                Assert.True(g[at + Array.IndexOf(ops, OperationNames.None)] < 0);
+                Assert.Equal(0, g[at + Array.IndexOf(ops, OperationNames.None)], 9); // the derivation never picks none: it has no latency effect
             }
 
         using (no_grad())

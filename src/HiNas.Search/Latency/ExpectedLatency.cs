@@ -1,4 +1,5 @@
 using HiNas.Search.SearchSpace;
+using HiNas.Search.Genotypes;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,8 +10,11 @@ namespace HiNas.Search.Latency;
 /// The latency of the network a supernet would derive, in expectation over its architecture distribution, as a
 /// differentiable function of α and β (a 0-dimensional tensor, milliseconds at the table's resolution):
 /// <list type="bullet">
-/// <item>per edge, the softmax(α)-weighted latencies of its operations (none and skip cost 0);</item>
-/// <item>per cell (l, w), that sum plus its node additions and concatenation, weighted by the probability that
+/// <item>per edge, the latencies of its operations other than none weighted by their softmax over α without none
+/// (the derivation never picks none; skip costs 0);</item>
+/// <item>per node, the edges weighted as the derivation keeps two of them: 2·softmax over the node's incoming edges
+/// of each edge's strength (logsumexp of its non-none logits), capped at 1 (a node with two inputs keeps both);</item>
+/// <item>per cell (l, w), the nodes plus the cell's additions and concatenation, weighted by the probability that
 /// the width path passes through w at layer l (from softmax of the masked β, layer by layer);</item>
 /// <item>the projections weighted by the probabilities of the transitions (s0) and widths (s1) they serve, the
 /// head by the last layer's width probabilities, and the stem as a constant.</item>
@@ -52,18 +56,13 @@ public sealed class ExpectedLatency
     public LatencyTable Table { get; }
 
     /// <summary>E[latency] in milliseconds for the supernet's current α and β (differentiable in both).</summary>
-    public Tensor Of(Supernet supernet)
-    {
-        var alpha = nn.functional.softmax(supernet.Alpha, -1);
-        var beta = nn.functional.softmax(supernet.MaskedBeta(), -1);
-        return Of(alpha, beta);
-    }
+    public Tensor Of(Supernet supernet) => Of(supernet.Alpha, nn.functional.softmax(supernet.MaskedBeta(), -1));
 
-    /// <summary>E[latency] for architecture weights (α after softmax [rows, k, |ops|], β after softmax [sources, 3]).</summary>
-    public Tensor Of(Tensor alphaWeights, Tensor betaWeights)
+    /// <summary>E[latency] for α logits [rows, k, |ops|] and β weights (after softmax) [sources, 3].</summary>
+    public Tensor Of(Tensor alphaLogits, Tensor betaWeights)
     {
-        var device = alphaWeights.device;
-        var dtype = alphaWeights.dtype;
+        var device = alphaLogits.device;
+        var dtype = alphaLogits.dtype;
         Tensor Constant(double v) => torch.tensor(v, dtype: dtype, device: device);
         var b = _config.Blocks;
         var c0 = _config.NodeChannels(0);
@@ -73,7 +72,7 @@ public sealed class ExpectedLatency
         var probability = new Dictionary<(int, int), Tensor> { [(0, 0)] = Constant(1.0) };
         for (var l = 1; l <= _config.Layers; l++)
         {
-            var ops = alphaWeights[_config.TieCells ? 0 : l - 1];
+            var logits = alphaLogits[_config.TieCells ? 0 : l - 1];
             for (var w = 0; w < _lattice.LiveWidths(l); w++)
             {
                 var c = _config.NodeChannels(w);
@@ -93,12 +92,33 @@ public sealed class ExpectedLatency
                     for (var back = 0; back < _lattice.LiveWidths(l - 2); back++)
                         total = total + p! * probability[(l - 2, back)] * _projection(b * _config.NodeChannels(back), c);
 
-                var perOp = torch.tensor(_opLatency[w], dtype: dtype, device: device);
-                var cell = (ops * perOp).sum() + _cellFixed[w];
+                var cell = CellCost(logits, w, dtype, device) + _cellFixed[w];
                 total = total + p! * cell;
             }
         }
         for (var w = 0; w < _lattice.LiveWidths(_config.Layers); w++) total = total + probability[(_config.Layers, w)] * _head[w];
         return total;
+    }
+
+    /// <summary>The operations of a derived cell at width <paramref name="w"/> in expectation: per node, the two edges the derivation keeps.</summary>
+    private Tensor CellCost(Tensor logits, int w, ScalarType dtype, Device device)
+    {
+        var none = OperationNames.NoneIndex; // "none" is the last candidate: the others are [0, none)
+        var measured = logits.narrow(-1, 0, none);                                   // [k, |ops| − 1]
+        var perOp = torch.tensor(_opLatency[w].Take(none).ToArray(), dtype: dtype, device: device);
+        var edgeCost = (nn.functional.softmax(measured, -1) * perOp).sum(-1);        // [k]
+        var strength = torch.logsumexp(measured, -1);                                // [k]
+        Tensor? total = null;
+        for (var node = 0; node < _config.Blocks; node++)
+        {
+            var first = CellTopology.FirstEdge(node);
+            var inputs = 2 + node;
+            var cost = edgeCost.narrow(0, first, inputs);
+            var kept = inputs == 2
+                ? cost.sum()
+                : (torch.clamp(nn.functional.softmax(strength.narrow(0, first, inputs), 0) * 2, max: 1.0) * cost).sum();
+            total = total is null ? kept : total + kept;
+        }
+        return total!;
     }
 }
