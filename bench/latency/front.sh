@@ -27,14 +27,15 @@ space=(--layers 3 --blocks 3 --filters 10 --stem-channels 16)
 search=(--data deadleaves --epochs 6 --steps-per-epoch 30)
 train=(--data deadleaves --iterations 500 --batch 8 --crop 48 --validate-every 100)
 
-"${hinas[@]}" profile-latency "${task[@]}" "${space[@]}" --resolution 640x360 --repeats 7 --out "$work/table.json" --json
-"${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --out "$work/free" --json > "$work/free.json"
+# steps whose results exist are not repeated (the table and the unconstrained search do not depend on the budget code)
+[ -f "$work/table.json" ] || "${hinas[@]}" profile-latency "${task[@]}" "${space[@]}" --resolution 640x360 --repeats 7 --out "$work/table.json" --json
+[ -f "$work/free/genotype.json" ] || "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --out "$work/free" --json > "$work/free.json"
 l0=$("${latency[@]}" "$work/free/genotype.json" | /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['measured_ms'])")
 echo "unconstrained: $l0 ms" >&2
 nets=(free)
 for f in 1.0 0.5 0.25; do
   budget=$(/usr/bin/python3 -c "print(round($l0*$f, 2))")
-  "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" --budget-ms "$budget" \
+  [ -f "$work/b$f/genotype.json" ] || "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" --budget-ms "$budget" \
     --out "$work/b$f" --json > "$work/b$f.json"
   nets+=("b$f")
 done
@@ -51,7 +52,7 @@ for net in "${nets[@]}" dncnn random:1 random:2 random:3; do
        [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"
        arch=(--genotype "$genotype"); spec="$genotype" ;;
   esac
-  "${hinas[@]}" train "${arch[@]}" "${train[@]}" --out "$dir" --json > "$dir.train.json"
+  [ -f "$dir/summary.json" ] || "${hinas[@]}" train "${arch[@]}" "${train[@]}" --out "$dir" --json > "$dir.train.json"
   "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
   [[ "$net" == random:* ]] && spec="$dir/options.json.genotype" && /usr/bin/python3 - "$dir" <<'PY'
 import json, sys
