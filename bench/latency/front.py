@@ -31,7 +31,7 @@ for r in rows:
         ax.axvline(r["budget_ms"], color="tab:green", alpha=0.25, linestyle="--")
 handles, labels = ax.get_legend_handles_labels()
 unique = dict(zip(labels, handles))
-ax.legend(unique.values(), unique.keys(), fontsize=8, loc="lower right")
+ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper right")
 ax.set_xlabel("measured latency per 640×360 RGB frame (ms, ONNX Runtime, 2 CPU cores)")
 ax.set_ylabel("PSNR on opencv-doc photos, σ 25 (dB)")
 ax.set_title("Denoising σ 25 RGB: quality / latency (500 training iterations each)")
