@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using HiNas.Cli.Infrastructure;
 using HiNas.Onnx.Latency;
+using HiNas.Search.Latency;
 using HiNas.Search.Searching;
 
 namespace HiNas.Cli.Commands;
@@ -44,12 +45,8 @@ public static class ProfileLatencyCommand
         return command;
     }
 
-    public static (int Width, int Height) ParseResolution(string text)
-    {
-        var parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
-            && w is >= 8 and <= 8192 && h is >= 8 and <= 8192)
-            return (w, h);
-        throw new CliUsageException($"--resolution '{text}' must be WIDTHxHEIGHT with each side in [8, 8192], e.g. 1280x720");
-    }
+    public static (int Width, int Height) ParseResolution(string text) =>
+        LatencyTable.TryParseResolution(text, out var w, out var h)
+            ? (w, h)
+            : throw new CliUsageException($"--resolution '{text}' must be WIDTHxHEIGHT with each side in [8, 8192], e.g. 1280x720");
 }

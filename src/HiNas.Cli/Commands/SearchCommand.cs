@@ -98,7 +98,7 @@ public static class SearchCommand
                     },
                     Data = DataSpec.Parse(p.GetValue(settings.Data)),
                     Epochs = p.GetValue(settings.Epochs) ?? o.Epochs,
-                    Warmup = p.GetValue(settings.Warmup) ?? Math.Min(o.Warmup, (p.GetValue(settings.Epochs) ?? o.Epochs) / 2),
+                    Warmup = p.GetValue(settings.Warmup) ?? o.WarmupFor(p.GetValue(settings.Epochs) ?? o.Epochs),
                     StepsPerEpoch = p.GetValue(settings.Steps) ?? o.StepsPerEpoch,
                     Batch = p.GetValue(settings.Batch) ?? o.Batch,
                     Crop = p.GetValue(settings.Crop) ?? o.Crop,

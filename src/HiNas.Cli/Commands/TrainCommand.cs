@@ -16,7 +16,6 @@ public static class TrainCommand
 {
     public static Command Create(CliOutput output)
     {
-        var defaults = new TrainOptions { Task = RestorationTask.Denoise(25, 1), Architecture = new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind } };
         var genotype = new Option<FileInfo?>("--genotype") { Description = "a genotype.json from hinas search (its task is the training task)" };
         var arch = new Option<string?>("--arch") { Description = "a baseline instead: dncnn (denoising), espcn or fsrcnn (SR), or random:SEED (a random genotype from the search space)" };
         var taskOptions = new TaskOptions();
@@ -95,21 +94,19 @@ public static class TrainCommand
                     throw new CliUsageException(CliErrors.Describe(e));
                 }
             }
-            var cropValue = p.GetValue(settings.Crop) ?? (defaults.Crop + task.Scale - 1) / task.Scale * task.Scale;
-            var options = defaults with
+            var d = TrainOptions.DefaultsFor(task, spec);
+            var options = d with
             {
-                Task = task,
-                Architecture = spec,
                 Data = DataSpec.Parse(p.GetValue(settings.Data)),
-                Iterations = p.GetValue(settings.Iterations) ?? defaults.Iterations,
-                Batch = p.GetValue(settings.Batch) ?? defaults.Batch,
-                Crop = cropValue,
-                LearningRate = p.GetValue(settings.LearningRate) ?? defaults.LearningRate,
-                LearningRateMin = Math.Min(defaults.LearningRateMin, p.GetValue(settings.LearningRate) ?? defaults.LearningRate),
-                Schedule = p.GetValue(settings.Schedule) ?? defaults.Schedule,
-                ValidateEvery = p.GetValue(settings.ValidateEvery) ?? Math.Min(defaults.ValidateEvery, Math.Max(1, p.GetValue(settings.Iterations) ?? defaults.Iterations)),
+                Iterations = p.GetValue(settings.Iterations) ?? d.Iterations,
+                Batch = p.GetValue(settings.Batch) ?? d.Batch,
+                Crop = p.GetValue(settings.Crop) ?? d.Crop,
+                LearningRate = p.GetValue(settings.LearningRate) ?? d.LearningRate,
+                LearningRateMin = d.LearningRateMinFor(p.GetValue(settings.LearningRate) ?? d.LearningRate),
+                Schedule = p.GetValue(settings.Schedule) ?? d.Schedule,
+                ValidateEvery = p.GetValue(settings.ValidateEvery) ?? d.ValidateEveryFor(p.GetValue(settings.Iterations) ?? d.Iterations),
                 NoiseSigmaRange = p.GetValue(settings.SigmaRange) is { } text ? TrainSettingOptions.ParseRange(text) : null,
-                Seed = p.GetValue(settings.Seed) ?? defaults.Seed,
+                Seed = p.GetValue(settings.Seed) ?? d.Seed,
                 Threads = p.GetValue(threads),
                 Device = p.GetValue(device) ?? "auto",
             };

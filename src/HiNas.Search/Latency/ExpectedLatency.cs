@@ -27,7 +27,6 @@ public sealed class ExpectedLatency
     private readonly WidthLattice _lattice;
     private readonly double[][] _opLatency; // [width][op] in OperationNames.All order
     private readonly double[] _cellFixed;   // [width]: additions + concat
-    private readonly Func<int, int, double> _projection;
     private readonly double[] _head;        // [width]
     private readonly double _stem;
 
@@ -48,12 +47,13 @@ public sealed class ExpectedLatency
             _cellFixed[w] = b * table.Of(LatencyKeys.Add(c)) + table.Of(LatencyKeys.Concat(b, c));
             _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task));
         }
-        _projection = (cin, cout) => table.Of(LatencyKeys.Projection(cin, cout));
         var c0 = config.NodeChannels(0);
         _stem = table.Of(LatencyKeys.Stem(config.Task.Channels, config.StemChannels, b * c0, c0));
     }
 
     public LatencyTable Table { get; }
+
+    private double Projection(int inChannels, int outChannels) => Table.Of(LatencyKeys.Projection(inChannels, outChannels));
 
     /// <summary>E[latency] in milliseconds for the supernet's current α and β (differentiable in both).</summary>
     public Tensor Of(Supernet supernet) => Of(supernet.Alpha, nn.functional.softmax(supernet.MaskedBeta(), -1));
@@ -82,15 +82,15 @@ public sealed class ExpectedLatency
                     var transition = probability[(l - 1, from)] * betaWeights[_lattice.SourceIndex(l - 1, from), WidthLattice.Move(from, w)];
                     p = p is null ? transition : p + transition;
                     var previousChannels = l == 1 ? b * c0 : b * _config.NodeChannels(from);
-                    total = total + transition * _projection(previousChannels, c);
+                    total = total + transition * Projection(previousChannels, c);
                 }
                 probability[(l, w)] = p!;
 
                 // s1: the state two layers back on the path (layer 1: the stem's C₀ output; layer 2: its B·C₀ output).
-                if (l <= 2) total = total + p! * _projection(l == 1 ? c0 : b * c0, c);
+                if (l <= 2) total = total + p! * Projection(l == 1 ? c0 : b * c0, c);
                 else
                     for (var back = 0; back < _lattice.LiveWidths(l - 2); back++)
-                        total = total + p! * probability[(l - 2, back)] * _projection(b * _config.NodeChannels(back), c);
+                        total = total + p! * probability[(l - 2, back)] * Projection(b * _config.NodeChannels(back), c);
 
                 var cell = CellCost(logits, w, dtype, device) + _cellFixed[w];
                 total = total + p! * cell;

@@ -52,4 +52,15 @@ public sealed record LatencyTable
 
     [JsonIgnore]
     public string Resolution => $"{Width}x{Height}";
+
+    /// <summary>Parses WIDTHxHEIGHT with each side in [8, 8192] (the sizes tables and budgets are measured at).</summary>
+    public static bool TryParseResolution(string text, out int width, out int height)
+    {
+        width = height = 0;
+        var parts = text.ToLowerInvariant().Split('x');
+        return parts.Length == 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out width)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out height)
+            && width is >= 8 and <= 8192 && height is >= 8 and <= 8192;
+    }
 }

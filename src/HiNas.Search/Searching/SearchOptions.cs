@@ -52,6 +52,12 @@ public sealed record SearchOptions
         Crop = (32 + task.Scale - 1) / task.Scale * task.Scale,
     };
 
+    /// <summary>
+    /// The warm-up for a run of <paramref name="epochs"/> epochs when none is given: these options' warm-up, but at most
+    /// half the epochs, so that a short search still updates α and β.
+    /// </summary>
+    public int WarmupFor(int epochs) => Math.Min(Warmup, epochs / 2);
+
     /// <summary>A run name carrying the key settings, e.g. "search-denoise-s25-gray-L3B4F10-lwas-shared-seed1".</summary>
     public string RunName => string.Create(CultureInfo.InvariantCulture,
         $"search-{Supernet.Task.Slug}-L{Supernet.Layers}B{Supernet.Blocks}F{Supernet.Filters}-{(Supernet.TieCells ? "tied" : "lwas")}-{(Supernet.CellSharing ? "shared" : "perpath")}-seed{Seed}");

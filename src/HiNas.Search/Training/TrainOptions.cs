@@ -28,6 +28,19 @@ public sealed record TrainOptions
     public int? Threads { get; init; }
     public string Device { get; init; } = "auto";
 
+    /// <summary>The defaults for a task and architecture: the crop rounded up to a multiple of the scale.</summary>
+    public static TrainOptions DefaultsFor(RestorationTask task, ArchitectureSpec architecture)
+    {
+        var d = new TrainOptions { Task = task, Architecture = architecture };
+        return d with { Crop = (d.Crop + task.Scale - 1) / task.Scale * task.Scale };
+    }
+
+    /// <summary>The validation interval for a run of <paramref name="iterations"/> when none is given: at most the run's length.</summary>
+    public int ValidateEveryFor(int iterations) => Math.Min(ValidateEvery, Math.Max(1, iterations));
+
+    /// <summary>The final learning rate for a starting rate <paramref name="learningRate"/>: never above it.</summary>
+    public double LearningRateMinFor(double learningRate) => Math.Min(LearningRateMin, learningRate);
+
     public string RunName => string.Create(CultureInfo.InvariantCulture, $"train-{Task.Slug}-{Architecture.Kind}-it{Iterations}-seed{Seed}");
 
     public void Validate()

@@ -72,14 +72,10 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
         };
     }
 
-    private static (int Width, int Height) ParseResolution(string text, string field)
-    {
-        var parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var w)
-            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var h) && w is >= 8 and <= 8192 && h is >= 8 and <= 8192)
-            return (w, h);
-        throw RpcErrors.Invalid(field, $"'{text}' is not WIDTHxHEIGHT with each side in [8, 8192]");
-    }
+    private static (int Width, int Height) ParseResolution(string text, string field) =>
+        Search.Latency.LatencyTable.TryParseResolution(text, out var w, out var h)
+            ? (w, h)
+            : throw RpcErrors.Invalid(field, $"'{text}' is not WIDTHxHEIGHT with each side in [8, 8192]");
 
     public SearchOptions ResolveSearch(RestorationTask task, SearchSettings? settings, string field)
     {
@@ -106,7 +102,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             },
             Data = ResolveData(s.Data, $"{field}.data"),
             Epochs = epochs,
-            Warmup = s.HasWarmup ? Count(s.Warmup, field, "warmup") : Math.Min(o.Warmup, epochs / 2), // a short search still searches: at most half its epochs are warm-up
+            Warmup = s.HasWarmup ? Count(s.Warmup, field, "warmup") : o.WarmupFor(epochs),
             StepsPerEpoch = s.HasStepsPerEpoch ? Count(s.StepsPerEpoch, field, "steps_per_epoch") : o.StepsPerEpoch,
             Batch = s.HasBatch ? Count(s.Batch, field, "batch") : o.Batch,
             Crop = s.HasCrop ? Count(s.Crop, field, "crop") : o.Crop,
@@ -121,7 +117,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
     public TrainOptions ResolveTrain(RestorationTask task, ArchitectureSpec architecture, TrainSettings? settings, string field)
     {
         var t = settings ?? new TrainSettings();
-        var d = new TrainOptions { Task = task, Architecture = architecture };
+        var d = TrainOptions.DefaultsFor(task, architecture);
         var iterations = t.HasIterations ? Count(t.Iterations, field, "iterations") : d.Iterations;
         var lr = t.HasLearningRate ? t.LearningRate : d.LearningRate;
         if (t.Schedule.Length > 0 && t.Schedule is not ("cosine" or "poly")) throw RpcErrors.Invalid($"{field}.schedule", $"'{t.Schedule}' is not cosine or poly");
@@ -131,11 +127,11 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Data = ResolveData(t.Data, $"{field}.data"),
             Iterations = iterations,
             Batch = t.HasBatch ? Count(t.Batch, field, "batch") : d.Batch,
-            Crop = t.HasCrop ? Count(t.Crop, field, "crop") : (d.Crop + task.Scale - 1) / task.Scale * task.Scale,
+            Crop = t.HasCrop ? Count(t.Crop, field, "crop") : d.Crop,
             LearningRate = lr,
-            LearningRateMin = Math.Min(d.LearningRateMin, lr),
+            LearningRateMin = d.LearningRateMinFor(lr),
             Schedule = t.Schedule.Length > 0 ? t.Schedule : d.Schedule,
-            ValidateEvery = t.HasValidateEvery ? Count(t.ValidateEvery, field, "validate_every") : Math.Min(d.ValidateEvery, iterations),
+            ValidateEvery = t.HasValidateEvery ? Count(t.ValidateEvery, field, "validate_every") : d.ValidateEveryFor(iterations),
             NoiseSigmaRange = t.HasSigmaMin ? new[] { t.SigmaMin, t.SigmaMax } : null,
             Seed = t.HasSeed ? t.Seed : d.Seed,
             Threads = jobOptions.WorkerThreads,
