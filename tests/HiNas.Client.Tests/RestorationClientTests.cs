@@ -46,13 +46,15 @@ public sealed class RestorationClientTests
         var pixels = TestFrames.Rgba(64, 64, 256, 2);
 
         var slowest = TimeSpan.Zero;
-        for (var i = 0; i < 40; i++) // a 200 fps render loop against a model that manages far fewer
+        // a render loop that submits in bursts of 4 (as a game catching up after a hitch does) against a model that
+        // manages far fewer: drops do not depend on how promptly the test machine's timers fire
+        for (var i = 0; i < 40; i++)
         {
             var clock = Stopwatch.StartNew();
             Assert.True(stream.TrySubmit(pixels, 64, 64, 256, PixelFormat.Rgba8));
             slowest = clock.Elapsed > slowest ? clock.Elapsed : slowest;
             Assert.True(stream.Stats.InFlight <= 2);
-            await Task.Delay(5);
+            if (i % 4 == 3) await Task.Delay(5);
         }
         await stream.CompleteAsync();
         var stats = stream.Stats;
