@@ -2,8 +2,9 @@
 //   check TABLE TASK CHANNELS SIGMA_OR_SCALE LAYERS BLOCKS FILTERS STEM RANDOM [GENOTYPE.json …]
 //     RANDOM genotypes sampled from the table's space plus the genotype files: a markdown table and the mean
 //     absolute error of the predictions (exit 1 above 15 %).
-//   measure TABLE SPEC …   SPEC = a genotype.json, or dncnn:TASK:CHANNELS:SIGMA (DnCNN at its default size)
-//     one JSON line per network: predicted (genotypes only) and measured milliseconds.
+//   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, or dncnn:TASK:CHANNELS:SIGMA (DnCNN at its default size)
+//     one JSON line per network: predicted (genotypes only) and measured milliseconds — the median over N rounds
+//     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Imaging.Tasks;
@@ -24,7 +25,10 @@ double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationT
 
 if (args[0] == "measure")
 {
-    foreach (var spec in args.Skip(2))
+    var hasRounds = args.Length > 3 && args[2] == "--rounds";
+    var rounds = hasRounds ? int.Parse(args[3], inv) : 1;
+    var nets = new List<(string Spec, byte[] Onnx, int Channels, double? Predicted)>();
+    foreach (var spec in args.Skip(hasRounds ? 4 : 2))
     {
         if (spec.StartsWith("dncnn:", StringComparison.Ordinal))
         {
@@ -32,13 +36,22 @@ if (args[0] == "measure")
             var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
             using var dncnn = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse("dncnn", task, null, null, 1, 1, 1, new[] { 1.0 }, 1).Build(task));
             dncnn.eval();
-            Console.WriteLine(JsonSerializer.Serialize(new { spec, measured_ms = Measure(dncnn, task) }));
+            nets.Add((spec, OnnxExporter.ExportBytes(dncnn, task), task.Channels, null));
             continue;
         }
         var genotype = GenotypeJson.Load(spec);
         using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
         network.eval();
-        Console.WriteLine(JsonSerializer.Serialize(new { spec, predicted_ms = NetworkLatency.Predict(genotype, table), measured_ms = Measure(network, genotype.Task) }));
+        nets.Add((spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, NetworkLatency.Predict(genotype, table)));
+    }
+    var times = nets.Select(_ => new List<double>()).ToArray();
+    for (var round = 0; round < rounds; round++)
+        for (var i = 0; i < nets.Count; i++)
+            times[i].Add(LatencyProfiler.TimeNetwork(nets[i].Onnx, nets[i].Channels, table.Width, table.Height, table.Repeats));
+    for (var i = 0; i < nets.Count; i++)
+    {
+        var sorted = times[i].Order().ToArray();
+        Console.WriteLine(JsonSerializer.Serialize(new { spec = nets[i].Spec, predicted_ms = nets[i].Predicted, measured_ms = sorted[sorted.Length / 2], rounds = sorted }));
     }
     return 0;
 }

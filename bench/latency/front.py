@@ -8,13 +8,21 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-print("| network | budget ms | derived net within budget | measured ms (640×360, ONNX Runtime) | predicted ms | PSNR (dB) | params |")
-print("|---|---|---|---|---|---|---|")
+refused = [r for r in rows if "refused" in r]
+rows = [r for r in rows if "refused" not in r]
+print("| network | budget ms | derived net within budget (predicted) | measured ms (640×360, ONNX Runtime) | measured ≤ budget | predicted ms | PSNR (dB) | params |")
+print("|---|---|---|---|---|---|---|---|")
 for r in rows:
     budget = f"{r['budget_ms']:.1f}" if "budget_ms" in r else "—"
     fits = ("yes" if r["meets_budget"] else ("no: closest within-budget net used" if r["within_budget_used"] else "no, and none exists")) if "budget_ms" in r else "—"
+    within = ("**yes**" if r["measured_within_budget"] else "**NO**") if "budget_ms" in r else "—"
     predicted = f"{r['predicted_ms']:.1f}" if r.get("predicted_ms") is not None else "—"
-    print(f"| {r['net']} | {budget} | {fits} | {r['measured_ms']:.1f} | {predicted} | {r['psnr']:.2f} | {r['params']:,} |")
+    print(f"| {r['net']} | {budget} | {fits} | {r['measured_ms']:.1f} | {within} | {predicted} | {r['psnr']:.2f} | {r['params']:,} |")
+for r in refused:
+    print(f"| {r['net']} | {r['budget_ms']:.1f} | refused before the search: {r['refused']} | — | — | — | — | — |")
+if rows:
+    print()
+    print(f"Unconstrained net measured at {rows[0]['l0_ms']:.1f} ms when the budgets were set; floor of the space (all-skip cells, predicted) {rows[0]['floor_ms']:.1f} ms.")
 
 fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
 styles = {"free": ("HiNAS, no budget", "o", "tab:blue"), "dncnn": ("DnCNN (hand-designed)", "s", "tab:red")}
@@ -29,12 +37,16 @@ for r in rows:
     ax.annotate(r["net"], (r["measured_ms"], r["psnr"]), textcoords="offset points", xytext=(5, 4), fontsize=8)
     if "budget_ms" in r:
         ax.axvline(r["budget_ms"], color="tab:green", alpha=0.25, linestyle="--")
+for r in refused:
+    ax.axvline(r["budget_ms"], color="tab:red", alpha=0.4, linestyle=":", label="refused budget (under the space's floor)")
+if rows:
+    ax.axvline(rows[0]["floor_ms"], color="black", alpha=0.5, linestyle="-.", label="floor of the space (predicted)")
 handles, labels = ax.get_legend_handles_labels()
 unique = dict(zip(labels, handles))
 ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper right")
 ax.set_xlabel("measured latency per 640×360 RGB frame (ms, ONNX Runtime, 2 CPU cores)")
 ax.set_ylabel("PSNR on opencv-doc photos, σ 25 (dB)")
-ax.set_title("Denoising σ 25 RGB: quality / latency (500 training iterations each)")
+ax.set_title("Denoising σ 25 RGB: quality / latency (500 training iterations each)", fontsize=10)
 ax.grid(alpha=0.3)
 fig.tight_layout()
 fig.savefig(sys.argv[2])

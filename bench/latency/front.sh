@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bench/latency/front.sh: latency-budgeted searches and the quality/latency front.
-# In the denoising space (σ 25, RGB, L3 B3 F10, stem 16 — a smaller stem than the default 64, whose fixed cost
-# alone would leave nothing for a budget to choose at 640×360): profile the parts at 640×360, search without a
-# budget (the unconstrained net, latency L0 measured with ONNX Runtime), then with budgets of 1×, 0.5× and
-# 0.25× L0; train every found net (the within-budget variant where the derivation missed), DnCNN and 3 random
-# genotypes of the space with bench/quality's budget and data; evaluate on the opencv-doc photographs; measure
-# each net's latency at 640×360; write front.md and front.png.
+# In the denoising space σ 25, RGB, L3 B3 F10, stem 8 (a smaller stem than the default 64, whose fixed cost alone
+# would leave nothing for a budget to choose at 640×360): profile the parts at 640×360 (the table also gives the
+# space's floor, its cheapest network), search without a budget (the unconstrained net; its latency L0 measured with
+# ONNX Runtime), then with budgets of 1×, 0.5× and 0.25× L0 and the tightest the space allows (1.05× the floor) —
+# a budget under the floor is refused by the search and recorded as such. Every search uses the same settings,
+# skip dropout 0.5 included. Train every found net (the within-budget variant where the derivation missed), DnCNN
+# and 3 random genotypes of the space with bench/quality's budget and data; evaluate on the opencv-doc photographs;
+# measure all nets at 640×360 in interleaved rounds; write front.md and front.png.
 # Usage: bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,53 +25,68 @@ dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll measure "$work/table.json")
 task=(--task denoise --sigma 25 --channels 3)
-space=(--layers 3 --blocks 3 --filters 10 --stem-channels 16)
-search=(--data deadleaves --epochs 6 --steps-per-epoch 30)
+space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8)
+search=(--data deadleaves --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
 train=(--data deadleaves --iterations 500 --batch 8 --crop 48 --validate-every 100)
+json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['$1'])"; }
 
-# steps whose results exist are not repeated (the table and the unconstrained search do not depend on the budget code)
-[ -f "$work/table.json" ] || "${hinas[@]}" profile-latency "${task[@]}" "${space[@]}" --resolution 640x360 --repeats 7 --out "$work/table.json" --json
+# steps whose results exist are not repeated
+[ -f "$work/table.json" ] || "${hinas[@]}" profile-latency "${task[@]}" "${space[@]}" --resolution 640x360 --repeats 15 --out "$work/table.json" --json > "$work/table.out.json"
+floor=$(json floor_ms < "$work/table.out.json")
 [ -f "$work/free/genotype.json" ] || "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --out "$work/free" --json > "$work/free.json"
-l0=$("${latency[@]}" "$work/free/genotype.json" | /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['measured_ms'])")
-echo "unconstrained: $l0 ms" >&2
+[ -f "$work/l0.json" ] || "${latency[@]}" --rounds 5 "$work/free/genotype.json" > "$work/l0.json"
+l0=$(json measured_ms < "$work/l0.json")
+echo "unconstrained: $l0 ms measured; floor of the space: $floor ms predicted" >&2
 nets=(free)
-for f in 1.0 0.5 0.25; do
-  budget=$(/usr/bin/python3 -c "print(round($l0*$f, 2))")
-  [ -f "$work/b$f/genotype.json" ] || "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" --budget-ms "$budget" \
-    --out "$work/b$f" --json > "$work/b$f.json"
+: > "$work/refused.jsonl"
+for f in 1.0 0.5 0.25 tight; do
+  if [ "$f" = tight ]; then budget=$(/usr/bin/python3 -c "print(round($floor*1.05, 2))"); else budget=$(/usr/bin/python3 -c "print(round($l0*$f, 2))"); fi
+  if [ ! -f "$work/b$f/genotype.json" ]; then
+    if ! "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" --budget-ms "$budget" \
+      --out "$work/b$f" --json > "$work/b$f.json" 2> "$work/b$f.err"; then
+      /usr/bin/python3 -c "import json,sys;print(json.dumps({'net':'b$f','budget_ms':$budget,'refused':open(sys.argv[1]).read().strip()}))" "$work/b$f.err" >> "$work/refused.jsonl"
+      continue
+    fi
+  fi
   nets+=("b$f")
 done
 
-results="$work/front.jsonl"
-: > "$results"
+specs=()
 for net in "${nets[@]}" dncnn random:1 random:2 random:3; do
   dir="$work/train-${net/:/-}"
-  genotype=""
   case "$net" in
     dncnn) arch=(--arch dncnn "${task[@]}"); spec="dncnn:denoise:3:25" ;;
-    random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}") ;;
+    random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}"); spec="$dir/genotype.json" ;;
     *) genotype="$work/$net/genotype.json"
        [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"
        arch=(--genotype "$genotype"); spec="$genotype" ;;
   esac
   [ -f "$dir/summary.json" ] || "${hinas[@]}" train "${arch[@]}" "${train[@]}" --out "$dir" --json > "$dir.train.json"
-  "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
-  [[ "$net" == random:* ]] && spec="$dir/options.json.genotype" && /usr/bin/python3 - "$dir" <<'PY'
+  [ -f "$dir.eval.json" ] || "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
+  [[ "$net" == random:* ]] && /usr/bin/python3 -c "
 import json, sys
-o = json.load(open(sys.argv[1] + "/options.json"))
-json.dump(o["architecture"]["genotype"], open(sys.argv[1] + "/options.json.genotype", "w"))
-PY
-  measured=$("${latency[@]}" "$spec")
-  /usr/bin/python3 - "$net" "$dir" "$measured" "$work" >> "$results" <<'PY'
-import json, os, sys
-net, d, measured, work = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
-e = json.load(open(d + ".eval.json"))
-row = {"net": net, "psnr": e["psnr"], "params": e["params"], "measured_ms": measured["measured_ms"], "predicted_ms": measured.get("predicted_ms")}
-if net.startswith("b"):
-    report = json.load(open(f"{work}/{net}/latency.json"))
-    row.update(budget_ms=report["budget_ms"], derived_predicted_ms=report["predicted_ms"], meets_budget=report["meets_budget"],
-               within_budget_used=report.get("within_budget_genotype") is not None)
-print(json.dumps(row))
-PY
+json.dump(json.load(open(sys.argv[1] + '/options.json'))['architecture']['genotype'], open(sys.argv[1] + '/genotype.json', 'w'))" "$dir"
+  specs+=("$spec")
 done
+# all networks measured together: 5 rounds, each timing every network in turn (median of 15 runs), median of rounds
+[ -f "$work/measured.jsonl" ] || "${latency[@]}" --rounds 5 "${specs[@]}" > "$work/measured.jsonl"
+
+results="$work/front.jsonl"
+/usr/bin/python3 - "$work" "$l0" "$floor" "${nets[@]}" dncnn random:1 random:2 random:3 > "$results" <<'PY'
+import json, sys
+work, l0, floor, names = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+measured = [json.loads(line) for line in open(f"{work}/measured.jsonl")]
+for net, m in zip(names, measured):
+    d = f"{work}/train-{net.replace(':', '-')}"
+    e = json.load(open(d + ".eval.json"))
+    row = {"net": net, "psnr": e["psnr"], "params": e["params"], "measured_ms": m["measured_ms"], "rounds_ms": m["rounds"],
+           "predicted_ms": m.get("predicted_ms"), "l0_ms": l0, "floor_ms": floor}
+    if net.startswith("b"):
+        report = json.load(open(f"{work}/{net}/latency.json"))
+        row.update(budget_ms=report["budget_ms"], derived_predicted_ms=report["predicted_ms"], meets_budget=report["meets_budget"],
+                   within_budget_used=report.get("within_budget_genotype") is not None, measured_within_budget=m["measured_ms"] <= report["budget_ms"])
+    print(json.dumps(row))
+for line in open(f"{work}/refused.jsonl"):
+    print(line.strip())
+PY
 /usr/bin/python3 bench/latency/front.py "$results" "$work/front.png" | tee "$work/front.md"

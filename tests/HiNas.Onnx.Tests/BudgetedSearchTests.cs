@@ -31,8 +31,10 @@ public class BudgetedSearchTests
         };
 
         var free = Searcher.Run(options, Path.Combine(root, "free"));
-        // an impossible budget with a strong weight: the architecture step is pushed hard toward cheap operations
-        var budgeted = options with { Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = 1e-3, Weight = 10 } };
+        // the tightest budget any network of the space can meet (its all-skip floor), with a strong weight: the
+        // architecture step is pushed hard toward cheap operations
+        var floor = LatencyFloor.Of(space, table);
+        var budgeted = options with { Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = floor.Milliseconds, Weight = 10 } };
         Assert.Equal(budgeted.Latency, SearchOptionsJson.Load(SaveAndReturn(budgeted, Path.Combine(root, "options.json"))).Latency);
         var cheap = Searcher.Run(budgeted, Path.Combine(root, "budgeted"));
 
@@ -43,21 +45,29 @@ public class BudgetedSearchTests
             $"budgeted {NetworkLatency.Predict(cheap, table):F4} ms vs free {NetworkLatency.Predict(free, table):F4} ms");
 
         var report = RunFiles.ReadJson<BudgetReport>(Path.Combine(root, "budgeted", BudgetReport.FileName));
-        Assert.False(report.MeetsBudget); // 1 µs is out of reach …
-        Assert.Null(report.WithinBudgetGenotype); // … even with every operation a skip connection, and the report says so
         Assert.Equal(NetworkLatency.Predict(cheap, table), report.PredictedMs, 6);
+        Assert.Equal(floor.Milliseconds, report.FloorMs!.Value, 6);
+        Assert.Equal(report.PredictedMs <= report.BudgetMs, report.MeetsBudget);
+        if (report.WithinBudgetGenotype is { } closestFile)
+            Assert.True(NetworkLatency.Predict(GenotypeJson.Load(Path.Combine(root, "budgeted", closestFile)), table) <= floor.Milliseconds + 1e-9);
         Assert.False(File.Exists(Path.Combine(root, "free", BudgetReport.FileName)));
+
+        // a budget under the floor is refused before anything is written: no search of this space could meet it
+        var impossible = options with { Latency = budgeted.Latency! with { BudgetMs = floor.Milliseconds * 0.9 } };
+        var refused = Assert.Throws<ArgumentException>(() => Searcher.Run(impossible, Path.Combine(root, "impossible")));
+        Assert.Contains("below the cheapest network of this search space", refused.Message);
+        Assert.False(Directory.Exists(Path.Combine(root, "impossible")));
 
         // a reachable budget below the derived network's prediction: the closest network within it is offered
         var derivedMs = NetworkLatency.Predict(free, table);
         var parts = NetworkLatency.Parts(free).ToArray();
-        var floor = parts.Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
-        if (derivedMs - floor > 1e-6)
+        var fixedParts = parts.Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
+        if (derivedMs - fixedParts > 1e-6)
         {
-            var (closest, replaced) = BudgetReport.Closest(free, table, (derivedMs + floor) / 2);
+            var (closest, replaced) = BudgetReport.Closest(free, table, (derivedMs + fixedParts) / 2);
             Assert.NotNull(closest);
             Assert.True(replaced > 0);
-            Assert.True(NetworkLatency.Predict(closest!, table) <= (derivedMs + floor) / 2);
+            Assert.True(NetworkLatency.Predict(closest!, table) <= (derivedMs + fixedParts) / 2);
         }
     }
 

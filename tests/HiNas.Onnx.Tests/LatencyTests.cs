@@ -133,6 +133,38 @@ public class LatencyTests
         Assert.Equal(0, BudgetReport.Closest(genotype, table, full * 2).Replaced); // already within budget
     }
 
+    [Fact]
+    public void Floor_IsTheCheapestAllSkipNetwork_OverEveryWidthPath()
+    {
+        // tables with the measured keys but random costs, so that the cheapest path is not simply the narrowest
+        for (var seed = 1; seed <= 8; seed++)
+        {
+            var random = new Random(seed);
+            var table = Table with { Milliseconds = Table.Milliseconds.Keys.ToDictionary(k => k, _ => 0.1 + random.NextDouble() * 10) };
+            var allSkip = new HiNas.Search.Genotypes.CellGenotype(new[]
+            {
+                new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 1),
+                new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 1),
+            });
+            var paths = new List<int[]>();
+            for (var a = 0; a <= 1; a++)
+                for (var b = a - 1; b <= a + 1; b++)
+                    for (var c = b - 1; c <= b + 1; c++)
+                        if (b is >= 0 and <= 2 && c is >= 0 and <= 2) paths.Add(new[] { a, b, c });
+            var predictions = paths.Select(path => NetworkLatency.Predict(
+                new HiNas.Search.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { allSkip, allSkip, allSkip }, path), table)).ToArray();
+
+            var floor = LatencyFloor.Of(Space, table);
+            Assert.Equal(predictions.Min(), floor.Milliseconds, 9);
+            Assert.Equal(floor.Milliseconds, NetworkLatency.Predict(floor.Network, table), 9);
+            Assert.True(floor.Network.IsAllSkip);
+            for (ulong g = 1; g <= 10; g++)
+                Assert.True(NetworkLatency.Predict(HiNas.Search.Genotypes.RandomGenotype.Sample(Space.Task, 3, 2, 4, Space.WidthFactors, 8, g), table) >= floor.Milliseconds);
+            Assert.Null(floor.Refuses(floor.Milliseconds, table));
+            Assert.Contains("below the cheapest network", floor.Refuses(floor.Milliseconds * 0.99, table));
+        }
+    }
+
     private static double[] OneHot(int length, int index)
     {
         var v = Enumerable.Repeat(-30.0, length).ToArray();

@@ -196,6 +196,7 @@ public sealed class JobsTests
         { "negative budget", "search.budget_ms" },
         { "bad resolution", "search.resolution" },
         { "resolution without a budget", "search.budget_ms" },
+        { "skip dropout of 1", "search.skip_dropout" },
     };
 
     [Theory]
@@ -224,6 +225,7 @@ public sealed class JobsTests
             "negative budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = -1 } }, auth).ResponseAsync,
             "bad resolution" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = 10, Resolution = "big" } }, auth).ResponseAsync,
             "resolution without a budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { Resolution = "640x360" } }, auth).ResponseAsync,
+            "skip dropout of 1" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SkipDropout = 1 } }, auth).ResponseAsync,
             "half a sigma range" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Train = new TrainSettings { SigmaMin = 0 } }, auth).ResponseAsync,
             _ => throw new ArgumentException(name),
         };

@@ -38,8 +38,14 @@ public static class ProfileLatencyCommand
                 : null);
             var path = parse.GetValue(outFile)!.FullName;
             table.Save(path);
-            if (show) output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} on {table.Device}, {table.Runtime} → {path}");
-            else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height }, CliJson.Options));
+            var floor = LatencyFloor.Of(space, table);
+            if (show)
+            {
+                output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} on {table.Device}, {table.Runtime} → {path}");
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"cheapest network of this space (every cell skip connections, width path [{string.Join(",", floor.Network.WidthPath)}]): {floor.Milliseconds:F1} ms; no budget below it can be met"));
+            }
+            else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height, FloorMs = floor.Milliseconds }, CliJson.Options));
             return ExitCodes.Success;
         });
         return command;

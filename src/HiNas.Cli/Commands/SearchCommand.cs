@@ -103,6 +103,7 @@ public static class SearchCommand
                     Batch = p.GetValue(settings.Batch) ?? o.Batch,
                     Crop = p.GetValue(settings.Crop) ?? o.Crop,
                     Seed = p.GetValue(settings.Seed) ?? o.Seed,
+                    SkipDropout = p.GetValue(settings.SkipDropout) ?? o.SkipDropout,
                     Threads = p.GetValue(threads),
                     Device = p.GetValue(device) ?? "auto",
                     Latency = Objective(p),

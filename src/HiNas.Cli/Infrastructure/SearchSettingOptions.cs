@@ -26,6 +26,7 @@ public sealed class SearchSettingOptions
         Seed = new Option<ulong?>(prefix + "seed") { Description = $"seed of the data, split, sampling and initialisation (default {defaults.Seed})" };
         TieCells = new Option<bool>(prefix + "tie-cells") { Description = "one α for all layers (ablation of layer-wise architecture sharing)" };
         NoCellSharing = new Option<bool>(prefix + "no-cell-sharing") { Description = "run one cell per incoming path (the per-path baseline of the memory claim)" };
+        SkipDropout = new Option<double?>(prefix + "skip-dropout") { Description = "dropout rate in [0, 1) on the supernet's skip connections during the search, against the collapse toward skips (P-DARTS; default 0, the paper's search)" };
         Preset = new Option<string?>(prefix + "preset") { Description = "the paper's configuration: paper-denoise or paper-sr (explicit options still apply on top)" };
         Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
     }
@@ -43,9 +44,10 @@ public sealed class SearchSettingOptions
     public Option<ulong?> Seed { get; }
     public Option<bool> TieCells { get; }
     public Option<bool> NoCellSharing { get; }
+    public Option<double?> SkipDropout { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, Preset };
 
     public void AddTo(Command command)
     {
@@ -66,6 +68,7 @@ public sealed class SearchSettingOptions
         if (p.GetValue(Batch) is { } batch) s.Batch = Count(batch, Batch);
         if (p.GetValue(Crop) is { } crop) s.Crop = Count(crop, Crop);
         if (p.GetValue(Seed) is { } seed) s.Seed = seed;
+        if (p.GetValue(SkipDropout) is { } skipDropout) s.SkipDropout = skipDropout;
         return s;
     }
 

@@ -7,7 +7,11 @@ using static TorchSharp.torch.nn;
 
 namespace HiNas.Search.Cells;
 
-/// <summary>One searchable edge: Σ_o softmax(α)[o] · o(x) over the candidate operations ("none" adds zero).</summary>
+/// <summary>
+/// One searchable edge: Σ_o softmax(α)[o] · o(x) over the candidate operations ("none" adds zero). In training mode
+/// the skip connection's output can be dropped out (<see cref="SkipDropout"/>, P-DARTS's remedy for the collapse
+/// toward skip connections: an untrained supernet rewards the identity before the convolutions have learnt anything).
+/// </summary>
 public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
@@ -27,6 +31,12 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Dropout rate on the skip connection's output while training (0: none).</summary>
+    public double SkipDropout { get; set; }
+
+    /// <summary>The generator of the dropout masks (the supernet's own, so that a search is reproducible and resumable).</summary>
+    public Generator? DropoutGenerator { get; set; }
+
     /// <param name="x">the input state</param>
     /// <param name="weights">softmax weights over all operations, shape [|ops|]</param>
     public override Tensor forward(Tensor x, Tensor weights)
@@ -34,9 +44,18 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
         Tensor? sum = null;
         for (var i = 0; i < _opIndex.Length; i++)
         {
-            var term = ops[i].call(x) * weights[_opIndex[i]];
+            var output = ops[i].call(x);
+            if (_opIndex[i] == OperationNames.SkipIndex && training && SkipDropout > 0) output = DropOut(output);
+            var term = output * weights[_opIndex[i]];
             sum = sum is null ? term : TensorMath.Add(sum, term);
         }
         return sum!;
+    }
+
+    /// <summary>Inverted dropout: each element kept with probability 1 − p and scaled by 1 / (1 − p).</summary>
+    private Tensor DropOut(Tensor x)
+    {
+        var keep = torch.rand(x.shape, ScalarType.Float32, generator: DropoutGenerator).ge(SkipDropout).to(x.dtype).to(x.device);
+        return x * keep * (1.0 / (1.0 - SkipDropout));
     }
 }

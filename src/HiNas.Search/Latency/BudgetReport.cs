@@ -20,18 +20,21 @@ public sealed record BudgetReport
     public required string Table { get; init; }
     public required string Resolution { get; init; }
 
+    /// <summary>The cheapest network of the searched space on this table (<see cref="LatencyFloor"/>).</summary>
+    public double? FloorMs { get; init; }
+
     /// <summary>Only when the derived network misses the budget: the closest one that meets it, and its prediction.</summary>
     public string? WithinBudgetGenotype { get; init; }
     public double? WithinBudgetPredictedMs { get; init; }
     public int? OperationsReplaced { get; init; }
 
-    public static BudgetReport For(Genotype genotype, LatencyTable table, LatencyObjective objective, string runDir)
+    public static BudgetReport For(Genotype genotype, LatencyTable table, LatencyObjective objective, LatencyFloor floor, string runDir)
     {
         var predicted = NetworkLatency.Predict(genotype, table);
         var report = new BudgetReport
         {
             BudgetMs = objective.BudgetMs, PredictedMs = predicted, MeetsBudget = predicted <= objective.BudgetMs,
-            Table = objective.TablePath, Resolution = table.Resolution,
+            Table = objective.TablePath, Resolution = table.Resolution, FloorMs = floor.Milliseconds,
         };
         if (!report.MeetsBudget && Closest(genotype, table, objective.BudgetMs) is var (closest, replaced) && closest is not null)
         {

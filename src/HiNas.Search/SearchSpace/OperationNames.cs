@@ -24,4 +24,6 @@ public static class OperationNames
     }
 
     public static int NoneIndex { get; } = IndexOf(None);
+
+    public static int SkipIndex { get; } = IndexOf(Skip);
 }

@@ -31,6 +31,12 @@ public sealed record SearchOptions
     public double ArchitectLearningRate { get; init; } = 1e-3;
     public double ArchitectWeightDecay { get; init; } = 1e-3;
 
+    /// <summary>
+    /// Dropout rate on every skip connection of the supernet during the search (P-DARTS); 0 is the paper's search.
+    /// Short searches otherwise collapse toward skip connections.
+    /// </summary>
+    public double SkipDropout { get; init; }
+
     /// <summary>Intra-op threads; null uses every core.</summary>
     public int? Threads { get; init; }
 
@@ -76,6 +82,7 @@ public sealed record SearchOptions
         if (!(WeightLearningRate > 0) || !(WeightLearningRateMin >= 0) || WeightLearningRateMin > WeightLearningRate)
             throw new ArgumentOutOfRangeException(nameof(WeightLearningRate), "need 0 ≤ min LR ≤ LR and LR > 0");
         if (!(ArchitectLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(ArchitectLearningRate), ArchitectLearningRate, "must be > 0");
+        if (!(SkipDropout >= 0 && SkipDropout < 1)) throw new ArgumentOutOfRangeException(nameof(SkipDropout), SkipDropout, "skip dropout must be in [0, 1)");
         if (Threads is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be in [1, 1024]");
         Latency?.Validate();
     }

@@ -38,6 +38,7 @@ public static class SearchOptionsJson
         public double GradientClip { get; set; }
         public double ArchitectLearningRate { get; set; }
         public double ArchitectWeightDecay { get; set; }
+        public double SkipDropout { get; set; }
         public int? Threads { get; set; }
         public string? Device { get; set; }
         public string? LatencyTable { get; set; }
@@ -70,6 +71,7 @@ public static class SearchOptionsJson
             GradientClip = o.GradientClip,
             ArchitectLearningRate = o.ArchitectLearningRate,
             ArchitectWeightDecay = o.ArchitectWeightDecay,
+            SkipDropout = o.SkipDropout,
             Threads = o.Threads,
             Device = o.Device,
             LatencyTable = o.Latency?.TablePath,
@@ -93,7 +95,7 @@ public static class SearchOptionsJson
                     Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,
                     ArchitectSplit = ArchitectSplit, WeightLearningRate = WeightLearningRate, WeightLearningRateMin = WeightLearningRateMin,
                     Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
-                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay,
+                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout,
                     Threads = Threads, Device = Device ?? "auto",
                     Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
                 };

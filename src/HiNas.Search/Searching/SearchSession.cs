@@ -25,6 +25,12 @@ public sealed class SearchSession : IDisposable
     {
         options.Validate();
         Options = options;
+        if (options.Latency is { } budget)
+        {
+            LatencyTable = Latency.LatencyTable.Load(budget.TablePath);
+            Floor = Latency.LatencyFloor.Of(options.Supernet, LatencyTable);
+            if (Floor.Refuses(budget.BudgetMs, LatencyTable) is { } refusal) throw new ArgumentException(refusal, "budget");
+        }
         TorchRuntime.EnsureInitialized(options.Threads);
         Device = TorchRuntime.SelectDevice(options.Device);
         var task = options.Supernet.Task;
@@ -37,19 +43,20 @@ public sealed class SearchSession : IDisposable
         Validation = new ValidationSet(task, validationImages, options.Seed);
 
         Network = TorchRuntime.Seeded(options.Seed, () => new Supernet(options.Supernet));
+        StartEpoch(0);
         Network.to(Device);
         _loss = RestorationLoss.For(task);
         WeightOptimizer = torch.optim.SGD(Network.WeightParameters(), options.WeightLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay);
-        if (options.Latency is { } objective)
-        {
-            LatencyTable = Latency.LatencyTable.Load(objective.TablePath);
-            ExpectedLatency = new Latency.ExpectedLatency(options.Supernet, LatencyTable);
-        }
+        if (LatencyTable is not null) ExpectedLatency = new Latency.ExpectedLatency(options.Supernet, LatencyTable);
         Architect = new Architect(Network, _loss, options.ArchitectLearningRate, options.ArchitectWeightDecay,
             ExpectedLatency is null ? null : (ExpectedLatency, options.Latency!));
         Random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0xA11));
         Network.train();
     }
+
+    /// <summary>Per epoch: the skip-dropout masks restart from a seed of the epoch, so a resumed search draws the same ones.</summary>
+    public void StartEpoch(int epoch) =>
+        Network.SetSkipDropout(Options.SkipDropout, DeterministicRandom.Derive(Options.Seed, 0xD20_0000UL + (ulong)epoch));
 
     public SearchOptions Options { get; }
     public Device Device { get; }
@@ -60,6 +67,9 @@ public sealed class SearchSession : IDisposable
 
     /// <summary>The table and the expected-latency model of a budgeted search; null otherwise.</summary>
     public Latency.LatencyTable? LatencyTable { get; }
+
+    /// <summary>With a budget: the cheapest network of the space on the table (the budget is at least this).</summary>
+    public Latency.LatencyFloor? Floor { get; }
 
     public Latency.ExpectedLatency? ExpectedLatency { get; }
 

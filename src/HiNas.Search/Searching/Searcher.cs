@@ -85,6 +85,7 @@ public sealed class Searcher
         {
             var learningRate = o.WeightLearningRateAt(epoch);
             session.SetWeightLearningRate(learningRate);
+            session.StartEpoch(epoch);
             var searching = epoch >= o.Warmup;
             double weightLossSum = 0, architectLossSum = 0;
             for (var step = 0; step < o.StepsPerEpoch; step++)
@@ -120,7 +121,7 @@ public sealed class Searcher
 
         var result = session.Network.Derive();
         GenotypeJson.Save(result, Path.Combine(_runDir, GenotypeFile));
-        if (o.Latency is { } objective) Latency.BudgetReport.For(result, session.LatencyTable!, objective, _runDir);
+        if (o.Latency is { } objective) Latency.BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
         Emit(new SearchEvent
         {
             Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,

@@ -161,6 +161,30 @@ public sealed class Supernet : Module<Tensor, Tensor>
     }
 
     /// <summary>The genotype the current α and β derive.</summary>
+    /// <summary>
+    /// Sets the dropout rate on every skip connection of every cell (applied in training mode only), its masks drawn
+    /// from a generator of the supernet's own seeded with <paramref name="seed"/>.
+    /// </summary>
+    public void SetSkipDropout(double rate, ulong seed)
+    {
+        var positive = (long)(seed & 0x7FFF_FFFF_FFFF_FFFFUL);
+        _dropoutGenerator ??= new Generator((ulong)positive);
+        _dropoutGenerator.manual_seed(positive);
+        foreach (var op in modules().OfType<MixedOp>())
+        {
+            op.SkipDropout = rate;
+            op.DropoutGenerator = _dropoutGenerator;
+        }
+    }
+
+    private Generator? _dropoutGenerator;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _dropoutGenerator?.Dispose();
+        base.Dispose(disposing);
+    }
+
     public Genotype Derive() => Derivation.Derive(Config.Task, Config.Layers, Config.Blocks, Config.Filters, Config.WidthFactors, Config.StemChannels, AlphaSnapshot(), BetaSnapshot());
 
     private int TwoBackChannels(int layer, int width) => layer switch

@@ -107,6 +107,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Batch = s.HasBatch ? Count(s.Batch, field, "batch") : o.Batch,
             Crop = s.HasCrop ? Count(s.Crop, field, "crop") : o.Crop,
             Seed = s.HasSeed ? s.Seed : o.Seed,
+            SkipDropout = s.HasSkipDropout ? s.SkipDropout : o.SkipDropout,
             Threads = jobOptions.WorkerThreads,
             Device = jobOptions.Device,
         };

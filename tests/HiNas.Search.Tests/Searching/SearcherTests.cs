@@ -55,7 +55,8 @@ public class SearcherTests
     [Fact]
     public void ResumingFromTheEpochOneCheckpointMatchesTheUninterruptedRun()
     {
-        var options = Micro(RestorationTask.SuperResolution(2, 3), seed: 11);
+        // with skip dropout, whose masks must also be drawn again the same way after the resume
+        var options = Micro(RestorationTask.SuperResolution(2, 3), seed: 11) with { SkipDropout = 0.3 };
         var straight = Searcher.Run(options, TempDir());
 
         var dir = TempDir();
@@ -67,6 +68,7 @@ public class SearcherTests
         Assert.ThrowsAny<OperationCanceledException>(() => Searcher.Run(options, dir, progress, stop.Token));
         Assert.False(File.Exists(Path.Combine(dir, Searcher.GenotypeFile)));
 
+        Assert.Equal(0.3, SearchOptionsJson.Load(Path.Combine(dir, Searcher.OptionsFile)).SkipDropout);
         var resumed = Searcher.Resume(dir);
 
         Assert.Equal(straight.Alpha!.Length, resumed.Alpha!.Length);

@@ -38,6 +38,33 @@ public class SupernetTests
     }
 
     [Fact]
+    public void SkipDropout_DropsTheSkipConnectionWhileTraining_Reproducibly_AndNeverInEval()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var op = new HiNas.Search.Cells.MixedOp(4);
+        using var generator = new Generator(5);
+        var skipOnly = torch.zeros(OperationNames.Count);
+        skipOnly[OperationNames.SkipIndex] = 1;
+        var x = torch.rand(2, 4, 16, 16) + 0.5; // no zeros of its own
+        op.SkipDropout = 0.5;
+        op.DropoutGenerator = generator;
+
+        op.train();
+        var y = op.call(x, skipOnly);
+        var dropped = y.eq(0).to(ScalarType.Float32).mean().item<float>();
+        Assert.InRange(dropped, 0.4, 0.6);
+        Assert.True(torch.where(y.ne(0), y - 2 * x, torch.zeros_like(y)).abs().max().item<float>() < 1e-5, "kept elements are scaled by 1 / (1 − p)");
+        generator.manual_seed(5);
+        Assert.True(op.call(x, skipOnly).eq(y).all().item<bool>(), "the same seed draws the same mask");
+
+        op.eval();
+        Assert.True(torch.allclose(op.call(x, skipOnly), x));
+        op.train();
+        op.SkipDropout = 0;
+        Assert.True(torch.allclose(op.call(x, skipOnly), x));
+    }
+
+    [Fact]
     public void AlphaIsOnePerLayerWithLwasAndSharedWhenTied()
     {
         using var lwas = new Supernet(Tiny(RestorationTask.Denoise(25, 1)));
