@@ -80,7 +80,9 @@ public class LatencyTests
     [Fact]
     public void Gradient_PushesAlphaTowardCheaperOperations_WhenOverBudget()
     {
-        var table = Table;
+        // the measured keys with costs in a fixed order (at 24×16 the measured ones are microseconds, and their order
+        // among operations can differ from width to width, which α — shared by the widths of a layer — then averages)
+        var table = ChannelCostTable();
         using var supernet = TorchRuntime.Seeded(4, () => new Supernet(Space));
         var model = new ExpectedLatency(Space, table);
         double before;
@@ -164,6 +166,47 @@ public class LatencyTests
             Assert.Contains("below the cheapest network", floor.Refuses(floor.Milliseconds * 0.99, table));
         }
     }
+
+    [Fact]
+    public void BudgetReport_MovesToTheFloorsWidthPath_WhenEveryOperationASkipStillMissesOnTheDerivedPath()
+    {
+        var table = ChannelCostTable();
+        var floor = LatencyFloor.Of(Space, table);
+        var cell = new HiNas.Search.Genotypes.CellGenotype(new[]
+        {
+            new HiNas.Search.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
+            new HiNas.Search.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0),
+        });
+        var wide = new HiNas.Search.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 1, 2, 2 });
+        var fixedOnWidePath = NetworkLatency.Parts(wide).Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
+        Assert.True(fixedOnWidePath > floor.Milliseconds);
+        var budget = (floor.Milliseconds + fixedOnWidePath) / 2;
+        Assert.Null(BudgetReport.Closest(wide, table, budget).Genotype);
+
+        var dir = Path.Combine(Path.GetTempPath(), "hinas-latency-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var report = BudgetReport.For(wide, table, new LatencyObjective { TablePath = "table.json", BudgetMs = budget }, floor, dir);
+        Assert.False(report.MeetsBudget);
+        Assert.True(report.WidthPathChanged);
+        var closest = HiNas.Search.Genotypes.GenotypeJson.Load(Path.Combine(dir, report.WithinBudgetGenotype!));
+        Assert.Equal(floor.Network.WidthPath, closest.WidthPath);
+        Assert.True(NetworkLatency.Predict(closest, table) <= budget);
+        Assert.Equal(report.WithinBudgetPredictedMs!.Value, NetworkLatency.Predict(closest, table), 9);
+    }
+
+    /// <summary>
+    /// The measured keys with made-up costs: every part costs more the more channels it has (1 + the sum of the numbers
+    /// in its key / 10), and an operation also the later it comes in <see cref="OperationNames.All"/>.
+    /// </summary>
+    private static LatencyTable ChannelCostTable() => Table with
+    {
+        Milliseconds = Table.Milliseconds.Keys.ToDictionary(k => k, k =>
+        {
+            var size = 1 + System.Text.RegularExpressions.Regex.Matches(k, "[0-9]+").Sum(m => int.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)) / 10.0;
+            var op = k.Split(':');
+            return op[0] == "op" ? size * (1 + OperationNames.IndexOf(op[1])) : size;
+        }),
+    };
 
     private static double[] OneHot(int length, int index)
     {

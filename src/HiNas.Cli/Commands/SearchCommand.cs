@@ -139,9 +139,9 @@ public static class SearchCommand
                     $"predicted latency {report.PredictedMs:F1} ms at {report.Resolution} against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
                 if (report.WithinBudgetGenotype is { } closest)
                     output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"the closest network within budget ({report.OperationsReplaced} operation(s) turned into skip connections, {report.WithinBudgetPredictedMs:F1} ms): {Path.Combine(runDir, closest)}"));
+                        $"the closest network within budget ({report.OperationsReplaced} operation(s) turned into skip connections{(report.WidthPathChanged == true ? ", on the space's cheapest width path" : "")}, {report.WithinBudgetPredictedMs:F1} ms): {Path.Combine(runDir, closest)}"));
                 else if (!report.MeetsBudget)
-                    output.Out.WriteLine("no network of this width path meets the budget, even with every operation a skip connection");
+                    output.Out.WriteLine("no network of this space meets the budget, even with every operation a skip connection");
             }
         }
         return ExitCodes.Success;

@@ -73,6 +73,14 @@ public sealed class Genotype : IEquatable<Genotype>
 
     public static int NodeChannelsFor(int filters, double factor) => Math.Max(1, (int)Math.Round(factor * filters, MidpointRounding.AwayFromZero));
 
+    /// <summary>The same network with other cells (without α and β: it is no longer what they derive).</summary>
+    public Genotype WithCells(IReadOnlyList<CellGenotype> cells) =>
+        new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, cells, WidthPath);
+
+    /// <summary>The same cells on another width path (without α and β).</summary>
+    public Genotype OnWidthPath(IReadOnlyList<int> widthPath) =>
+        new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, Cells, widthPath);
+
     /// <summary>True when every chosen edge of every cell is a skip connection (a degenerate result).</summary>
     public bool IsAllSkip => Cells.All(c => c.Edges.All(e => e.Op == OperationNames.Skip));
 

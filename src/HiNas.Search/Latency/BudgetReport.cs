@@ -7,7 +7,9 @@ namespace HiNas.Search.Latency;
 /// <summary>
 /// RUN_DIR/latency.json of a search with a budget: the derived network's predicted latency against the budget,
 /// and — when the argmax derivation misses it — the closest network that meets it: the derived one with its most
-/// expensive operations turned into skip connections, one at a time, until the prediction fits.
+/// expensive operations turned into skip connections, one at a time, until the prediction fits; when even every
+/// operation a skip does not fit on the derived width path, the derived cells on the floor's (cheapest) width path
+/// the same way. The search refuses budgets under the floor, so one always exists.
 /// </summary>
 public sealed record BudgetReport
 {
@@ -28,6 +30,9 @@ public sealed record BudgetReport
     public double? WithinBudgetPredictedMs { get; init; }
     public int? OperationsReplaced { get; init; }
 
+    /// <summary>Whether the closest network had to leave the derived width path for the floor's.</summary>
+    public bool? WidthPathChanged { get; init; }
+
     public static BudgetReport For(Genotype genotype, LatencyTable table, LatencyObjective objective, LatencyFloor floor, string runDir)
     {
         var predicted = NetworkLatency.Predict(genotype, table);
@@ -36,10 +41,20 @@ public sealed record BudgetReport
             BudgetMs = objective.BudgetMs, PredictedMs = predicted, MeetsBudget = predicted <= objective.BudgetMs,
             Table = objective.TablePath, Resolution = table.Resolution, FloorMs = floor.Milliseconds,
         };
-        if (!report.MeetsBudget && Closest(genotype, table, objective.BudgetMs) is var (closest, replaced) && closest is not null)
+        if (!report.MeetsBudget)
         {
-            GenotypeJson.Save(closest, Path.Combine(runDir, WithinBudgetFile));
-            report = report with { WithinBudgetGenotype = WithinBudgetFile, WithinBudgetPredictedMs = NetworkLatency.Predict(closest, table), OperationsReplaced = replaced };
+            var (closest, replaced) = Closest(genotype, table, objective.BudgetMs);
+            var moved = closest is null;
+            if (moved) (closest, replaced) = Closest(genotype.OnWidthPath(floor.Network.WidthPath), table, objective.BudgetMs);
+            if (closest is not null)
+            {
+                GenotypeJson.Save(closest, Path.Combine(runDir, WithinBudgetFile));
+                report = report with
+                {
+                    WithinBudgetGenotype = WithinBudgetFile, WithinBudgetPredictedMs = NetworkLatency.Predict(closest, table),
+                    OperationsReplaced = replaced, WidthPathChanged = moved,
+                };
+            }
         }
         RunFiles.WriteJsonAtomic(Path.Combine(runDir, FileName), report);
         return report;
@@ -60,8 +75,7 @@ public sealed record BudgetReport
             if (dearest.Cost <= 0) return (null, replaced);
             cells[dearest.l][dearest.i] = new CellEdge(OperationNames.Skip, cells[dearest.l][dearest.i].Input);
             replaced++;
-            current = new Genotype(genotype.Task, genotype.Layers, genotype.Blocks, genotype.Filters, genotype.WidthFactors, genotype.StemChannels,
-                cells.Select(edges => new CellGenotype(edges)).ToArray(), genotype.WidthPath);
+            current = genotype.WithCells(cells.Select(edges => new CellGenotype(edges)).ToArray());
         }
         return (current, replaced);
     }
