@@ -87,9 +87,9 @@ public class LatencyTests
         var model = new ExpectedLatency(Space, table);
         double before;
         using (var e = model.Of(supernet)) before = e.ToDouble();
-        var budget = before / 2;
+        var over = new LatencyObjective { TablePath = "table.json", BudgetMs = before / 2 };
 
-        using (var loss = nn.functional.relu(model.Of(supernet) / budget - 1)) loss.backward();
+        using (var loss = over.Penalty(model.Of(supernet))) loss.backward();
         using var grad = supernet.Alpha.grad!.detach().clone();
         var ops = OperationNames.All.ToArray();
         var cost = ops.Select(op => LatencyKeys.IsMeasured(op) ? table.Of(LatencyKeys.Operation(op, Space.NodeChannels(0))) : 0).ToArray();
@@ -108,6 +108,19 @@ public class LatencyTests
             supernet.Alpha.sub_(supernet.Alpha.grad! * 10.0);
         using var after = model.Of(supernet);
         Assert.True(after.ToDouble() < before, $"E[latency] {after.ToDouble():F4} ms after a step, {before:F4} before");
+
+        // far under the target the penalty pulls the other way: budget left unused is quality given up
+        supernet.Alpha.grad!.zero_();
+        var under = new LatencyObjective { TablePath = "table.json", BudgetMs = after.ToDouble() * 4 };
+        using (var loss = under.Penalty(model.Of(supernet))) loss.backward();
+        using var upward = supernet.Alpha.grad!.detach().to(ScalarType.Float64);
+        var u = upward.data<double>().ToArray();
+        for (var at = 0; at < u.Length; at += ops.Length)
+        {
+            Assert.True(u[at + dearest] < 0, "under the target the dearest op is pushed up");
+            Assert.True(u[at + Array.IndexOf(ops, OperationNames.Skip)] > 0, "under the target skip is pushed down");
+        }
+        Assert.Equal(0, under.Penalty(under.TargetMs), 12); // no pull at the target itself
     }
 
     [Fact]

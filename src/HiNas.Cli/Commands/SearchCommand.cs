@@ -28,7 +28,7 @@ public static class SearchCommand
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var latencyTable = new Option<FileInfo?>("--latency-table") { Description = "latency-budgeted search: a table from hinas profile-latency for this space (with --budget-ms)" };
         var budget = new Option<double?>("--budget-ms") { Description = "the frame-time budget in milliseconds at the table's resolution" };
-        var latencyWeight = new Option<double?>("--latency-weight") { Description = "λ of the budget penalty λ·max(0, E[latency]/budget − 1) (default 1)" };
+        var latencyWeight = new Option<double?>("--latency-weight") { Description = "λ of the budget penalty λ·ln²(E[latency] / (0.9·budget)) (default 1)" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
         var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution");

@@ -16,7 +16,7 @@ public sealed class Architect : IDisposable
     private readonly RestorationLoss _loss;
     private readonly (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? _latency;
 
-    /// <param name="latency">With a budget: the loss gains λ·max(0, E[latency]/budget − 1), differentiable in α and β.</param>
+    /// <param name="latency">With a budget: the loss gains <see cref="Latency.LatencyObjective.Penalty(Tensor)"/> of E[latency], differentiable in α and β.</param>
     public Architect(Supernet network, RestorationLoss loss, double learningRate, double weightDecay,
         (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? latency = null)
     {
@@ -36,8 +36,7 @@ public sealed class Architect : IDisposable
         var loss = _loss.Compute(_network.call(input), target);
         if (_latency is var (model, objective))
         {
-            var overshoot = nn.functional.relu(model.Of(_network) / objective.BudgetMs - 1);
-            loss = loss + overshoot * objective.Weight;
+            loss = loss + objective.Penalty(model.Of(_network));
         }
         loss.backward();
         Optimizer.step();
