@@ -16,7 +16,10 @@ public sealed class Architect : IDisposable
     private readonly RestorationLoss _loss;
     private readonly (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? _latency;
 
-    /// <param name="latency">With a budget: the loss gains <see cref="Latency.LatencyObjective.Penalty(Tensor)"/> of E[latency], differentiable in α and β.</param>
+    /// <param name="latency">
+    /// With a budget: the loss gains <see cref="Latency.LatencyObjective.Penalty(Tensor)"/> of the latency, valued at the
+    /// derived network's prediction and differentiated through E[latency] (straight-through).
+    /// </param>
     public Architect(Supernet network, RestorationLoss loss, double learningRate, double weightDecay,
         (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? latency = null)
     {
@@ -36,7 +39,13 @@ public sealed class Architect : IDisposable
         var loss = _loss.Compute(_network.call(input), target);
         if (_latency is var (model, objective))
         {
-            loss = loss + objective.Penalty(model.Of(_network));
+            // Straight-through: the penalty takes the value of the network the derivation would give now (its exact
+            // prediction) and the gradient of the expectation. In a short search α stays near uniform, so the soft
+            // expectation stays far from what the argmax derives; judged by it the penalty kept pushing after the
+            // derived network had fallen to all skip connections.
+            var soft = model.Of(_network);
+            var derived = Latency.NetworkLatency.Predict(_network.Derive(), model.Table);
+            loss = loss + objective.Penalty(soft + (derived - soft.detach().to(ScalarType.Float64).item<double>()));
         }
         loss.backward();
         Optimizer.step();

@@ -19,8 +19,10 @@ public sealed record SearchEvent
     public double? ValidationPsnr { get; init; }
     public string? Genotype { get; init; }
 
-    /// <summary>Budgeted searches: E[latency] (ms) of the current α and β, and the budget.</summary>
+    /// <summary>Budgeted searches: E[latency] (ms) of the current α and β, the predicted latency of the network they derive now, and the budget.</summary>
     public double? ExpectedLatencyMs { get; init; }
+
+    public double? DerivedLatencyMs { get; init; }
 
     public double? BudgetMs { get; init; }
     public required double ElapsedSeconds { get; init; }

@@ -116,6 +116,7 @@ public sealed class Searcher
                 ValidationPsnr = psnr, Genotype = genotype.ToString(), ElapsedSeconds = Elapsed(),
                 EtaSeconds = Eta((long)(epoch + 1) * o.StepsPerEpoch),
                 ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs,
+                DerivedLatencyMs = session.LatencyTable is { } table ? Latency.NetworkLatency.Predict(genotype, table) : null,
             });
         }
 
