@@ -52,6 +52,23 @@ public class BudgetedSearchTests
             Assert.True(NetworkLatency.Predict(GenotypeJson.Load(Path.Combine(root, "budgeted", closestFile)), table) <= floor.Milliseconds + 1e-9);
         Assert.False(File.Exists(Path.Combine(root, "free", BudgetReport.FileName)));
 
+        // the measured check that ends a budgeted search (the CLI and the job worker run it): the verdict is measured
+        var budgetedDir = Path.Combine(root, "budgeted");
+        var generous = report with { BudgetMs = 1e6 };
+        generous.Save(budgetedDir);
+        File.WriteAllText(Path.Combine(budgetedDir, BudgetReport.WithinBudgetFile), "stale");
+        var measured = MeasuredBudget.Check(budgetedDir, cheap);
+        Assert.InRange(measured.MeasuredMs!.Value, 1e-3, 1e4);
+        Assert.True(measured.MeetsBudget);
+        Assert.Null(measured.WithinBudgetGenotype);
+        Assert.False(File.Exists(Path.Combine(budgetedDir, BudgetReport.WithinBudgetFile)));
+        Assert.Equal(measured, RunFiles.ReadJson<BudgetReport>(Path.Combine(budgetedDir, BudgetReport.FileName)));
+        (report with { BudgetMs = 1e-6 }).Save(budgetedDir); // nothing runs in a nanosecond: every variant is measured and none fits
+        var missed = MeasuredBudget.Check(budgetedDir, cheap);
+        Assert.False(missed.MeetsBudget);
+        Assert.Null(missed.WithinBudgetGenotype);
+        Assert.True(missed.MeasuredMs > 1e-6);
+
         // a budget under the floor is refused before anything is written: no search of this space could meet it
         var impossible = options with { Latency = budgeted.Latency! with { BudgetMs = floor.Milliseconds * 0.9 } };
         var refused = Assert.Throws<ArgumentException>(() => Searcher.Run(impossible, Path.Combine(root, "impossible")));

@@ -119,7 +119,8 @@ public static class SearchCommand
     {
         var path = Path.Combine(runDir, Searcher.GenotypeFile);
         var reportPath = Path.Combine(runDir, BudgetReport.FileName);
-        var report = File.Exists(reportPath) ? HiNas.Search.Runs.RunFiles.ReadJson<BudgetReport>(reportPath) : null;
+        // a budgeted search ends measured: the derived network (and, if it misses, its cheaper variants) run by ONNX Runtime
+        var report = File.Exists(reportPath) ? HiNas.Onnx.Latency.MeasuredBudget.Check(runDir, genotype, json ? null : output.Out.WriteLine) : null;
         if (json)
         {
             output.Out.WriteLine(JsonSerializer.Serialize(new
@@ -136,12 +137,12 @@ public static class SearchCommand
             if (report is not null)
             {
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"predicted latency {report.PredictedMs:F1} ms at {report.Resolution} against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
+                    $"latency at {report.Resolution}: {(report.MeasuredMs is { } m ? $"{m:F1} ms measured, " : "")}{report.PredictedMs:F1} ms predicted, against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
                 if (report.WithinBudgetGenotype is { } closest)
                     output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"the closest network within budget ({report.OperationsReplaced} operation(s) turned into skip connections{(report.WidthPathChanged == true ? ", on the space's cheapest width path" : "")}, {report.WithinBudgetPredictedMs:F1} ms): {Path.Combine(runDir, closest)}"));
+                        $"the closest network within budget ({report.OperationsReplaced} operation(s) turned into skip connections{(report.WidthPathChanged == true ? ", on the space's cheapest width path" : "")}, {(report.WithinBudgetMeasuredMs is { } w ? $"{w:F1} ms measured" : $"{report.WithinBudgetPredictedMs:F1} ms predicted")}): {Path.Combine(runDir, closest)}"));
                 else if (!report.MeetsBudget)
-                    output.Out.WriteLine("no network of this space meets the budget, even with every operation a skip connection");
+                    output.Out.WriteLine("no variant of the derived network meets the budget, even with every operation a skip connection");
             }
         }
         return ExitCodes.Success;

@@ -33,6 +33,14 @@ public sealed record BudgetReport
     /// <summary>Whether the closest network had to leave the derived width path for the floor's.</summary>
     public bool? WidthPathChanged { get; init; }
 
+    /// <summary>
+    /// Measured latency of the derived network (set by the measured check that follows the search, which also
+    /// decides <see cref="MeetsBudget"/> then: measured, not predicted).
+    /// </summary>
+    public double? MeasuredMs { get; init; }
+
+    public double? WithinBudgetMeasuredMs { get; init; }
+
     public static BudgetReport For(Genotype genotype, LatencyTable table, LatencyObjective objective, LatencyFloor floor, string runDir)
     {
         var predicted = NetworkLatency.Predict(genotype, table);
@@ -41,42 +49,68 @@ public sealed record BudgetReport
             BudgetMs = objective.BudgetMs, PredictedMs = predicted, MeetsBudget = predicted <= objective.BudgetMs,
             Table = objective.TablePath, Resolution = table.Resolution, FloorMs = floor.Milliseconds,
         };
+        File.Delete(Path.Combine(runDir, WithinBudgetFile)); // a resumed run derives anew
         if (!report.MeetsBudget)
         {
-            var (closest, replaced) = Closest(genotype, table, objective.BudgetMs);
-            var moved = closest is null;
-            if (moved) (closest, replaced) = Closest(genotype.OnWidthPath(floor.Network.WidthPath), table, objective.BudgetMs);
-            if (closest is not null)
-            {
-                GenotypeJson.Save(closest, Path.Combine(runDir, WithinBudgetFile));
-                report = report with
-                {
-                    WithinBudgetGenotype = WithinBudgetFile, WithinBudgetPredictedMs = NetworkLatency.Predict(closest, table),
-                    OperationsReplaced = replaced, WidthPathChanged = moved,
-                };
-            }
+            var closest = Candidates(genotype, table, floor.Network.WidthPath).FirstOrDefault(c => c.PredictedMs <= objective.BudgetMs);
+            if (closest.Genotype is not null) report = report.WithClosest(closest, runDir);
         }
-        RunFiles.WriteJsonAtomic(Path.Combine(runDir, FileName), report);
+        report.Save(runDir);
         return report;
     }
 
-    /// <summary>The genotype with its dearest operations replaced by skip until it fits (null when even all-skip does not).</summary>
-    public static (Genotype? Genotype, int Replaced) Closest(Genotype genotype, LatencyTable table, double budgetMs)
+    /// <summary>Records <paramref name="closest"/> as the network to use (genotype-within-budget.json).</summary>
+    public BudgetReport WithClosest(Candidate closest, string runDir, double? measuredMs = null)
+    {
+        GenotypeJson.Save(closest.Genotype, Path.Combine(runDir, WithinBudgetFile));
+        return this with
+        {
+            WithinBudgetGenotype = WithinBudgetFile, WithinBudgetPredictedMs = closest.PredictedMs, WithinBudgetMeasuredMs = measuredMs,
+            OperationsReplaced = closest.Replaced, WidthPathChanged = closest.WidthPathChanged,
+        };
+    }
+
+    public void Save(string runDir) => RunFiles.WriteJsonAtomic(Path.Combine(runDir, FileName), this);
+
+    /// <summary>A cheaper variant of a derived network: how many operations became skips, and whether its width path is the floor's.</summary>
+    public readonly record struct Candidate(Genotype Genotype, double PredictedMs, int Replaced, bool WidthPathChanged);
+
+    /// <summary>
+    /// Ever cheaper variants of <paramref name="genotype"/>: its dearest operation (by the table) turned into a skip
+    /// connection, one at a time, until every one is; then the same on <paramref name="floorPath"/> from the derived
+    /// cells again (when that path differs). The last one is the floor network.
+    /// </summary>
+    public static IEnumerable<Candidate> Candidates(Genotype genotype, LatencyTable table, IReadOnlyList<int>? floorPath = null)
+    {
+        foreach (var c in Skipping(genotype, table, pathChanged: false)) yield return c;
+        if (floorPath is not null && !floorPath.SequenceEqual(genotype.WidthPath))
+            foreach (var c in Skipping(genotype.OnWidthPath(floorPath), table, pathChanged: true)) yield return c;
+    }
+
+    private static IEnumerable<Candidate> Skipping(Genotype genotype, LatencyTable table, bool pathChanged)
     {
         var cells = genotype.Cells.Select(c => c.Edges.ToArray()).ToArray();
         var replaced = 0;
-        Genotype current = genotype;
-        while (NetworkLatency.Predict(current, table) > budgetMs)
+        var current = genotype;
+        while (true)
         {
+            if (replaced > 0) yield return new Candidate(current, NetworkLatency.Predict(current, table), replaced, pathChanged);
             var dearest = cells.SelectMany((edges, l) => edges.Select((e, i) => (l, i, e)))
                 .Where(x => LatencyKeys.IsMeasured(x.e.Op))
                 .Select(x => (x.l, x.i, Cost: table.Of(LatencyKeys.Operation(x.e.Op, genotype.NodeChannels(genotype.WidthPath[x.l])))))
                 .OrderByDescending(x => x.Cost).FirstOrDefault();
-            if (dearest.Cost <= 0) return (null, replaced);
+            if (dearest.Cost <= 0) yield break;
             cells[dearest.l][dearest.i] = new CellEdge(OperationNames.Skip, cells[dearest.l][dearest.i].Input);
             replaced++;
             current = genotype.WithCells(cells.Select(edges => new CellGenotype(edges)).ToArray());
         }
-        return (current, replaced);
+    }
+
+    /// <summary>The genotype with its dearest operations replaced by skip until it fits, on its own width path (null when even all-skip does not).</summary>
+    public static (Genotype? Genotype, int Replaced) Closest(Genotype genotype, LatencyTable table, double budgetMs)
+    {
+        if (NetworkLatency.Predict(genotype, table) <= budgetMs) return (genotype, 0);
+        var fit = Candidates(genotype, table).FirstOrDefault(c => c.PredictedMs <= budgetMs);
+        return fit.Genotype is null ? (null, 0) : (fit.Genotype, fit.Replaced);
     }
 }

@@ -198,11 +198,13 @@ public sealed class JobRunner : BackgroundService
                 if (File.Exists(Path.Combine(runDir, Search.Latency.BudgetReport.FileName)))
                 {
                     var report = RunFiles.ReadJson<Search.Latency.BudgetReport>(Path.Combine(runDir, Search.Latency.BudgetReport.FileName));
+                    var latency = report.MeasuredMs is { } measured ? $"measured at {measured:F1} ms (predicted {report.PredictedMs:F1})" : $"predicted at {report.PredictedMs:F1} ms";
+                    var closest = report.WithinBudgetMeasuredMs ?? report.WithinBudgetPredictedMs;
                     var message = report.MeetsBudget
-                        ? $"the found network is predicted at {report.PredictedMs:F1} ms, within the {report.BudgetMs:F1} ms budget"
+                        ? $"the found network is {latency}, within the {report.BudgetMs:F1} ms budget"
                         : report.WithinBudgetGenotype is null
-                            ? $"the found network is predicted at {report.PredictedMs:F1} ms, over the {report.BudgetMs:F1} ms budget, and no network on its width path fits"
-                            : $"the found network is predicted at {report.PredictedMs:F1} ms, over the {report.BudgetMs:F1} ms budget; the closest within it ({report.WithinBudgetPredictedMs:F1} ms, {report.OperationsReplaced} operation(s) made skip connections) is used";
+                            ? $"the found network is {latency}, over the {report.BudgetMs:F1} ms budget, and no variant of it fits"
+                            : $"the found network is {latency}, over the {report.BudgetMs:F1} ms budget; the closest within it ({closest:F1} ms, {report.OperationsReplaced} operation(s) made skip connections) is used";
                     _store.Append(job, e => e.Progress = new JobProgress { State = JobState.Running, Stage = stage, Kind = "budget", Fraction = job.Status.Progress, Message = message });
                 }
                 break;
