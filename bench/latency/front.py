@@ -43,7 +43,7 @@ if rows:
     ax.axvline(rows[0]["floor_ms"], color="black", alpha=0.5, linestyle="-.", label="floor of the space (predicted)")
 handles, labels = ax.get_legend_handles_labels()
 unique = dict(zip(labels, handles))
-ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper right")
+ax.legend(unique.values(), unique.keys(), fontsize=8, loc="lower center")
 ax.set_xlabel("measured latency per 640×360 RGB frame (ms, ONNX Runtime, 2 CPU cores)")
 ax.set_ylabel("PSNR on opencv-doc photos, σ 25 (dB)")
 ax.set_title("Denoising σ 25 RGB: quality / latency (500 training iterations each)", fontsize=10)
