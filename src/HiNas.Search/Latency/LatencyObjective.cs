@@ -34,8 +34,11 @@ public sealed record LatencyObjective
     }
 
     /// <summary>The penalty for an expected latency (milliseconds).</summary>
-    public double Penalty(double expectedMs) => Weight * Math.Pow(Math.Log(expectedMs / TargetMs), 2);
+    public double Penalty(double expectedMs) => Weight * Math.Pow(Math.Log(Math.Max(expectedMs / TargetMs, MinRatio)), 2);
 
     /// <summary>The penalty as a differentiable tensor expression of E[latency] (a 0-dimensional tensor in milliseconds).</summary>
-    public Tensor Penalty(Tensor expectedMs) => (expectedMs / TargetMs).log().square() * Weight;
+    public Tensor Penalty(Tensor expectedMs) => (expectedMs / TargetMs).clamp_min(MinRatio).log().square() * Weight;
+
+    /// <summary>A table of zero costs would make the ratio 0 and its logarithm −∞.</summary>
+    private const double MinRatio = 1e-9;
 }
