@@ -30,8 +30,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
                     var c = space.NodeChannels(to);
                     var previous = b * space.NodeChannels(now);
                     var beforePrevious = before < 0 ? space.NodeChannels(0) : b * space.NodeChannels(before);
-                    var cost = ms + table.Of(LatencyKeys.Projection(previous, c)) + table.Of(LatencyKeys.Projection(beforePrevious, c))
-                        + b * table.Of(LatencyKeys.Add(c)) + table.Of(LatencyKeys.Concat(b, c));
+                    var cost = ms + NetworkLatency.FixedLayerParts(b, previous, beforePrevious, c).Sum(table.Of);
                     if (l == layers - 1) cost += table.Of(LatencyKeys.Head(b * c, space.Task));
                     if (!next.TryGetValue((now, to), out var known) || cost < known.Item1) next[(now, to)] = (cost, path.Append(to).ToArray());
                 }
