@@ -27,5 +27,17 @@ fi
 if [ "$trx" -eq 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # no test ran at all
 fi
+# Name every test that did not pass, with the first lines of its message, just above the summary line, so that
+# a log cut to its tail still says what failed.
+for f in "$results"/*.trx; do
+  [ -e "$f" ] || continue
+  tr '\n' ' ' < "$f" | grep -oP '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)".*?</UnitTestResult>' |
+    while IFS= read -r r; do
+      name=$(grep -oP 'testName="\K[^"]*' <<<"$r" | head -1)
+      msg=$(grep -oP '<Message>\K.*?(?=</Message>)' <<<"$r" | head -c 600)
+      echo "FAILED: $name"
+      [ -n "$msg" ] && echo "  $msg"
+    done
+done
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
