@@ -177,6 +177,10 @@ public class LatencyTests
                 Assert.True(NetworkLatency.Predict(HiNas.Search.Genotypes.RandomGenotype.Sample(Space.Task, 3, 2, 4, Space.WidthFactors, 8, g), table) >= floor.Milliseconds);
             Assert.Null(floor.Refuses(floor.Milliseconds, table));
             Assert.Contains("below the cheapest network", floor.Refuses(floor.Milliseconds * 0.99, table));
+            // a measurement of the floor network above the prediction raises the floor; one below it does not lower it
+            Assert.Contains("measured with ONNX Runtime", floor.Refuses(floor.Milliseconds * 1.1, table, measuredMs: floor.Milliseconds * 1.2));
+            Assert.Null(floor.Refuses(floor.Milliseconds * 1.3, table, measuredMs: floor.Milliseconds * 1.2));
+            Assert.DoesNotContain("measured", floor.Refuses(floor.Milliseconds * 0.9, table, measuredMs: floor.Milliseconds * 0.5));
         }
     }
 

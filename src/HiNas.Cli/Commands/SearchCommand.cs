@@ -54,6 +54,7 @@ public static class SearchCommand
                 return Task.FromResult(ExitCodes.Success);
             }
             var runDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out RUN_DIR is required (or --resume RUN_DIR, or --profile-memory)");
+            if (options.Latency is { } objective) RefuseABudgetUnderTheMeasuredFloor(output, options.Supernet, objective, !parse.GetValue(json));
             if (!parse.GetValue(json)) output.Out.WriteLine($"search {options.RunName} → {runDir}");
             var genotype = ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Run(options, runDir, p, cancellation));
             return Task.FromResult(Finish(output, parse.GetValue(json), runDir, genotype));
@@ -113,6 +114,23 @@ public static class SearchCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Before a budgeted search on the table's machine: its floor (the cheapest network of the space) run by ONNX
+    /// Runtime, and a budget under it refused before anything is written — the table's prediction of the floor is
+    /// lower than a measurement (its parts run with warm caches), and a search cannot meet a budget in between.
+    /// </summary>
+    private static void RefuseABudgetUnderTheMeasuredFloor(CliOutput output, SupernetConfig space, LatencyObjective objective, bool show)
+    {
+        var table = LatencyTable.Load(objective.TablePath);
+        var floor = LatencyFloor.Of(space, table);
+        if (floor.Refuses(objective.BudgetMs, table) is { } predicted) throw new ArgumentException(predicted, "budget");
+        if (HiNas.Onnx.Latency.MeasuredBudget.MeasureFloor(space, table) is not { } measured) return;
+        if (floor.Refuses(objective.BudgetMs, table, measured) is { } refusal) throw new ArgumentException(refusal, "budget");
+        if (show)
+            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"cheapest network of this space: {measured:F1} ms measured ({floor.Milliseconds:F1} ms predicted); budget {objective.BudgetMs:F1} ms"));
     }
 
     private static int Finish(CliOutput output, bool json, string runDir, Genotype genotype)

@@ -38,12 +38,7 @@ public static class MeasuredBudget
         File.Delete(Path.Combine(runDir, BudgetReport.WithinBudgetFile));
         if (!report.MeetsBudget)
         {
-            var space = new SupernetConfig
-            {
-                Task = genotype.Task, Layers = genotype.Layers, Blocks = genotype.Blocks, Filters = genotype.Filters,
-                WidthFactors = genotype.WidthFactors, StemChannels = genotype.StemChannels,
-            };
-            var floor = LatencyFloor.Of(space, table);
+            var floor = LatencyFloor.Of(SpaceOf(genotype), table);
             foreach (var candidate in BudgetReport.Candidates(genotype, table, floor.Network.WidthPath))
             {
                 if (candidate.PredictedMs > report.BudgetMs * HopelessFactor) continue;
@@ -59,6 +54,20 @@ public static class MeasuredBudget
         report.Save(runDir);
         return report;
     }
+
+    /// <summary>
+    /// The floor of <paramref name="space"/> (its cheapest network, <see cref="LatencyFloor"/>) run by ONNX Runtime at
+    /// the table's resolution; null when the table comes from another machine, where a measurement here says nothing.
+    /// </summary>
+    public static double? MeasureFloor(SupernetConfig space, LatencyTable table) =>
+        table.Device == LatencyProfiler.DeviceName() ? Measure(LatencyFloor.Of(space, table).Network, table) : null;
+
+    /// <summary>The space a derived network comes from, as far as its latency goes (the switches of the search do not change it).</summary>
+    private static SupernetConfig SpaceOf(Genotype genotype) => new()
+    {
+        Task = genotype.Task, Layers = genotype.Layers, Blocks = genotype.Blocks, Filters = genotype.Filters,
+        WidthFactors = genotype.WidthFactors, StemChannels = genotype.StemChannels,
+    };
 
     /// <summary>The median of three rounds, each the median of the table's repeats: a slow spell of the machine spoils one round, not the verdict.</summary>
     private static double Measure(Genotype genotype, LatencyTable table)
