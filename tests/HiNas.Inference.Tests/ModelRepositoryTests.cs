@@ -55,6 +55,46 @@ public class ModelRepositoryTests
     }
 
     [Fact]
+    public void ARefreshFromAnotherThread_NeverPutsBackAnOlderStateOfTheFolder()
+    {
+        // The folder watcher refreshes on its own thread while requests refresh on theirs; a refresh that read the
+        // folder before a package arrived must not overwrite the listing of one that read it after, and a package
+        // removed while a refresh reads it is a skipped folder, not an error of the refresh.
+        var dir = TestModels.TempDir();
+        using var repository = new ModelRepository(dir, watch: false);
+        var stop = false;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var hammers = Enumerable.Range(0, 6).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                while (!Volatile.Read(ref stop)) repository.Refresh();
+            }
+            catch (Exception e)
+            {
+                errors.Enqueue(e);
+            }
+        })).ToArray();
+        foreach (var hammer in hammers) hammer.Start();
+        try
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                TestModels.Publish(dir, "coming", RestorationTask.Denoise(25, 1));
+                Assert.Equal(new[] { "coming" }, repository.List().Select(m => m.Id));
+                Directory.Delete(Path.Combine(dir, "coming"), recursive: true);
+                Assert.Empty(repository.List());
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            foreach (var hammer in hammers) hammer.Join();
+        }
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public void PublishingIsAtomicAndRefusesToOverwriteSilently()
     {
         var dir = TestModels.TempDir();

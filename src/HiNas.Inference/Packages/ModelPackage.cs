@@ -27,6 +27,19 @@ public sealed class ModelPackage
 
     public static ModelPackage Load(string folder)
     {
+        try
+        {
+            return Read(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // e.g. removed or replaced while being read: the folder is not a package now
+            throw new ModelPackageException(folder, $"could not be read ({e.Message})", e);
+        }
+    }
+
+    private static ModelPackage Read(string folder)
+    {
         var full = Path.GetFullPath(folder);
         if (!Directory.Exists(full)) throw new ModelPackageException(folder, "no such folder");
         var manifestPath = Path.Combine(full, ManifestFile);

@@ -15,6 +15,9 @@ namespace HiNas.Inference.Repository;
 public sealed class ModelRepository : IDisposable
 {
     private readonly object _gate = new();
+    // One refresh at a time, from reading the folder to publishing what it found: the watcher's thread and request
+    // threads both refresh, and a refresh that read the folder first must not overwrite the result of a later one.
+    private readonly object _refreshing = new();
     private readonly ILogger _logger;
     private readonly TileOptions _tiles;
     private readonly bool _preferCuda;
@@ -119,6 +122,11 @@ public sealed class ModelRepository : IDisposable
 
     /// <summary>Re-reads the folder; cheap when nothing changed.</summary>
     public void Refresh()
+    {
+        lock (_refreshing) RefreshNow();
+    }
+
+    private void RefreshNow()
     {
         string[] folders;
         try
