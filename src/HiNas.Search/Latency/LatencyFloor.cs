@@ -52,7 +52,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
     /// An error naming the budget when it is below the floor; null when a network of the space can meet it. With
     /// <paramref name="measuredMs"/> (the floor network run by ONNX Runtime on the table's machine) the floor is the
     /// larger of the measurement and the prediction: the table's sum of parts runs each part with warm caches and
-    /// under-predicts the floor by 10–20 % on the machine of the README.
+    /// under-predicts the floor by 5–20 % on the machine of the README.
     /// </summary>
     public string? Refuses(double budgetMs, LatencyTable table, double? measuredMs = null)
     {
