@@ -101,6 +101,26 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task ABudgetUnderTheServersFloor_FailsTheJobNamingTheBudget_AndTheServerKeepsServing()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var search = TinySearch();
+        search.BudgetMs = 0.001; // no network of the space runs in a microsecond
+        search.Resolution = "64x48";
+        var job = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = search }, TestServerHost.Auth());
+        var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromMinutes(2));
+        Assert.Equal(JobState.Failed, events[^1].Result.State);
+        Assert.Contains("budget of 0.001 ms is below the cheapest network of this search space", events[^1].Result.Error);
+        Assert.DoesNotContain(events, e => e.Progress?.Kind == "step"); // refused before searching
+
+        // the server goes on: the same search with a budget it can meet is accepted and runs
+        search.BudgetMs = 500;
+        var next = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = search }, TestServerHost.Auth());
+        var nextEvents = await WatchToEnd(host.Jobs, next.Id, TimeSpan.FromMinutes(4));
+        Assert.True(nextEvents[^1].Result.State == JobState.Succeeded, nextEvents[^1].Result.Error);
+    }
+
+    [Fact]
     public async Task CancelledJob_StopsWithinSeconds()
     {
         await using var host = await TestServerHost.StartAsync();
