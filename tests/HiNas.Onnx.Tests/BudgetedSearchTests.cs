@@ -88,6 +88,47 @@ public class BudgetedSearchTests
         }
     }
 
+    [Fact]
+    public void AMeasuringSearch_CalibratesItsPenaltyByTheMeasuredDerivedNetwork_AndCheckpointsTheCalibration()
+    {
+        var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 3), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
+        var root = Path.Combine(Path.GetTempPath(), "hinas-budget-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        var tablePath = Path.Combine(root, "table.json");
+        var table = LatencyProfiler.Profile(space, 64, 48, repeats: 3);
+        table.Save(tablePath);
+        var options = new SearchOptions
+        {
+            Supernet = space, Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Epochs = 3, Warmup = 2, StepsPerEpoch = 2,
+            Batch = 2, Crop = 32, ArchitectLearningRate = 0.05, Threads = 2, Device = "cpu",
+            Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = 100 },
+        };
+        var measurer = MeasuredBudget.MeasurerFor(table);
+        Assert.NotNull(measurer); // profiled here, so measured here
+        var measuredGenotypes = new List<Genotype>();
+        var dir = Path.Combine(root, "run");
+
+        Searcher.Run(options, dir, measureLatency: g => { measuredGenotypes.Add(g); return measurer!(g); });
+
+        // measured from the last warm-up epoch on: epochs 2 and 3, each the network that epoch derived
+        var epochs = JsonLines.Read<SearchEvent>(Path.Combine(dir, Searcher.EventsFile)).Where(e => e.Kind == "epoch").ToArray();
+        Assert.Null(epochs[0].MeasuredLatencyMs);
+        Assert.Equal(2, measuredGenotypes.Count);
+        foreach (var e in epochs.Skip(1))
+        {
+            Assert.InRange(e.MeasuredLatencyMs!.Value, 1e-3, 1e4);
+            Assert.Equal(e.MeasuredLatencyMs.Value / e.DerivedLatencyMs!.Value, e.LatencyCalibration!.Value, 9);
+        }
+        Assert.Equal(epochs[^1].Genotype, measuredGenotypes[^1].ToString());
+        var state = RunFiles.ReadJson<HiNas.Search.Checkpoints.SearchCheckpoint.State>(
+            Path.Combine(HiNas.Search.Checkpoints.SearchCheckpoint.FindLatest(dir)!, "state.json"));
+        Assert.Equal(epochs[^1].LatencyCalibration!.Value, state.LatencyCalibration, 12);
+
+        // without a budget there is nothing to measure
+        var free = options with { Latency = null };
+        Searcher.Run(free, Path.Combine(root, "free"), measureLatency: g => throw new InvalidOperationException("measured a search without a budget"));
+    }
+
     private static string SaveAndReturn(SearchOptions options, string path)
     {
         SearchOptionsJson.Save(options, path);

@@ -124,6 +124,35 @@ public class LatencyTests
     }
 
     [Fact]
+    public void TheArchitectsPenalty_IsValuedAtThePredictionTimesTheCalibration()
+    {
+        // two identical supernets and batches; architects that differ only in the calibration of their penalty
+        var table = ChannelCostTable();
+        var path = Path.Combine(Path.GetTempPath(), $"latency-{Guid.NewGuid():N}.json");
+        table.Save(path);
+        var objective = new LatencyObjective { TablePath = path, BudgetMs = 50 };
+        var loss = HiNas.Search.Losses.RestorationLoss.For(Space.Task);
+        double StepLoss(double calibration, out double predicted)
+        {
+            using var supernet = TorchRuntime.Seeded(6, () => new Supernet(Space));
+            using var architect = new HiNas.Search.Architecture.Architect(supernet, loss, 1e-3, 0, (new ExpectedLatency(Space, table), objective))
+            {
+                LatencyCalibration = calibration,
+            };
+            predicted = NetworkLatency.Predict(supernet.Derive(), table);
+            using var scope = torch.NewDisposeScope();
+            var input = TorchRuntime.Seeded(7, () => torch.rand(1, 3, 16, 16));
+            return architect.Step(input, input * 0.9);
+        }
+
+        var plain = StepLoss(1, out var p);
+        var calibrated = StepLoss(1.7, out var p2);
+        Assert.Equal(p, p2, 12);
+        Assert.Equal(objective.Penalty(1.7 * p) - objective.Penalty(p), calibrated - plain, 4);
+        Assert.NotEqual(0, objective.Penalty(1.7 * p) - objective.Penalty(p), 3);
+    }
+
+    [Fact]
     public void ClosestWithinBudget_TurnsTheDearestOperationsIntoSkips_UntilItFits()
     {
         var table = Table;

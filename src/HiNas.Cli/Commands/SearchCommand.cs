@@ -42,8 +42,10 @@ public static class SearchCommand
             {
                 if (parse.GetValue(outDir) is not null || taskOptions.IsGiven(parse))
                     throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out or --task");
+                var saved = Path.Combine(resumeDir.FullName, Searcher.OptionsFile);
+                var measurer = File.Exists(saved) ? MeasurerFor(SearchOptionsJson.Load(saved)) : null;
                 return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
-                    ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Resume(resumeDir.FullName, p, cancellation))));
+                    ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Resume(resumeDir.FullName, p, cancellation, measurer))));
             }
 
             var options = parse.GetValue(optionsFile) is { } file ? FromFile(file) : Resolve(parse);
@@ -56,7 +58,8 @@ public static class SearchCommand
             var runDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out RUN_DIR is required (or --resume RUN_DIR, or --profile-memory)");
             if (options.Latency is { } objective) RefuseABudgetUnderTheMeasuredFloor(output, options.Supernet, objective, !parse.GetValue(json));
             if (!parse.GetValue(json)) output.Out.WriteLine($"search {options.RunName} → {runDir}");
-            var genotype = ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Run(options, runDir, p, cancellation));
+            var measureLatency = MeasurerFor(options);
+            var genotype = ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Run(options, runDir, p, cancellation, measureLatency));
             return Task.FromResult(Finish(output, parse.GetValue(json), runDir, genotype));
 
             SearchOptions FromFile(FileInfo file)
@@ -132,6 +135,12 @@ public static class SearchCommand
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"cheapest network of this space: {measured:F1} ms measured ({floor.Milliseconds:F1} ms predicted); budget {objective.BudgetMs:F1} ms"));
     }
+
+    /// <summary>A budgeted search on its table's machine measures each epoch's derived network there (see <see cref="Searcher.Run"/>).</summary>
+    private static Func<Genotype, double>? MeasurerFor(SearchOptions options) =>
+        options.Latency is { } objective && File.Exists(objective.TablePath)
+            ? HiNas.Onnx.Latency.MeasuredBudget.MeasurerFor(LatencyTable.Load(objective.TablePath))
+            : null;
 
     private static int Finish(CliOutput output, bool json, string runDir, Genotype genotype)
     {

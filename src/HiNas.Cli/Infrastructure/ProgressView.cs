@@ -22,8 +22,12 @@ public static class ProgressView
     public static string EpochLine(SearchEvent e)
     {
         var architect = e.ArchitectLoss is { } a ? string.Create(CultureInfo.InvariantCulture, $" arch-loss {a:F5}") : "";
+        var latency = e.BudgetMs is { } budget
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"  derived {e.DerivedLatencyMs:F1} ms predicted{(e.MeasuredLatencyMs is { } m ? $", {m:F1} measured" : "")} (budget {budget:F1})")
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"epoch {e.Epoch}/{e.Epochs} [{e.Phase}] loss {e.WeightLoss:F5}{architect} val PSNR {e.ValidationPsnr:F2} dB  elapsed {Duration(e.ElapsedSeconds)}  ETA {Duration(e.EtaSeconds)}");
+            $"epoch {e.Epoch}/{e.Epochs} [{e.Phase}] loss {e.WeightLoss:F5}{architect} val PSNR {e.ValidationPsnr:F2} dB{latency}  elapsed {Duration(e.ElapsedSeconds)}  ETA {Duration(e.EtaSeconds)}");
     }
 
     public static string ValidationLine(TrainEvent e) => string.Create(CultureInfo.InvariantCulture,

@@ -56,6 +56,13 @@ public static class MeasuredBudget
     }
 
     /// <summary>
+    /// How a search measures its derived networks against <paramref name="table"/> (the median of three rounds at the
+    /// table's resolution); null when the table comes from another machine.
+    /// </summary>
+    public static Func<Genotype, double>? MeasurerFor(LatencyTable table) =>
+        table.Device == LatencyProfiler.DeviceName() ? genotype => Measure(genotype, table) : null;
+
+    /// <summary>
     /// The floor of <paramref name="space"/> (its cheapest network, <see cref="LatencyFloor"/>) run by ONNX Runtime at
     /// the table's resolution; null when the table comes from another machine, where a measurement here says nothing.
     /// </summary>

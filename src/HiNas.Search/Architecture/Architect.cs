@@ -31,6 +31,13 @@ public sealed class Architect : IDisposable
 
     public TorchSharp.Modules.Adam Optimizer { get; }
 
+    /// <summary>
+    /// Measured over predicted latency of the derived network, as the search last measured it on the table's
+    /// machine (1 until then, and without measurements): the penalty's value is the prediction times this, so the
+    /// search aims at what ONNX Runtime measures, not at the table's sum of parts.
+    /// </summary>
+    public double LatencyCalibration { get; set; } = 1.0;
+
     /// <summary>One first-order step on (input, target); returns the architecture loss.</summary>
     public double Step(Tensor input, Tensor target)
     {
@@ -44,7 +51,7 @@ public sealed class Architect : IDisposable
             // expectation stays far from what the argmax derives; judged by it the penalty kept pushing after the
             // derived network had fallen to all skip connections.
             var soft = model.Of(_network);
-            var derived = Latency.NetworkLatency.Predict(_network.Derive(), model.Table);
+            var derived = LatencyCalibration * Latency.NetworkLatency.Predict(_network.Derive(), model.Table);
             loss = loss + objective.Penalty(soft + (derived - soft.detach().to(ScalarType.Float64).item<double>()));
         }
         loss.backward();

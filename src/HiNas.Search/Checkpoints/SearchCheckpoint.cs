@@ -20,6 +20,9 @@ public static class SearchCheckpoint
         public int EpochsDone { get; init; }
         public ulong[] Random { get; init; } = Array.Empty<ulong>();
         public double ElapsedSeconds { get; init; }
+
+        /// <summary>Budgeted searches that measure: the architect's <see cref="Architecture.Architect.LatencyCalibration"/>.</summary>
+        public double LatencyCalibration { get; init; } = 1.0;
     }
 
     public static string Folder(string runDir) => Path.Combine(runDir, "checkpoints");

@@ -24,6 +24,14 @@ public sealed record SearchEvent
 
     public double? DerivedLatencyMs { get; init; }
 
+    /// <summary>
+    /// Budgeted searches on the table's machine: the derived network run by ONNX Runtime at the end of the epoch, and
+    /// the measured/predicted ratio the architecture steps of the next epoch apply to the table's predictions.
+    /// </summary>
+    public double? MeasuredLatencyMs { get; init; }
+
+    public double? LatencyCalibration { get; init; }
+
     public double? BudgetMs { get; init; }
     public required double ElapsedSeconds { get; init; }
     public required double EtaSeconds { get; init; }

@@ -21,15 +21,22 @@ public sealed class Searcher
 
     private readonly SearchOptions _options;
     private readonly string _runDir;
+    private readonly Func<Genotype, double>? _measureLatency;
 
-    private Searcher(SearchOptions options, string runDir)
+    private Searcher(SearchOptions options, string runDir, Func<Genotype, double>? measureLatency)
     {
         _options = options;
         _runDir = runDir;
+        _measureLatency = options.Latency is null ? null : measureLatency;
     }
 
     /// <summary>Starts a new search in <paramref name="runDir"/> (which must not hold one already).</summary>
-    public static Genotype Run(SearchOptions options, string runDir, IProgress<SearchEvent>? progress = null, CancellationToken cancellation = default)
+    /// <param name="measureLatency">
+    /// Budgeted searches on the latency table's machine: measures a genotype's latency (ms) there. The network each
+    /// searching epoch derives is measured, and the measured/predicted ratio calibrates the next epoch's penalty.
+    /// </param>
+    public static Genotype Run(SearchOptions options, string runDir, IProgress<SearchEvent>? progress = null, CancellationToken cancellation = default,
+        Func<Genotype, double>? measureLatency = null)
     {
         options.Validate();
         var full = Path.GetFullPath(runDir);
@@ -40,18 +47,19 @@ public sealed class Searcher
         using var session = new SearchSession(options);
         Directory.CreateDirectory(full);
         SearchOptionsJson.Save(options, Path.Combine(full, OptionsFile));
-        return new Searcher(options, full).Execute(session, resume: false, progress, cancellation);
+        return new Searcher(options, full, measureLatency).Execute(session, resume: false, progress, cancellation);
     }
 
     /// <summary>Continues the search in <paramref name="runDir"/> from its newest checkpoint, with its saved options.</summary>
-    public static Genotype Resume(string runDir, IProgress<SearchEvent>? progress = null, CancellationToken cancellation = default)
+    public static Genotype Resume(string runDir, IProgress<SearchEvent>? progress = null, CancellationToken cancellation = default,
+        Func<Genotype, double>? measureLatency = null)
     {
         var full = Path.GetFullPath(runDir);
         var optionsPath = Path.Combine(full, OptionsFile);
         if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{runDir}' is not a search run (no {OptionsFile})", optionsPath);
         var options = SearchOptionsJson.Load(optionsPath);
         using var session = new SearchSession(options);
-        return new Searcher(options, full).Execute(session, resume: true, progress, cancellation);
+        return new Searcher(options, full, measureLatency).Execute(session, resume: true, progress, cancellation);
     }
 
     private Genotype Execute(SearchSession session, bool resume, IProgress<SearchEvent>? progress, CancellationToken cancellation)
@@ -66,6 +74,7 @@ public sealed class Searcher
             startEpoch = state.EpochsDone;
             elapsedBefore = state.ElapsedSeconds;
             session.Random = DeterministicRandom.FromState(state.Random);
+            session.Architect.LatencyCalibration = state.LatencyCalibration;
         }
 
         using var events = new JsonLines(Path.Combine(_runDir, EventsFile));
@@ -106,8 +115,20 @@ public sealed class Searcher
 
             var psnr = session.Validation.MeanPsnr(session.Network, session.Device);
             var genotype = session.Network.Derive();
+            var predicted = session.LatencyTable is { } table ? Latency.NetworkLatency.Predict(genotype, table) : (double?)null;
+            double? measured = null;
+            // from the last warm-up epoch on (the first architecture step uses it): what the table misses, measured
+            if (_measureLatency is not null && epoch + 1 >= o.Warmup && predicted > 0)
+            {
+                measured = _measureLatency(genotype);
+                session.Architect.LatencyCalibration = measured.Value / predicted.Value;
+            }
             SearchCheckpoint.Save(_runDir, session.Network, session.WeightOptimizer, session.Architect.Optimizer,
-                new SearchCheckpoint.State { EpochsDone = epoch + 1, Random = session.Random.GetState(), ElapsedSeconds = Elapsed() });
+                new SearchCheckpoint.State
+                {
+                    EpochsDone = epoch + 1, Random = session.Random.GetState(), ElapsedSeconds = Elapsed(),
+                    LatencyCalibration = session.Architect.LatencyCalibration,
+                });
             Emit(new SearchEvent
             {
                 Kind = "epoch", Epoch = epoch + 1, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,
@@ -115,8 +136,8 @@ public sealed class Searcher
                 WeightLoss = weightLossSum / o.StepsPerEpoch, ArchitectLoss = searching ? architectLossSum / o.StepsPerEpoch : null,
                 ValidationPsnr = psnr, Genotype = genotype.ToString(), ElapsedSeconds = Elapsed(),
                 EtaSeconds = Eta((long)(epoch + 1) * o.StepsPerEpoch),
-                ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs,
-                DerivedLatencyMs = session.LatencyTable is { } table ? Latency.NetworkLatency.Predict(genotype, table) : null,
+                ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs, DerivedLatencyMs = predicted,
+                MeasuredLatencyMs = measured, LatencyCalibration = measured is null ? null : session.Architect.LatencyCalibration,
             });
         }
 
