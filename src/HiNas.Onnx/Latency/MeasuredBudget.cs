@@ -13,7 +13,9 @@ namespace HiNas.Onnx.Latency;
 /// resolution, the verdict against the budget taken from that measurement rather than the table's prediction.
 /// When the measurement misses, the derived network's cheaper variants (<see cref="BudgetReport.Candidates"/>) are
 /// measured in turn and the first within the budget becomes genotype-within-budget.json. Only on the machine the
-/// table was measured on (the same device name); elsewhere the report keeps the predicted verdict.
+/// table was measured on (the same device name); elsewhere the report keeps the predicted verdict. The same
+/// measurement serves before the search (the space's floor, <see cref="MeasureFloor"/>) and during it (each epoch's
+/// derived network, <see cref="MeasurerFor"/>).
 /// </summary>
 public static class MeasuredBudget
 {
