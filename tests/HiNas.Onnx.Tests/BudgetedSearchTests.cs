@@ -18,17 +18,9 @@ public class BudgetedSearchTests
     [Fact]
     public void ABudget_LowersTheExpectedAndThePredictedLatency_AndTheReportSaysWhetherItFits()
     {
-        var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 3), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
-        var root = Path.Combine(Path.GetTempPath(), "hinas-budget-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(root);
-        var tablePath = Path.Combine(root, "table.json");
-        var table = LatencyProfiler.Profile(space, 32, 32, repeats: 3);
-        table.Save(tablePath);
-        var options = new SearchOptions
-        {
-            Supernet = space, Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Epochs = 3, Warmup = 1, StepsPerEpoch = 6,
-            Batch = 2, Crop = 32, ArchitectLearningRate = 0.05, Threads = 2, Device = "cpu",
-        };
+        var (root, table, tablePath, tiny) = Profiled(32, 32);
+        var space = tiny.Supernet;
+        var options = tiny with { Epochs = 3, Warmup = 1, StepsPerEpoch = 6 };
 
         var free = Searcher.Run(options, Path.Combine(root, "free"));
         // the tightest budget any network of the space can meet (its all-skip floor), with a strong weight: the
@@ -91,18 +83,8 @@ public class BudgetedSearchTests
     [Fact]
     public void AMeasuringSearch_CalibratesItsPenaltyByTheMeasuredDerivedNetwork_AndCheckpointsTheCalibration()
     {
-        var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 3), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
-        var root = Path.Combine(Path.GetTempPath(), "hinas-budget-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(root);
-        var tablePath = Path.Combine(root, "table.json");
-        var table = LatencyProfiler.Profile(space, 64, 48, repeats: 3);
-        table.Save(tablePath);
-        var options = new SearchOptions
-        {
-            Supernet = space, Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Epochs = 3, Warmup = 2, StepsPerEpoch = 2,
-            Batch = 2, Crop = 32, ArchitectLearningRate = 0.05, Threads = 2, Device = "cpu",
-            Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = 100 },
-        };
+        var (root, table, tablePath, tiny) = Profiled(64, 48);
+        var options = tiny with { Epochs = 3, Warmup = 2, StepsPerEpoch = 2, Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = 100 } };
         var measurer = MeasuredBudget.MeasurerFor(table);
         Assert.NotNull(measurer); // profiled here, so measured here
         var measuredGenotypes = new List<Genotype>();
@@ -127,6 +109,23 @@ public class BudgetedSearchTests
         // without a budget there is nothing to measure
         var free = options with { Latency = null };
         Searcher.Run(free, Path.Combine(root, "free"), measureLatency: g => throw new InvalidOperationException("measured a search without a budget"));
+    }
+
+    /// <summary>A tiny denoising space profiled at width × height into a fresh folder, and tiny search options for it.</summary>
+    private static (string Root, LatencyTable Table, string TablePath, SearchOptions Options) Profiled(int width, int height)
+    {
+        var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 3), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
+        var root = Path.Combine(Path.GetTempPath(), "hinas-budget-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        var tablePath = Path.Combine(root, "table.json");
+        var table = LatencyProfiler.Profile(space, width, height, repeats: 3);
+        table.Save(tablePath);
+        var options = new SearchOptions
+        {
+            Supernet = space, Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Epochs = 3, Warmup = 1, StepsPerEpoch = 6,
+            Batch = 2, Crop = 32, ArchitectLearningRate = 0.05, Threads = 2, Device = "cpu",
+        };
+        return (root, table, tablePath, options);
     }
 
     private static string SaveAndReturn(SearchOptions options, string path)
