@@ -40,7 +40,7 @@ public static class ProfileLatencyCommand
             table.Save(path);
             var floor = LatencyFloor.Of(space, table);
             // the floor network itself, run whole: the sum of its parts (each timed with warm caches) predicts it low
-            var measuredFloor = MeasuredBudget.MeasureFloor(space, table)!.Value;
+            var measuredFloor = MeasuredBudget.MeasureFloor(floor, table)!.Value;
             if (show)
             {
                 output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} on {table.Device}, {table.Runtime} → {path}");

@@ -129,7 +129,7 @@ public static class SearchCommand
         var table = LatencyTable.Load(objective.TablePath);
         var floor = LatencyFloor.Of(space, table);
         if (floor.Refuses(objective.BudgetMs, table) is { } predicted) throw new ArgumentException(predicted, "budget");
-        if (HiNas.Onnx.Latency.MeasuredBudget.MeasureFloor(space, table) is not { } measured) return;
+        if (HiNas.Onnx.Latency.MeasuredBudget.MeasureFloor(floor, table) is not { } measured) return;
         if (floor.Refuses(objective.BudgetMs, table, measured) is { } refusal) throw new ArgumentException(refusal, "budget");
         if (show)
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

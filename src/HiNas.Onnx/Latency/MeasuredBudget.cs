@@ -65,11 +65,11 @@ public static class MeasuredBudget
         table.Device == LatencyProfiler.DeviceName() ? genotype => Measure(genotype, table) : null;
 
     /// <summary>
-    /// The floor of <paramref name="space"/> (its cheapest network, <see cref="LatencyFloor"/>) run by ONNX Runtime at
-    /// the table's resolution; null when the table comes from another machine, where a measurement here says nothing.
+    /// The network of <paramref name="floor"/> (the cheapest of its space on <paramref name="table"/>) run by ONNX
+    /// Runtime at the table's resolution; null when the table comes from another machine, where a measurement here
+    /// says nothing.
     /// </summary>
-    public static double? MeasureFloor(SupernetConfig space, LatencyTable table) =>
-        table.Device == LatencyProfiler.DeviceName() ? Measure(LatencyFloor.Of(space, table).Network, table) : null;
+    public static double? MeasureFloor(LatencyFloor floor, LatencyTable table) => MeasurerFor(table)?.Invoke(floor.Network);
 
     /// <summary>The space a derived network comes from, as far as its latency goes (the switches of the search do not change it).</summary>
     private static SupernetConfig SpaceOf(Genotype genotype) => new()

@@ -160,7 +160,6 @@ public sealed class Supernet : Module<Tensor, Tensor>
         beta.copy_(bt);
     }
 
-    /// <summary>The genotype the current α and β derive.</summary>
     /// <summary>
     /// Sets the dropout rate on every skip connection of every cell (applied in training mode only), its masks drawn
     /// from a generator of the supernet's own seeded with <paramref name="seed"/>.
@@ -185,6 +184,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 
+    /// <summary>The genotype the current α and β derive.</summary>
     public Genotype Derive() => Derivation.Derive(Config.Task, Config.Layers, Config.Blocks, Config.Filters, Config.WidthFactors, Config.StemChannels, AlphaSnapshot(), BetaSnapshot());
 
     private int TwoBackChannels(int layer, int width) => layer switch
