@@ -5,6 +5,9 @@
 //   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, or dncnn:TASK:CHANNELS:SIGMA (DnCNN at its default size)
 //     one JSON line per network: predicted (genotypes only) and measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
+//   bound WxH ROUNDS L,B,F,STEM …
+//     the floor of each denoising space (all-skip cells) against its conv 3×3 networks, and where the floor's time goes
+//     (see FloorBound).
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Imaging.Tasks;
@@ -15,6 +18,12 @@ using HiNas.Search.Latency;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
 using TorchSharp;
+
+if (args[0] == "bound")
+{
+    TorchRuntime.EnsureInitialized();
+    return HiNas.Bench.Latency.FloorBound.Run(args);
+}
 
 var inv = CultureInfo.InvariantCulture;
 var table = LatencyTable.Load(args[1]);
