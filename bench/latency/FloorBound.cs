@@ -7,6 +7,7 @@ using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
 using HiNas.Search.SearchSpace;
+using HiNas.Search.Supernets;
 using Microsoft.ML.OnnxRuntime;
 
 namespace HiNas.Bench.Latency;
@@ -61,13 +62,12 @@ internal static class FloorBound
 
     private static Genotype Build(RestorationTask task, int[] p, string op, bool wide)
     {
-        var (layers, blocks) = (p[0], p[1]);
-        var factors = new[] { 1.0, 1.5, 2.0 };
-        var cells = Enumerable.Range(0, layers).Select(_ => new CellGenotype(
-            Enumerable.Range(0, blocks).SelectMany(_ => new[] { new CellEdge(op, 0), new CellEdge(op, 1) }).ToList())).ToArray();
+        var space = new SupernetConfig { Task = task, Layers = p[0], Blocks = p[1], Filters = p[2], StemChannels = p[3] }; // the default width factors
+        var cells = Enumerable.Range(0, space.Layers).Select(_ => new CellGenotype(
+            Enumerable.Range(0, space.Blocks).SelectMany(_ => new[] { new CellEdge(op, 0), new CellEdge(op, 1) }).ToList())).ToArray();
         // the lattice starts at width 0 and climbs at most one level a layer
-        var path = Enumerable.Range(0, layers).Select(l => wide ? Math.Min(l, factors.Length - 1) : 0).ToArray();
-        return new Genotype(task, layers, blocks, p[2], factors, p[3], cells, path);
+        var path = Enumerable.Range(0, space.Layers).Select(l => wide ? Math.Min(l, space.WidthFactors.Count - 1) : 0).ToArray();
+        return new Genotype(task, space.Layers, space.Blocks, space.Filters, space.WidthFactors, space.StemChannels, cells, path);
     }
 
     private static byte[] Export(Genotype genotype)
@@ -81,8 +81,9 @@ internal static class FloorBound
     private static Dictionary<string, (double Ms, int Count)> KernelTimes(byte[] onnx, int channels, int width, int height)
     {
         var prefix = Path.Combine(Path.GetTempPath(), $"hinas-bound-{Environment.ProcessId}");
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableProfiling = true, ProfileOutputPathPrefix = prefix };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        using var options = LatencyProfiler.TimingSessionOptions();
+        options.EnableProfiling = true;
+        options.ProfileOutputPathPrefix = prefix;
         using var session = new InferenceSession(onnx, options);
         var data = new float[channels * width * height];
         var random = new Random(1);

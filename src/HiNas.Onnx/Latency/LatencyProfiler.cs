@@ -45,14 +45,21 @@ public static class LatencyProfiler
     public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7) =>
         Time(Proto.ModelProto.Parser.ParseFrom(onnx), new[] { (OnnxExporter.InputName, channels) }, width, height, repeats);
 
+    /// <summary>The session settings every timing here runs with: the server's, and no spinning threads between runs.</summary>
+    public static SessionOptions TimingSessionOptions()
+    {
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
+    }
+
     private sealed record Part(IReadOnlyList<(string Name, int Channels)> Inputs, Func<Proto.ModelProto> Build);
 
     private static double Time(Part part, int width, int height, int repeats) => Time(part.Build(), part.Inputs, width, height, repeats);
 
     private static double Time(Proto.ModelProto model, IReadOnlyList<(string Name, int Channels)> inputs, int width, int height, int repeats)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        using var options = TimingSessionOptions();
         using var session = new InferenceSession(model.ToByteArray(), options);
         var random = new Random(1);
         var values = inputs.Select(i =>
