@@ -106,7 +106,7 @@ public static class LatencyProfiler
 
         yield return (LatencyKeys.Stem(task.Channels, space.StemChannels, b * c0, c0), new Part(new[] { ("x", task.Channels) }, () =>
         {
-            using var stem = new Stem(task.Channels, space.StemChannels, b * c0, c0);
+            using var stem = TorchRuntime.Seeded(1, () => new Stem(task.Channels, space.StemChannels, b * c0, c0));
             stem.eval();
             return OnnxExporter.Part(new[] { ("x", task.Channels) }, (g, x) =>
             {
@@ -133,7 +133,7 @@ public static class LatencyProfiler
             var features = b * c;
             yield return (LatencyKeys.Head(features, task), new Part(new[] { ("features", features), ("image", task.Channels) }, () =>
             {
-                using var head = new RestorationHead(features, task);
+                using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task));
                 head.eval();
                 return OnnxExporter.Part(new[] { ("features", features), ("image", task.Channels) }, (g, x) =>
                 {
@@ -149,7 +149,7 @@ public static class LatencyProfiler
     /// <summary>A part that is one module of the operation table (or a projection) from cin to cout channels.</summary>
     private static Part Single(int cin, int cout, Func<nn.Module<Tensor, Tensor>> create) => new(new[] { ("x", cin) }, () =>
     {
-        using var module = create();
+        using var module = TorchRuntime.Seeded(1, create);
         module.eval();
         return OnnxExporter.Part(new[] { ("x", cin) }, (g, x) => new[] { (OnnxExporter.Operation(g, module, x[0]), cout) });
     });

@@ -52,7 +52,9 @@ public static class TorchRuntime
     /// <summary>
     /// Seeds libtorch's global generator and runs <paramref name="build"/> (module construction, which draws the
     /// initial weights from it) while no other build can reseed or draw: runs in parallel threads of one process
-    /// (jobs, tests) stay reproducible.
+    /// (jobs, tests) stay reproducible. That holds only if every module construction of the process goes through
+    /// here, those whose initial weights do not matter (timed parts, a network about to load its weights) too: a
+    /// construction outside it draws from the same global generator and can land in the middle of a seeded build.
     /// </summary>
     public static T Seeded<T>(ulong seed, Func<T> build)
     {

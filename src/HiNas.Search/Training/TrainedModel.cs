@@ -33,7 +33,7 @@ public sealed class TrainedModel : IDisposable
         if (!File.Exists(weights)) throw new FileNotFoundException($"'{trainDir}' has no trained weights yet ({Trainer.BestModelFile})", weights);
         var options = TrainOptionsJson.Load(optionsPath);
         TorchRuntime.EnsureInitialized();
-        var network = options.Architecture.Build(options.Task);
+        var network = TorchRuntime.Seeded(options.Seed, () => options.Architecture.Build(options.Task)); // its draws must not fall into another thread's seeded build
         try
         {
             network.load(weights);

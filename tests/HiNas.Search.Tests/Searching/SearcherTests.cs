@@ -1,3 +1,4 @@
+using HiNas.Search.Runtime;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Checkpoints;
 using HiNas.Search.Data;
@@ -33,7 +34,7 @@ public class SearcherTests
         var dir = TempDir();
         var events = new List<SearchEvent>();
         var options = Micro(RestorationTask.Denoise(25, 1));
-        using var initial = new Supernet(options.Supernet);
+        using var initial = TorchRuntime.Seeded(1, () => new Supernet(options.Supernet));
 
         var genotype = Searcher.Run(options, dir, new SynchronousProgress<SearchEvent>(events.Add));
 

@@ -29,7 +29,7 @@ public class SupernetTests
         foreach (var sharing in new[] { true, false })
         {
             using var scope = torch.NewDisposeScope();
-            using var net = new Supernet(Tiny(task, sharing: sharing));
+            using var net = TorchRuntime.Seeded(1, () => new Supernet(Tiny(task, sharing: sharing)));
             var x = torch.rand(2, channels, 17, 23);
             var y = net.call(x);
             Assert.Equal(new long[] { 2, channels, 17 * scale, 23 * scale }, y.shape);
@@ -67,8 +67,8 @@ public class SupernetTests
     [Fact]
     public void AlphaIsOnePerLayerWithLwasAndSharedWhenTied()
     {
-        using var lwas = new Supernet(Tiny(RestorationTask.Denoise(25, 1)));
-        using var tied = new Supernet(Tiny(RestorationTask.Denoise(25, 1), tie: true));
+        using var lwas = TorchRuntime.Seeded(1, () => new Supernet(Tiny(RestorationTask.Denoise(25, 1))));
+        using var tied = TorchRuntime.Seeded(1, () => new Supernet(Tiny(RestorationTask.Denoise(25, 1), tie: true)));
         Assert.Equal(new long[] { 3, CellTopology.EdgeCount(2), OperationNames.Count }, lwas.Alpha.shape);
         Assert.Equal(new long[] { 1, CellTopology.EdgeCount(2), OperationNames.Count }, tied.Alpha.shape);
         Assert.Equal(new long[] { lwas.Lattice.SourceCount, 3 }, lwas.Beta.shape);
@@ -77,7 +77,7 @@ public class SupernetTests
     [Fact]
     public void TiedCellsDeriveTheSameCellInEveryLayer()
     {
-        using var tied = new Supernet(Tiny(RestorationTask.Denoise(25, 1), tie: true));
+        using var tied = TorchRuntime.Seeded(1, () => new Supernet(Tiny(RestorationTask.Denoise(25, 1), tie: true)));
         var alpha = tied.AlphaSnapshot();
         var rng = new Random(3);
         foreach (var edge in alpha[0])
@@ -89,7 +89,7 @@ public class SupernetTests
         Assert.Equal(3, genotype.Cells.Count);
         Assert.All(genotype.Cells, c => Assert.Equal(genotype.Cells[0], c));
 
-        using var lwas = new Supernet(Tiny(RestorationTask.Denoise(25, 1)));
+        using var lwas = TorchRuntime.Seeded(1, () => new Supernet(Tiny(RestorationTask.Denoise(25, 1))));
         var perLayer = lwas.AlphaSnapshot();
         for (var l = 0; l < perLayer.Length; l++)
             foreach (var edge in perLayer[l])
@@ -101,7 +101,7 @@ public class SupernetTests
     [Fact]
     public void CraftedArchitectureIsWhatTheSupernetDerives()
     {
-        using var net = new Supernet(Tiny(RestorationTask.Denoise(25, 1), layers: 2));
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(Tiny(RestorationTask.Denoise(25, 1), layers: 2)));
         var alpha = net.AlphaSnapshot();
         foreach (var layer in alpha)
             foreach (var edge in layer)
@@ -123,7 +123,7 @@ public class SupernetTests
     public void AlphaAndBetaReceiveGradients()
     {
         using var scope = torch.NewDisposeScope();
-        using var net = new Supernet(Tiny(RestorationTask.SuperResolution(2, 3)));
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(Tiny(RestorationTask.SuperResolution(2, 3))));
         net.call(torch.rand(1, 3, 16, 16)).square().mean().backward();
         Assert.True(net.Alpha.grad!.abs().sum().item<float>() > 0);
         Assert.True(net.Beta.grad!.abs().sum().item<float>() > 0);

@@ -27,7 +27,7 @@ public class DerivedNetworkTests
             new CellEdge(OperationNames.SepConv3x3, 2), new CellEdge(OperationNames.DilConv5x5, 0),
         });
         var genotype = new Genotype(RestorationTask.Denoise(25, 1), 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, new[] { cell }, new[] { 1 });
-        using var net = new DerivedNetwork(genotype);
+        using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
 
         const int c0 = 4, c = 6, b = 2, stem = 8;
         long bn(long ch) => 2 * ch; // affine BatchNorm: weight + bias
@@ -56,12 +56,12 @@ public class DerivedNetworkTests
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
         var genotype = RandomGenotype.Sample(task, 3, 3, 4, new[] { 1.0, 1.5, 2.0 }, 8, seed: 5);
-        var networks = new List<nn.Module<Tensor, Tensor>> { new DerivedNetwork(genotype) };
-        if (kind == "denoise") networks.Add(new DnCnn(task, 4, 8));
+        var networks = new List<nn.Module<Tensor, Tensor>> { TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype)) };
+        if (kind == "denoise") networks.Add(TorchRuntime.Seeded(1, () => new DnCnn(task, 4, 8)));
         else
         {
-            networks.Add(new Espcn(task, 3, 8));
-            networks.Add(new Fsrcnn(task, 2, 8, 4));
+            networks.Add(TorchRuntime.Seeded(1, () => new Espcn(task, 3, 8)));
+            networks.Add(TorchRuntime.Seeded(1, () => new Fsrcnn(task, 2, 8, 4)));
         }
         foreach (var net in networks)
         {
@@ -90,7 +90,7 @@ public class DerivedNetworkTests
     public void FlopsCountEveryConvolutionPerOutputPixel()
     {
         var task = RestorationTask.SuperResolution(2, 1);
-        using var net = new Espcn(task, 2, 4);
+        using var net = TorchRuntime.Seeded(1, () => new Espcn(task, 2, 4));
         // conv 5×5 1→4 (100 MACs/px) and conv 3×3 4→4 (144) at LR; per HR pixel divide by 4; FLOPs = 2·MACs.
         Assert.Equal(2.0 * (100 + 144) / 4 * 1e6, NetworkCost.Of(net, task).FlopsPerMegapixel, 3);
     }
