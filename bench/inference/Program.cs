@@ -8,11 +8,12 @@ using HiNas.Imaging.Datasets;
 using HiNas.Inference.Engine;
 using HiNas.Inference.Frames;
 using HiNas.Inference.Repository;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
 
 var repositoryPath = args.Length > 0 ? args[0] : "models";
 var frames = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;

@@ -3,12 +3,13 @@ using System.Text.Json;
 using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Latency;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using HiNas.Search.Supernets;
 using Microsoft.ML.OnnxRuntime;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Bench.Latency;
 

@@ -13,11 +13,13 @@ using System.Text.Json;
 using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Latency;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Latency;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
 using TorchSharp;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Settings;
 
 if (args[0] == "bound")
 {
@@ -43,7 +45,7 @@ if (args[0] == "measure")
         {
             var p = spec.Split(':');
             var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
-            using var dncnn = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse("dncnn", task, null, null, 1, 1, 1, new[] { 1.0 }, 1).Build(task));
+            using var dncnn = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse("dncnn", task, null, null, SearchOptions.DefaultsFor(task).Supernet).Build(task));
             dncnn.eval();
             nets.Add((spec, OnnxExporter.ExportBytes(dncnn, task), task.Channels, null));
             continue;

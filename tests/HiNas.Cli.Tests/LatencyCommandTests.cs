@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HiNas.Search.Latency;
+using HiNas.Nas.Latency;
 
 namespace HiNas.Cli.Tests;
 
@@ -58,7 +59,7 @@ public class LatencyCommandTests
     /// <summary>The floor a table predicts, as `hinas profile-latency` would print it for that table's space.</summary>
     private static double FloorOf(string tablePath)
     {
-        var space = new HiNas.Search.Supernets.SupernetConfig { Task = HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 3), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
+        var space = new HiNas.Nas.Settings.SupernetConfig { Task = HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 3), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
         return LatencyFloor.Of(space, LatencyTable.Load(tablePath)).Milliseconds;
     }
 }

@@ -1,12 +1,14 @@
 using System.Text.Json;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Searching;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Tests;
 
 public class SearchCommandTests
 {
-    private static readonly string[] Tiny =
+    internal static readonly string[] Tiny =
     {
         "--layers", "2", "--blocks", "2", "--filters", "4", "--stem-channels", "8", "--epochs", "2", "--warmup", "1",
         "--steps-per-epoch", "2", "--batch", "2", "--crop", "24", "--data", "deadleaves:6x40", "--threads", "2",
@@ -19,12 +21,12 @@ public class SearchCommandTests
         var result = await CliRunner.RunAsync(new[] { "search", "--task", "sr", "--scale", "3", "--out", dir }.Concat(Tiny).ToArray());
 
         Assert.True(result.ExitCode == 0, result.Stderr);
-        var genotype = GenotypeJson.Load(Path.Combine(dir, Searcher.GenotypeFile));
+        var genotype = GenotypeJson.Load(Path.Combine(dir, SearchRun.GenotypeFile));
         Assert.Equal(3, genotype.Task.Scale);
         Assert.Equal(2, genotype.Layers);
         Assert.Contains("width path: [", result.Stdout);
         Assert.Contains("epoch 2/2 [search]", result.Stdout);
-        var options = SearchOptionsJson.Load(Path.Combine(dir, Searcher.OptionsFile));
+        var options = SearchOptionsJson.Load(Path.Combine(dir, SearchRun.OptionsFile));
         Assert.Equal(2, options.Batch);
         Assert.Equal("deadleaves:6x40", options.Data.ToString());
 
@@ -36,22 +38,12 @@ public class SearchCommandTests
 
         // A new run from the resolved options file repeats the search exactly (the server's job worker runs this way).
         var again = Path.Combine(CliRunner.TempDir(), "again");
-        var repeated = await CliRunner.RunAsync("search", "--options-file", Path.Combine(dir, Searcher.OptionsFile), "--out", again, "--json");
+        var repeated = await CliRunner.RunAsync("search", "--options-file", Path.Combine(dir, SearchRun.OptionsFile), "--out", again, "--json");
         Assert.True(repeated.ExitCode == 0, repeated.Stderr);
-        Assert.Equal(GenotypeJson.Serialize(genotype), GenotypeJson.Serialize(GenotypeJson.Load(Path.Combine(again, Searcher.GenotypeFile))));
-        var mixed = await CliRunner.RunAsync("search", "--options-file", Path.Combine(dir, Searcher.OptionsFile), "--task", "denoise", "--out", Path.Combine(again, "x"));
+        Assert.Equal(GenotypeJson.Serialize(genotype), GenotypeJson.Serialize(GenotypeJson.Load(Path.Combine(again, SearchRun.GenotypeFile))));
+        var mixed = await CliRunner.RunAsync("search", "--options-file", Path.Combine(dir, SearchRun.OptionsFile), "--task", "denoise", "--out", Path.Combine(again, "x"));
         Assert.Equal(2, mixed.ExitCode);
         Assert.Contains("--options-file", mixed.Stderr);
-    }
-
-    [Fact]
-    public async Task ProfileMemoryPrintsPeakAndSecondsPerStep()
-    {
-        var result = await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--profile-memory", "--profile-steps", "2" }.Concat(Tiny).ToArray());
-        Assert.True(result.ExitCode == 0, result.Stderr);
-        using var json = JsonDocument.Parse(result.Stdout);
-        Assert.True(json.RootElement.GetProperty("peak_memory_bytes").GetInt64() > 0);
-        Assert.True(json.RootElement.GetProperty("seconds_per_step").GetDouble() > 0);
     }
 
     [Theory]
@@ -78,6 +70,6 @@ public class SearchCommandTests
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.StartsWith("hinas: error: ", lines[0]);
-        Assert.False(File.Exists(Path.Combine(dir, "r", Searcher.GenotypeFile)));
+        Assert.False(File.Exists(Path.Combine(dir, "r", SearchRun.GenotypeFile)));
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.IO;
 using HiNas.Search.Training;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Tests;
 
@@ -29,7 +31,7 @@ public class TrainEvalCommandTests
         var train = await CliRunner.RunAsync(new[] { "train", "--arch", "dncnn", "--depth", "4", "--width", "12", "--task", "denoise", "--sigma", "30", "--out", trainDir }.Concat(Tiny).ToArray());
         Assert.True(train.ExitCode == 0, train.Stderr);
         Assert.Contains("val PSNR", train.Stdout);
-        Assert.True(File.Exists(Path.Combine(trainDir, Trainer.BestModelFile)));
+        Assert.True(File.Exists(Path.Combine(trainDir, TrainRun.BestModelFile)));
 
         var data = TestImages(root);
         var outputs = Path.Combine(root, "restored");

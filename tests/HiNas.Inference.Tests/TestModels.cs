@@ -1,10 +1,11 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Inference.Packages;
 using HiNas.Onnx.Export;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Inference.Tests;
 

@@ -1,12 +1,14 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Latency;
 using HiNas.Search.Data;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Latency;
-using HiNas.Search.Runs;
 using HiNas.Search.Runtime;
 using HiNas.Search.Searching;
 using HiNas.Search.Supernets;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Onnx.Tests;
 
@@ -30,7 +32,7 @@ public class BudgetedSearchTests
         Assert.Equal(budgeted.Latency, SearchOptionsJson.Load(SaveAndReturn(budgeted, Path.Combine(root, "options.json"))).Latency);
         var cheap = Searcher.Run(budgeted, Path.Combine(root, "budgeted"));
 
-        var events = JsonLines.Read<SearchEvent>(Path.Combine(root, "budgeted", Searcher.EventsFile)).Where(e => e.Kind == "epoch").ToArray();
+        var events = JsonLines.Read<SearchEvent>(Path.Combine(root, "budgeted", SearchRun.EventsFile)).Where(e => e.Kind == "epoch").ToArray();
         Assert.All(events, e => Assert.NotNull(e.ExpectedLatencyMs));
         Assert.True(events[^1].ExpectedLatencyMs < events[0].ExpectedLatencyMs, "E[latency] falls while the search runs over budget");
         Assert.True(NetworkLatency.Predict(cheap, table) < NetworkLatency.Predict(free, table),
@@ -93,7 +95,7 @@ public class BudgetedSearchTests
         Searcher.Run(options, dir, measureLatency: g => { measuredGenotypes.Add(g); return measurer!(g); });
 
         // measured from the last warm-up epoch on: epochs 2 and 3, each the network that epoch derived
-        var epochs = JsonLines.Read<SearchEvent>(Path.Combine(dir, Searcher.EventsFile)).Where(e => e.Kind == "epoch").ToArray();
+        var epochs = JsonLines.Read<SearchEvent>(Path.Combine(dir, SearchRun.EventsFile)).Where(e => e.Kind == "epoch").ToArray();
         Assert.Null(epochs[0].MeasuredLatencyMs);
         Assert.Equal(2, measuredGenotypes.Count);
         foreach (var e in epochs.Skip(1))

@@ -1,13 +1,14 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Export;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using static TorchSharp.torch;
 using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Onnx.Tests;
 
@@ -51,7 +52,7 @@ public class ExportParityTests
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
         var spec = architecture == "every-op"
             ? ArchitectureSpec.FromGenotype(EveryOp(task))
-            : ArchitectureSpec.Parse(architecture, task, depth: 4, width: 12, layers: 3, blocks: 3, filters: 4, Factors, stemChannels: 8);
+            : ArchitectureSpec.Parse(architecture, task, depth: 4, width: 12, new SupernetConfig { Task = task, Layers = 3, Blocks = 3, Filters = 4, WidthFactors = Factors, StemChannels = 8 });
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
         GiveBatchNormsRealStatistics(network, channels);
         network.eval();

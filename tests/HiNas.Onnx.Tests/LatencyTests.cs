@@ -2,10 +2,12 @@ using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Latency;
 using HiNas.Search.Latency;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Onnx.Tests;
 
@@ -156,12 +158,12 @@ public class LatencyTests
     public void ClosestWithinBudget_TurnsTheDearestOperationsIntoSkips_UntilItFits()
     {
         var table = Table;
-        var cell = new HiNas.Search.Genotypes.CellGenotype(new[]
+        var cell = new HiNas.Nas.Genotypes.CellGenotype(new[]
         {
-            new HiNas.Search.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
-            new HiNas.Search.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0),
+            new HiNas.Nas.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
+            new HiNas.Nas.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 0),
         });
-        var genotype = new HiNas.Search.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 0, 1, 1 });
+        var genotype = new HiNas.Nas.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 0, 1, 1 });
         var full = NetworkLatency.Predict(genotype, table);
         var floor = NetworkLatency.Parts(genotype).Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
         Assert.True(full > floor);
@@ -185,10 +187,10 @@ public class LatencyTests
         {
             var random = new Random(seed);
             var table = Table with { Milliseconds = Table.Milliseconds.Keys.ToDictionary(k => k, _ => 0.1 + random.NextDouble() * 10) };
-            var allSkip = new HiNas.Search.Genotypes.CellGenotype(new[]
+            var allSkip = new HiNas.Nas.Genotypes.CellGenotype(new[]
             {
-                new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 1),
-                new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 1),
+                new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 1),
+                new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 1),
             });
             var paths = new List<int[]>();
             for (var a = 0; a <= 1; a++)
@@ -196,14 +198,14 @@ public class LatencyTests
                     for (var c = b - 1; c <= b + 1; c++)
                         if (b is >= 0 and <= 2 && c is >= 0 and <= 2) paths.Add(new[] { a, b, c });
             var predictions = paths.Select(path => NetworkLatency.Predict(
-                new HiNas.Search.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { allSkip, allSkip, allSkip }, path), table)).ToArray();
+                new HiNas.Nas.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { allSkip, allSkip, allSkip }, path), table)).ToArray();
 
             var floor = LatencyFloor.Of(Space, table);
             Assert.Equal(predictions.Min(), floor.Milliseconds, 9);
             Assert.Equal(floor.Milliseconds, NetworkLatency.Predict(floor.Network, table), 9);
             Assert.True(floor.Network.IsAllSkip);
             for (ulong g = 1; g <= 10; g++)
-                Assert.True(NetworkLatency.Predict(HiNas.Search.Genotypes.RandomGenotype.Sample(Space.Task, 3, 2, 4, Space.WidthFactors, 8, g), table) >= floor.Milliseconds);
+                Assert.True(NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(Space.Task, 3, 2, 4, Space.WidthFactors, 8, g), table) >= floor.Milliseconds);
             Assert.Null(floor.Refuses(floor.Milliseconds, table));
             Assert.Contains("below the cheapest network", floor.Refuses(floor.Milliseconds * 0.99, table));
             // a measurement of the floor network above the prediction raises the floor; one below it does not lower it
@@ -218,12 +220,12 @@ public class LatencyTests
     {
         var table = ChannelCostTable();
         var floor = LatencyFloor.Of(Space, table);
-        var cell = new HiNas.Search.Genotypes.CellGenotype(new[]
+        var cell = new HiNas.Nas.Genotypes.CellGenotype(new[]
         {
-            new HiNas.Search.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Search.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
-            new HiNas.Search.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Search.Genotypes.CellEdge(OperationNames.Skip, 0),
+            new HiNas.Nas.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
+            new HiNas.Nas.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 0),
         });
-        var wide = new HiNas.Search.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 1, 2, 2 });
+        var wide = new HiNas.Nas.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 1, 2, 2 });
         var fixedOnWidePath = NetworkLatency.Parts(wide).Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
         Assert.True(fixedOnWidePath > floor.Milliseconds);
         var budget = (floor.Milliseconds + fixedOnWidePath) / 2;
@@ -234,7 +236,7 @@ public class LatencyTests
         var report = BudgetReport.For(wide, table, new LatencyObjective { TablePath = "table.json", BudgetMs = budget }, floor, dir);
         Assert.False(report.MeetsBudget);
         Assert.True(report.WidthPathChanged);
-        var closest = HiNas.Search.Genotypes.GenotypeJson.Load(Path.Combine(dir, report.WithinBudgetGenotype!));
+        var closest = HiNas.Nas.Genotypes.GenotypeJson.Load(Path.Combine(dir, report.WithinBudgetGenotype!));
         Assert.Equal(floor.Network.WidthPath, closest.WidthPath);
         Assert.True(NetworkLatency.Predict(closest, table) <= budget);
         Assert.Equal(report.WithinBudgetPredictedMs!.Value, NetworkLatency.Predict(closest, table), 9);

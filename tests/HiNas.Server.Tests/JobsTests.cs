@@ -212,7 +212,7 @@ public sealed class JobsTests
         { "broken genotype", "genotype_json" },
         { "bad schedule", "train.schedule" },
         { "bad model id", "model_id" },
-        { "half a sigma range", "train.sigma_min/sigma_max" },
+        { "half a sigma range", "train.sigma_range" },
         { "negative budget", "search.budget_ms" },
         { "bad resolution", "search.resolution" },
         { "resolution without a budget", "search.budget_ms" },
@@ -273,7 +273,7 @@ public sealed class JobsTests
 
     private static Task<string> SrGenotype(TestServerHost host)
     {
-        var genotype = HiNas.Search.Genotypes.RandomGenotype.Sample(Imaging.Tasks.RestorationTask.SuperResolution(2, 3), 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, 1);
-        return Task.FromResult(HiNas.Search.Genotypes.GenotypeJson.Serialize(genotype));
+        var genotype = HiNas.Nas.Genotypes.RandomGenotype.Sample(Imaging.Tasks.RestorationTask.SuperResolution(2, 3), 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, 1);
+        return Task.FromResult(HiNas.Nas.Genotypes.GenotypeJson.Serialize(genotype));
     }
 }

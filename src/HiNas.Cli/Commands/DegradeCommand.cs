@@ -1,8 +1,8 @@
 using System.CommandLine;
 using HiNas.Cli.Infrastructure;
-using HiNas.Search.Runs;
 using HiNas.Imaging.Degradations;
 using HiNas.Imaging.IO;
+using HiNas.Nas.Runs;
 
 namespace HiNas.Cli.Commands;
 

@@ -7,6 +7,8 @@ using HiNas.Inference.Engine;
 using HiNas.Search.Evaluation;
 using HiNas.Search.Runtime;
 using HiNas.Search.Training;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Commands;
 

@@ -107,7 +107,7 @@ public static class JobsCommand
             {
                 if (!file.Exists) throw new CliUsageException($"--genotype '{file.FullName}' does not exist");
                 request.GenotypeJson = File.ReadAllText(file.FullName);
-                var found = HiNas.Search.Genotypes.GenotypeJson.Deserialize(request.GenotypeJson, file.FullName);
+                var found = HiNas.Nas.Genotypes.GenotypeJson.Deserialize(request.GenotypeJson, file.FullName);
                 request.Task = TaskMessage(task.IsGiven(parse) ? task.Resolve(parse, defaults: found.Task) : found.Task);
             }
             else

@@ -5,6 +5,9 @@ using HiNas.Cli.Infrastructure;
 using HiNas.Onnx.Latency;
 using HiNas.Search.Latency;
 using HiNas.Search.Searching;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Commands;
 

@@ -4,7 +4,7 @@ using System.Globalization;
 using HiNas.Cli.Infrastructure;
 using HiNas.Imaging.IO;
 using HiNas.Inference.Engine;
-using HiNas.Search.Runs;
+using HiNas.Nas.Runs;
 
 namespace HiNas.Cli.Commands;
 

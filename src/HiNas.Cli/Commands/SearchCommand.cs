@@ -4,10 +4,13 @@ using System.Text.Json;
 using HiNas.Cli.Infrastructure;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Latency;
 using HiNas.Search.Searching;
 using HiNas.Search.Supernets;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Commands;
 
@@ -29,11 +32,12 @@ public static class SearchCommand
         var latencyTable = new Option<FileInfo?>("--latency-table") { Description = "latency-budgeted search: a table from hinas profile-latency for this space (with --budget-ms)" };
         var budget = new Option<double?>("--budget-ms") { Description = "the frame-time budget in milliseconds at the table's resolution" };
         var latencyWeight = new Option<double?>("--latency-weight") { Description = "λ of the budget penalty λ·ln²(E[latency] / (0.9·budget)) (default 1)" };
+        var printOptions = new Option<bool>("--print-options") { Description = "print the resolved options (the run's options.json) and exit without searching" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
         var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution");
         settings.AddTo(command);
-        foreach (var option in new Option[] { latencyTable, budget, latencyWeight, threads, device, outDir, resume, profile, profileSteps, json, optionsFile }) command.Options.Add(option);
+        foreach (var option in new Option[] { latencyTable, budget, latencyWeight, threads, device, outDir, resume, profile, profileSteps, json, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -42,13 +46,18 @@ public static class SearchCommand
             {
                 if (parse.GetValue(outDir) is not null || taskOptions.IsGiven(parse))
                     throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out or --task");
-                var saved = Path.Combine(resumeDir.FullName, Searcher.OptionsFile);
+                var saved = Path.Combine(resumeDir.FullName, SearchRun.OptionsFile);
                 var measurer = File.Exists(saved) ? MeasurerFor(SearchOptionsJson.Load(saved)) : null;
                 return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
                     ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Resume(resumeDir.FullName, p, cancellation, measurer))));
             }
 
             var options = parse.GetValue(optionsFile) is { } file ? FromFile(file) : Resolve(parse);
+            if (parse.GetValue(printOptions))
+            {
+                output.Out.WriteLine(SearchOptionsJson.Serialize(options));
+                return Task.FromResult(ExitCodes.Success);
+            }
             if (parse.GetValue(profile))
             {
                 var report = SearchProfiler.Profile(options, parse.GetValue(profileSteps) is var n && n >= 2 ? n : throw new CliUsageException("--profile-steps must be at least 2"));
@@ -71,49 +80,15 @@ public static class SearchCommand
                 return loaded;
             }
 
-            LatencyObjective? Objective(ParseResult p)
-            {
-                var table = p.GetValue(latencyTable);
-                var ms = p.GetValue(budget);
-                if (table is null && ms is null && p.GetValue(latencyWeight) is null) return null;
-                if (table is null || ms is null) throw new CliUsageException("a latency budget needs both --latency-table FILE and --budget-ms B");
-                if (!table.Exists) throw new CliUsageException($"--latency-table '{table.FullName}' does not exist (make it with hinas profile-latency)");
-                return new LatencyObjective { TablePath = table.FullName, BudgetMs = ms.Value, Weight = p.GetValue(latencyWeight) ?? 1.0 };
-            }
-
             SearchOptions Resolve(ParseResult p)
             {
                 var presetName = p.GetValue(settings.Preset);
-                var presetKind = presetName is null ? null : SearchPresets.KindOf(presetName) == RestorationKind.Denoise ? "denoise" : "sr";
-                var restorationTask = taskOptions.Resolve(p, presetKind);
-                var o = SearchOptions.DefaultsFor(restorationTask);
-                if (presetName is not null)
+                var presetKind = presetName is null ? null : TaskResolver.KindName(SearchPresets.KindOf(presetName));
+                return SearchOptionsResolver.Resolve(taskOptions.Resolve(p, presetKind), settings.ToSettings(p) with
                 {
-                    if (SearchPresets.KindOf(presetName) != restorationTask.Kind) throw new CliUsageException($"--preset {presetName} does not fit --task {p.GetValue(taskOptions.Task)}");
-                    o = SearchPresets.Apply(presetName, o);
-                }
-                var s = o.Supernet;
-                o = o with
-                {
-                    Supernet = s with
-                    {
-                        Layers = p.GetValue(settings.Layers) ?? s.Layers, Blocks = p.GetValue(settings.Blocks) ?? s.Blocks, Filters = p.GetValue(settings.Filters) ?? s.Filters,
-                        StemChannels = p.GetValue(settings.Stem) ?? s.StemChannels, TieCells = p.GetValue(settings.TieCells), CellSharing = !p.GetValue(settings.NoCellSharing),
-                    },
-                    Data = DataSpec.Parse(p.GetValue(settings.Data)),
-                    Epochs = p.GetValue(settings.Epochs) ?? o.Epochs,
-                    Warmup = p.GetValue(settings.Warmup) ?? o.WarmupFor(p.GetValue(settings.Epochs) ?? o.Epochs),
-                    StepsPerEpoch = p.GetValue(settings.Steps) ?? o.StepsPerEpoch,
-                    Batch = p.GetValue(settings.Batch) ?? o.Batch,
-                    Crop = p.GetValue(settings.Crop) ?? o.Crop,
-                    Seed = p.GetValue(settings.Seed) ?? o.Seed,
-                    SkipDropout = p.GetValue(settings.SkipDropout) ?? o.SkipDropout,
-                    Threads = p.GetValue(threads),
-                    Device = p.GetValue(device) ?? "auto",
-                    Latency = Objective(p),
-                };
-                o.Validate();
-                return o;
+                    Threads = p.GetValue(threads), Device = p.GetValue(device),
+                    LatencyTable = p.GetValue(latencyTable)?.FullName, BudgetMs = p.GetValue(budget), LatencyWeight = p.GetValue(latencyWeight),
+                });
             }
         });
         return command;
@@ -144,7 +119,7 @@ public static class SearchCommand
 
     private static int Finish(CliOutput output, bool json, string runDir, Genotype genotype)
     {
-        var path = Path.Combine(runDir, Searcher.GenotypeFile);
+        var path = Path.Combine(runDir, SearchRun.GenotypeFile);
         var reportPath = Path.Combine(runDir, BudgetReport.FileName);
         // a budgeted search ends measured: the derived network (and, if it misses, its cheaper variants) run by ONNX Runtime
         var report = File.Exists(reportPath) ? HiNas.Onnx.Latency.MeasuredBudget.Check(runDir, genotype, json ? null : output.Out.WriteLine) : null;

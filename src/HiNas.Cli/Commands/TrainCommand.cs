@@ -4,10 +4,12 @@ using System.Text.Json;
 using HiNas.Cli.Infrastructure;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Searching;
 using HiNas.Search.Training;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Commands;
 
@@ -29,6 +31,7 @@ public static class TrainCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "continue the training in this folder from its newest checkpoint" };
         var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
+        var printOptions = new Option<bool>("--print-options") { Description = "print the resolved options (the run's options.json) and exit without training" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
         var command = new Command("train", "Train a found genotype or a baseline from scratch, keeping the best validation checkpoint")
@@ -36,7 +39,7 @@ public static class TrainCommand
             genotype, arch,
         };
         settings.AddTo(command);
-        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, threads, device, outDir, resume, json, optionsFile }) command.Options.Add(option);
+        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, threads, device, outDir, resume, json, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -49,6 +52,11 @@ public static class TrainCommand
                     ProgressView.Train(output, show, p => Trainer.Resume(resumeDir.FullName, p, cancellation))));
             }
             var options = parse.GetValue(optionsFile) is { } file ? FromFile(parse, file) : Resolve(parse);
+            if (parse.GetValue(printOptions))
+            {
+                output.Out.WriteLine(TrainOptionsJson.Serialize(options));
+                return Task.FromResult(ExitCodes.Success);
+            }
             var trainDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out TRAIN_DIR is required (or --resume TRAIN_DIR)");
             if (show) output.Out.WriteLine($"train {options.RunName} → {trainDir}");
             var summary = ProgressView.Train(output, show, p => Trainer.Run(options, trainDir, p, cancellation));
@@ -82,36 +90,15 @@ public static class TrainCommand
             else
             {
                 task = taskOptions.Resolve(p);
-                var searchDefaults = SearchOptions.DefaultsFor(task).Supernet;
-                try
+                var space = SearchOptions.DefaultsFor(task).Supernet;
+                space = space with
                 {
-                    spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width),
-                        p.GetValue(layers) ?? searchDefaults.Layers, p.GetValue(blocks) ?? searchDefaults.Blocks, p.GetValue(filters) ?? searchDefaults.Filters,
-                        searchDefaults.WidthFactors, p.GetValue(stemChannels) ?? searchDefaults.StemChannels);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new CliUsageException(CliErrors.Describe(e));
-                }
+                    Layers = p.GetValue(layers) ?? space.Layers, Blocks = p.GetValue(blocks) ?? space.Blocks,
+                    Filters = p.GetValue(filters) ?? space.Filters, StemChannels = p.GetValue(stemChannels) ?? space.StemChannels,
+                };
+                spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), space);
             }
-            var d = TrainOptions.DefaultsFor(task, spec);
-            var options = d with
-            {
-                Data = DataSpec.Parse(p.GetValue(settings.Data)),
-                Iterations = p.GetValue(settings.Iterations) ?? d.Iterations,
-                Batch = p.GetValue(settings.Batch) ?? d.Batch,
-                Crop = p.GetValue(settings.Crop) ?? d.Crop,
-                LearningRate = p.GetValue(settings.LearningRate) ?? d.LearningRate,
-                LearningRateMin = d.LearningRateMinFor(p.GetValue(settings.LearningRate) ?? d.LearningRate),
-                Schedule = p.GetValue(settings.Schedule) ?? d.Schedule,
-                ValidateEvery = p.GetValue(settings.ValidateEvery) ?? d.ValidateEveryFor(p.GetValue(settings.Iterations) ?? d.Iterations),
-                NoiseSigmaRange = p.GetValue(settings.SigmaRange) is { } text ? TrainSettingOptions.ParseRange(text) : null,
-                Seed = p.GetValue(settings.Seed) ?? d.Seed,
-                Threads = p.GetValue(threads),
-                Device = p.GetValue(device) ?? "auto",
-            };
-            options.Validate();
-            return options;
+            return TrainOptionsResolver.Resolve(task, spec, settings.ToSettings(p) with { Threads = p.GetValue(threads), Device = p.GetValue(device) });
         }
     }
 
@@ -124,7 +111,7 @@ public static class TrainCommand
         }
         output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{summary.Network}: best val PSNR {summary.BestValidationPsnr:F2} dB at iteration {summary.BestIteration}; {summary.Parameters:N0} parameters, {summary.FlopsPerMegapixel / 1e9:F2} GFLOPs/MP; {summary.TrainingSeconds:F0} s"));
-        output.Out.WriteLine($"wrote {Path.Combine(trainDir, Trainer.BestModelFile)}");
+        output.Out.WriteLine($"wrote {Path.Combine(trainDir, TrainRun.BestModelFile)}");
         return ExitCodes.Success;
     }
 }

@@ -2,6 +2,8 @@ using System.Globalization;
 using HiNas.Search.Searching;
 using HiNas.Search.Training;
 using Spectre.Console;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Infrastructure;
 

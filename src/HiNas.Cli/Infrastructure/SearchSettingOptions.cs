@@ -1,6 +1,8 @@
 using System.CommandLine;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Searching;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Infrastructure;
 
@@ -53,6 +55,15 @@ public sealed class SearchSettingOptions
     {
         foreach (var option in All) command.Options.Add(option);
     }
+
+    /// <summary>The settings as <see cref="SearchOptionsResolver"/> takes them (unset options stay unset).</summary>
+    public SearchSettings ToSettings(ParseResult p) => new()
+    {
+        Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
+        TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
+        Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
+        SkipDropout = p.GetValue(SkipDropout),
+    };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
     public Protocol.V1.SearchSettings ToMessage(ParseResult p)

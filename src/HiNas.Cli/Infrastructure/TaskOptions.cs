@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HiNas.Imaging.Tasks;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Infrastructure;
 
@@ -27,22 +28,10 @@ public sealed class TaskOptions
 
     public bool IsGiven(ParseResult parse) => parse.GetValue(Task) is not null;
 
-    /// <summary>The task named on the command line; <paramref name="fallbackKind"/> applies when --task is absent.</summary>
-    public RestorationTask Resolve(ParseResult parse, string? fallbackKind = null, RestorationTask? defaults = null)
-    {
-        var kind = parse.GetValue(Task) ?? fallbackKind ?? throw new CliUsageException("--task denoise|sr is required");
-        var channels = parse.GetValue(Channels) ?? defaults?.Channels ?? (kind == "denoise" ? 1 : 3);
-        if (channels is not (1 or 3)) throw new CliUsageException($"--channels must be 1 or 3, got {channels}");
-        if (kind == "denoise")
+    /// <summary>The task named on the command line (resolved by <see cref="TaskResolver"/>); <paramref name="fallbackKind"/> applies when --task is absent.</summary>
+    public RestorationTask Resolve(ParseResult parse, string? fallbackKind = null, RestorationTask? defaults = null) =>
+        TaskResolver.Resolve(new TaskSettings
         {
-            if (parse.GetValue(Scale) is not null) throw new CliUsageException("--scale is for --task sr");
-            var sigma = parse.GetValue(Sigma) ?? (defaults is { Kind: RestorationKind.Denoise } d ? d.Sigma : 25);
-            if (!double.IsFinite(sigma) || sigma <= 0 || sigma > 255) throw new CliUsageException($"--sigma must be in (0, 255], got {sigma}");
-            return RestorationTask.Denoise(sigma, channels);
-        }
-        if (parse.GetValue(Sigma) is not null) throw new CliUsageException("--sigma is for --task denoise");
-        var scale = parse.GetValue(Scale) ?? (defaults is { Kind: RestorationKind.SuperResolution } s ? s.Scale : 2);
-        if (scale is < 2 or > 4) throw new CliUsageException($"--scale must be 2, 3 or 4, got {scale}");
-        return RestorationTask.SuperResolution(scale, channels);
-    }
+            Kind = parse.GetValue(Task) ?? fallbackKind, Sigma = parse.GetValue(Sigma), Scale = parse.GetValue(Scale), Channels = parse.GetValue(Channels),
+        }, defaults);
 }

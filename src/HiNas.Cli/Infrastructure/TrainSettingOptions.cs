@@ -3,6 +3,8 @@ using System.Globalization;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Networks;
 using HiNas.Search.Training;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Infrastructure;
 
@@ -51,6 +53,17 @@ public sealed class TrainSettingOptions
             && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max) && min >= 0 && max > min && max <= 255)
             return new[] { min, max };
         throw new CliUsageException($"--sigma-range '{text}' must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255, e.g. 0:50");
+    }
+
+    /// <summary>The settings as <see cref="TrainOptionsResolver"/> takes them (unset options stay unset).</summary>
+    public TrainSettings ToSettings(ParseResult p)
+    {
+        var range = p.GetValue(SigmaRange) is { } text ? ParseRange(text) : null;
+        return new TrainSettings
+        {
+            Data = p.GetValue(Data), Iterations = p.GetValue(Iterations), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), LearningRate = p.GetValue(LearningRate),
+            Schedule = p.GetValue(Schedule), ValidateEvery = p.GetValue(ValidateEvery), SigmaMin = range?[0], SigmaMax = range?[1], Seed = p.GetValue(Seed),
+        };
     }
 
     /// <summary>The settings as the Jobs service takes them.</summary>

@@ -7,6 +7,7 @@ using HiNas.Search.Networks;
 using HiNas.Search.Operations;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Onnx.Export;
 

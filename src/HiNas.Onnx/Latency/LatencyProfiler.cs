@@ -5,10 +5,12 @@ using HiNas.Search.Latency;
 using HiNas.Search.Networks;
 using HiNas.Search.Operations;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using HiNas.Search.Supernets;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Onnx.Latency;
 

@@ -1,10 +1,12 @@
 using HiNas.Onnx.Export;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Latency;
 using HiNas.Search.Networks;
-using HiNas.Search.Runs;
 using HiNas.Search.Runtime;
 using HiNas.Search.Supernets;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Onnx.Latency;
 

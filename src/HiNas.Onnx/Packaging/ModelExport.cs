@@ -2,13 +2,14 @@ using System.Text.Json.Nodes;
 using HiNas.Imaging.Tasks;
 using HiNas.Inference.Packages;
 using HiNas.Onnx.Export;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
-using HiNas.Search.Runs;
 using HiNas.Search.Training;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Onnx.Packaging;
 
@@ -42,7 +43,7 @@ public static class ModelExport
         if (parity > ParityTolerance)
             throw new InvalidOperationException($"ONNX Runtime differs from TorchSharp by {parity:E2} (> {ParityTolerance:E0}); the package was not written");
 
-        var summaryPath = Path.Combine(Path.GetFullPath(trainDir), Trainer.SummaryFile);
+        var summaryPath = Path.Combine(Path.GetFullPath(trainDir), TrainRun.SummaryFile);
         var summary = File.Exists(summaryPath) ? RunFiles.ReadJson<TrainSummary>(summaryPath) : null;
         var cost = NetworkCost.Of(model.Network, task);
         var metrics = new Dictionary<string, double> { ["parity_max_abs_diff"] = parity };

@@ -2,6 +2,9 @@ using HiNas.Search.Losses;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Latency;
+using HiNas.Search.Latency;
 
 namespace HiNas.Search.Architecture;
 
@@ -14,14 +17,14 @@ public sealed class Architect : IDisposable
 {
     private readonly Supernet _network;
     private readonly RestorationLoss _loss;
-    private readonly (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? _latency;
+    private readonly (Latency.ExpectedLatency Model, LatencyObjective Objective)? _latency;
 
     /// <param name="latency">
-    /// With a budget: the loss gains <see cref="Latency.LatencyObjective.Penalty(Tensor)"/> of the latency, valued at the
+    /// With a budget: the loss gains <see cref="LatencyObjective.Penalty(Tensor)"/> of the latency, valued at the
     /// derived network's prediction and differentiated through E[latency] (straight-through).
     /// </param>
     public Architect(Supernet network, RestorationLoss loss, double learningRate, double weightDecay,
-        (Latency.ExpectedLatency Model, Latency.LatencyObjective Objective)? latency = null)
+        (Latency.ExpectedLatency Model, LatencyObjective Objective)? latency = null)
     {
         _network = network;
         _loss = loss;
@@ -51,7 +54,7 @@ public sealed class Architect : IDisposable
             // expectation stays far from what the argmax derives; judged by it the penalty kept pushing after the
             // derived network had fallen to all skip connections.
             var soft = model.Of(_network);
-            var derived = LatencyCalibration * Latency.NetworkLatency.Predict(_network.Derive(), model.Table);
+            var derived = LatencyCalibration * NetworkLatency.Predict(_network.Derive(), model.Table);
             loss = loss + objective.Penalty(soft + (derived - soft.detach().to(ScalarType.Float64).item<double>()));
         }
         loss.backward();

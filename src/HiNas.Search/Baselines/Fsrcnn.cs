@@ -4,6 +4,7 @@ using HiNas.Search.Operations;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Baselines;
 

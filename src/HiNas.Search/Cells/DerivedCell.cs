@@ -1,9 +1,9 @@
-using HiNas.Search.Genotypes;
 using HiNas.Search.Operations;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Genotypes;
 
 namespace HiNas.Search.Cells;
 

@@ -1,9 +1,9 @@
 using HiNas.Search.Operations;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Cells;
 

@@ -1,8 +1,8 @@
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Cells;
 

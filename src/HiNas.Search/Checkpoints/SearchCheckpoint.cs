@@ -1,6 +1,7 @@
-using HiNas.Search.Runs;
 using HiNas.Search.Supernets;
 using TorchSharp;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Checkpoints;
 

@@ -1,6 +1,6 @@
-using HiNas.Search.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Runs;
 
 namespace HiNas.Search.Checkpoints;
 

@@ -1,8 +1,10 @@
-using HiNas.Search.SearchSpace;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
+using HiNas.Nas.Latency;
 
 namespace HiNas.Search.Latency;
 

@@ -1,10 +1,10 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Cells;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Operations;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Genotypes;
 
 namespace HiNas.Search.Networks;
 

@@ -1,6 +1,6 @@
-using HiNas.Search.SearchSpace;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Operations;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HiNas.Search.Runtime;
 using TorchSharp;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Searching;
 

@@ -8,6 +8,8 @@ using HiNas.Search.Runtime;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Latency;
 
 namespace HiNas.Search.Searching;
 
@@ -27,8 +29,8 @@ public sealed class SearchSession : IDisposable
         Options = options;
         if (options.Latency is { } budget)
         {
-            LatencyTable = Latency.LatencyTable.Load(budget.TablePath);
-            Floor = Latency.LatencyFloor.Of(options.Supernet, LatencyTable);
+            LatencyTable = LatencyTable.Load(budget.TablePath);
+            Floor = LatencyFloor.Of(options.Supernet, LatencyTable);
             if (Floor.Refuses(budget.BudgetMs, LatencyTable) is { } refusal) throw new ArgumentException(refusal, "budget");
         }
         TorchRuntime.EnsureInitialized(options.Threads);
@@ -66,10 +68,10 @@ public sealed class SearchSession : IDisposable
     public ValidationSet Validation { get; }
 
     /// <summary>The table and the expected-latency model of a budgeted search; null otherwise.</summary>
-    public Latency.LatencyTable? LatencyTable { get; }
+    public LatencyTable? LatencyTable { get; }
 
     /// <summary>With a budget: the cheapest network of the space on the table (the budget is at least this).</summary>
-    public Latency.LatencyFloor? Floor { get; }
+    public LatencyFloor? Floor { get; }
 
     public Latency.ExpectedLatency? ExpectedLatency { get; }
 

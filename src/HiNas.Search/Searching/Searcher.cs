@@ -2,8 +2,10 @@ using System.Diagnostics;
 using TorchSharp;
 using HiNas.Imaging.Randomness;
 using HiNas.Search.Checkpoints;
-using HiNas.Search.Genotypes;
-using HiNas.Search.Runs;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Latency;
 
 namespace HiNas.Search.Searching;
 
@@ -15,9 +17,6 @@ namespace HiNas.Search.Searching;
 /// </summary>
 public sealed class Searcher
 {
-    public const string OptionsFile = "options.json";
-    public const string EventsFile = "events.jsonl";
-    public const string GenotypeFile = "genotype.json";
 
     private readonly SearchOptions _options;
     private readonly string _runDir;
@@ -41,12 +40,12 @@ public sealed class Searcher
         options.Validate();
         var full = Path.GetFullPath(runDir);
         if (File.Exists(full)) throw new IOException($"run folder '{runDir}' is a file");
-        if (File.Exists(Path.Combine(full, OptionsFile)))
+        if (File.Exists(Path.Combine(full, SearchRun.OptionsFile)))
             throw new IOException($"'{runDir}' already holds a search run; continue it with --resume or choose another --out");
         // The session loads the data and picks the device first, so bad data or a missing device leave no run folder behind.
         using var session = new SearchSession(options);
         Directory.CreateDirectory(full);
-        SearchOptionsJson.Save(options, Path.Combine(full, OptionsFile));
+        SearchOptionsJson.Save(options, Path.Combine(full, SearchRun.OptionsFile));
         return new Searcher(options, full, measureLatency).Execute(session, resume: false, progress, cancellation);
     }
 
@@ -55,8 +54,8 @@ public sealed class Searcher
         Func<Genotype, double>? measureLatency = null)
     {
         var full = Path.GetFullPath(runDir);
-        var optionsPath = Path.Combine(full, OptionsFile);
-        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{runDir}' is not a search run (no {OptionsFile})", optionsPath);
+        var optionsPath = Path.Combine(full, SearchRun.OptionsFile);
+        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{runDir}' is not a search run (no {SearchRun.OptionsFile})", optionsPath);
         var options = SearchOptionsJson.Load(optionsPath);
         using var session = new SearchSession(options);
         return new Searcher(options, full, measureLatency).Execute(session, resume: true, progress, cancellation);
@@ -77,7 +76,7 @@ public sealed class Searcher
             session.Architect.LatencyCalibration = state.LatencyCalibration;
         }
 
-        using var events = new JsonLines(Path.Combine(_runDir, EventsFile));
+        using var events = new JsonLines(Path.Combine(_runDir, SearchRun.EventsFile));
         void Emit(SearchEvent e)
         {
             events.Append(e);
@@ -115,7 +114,7 @@ public sealed class Searcher
 
             var psnr = session.Validation.MeanPsnr(session.Network, session.Device);
             var genotype = session.Network.Derive();
-            var predicted = session.LatencyTable is { } table ? Latency.NetworkLatency.Predict(genotype, table) : (double?)null;
+            var predicted = session.LatencyTable is { } table ? NetworkLatency.Predict(genotype, table) : (double?)null;
             double? measured = null;
             // from the last warm-up epoch on (the first architecture step uses it): what the table misses, measured
             if (_measureLatency is not null && epoch + 1 >= o.Warmup && predicted > 0)
@@ -142,8 +141,8 @@ public sealed class Searcher
         }
 
         var result = session.Network.Derive();
-        GenotypeJson.Save(result, Path.Combine(_runDir, GenotypeFile));
-        if (o.Latency is { } objective) Latency.BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
+        GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.GenotypeFile));
+        if (o.Latency is { } objective) BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
         Emit(new SearchEvent
         {
             Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,

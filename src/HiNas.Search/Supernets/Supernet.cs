@@ -1,13 +1,14 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Cells;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Operations;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Supernets;
 

@@ -3,6 +3,8 @@ using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Runs;
 
 namespace HiNas.Search.Training;
 
@@ -27,10 +29,10 @@ public sealed class TrainedModel : IDisposable
     public static TrainedModel Load(string trainDir, Device? device = null)
     {
         var full = Path.GetFullPath(trainDir);
-        var optionsPath = Path.Combine(full, Trainer.OptionsFile);
-        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {Trainer.OptionsFile})", optionsPath);
-        var weights = Path.Combine(full, Trainer.BestModelFile);
-        if (!File.Exists(weights)) throw new FileNotFoundException($"'{trainDir}' has no trained weights yet ({Trainer.BestModelFile})", weights);
+        var optionsPath = Path.Combine(full, TrainRun.OptionsFile);
+        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {TrainRun.OptionsFile})", optionsPath);
+        var weights = Path.Combine(full, TrainRun.BestModelFile);
+        if (!File.Exists(weights)) throw new FileNotFoundException($"'{trainDir}' has no trained weights yet ({TrainRun.BestModelFile})", weights);
         var options = TrainOptionsJson.Load(optionsPath);
         TorchRuntime.EnsureInitialized();
         var network = TorchRuntime.Seeded(options.Seed, () => options.Architecture.Build(options.Task)); // its draws must not fall into another thread's seeded build
@@ -41,7 +43,7 @@ public sealed class TrainedModel : IDisposable
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
         {
             network.Dispose();
-            throw new InvalidDataException($"'{weights}' does not fit the network in {Trainer.OptionsFile}: {e.Message}", e);
+            throw new InvalidDataException($"'{weights}' does not fit the network in {TrainRun.OptionsFile}: {e.Message}", e);
         }
         network.to(device ?? TorchRuntime.DefaultDevice);
         network.eval();

@@ -6,10 +6,11 @@ using HiNas.Search.Data;
 using HiNas.Search.Evaluation;
 using HiNas.Search.Losses;
 using HiNas.Search.Networks;
-using HiNas.Search.Runs;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Training;
 
@@ -22,10 +23,6 @@ namespace HiNas.Search.Training;
 /// </summary>
 public sealed class Trainer
 {
-    public const string OptionsFile = "options.json";
-    public const string EventsFile = "events.jsonl";
-    public const string BestModelFile = "best/model.bin";
-    public const string SummaryFile = "summary.json";
 
     private readonly TrainOptions _options;
     private readonly string _trainDir;
@@ -42,11 +39,11 @@ public sealed class Trainer
         options.Validate();
         var full = Path.GetFullPath(trainDir);
         if (File.Exists(full)) throw new IOException($"training folder '{trainDir}' is a file");
-        if (File.Exists(Path.Combine(full, OptionsFile)))
+        if (File.Exists(Path.Combine(full, TrainRun.OptionsFile)))
             throw new IOException($"'{trainDir}' already holds a training run; continue it with --resume or choose another --out");
         var data = LoadData(options);
         Directory.CreateDirectory(full);
-        TrainOptionsJson.Save(options, Path.Combine(full, OptionsFile));
+        TrainOptionsJson.Save(options, Path.Combine(full, TrainRun.OptionsFile));
         return new Trainer(options, full).Execute(data, resume: false, progress, cancellation);
     }
 
@@ -54,8 +51,8 @@ public sealed class Trainer
     public static TrainSummary Resume(string trainDir, IProgress<TrainEvent>? progress = null, CancellationToken cancellation = default)
     {
         var full = Path.GetFullPath(trainDir);
-        var optionsPath = Path.Combine(full, OptionsFile);
-        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {OptionsFile})", optionsPath);
+        var optionsPath = Path.Combine(full, TrainRun.OptionsFile);
+        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {TrainRun.OptionsFile})", optionsPath);
         var options = TrainOptionsJson.Load(optionsPath);
         return new Trainer(options, full).Execute(LoadData(options), resume: true, progress, cancellation);
     }
@@ -90,7 +87,7 @@ public sealed class Trainer
             random = DeterministicRandom.FromState(state.Random);
         }
 
-        using var events = new JsonLines(Path.Combine(_trainDir, EventsFile));
+        using var events = new JsonLines(Path.Combine(_trainDir, TrainRun.EventsFile));
         var clock = Stopwatch.StartNew();
         var iterationsThisRun = 0;
         double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
@@ -165,7 +162,7 @@ public sealed class Trainer
             Iterations = o.Iterations,
             TrainingSeconds = Elapsed(),
         };
-        RunFiles.WriteJsonAtomic(Path.Combine(_trainDir, SummaryFile), summary);
+        RunFiles.WriteJsonAtomic(Path.Combine(_trainDir, TrainRun.SummaryFile), summary);
         var completed = new TrainEvent
         {
             Kind = "completed", Iteration = o.Iterations, Iterations = o.Iterations, LearningRate = o.LearningRateAt(o.Iterations),
@@ -176,5 +173,5 @@ public sealed class Trainer
         return summary;
     }
 
-    private void SaveBest(nn.Module network) => RunFiles.WriteAtomic(Path.Combine(_trainDir, BestModelFile), stream => network.save(stream));
+    private void SaveBest(nn.Module network) => RunFiles.WriteAtomic(Path.Combine(_trainDir, TrainRun.BestModelFile), stream => network.save(stream));
 }

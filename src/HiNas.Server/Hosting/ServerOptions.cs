@@ -94,7 +94,7 @@ public sealed class JobOptions
     /// <summary>"auto", "cpu" or "cuda[:N]": the device jobs run on (one job at a time).</summary>
     public string Device { get; set; } = "auto";
 
-    /// <summary>The worker program (hinas.dll); default: the one built next to the server.</summary>
+    /// <summary>The worker program (hinas.dll); default: one next to the server, else the CLI the server's build built (<see cref="Jobs.WorkerLocation"/>).</summary>
     public string? WorkerPath { get; set; }
 
     /// <summary>Run queued jobs (off: jobs are accepted and persisted but wait).</summary>

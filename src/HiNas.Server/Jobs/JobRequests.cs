@@ -1,145 +1,76 @@
-using System.Text;
 using Grpc.Core;
 using HiNas.Imaging.Tasks;
-using HiNas.Protocol.V1;
-using HiNas.Search.Data;
-using HiNas.Search.Genotypes;
-using HiNas.Search.Networks;
-using HiNas.Search.Searching;
-using HiNas.Search.Training;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Settings;
 using HiNas.Server.Hosting;
 using HiNas.Server.Rpc;
+using ProtoSearchSettings = HiNas.Protocol.V1.SearchSettings;
+using ProtoTrainSettings = HiNas.Protocol.V1.TrainSettings;
+using StartTrainingRequest = HiNas.Protocol.V1.StartTrainingRequest;
+using TaskSpec = HiNas.Protocol.V1.TaskSpec;
 
 namespace HiNas.Server.Jobs;
 
 /// <summary>
-/// Job requests → the resolved options the `hinas` worker runs with, on the same defaults as `hinas search` and
-/// `hinas train`. Every check of the options runs here, so a bad field is refused when the job is started
-/// (INVALID_ARGUMENT naming it), not minutes later.
+/// Job requests → the resolved options the worker runs with. The wire's settings are mapped onto the core's settings
+/// records and resolved by the same resolvers as `hinas search` and `hinas train` (<see cref="TaskResolver"/>,
+/// <see cref="SearchOptionsResolver"/>, <see cref="TrainOptionsResolver"/>), so a bad field is refused when the job
+/// is started (INVALID_ARGUMENT naming the request field and the setting), with the CLI's words.
 /// </summary>
 public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
 {
     private const uint MaxCount = 100_000_000;
 
-    public static RestorationTask ResolveTask(TaskSpec? spec)
-    {
-        if (spec is null || string.IsNullOrEmpty(spec.Kind)) throw RpcErrors.Invalid("task.kind", "is empty; give denoise or sr");
-        var channels = spec.Channels == 0 ? (spec.Kind == "denoise" ? 1 : 3) : (int)Math.Min(spec.Channels, 1000);
-        if (channels is not (1 or 3)) throw RpcErrors.Invalid("task.channels", $"must be 1 or 3, got {spec.Channels}");
-        switch (spec.Kind)
-        {
-            case "denoise":
-                if (spec.Scale != 0) throw RpcErrors.Invalid("task.scale", "is for sr");
-                var sigma = spec.Sigma == 0 ? 25 : spec.Sigma;
-                if (!double.IsFinite(sigma) || sigma <= 0 || sigma > 255) throw RpcErrors.Invalid("task.sigma", $"must be in (0, 255], got {spec.Sigma}");
-                return RestorationTask.Denoise(sigma, channels);
-            case "sr":
-                if (spec.Sigma != 0) throw RpcErrors.Invalid("task.sigma", "is for denoise");
-                var scale = spec.Scale == 0 ? 2 : spec.Scale;
-                if (scale is < 2 or > 4) throw RpcErrors.Invalid("task.scale", $"must be 2, 3 or 4, got {spec.Scale}");
-                return RestorationTask.SuperResolution((int)scale, channels);
-            default:
-                throw RpcErrors.Invalid("task.kind", $"'{spec.Kind}' is not denoise or sr");
-        }
-    }
-
     /// <summary>The job's latency table (measured by its profile stage) when the settings carry a budget.</summary>
     public const string LatencyTableFile = "latency-table.json";
+
+    public static RestorationTask ResolveTask(TaskSpec? spec) => Resolving("task", () => TaskResolver.Resolve(new TaskSettings
+    {
+        Kind = spec?.Kind,
+        Sigma = spec is null || spec.Sigma == 0 ? null : spec.Sigma,
+        Scale = spec is null || spec.Scale == 0 ? null : (int)Math.Min(spec.Scale, MaxCount),
+        Channels = spec is null || spec.Channels == 0 ? null : (int)Math.Min(spec.Channels, MaxCount),
+    }));
 
     /// <summary>
     /// The search options; with a budget, the latency objective reads <paramref name="jobFolder"/>/latency-table.json, which
     /// the job's profile stage writes, and <paramref name="resolution"/> says for which input size.
     /// </summary>
-    public SearchOptions ResolveSearch(RestorationTask task, SearchSettings? settings, string field, string jobFolder, out (int Width, int Height)? resolution)
+    public SearchOptions ResolveSearch(RestorationTask task, ProtoSearchSettings? settings, string field, string jobFolder, out (int Width, int Height)? resolution)
     {
+        var s = settings ?? new ProtoSearchSettings();
         resolution = null;
-        var options = ResolveSearch(task, settings, field);
-        var s = settings ?? new SearchSettings();
-        if (!s.HasBudgetMs)
+        if (!s.HasBudgetMs && (s.Resolution.Length > 0 || s.HasLatencyWeight)) throw RpcErrors.Invalid($"{field}.budget_ms", "resolution and latency_weight need a budget");
+        if (s.HasBudgetMs) resolution = ParseResolution(s.Resolution.Length > 0 ? s.Resolution : "1280x720", $"{field}.resolution");
+        var mapped = new SearchSettings
         {
-            if (s.Resolution.Length > 0 || s.HasLatencyWeight) throw RpcErrors.Invalid($"{field}.budget_ms", "resolution and latency_weight need a budget");
-            return options;
-        }
-        if (!(s.BudgetMs > 0) || !double.IsFinite(s.BudgetMs)) throw RpcErrors.Invalid($"{field}.budget_ms", $"must be a positive number of milliseconds, got {s.BudgetMs}");
-        if (s.HasLatencyWeight && (!(s.LatencyWeight >= 0) || !double.IsFinite(s.LatencyWeight))) throw RpcErrors.Invalid($"{field}.latency_weight", $"must be ≥ 0, got {s.LatencyWeight}");
-        resolution = ParseResolution(s.Resolution.Length > 0 ? s.Resolution : "1280x720", $"{field}.resolution");
-        return options with
-        {
-            Latency = new Search.Latency.LatencyObjective
-            {
-                TablePath = Path.Combine(jobFolder, LatencyTableFile), BudgetMs = s.BudgetMs, Weight = s.HasLatencyWeight ? s.LatencyWeight : 1.0,
-            },
+            Preset = s.Preset.Length > 0 ? s.Preset : null,
+            Layers = Count(s.HasLayers, s.Layers, field, "layers"), Blocks = Count(s.HasBlocks, s.Blocks, field, "blocks"),
+            Filters = Count(s.HasFilters, s.Filters, field, "filters"), StemChannels = Count(s.HasStemChannels, s.StemChannels, field, "stem_channels"),
+            TieCells = s.TieCells, NoCellSharing = s.NoCellSharing, Data = Data(s.Data, field),
+            Epochs = Count(s.HasEpochs, s.Epochs, field, "epochs"), Warmup = Count(s.HasWarmup, s.Warmup, field, "warmup"),
+            StepsPerEpoch = Count(s.HasStepsPerEpoch, s.StepsPerEpoch, field, "steps_per_epoch"), Batch = Count(s.HasBatch, s.Batch, field, "batch"),
+            Crop = Count(s.HasCrop, s.Crop, field, "crop"), Seed = s.HasSeed ? s.Seed : null, SkipDropout = s.HasSkipDropout ? s.SkipDropout : null,
+            Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
+            LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, LatencyTableFile) : null,
+            BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null,
         };
+        return Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));
     }
 
-    private static (int Width, int Height) ParseResolution(string text, string field) =>
-        Search.Latency.LatencyTable.TryParseResolution(text, out var w, out var h)
-            ? (w, h)
-            : throw RpcErrors.Invalid(field, $"'{text}' is not WIDTHxHEIGHT with each side in [8, 8192]");
-
-    public SearchOptions ResolveSearch(RestorationTask task, SearchSettings? settings, string field)
+    public TrainOptions ResolveTrain(RestorationTask task, ArchitectureSpec architecture, ProtoTrainSettings? settings, string field)
     {
-        var s = settings ?? new SearchSettings();
-        var o = SearchOptions.DefaultsFor(task);
-        if (s.Preset.Length > 0)
+        var t = settings ?? new ProtoTrainSettings();
+        var mapped = new TrainSettings
         {
-            if (!SearchPresets.Names.Contains(s.Preset)) throw RpcErrors.Invalid($"{field}.preset", $"'{s.Preset}' is not one of {string.Join(", ", SearchPresets.Names)}");
-            if (SearchPresets.KindOf(s.Preset) != task.Kind) throw RpcErrors.Invalid($"{field}.preset", $"'{s.Preset}' does not fit the task {task.Slug}");
-            o = SearchPresets.Apply(s.Preset, o);
-        }
-        var n = o.Supernet;
-        var epochs = s.HasEpochs ? Count(s.Epochs, field, "epochs") : o.Epochs;
-        o = o with
-        {
-            Supernet = n with
-            {
-                Layers = s.HasLayers ? Count(s.Layers, field, "layers") : n.Layers,
-                Blocks = s.HasBlocks ? Count(s.Blocks, field, "blocks") : n.Blocks,
-                Filters = s.HasFilters ? Count(s.Filters, field, "filters") : n.Filters,
-                StemChannels = s.HasStemChannels ? Count(s.StemChannels, field, "stem_channels") : n.StemChannels,
-                TieCells = s.TieCells,
-                CellSharing = !s.NoCellSharing,
-            },
-            Data = ResolveData(s.Data, $"{field}.data"),
-            Epochs = epochs,
-            Warmup = s.HasWarmup ? Count(s.Warmup, field, "warmup") : o.WarmupFor(epochs),
-            StepsPerEpoch = s.HasStepsPerEpoch ? Count(s.StepsPerEpoch, field, "steps_per_epoch") : o.StepsPerEpoch,
-            Batch = s.HasBatch ? Count(s.Batch, field, "batch") : o.Batch,
-            Crop = s.HasCrop ? Count(s.Crop, field, "crop") : o.Crop,
-            Seed = s.HasSeed ? s.Seed : o.Seed,
-            SkipDropout = s.HasSkipDropout ? s.SkipDropout : o.SkipDropout,
-            Threads = jobOptions.WorkerThreads,
-            Device = jobOptions.Device,
+            Data = Data(t.Data, field), Iterations = Count(t.HasIterations, t.Iterations, field, "iterations"), Batch = Count(t.HasBatch, t.Batch, field, "batch"),
+            Crop = Count(t.HasCrop, t.Crop, field, "crop"), LearningRate = t.HasLearningRate ? t.LearningRate : null,
+            Schedule = t.Schedule.Length > 0 ? t.Schedule : null, ValidateEvery = Count(t.HasValidateEvery, t.ValidateEvery, field, "validate_every"),
+            SigmaMin = t.HasSigmaMin ? t.SigmaMin : null, SigmaMax = t.HasSigmaMax ? t.SigmaMax : null, Seed = t.HasSeed ? t.Seed : null,
+            Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
         };
-        Check(o.Validate, field);
-        return o;
-    }
-
-    public TrainOptions ResolveTrain(RestorationTask task, ArchitectureSpec architecture, TrainSettings? settings, string field)
-    {
-        var t = settings ?? new TrainSettings();
-        var d = TrainOptions.DefaultsFor(task, architecture);
-        var iterations = t.HasIterations ? Count(t.Iterations, field, "iterations") : d.Iterations;
-        var lr = t.HasLearningRate ? t.LearningRate : d.LearningRate;
-        if (t.Schedule.Length > 0 && t.Schedule is not ("cosine" or "poly")) throw RpcErrors.Invalid($"{field}.schedule", $"'{t.Schedule}' is not cosine or poly");
-        if (t.HasSigmaMin != t.HasSigmaMax) throw RpcErrors.Invalid($"{field}.sigma_min/sigma_max", "give both or neither");
-        var o = d with
-        {
-            Data = ResolveData(t.Data, $"{field}.data"),
-            Iterations = iterations,
-            Batch = t.HasBatch ? Count(t.Batch, field, "batch") : d.Batch,
-            Crop = t.HasCrop ? Count(t.Crop, field, "crop") : d.Crop,
-            LearningRate = lr,
-            LearningRateMin = d.LearningRateMinFor(lr),
-            Schedule = t.Schedule.Length > 0 ? t.Schedule : d.Schedule,
-            ValidateEvery = t.HasValidateEvery ? Count(t.ValidateEvery, field, "validate_every") : d.ValidateEveryFor(iterations),
-            NoiseSigmaRange = t.HasSigmaMin ? new[] { t.SigmaMin, t.SigmaMax } : null,
-            Seed = t.HasSeed ? t.Seed : d.Seed,
-            Threads = jobOptions.WorkerThreads,
-            Device = jobOptions.Device,
-        };
-        Check(o.Validate, field);
-        return o;
+        return Resolving(field, () => TrainOptionsResolver.Resolve(task, architecture, mapped));
     }
 
     /// <summary>The architecture of a training request (for search-then-train, a stand-in until the search has found one).</summary>
@@ -160,16 +91,15 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
                 if (genotype.Task != task) throw RpcErrors.Invalid("genotype_json", $"the genotype was searched for {genotype.Task.Slug}, not {task.Slug}");
                 return ArchitectureSpec.FromGenotype(genotype);
             case StartTrainingRequest.ArchitectureOneofCase.Baseline:
-                var space = SearchOptions.DefaultsFor(task).Supernet;
+                var depth = request.BaselineDepth == 0 ? (int?)null : (int)Math.Min(request.BaselineDepth, MaxCount);
+                var width = request.BaselineWidth == 0 ? (int?)null : (int)Math.Min(request.BaselineWidth, MaxCount);
                 try
                 {
-                    return ArchitectureSpec.Parse(request.Baseline, task, request.BaselineDepth == 0 ? null : Count(request.BaselineDepth, "baseline", "depth"),
-                        request.BaselineWidth == 0 ? null : Count(request.BaselineWidth, "baseline", "width"),
-                        space.Layers, space.Blocks, space.Filters, space.WidthFactors, space.StemChannels);
+                    return ArchitectureSpec.Parse(request.Baseline, task, depth, width, SearchOptions.DefaultsFor(task).Supernet);
                 }
-                catch (ArgumentException e)
+                catch (SettingException e)
                 {
-                    throw RpcErrors.Invalid("baseline", Describe(e).Replace("--arch", "baseline"));
+                    throw RpcErrors.Invalid(e.Setting == ArchitectureSpec.Setting ? "baseline" : $"baseline_{e.Setting}", e.Problem);
                 }
             case StartTrainingRequest.ArchitectureOneofCase.SearchFirst:
                 var n = searchFirst!.Supernet;
@@ -179,36 +109,28 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
         }
     }
 
-    private DataSpec ResolveData(string text, string field)
-    {
-        if (string.IsNullOrEmpty(text) || text.StartsWith("deadleaves", StringComparison.Ordinal))
-        {
-            try
-            {
-                var spec = DataSpec.Parse(text);
-                if (spec.IsDeadLeaves) return spec;
-            }
-            catch (ArgumentException e)
-            {
-                throw RpcErrors.Invalid(field, Describe(e).Replace("--data", "data"));
-            }
-        }
-        return new DataSpec { Folder = roots.Confine(field, text) };
-    }
+    private static (int Width, int Height) ParseResolution(string text, string field) =>
+        LatencyTable.TryParseResolution(text, out var w, out var h)
+            ? (w, h)
+            : throw RpcErrors.Invalid(field, $"'{text}' is not WIDTHxHEIGHT with each side in [8, 8192]");
 
-    private static int Count(uint value, string field, string name) =>
-        value <= MaxCount ? (int)value : throw RpcErrors.Invalid($"{field}.{name}", $"{value} is implausibly large");
+    /// <summary>Dead leaves as given; a folder confined to the data roots (PERMISSION_DENIED outside them).</summary>
+    private string? Data(string text, string field) =>
+        string.IsNullOrEmpty(text) || text.StartsWith("deadleaves", StringComparison.Ordinal) ? (text.Length == 0 ? null : text) : roots.Confine($"{field}.data", text);
 
-    private static void Check(Action validate, string field)
+    private static int? Count(bool given, uint value, string field, string name) =>
+        !given ? null : value <= MaxCount ? (int)value : throw RpcErrors.Invalid($"{field}.{name}", $"{value} is implausibly large");
+
+    /// <summary>Runs a resolver; its <see cref="SettingException"/> becomes INVALID_ARGUMENT naming <paramref name="field"/>.setting.</summary>
+    private static T Resolving<T>(string field, Func<T> resolve)
     {
         try
         {
-            validate();
+            return resolve();
         }
-        catch (ArgumentException e)
+        catch (SettingException e)
         {
-            var name = e.ParamName is { Length: > 0 } p ? $"{field}.{SnakeCase(p)}" : field;
-            throw RpcErrors.Invalid(name, Describe(e));
+            throw RpcErrors.Invalid($"{field}.{e.Setting}", e.Problem);
         }
     }
 
@@ -216,16 +138,5 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
     {
         var cut = e.Message.IndexOf(" (Parameter '", StringComparison.Ordinal);
         return (cut >= 0 ? e.Message[..cut] : e.Message).ReplaceLineEndings(" ").Trim();
-    }
-
-    private static string SnakeCase(string name)
-    {
-        var b = new StringBuilder();
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0) b.Append('_');
-            b.Append(char.ToLowerInvariant(name[i]));
-        }
-        return b.ToString();
     }
 }

@@ -3,17 +3,15 @@ using System.Threading.Channels;
 using HiNas.Inference.Packages;
 using HiNas.Inference.Repository;
 using HiNas.Protocol.V1;
-using HiNas.Search.Genotypes;
-using HiNas.Search.Networks;
-using HiNas.Search.Runs;
-using HiNas.Search.Searching;
-using HiNas.Search.Training;
 using HiNas.Server.Hosting;
 using HiNas.Server.Observability;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using JobState = HiNas.Protocol.V1.JobState;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Server.Jobs;
 
@@ -47,7 +45,7 @@ public sealed class JobRunner : BackgroundService
         _options = options.Value;
         _metrics = metrics;
         _logger = logger;
-        WorkerPath = _options.Jobs.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "hinas.dll");
+        WorkerPath = WorkerLocation.Resolve(_options.Jobs.WorkerPath);
         UpdateStateGauge();
     }
 
@@ -189,15 +187,15 @@ public sealed class JobRunner : BackgroundService
             case JobStages.Search:
             {
                 var runDir = Path.Combine(folder, "search");
-                var args = File.Exists(Path.Combine(runDir, Searcher.OptionsFile))
+                var args = File.Exists(Path.Combine(runDir, SearchRun.OptionsFile))
                     ? new[] { "search", "--resume", runDir, "--json" }
                     : new[] { "search", "--options-file", Path.Combine(folder, SearchOptionsFile), "--out", runDir, "--json" };
-                await RunWorkerAsync(job, stage, args, Path.Combine(runDir, Searcher.EventsFile), cancellation);
-                var genotype = File.ReadAllText(Path.Combine(runDir, Searcher.GenotypeFile));
+                await RunWorkerAsync(job, stage, args, Path.Combine(runDir, SearchRun.EventsFile), cancellation);
+                var genotype = File.ReadAllText(Path.Combine(runDir, SearchRun.GenotypeFile));
                 _store.Update(job, s => s with { GenotypeJson = genotype });
-                if (File.Exists(Path.Combine(runDir, Search.Latency.BudgetReport.FileName)))
+                if (File.Exists(Path.Combine(runDir, HiNas.Nas.Latency.BudgetReport.FileName)))
                 {
-                    var report = RunFiles.ReadJson<Search.Latency.BudgetReport>(Path.Combine(runDir, Search.Latency.BudgetReport.FileName));
+                    var report = RunFiles.ReadJson<HiNas.Nas.Latency.BudgetReport>(Path.Combine(runDir, HiNas.Nas.Latency.BudgetReport.FileName));
                     var latency = report.MeasuredMs is { } measured ? $"measured at {measured:F1} ms (predicted {report.PredictedMs:F1})" : $"predicted at {report.PredictedMs:F1} ms";
                     var closest = report.WithinBudgetMeasuredMs ?? report.WithinBudgetPredictedMs;
                     var message = report.MeetsBudget
@@ -214,12 +212,12 @@ public sealed class JobRunner : BackgroundService
                 var optionsPath = Path.Combine(folder, TrainOptionsFile);
                 if (!File.Exists(optionsPath)) WriteTrainOptionsAfterSearch(job, optionsPath);
                 var trainDir = Path.Combine(folder, "train");
-                var args = File.Exists(Path.Combine(trainDir, Trainer.OptionsFile))
+                var args = File.Exists(Path.Combine(trainDir, TrainRun.OptionsFile))
                     ? new[] { "train", "--resume", trainDir, "--json" }
                     : new[] { "train", "--options-file", optionsPath, "--out", trainDir, "--json" };
-                await RunWorkerAsync(job, stage, args, Path.Combine(trainDir, Trainer.EventsFile), cancellation);
-                var summary = RunFiles.ReadJson<TrainSummary>(Path.Combine(trainDir, Trainer.SummaryFile));
-                var trained = TrainOptionsJson.Load(Path.Combine(trainDir, Trainer.OptionsFile));
+                await RunWorkerAsync(job, stage, args, Path.Combine(trainDir, TrainRun.EventsFile), cancellation);
+                var summary = RunFiles.ReadJson<TrainSummary>(Path.Combine(trainDir, TrainRun.SummaryFile));
+                var trained = TrainOptionsJson.Load(Path.Combine(trainDir, TrainRun.OptionsFile));
                 _store.Update(job, s => s with
                 {
                     BestValidationPsnr = summary.BestValidationPsnr,
@@ -269,8 +267,8 @@ public sealed class JobRunner : BackgroundService
         var request = JobStore.ReadRequest<StartTrainingRequest>(job);
         var task = JobRequests.ResolveTask(request.Task);
         // a budgeted search whose derivation missed the budget offers the closest network within it: train that one
-        var withinBudget = Path.Combine(job.Folder, "search", Search.Latency.BudgetReport.WithinBudgetFile);
-        var genotype = GenotypeJson.Load(File.Exists(withinBudget) ? withinBudget : Path.Combine(job.Folder, "search", Searcher.GenotypeFile));
+        var withinBudget = Path.Combine(job.Folder, "search", HiNas.Nas.Latency.BudgetReport.WithinBudgetFile);
+        var genotype = GenotypeJson.Load(File.Exists(withinBudget) ? withinBudget : Path.Combine(job.Folder, "search", SearchRun.GenotypeFile));
         var options = _requests.ResolveTrain(task, ArchitectureSpec.FromGenotype(genotype), request.Train, "train");
         TrainOptionsJson.Save(options, optionsPath);
     }

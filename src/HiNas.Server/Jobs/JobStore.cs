@@ -3,10 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Google.Protobuf;
 using HiNas.Protocol.V1;
-using HiNas.Search.Runs;
 using HiNas.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using HiNas.Nas.Runs;
 
 namespace HiNas.Server.Jobs;
 

@@ -2,10 +2,10 @@ using Grpc.Core;
 using HiNas.Inference.Packages;
 using HiNas.Inference.Repository;
 using HiNas.Protocol.V1;
-using HiNas.Search.Searching;
-using HiNas.Search.Training;
 using HiNas.Server.Rpc;
 using ProtoJobs = HiNas.Protocol.V1.Jobs;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Server.Jobs;
 

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using HiNas.Protocol.V1;
-using HiNas.Search.Runs;
-using HiNas.Search.Searching;
-using HiNas.Search.Training;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Server.Jobs;
 

@@ -1,5 +1,5 @@
-using HiNas.Search.Genotypes;
-using HiNas.Search.SearchSpace;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Tests.Genotypes;
 

@@ -1,6 +1,6 @@
 using HiNas.Imaging.Tasks;
-using HiNas.Search.Genotypes;
-using HiNas.Search.SearchSpace;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Tests.Genotypes;
 

@@ -5,6 +5,7 @@ using HiNas.Search.Data;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Tests.Runtime;
 

@@ -2,11 +2,12 @@ using HiNas.Search.Runtime;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Checkpoints;
 using HiNas.Search.Data;
-using HiNas.Search.Genotypes;
-using HiNas.Search.Runs;
 using HiNas.Search.Searching;
 using HiNas.Search.Supernets;
 using HiNas.Search.Tests.Supernets;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Tests.Searching;
 
@@ -41,11 +42,11 @@ public class SearcherTests
         // α and β moved away from their ~1e-3 initialisation.
         Assert.Contains(genotype.Alpha!.SelectMany(l => l.SelectMany(e => e)), v => Math.Abs(v) > 0.01);
         Assert.Contains(genotype.Beta!.SelectMany(r => r).Where(v => v > -49), v => Math.Abs(v) > 0.01);
-        Assert.Equal(genotype, GenotypeJson.Load(Path.Combine(dir, Searcher.GenotypeFile)));
-        Assert.True(File.Exists(Path.Combine(dir, Searcher.OptionsFile)));
-        Assert.Equal(options.RunName, SearchOptionsJson.Load(Path.Combine(dir, Searcher.OptionsFile)).RunName);
+        Assert.Equal(genotype, GenotypeJson.Load(Path.Combine(dir, SearchRun.GenotypeFile)));
+        Assert.True(File.Exists(Path.Combine(dir, SearchRun.OptionsFile)));
+        Assert.Equal(options.RunName, SearchOptionsJson.Load(Path.Combine(dir, SearchRun.OptionsFile)).RunName);
         Assert.Equal(6 + 2 + 1, events.Count);
-        Assert.Equal(events.Count, File.ReadAllLines(Path.Combine(dir, Searcher.EventsFile)).Length);
+        Assert.Equal(events.Count, File.ReadAllLines(Path.Combine(dir, SearchRun.EventsFile)).Length);
         var epochEvents = events.Where(e => e.Kind == "epoch").ToArray();
         Assert.Equal(2, epochEvents.Length);
         Assert.All(epochEvents, e => Assert.InRange(e.ValidationPsnr!.Value, 5, 60));
@@ -67,9 +68,9 @@ public class SearcherTests
             if (e is { Kind: "epoch", Epoch: 1 }) stop.Cancel();
         });
         Assert.ThrowsAny<OperationCanceledException>(() => Searcher.Run(options, dir, progress, stop.Token));
-        Assert.False(File.Exists(Path.Combine(dir, Searcher.GenotypeFile)));
+        Assert.False(File.Exists(Path.Combine(dir, SearchRun.GenotypeFile)));
 
-        Assert.Equal(0.3, SearchOptionsJson.Load(Path.Combine(dir, Searcher.OptionsFile)).SkipDropout);
+        Assert.Equal(0.3, SearchOptionsJson.Load(Path.Combine(dir, SearchRun.OptionsFile)).SkipDropout);
         var resumed = Searcher.Resume(dir);
 
         Assert.Equal(straight.Alpha!.Length, resumed.Alpha!.Length);
@@ -77,7 +78,7 @@ public class SearcherTests
         AssertClose(straight.Beta!.SelectMany(r => r), resumed.Beta!.SelectMany(r => r));
         Assert.Equal(straight.Cells, resumed.Cells);
         Assert.Equal(straight.WidthPath, resumed.WidthPath);
-        var epochs = JsonLines.Read<SearchEvent>(Path.Combine(dir, Searcher.EventsFile)).Where(e => e.Kind == "epoch").Select(e => e.Epoch);
+        var epochs = JsonLines.Read<SearchEvent>(Path.Combine(dir, SearchRun.EventsFile)).Where(e => e.Kind == "epoch").Select(e => e.Epoch);
         Assert.Equal(new[] { 1, 2 }, epochs);
     }
 

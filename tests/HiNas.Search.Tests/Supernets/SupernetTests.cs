@@ -1,9 +1,10 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Tests.Supernets;
 

@@ -1,11 +1,12 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Baselines;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
-using HiNas.Search.SearchSpace;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Tests.Training;
 

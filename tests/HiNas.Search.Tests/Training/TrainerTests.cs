@@ -3,12 +3,13 @@ using HiNas.Imaging.IO;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
 using HiNas.Search.Evaluation;
-using HiNas.Search.Genotypes;
 using HiNas.Search.Networks;
-using HiNas.Search.Runs;
 using HiNas.Search.Runtime;
 using HiNas.Search.Tests.Searching;
 using HiNas.Search.Training;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Tests.Training;
 
@@ -47,8 +48,8 @@ public class TrainerTests
         var validations = events.Where(e => e.Kind == "validation").ToArray();
         Assert.Equal(new[] { 20, 40 }, validations.Select(v => v.Iteration));
         Assert.Equal(validations.Max(v => v.ValidationPsnr!.Value), summary.BestValidationPsnr, 9);
-        Assert.True(File.Exists(Path.Combine(dir, Trainer.BestModelFile)));
-        Assert.Equal(summary.Parameters, RunFiles.ReadJson<TrainSummary>(Path.Combine(dir, Trainer.SummaryFile)).Parameters);
+        Assert.True(File.Exists(Path.Combine(dir, TrainRun.BestModelFile)));
+        Assert.Equal(summary.Parameters, RunFiles.ReadJson<TrainSummary>(Path.Combine(dir, TrainRun.SummaryFile)).Parameters);
     }
 
     [Fact]

@@ -1,0 +1,27 @@
+namespace HiNas.Nas.Genotypes;
+
+/// <summary>A derived cell: for each node, its two incoming edges (so 2·B edges in node order).</summary>
+public sealed class CellGenotype : IEquatable<CellGenotype>
+{
+    public CellGenotype(IReadOnlyList<CellEdge> edges)
+    {
+        ArgumentNullException.ThrowIfNull(edges);
+        if (edges.Count == 0 || edges.Count % 2 != 0) throw new ArgumentException($"a cell has 2 edges per node, got {edges.Count} edges", nameof(edges));
+        Edges = edges.ToArray();
+    }
+
+    public IReadOnlyList<CellEdge> Edges { get; }
+
+    public int Blocks => Edges.Count / 2;
+
+    /// <summary>The two edges into node <paramref name="node"/>.</summary>
+    public (CellEdge First, CellEdge Second) Node(int node) => (Edges[2 * node], Edges[2 * node + 1]);
+
+    public bool Equals(CellGenotype? other) => other is not null && Edges.SequenceEqual(other.Edges);
+
+    public override bool Equals(object? obj) => Equals(obj as CellGenotype);
+
+    public override int GetHashCode() => Edges.Aggregate(0, (h, e) => HashCode.Combine(h, e));
+
+    public override string ToString() => string.Join(" | ", Enumerable.Range(0, Blocks).Select(n => $"n{n}: {Node(n).First.Op}({Node(n).First.Input}) + {Node(n).Second.Op}({Node(n).Second.Input})"));
+}

@@ -1,0 +1,43 @@
+using HiNas.Imaging.Randomness;
+using HiNas.Imaging.Tasks;
+using HiNas.Nas.Space;
+
+namespace HiNas.Nas.Genotypes;
+
+/// <summary>
+/// A genotype drawn uniformly from the search space (the random-search baseline): per layer and node two
+/// distinct inputs among the node's states and a non-none operation for each; a width path that moves
+/// down/same/up uniformly among the moves that stay on the lattice.
+/// </summary>
+public static class RandomGenotype
+{
+    public static Genotype Sample(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels, ulong seed)
+    {
+        var random = new DeterministicRandom(DeterministicRandom.Derive(seed, 0x5EA5C4));
+        var usable = OperationNames.All.Where(o => o != OperationNames.None).ToArray();
+        var cells = new CellGenotype[layers];
+        for (var l = 0; l < layers; l++)
+        {
+            var edges = new List<CellEdge>();
+            for (var node = 0; node < blocks; node++)
+            {
+                var states = 2 + node;
+                var first = random.NextInt(states);
+                var second = random.NextInt(states - 1);
+                if (second >= first) second++;
+                foreach (var input in new[] { Math.Min(first, second), Math.Max(first, second) })
+                    edges.Add(new CellEdge(usable[random.NextInt(usable.Length)], input));
+            }
+            cells[l] = new CellGenotype(edges);
+        }
+        var path = new int[layers];
+        var width = 0;
+        for (var l = 0; l < layers; l++)
+        {
+            var moves = new[] { width - 1, width, width + 1 }.Where(w => w >= 0 && w < widthFactors.Count).ToArray();
+            width = moves[random.NextInt(moves.Length)];
+            path[l] = width;
+        }
+        return new Genotype(task, layers, blocks, filters, widthFactors, stemChannels, cells, path);
+    }
+}

@@ -1,0 +1,67 @@
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
+
+namespace HiNas.Nas.Latency;
+
+/// <summary>
+/// The cheapest network a search space holds, as a latency table predicts it: every cell made of skip connections
+/// (so only the fixed parts remain — stem, projections, additions, concatenations, head) on the width path where
+/// those parts cost least. No derivation can go below it, so a budget under it cannot be met by any search of the
+/// space; the search refuses such a budget before it starts.
+/// </summary>
+public sealed record LatencyFloor(double Milliseconds, Genotype Network)
+{
+    public static LatencyFloor Of(SupernetConfig space, LatencyTable table)
+    {
+        var widths = space.WidthFactors.Count;
+        var layers = space.Layers;
+        var b = space.Blocks;
+        // cost[l][(from, to)] of layer l's fixed parts, by dynamic programming over (width of layer l−1, width of layer l);
+        // the stem is width 0 at layer 0, and the two-back state of layer 1 is the stem's s1 (C₀ channels).
+        var best = new Dictionary<(int Before, int Now), (double Ms, int[] Path)> { [(-1, 0)] = (0, Array.Empty<int>()) };
+        for (var l = 0; l < layers; l++)
+        {
+            var next = new Dictionary<(int, int), (double, int[])>();
+            foreach (var ((before, now), (ms, path)) in best)
+                for (var to = now - 1; to <= now + 1; to++)
+                {
+                    if (to < 0 || to >= widths) continue;
+                    var c = space.NodeChannels(to);
+                    var previous = b * space.NodeChannels(now);
+                    var beforePrevious = before < 0 ? space.NodeChannels(0) : b * space.NodeChannels(before);
+                    var cost = ms + NetworkLatency.FixedLayerParts(b, previous, beforePrevious, c).Sum(table.Of);
+                    if (l == layers - 1) cost += table.Of(LatencyKeys.Head(b * c, space.Task));
+                    if (!next.TryGetValue((now, to), out var known) || cost < known.Item1) next[(now, to)] = (cost, path.Append(to).ToArray());
+                }
+            best = next;
+        }
+        var (cheapest, widthPath) = best.Values.MinBy(v => v.Ms);
+        var c0 = space.NodeChannels(0);
+        var stem = table.Of(LatencyKeys.Stem(space.Task.Channels, space.StemChannels, b * c0, c0));
+        var cells = Enumerable.Range(0, layers).Select(_ => AllSkip(b)).ToArray();
+        var network = new Genotype(space.Task, layers, b, space.Filters, space.WidthFactors, space.StemChannels, cells, widthPath);
+        return new LatencyFloor(stem + cheapest, network);
+    }
+
+    /// <summary>A cell whose every node adds skip connections from the cell's two inputs.</summary>
+    private static CellGenotype AllSkip(int blocks) =>
+        new(Enumerable.Range(0, blocks).SelectMany(_ => new[] { new CellEdge(OperationNames.Skip, 0), new CellEdge(OperationNames.Skip, 1) }).ToList());
+
+    /// <summary>
+    /// An error naming the budget when it is below the floor; null when a network of the space can meet it. With
+    /// <paramref name="measuredMs"/> (the floor network run by ONNX Runtime on the table's machine) the floor is the
+    /// larger of the measurement and the prediction: the table's sum of parts runs each part with warm caches and
+    /// under-predicts the floor by 5–20 % on the machine of the README.
+    /// </summary>
+    public string? Refuses(double budgetMs, LatencyTable table, double? measuredMs = null)
+    {
+        var floor = Math.Max(Milliseconds, measuredMs ?? 0);
+        if (budgetMs >= floor) return null;
+        var how = measuredMs is { } m && m > Milliseconds
+            ? FormattableString.Invariant($"{m:0.###} ms measured with ONNX Runtime ({Milliseconds:0.###} ms predicted by the table)")
+            : FormattableString.Invariant($"{Milliseconds:0.###} ms");
+        return FormattableString.Invariant(
+            $"the budget of {budgetMs:0.###} ms is below the cheapest network of this search space at {table.Resolution} on {table.Device}: {how} with every cell made of skip connections (stem, 1×1 projections, additions, concatenations and head alone); raise the budget, or search a space with fewer layers, fewer filters or fewer stem channels");
+    }
+}

@@ -1,0 +1,41 @@
+using HiNas.Nas.Settings;
+
+namespace HiNas.Nas.Latency;
+
+/// <summary>
+/// A frame-time budget for the search: the architecture step minimises task loss + <see cref="Weight"/> ·
+/// ln²(E[latency] / target), target = <see cref="TargetFraction"/> · <see cref="BudgetMs"/>, E[latency] from the
+/// table at <see cref="TablePath"/>. The penalty is two-sided and smooth: over the target it pushes toward cheaper
+/// operations, under it toward dearer ones (a network that leaves budget unused gives up quality it could have
+/// had), and its gradient vanishes at the target, where the task loss alone picks among networks of that cost. A
+/// one-sided λ·max(0, E/budget − 1) overshot: its gradient dwarfs the task loss's, Adam's step-size memory of it
+/// outlasts the overshoot, and a search with a budget of the unconstrained net's own latency ended all skip
+/// connections (34 ms for a 119 ms budget). The target sits under the budget so that the table's prediction error
+/// (±10 % against whole networks) does not carry the derived network over it when measured.
+/// </summary>
+public sealed record LatencyObjective
+{
+    /// <summary>The fraction of the budget the search aims E[latency] at.</summary>
+    public const double TargetFraction = 0.9;
+
+    public required string TablePath { get; init; }
+    public required double BudgetMs { get; init; }
+
+    /// <summary>λ, the weight of the squared log-ratio to the target.</summary>
+    public double Weight { get; init; } = 1.0;
+
+    public double TargetMs => BudgetMs * TargetFraction;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(TablePath)) throw new SettingException("latency_table", "the path is empty");
+        if (!(BudgetMs > 0) || !double.IsFinite(BudgetMs)) throw new SettingException("budget_ms", $"must be a positive number of milliseconds, got {BudgetMs}");
+        if (!(Weight >= 0) || !double.IsFinite(Weight)) throw new SettingException("latency_weight", $"must be ≥ 0, got {Weight}");
+    }
+
+    /// <summary>The penalty for an expected latency (milliseconds).</summary>
+    public double Penalty(double expectedMs) => Weight * Math.Pow(Math.Log(Math.Max(expectedMs / TargetMs, MinRatio)), 2);
+
+    /// <summary>A table of zero costs would make the ratio 0 and its logarithm −∞.</summary>
+    public const double MinRatio = 1e-9;
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HiNas.Nas.Runs;
+
+namespace HiNas.Nas.Latency;
+
+/// <summary>
+/// Measured milliseconds of every part of a search space at one resolution on one device and runtime
+/// (hinas.latency/v1 JSON, written by `hinas profile-latency`). Medians of repeated runs.
+/// </summary>
+public sealed record LatencyTable
+{
+    public const string SchemaName = "hinas.latency/v1";
+
+    public string Schema { get; init; } = SchemaName;
+
+    /// <summary>Where it was measured, e.g. "cpu: AMD EPYC 7B13 (2 threads)".</summary>
+    public required string Device { get; init; }
+
+    /// <summary>e.g. "onnxruntime 1.31.1 CPUExecutionProvider".</summary>
+    public required string Runtime { get; init; }
+
+    /// <summary>The model input's size in pixels (width, height).</summary>
+    public required int Width { get; init; }
+
+    public required int Height { get; init; }
+
+    public required int Repeats { get; init; }
+
+    public DateTimeOffset Measured { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Part key (<see cref="LatencyKeys"/>) → median milliseconds.</summary>
+    public required Dictionary<string, double> Milliseconds { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new(JsonLines.Options) { WriteIndented = true };
+
+    /// <summary>The milliseconds of a part; an error naming the part when the table lacks it (measured for another space).</summary>
+    public double Of(string key) => Milliseconds.TryGetValue(key, out var ms)
+        ? ms
+        : throw new KeyNotFoundException($"the latency table ({Width}×{Height}, {Device}) has no entry '{key}': profile it for this search space");
+
+    public void Save(string path) => RunFiles.WriteAllTextAtomic(path, JsonSerializer.Serialize(this, Json));
+
+    public static LatencyTable Load(string path)
+    {
+        var table = RunFiles.ReadJson<LatencyTable>(path);
+        if (table.Schema != SchemaName) throw new InvalidDataException($"'{path}' is a {table.Schema} file, not {SchemaName}");
+        if (table.Width < 1 || table.Height < 1 || table.Milliseconds.Count == 0) throw new InvalidDataException($"'{path}' has no measurements");
+        if (table.Milliseconds.Values.Any(v => !double.IsFinite(v) || v < 0)) throw new InvalidDataException($"'{path}' has a negative or non-finite entry");
+        return table;
+    }
+
+    [JsonIgnore]
+    public string Resolution => $"{Width}x{Height}";
+
+    /// <summary>Parses WIDTHxHEIGHT with each side in [8, 8192] (the sizes tables and budgets are measured at).</summary>
+    public static bool TryParseResolution(string text, out int width, out int height)
+    {
+        width = height = 0;
+        var parts = text.ToLowerInvariant().Split('x');
+        return parts.Length == 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out width)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out height)
+            && width is >= 8 and <= 8192 && height is >= 8 and <= 8192;
+    }
+}

@@ -1,0 +1,43 @@
+using HiNas.Nas.Genotypes;
+
+namespace HiNas.Nas.Latency;
+
+/// <summary>The latency a table predicts for a derived network: the sum of its parts.</summary>
+public static class NetworkLatency
+{
+    /// <summary>
+    /// Every part of the network described by <paramref name="genotype"/> (keys of <see cref="LatencyKeys"/>): the stem,
+    /// per layer its fixed parts and its operations, the head.
+    /// </summary>
+    public static IEnumerable<string> Parts(Genotype genotype)
+    {
+        var b = genotype.Blocks;
+        var c0 = genotype.NodeChannels(0);
+        yield return LatencyKeys.Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0);
+        int previous = b * c0, beforePrevious = c0;
+        for (var l = 0; l < genotype.Layers; l++)
+        {
+            var c = genotype.NodeChannels(genotype.WidthPath[l]);
+            foreach (var part in FixedLayerParts(b, previous, beforePrevious, c)) yield return part;
+            foreach (var edge in genotype.Cells[l].Edges)
+                if (LatencyKeys.IsMeasured(edge.Op)) yield return LatencyKeys.Operation(edge.Op, c);
+            (beforePrevious, previous) = (previous, b * c);
+        }
+        yield return LatencyKeys.Head(previous, genotype.Task);
+    }
+
+    /// <summary>
+    /// The parts of a layer at <paramref name="channels"/> per node other than its operations: the projections of the
+    /// previous state and the one before it (the stem's s0 and s1 for the first layer), the node additions and the concatenation.
+    /// </summary>
+    public static IEnumerable<string> FixedLayerParts(int blocks, int previousChannels, int beforePreviousChannels, int channels)
+    {
+        yield return LatencyKeys.Projection(previousChannels, channels);
+        yield return LatencyKeys.Projection(beforePreviousChannels, channels);
+        for (var node = 0; node < blocks; node++) yield return LatencyKeys.Add(channels);
+        yield return LatencyKeys.Concat(blocks, channels);
+    }
+
+    /// <summary>Predicted milliseconds per frame at the table's resolution.</summary>
+    public static double Predict(Genotype genotype, LatencyTable table) => Parts(genotype).Sum(table.Of);
+}

@@ -1,0 +1,41 @@
+namespace HiNas.Nas.Runs;
+
+/// <summary>
+/// Progress of a search, as written to RUN_DIR/events.jsonl and passed to the progress callback:
+/// "step" after every step, "epoch" after each epoch's validation and checkpoint, "completed" at the end.
+/// Epochs and steps count from 1.
+/// </summary>
+public sealed record SearchEvent
+{
+    public required string Kind { get; init; }
+    public required int Epoch { get; init; }
+    public required int Epochs { get; init; }
+    public required int Step { get; init; }
+    public required int StepsPerEpoch { get; init; }
+    public required string Phase { get; init; }
+    public required double LearningRate { get; init; }
+    public double? WeightLoss { get; init; }
+    public double? ArchitectLoss { get; init; }
+    public double? ValidationPsnr { get; init; }
+    public string? Genotype { get; init; }
+
+    /// <summary>Budgeted searches: E[latency] (ms) of the current α and β, the predicted latency of the network they derive now, and the budget.</summary>
+    public double? ExpectedLatencyMs { get; init; }
+
+    public double? DerivedLatencyMs { get; init; }
+
+    /// <summary>
+    /// Budgeted searches on the table's machine: the derived network run by ONNX Runtime at the end of the epoch, and
+    /// the measured/predicted ratio the architecture steps of the next epoch apply to the table's predictions.
+    /// </summary>
+    public double? MeasuredLatencyMs { get; init; }
+
+    public double? LatencyCalibration { get; init; }
+
+    public double? BudgetMs { get; init; }
+    public required double ElapsedSeconds { get; init; }
+    public required double EtaSeconds { get; init; }
+
+    public long CompletedSteps => (long)(Epoch - 1) * StepsPerEpoch + Step;
+    public long TotalSteps => (long)Epochs * StepsPerEpoch;
+}

@@ -1,0 +1,13 @@
+namespace HiNas.Nas.Runs;
+
+/// <summary>
+/// The contract of a search run folder, which the searcher writes and the CLI, the Jobs service and the benches
+/// read: the resolved options, one event per line, the derived genotype at the end, and the worker's result.
+/// </summary>
+public static class SearchRun
+{
+    public const string OptionsFile = "options.json";
+    public const string EventsFile = "events.jsonl";
+    public const string GenotypeFile = "genotype.json";
+    public const string CheckpointsFolder = "checkpoints";
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using HiNas.Imaging.Tasks;
+using HiNas.Nas.Genotypes;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>
+/// Which network to build: a searched genotype, a random genotype from the same space, or a hand-designed
+/// baseline (DnCNN for denoising; ESPCN or FSRCNN for SR) with its depth and width.
+/// </summary>
+public sealed record ArchitectureSpec
+{
+    public required string Kind { get; init; }
+
+    /// <summary>The genotype for "genotype" and "random" (the sampled one, so a run can be rebuilt).</summary>
+    public Genotype? Genotype { get; init; }
+
+    public ulong? RandomSeed { get; init; }
+    public int? Depth { get; init; }
+    public int? Width { get; init; }
+
+    /// <summary>The setting a baseline's name is given in.</summary>
+    public const string Setting = "architecture";
+
+    public const string GenotypeKind = "genotype";
+    public const string RandomKind = "random";
+    public const string DnCnnKind = "dncnn";
+    public const string EspcnKind = "espcn";
+    public const string FsrcnnKind = "fsrcnn";
+
+    public static ArchitectureSpec FromGenotype(Genotype genotype) => new() { Kind = GenotypeKind, Genotype = genotype };
+
+    /// <summary>
+    /// Parses the architecture setting: dncnn | espcn | fsrcnn | random:SEED. Random genotypes are drawn from <paramref name="space"/>.
+    /// Baseline defaults are small, in the parameter range of the networks the default search finds.
+    /// </summary>
+    public static ArchitectureSpec Parse(string text, RestorationTask task, int? depth, int? width, SupernetConfig space)
+    {
+        var name = text.Trim().ToLowerInvariant();
+        if (depth is < 1 or > 256) throw new SettingException("depth", $"must be in [1, 256], got {depth}");
+        if (width is < 1 or > 4096) throw new SettingException("width", $"must be in [1, 4096], got {width}");
+        if (name.StartsWith(RandomKind + ":", StringComparison.Ordinal))
+        {
+            if (!ulong.TryParse(name[(RandomKind.Length + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
+                throw new SettingException(Setting, $"'{text}': the random seed must be a non-negative integer, e.g. random:3");
+            return new ArchitectureSpec
+            {
+                Kind = RandomKind, RandomSeed = seed,
+                Genotype = RandomGenotype.Sample(task, space.Layers, space.Blocks, space.Filters, space.WidthFactors, space.StemChannels, seed),
+            };
+        }
+        return name switch
+        {
+            DnCnnKind when task.Kind == RestorationKind.Denoise => new ArchitectureSpec { Kind = DnCnnKind, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
+            EspcnKind or FsrcnnKind when task.Kind == RestorationKind.SuperResolution =>
+                new ArchitectureSpec { Kind = name, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
+            DnCnnKind => throw new SettingException(Setting, "dncnn is a denoiser; for super-resolution use espcn or fsrcnn"),
+            EspcnKind or FsrcnnKind => throw new SettingException(Setting, $"{name} is an upscaler; for denoising use dncnn"),
+            _ => throw new SettingException(Setting, $"'{text}' is not dncnn, espcn, fsrcnn or random:SEED"),
+        };
+    }
+
+    /// <summary>
+    /// Baseline sizes, chosen near the ~20–40 k parameters of the networks the default searches find:
+    /// DnCNN depth 8 × 26 channels (≈ 37 k), ESPCN depth 4 × 32 (≈ 24 k for RGB ×2), FSRCNN with the original
+    /// d = 56, s = 12, m = 4 (≈ 17 k for RGB ×2).
+    /// </summary>
+    public static int DefaultDepth(string kind) => kind switch { DnCnnKind => 8, EspcnKind => 4, FsrcnnKind => 4, _ => 0 };
+
+    public static int DefaultWidth(string kind) => kind switch { DnCnnKind => 26, EspcnKind => 32, FsrcnnKind => 56, _ => 0 };
+
+    public int DepthOrDefault => Depth ?? DefaultDepth(Kind);
+
+    public int WidthOrDefault => Width ?? DefaultWidth(Kind);
+
+    public override string ToString() => Kind switch
+    {
+        GenotypeKind => "genotype",
+        RandomKind => $"random:{RandomSeed}",
+        _ => $"{Kind} depth {Depth} width {Width}",
+    };
+}

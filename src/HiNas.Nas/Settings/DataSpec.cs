@@ -1,0 +1,65 @@
+using System.Globalization;
+using HiNas.Imaging.Datasets;
+using HiNas.Imaging.IO;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>
+/// Where training images come from: a folder (recursive PNG/JPEG/BMP), or the procedural dead-leaves model
+/// ("deadleaves", optionally "deadleaves:COUNTxSIZE", e.g. deadleaves:64x128). Validation images are held out:
+/// a seeded 10% of a folder (at least one image), or dead leaves from a separate seed stream.
+/// </summary>
+public sealed record DataSpec
+{
+    public const int DefaultDeadLeavesCount = 48;
+    public const int DefaultDeadLeavesSize = 128;
+    public const int DefaultValidationImages = 4;
+
+    public string? Folder { get; init; }
+    public int DeadLeavesCount { get; init; } = DefaultDeadLeavesCount;
+    public int DeadLeavesSize { get; init; } = DefaultDeadLeavesSize;
+
+    public bool IsDeadLeaves => Folder is null;
+
+    public override string ToString() => IsDeadLeaves
+        ? string.Create(CultureInfo.InvariantCulture, $"deadleaves:{DeadLeavesCount}x{DeadLeavesSize}")
+        : Folder!;
+
+    /// <summary>Parses the data setting: a folder (made absolute), deadleaves or deadleaves:COUNTxSIZE.</summary>
+    public static DataSpec Parse(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text == "deadleaves") return new DataSpec();
+        if (text.StartsWith("deadleaves:", StringComparison.Ordinal))
+        {
+            var parts = text["deadleaves:".Length..].Split('x');
+            if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size) && count is >= 2 and <= 100_000 && size is >= 16 and <= 4096)
+                return new DataSpec { DeadLeavesCount = count, DeadLeavesSize = size };
+            throw new SettingException("data", $"'{text}' must be deadleaves or deadleaves:COUNTxSIZE with COUNT in [2, 100000] and SIZE in [16, 4096]");
+        }
+        return new DataSpec { Folder = Path.GetFullPath(text) };
+    }
+
+    /// <summary>The clean training and validation images, loaded into memory.</summary>
+    public (IReadOnlyList<Imaging.Pixels.PlanarImage> Train, IReadOnlyList<Imaging.Pixels.PlanarImage> Validation) Load(int channels, ulong seed, ImageLoadOptions? loadOptions = null)
+    {
+        if (IsDeadLeaves)
+        {
+            var train = new DeadLeavesSource(DeadLeavesCount, DeadLeavesSize, DeadLeavesSize, seed);
+            var validation = new DeadLeavesSource(DefaultValidationImages, DeadLeavesSize, DeadLeavesSize, seed ^ 0x5EED_0F_7A11DA7EUL);
+            return (LoadAll(train, Enumerable.Range(0, train.Count), channels), LoadAll(validation, Enumerable.Range(0, validation.Count), channels));
+        }
+        var source = new ImageFolderSource(Folder!, loadOptions);
+        if (source.Count < 3) throw new InvalidDataException($"data folder '{Folder}' has {source.Count} image(s); search and training need at least 3 (train and validation)");
+        var split = DatasetSplit.Create(source.Count, 0.1, seed);
+        return (LoadAll(source, split.First, channels), LoadAll(source, split.Second, channels));
+    }
+
+    private static IReadOnlyList<Imaging.Pixels.PlanarImage> LoadAll(IImageSource source, IEnumerable<int> indices, int channels)
+    {
+        var list = indices.ToArray();
+        var images = new Imaging.Pixels.PlanarImage[list.Length];
+        Parallel.For(0, list.Length, i => images[i] = source.Load(list[i], channels));
+        return images;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using HiNas.Imaging.Tasks;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>
+/// Everything a search run needs, resolved (written to RUN_DIR/options.json). Defaults are sized for a
+/// 2-core CPU; <see cref="SearchPresets"/> has the paper's configurations.
+/// </summary>
+public sealed record SearchOptions
+{
+    public required SupernetConfig Supernet { get; init; }
+    public DataSpec Data { get; init; } = new();
+    public int Epochs { get; init; } = 10;
+    public int Warmup { get; init; } = 2;
+    public int StepsPerEpoch { get; init; } = 40;
+    public int Batch { get; init; } = 4;
+    public int Crop { get; init; } = 32;
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Fraction of the training images that form the a-train (architecture) split.</summary>
+    public double ArchitectSplit { get; init; } = 0.5;
+
+    public double WeightLearningRate { get; init; } = 0.025;
+    public double WeightLearningRateMin { get; init; } = 0.001;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 3e-4;
+    public double GradientClip { get; init; } = 5.0;
+    public double ArchitectLearningRate { get; init; } = 1e-3;
+    public double ArchitectWeightDecay { get; init; } = 1e-3;
+
+    /// <summary>
+    /// Dropout rate on every skip connection of the supernet during the search (P-DARTS); 0 is the paper's search.
+    /// Short searches otherwise collapse toward skip connections.
+    /// </summary>
+    public double SkipDropout { get; init; }
+
+    /// <summary>Intra-op threads; null uses every core.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>"auto" (CUDA when TorchSharp has it), "cpu" or "cuda[:N]".</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>A frame-time budget the architecture step optimises for (latency-budgeted search); null: the paper's objective.</summary>
+    public Latency.LatencyObjective? Latency { get; init; }
+
+    /// <summary>
+    /// Defaults sized for a 2-core CPU (about 10 minutes): denoising L = 3, B = 3, F = 10; super-resolution
+    /// L = 2, B = 3, F = 8 (the paper's SR cell count); crop 32 rounded up to a multiple of the scale, batch 4.
+    /// </summary>
+    public static SearchOptions DefaultsFor(RestorationTask task) => new()
+    {
+        Supernet = task.Kind == RestorationKind.Denoise
+            ? new SupernetConfig { Task = task, Layers = 3, Blocks = 3, Filters = 10 }
+            : new SupernetConfig { Task = task, Layers = 2, Blocks = 3, Filters = 8 },
+        Crop = (32 + task.Scale - 1) / task.Scale * task.Scale,
+    };
+
+    /// <summary>
+    /// The warm-up for a run of <paramref name="epochs"/> epochs when none is given: these options' warm-up, but at most
+    /// half the epochs, so that a short search still updates α and β.
+    /// </summary>
+    public int WarmupFor(int epochs) => Math.Min(Warmup, epochs / 2);
+
+    /// <summary>A run name carrying the key settings, e.g. "search-denoise-s25-gray-L3B4F10-lwas-shared-seed1".</summary>
+    public string RunName => string.Create(CultureInfo.InvariantCulture,
+        $"search-{Supernet.Task.Slug}-L{Supernet.Layers}B{Supernet.Blocks}F{Supernet.Filters}-{(Supernet.TieCells ? "tied" : "lwas")}-{(Supernet.CellSharing ? "shared" : "perpath")}-seed{Seed}");
+
+    /// <summary>Every range check of the options; a <see cref="SettingException"/> names the setting.</summary>
+    public void Validate()
+    {
+        Supernet.Validate();
+        Require(Epochs is >= 1 and <= 10_000, "epochs", $"must be in [1, 10000], got {Epochs}");
+        Require(Warmup >= 0 && Warmup <= Epochs, "warmup", $"must be in [0, {Epochs}] (the epochs), got {Warmup}");
+        Require(StepsPerEpoch is >= 1 and <= 1_000_000, "steps_per_epoch", $"must be in [1, 1000000], got {StepsPerEpoch}");
+        Require(Batch is >= 1 and <= 1024, "batch", $"must be in [1, 1024], got {Batch}");
+        Require(Crop is >= 16 and <= 1024, "crop", $"must be in [16, 1024], got {Crop}");
+        Require(Crop % Supernet.Task.Scale == 0, "crop", $"must be a multiple of the scale ×{Supernet.Task.Scale}, got {Crop}");
+        Require(Crop / Supernet.Task.Scale >= 4, "crop", $"crop / scale must be at least 4 pixels, got {Crop}");
+        Require(ArchitectSplit is > 0 and < 1, "architect_split", $"must be in (0, 1), got {ArchitectSplit}");
+        Require(WeightLearningRate > 0 && WeightLearningRateMin >= 0 && WeightLearningRateMin <= WeightLearningRate,
+            "weight_learning_rate", "need 0 ≤ min LR ≤ LR and LR > 0");
+        Require(ArchitectLearningRate > 0, "architect_learning_rate", $"must be > 0, got {ArchitectLearningRate}");
+        Require(SkipDropout is >= 0 and < 1, "skip_dropout", $"must be in [0, 1), got {SkipDropout}");
+        Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
+        Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
+        Latency?.Validate();
+    }
+
+    internal static void Require(bool condition, string setting, string problem)
+    {
+        if (!condition) throw new SettingException(setting, problem);
+    }
+
+    /// <summary>Cosine annealing of the weight learning rate over the epochs.</summary>
+    public double WeightLearningRateAt(int epoch) =>
+        WeightLearningRateMin + 0.5 * (WeightLearningRate - WeightLearningRateMin) * (1 + Math.Cos(Math.PI * epoch / Epochs));
+}

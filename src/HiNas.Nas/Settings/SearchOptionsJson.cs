@@ -1,0 +1,112 @@
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>RUN_DIR/options.json: the resolved search options, flat and snake_case.</summary>
+public static class SearchOptionsJson
+{
+    /// <summary>The options.json text: the same bytes whoever resolved the options (CLI or Jobs service).</summary>
+    public static string Serialize(SearchOptions options) => RunFiles.ToJson(Dto.From(options));
+
+    public static void Save(SearchOptions options, string path) => RunFiles.WriteAllTextAtomic(path, Serialize(options));
+
+    public static SearchOptions Load(string path) => RunFiles.ReadJson<Dto>(path).ToOptions(path);
+
+    private sealed class Dto
+    {
+        public string? RunName { get; set; }
+        public TaskDto? Task { get; set; }
+        public int Layers { get; set; }
+        public int Blocks { get; set; }
+        public int Filters { get; set; }
+        public double[]? WidthFactors { get; set; }
+        public int StemChannels { get; set; }
+        public bool TieCells { get; set; }
+        public bool CellSharing { get; set; }
+        public string? Data { get; set; }
+        public int Epochs { get; set; }
+        public int Warmup { get; set; }
+        public int StepsPerEpoch { get; set; }
+        public int Batch { get; set; }
+        public int Crop { get; set; }
+        public ulong Seed { get; set; }
+        public double ArchitectSplit { get; set; }
+        public double WeightLearningRate { get; set; }
+        public double WeightLearningRateMin { get; set; }
+        public double Momentum { get; set; }
+        public double WeightDecay { get; set; }
+        public double GradientClip { get; set; }
+        public double ArchitectLearningRate { get; set; }
+        public double ArchitectWeightDecay { get; set; }
+        public double SkipDropout { get; set; }
+        public int? Threads { get; set; }
+        public string? Device { get; set; }
+        public string? LatencyTable { get; set; }
+        public double? BudgetMs { get; set; }
+        public double? LatencyWeight { get; set; }
+
+        public static Dto From(SearchOptions o) => new()
+        {
+            RunName = o.RunName,
+            Task = TaskDto.From(o.Supernet.Task),
+            Layers = o.Supernet.Layers,
+            Blocks = o.Supernet.Blocks,
+            Filters = o.Supernet.Filters,
+            WidthFactors = o.Supernet.WidthFactors.ToArray(),
+            StemChannels = o.Supernet.StemChannels,
+            TieCells = o.Supernet.TieCells,
+            CellSharing = o.Supernet.CellSharing,
+            Data = o.Data.ToString(),
+            Epochs = o.Epochs,
+            Warmup = o.Warmup,
+            StepsPerEpoch = o.StepsPerEpoch,
+            Batch = o.Batch,
+            Crop = o.Crop,
+            Seed = o.Seed,
+            ArchitectSplit = o.ArchitectSplit,
+            WeightLearningRate = o.WeightLearningRate,
+            WeightLearningRateMin = o.WeightLearningRateMin,
+            Momentum = o.Momentum,
+            WeightDecay = o.WeightDecay,
+            GradientClip = o.GradientClip,
+            ArchitectLearningRate = o.ArchitectLearningRate,
+            ArchitectWeightDecay = o.ArchitectWeightDecay,
+            SkipDropout = o.SkipDropout,
+            Threads = o.Threads,
+            Device = o.Device,
+            LatencyTable = o.Latency?.TablePath,
+            BudgetMs = o.Latency?.BudgetMs,
+            LatencyWeight = o.Latency?.Weight,
+        };
+
+        public SearchOptions ToOptions(string path)
+        {
+            if (Task is null || WidthFactors is null) throw new InvalidDataException($"'{path}' lacks 'task' or 'width_factors'");
+            try
+            {
+                var options = new SearchOptions
+                {
+                    Supernet = new SupernetConfig
+                    {
+                        Task = Task.ToTask(), Layers = Layers, Blocks = Blocks, Filters = Filters, WidthFactors = WidthFactors,
+                        StemChannels = StemChannels, TieCells = TieCells, CellSharing = CellSharing,
+                    },
+                    Data = DataSpec.Parse(Data),
+                    Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,
+                    ArchitectSplit = ArchitectSplit, WeightLearningRate = WeightLearningRate, WeightLearningRateMin = WeightLearningRateMin,
+                    Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
+                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout,
+                    Threads = Threads, Device = Device ?? "auto",
+                    Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
+                };
+                options.Validate();
+                return options;
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"'{path}': {e.Message.Split(" (Parameter")[0]}", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Nas.Latency;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>
+/// The one resolver of search settings: the task's defaults (<see cref="SearchOptions.DefaultsFor"/>), then the
+/// preset, then every explicit setting, then every range check (<see cref="SearchOptions.Validate"/>). `hinas search`
+/// and the Jobs service both call it, so the same settings give the same options.json, and the same mistake the
+/// same <see cref="SettingException"/>.
+/// </summary>
+public static class SearchOptionsResolver
+{
+    public static SearchOptions Resolve(RestorationTask task, SearchSettings s)
+    {
+        var o = SearchOptions.DefaultsFor(task);
+        if (s.Preset is { Length: > 0 } preset)
+        {
+            if (!SearchPresets.Names.Contains(preset)) throw new SettingException("preset", $"'{preset}' is not one of {string.Join(", ", SearchPresets.Names)}");
+            if (SearchPresets.KindOf(preset) != task.Kind) throw new SettingException("preset", $"'{preset}' does not fit the task {task.Slug}");
+            o = SearchPresets.Apply(preset, o);
+        }
+        var n = o.Supernet;
+        var epochs = s.Epochs ?? o.Epochs;
+        o = o with
+        {
+            Supernet = n with
+            {
+                Layers = s.Layers ?? n.Layers, Blocks = s.Blocks ?? n.Blocks, Filters = s.Filters ?? n.Filters,
+                StemChannels = s.StemChannels ?? n.StemChannels, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
+            },
+            Data = DataSpec.Parse(s.Data),
+            Epochs = epochs,
+            Warmup = s.Warmup ?? o.WarmupFor(epochs),
+            StepsPerEpoch = s.StepsPerEpoch ?? o.StepsPerEpoch,
+            Batch = s.Batch ?? o.Batch,
+            Crop = s.Crop ?? o.Crop,
+            Seed = s.Seed ?? o.Seed,
+            SkipDropout = s.SkipDropout ?? o.SkipDropout,
+            Threads = s.Threads,
+            Device = s.Device ?? o.Device,
+            Latency = Objective(s),
+        };
+        o.Validate();
+        return o;
+    }
+
+    private static LatencyObjective? Objective(SearchSettings s)
+    {
+        if (s.LatencyTable is null && s.BudgetMs is null && s.LatencyWeight is null) return null;
+        if (s.BudgetMs is null) throw new SettingException("budget_ms", "is not given: a latency budget needs budget_ms and a latency table");
+        if (string.IsNullOrWhiteSpace(s.LatencyTable)) throw new SettingException("latency_table", "is not given: a latency budget needs budget_ms and a latency table");
+        return new LatencyObjective { TablePath = Path.GetFullPath(s.LatencyTable), BudgetMs = s.BudgetMs.Value, Weight = s.LatencyWeight ?? 1.0 };
+    }
+}

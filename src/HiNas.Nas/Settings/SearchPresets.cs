@@ -1,0 +1,28 @@
+using HiNas.Imaging.Tasks;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>The paper's search configurations (official code): 100 epochs, 20 of warm-up, crop 64.</summary>
+public static class SearchPresets
+{
+    public static readonly IReadOnlyList<string> Names = new[] { "paper-denoise", "paper-sr" };
+
+    public static SearchOptions Apply(string name, SearchOptions baseOptions) => name switch
+    {
+        // Denoising: L = 3, B = 4, F = 10, batch 6.
+        "paper-denoise" => baseOptions with
+        {
+            Supernet = baseOptions.Supernet with { Layers = 3, Blocks = 4, Filters = 10, StemChannels = 64 },
+            Epochs = 100, Warmup = 20, Batch = 6, Crop = 64, StepsPerEpoch = 200,
+        },
+        // Super-resolution: L = 2, B = 3, F = 8, batch 24.
+        "paper-sr" => baseOptions with
+        {
+            Supernet = baseOptions.Supernet with { Layers = 2, Blocks = 3, Filters = 8, StemChannels = 64 },
+            Epochs = 100, Warmup = 20, Batch = 24, Crop = 64, StepsPerEpoch = 200,
+        },
+        _ => throw new ArgumentException($"unknown preset '{name}' (known: {string.Join(", ", Names)})"),
+    };
+
+    public static RestorationKind KindOf(string name) => name == "paper-sr" ? RestorationKind.SuperResolution : RestorationKind.Denoise;
+}

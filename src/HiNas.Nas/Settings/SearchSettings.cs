@@ -1,0 +1,34 @@
+namespace HiNas.Nas.Settings;
+
+/// <summary>
+/// The settings of a search as a user gives them (`hinas search` flags, the Jobs RPC's SearchSettings); null takes
+/// the default. <see cref="SearchOptionsResolver"/> turns them into <see cref="SearchOptions"/>.
+/// </summary>
+public sealed record SearchSettings
+{
+    /// <summary>A configuration of the paper (<see cref="SearchPresets"/>); explicit settings apply on top.</summary>
+    public string? Preset { get; init; }
+    public int? Layers { get; init; }
+    public int? Blocks { get; init; }
+    public int? Filters { get; init; }
+    public int? StemChannels { get; init; }
+    public bool TieCells { get; init; }
+    public bool NoCellSharing { get; init; }
+
+    /// <summary>A folder, "deadleaves" or "deadleaves:COUNTxSIZE".</summary>
+    public string? Data { get; init; }
+    public int? Epochs { get; init; }
+    public int? Warmup { get; init; }
+    public int? StepsPerEpoch { get; init; }
+    public int? Batch { get; init; }
+    public int? Crop { get; init; }
+    public ulong? Seed { get; init; }
+    public double? SkipDropout { get; init; }
+    public int? Threads { get; init; }
+    public string? Device { get; init; }
+
+    /// <summary>A latency-budgeted search: the table of the space's parts and the budget (both, or neither).</summary>
+    public string? LatencyTable { get; init; }
+    public double? BudgetMs { get; init; }
+    public double? LatencyWeight { get; init; }
+}

@@ -1,0 +1,32 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Nas.Genotypes;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>The shape of a supernet: task, L layers, B nodes per cell, F filters, width factors, and the two switches.</summary>
+public sealed record SupernetConfig
+{
+    public required RestorationTask Task { get; init; }
+    public int Layers { get; init; } = 3;
+    public int Blocks { get; init; } = 4;
+    public int Filters { get; init; } = 10;
+    public IReadOnlyList<double> WidthFactors { get; init; } = new[] { 1.0, 1.5, 2.0 };
+    public int StemChannels { get; init; } = 64;
+
+    /// <summary>One α for all layers (the DARTS/Auto-DeepLab ablation) instead of one per layer (LWAS).</summary>
+    public bool TieCells { get; init; }
+
+    /// <summary>One cell per (layer, width) on the β-fused input (HiNAS); false runs one cell per incoming path.</summary>
+    public bool CellSharing { get; init; } = true;
+
+    public int NodeChannels(int level) => Genotype.NodeChannelsFor(Filters, WidthFactors[level]);
+
+    public void Validate()
+    {
+        SearchOptions.Require(Layers is >= 1 and <= 64, "layers", $"must be in [1, 64], got {Layers}");
+        SearchOptions.Require(Blocks is >= 1 and <= 16, "blocks", $"must be in [1, 16], got {Blocks}");
+        SearchOptions.Require(Filters is >= 1 and <= 1024, "filters", $"must be in [1, 1024], got {Filters}");
+        SearchOptions.Require(StemChannels is >= 1 and <= 1024, "stem_channels", $"must be in [1, 1024], got {StemChannels}");
+        SearchOptions.Require(WidthFactors.Count is >= 1 and <= 8 && WidthFactors.All(f => f > 0 && f <= 16), "width_factors", "must be 1 to 8 numbers in (0, 16]");
+    }
+}

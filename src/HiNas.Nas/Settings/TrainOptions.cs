@@ -1,0 +1,72 @@
+using System.Globalization;
+using HiNas.Imaging.Tasks;
+
+namespace HiNas.Nas.Settings;
+
+/// <summary>Resolved options of a training run (written to TRAIN_DIR/options.json).</summary>
+public sealed record TrainOptions
+{
+    public required RestorationTask Task { get; init; }
+    public required ArchitectureSpec Architecture { get; init; }
+    public DataSpec Data { get; init; } = new();
+    public int Iterations { get; init; } = 2000;
+    public int Batch { get; init; } = 16;
+    public int Crop { get; init; } = 48;
+    public double LearningRate { get; init; } = 1e-3;
+    public double LearningRateMin { get; init; } = 1e-5;
+
+    /// <summary>"cosine" or "poly" (power 0.9).</summary>
+    public string Schedule { get; init; } = "cosine";
+
+    public int ValidateEvery { get; init; } = 250;
+
+    /// <summary>Denoising: train on σ drawn uniformly from [min, max] per sample (a blind denoiser); validation stays at the task's σ.</summary>
+    public double[]? NoiseSigmaRange { get; init; }
+    public ulong Seed { get; init; } = 1;
+    public int? Threads { get; init; }
+    public string Device { get; init; } = "auto";
+
+    /// <summary>The defaults for a task and architecture: the crop rounded up to a multiple of the scale.</summary>
+    public static TrainOptions DefaultsFor(RestorationTask task, ArchitectureSpec architecture)
+    {
+        var d = new TrainOptions { Task = task, Architecture = architecture };
+        return d with { Crop = (d.Crop + task.Scale - 1) / task.Scale * task.Scale };
+    }
+
+    /// <summary>The validation interval for a run of <paramref name="iterations"/> when none is given: at most the run's length.</summary>
+    public int ValidateEveryFor(int iterations) => Math.Min(ValidateEvery, Math.Max(1, iterations));
+
+    /// <summary>The final learning rate for a starting rate <paramref name="learningRate"/>: never above it.</summary>
+    public double LearningRateMinFor(double learningRate) => Math.Min(LearningRateMin, learningRate);
+
+    public string RunName => string.Create(CultureInfo.InvariantCulture, $"train-{Task.Slug}-{Architecture.Kind}-it{Iterations}-seed{Seed}");
+
+    /// <summary>Every range check of the options; a <see cref="SettingException"/> names the setting.</summary>
+    public void Validate()
+    {
+        SearchOptions.Require(Iterations is >= 1 and <= 100_000_000, "iterations", $"must be in [1, 1e8], got {Iterations}");
+        SearchOptions.Require(Batch is >= 1 and <= 1024, "batch", $"must be in [1, 1024], got {Batch}");
+        SearchOptions.Require(Crop is >= 16 and <= 2048, "crop", $"must be in [16, 2048], got {Crop}");
+        SearchOptions.Require(Crop % Task.Scale == 0, "crop", $"must be a multiple of the scale ×{Task.Scale}, got {Crop}");
+        SearchOptions.Require(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate", $"must be a positive number, got {LearningRate}");
+        SearchOptions.Require(LearningRateMin >= 0 && LearningRateMin <= LearningRate, "learning_rate_min", $"must be in [0, {LearningRate}] (the learning rate), got {LearningRateMin}");
+        SearchOptions.Require(Schedule is "cosine" or "poly", "schedule", $"'{Schedule}' is not cosine or poly");
+        SearchOptions.Require(ValidateEvery >= 1, "validate_every", $"must be ≥ 1, got {ValidateEvery}");
+        SearchOptions.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
+        SearchOptions.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
+        SearchOptions.Require(NoiseSigmaRange is null || (NoiseSigmaRange.Length == 2 && NoiseSigmaRange[0] >= 0 && NoiseSigmaRange[1] > NoiseSigmaRange[0] && NoiseSigmaRange[1] <= 255),
+            "sigma_range", "must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255");
+        SearchOptions.Require(NoiseSigmaRange is null || Task.Kind == RestorationKind.Denoise, "sigma_range", "is for denoising");
+        if (Architecture.Genotype is { } g && g.Task != Task)
+            throw new SettingException("architecture", $"the genotype was searched for {g.Task.Slug} but the training task is {Task.Slug}; retrain on the task it was searched for");
+    }
+
+    /// <summary>Learning rate at iteration <paramref name="iteration"/> (0-based).</summary>
+    public double LearningRateAt(int iteration)
+    {
+        var progress = Math.Clamp((double)iteration / Iterations, 0, 1);
+        return Schedule == "poly"
+            ? LearningRateMin + (LearningRate - LearningRateMin) * Math.Pow(1 - progress, 0.9)
+            : LearningRateMin + 0.5 * (LearningRate - LearningRateMin) * (1 + Math.Cos(Math.PI * progress));
+    }
+}

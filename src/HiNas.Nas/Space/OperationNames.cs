@@ -1,0 +1,29 @@
+namespace HiNas.Nas.Space;
+
+/// <summary>The candidate operations of a cell edge, in the order of α's last axis.</summary>
+public static class OperationNames
+{
+    public const string Conv3x3 = "conv_3x3";
+    public const string SepConv3x3 = "sep_conv_3x3";
+    public const string SepConv5x5 = "sep_conv_5x5";
+    public const string DilConv3x3 = "dil_conv_3x3";
+    public const string DilConv5x5 = "dil_conv_5x5";
+    public const string Skip = "skip_connect";
+    public const string None = "none";
+
+    /// <summary>All candidates; α[l, edge, i] weighs <c>All[i]</c>.</summary>
+    public static readonly IReadOnlyList<string> All = new[] { Conv3x3, SepConv3x3, SepConv5x5, DilConv3x3, DilConv5x5, Skip, None };
+
+    public static int Count => All.Count;
+
+    public static int IndexOf(string name)
+    {
+        for (var i = 0; i < All.Count; i++)
+            if (All[i] == name) return i;
+        throw new ArgumentException($"unknown operation '{name}' (known: {string.Join(", ", All)})", nameof(name));
+    }
+
+    public static int NoneIndex { get; } = IndexOf(None);
+
+    public static int SkipIndex { get; } = IndexOf(Skip);
+}

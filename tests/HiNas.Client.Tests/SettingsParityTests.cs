@@ -1,0 +1,127 @@
+using Grpc.Core;
+using HiNas.Cli.Infrastructure;
+using HiNas.Server.Jobs;
+
+namespace HiNas.Client.Tests;
+
+/// <summary>
+/// One resolver per settings record: the same settings given to `hinas search`/`hinas train` and to the Jobs service
+/// (through `hinas jobs search|train`, which only maps flags onto the request) give byte-identical options.json, and the
+/// same mistake the same setting named with the same words. The server runs no job here (HiNas:Jobs:Enabled = false):
+/// what it resolved is the job folder's options file.
+/// </summary>
+public sealed class SettingsParityTests
+{
+    // The server's workers run with 2 threads on the CPU (LoopbackServer's configuration); the local CLI is told the same.
+    private static readonly string[] LocalRuntime = { "--threads", "2", "--device", "cpu" };
+
+    public static TheoryData<string[]> SearchSettings() => new()
+    {
+        new[] { "--task", "denoise" },
+        new[] { "--task", "denoise", "--sigma", "50", "--channels", "3", "--layers", "2", "--blocks", "2", "--filters", "6", "--stem-channels", "8",
+            "--epochs", "3", "--steps-per-epoch", "5", "--batch", "2", "--crop", "48", "--seed", "7", "--skip-dropout", "0.2", "--data", "deadleaves:16x64" },
+        new[] { "--task", "sr", "--scale", "4", "--preset", "paper-sr", "--epochs", "4" },
+        new[] { "--task", "sr", "--scale", "4", "--channels", "1", "--tie-cells", "--no-cell-sharing", "--warmup", "0" },
+        new[] { "--preset", "paper-denoise", "--task", "denoise", "--sigma", "15" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SearchSettings))]
+    public async Task SearchSettings_ResolveToTheSameOptionsJson_LocallyAndAsAJob(string[] settings)
+    {
+        await using var server = await StartServerAsync();
+        var local = await Hinas(new[] { "search", "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
+        Assert.True(local.Code == 0, local.Err);
+        var id = await StartJob(server, new[] { "jobs", "search" }.Concat(settings).ToArray());
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobRunner.SearchOptionsFile));
+        Assert.Equal(remote + Environment.NewLine, local.Out);
+    }
+
+    [Fact]
+    public async Task ADataFolder_ResolvesToTheSameOptionsJson_LocallyAndAsAJob()
+    {
+        await using var server = await StartServerAsync();
+        var data = Directory.CreateDirectory(Path.Combine(server.StateFolder, "data", "photos")).FullName;
+        var settings = new[] { "--task", "denoise", "--data", data };
+        var local = await Hinas(new[] { "search", "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
+        Assert.True(local.Code == 0, local.Err);
+        var id = await StartJob(server, new[] { "jobs", "search" }.Concat(settings).ToArray());
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobRunner.SearchOptionsFile));
+        Assert.Equal(remote + Environment.NewLine, local.Out);
+        Assert.Contains($"\"data\": \"{data}\"", remote);
+    }
+
+    public static TheoryData<string[]> TrainSettings() => new()
+    {
+        new[] { "--task", "denoise", "--arch", "dncnn" },
+        new[] { "--task", "denoise", "--channels", "3", "--arch", "dncnn", "--depth", "5", "--width", "16", "--iterations", "300", "--batch", "4",
+            "--crop", "40", "--lr", "0.002", "--schedule", "poly", "--sigma-range", "0:50", "--seed", "3", "--data", "deadleaves:8x48" },
+        new[] { "--task", "sr", "--scale", "3", "--arch", "espcn", "--iterations", "50" },
+        new[] { "--task", "sr", "--arch", "random:5", "--validate-every", "7" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TrainSettings))]
+    public async Task TrainSettings_ResolveToTheSameOptionsJson_LocallyAndAsAJob(string[] settings)
+    {
+        await using var server = await StartServerAsync();
+        var local = await Hinas(new[] { "train", "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
+        Assert.True(local.Code == 0, local.Err);
+        var id = await StartJob(server, new[] { "jobs", "train" }.Concat(settings).ToArray());
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobRunner.TrainOptionsFile));
+        Assert.Equal(remote + Environment.NewLine, local.Out);
+    }
+
+    public static TheoryData<string, string[], string> Mistakes() => new()
+    {
+        { "search", new[] { "--task", "denoise", "--epochs", "0" }, "epochs: must be in [1, 10000], got 0" },
+        { "search", new[] { "--task", "sr", "--scale", "3", "--crop", "32" }, "crop: must be a multiple of the scale ×3, got 32" },
+        { "search", new[] { "--task", "denoise", "--epochs", "4", "--warmup", "5" }, "warmup: must be in [0, 4] (the epochs), got 5" },
+        { "search", new[] { "--task", "denoise", "--preset", "paper-sr" }, "preset: 'paper-sr' does not fit the task denoise-s25-gray" },
+        { "search", new[] { "--task", "denoise", "--skip-dropout", "1" }, "skip_dropout: must be in [0, 1), got 1" },
+        { "search", new[] { "--task", "denoise", "--layers", "65" }, "layers: must be in [1, 64], got 65" },
+        { "search", new[] { "--task", "denoise", "--data", "deadleaves:1x8" }, "data: 'deadleaves:1x8' must be deadleaves or deadleaves:COUNTxSIZE" },
+        { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--batch", "0" }, "batch: must be in [1, 1024], got 0" },
+        { "train", new[] { "--task", "sr", "--arch", "dncnn" }, "architecture: dncnn is a denoiser; for super-resolution use espcn or fsrcnn" },
+        { "train", new[] { "--task", "denoise", "--arch", "random:x" }, "architecture: 'random:x': the random seed must be a non-negative integer" },
+        { "train", new[] { "--task", "sr", "--arch", "espcn", "--sigma-range", "0:50" }, "sigma_range: is for denoising" },
+        { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--lr", "0" }, "learning_rate: must be a positive number, got 0" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mistakes))]
+    public async Task TheSameMistake_NamesTheSameSetting_WithTheSameWords_LocallyAndAsAJob(string command, string[] settings, string expected)
+    {
+        await using var server = await StartServerAsync();
+        var local = await Hinas(new[] { command, "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
+        Assert.NotEqual(0, local.Code);
+        Assert.StartsWith($"hinas: error: {expected}", local.Err.Trim());
+
+        var remote = await Hinas(new[] { "jobs", command }.Concat(settings).Concat(Remote(server)).ToArray());
+        Assert.NotEqual(0, remote.Code);
+        var field = command == "search" ? "search" : expected.StartsWith("architecture:", StringComparison.Ordinal) ? "" : "train";
+        var named = field.Length == 0 ? expected.Replace("architecture:", "baseline:") : $"{field}.{expected}";
+        Assert.StartsWith($"hinas: error: server: {StatusCode.InvalidArgument}: {named}", remote.Err.Trim());
+    }
+
+    private static Task<LoopbackServer> StartServerAsync() =>
+        LoopbackServer.StartAsync(settings: new Dictionary<string, string?> { ["HiNas:Jobs:Enabled"] = "false" });
+
+    private static string[] Remote(LoopbackServer server) => new[] { "--server", server.GrpcAddress.ToString(), "--api-key", LoopbackServer.Key };
+
+    private static async Task<string> StartJob(LoopbackServer server, string[] args)
+    {
+        var started = await Hinas(args.Concat(Remote(server)).Concat(new[] { "--json" }).ToArray());
+        Assert.True(started.Code == 0, started.Err);
+        using var job = System.Text.Json.JsonDocument.Parse(started.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]);
+        return job.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<(int Code, string Out, string Err)> Hinas(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await HinasApp.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
