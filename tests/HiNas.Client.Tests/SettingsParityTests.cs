@@ -33,7 +33,7 @@ public sealed class SettingsParityTests
         var local = await Hinas(new[] { "search", "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
         Assert.True(local.Code == 0, local.Err);
         var id = await StartJob(server, new[] { "jobs", "search" }.Concat(settings).ToArray());
-        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobRunner.SearchOptionsFile));
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobFiles.SearchOptionsFile));
         Assert.Equal(remote + Environment.NewLine, local.Out);
     }
 
@@ -46,7 +46,7 @@ public sealed class SettingsParityTests
         var local = await Hinas(new[] { "search", "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
         Assert.True(local.Code == 0, local.Err);
         var id = await StartJob(server, new[] { "jobs", "search" }.Concat(settings).ToArray());
-        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobRunner.SearchOptionsFile));
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobFiles.SearchOptionsFile));
         Assert.Equal(remote + Environment.NewLine, local.Out);
         Assert.Contains($"\"data\": \"{data}\"", remote);
     }
@@ -68,7 +68,7 @@ public sealed class SettingsParityTests
         var local = await Hinas(new[] { "train", "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
         Assert.True(local.Code == 0, local.Err);
         var id = await StartJob(server, new[] { "jobs", "train" }.Concat(settings).ToArray());
-        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobRunner.TrainOptionsFile));
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobFiles.TrainOptionsFile));
         Assert.Equal(remote + Environment.NewLine, local.Out);
     }
 

@@ -153,7 +153,7 @@ public sealed class JobsTests
         Assert.Contains(events, e => e.Progress?.Kind == "resumed");
         Assert.True(events[^1].Result.State == JobState.Succeeded, events[^1].Result.Error);
         var log = await File.ReadAllTextAsync(Path.Combine(state, "jobs", id, "worker.log"));
-        Assert.Contains("--resume", log);
+        Assert.Contains("resuming the search in", log);
         // the resumed search continued from its checkpoint: epoch 1 was not searched again
         var epochs = events.Where(e => e.Progress?.Kind == "epoch").Select(e => e.Progress.Message).ToArray();
         Assert.Equal(epochs.Distinct().Count(), epochs.Length);

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Cli.Infrastructure;
-using HiNas.Onnx.Latency;
+using HiNas.Pipelines;
 using HiNas.Search.Latency;
 using HiNas.Search.Searching;
 using HiNas.Nas.Latency;
@@ -36,14 +36,9 @@ public static class ProfileLatencyCommand
             };
             var (width, height) = ParseResolution(parse.GetValue(resolution)!);
             var show = !parse.GetValue(json);
-            var table = LatencyProfiler.Profile(space, width, height, parse.GetValue(repeats), show
+            var (path, table, floor, measuredFloor) = LatencyProfilePipeline.Run(space, width, height, parse.GetValue(repeats), parse.GetValue(outFile)!.FullName, show
                 ? (key, ms) => output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-28} {ms,9:F3} ms"))
                 : null);
-            var path = parse.GetValue(outFile)!.FullName;
-            table.Save(path);
-            var floor = LatencyFloor.Of(space, table);
-            // the floor network itself, run whole: the sum of its parts (each timed with warm caches) predicts it low
-            var measuredFloor = MeasuredBudget.MeasureFloor(floor, table)!.Value;
             if (show)
             {
                 output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} on {table.Device}, {table.Runtime} → {path}");

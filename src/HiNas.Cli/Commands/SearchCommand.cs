@@ -11,6 +11,7 @@ using HiNas.Nas.Genotypes;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Pipelines;
 
 namespace HiNas.Cli.Commands;
 
@@ -46,10 +47,9 @@ public static class SearchCommand
             {
                 if (parse.GetValue(outDir) is not null || taskOptions.IsGiven(parse))
                     throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out or --task");
-                var saved = Path.Combine(resumeDir.FullName, SearchRun.OptionsFile);
-                var measurer = File.Exists(saved) ? MeasurerFor(SearchOptionsJson.Load(saved)) : null;
-                return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
-                    ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Resume(resumeDir.FullName, p, cancellation, measurer))));
+                var log = parse.GetValue(json) ? null : (Action<string>)output.Out.WriteLine;
+                return Task.FromResult(Finish(output, parse.GetValue(json),
+                    ProgressView.Search(output, !parse.GetValue(json), p => SearchPipeline.Resume(resumeDir.FullName, p, cancellation, log))));
             }
 
             var options = parse.GetValue(optionsFile) is { } file ? FromFile(file) : Resolve(parse);
@@ -65,11 +65,10 @@ public static class SearchCommand
                 return Task.FromResult(ExitCodes.Success);
             }
             var runDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out RUN_DIR is required (or --resume RUN_DIR, or --profile-memory)");
-            if (options.Latency is { } objective) RefuseABudgetUnderTheMeasuredFloor(output, options.Supernet, objective, !parse.GetValue(json));
-            if (!parse.GetValue(json)) output.Out.WriteLine($"search {options.RunName} → {runDir}");
-            var measureLatency = MeasurerFor(options);
-            var genotype = ProgressView.Search(output, !parse.GetValue(json), p => Searcher.Run(options, runDir, p, cancellation, measureLatency));
-            return Task.FromResult(Finish(output, parse.GetValue(json), runDir, genotype));
+            var show = !parse.GetValue(json);
+            if (show) output.Out.WriteLine($"search {options.RunName} → {runDir}");
+            var outcome = ProgressView.Search(output, show, p => SearchPipeline.Run(options, runDir, p, cancellation, show ? output.Out.WriteLine : null));
+            return Task.FromResult(Finish(output, parse.GetValue(json), outcome));
 
             SearchOptions FromFile(FileInfo file)
             {
@@ -94,35 +93,10 @@ public static class SearchCommand
         return command;
     }
 
-    /// <summary>
-    /// Before a budgeted search on the table's machine: its floor (the cheapest network of the space) run by ONNX
-    /// Runtime, and a budget under it refused before anything is written — the table's prediction of the floor is
-    /// lower than a measurement (its parts run with warm caches), and a search cannot meet a budget in between.
-    /// </summary>
-    private static void RefuseABudgetUnderTheMeasuredFloor(CliOutput output, SupernetConfig space, LatencyObjective objective, bool show)
+    private static int Finish(CliOutput output, bool json, SearchOutcome outcome)
     {
-        var table = LatencyTable.Load(objective.TablePath);
-        var floor = LatencyFloor.Of(space, table);
-        if (floor.Refuses(objective.BudgetMs, table) is { } predicted) throw new ArgumentException(predicted, "budget");
-        if (HiNas.Onnx.Latency.MeasuredBudget.MeasureFloor(floor, table) is not { } measured) return;
-        if (floor.Refuses(objective.BudgetMs, table, measured) is { } refusal) throw new ArgumentException(refusal, "budget");
-        if (show)
-            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"cheapest network of this space: {measured:F1} ms measured ({floor.Milliseconds:F1} ms predicted); budget {objective.BudgetMs:F1} ms"));
-    }
-
-    /// <summary>A budgeted search on its table's machine measures each epoch's derived network there (see <see cref="Searcher.Run"/>).</summary>
-    private static Func<Genotype, double>? MeasurerFor(SearchOptions options) =>
-        options.Latency is { } objective && File.Exists(objective.TablePath)
-            ? HiNas.Onnx.Latency.MeasuredBudget.MeasurerFor(LatencyTable.Load(objective.TablePath))
-            : null;
-
-    private static int Finish(CliOutput output, bool json, string runDir, Genotype genotype)
-    {
-        var path = Path.Combine(runDir, SearchRun.GenotypeFile);
-        var reportPath = Path.Combine(runDir, BudgetReport.FileName);
-        // a budgeted search ends measured: the derived network (and, if it misses, its cheaper variants) run by ONNX Runtime
-        var report = File.Exists(reportPath) ? HiNas.Onnx.Latency.MeasuredBudget.Check(runDir, genotype, json ? null : output.Out.WriteLine) : null;
+        var (runDir, genotype, report) = outcome;
+        var path = outcome.GenotypeFile;
         if (json)
         {
             output.Out.WriteLine(JsonSerializer.Serialize(new

@@ -18,6 +18,7 @@ public static class HinasApp
         root.Subcommands.Add(ExportCommand.Create(output));
         root.Subcommands.Add(RestoreCommand.Create(output));
         root.Subcommands.Add(ProfileLatencyCommand.Create(output));
+        root.Subcommands.Add(RunCommand.Create(output));
         root.Subcommands.Add(JobsCommand.Create(output));
         root.Subcommands.Add(ModelsCommand.Create(output));
         return root;

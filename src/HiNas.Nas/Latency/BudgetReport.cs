@@ -1,3 +1,4 @@
+using System.Globalization;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Space;
@@ -68,6 +69,21 @@ public sealed record BudgetReport
             WithinBudgetGenotype = WithinBudgetFile, WithinBudgetPredictedMs = closest.PredictedMs, WithinBudgetMeasuredMs = measuredMs,
             OperationsReplaced = closest.Replaced, WidthPathChanged = closest.WidthPathChanged,
         };
+    }
+
+    /// <summary>The verdict in one line, as the CLI prints it and a job's "budget" event says it.</summary>
+    public string Verdict()
+    {
+        var latency = MeasuredMs is { } measured
+            ? string.Create(CultureInfo.InvariantCulture, $"measured at {measured:F1} ms (predicted {PredictedMs:F1})")
+            : string.Create(CultureInfo.InvariantCulture, $"predicted at {PredictedMs:F1} ms");
+        var closest = WithinBudgetMeasuredMs ?? WithinBudgetPredictedMs;
+        return MeetsBudget
+            ? string.Create(CultureInfo.InvariantCulture, $"the found network is {latency}, within the {BudgetMs:F1} ms budget")
+            : WithinBudgetGenotype is null
+                ? string.Create(CultureInfo.InvariantCulture, $"the found network is {latency}, over the {BudgetMs:F1} ms budget, and no variant of it fits")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"the found network is {latency}, over the {BudgetMs:F1} ms budget; the closest within it ({closest:F1} ms, {OperationsReplaced} operation(s) made skip connections{(WidthPathChanged == true ? ", on the space's cheapest width path" : "")}) is {WithinBudgetGenotype}");
     }
 
     public void Save(string runDir) => RunFiles.WriteJsonAtomic(Path.Combine(runDir, FileName), this);

@@ -28,7 +28,7 @@ public static class LatencyKeys
     public static string Head(int inChannels, RestorationTask task) => Invariant($"head:{inChannels}-{task.Channels}-x{task.Scale}");
 
     /// <summary>Whether an operation is measured at all (skip and none are free).</summary>
-    public static bool IsMeasured(string op) => op is not (OperationNames.Skip or OperationNames.None);
+    public static bool IsMeasured(string op) => Operations.Named(op).HasCost;
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

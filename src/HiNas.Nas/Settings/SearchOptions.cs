@@ -70,26 +70,21 @@ public sealed record SearchOptions
     public void Validate()
     {
         Supernet.Validate();
-        Require(Epochs is >= 1 and <= 10_000, "epochs", $"must be in [1, 10000], got {Epochs}");
-        Require(Warmup >= 0 && Warmup <= Epochs, "warmup", $"must be in [0, {Epochs}] (the epochs), got {Warmup}");
-        Require(StepsPerEpoch is >= 1 and <= 1_000_000, "steps_per_epoch", $"must be in [1, 1000000], got {StepsPerEpoch}");
-        Require(Batch is >= 1 and <= 1024, "batch", $"must be in [1, 1024], got {Batch}");
-        Require(Crop is >= 16 and <= 1024, "crop", $"must be in [16, 1024], got {Crop}");
-        Require(Crop % Supernet.Task.Scale == 0, "crop", $"must be a multiple of the scale ×{Supernet.Task.Scale}, got {Crop}");
-        Require(Crop / Supernet.Task.Scale >= 4, "crop", $"crop / scale must be at least 4 pixels, got {Crop}");
-        Require(ArchitectSplit is > 0 and < 1, "architect_split", $"must be in (0, 1), got {ArchitectSplit}");
-        Require(WeightLearningRate > 0 && WeightLearningRateMin >= 0 && WeightLearningRateMin <= WeightLearningRate,
+        SettingException.Require(Epochs is >= 1 and <= 10_000, "epochs", $"must be in [1, 10000], got {Epochs}");
+        SettingException.Require(Warmup >= 0 && Warmup <= Epochs, "warmup", $"must be in [0, {Epochs}] (the epochs), got {Warmup}");
+        SettingException.Require(StepsPerEpoch is >= 1 and <= 1_000_000, "steps_per_epoch", $"must be in [1, 1000000], got {StepsPerEpoch}");
+        SettingException.Require(Batch is >= 1 and <= 1024, "batch", $"must be in [1, 1024], got {Batch}");
+        SettingException.Require(Crop is >= 16 and <= 1024, "crop", $"must be in [16, 1024], got {Crop}");
+        SettingException.Require(Crop % Supernet.Task.Scale == 0, "crop", $"must be a multiple of the scale ×{Supernet.Task.Scale}, got {Crop}");
+        SettingException.Require(Crop / Supernet.Task.Scale >= 4, "crop", $"crop / scale must be at least 4 pixels, got {Crop}");
+        SettingException.Require(ArchitectSplit is > 0 and < 1, "architect_split", $"must be in (0, 1), got {ArchitectSplit}");
+        SettingException.Require(WeightLearningRate > 0 && WeightLearningRateMin >= 0 && WeightLearningRateMin <= WeightLearningRate,
             "weight_learning_rate", "need 0 ≤ min LR ≤ LR and LR > 0");
-        Require(ArchitectLearningRate > 0, "architect_learning_rate", $"must be > 0, got {ArchitectLearningRate}");
-        Require(SkipDropout is >= 0 and < 1, "skip_dropout", $"must be in [0, 1), got {SkipDropout}");
-        Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
-        Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
+        SettingException.Require(ArchitectLearningRate > 0, "architect_learning_rate", $"must be > 0, got {ArchitectLearningRate}");
+        SettingException.Require(SkipDropout is >= 0 and < 1, "skip_dropout", $"must be in [0, 1), got {SkipDropout}");
+        SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
+        SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
         Latency?.Validate();
-    }
-
-    internal static void Require(bool condition, string setting, string problem)
-    {
-        if (!condition) throw new SettingException(setting, problem);
     }
 
     /// <summary>Cosine annealing of the weight learning rate over the epochs.</summary>

@@ -10,4 +10,10 @@ public sealed class SettingException(string setting, string problem) : ArgumentE
     public string Setting { get; } = setting;
 
     public string Problem { get; } = problem;
+
+    /// <summary>Throws a <see cref="SettingException"/> for <paramref name="setting"/> unless <paramref name="condition"/> holds.</summary>
+    public static void Require(bool condition, string setting, string problem)
+    {
+        if (!condition) throw new SettingException(setting, problem);
+    }
 }

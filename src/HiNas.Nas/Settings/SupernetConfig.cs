@@ -23,10 +23,10 @@ public sealed record SupernetConfig
 
     public void Validate()
     {
-        SearchOptions.Require(Layers is >= 1 and <= 64, "layers", $"must be in [1, 64], got {Layers}");
-        SearchOptions.Require(Blocks is >= 1 and <= 16, "blocks", $"must be in [1, 16], got {Blocks}");
-        SearchOptions.Require(Filters is >= 1 and <= 1024, "filters", $"must be in [1, 1024], got {Filters}");
-        SearchOptions.Require(StemChannels is >= 1 and <= 1024, "stem_channels", $"must be in [1, 1024], got {StemChannels}");
-        SearchOptions.Require(WidthFactors.Count is >= 1 and <= 8 && WidthFactors.All(f => f > 0 && f <= 16), "width_factors", "must be 1 to 8 numbers in (0, 16]");
+        SettingException.Require(Layers is >= 1 and <= 64, "layers", $"must be in [1, 64], got {Layers}");
+        SettingException.Require(Blocks is >= 1 and <= 16, "blocks", $"must be in [1, 16], got {Blocks}");
+        SettingException.Require(Filters is >= 1 and <= 1024, "filters", $"must be in [1, 1024], got {Filters}");
+        SettingException.Require(StemChannels is >= 1 and <= 1024, "stem_channels", $"must be in [1, 1024], got {StemChannels}");
+        SettingException.Require(WidthFactors.Count is >= 1 and <= 8 && WidthFactors.All(f => f > 0 && f <= 16), "width_factors", "must be 1 to 8 numbers in (0, 16]");
     }
 }

@@ -44,19 +44,19 @@ public sealed record TrainOptions
     /// <summary>Every range check of the options; a <see cref="SettingException"/> names the setting.</summary>
     public void Validate()
     {
-        SearchOptions.Require(Iterations is >= 1 and <= 100_000_000, "iterations", $"must be in [1, 1e8], got {Iterations}");
-        SearchOptions.Require(Batch is >= 1 and <= 1024, "batch", $"must be in [1, 1024], got {Batch}");
-        SearchOptions.Require(Crop is >= 16 and <= 2048, "crop", $"must be in [16, 2048], got {Crop}");
-        SearchOptions.Require(Crop % Task.Scale == 0, "crop", $"must be a multiple of the scale ×{Task.Scale}, got {Crop}");
-        SearchOptions.Require(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate", $"must be a positive number, got {LearningRate}");
-        SearchOptions.Require(LearningRateMin >= 0 && LearningRateMin <= LearningRate, "learning_rate_min", $"must be in [0, {LearningRate}] (the learning rate), got {LearningRateMin}");
-        SearchOptions.Require(Schedule is "cosine" or "poly", "schedule", $"'{Schedule}' is not cosine or poly");
-        SearchOptions.Require(ValidateEvery >= 1, "validate_every", $"must be ≥ 1, got {ValidateEvery}");
-        SearchOptions.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
-        SearchOptions.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
-        SearchOptions.Require(NoiseSigmaRange is null || (NoiseSigmaRange.Length == 2 && NoiseSigmaRange[0] >= 0 && NoiseSigmaRange[1] > NoiseSigmaRange[0] && NoiseSigmaRange[1] <= 255),
+        SettingException.Require(Iterations is >= 1 and <= 100_000_000, "iterations", $"must be in [1, 1e8], got {Iterations}");
+        SettingException.Require(Batch is >= 1 and <= 1024, "batch", $"must be in [1, 1024], got {Batch}");
+        SettingException.Require(Crop is >= 16 and <= 2048, "crop", $"must be in [16, 2048], got {Crop}");
+        SettingException.Require(Crop % Task.Scale == 0, "crop", $"must be a multiple of the scale ×{Task.Scale}, got {Crop}");
+        SettingException.Require(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate", $"must be a positive number, got {LearningRate}");
+        SettingException.Require(LearningRateMin >= 0 && LearningRateMin <= LearningRate, "learning_rate_min", $"must be in [0, {LearningRate}] (the learning rate), got {LearningRateMin}");
+        SettingException.Require(Schedule is "cosine" or "poly", "schedule", $"'{Schedule}' is not cosine or poly");
+        SettingException.Require(ValidateEvery >= 1, "validate_every", $"must be ≥ 1, got {ValidateEvery}");
+        SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
+        SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
+        SettingException.Require(NoiseSigmaRange is null || (NoiseSigmaRange.Length == 2 && NoiseSigmaRange[0] >= 0 && NoiseSigmaRange[1] > NoiseSigmaRange[0] && NoiseSigmaRange[1] <= 255),
             "sigma_range", "must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255");
-        SearchOptions.Require(NoiseSigmaRange is null || Task.Kind == RestorationKind.Denoise, "sigma_range", "is for denoising");
+        SettingException.Require(NoiseSigmaRange is null || Task.Kind == RestorationKind.Denoise, "sigma_range", "is for denoising");
         if (Architecture.Genotype is { } g && g.Task != Task)
             throw new SettingException("architecture", $"the genotype was searched for {g.Task.Slug} but the training task is {Task.Slug}; retrain on the task it was searched for");
     }

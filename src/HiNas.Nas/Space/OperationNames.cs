@@ -1,6 +1,6 @@
 namespace HiNas.Nas.Space;
 
-/// <summary>The candidate operations of a cell edge, in the order of α's last axis.</summary>
+/// <summary>The names of the candidate operations, in the order of α's last axis (their definitions: <see cref="Operations"/>).</summary>
 public static class OperationNames
 {
     public const string Conv3x3 = "conv_3x3";
@@ -12,7 +12,7 @@ public static class OperationNames
     public const string None = "none";
 
     /// <summary>All candidates; α[l, edge, i] weighs <c>All[i]</c>.</summary>
-    public static readonly IReadOnlyList<string> All = new[] { Conv3x3, SepConv3x3, SepConv5x5, DilConv3x3, DilConv5x5, Skip, None };
+    public static readonly IReadOnlyList<string> All = Operations.All.Select(o => o.Name).ToArray();
 
     public static int Count => All.Count;
 

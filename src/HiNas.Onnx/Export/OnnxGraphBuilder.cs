@@ -1,10 +1,12 @@
 using Google.Protobuf;
 using HiNas.Onnx.Proto;
 
+using HiNas.Search.Export;
+
 namespace HiNas.Onnx.Export;
 
 /// <summary>Builds an ONNX graph node by node with unique value names and raw-data initializers.</summary>
-internal sealed class OnnxGraphBuilder
+internal sealed class OnnxGraphBuilder : IGraphEmitter
 {
     private readonly GraphProto _graph = new() { Name = "hinas" };
     private readonly Dictionary<string, int> _counters = new();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using HiNas.Onnx.Export;
+using HiNas.Search.Export;
 using HiNas.Search.Latency;
 using HiNas.Search.Networks;
 using HiNas.Search.Operations;
@@ -112,8 +113,8 @@ public static class LatencyProfiler
             stem.eval();
             return OnnxExporter.Part(new[] { ("x", task.Channels) }, (g, x) =>
             {
-                var h = g.LeakyRelu(g.Conv(x[0], FoldedConv.From(stem.Conv, stem.Norm)), ReluConvBn.Slope);
-                return new[] { (g.Conv(h, FoldedConv.From(stem.ToS0)), b * c0), (g.Conv(h, FoldedConv.From(stem.ToS1)), c0) };
+                var (s0, s1) = stem.Emit(g, x[0]);
+                return new[] { (s0, b * c0), (s1, c0) };
             });
         }));
 
@@ -124,8 +125,8 @@ public static class LatencyProfiler
 
         foreach (var c in widths.Distinct())
         {
-            foreach (var op in OperationNames.All.Where(LatencyKeys.IsMeasured))
-                yield return (LatencyKeys.Operation(op, c), Single(c, c, () => OperationTable.Create(op, c, affine: true)));
+            foreach (var op in HiNas.Nas.Space.Operations.All.Where(o => o.HasCost))
+                yield return (LatencyKeys.Operation(op.Name, c), Single(c, c, () => OperationTable.Create(op.Name, c, affine: true)));
             var channels = c;
             yield return (LatencyKeys.Add(c), new Part(new[] { ("a", c), ("b", c) }, () =>
                 OnnxExporter.Part(new[] { ("a", channels), ("b", channels) }, (g, x) => new[] { (g.Add(x[0], x[1]), channels) })));
@@ -138,12 +139,7 @@ public static class LatencyProfiler
                 using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task));
                 head.eval();
                 return OnnxExporter.Part(new[] { ("features", features), ("image", task.Channels) }, (g, x) =>
-                {
-                    var y = g.Conv(g.LeakyRelu(x[0], ReluConvBn.Slope), FoldedConv.From(head.Conv));
-                    if (task.Scale > 1) y = g.PixelShuffle(y, task.Scale);
-                    var output = task.Scale == 1 ? g.Sub(x[1], y) : g.Add(g.BicubicUpsample(x[1], task.Scale), y);
-                    return new[] { (output, task.Channels) };
-                });
+                    new[] { (TaskResidual.Emit(g, task, x[1], head.Emit(g, x[0])), task.Channels) });
             }));
         }
     }
@@ -153,7 +149,7 @@ public static class LatencyProfiler
     {
         using var module = TorchRuntime.Seeded(1, create);
         module.eval();
-        return OnnxExporter.Part(new[] { ("x", cin) }, (g, x) => new[] { (OnnxExporter.Operation(g, module, x[0]), cout) });
+        return OnnxExporter.Part(new[] { ("x", cin) }, (g, x) => new[] { (((IExportable)module).Emit(g, x[0]), cout) });
     });
 
     /// <summary>This machine, as latency tables and manifests name it.</summary>

@@ -5,6 +5,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using HiNas.Nas.Settings;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Baselines;
 
@@ -43,8 +44,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
 
     public RestorationTask Task { get; }
 
-    /// <summary>The layers in order (convolutions, BatchNorms, activations); the output layer last.</summary>
-    internal IEnumerable<(string Name, Module Layer)> Layers => body.named_children();
+    public string EmitPrediction(IGraphEmitter g, string input) => LayerStack.Emit(g, body.children(), input);
     public int Depth { get; }
     public int Width { get; }
 

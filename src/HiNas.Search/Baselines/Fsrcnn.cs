@@ -5,6 +5,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using HiNas.Nas.Settings;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Baselines;
 
@@ -48,8 +49,7 @@ public sealed class Fsrcnn : Module<Tensor, Tensor>, IRestorationNetwork
 
     public RestorationTask Task { get; }
 
-    /// <summary>The layers in order (convolutions, BatchNorms, activations); the output layer last.</summary>
-    internal IEnumerable<(string Name, Module Layer)> Layers => body.named_children();
+    public string EmitPrediction(IGraphEmitter g, string input) => g.PixelShuffle(LayerStack.Emit(g, body.children(), input), _scale);
     public int Depth { get; }
     public int Width { get; }
     public int Shrink { get; }

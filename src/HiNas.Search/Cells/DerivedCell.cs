@@ -4,6 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using HiNas.Nas.Genotypes;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Cells;
 
@@ -27,7 +28,18 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
 
     public CellGenotype Genotype { get; }
 
-    internal IList<Module<Tensor, Tensor>> Ops => ops;
+    /// <summary>The cell's graph on the projected states s0 and s1: its nodes, concatenated.</summary>
+    public string Emit(IGraphEmitter g, string s0, string s1)
+    {
+        var states = new List<string>(2 + Genotype.Blocks) { s0, s1 };
+        for (var node = 0; node < Genotype.Blocks; node++)
+        {
+            var a = ((IExportable)ops[2 * node]).Emit(g, states[_inputs[2 * node]]);
+            var b = ((IExportable)ops[2 * node + 1]).Emit(g, states[_inputs[2 * node + 1]]);
+            states.Add(g.Add(a, b));
+        }
+        return g.Concat(states.Skip(2));
+    }
 
     public override Tensor forward(Tensor s0, Tensor s1)
     {

@@ -5,6 +5,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using HiNas.Nas.Genotypes;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Networks;
 
@@ -48,13 +49,19 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
     public RestorationTask Task => Genotype.Task;
 
-    internal Stem StemModule => stem;
-    internal IList<Module<Tensor, Tensor>> Preprocess0 => preprocess0;
-    internal IList<Module<Tensor, Tensor>> Preprocess1 => preprocess1;
-    internal IList<DerivedCell> Cells => cells;
-    internal RestorationHead Head => head;
 
     public string Describe() => $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}]";
+
+    public string EmitPrediction(IGraphEmitter g, string input)
+    {
+        var (previous, beforePrevious) = stem.Emit(g, input);
+        for (var l = 0; l < cells.Count; l++)
+        {
+            var output = cells[l].Emit(g, ((IExportable)preprocess0[l]).Emit(g, previous), ((IExportable)preprocess1[l]).Emit(g, beforePrevious));
+            (beforePrevious, previous) = (previous, output);
+        }
+        return head.Emit(g, previous);
+    }
 
     public override Tensor forward(Tensor x)
     {

@@ -1,4 +1,5 @@
 using HiNas.Imaging.Tasks;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Networks;
 
@@ -9,4 +10,7 @@ public interface IRestorationNetwork
 
     /// <summary>A short description for logs and manifests ("HiNAS L3 B3 …", "DnCNN depth 8 width 32").</summary>
     string Describe();
+
+    /// <summary>The inference graph of the prediction the task's residual is applied to (<see cref="TaskResidual.Emit"/>).</summary>
+    string EmitPrediction(IGraphEmitter g, string input);
 }

@@ -3,6 +3,7 @@ using HiNas.Search.Operations;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Networks;
 
@@ -10,7 +11,7 @@ namespace HiNas.Search.Networks;
 /// LeakyReLU → 3×3 conv to the image channels (denoising: the predicted noise) or to channels·s² followed by
 /// PixelShuffle(s) (super-resolution: the residual over the upsampled input).
 /// </summary>
-public sealed class RestorationHead : Module<Tensor, Tensor>
+public sealed class RestorationHead : Module<Tensor, Tensor>, IExportable
 {
     private readonly Module<Tensor, Tensor> act;
     private readonly TorchSharp.Modules.Conv2d conv;
@@ -30,6 +31,9 @@ public sealed class RestorationHead : Module<Tensor, Tensor>
         return _scale == 1 ? y : nn.functional.pixel_shuffle(y, _scale);
     }
 
-    internal TorchSharp.Modules.Conv2d Conv => conv;
-    internal int Scale => _scale;
+    public string Emit(IGraphEmitter g, string x)
+    {
+        var y = g.Conv(g.LeakyRelu(x, ReluConvBn.Slope), FoldedConv.From(conv));
+        return _scale == 1 ? y : g.PixelShuffle(y, _scale);
+    }
 }

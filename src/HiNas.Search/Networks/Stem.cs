@@ -2,6 +2,7 @@ using HiNas.Search.Operations;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Networks;
 
@@ -33,8 +34,10 @@ public sealed class Stem : Module<Tensor, (Tensor S0, Tensor S1)>
         return (to_s0.call(h), to_s1.call(h));
     }
 
-    internal TorchSharp.Modules.Conv2d Conv => conv;
-    internal ScalarFreeBatchNorm2d Norm => bn;
-    internal TorchSharp.Modules.Conv2d ToS0 => to_s0;
-    internal TorchSharp.Modules.Conv2d ToS1 => to_s1;
+    /// <summary>The stem's graph: the first s0 and s1.</summary>
+    public (string S0, string S1) Emit(IGraphEmitter g, string x)
+    {
+        var h = g.LeakyRelu(g.Conv(x, FoldedConv.From(conv, bn)), ReluConvBn.Slope);
+        return (g.Conv(h, FoldedConv.From(to_s0)), g.Conv(h, FoldedConv.From(to_s1)));
+    }
 }

@@ -2,6 +2,7 @@ using HiNas.Imaging.Tasks;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Networks;
 
@@ -14,6 +15,10 @@ public static class TaskResidual
 {
     public static Tensor Apply(RestorationTask task, Tensor input, Tensor prediction) =>
         task.Kind == RestorationKind.Denoise ? TensorMath.Sub(input, prediction) : TensorMath.Add(Upsample(input, task.Scale), prediction);
+
+    /// <summary>The same in an inference graph.</summary>
+    public static string Emit(IGraphEmitter g, RestorationTask task, string input, string prediction) =>
+        task.Kind == RestorationKind.Denoise ? g.Sub(input, prediction) : g.Add(g.BicubicUpsample(input, task.Scale), prediction);
 
     public static Tensor Upsample(Tensor input, int scale) =>
         nn.functional.interpolate(input, scale_factor: new double[] { scale, scale }, mode: InterpolationMode.Bicubic, align_corners: false);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Operations;
 
@@ -8,7 +9,7 @@ namespace HiNas.Search.Operations;
 /// LeakyReLU → depthwise k×k convolution with dilation d → pointwise 1×1 → BatchNorm. With d = 1 and two
 /// of them in a row it is the separable convolution; with d = 2 the dilated convolution.
 /// </summary>
-public sealed class DilatedConv : Module<Tensor, Tensor>
+public sealed class DilatedConv : Module<Tensor, Tensor>, IExportable
 {
     private readonly Module<Tensor, Tensor> act;
     private readonly TorchSharp.Modules.Conv2d depthwise;
@@ -26,7 +27,6 @@ public sealed class DilatedConv : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => bn.call(pointwise.call(depthwise.call(act.call(x))));
 
-    internal TorchSharp.Modules.Conv2d Depthwise => depthwise;
-    internal TorchSharp.Modules.Conv2d Pointwise => pointwise;
-    internal ScalarFreeBatchNorm2d Norm => bn;
+    public string Emit(IGraphEmitter g, string x) =>
+        g.Conv(g.Conv(g.LeakyRelu(x, ReluConvBn.Slope), FoldedConv.From(depthwise)), FoldedConv.From(pointwise, bn));
 }

@@ -1,25 +1,27 @@
+using HiNas.Nas.Space;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using HiNas.Nas.Space;
 
 namespace HiNas.Search.Operations;
 
 /// <summary>
-/// Operation name → module, the one table used by the search cell and the derived cell. All operations keep
-/// the channel count and the spatial size (stride 1). BatchNorm is affine-free during search and affine in
+/// The module of an operation of the registry (<see cref="HiNas.Nas.Space.Operations"/>), made from its family, kernel
+/// and dilation: the one factory the search cell, the derived cell and the latency profiler use. Every module emits its
+/// own inference graph (<see cref="Export.IExportable"/>). BatchNorm is affine-free during search and affine in
 /// derived networks. "none" (zero) has no module: a mixed op leaves it out of the sum, since it adds nothing.
 /// </summary>
 public static class OperationTable
 {
-    public static Module<Tensor, Tensor> Create(string name, long channels, bool affine) => name switch
+    public static Module<Tensor, Tensor> Create(string name, long channels, bool affine)
     {
-        OperationNames.Conv3x3 => new ReluConvBn(channels, channels, 3, affine),
-        OperationNames.SepConv3x3 => new SeparableConv(channels, 3, affine),
-        OperationNames.SepConv5x5 => new SeparableConv(channels, 5, affine),
-        OperationNames.DilConv3x3 => new DilatedConv(channels, 3, 2, affine),
-        OperationNames.DilConv5x5 => new DilatedConv(channels, 5, 2, affine),
-        OperationNames.Skip => new Identity(),
-        OperationNames.None => throw new ArgumentException("'none' has no module: it contributes zero", nameof(name)),
-        _ => throw new ArgumentException($"unknown operation '{name}' (known: {string.Join(", ", OperationNames.All)})", nameof(name)),
-    };
+        var op = HiNas.Nas.Space.Operations.Named(name);
+        return op.Kind switch
+        {
+            OperationKind.Conv => new ReluConvBn(channels, channels, op.Kernel, affine, op.Dilation),
+            OperationKind.Separable => new SeparableConv(channels, op.Kernel, affine),
+            OperationKind.DilatedSeparable => new DilatedConv(channels, op.Kernel, op.Dilation, affine),
+            OperationKind.Skip => new Identity(),
+            _ => throw new ArgumentException($"'{name}' has no module: it contributes zero", nameof(name)),
+        };
+    }
 }

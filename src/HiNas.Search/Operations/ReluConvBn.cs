@@ -1,11 +1,12 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Operations;
 
 /// <summary>LeakyReLU(0.2) → k×k convolution (optionally dilated) → BatchNorm: the pre-activation unit of the search space.</summary>
-public sealed class ReluConvBn : Module<Tensor, Tensor>
+public sealed class ReluConvBn : Module<Tensor, Tensor>, IExportable
 {
     public const double Slope = 0.2;
 
@@ -23,6 +24,5 @@ public sealed class ReluConvBn : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => bn.call(conv.call(act.call(x)));
 
-    internal TorchSharp.Modules.Conv2d Conv => conv;
-    internal ScalarFreeBatchNorm2d Norm => bn;
+    public string Emit(IGraphEmitter g, string x) => g.Conv(g.LeakyRelu(x, Slope), FoldedConv.From(conv, bn));
 }

@@ -1,11 +1,12 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Search.Export;
 
 namespace HiNas.Search.Operations;
 
 /// <summary>Separable k×k convolution: (LeakyReLU → depthwise k×k → pointwise 1×1 → BatchNorm), twice.</summary>
-public sealed class SeparableConv : Module<Tensor, Tensor>
+public sealed class SeparableConv : Module<Tensor, Tensor>, IExportable
 {
     private readonly DilatedConv first;
     private readonly DilatedConv second;
@@ -19,6 +20,5 @@ public sealed class SeparableConv : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => second.call(first.call(x));
 
-    internal DilatedConv First => first;
-    internal DilatedConv Second => second;
+    public string Emit(IGraphEmitter g, string x) => second.Emit(g, first.Emit(g, x));
 }

@@ -4,6 +4,7 @@ using Grpc.AspNetCore.Web;
 using HiNas.Inference.Engine;
 using HiNas.Inference.Repository;
 using HiNas.Server.Jobs;
+using HiNas.Server.Jobs.Stages;
 using HiNas.Server.Observability;
 using HiNas.Server.Restoration;
 using Microsoft.AspNetCore.Builder;
@@ -59,8 +60,14 @@ public static class ServerApp
         services.AddSingleton<JobRequests>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<ApiKey>();
-        services.AddSingleton<JobRunner>();
-        services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        services.AddSingleton<StageWorker>();
+        services.AddSingleton<IStageLauncher, ProfileStage>();
+        services.AddSingleton<IStageLauncher, SearchStage>();
+        services.AddSingleton<IStageLauncher, TrainStage>();
+        services.AddSingleton<IStageLauncher, ExportStage>();
+        services.AddSingleton<JobStageMachine>();
+        services.AddSingleton<JobQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
 
         services.AddGrpc(grpc =>
         {

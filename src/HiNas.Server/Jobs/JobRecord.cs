@@ -1,3 +1,4 @@
+using HiNas.Nas.Workers;
 using HiNas.Protocol.V1;
 using JobState = HiNas.Protocol.V1.JobState;
 
@@ -43,10 +44,10 @@ public sealed record JobStatus
 
 public static class JobStages
 {
-    public const string Profile = "profile";
-    public const string Search = "search";
-    public const string Train = "train";
-    public const string Export = "export";
+    public const string Profile = WorkerStage.Profile;
+    public const string Search = WorkerStage.Search;
+    public const string Train = WorkerStage.Train;
+    public const string Export = WorkerStage.Export;
 
     /// <summary>The share of the whole job a stage stands for (progress 0–1 over all stages).</summary>
     public static (double Start, double Width) Span(JobKind kind, string stage) => (kind, stage) switch

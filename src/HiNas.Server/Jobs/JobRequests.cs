@@ -22,9 +22,6 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
 {
     private const uint MaxCount = 100_000_000;
 
-    /// <summary>The job's latency table (measured by its profile stage) when the settings carry a budget.</summary>
-    public const string LatencyTableFile = "latency-table.json";
-
     public static RestorationTask ResolveTask(TaskSpec? spec) => Resolving("task", () => TaskResolver.Resolve(new TaskSettings
     {
         Kind = spec?.Kind,
@@ -53,7 +50,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             StepsPerEpoch = Count(s.HasStepsPerEpoch, s.StepsPerEpoch, field, "steps_per_epoch"), Batch = Count(s.HasBatch, s.Batch, field, "batch"),
             Crop = Count(s.HasCrop, s.Crop, field, "crop"), Seed = s.HasSeed ? s.Seed : null, SkipDropout = s.HasSkipDropout ? s.SkipDropout : null,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
-            LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, LatencyTableFile) : null,
+            LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, JobFiles.LatencyTableFile) : null,
             BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null,
         };
         return Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));

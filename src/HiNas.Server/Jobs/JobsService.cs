@@ -9,8 +9,8 @@ using HiNas.Nas.Settings;
 
 namespace HiNas.Server.Jobs;
 
-/// <summary>The Jobs service: validates requests into resolved options, creates the job on disk, and hands it to the <see cref="JobRunner"/>.</summary>
-public sealed class JobsService(JobStore store, JobRunner runner, JobRequests requests, ModelRepository repository) : ProtoJobs.JobsBase
+/// <summary>The Jobs service: validates requests into resolved options, creates the job on disk, and hands it to the <see cref="JobQueue"/>.</summary>
+public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requests, ModelRepository repository) : ProtoJobs.JobsBase
 {
     private static readonly object CreateGate = new();
 
@@ -20,8 +20,8 @@ public sealed class JobsService(JobStore store, JobRunner runner, JobRequests re
         var id = JobStore.NewId();
         var options = requests.ResolveSearch(task, request.Search, "search", store.FolderOf(id), out var resolution);
         var job = store.Create(id, JobKind.Search, task.Slug, null, request,
-            folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobRunner.SearchOptionsFile)), Budget(options, resolution));
-        runner.Enqueue(job);
+            folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobFiles.SearchOptionsFile)), Budget(options, resolution));
+        queue.Enqueue(job);
         return Task.FromResult(job.ToMessage());
     }
 
@@ -46,11 +46,11 @@ public sealed class JobsService(JobStore store, JobRunner runner, JobRequests re
                 throw RpcErrors.AlreadyExists("model_id", $"job {other.Id} will publish '{modelId}' already");
             job = store.Create(id, searchFirst is null ? JobKind.Train : JobKind.SearchThenTrain, task.Slug, modelId, request, folder =>
             {
-                if (searchFirst is not null) SearchOptionsJson.Save(searchFirst, Path.Combine(folder, JobRunner.SearchOptionsFile));
-                else TrainOptionsJson.Save(train, Path.Combine(folder, JobRunner.TrainOptionsFile));
+                if (searchFirst is not null) SearchOptionsJson.Save(searchFirst, Path.Combine(folder, JobFiles.SearchOptionsFile));
+                else TrainOptionsJson.Save(train, Path.Combine(folder, JobFiles.TrainOptionsFile));
             }, searchFirst is null ? null : Budget(searchFirst, resolution));
         }
-        runner.Enqueue(job);
+        queue.Enqueue(job);
         return Task.FromResult(job.ToMessage());
     }
 
@@ -83,7 +83,7 @@ public sealed class JobsService(JobStore store, JobRunner runner, JobRequests re
         var job = Find(request.JobId);
         var before = job.Status;
         if (before.IsFinal) throw RpcErrors.Precondition("job_id", $"job {job.Id} has already finished ({before.State})");
-        runner.Cancel(job);
+        queue.Cancel(job);
         return Task.FromResult(job.ToMessage());
     }
 

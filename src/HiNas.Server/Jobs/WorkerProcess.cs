@@ -4,16 +4,15 @@ using System.Runtime.InteropServices;
 namespace HiNas.Server.Jobs;
 
 /// <summary>
-/// One `hinas` command run as a child process (TorchSharp and libtorch live there, not in the server).
-/// Its output goes to a log file; the last error line becomes the job's error. Killing it stops the stage at
-/// once: the stage's checkpoints make that safe.
+/// One `hinas run` worker as a child process (TorchSharp and libtorch live there, not in the server). Its output goes
+/// to the job's worker.log for people; the outcome is its result.json (<see cref="Stages.StageWorker"/>). Killing it
+/// stops the stage at once: the stage's checkpoints make that safe.
 /// </summary>
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly object _gate = new();
-    private string? _lastError;
     private bool _disposed;
 
     private WorkerProcess(Process process, StreamWriter log)
@@ -23,15 +22,6 @@ public sealed class WorkerProcess : IDisposable
     }
 
     public int Pid => _process.Id;
-
-    /// <summary>The `hinas: error: …` line the worker printed last, if any.</summary>
-    public string? LastError
-    {
-        get
-        {
-            lock (_gate) return _lastError;
-        }
-    }
 
     public static WorkerProcess Start(string workerPath, IEnumerable<string> arguments, string logPath)
     {
@@ -49,23 +39,20 @@ public sealed class WorkerProcess : IDisposable
         log.WriteLine($"# {DateTimeOffset.UtcNow:O} {string.Join(' ', info.ArgumentList)}");
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var worker = new WorkerProcess(process, log);
-        process.OutputDataReceived += (_, e) => worker.Log(e.Data, error: false);
-        process.ErrorDataReceived += (_, e) => worker.Log(e.Data, error: true);
+        process.OutputDataReceived += (_, e) => worker.Log(e.Data);
+        process.ErrorDataReceived += (_, e) => worker.Log(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return worker;
     }
 
-    private void Log(string? line, bool error)
+    private void Log(string? line)
     {
         if (line is null) return;
         lock (_gate)
         {
-            if (_disposed) return;
-            _log.WriteLine(line);
-            if (error && line.StartsWith("hinas: error: ", StringComparison.Ordinal)) _lastError = line["hinas: error: ".Length..];
-            else if (error && _lastError is null && line.Trim().Length > 0 && !line.Contains('\r')) _lastError = line.Trim();
+            if (!_disposed) _log.WriteLine(line);
         }
     }
 

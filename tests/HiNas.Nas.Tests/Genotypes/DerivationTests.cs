@@ -1,7 +1,7 @@
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Space;
 
-namespace HiNas.Search.Tests.Genotypes;
+namespace HiNas.Nas.Tests.Genotypes;
 
 public class DerivationTests
 {

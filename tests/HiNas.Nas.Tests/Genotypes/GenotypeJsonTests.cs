@@ -2,7 +2,7 @@ using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Space;
 
-namespace HiNas.Search.Tests.Genotypes;
+namespace HiNas.Nas.Tests.Genotypes;
 
 public class GenotypeJsonTests
 {

@@ -1,15 +1,17 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace HiNas.Onnx.Export;
+using HiNas.Search.Operations;
+
+namespace HiNas.Search.Export;
 
 /// <summary>
 /// A convolution's weights with an optional following BatchNorm folded in (eval-mode statistics):
 /// W' = W·γ/√(σ²+ε) per output channel, b' = (b − μ)·γ/√(σ²+ε) + β (γ = 1, β = 0 without affine).
 /// </summary>
-internal sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, long Groups, long[] Padding, long[] Dilation)
+public sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, long Groups, long[] Padding, long[] Dilation)
 {
-    public static FoldedConv From(TorchSharp.Modules.Conv2d conv, HiNas.Search.Operations.ScalarFreeBatchNorm2d? norm = null)
+    public static FoldedConv From(TorchSharp.Modules.Conv2d conv, ScalarFreeBatchNorm2d? norm = null)
     {
         if (conv.stride.Any(s => s != 1)) throw new NotSupportedException("only stride-1 convolutions are exported");
         if (conv.padding_mode != PaddingModes.Zeros) throw new NotSupportedException($"padding mode {conv.padding_mode} is not exported");
@@ -26,7 +28,7 @@ internal sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, lo
             var beta = norm.Bias is { } be ? ToDoubles(be) : new double[outChannels];
             for (var o = 0; o < outChannels; o++)
             {
-                var factor = gamma[o] / Math.Sqrt(variance[o] + HiNas.Search.Operations.ScalarFreeBatchNorm2d.Epsilon);
+                var factor = gamma[o] / Math.Sqrt(variance[o] + ScalarFreeBatchNorm2d.Epsilon);
                 for (var i = 0; i < perChannel; i++) weight[o * perChannel + i] *= factor;
                 bias[o] = (bias[o] - mean[o]) * factor + beta[o];
             }

@@ -1,0 +1,27 @@
+namespace HiNas.Search.Export;
+
+/// <summary>
+/// The inference graph a trained module describes of itself, in the few operators every network here is made of.
+/// Values are named by strings; each call adds a node and returns its output's name. The ONNX writer implements it;
+/// a module emits exactly what its forward computes (eval mode, BatchNorm folded into the convolution before it).
+/// </summary>
+public interface IGraphEmitter
+{
+    string Conv(string x, FoldedConv conv);
+    string LeakyRelu(string x, double slope);
+    string Add(string a, string b);
+    string Sub(string a, string b);
+    string Concat(IEnumerable<string> parts);
+
+    /// <summary>PixelShuffle(scale) in PyTorch's channel order.</summary>
+    string PixelShuffle(string x, int scale);
+
+    /// <summary>PyTorch's bicubic upsampling (a = −0.75, half-pixel centres, no antialiasing).</summary>
+    string BicubicUpsample(string x, int scale);
+}
+
+/// <summary>A module with one input that emits its own inference graph (operations, projections, heads).</summary>
+public interface IExportable
+{
+    string Emit(IGraphEmitter g, string x);
+}

@@ -1,0 +1,143 @@
+using HiNas.Protocol.V1;
+using HiNas.Server.Jobs.Stages;
+using HiNas.Server.Observability;
+using Microsoft.Extensions.Logging;
+using JobState = HiNas.Protocol.V1.JobState;
+
+namespace HiNas.Server.Jobs;
+
+/// <summary>A stage that ended without success; the message becomes the job's error.</summary>
+public sealed class JobFailedException(string message) : Exception(message);
+
+/// <summary>
+/// Takes one job through its stages (<see cref="JobStatus.Stages"/>): queued → running, each stage prepared by its
+/// <see cref="IStageLauncher"/> and run by a worker (<see cref="StageWorker"/>), then succeeded, failed or cancelled.
+/// A job resumed after a restart continues at its stage, whose run folder holds its checkpoints. A failure of any
+/// kind fails this job only.
+/// </summary>
+public sealed class JobStageMachine
+{
+    private readonly JobStore _store;
+    private readonly StageWorker _worker;
+    private readonly ServerMetrics _metrics;
+    private readonly ILogger<JobStageMachine> _logger;
+    private readonly Dictionary<string, IStageLauncher> _launchers;
+
+    public JobStageMachine(JobStore store, StageWorker worker, IEnumerable<IStageLauncher> launchers, ServerMetrics metrics, ILogger<JobStageMachine> logger)
+    {
+        _store = store;
+        _worker = worker;
+        _metrics = metrics;
+        _logger = logger;
+        _launchers = launchers.ToDictionary(l => l.Stage, StringComparer.Ordinal);
+        UpdateStateGauge();
+    }
+
+    /// <summary>Announces a new job (a "queued" event).</summary>
+    public void Queued(JobRecord job)
+    {
+        _store.Append(job, e => e.Progress = new JobProgress { State = JobState.Queued, Kind = "queued", Message = "queued" });
+        UpdateStateGauge();
+    }
+
+    /// <summary>Cancels a queued job at once, or stops a running one (its worker is killed).</summary>
+    public JobStatus Cancel(JobRecord job)
+    {
+        JobStatus status;
+        lock (job)
+        {
+            status = _store.Update(job, s => s.IsFinal ? s : s with { CancelRequested = true });
+            if (status.IsFinal) return status;
+            if (status.State == JobState.Queued) return Finish(job, JobState.Cancelled, "cancelled before it started");
+        }
+        job.Cancellation?.Cancel();
+        return job.Status;
+    }
+
+    public async Task RunAsync(JobRecord job, CancellationToken stopping)
+    {
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        job.Cancellation = cancellation;
+        try
+        {
+            if (job.Status.CancelRequested)
+            {
+                Finish(job, JobState.Cancelled, "cancelled");
+                return;
+            }
+            if (job.Status.WorkerPid is { } orphan) WorkerProcess.StopOrphan(orphan, job.Folder);
+            var resumed = job.Status.State == JobState.Running;
+            var status = _store.Update(job, s => s with { State = JobState.Running, Started = s.Started ?? DateTimeOffset.UtcNow });
+            UpdateStateGauge();
+            _store.Append(job, e => e.Progress = new JobProgress
+            {
+                State = JobState.Running, Stage = status.Stage, Kind = resumed ? "resumed" : "started", Fraction = status.Progress,
+                Message = resumed ? $"resumed after a server restart (stage {status.Stage})" : "started",
+            });
+            _logger.LogInformation("job {Job} ({Kind}, {Task}) {Action}", job.Id, status.Kind, status.Task, resumed ? "resumed" : "started");
+
+            var stages = status.Stages;
+            foreach (var stage in stages.Skip(Math.Max(0, stages.ToList().IndexOf(status.Stage))))
+            {
+                cancellation.Token.ThrowIfCancellationRequested();
+                var (start, _) = JobStages.Span(status.Kind, stage);
+                if (job.Status.Stage != stage)
+                {
+                    _store.Update(job, s => s with { Stage = stage, Progress = Math.Max(s.Progress, start) });
+                    _store.Append(job, e => e.Progress = new JobProgress { State = JobState.Running, Stage = stage, Kind = "stage", Fraction = start, Message = $"{stage} started" });
+                }
+                var launcher = _launchers[stage];
+                var run = launcher.Prepare(job);
+                var result = run is null ? null : await _worker.RunAsync(job, stage, run, cancellation.Token);
+                launcher.Complete(job, result);
+            }
+            Finish(job, JobState.Succeeded, null);
+        }
+        catch (OperationCanceledException) when (job.Status.CancelRequested)
+        {
+            Finish(job, JobState.Cancelled, "cancelled while running");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            _store.Update(job, s => s with { WorkerPid = null });
+            _logger.LogInformation("job {Job} stopped with the server; it resumes on the next start", job.Id);
+        }
+        catch (JobFailedException e)
+        {
+            Finish(job, JobState.Failed, e.Message);
+        }
+        catch (Exception e)
+        {
+            // whatever else went wrong fails this job only: the queue (and the server) go on
+            _logger.LogError(e, "job {Job} failed", job.Id);
+            Finish(job, JobState.Failed, e is Grpc.Core.RpcException rpc ? rpc.Status.Detail : e.Message);
+        }
+        finally
+        {
+            job.Cancellation = null;
+        }
+    }
+
+    private JobStatus Finish(JobRecord job, JobState state, string? error)
+    {
+        var status = _store.Update(job, s => s with
+        {
+            State = state, Error = error is null || state == JobState.Succeeded ? null : error, Finished = DateTimeOffset.UtcNow, WorkerPid = null,
+            Progress = state == JobState.Succeeded ? 1 : s.Progress,
+        });
+        var result = new JobResult { State = state, Error = status.Error ?? "", GenotypeJson = status.GenotypeJson ?? "", ModelId = status.ModelPublished ? status.ModelId : "" };
+        if (status.BestValidationPsnr is { } psnr) result.BestValidationPsnr = psnr;
+        _store.Append(job, e => e.Result = result);
+        _metrics.JobsFinished.WithLabels(state.ToString()).Inc();
+        UpdateStateGauge();
+        _logger.LogInformation("job {Job} {State}{Error}", job.Id, state, status.Error is null ? "" : $": {status.Error}");
+        return status;
+    }
+
+    private void UpdateStateGauge()
+    {
+        var counts = _store.All.GroupBy(j => j.Status.State).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var state in Enum.GetValues<JobState>().Where(s => s != JobState.Unspecified))
+            _metrics.JobStates.WithLabels(state.ToString()).Set(counts.GetValueOrDefault(state));
+    }
+}

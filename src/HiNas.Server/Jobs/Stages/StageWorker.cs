@@ -1,0 +1,64 @@
+using System.Text.Json;
+using HiNas.Nas.Workers;
+using HiNas.Server.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HiNas.Server.Jobs.Stages;
+
+/// <summary>
+/// Runs one stage's worker, `hinas run STAGE --options-file F --run DIR` (<see cref="WorkerProcess"/>), follows its
+/// events.jsonl into the job's event log while it runs, and reads its result.json when it ends: a failure is the
+/// result's error, not a line of its output.
+/// </summary>
+public sealed class StageWorker(JobStore store, IOptions<ServerOptions> options, ILogger<StageWorker> logger)
+{
+    /// <summary>The worker program (hinas.dll): configured, deployed beside the server, or built beside it (<see cref="WorkerLocation"/>).</summary>
+    public string WorkerPath { get; } = WorkerLocation.Resolve(options.Value.Jobs.WorkerPath);
+
+    public async Task<WorkerResult> RunAsync(JobRecord job, string stage, StageRun run, CancellationToken cancellation)
+    {
+        var tail = run.EventsFile is null ? null : new EventTail(run.EventsFile, JobStore.ConsumedLines(job, stage));
+        Directory.CreateDirectory(run.RunDir);
+        WorkerResult.Delete(run.RunDir);
+        var args = new[] { "run", stage, "--options-file", run.OptionsFile, "--run", run.RunDir };
+        using var worker = WorkerProcess.Start(WorkerPath, args, Path.Combine(job.Folder, JobStore.WorkerLogFile));
+        store.Update(job, s => s with { WorkerPid = worker.Pid });
+        var exit = worker.WaitAsync(cancellation);
+        while (!exit.IsCompleted)
+        {
+            await Task.WhenAny(exit, Task.Delay(250, CancellationToken.None));
+            Pump(job, stage, tail);
+        }
+        var code = await exit;
+        Pump(job, stage, tail);
+        store.Update(job, s => s with { WorkerPid = null });
+        var result = WorkerResult.TryLoad(run.RunDir);
+        if (result is { Succeeded: true } && code == 0) return result;
+        throw new JobFailedException($"{stage}: {result?.Error ?? $"the worker exited with code {code} without a result (see {JobStore.WorkerLogFile})"}");
+    }
+
+    private void Pump(JobRecord job, string stage, EventTail? tail)
+    {
+        if (tail is null) return;
+        var (start, width) = JobStages.Span(job.Status.Kind, stage);
+        double? fraction = null;
+        foreach (var (line, text) in tail.ReadNew())
+        {
+            Protocol.V1.JobProgress progress;
+            try
+            {
+                progress = StageEvents.ToProgress(stage, text);
+            }
+            catch (JsonException e)
+            {
+                logger.LogWarning("job {Job}: unreadable {Stage} event line {Line}: {Reason}", job.Id, stage, line, e.Message);
+                continue;
+            }
+            progress.Fraction = start + width * (progress.TotalSteps > 0 ? (double)progress.Step / progress.TotalSteps : 0);
+            fraction = progress.Fraction;
+            store.Append(job, e => e.Progress = progress, stage, line);
+        }
+        if (fraction is { } f) store.Update(job, s => s with { Progress = f });
+    }
+}
