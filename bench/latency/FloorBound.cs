@@ -68,7 +68,7 @@ internal static class FloorBound
             Enumerable.Range(0, space.Blocks).SelectMany(_ => new[] { new CellEdge(op, 0), new CellEdge(op, 1) }).ToList())).ToArray();
         // the lattice starts at width 0 and climbs at most one level a layer
         var path = Enumerable.Range(0, space.Layers).Select(l => wide ? Math.Min(l, space.WidthFactors.Count - 1) : 0).ToArray();
-        return new Genotype(task, space.Layers, space.Blocks, space.Filters, space.WidthFactors, space.StemChannels, cells, path);
+        return new Genotype(space.Space, cells, path);
     }
 
     private static byte[] Export(Genotype genotype)

@@ -20,6 +20,7 @@ using TorchSharp;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 if (args[0] == "bound")
 {
@@ -45,7 +46,7 @@ if (args[0] == "measure")
         {
             var p = spec.Split(':');
             var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
-            using var dncnn = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse("dncnn", task, null, null, SearchOptions.DefaultsFor(task).Supernet).Build(task));
+            using var dncnn = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse("dncnn", task, null, null, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
             dncnn.eval();
             nets.Add((spec, OnnxExporter.ExportBytes(dncnn, task), task.Channels, null));
             continue;
@@ -71,7 +72,7 @@ var channels = int.Parse(args[3], inv);
 var space = args[2] == "denoise" ? RestorationTask.Denoise(double.Parse(args[4], inv), channels) : RestorationTask.SuperResolution(int.Parse(args[4], inv), channels);
 var (layers, blocks, filters, stem, random) = (int.Parse(args[5], inv), int.Parse(args[6], inv), int.Parse(args[7], inv), int.Parse(args[8], inv), int.Parse(args[9], inv));
 var genotypes = Enumerable.Range(1, random)
-    .Select(seed => ($"random:{seed}", RandomGenotype.Sample(space, layers, blocks, filters, new[] { 1.0, 1.5, 2.0 }, stem, (ulong)seed)))
+    .Select(seed => ($"random:{seed}", RandomGenotype.Sample(new SearchSpace(space, layers, blocks, filters, SearchSpace.DefaultWidthFactors, stem), (ulong)seed)))
     .Concat(args.Skip(10).Select(path => (Path.GetFileNameWithoutExtension(path), GenotypeJson.Load(path))))
     .ToList();
 

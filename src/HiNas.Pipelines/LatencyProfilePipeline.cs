@@ -1,5 +1,5 @@
 using HiNas.Nas.Latency;
-using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 using HiNas.Onnx.Latency;
 
 namespace HiNas.Pipelines;
@@ -14,7 +14,7 @@ public sealed record LatencyProfile(string TablePath, LatencyTable Table, Latenc
 /// </summary>
 public static class LatencyProfilePipeline
 {
-    public static LatencyProfile Run(SupernetConfig space, int width, int height, int repeats, string tablePath, Action<string, double>? progress = null)
+    public static LatencyProfile Run(SearchSpace space, int width, int height, int repeats, string tablePath, Action<string, double>? progress = null)
     {
         var table = LatencyProfiler.Profile(space, width, height, repeats, progress);
         var path = Path.GetFullPath(tablePath);

@@ -10,5 +10,5 @@ public sealed record SearchOutcome(string RunDir, Genotype Genotype, BudgetRepor
     public string GenotypeFile => Path.Combine(RunDir, SearchRun.GenotypeFile);
 
     /// <summary>The network to train: the closest one within the budget when the derived one misses it, else the derived one.</summary>
-    public string NetworkToTrain => Latency?.WithinBudgetGenotype is { } closest ? Path.Combine(RunDir, closest) : GenotypeFile;
+    public string NetworkToTrain => SearchRun.NetworkToTrain(RunDir);
 }

@@ -9,7 +9,7 @@ using HiNas.Search.Searching;
 namespace HiNas.Pipelines;
 
 /// <summary>
-/// A HiNAS search as a whole, the same for `hinas search`, the job worker, the tests and the benches:
+/// A HiNAS search as a whole, the same for `hinas search` (and the benchmark scripts that call it), the job worker and the tests:
 /// <list type="number">
 /// <item>with a budget, the space's floor (its cheapest network): a budget under the table's prediction of it is
 /// refused, and on the table's machine the floor is run by ONNX Runtime and a budget under that measurement refused
@@ -51,7 +51,7 @@ public static class SearchPipeline
     public static double? CheckBudget(SupernetConfig space, LatencyObjective objective, Action<string>? log = null)
     {
         var table = LatencyTable.Load(objective.TablePath);
-        var floor = LatencyFloor.Of(space, table);
+        var floor = LatencyFloor.Of(space.Space, table);
         if (floor.Refuses(objective.BudgetMs, table) is { } predicted) throw new SettingException("budget_ms", predicted);
         if (MeasuredBudget.MeasureFloor(floor, table) is not { } measured) return null;
         if (floor.Refuses(objective.BudgetMs, table, measured) is { } refusal) throw new SettingException("budget_ms", refusal);

@@ -41,7 +41,7 @@ public static class WorkerRunner
 
     private static WorkerResult Profile(ProfileOptions options, WorkerProgress? progress)
     {
-        var space = SearchOptionsJson.Load(options.SearchOptions).Supernet;
+        var space = SearchOptionsJson.Load(options.SearchOptions).Supernet.Space;
         var profile = LatencyProfilePipeline.Run(space, options.Width, options.Height, options.Repeats, options.Out, progress?.Part);
         return new WorkerResult
         {
@@ -81,8 +81,7 @@ public static class WorkerRunner
 
     private static WorkerResult Export(ExportOptions options, WorkerProgress? progress)
     {
-        var latency = options.MeasureWidth is { } w ? new LatencyMeasurement(w, options.MeasureHeight!.Value, options.BudgetMs) : null;
-        var export = ModelExport.FromTrainingRun(options.Checkpoint, options.Out, options.Id, options.Overwrite, latency);
+        var export = ModelExport.From(options);
         progress?.Log?.Invoke(FormattableString.Invariant($"parity {export.ParityMaxAbsDiff:E2}; model '{export.Package.Manifest.Id}' written to {export.Package.Folder}"));
         return new WorkerResult
         {

@@ -60,6 +60,6 @@ public class LatencyCommandTests
     private static double FloorOf(string tablePath)
     {
         var space = new HiNas.Nas.Settings.SupernetConfig { Task = HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 3), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
-        return LatencyFloor.Of(space, LatencyTable.Load(tablePath)).Milliseconds;
+        return LatencyFloor.Of(space.Space, LatencyTable.Load(tablePath)).Milliseconds;
     }
 }

@@ -67,7 +67,7 @@ public sealed class RunCommandTests
         var options = Path.Combine(root, "options.json");
         File.WriteAllText(options, "{\"checkpoint\": \"/nowhere\", \"out\": \"\"}");
         var run = await CliRunner.RunAsync("run", "export", "--options-file", options, "--run", Path.Combine(root, "export"));
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(2, run.ExitCode); // a wrong setting, like a wrong command line
         var result = WorkerResult.TryLoad(Path.Combine(root, "export"))!;
         Assert.False(result.Succeeded);
         Assert.Equal("out: is empty", result.Error);

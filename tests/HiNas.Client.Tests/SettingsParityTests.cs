@@ -99,8 +99,10 @@ public sealed class SettingsParityTests
 
         var remote = await Hinas(new[] { "jobs", command }.Concat(settings).Concat(Remote(server)).ToArray());
         Assert.NotEqual(0, remote.Code);
-        var field = command == "search" ? "search" : expected.StartsWith("architecture:", StringComparison.Ordinal) ? "" : "train";
-        var named = field.Length == 0 ? expected.Replace("architecture:", "baseline:") : $"{field}.{expected}";
+        // the request's field: the settings message's field, the setting (the wire spells two of them differently)
+        var named = expected.StartsWith("architecture:", StringComparison.Ordinal)
+            ? expected.Replace("architecture:", "baseline:")
+            : $"{command}.{expected.Replace("sigma_range:", "sigma_min/sigma_max:")}";
         Assert.StartsWith($"hinas: error: server: {StatusCode.InvalidArgument}: {named}", remote.Err.Trim());
     }
 

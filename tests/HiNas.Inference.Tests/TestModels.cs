@@ -27,7 +27,7 @@ internal static class TestModels
             new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1),
             new CellEdge(OperationNames.Skip, 2), new CellEdge(OperationNames.Conv3x3, 0),
         });
-        var genotype = new Genotype(task, 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, new[] { cell }, new[] { 1 });
+        var genotype = new Genotype(new SearchSpace(task, 1, 2, 4, SearchSpace.DefaultWidthFactors, 8), new[] { cell }, new[] { 1 });
         using var network = TorchRuntime.Seeded(seed, () => new DerivedNetwork(genotype));
         network.eval();
         return OnnxExporter.ExportBytes(network, task);

@@ -27,7 +27,7 @@ public class BudgetedSearchTests
         var free = Searcher.Run(options, Path.Combine(root, "free"));
         // the tightest budget any network of the space can meet (its all-skip floor), with a strong weight: the
         // architecture step is pushed hard toward cheap operations
-        var floor = LatencyFloor.Of(space, table);
+        var floor = LatencyFloor.Of(space.Space, table);
         var budgeted = options with { Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = floor.Milliseconds, Weight = 10 } };
         Assert.Equal(budgeted.Latency, SearchOptionsJson.Load(SaveAndReturn(budgeted, Path.Combine(root, "options.json"))).Latency);
         var cheap = Searcher.Run(budgeted, Path.Combine(root, "budgeted"));
@@ -65,7 +65,8 @@ public class BudgetedSearchTests
 
         // a budget under the floor is refused before anything is written: no search of this space could meet it
         var impossible = options with { Latency = budgeted.Latency! with { BudgetMs = floor.Milliseconds * 0.9 } };
-        var refused = Assert.Throws<ArgumentException>(() => Searcher.Run(impossible, Path.Combine(root, "impossible")));
+        var refused = Assert.Throws<SettingException>(() => Searcher.Run(impossible, Path.Combine(root, "impossible")));
+        Assert.Equal("budget_ms", refused.Setting);
         Assert.Contains("below the cheapest network of this search space", refused.Message);
         Assert.False(Directory.Exists(Path.Combine(root, "impossible")));
 
@@ -120,7 +121,7 @@ public class BudgetedSearchTests
         var root = Path.Combine(Path.GetTempPath(), "hinas-budget-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         var tablePath = Path.Combine(root, "table.json");
-        var table = LatencyProfiler.Profile(space, width, height, repeats: 3);
+        var table = LatencyProfiler.Profile(space.Space, width, height, repeats: 3);
         table.Save(tablePath);
         var options = new SearchOptions
         {

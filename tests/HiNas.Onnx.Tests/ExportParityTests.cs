@@ -34,7 +34,7 @@ public class ExportParityTests
             new CellEdge(OperationNames.Conv3x3, 2), new CellEdge(OperationNames.SepConv5x5, 1),
             new CellEdge(OperationNames.DilConv3x3, 3), new CellEdge(OperationNames.SepConv3x3, 0),
         });
-        return new Genotype(task, 3, 3, 4, Factors, 8, new[] { a, b, a }, new[] { 1, 2, 1 });
+        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8), new[] { a, b, a }, new[] { 1, 2, 1 });
     }
 
     public static TheoryData<string, string, int, int> Cases => new()
@@ -52,7 +52,7 @@ public class ExportParityTests
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
         var spec = architecture == "every-op"
             ? ArchitectureSpec.FromGenotype(EveryOp(task))
-            : ArchitectureSpec.Parse(architecture, task, depth: 4, width: 12, new SupernetConfig { Task = task, Layers = 3, Blocks = 3, Filters = 4, WidthFactors = Factors, StemChannels = 8 });
+            : ArchitectureSpec.Parse(architecture, task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8));
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
         GiveBatchNormsRealStatistics(network, channels);
         network.eval();

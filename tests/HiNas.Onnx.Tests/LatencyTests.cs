@@ -21,7 +21,7 @@ public class LatencyTests
     private static LatencyTable? _table;
 
     /// <summary>One profile for the class: every part at 24×16, 3 runs each.</summary>
-    private static LatencyTable Table => _table ??= LatencyProfiler.Profile(Space, 24, 16, repeats: 3);
+    private static LatencyTable Table => _table ??= LatencyProfiler.Profile(Space.Space, 24, 16, repeats: 3);
 
     [Fact]
     public void Profile_MeasuresEveryPartOfTheSpace_AndRoundTrips()
@@ -163,7 +163,7 @@ public class LatencyTests
             new HiNas.Nas.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
             new HiNas.Nas.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 0),
         });
-        var genotype = new HiNas.Nas.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 0, 1, 1 });
+        var genotype = new HiNas.Nas.Genotypes.Genotype(Space.Space, new[] { cell, cell, cell }, new[] { 0, 1, 1 });
         var full = NetworkLatency.Predict(genotype, table);
         var floor = NetworkLatency.Parts(genotype).Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
         Assert.True(full > floor);
@@ -198,14 +198,14 @@ public class LatencyTests
                     for (var c = b - 1; c <= b + 1; c++)
                         if (b is >= 0 and <= 2 && c is >= 0 and <= 2) paths.Add(new[] { a, b, c });
             var predictions = paths.Select(path => NetworkLatency.Predict(
-                new HiNas.Nas.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { allSkip, allSkip, allSkip }, path), table)).ToArray();
+                new HiNas.Nas.Genotypes.Genotype(Space.Space, new[] { allSkip, allSkip, allSkip }, path), table)).ToArray();
 
-            var floor = LatencyFloor.Of(Space, table);
+            var floor = LatencyFloor.Of(Space.Space, table);
             Assert.Equal(predictions.Min(), floor.Milliseconds, 9);
             Assert.Equal(floor.Milliseconds, NetworkLatency.Predict(floor.Network, table), 9);
             Assert.True(floor.Network.IsAllSkip);
             for (ulong g = 1; g <= 10; g++)
-                Assert.True(NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(Space.Task, 3, 2, 4, Space.WidthFactors, 8, g), table) >= floor.Milliseconds);
+                Assert.True(NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(new SearchSpace(Space.Task, 3, 2, 4, Space.WidthFactors, 8), g), table) >= floor.Milliseconds);
             Assert.Null(floor.Refuses(floor.Milliseconds, table));
             Assert.Contains("below the cheapest network", floor.Refuses(floor.Milliseconds * 0.99, table));
             // a measurement of the floor network above the prediction raises the floor; one below it does not lower it
@@ -219,13 +219,13 @@ public class LatencyTests
     public void BudgetReport_MovesToTheFloorsWidthPath_WhenEveryOperationASkipStillMissesOnTheDerivedPath()
     {
         var table = ChannelCostTable();
-        var floor = LatencyFloor.Of(Space, table);
+        var floor = LatencyFloor.Of(Space.Space, table);
         var cell = new HiNas.Nas.Genotypes.CellGenotype(new[]
         {
             new HiNas.Nas.Genotypes.CellEdge(OperationNames.SepConv5x5, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 1),
             new HiNas.Nas.Genotypes.CellEdge(OperationNames.DilConv3x3, 2), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 0),
         });
-        var wide = new HiNas.Nas.Genotypes.Genotype(Space.Task, 3, 2, 4, Space.WidthFactors, 8, new[] { cell, cell, cell }, new[] { 1, 2, 2 });
+        var wide = new HiNas.Nas.Genotypes.Genotype(Space.Space, new[] { cell, cell, cell }, new[] { 1, 2, 2 });
         var fixedOnWidePath = NetworkLatency.Parts(wide).Where(p => !p.StartsWith("op:", StringComparison.Ordinal)).Sum(table.Of);
         Assert.True(fixedOnWidePath > floor.Milliseconds);
         var budget = (floor.Milliseconds + fixedOnWidePath) / 2;

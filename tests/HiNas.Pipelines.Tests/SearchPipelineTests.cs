@@ -17,7 +17,7 @@ public sealed class SearchPipelineTests
     {
         var root = Directory.CreateTempSubdirectory("hinas-pipeline-tests").FullName;
         var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 1), Layers = 1, Blocks = 2, Filters = 4, StemChannels = 8 };
-        var profile = LatencyProfilePipeline.Run(space, 48, 32, repeats: 3, Path.Combine(root, "table.json"));
+        var profile = LatencyProfilePipeline.Run(space.Space, 48, 32, repeats: 3, Path.Combine(root, "table.json"));
         Assert.Equal(profile.Table.Milliseconds, LatencyTable.Load(profile.TablePath).Milliseconds);
         Assert.True(profile.FloorMeasuredMs > 0);
 

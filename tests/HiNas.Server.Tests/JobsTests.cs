@@ -182,7 +182,7 @@ public sealed class JobsTests
         var inside = Directory.CreateDirectory(Path.Combine(host.DataFolder, "photos")).FullName;
         File.CreateSymbolicLink(Path.Combine(inside, "secret.png"), Path.Combine(outside, "secret.png"));
 
-        foreach (var path in new[] { outside, "/etc", "../..", "escape", Path.Combine(host.DataFolder, "escape", "sub"), "photos" })
+        foreach (var path in new[] { outside, "/etc", "../..", "escape", Path.Combine(host.DataFolder, "escape", "sub"), "photos", "deadleaves/../../.." })
         {
             var settings = TinySearch();
             settings.Data = path;
@@ -212,7 +212,7 @@ public sealed class JobsTests
         { "broken genotype", "genotype_json" },
         { "bad schedule", "train.schedule" },
         { "bad model id", "model_id" },
-        { "half a sigma range", "train.sigma_range" },
+        { "half a sigma range", "train.sigma_min/sigma_max" },
         { "negative budget", "search.budget_ms" },
         { "bad resolution", "search.resolution" },
         { "resolution without a budget", "search.budget_ms" },
@@ -273,7 +273,7 @@ public sealed class JobsTests
 
     private static Task<string> SrGenotype(TestServerHost host)
     {
-        var genotype = HiNas.Nas.Genotypes.RandomGenotype.Sample(Imaging.Tasks.RestorationTask.SuperResolution(2, 3), 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, 1);
+        var genotype = HiNas.Nas.Genotypes.RandomGenotype.Sample(new HiNas.Nas.Space.SearchSpace(Imaging.Tasks.RestorationTask.SuperResolution(2, 3), 1, 2, 4, HiNas.Nas.Space.SearchSpace.DefaultWidthFactors, 8), 1);
         return Task.FromResult(HiNas.Nas.Genotypes.GenotypeJson.Serialize(genotype));
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Cli.Infrastructure;
+using HiNas.Nas.Workers;
 using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
@@ -24,12 +25,14 @@ public static class ExportCommand
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(budget) is { } b && (parse.GetValue(measure) is null || !(b > 0)))
-                throw new CliUsageException("--budget-ms needs --measure-latency WIDTHxHEIGHT and a positive number");
-            var latency = parse.GetValue(measure) is { } size
-                ? ProfileLatencyCommand.ParseResolution(size) is var (w, h) ? new LatencyMeasurement(w, h, parse.GetValue(budget)) : null
-                : null;
-            var result = ModelExport.FromTrainingRun(parse.GetValue(checkpoint)!.FullName, parse.GetValue(outDir)!.FullName, parse.GetValue(id), parse.GetValue(force), latency);
+            var size = parse.GetValue(measure) is { } text ? ProfileLatencyCommand.ParseResolution(text) : ((int, int)?)null;
+            var options = new ExportOptions
+            {
+                Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
+                MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
+            };
+            options.Validate();
+            var result = ModelExport.From(options);
             var m = result.Package.Manifest;
             if (parse.GetValue(json))
             {

@@ -8,6 +8,7 @@ using HiNas.Search.Searching;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Workers;
 
 namespace HiNas.Cli.Commands;
 
@@ -19,7 +20,7 @@ public static class ProfileLatencyCommand
         var task = new TaskOptions();
         var settings = new SearchSettingOptions();
         var resolution = new Option<string>("--resolution") { Description = "the model input's size, WIDTHxHEIGHT (for SR the low-resolution input, e.g. 640x360 for a 1280x720 ×2 output)", DefaultValueFactory = _ => "1280x720" };
-        var repeats = new Option<int>("--repeats") { Description = "timed runs per part (the median is kept)", DefaultValueFactory = _ => 7 };
+        var repeats = new Option<int>("--repeats") { Description = "timed runs per part (the median is kept)", DefaultValueFactory = _ => ProfileOptions.DefaultRepeats };
         var outFile = new Option<FileInfo>("--out") { Description = "the table to write (hinas.latency/v1 JSON)", Required = true };
         var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
         var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
@@ -27,16 +28,13 @@ public static class ProfileLatencyCommand
         foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, resolution, repeats, outFile, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            var restorationTask = task.Resolve(parse);
-            var defaults = SearchOptions.DefaultsFor(restorationTask).Supernet;
-            var space = defaults with
+            var space = SearchOptionsResolver.Resolve(task.Resolve(parse), new SearchSettings
             {
-                Layers = parse.GetValue(settings.Layers) ?? defaults.Layers, Blocks = parse.GetValue(settings.Blocks) ?? defaults.Blocks,
-                Filters = parse.GetValue(settings.Filters) ?? defaults.Filters, StemChannels = parse.GetValue(settings.Stem) ?? defaults.StemChannels,
-            };
+                Layers = parse.GetValue(settings.Layers), Blocks = parse.GetValue(settings.Blocks), Filters = parse.GetValue(settings.Filters), StemChannels = parse.GetValue(settings.Stem),
+            }).Supernet;
             var (width, height) = ParseResolution(parse.GetValue(resolution)!);
             var show = !parse.GetValue(json);
-            var (path, table, floor, measuredFloor) = LatencyProfilePipeline.Run(space, width, height, parse.GetValue(repeats), parse.GetValue(outFile)!.FullName, show
+            var (path, table, floor, measuredFloor) = LatencyProfilePipeline.Run(space.Space, width, height, parse.GetValue(repeats), parse.GetValue(outFile)!.FullName, show
                 ? (key, ms) => output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-28} {ms,9:F3} ms"))
                 : null);
             if (show)

@@ -65,6 +65,8 @@ public static class SearchCommand
                 return Task.FromResult(ExitCodes.Success);
             }
             var runDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out RUN_DIR is required (or --resume RUN_DIR, or --profile-memory)");
+            if (options.Latency is { } objective && !File.Exists(objective.TablePath))
+                throw new CliUsageException($"--latency-table '{objective.TablePath}' does not exist (make it with hinas profile-latency)");
             var show = !parse.GetValue(json);
             if (show) output.Out.WriteLine($"search {options.RunName} → {runDir}");
             var outcome = ProgressView.Search(output, show, p => SearchPipeline.Run(options, runDir, p, cancellation, show ? output.Out.WriteLine : null));

@@ -90,12 +90,11 @@ public static class TrainCommand
             else
             {
                 task = taskOptions.Resolve(p);
-                var space = SearchOptions.DefaultsFor(task).Supernet;
-                space = space with
+                // a random genotype is drawn from the space `hinas search` would search with these sizes
+                var space = SearchOptionsResolver.Resolve(task, new SearchSettings
                 {
-                    Layers = p.GetValue(layers) ?? space.Layers, Blocks = p.GetValue(blocks) ?? space.Blocks,
-                    Filters = p.GetValue(filters) ?? space.Filters, StemChannels = p.GetValue(stemChannels) ?? space.StemChannels,
-                };
+                    Layers = p.GetValue(layers), Blocks = p.GetValue(blocks), Filters = p.GetValue(filters), StemChannels = p.GetValue(stemChannels),
+                }).Supernet.Space;
                 spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), space);
             }
             return TrainOptionsResolver.Resolve(task, spec, settings.ToSettings(p) with { Threads = p.GetValue(threads), Device = p.GetValue(device) });

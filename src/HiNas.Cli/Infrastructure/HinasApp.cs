@@ -44,7 +44,7 @@ public static class HinasApp
             output.Fail($"server: {e.StatusCode}: {e.Status.Detail}");
             return ExitCodes.Failure;
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (e is CliUsageException or HiNas.Nas.Settings.SettingException)
         {
             output.Fail(e.Message);
             return ExitCodes.Usage; // a wrong combination of options is a wrong command line, found after parsing

@@ -50,9 +50,9 @@ public sealed class TrainSettingOptions
     {
         var parts = text.Split(':');
         if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var min)
-            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max) && min >= 0 && max > min && max <= 255)
-            return new[] { min, max };
-        throw new CliUsageException($"--sigma-range '{text}' must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255, e.g. 0:50");
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var max))
+            return new[] { min, max }; // the range itself is checked with the other settings (TrainOptions.Validate)
+        throw new CliUsageException($"--sigma-range '{text}' must be MIN:MAX, e.g. 0:50");
     }
 
     /// <summary>The settings as <see cref="TrainOptionsResolver"/> takes them (unset options stay unset).</summary>

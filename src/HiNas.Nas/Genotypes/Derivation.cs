@@ -81,13 +81,11 @@ public static class Derivation
     }
 
     /// <summary>The whole genotype: per-layer cells from α (shared α → identical cells) and the width path from β.</summary>
-    public static Genotype Derive(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels,
-        double[][][] alpha, double[][] beta)
+    public static Genotype Derive(SearchSpace space, double[][][] alpha, double[][] beta)
     {
-        if (alpha.Length != layers && alpha.Length != 1) throw new ArgumentException($"α has {alpha.Length} layer rows, expected {layers} (LWAS) or 1 (tied)");
-        var lattice = new WidthLattice(layers, widthFactors.Count);
-        var cells = Enumerable.Range(0, layers).Select(l => DeriveCell(alpha[alpha.Length == 1 ? 0 : l], blocks)).ToArray();
-        return new Genotype(task, layers, blocks, filters, widthFactors, stemChannels, cells, DeriveWidthPath(beta, lattice), alpha, beta);
+        if (alpha.Length != space.Layers && alpha.Length != 1) throw new ArgumentException($"α has {alpha.Length} layer rows, expected {space.Layers} (LWAS) or 1 (tied)");
+        var cells = Enumerable.Range(0, space.Layers).Select(l => DeriveCell(alpha[alpha.Length == 1 ? 0 : l], space.Blocks)).ToArray();
+        return new Genotype(space, cells, DeriveWidthPath(beta, space.Lattice), alpha, beta);
     }
 
     public static double[] Softmax(IReadOnlyList<double> logits)

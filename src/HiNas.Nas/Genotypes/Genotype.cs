@@ -11,18 +11,10 @@ public sealed class Genotype : IEquatable<Genotype>
 {
     public const string Schema = "hinas.genotype/v1";
 
-    public Genotype(
-        RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels,
-        IReadOnlyList<CellGenotype> cells, IReadOnlyList<int> widthPath,
-        double[][][]? alpha = null, double[][]? beta = null)
+    public Genotype(SearchSpace space, IReadOnlyList<CellGenotype> cells, IReadOnlyList<int> widthPath, double[][][]? alpha = null, double[][]? beta = null)
     {
-        ArgumentNullException.ThrowIfNull(task);
-        if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "layers must be ≥ 1");
-        if (blocks < 1) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "blocks must be ≥ 1");
-        if (filters < 1) throw new ArgumentOutOfRangeException(nameof(filters), filters, "filters must be ≥ 1");
-        if (stemChannels < 1) throw new ArgumentOutOfRangeException(nameof(stemChannels), stemChannels, "stem channels must be ≥ 1");
-        if (widthFactors is null || widthFactors.Count == 0 || widthFactors.Any(f => !(f > 0)))
-            throw new ArgumentException("width factors must be a non-empty list of positive numbers", nameof(widthFactors));
+        ArgumentNullException.ThrowIfNull(space);
+        var (layers, blocks) = (space.Layers, space.Blocks);
         if (cells is null || cells.Count != layers) throw new ArgumentException($"expected {layers} cells (one per layer), got {cells?.Count ?? 0}", nameof(cells));
         if (widthPath is null || widthPath.Count != layers) throw new ArgumentException($"expected a width path of {layers} levels, got {widthPath?.Count ?? 0}", nameof(widthPath));
         for (var l = 0; l < layers; l++)
@@ -32,33 +24,31 @@ public sealed class Genotype : IEquatable<Genotype>
             for (var n = 0; n < blocks; n++)
                 foreach (var edge in new[] { cell.Node(n).First, cell.Node(n).Second })
                 {
-                    if (edge.Op == OperationNames.None || !OperationNames.All.Contains(edge.Op))
+                    if (!Operations.All.Any(o => o.Name == edge.Op && o.IsUsable))
                         throw new ArgumentException($"layer {l + 1} node {n}: '{edge.Op}' is not a usable operation", nameof(cells));
                     if (edge.Input < 0 || edge.Input >= 2 + n)
                         throw new ArgumentException($"layer {l + 1} node {n}: input {edge.Input} must be in [0, {n + 1}]", nameof(cells));
                 }
             var previous = l == 0 ? 0 : widthPath[l - 1];
-            if (widthPath[l] < 0 || widthPath[l] >= widthFactors.Count || Math.Abs(widthPath[l] - previous) > 1)
-                throw new ArgumentException($"width path {string.Join(",", widthPath)} is not a lattice path from width 0 over {widthFactors.Count} levels", nameof(widthPath));
+            if (widthPath[l] < 0 || widthPath[l] >= space.WidthFactors.Count || Math.Abs(widthPath[l] - previous) > 1)
+                throw new ArgumentException($"width path {string.Join(",", widthPath)} is not a lattice path from width 0 over {space.WidthFactors.Count} levels", nameof(widthPath));
         }
-        Task = task;
-        Layers = layers;
-        Blocks = blocks;
-        Filters = filters;
-        WidthFactors = widthFactors.ToArray();
-        StemChannels = stemChannels;
+        Space = space;
         Cells = cells.ToArray();
         WidthPath = widthPath.ToArray();
         Alpha = alpha;
         Beta = beta;
     }
 
-    public RestorationTask Task { get; }
-    public int Layers { get; }
-    public int Blocks { get; }
-    public int Filters { get; }
-    public IReadOnlyList<double> WidthFactors { get; }
-    public int StemChannels { get; }
+    /// <summary>The search space the genotype belongs to.</summary>
+    public SearchSpace Space { get; }
+
+    public RestorationTask Task => Space.Task;
+    public int Layers => Space.Layers;
+    public int Blocks => Space.Blocks;
+    public int Filters => Space.Filters;
+    public IReadOnlyList<double> WidthFactors => Space.WidthFactors;
+    public int StemChannels => Space.StemChannels;
     public IReadOnlyList<CellGenotype> Cells { get; }
     public IReadOnlyList<int> WidthPath { get; }
 
@@ -69,24 +59,19 @@ public sealed class Genotype : IEquatable<Genotype>
     public double[][]? Beta { get; }
 
     /// <summary>Channels per node at width level <paramref name="level"/>: round(factor · F).</summary>
-    public int NodeChannels(int level) => NodeChannelsFor(Filters, WidthFactors[level]);
-
-    public static int NodeChannelsFor(int filters, double factor) => Math.Max(1, (int)Math.Round(factor * filters, MidpointRounding.AwayFromZero));
+    public int NodeChannels(int level) => Space.NodeChannels(level);
 
     /// <summary>The same network with other cells (without α and β: it is no longer what they derive).</summary>
-    public Genotype WithCells(IReadOnlyList<CellGenotype> cells) =>
-        new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, cells, WidthPath);
+    public Genotype WithCells(IReadOnlyList<CellGenotype> cells) => new(Space, cells, WidthPath);
 
     /// <summary>The same cells on another width path (without α and β).</summary>
-    public Genotype OnWidthPath(IReadOnlyList<int> widthPath) =>
-        new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, Cells, widthPath);
+    public Genotype OnWidthPath(IReadOnlyList<int> widthPath) => new(Space, Cells, widthPath);
 
     /// <summary>True when every chosen edge of every cell is a skip connection (a degenerate result).</summary>
     public bool IsAllSkip => Cells.All(c => c.Edges.All(e => e.Op == OperationNames.Skip));
 
     public bool Equals(Genotype? other) =>
-        other is not null && Task == other.Task && Layers == other.Layers && Blocks == other.Blocks && Filters == other.Filters
-        && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors)
+        other is not null && Space.Equals(other.Space)
         && Cells.SequenceEqual(other.Cells) && WidthPath.SequenceEqual(other.WidthPath)
         && SameArrays(Alpha, other.Alpha) && SameArrays(Beta, other.Beta);
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using HiNas.Imaging.Tasks;
 using HiNas.Nas.Runs;
+using HiNas.Nas.Space;
 
 namespace HiNas.Nas.Genotypes;
 
@@ -59,7 +60,7 @@ public static class GenotypeJson
         try
         {
             var cells = dto.Cells.Select((edges, l) => new CellGenotype(edges.Select((pair, i) => ParseEdge(pair, l, i)).ToArray())).ToArray();
-            return new Genotype(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, cells, dto.WidthPath, dto.Alpha, dto.Beta);
+            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels), cells, dto.WidthPath, dto.Alpha, dto.Beta);
         }
         catch (ArgumentException e)
         {

@@ -11,10 +11,11 @@ namespace HiNas.Nas.Genotypes;
 /// </summary>
 public static class RandomGenotype
 {
-    public static Genotype Sample(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels, ulong seed)
+    public static Genotype Sample(SearchSpace space, ulong seed)
     {
+        var (layers, blocks, widthFactors) = (space.Layers, space.Blocks, space.WidthFactors);
         var random = new DeterministicRandom(DeterministicRandom.Derive(seed, 0x5EA5C4));
-        var usable = OperationNames.All.Where(o => o != OperationNames.None).ToArray();
+        var usable = Operations.All.Where(o => o.IsUsable).Select(o => o.Name).ToArray();
         var cells = new CellGenotype[layers];
         for (var l = 0; l < layers; l++)
         {
@@ -38,6 +39,6 @@ public static class RandomGenotype
             width = moves[random.NextInt(moves.Length)];
             path[l] = width;
         }
-        return new Genotype(task, layers, blocks, filters, widthFactors, stemChannels, cells, path);
+        return new Genotype(space, cells, path);
     }
 }

@@ -12,7 +12,7 @@ namespace HiNas.Nas.Latency;
 /// </summary>
 public sealed record LatencyFloor(double Milliseconds, Genotype Network)
 {
-    public static LatencyFloor Of(SupernetConfig space, LatencyTable table)
+    public static LatencyFloor Of(SearchSpace space, LatencyTable table)
     {
         var widths = space.WidthFactors.Count;
         var layers = space.Layers;
@@ -40,7 +40,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
         var c0 = space.NodeChannels(0);
         var stem = table.Of(LatencyKeys.Stem(space.Task.Channels, space.StemChannels, b * c0, c0));
         var cells = Enumerable.Range(0, layers).Select(_ => AllSkip(b)).ToArray();
-        var network = new Genotype(space.Task, layers, b, space.Filters, space.WidthFactors, space.StemChannels, cells, widthPath);
+        var network = new Genotype(space, cells, widthPath);
         return new LatencyFloor(stem + cheapest, network);
     }
 

@@ -10,4 +10,14 @@ public static class SearchRun
     public const string EventsFile = "events.jsonl";
     public const string GenotypeFile = "genotype.json";
     public const string CheckpointsFolder = "checkpoints";
+
+    /// <summary>
+    /// The network a finished search says to train: the closest one within the budget (genotype-within-budget.json) when
+    /// a budgeted search's derived network misses it, else the derived genotype.
+    /// </summary>
+    public static string NetworkToTrain(string runDir)
+    {
+        var withinBudget = Path.Combine(runDir, Latency.BudgetReport.WithinBudgetFile);
+        return File.Exists(withinBudget) ? withinBudget : Path.Combine(runDir, GenotypeFile);
+    }
 }

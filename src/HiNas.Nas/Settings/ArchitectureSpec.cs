@@ -1,6 +1,7 @@
 using System.Globalization;
 using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
+using HiNas.Nas.Space;
 
 namespace HiNas.Nas.Settings;
 
@@ -34,7 +35,7 @@ public sealed record ArchitectureSpec
     /// Parses the architecture setting: dncnn | espcn | fsrcnn | random:SEED. Random genotypes are drawn from <paramref name="space"/>.
     /// Baseline defaults are small, in the parameter range of the networks the default search finds.
     /// </summary>
-    public static ArchitectureSpec Parse(string text, RestorationTask task, int? depth, int? width, SupernetConfig space)
+    public static ArchitectureSpec Parse(string text, RestorationTask task, int? depth, int? width, SearchSpace space)
     {
         var name = text.Trim().ToLowerInvariant();
         if (depth is < 1 or > 256) throw new SettingException("depth", $"must be in [1, 256], got {depth}");
@@ -46,7 +47,7 @@ public sealed record ArchitectureSpec
             return new ArchitectureSpec
             {
                 Kind = RandomKind, RandomSeed = seed,
-                Genotype = RandomGenotype.Sample(task, space.Layers, space.Blocks, space.Filters, space.WidthFactors, space.StemChannels, seed),
+                Genotype = RandomGenotype.Sample(space, seed),
             };
         }
         return name switch

@@ -25,11 +25,14 @@ public sealed record DataSpec
         ? string.Create(CultureInfo.InvariantCulture, $"deadleaves:{DeadLeavesCount}x{DeadLeavesSize}")
         : Folder!;
 
+    /// <summary>Whether the text names dead leaves ("deadleaves" or "deadleaves:…"), not a folder.</summary>
+    public static bool IsDeadLeavesText(string text) => text == "deadleaves" || text.StartsWith("deadleaves:", StringComparison.Ordinal);
+
     /// <summary>Parses the data setting: a folder (made absolute), deadleaves or deadleaves:COUNTxSIZE.</summary>
     public static DataSpec Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text == "deadleaves") return new DataSpec();
-        if (text.StartsWith("deadleaves:", StringComparison.Ordinal))
+        if (IsDeadLeavesText(text))
         {
             var parts = text["deadleaves:".Length..].Split('x');
             if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count)

@@ -1,5 +1,6 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
+using HiNas.Nas.Space;
 
 namespace HiNas.Nas.Settings;
 
@@ -10,7 +11,7 @@ public sealed record SupernetConfig
     public int Layers { get; init; } = 3;
     public int Blocks { get; init; } = 4;
     public int Filters { get; init; } = 10;
-    public IReadOnlyList<double> WidthFactors { get; init; } = new[] { 1.0, 1.5, 2.0 };
+    public IReadOnlyList<double> WidthFactors { get; init; } = SearchSpace.DefaultWidthFactors;
     public int StemChannels { get; init; } = 64;
 
     /// <summary>One α for all layers (the DARTS/Auto-DeepLab ablation) instead of one per layer (LWAS).</summary>
@@ -19,7 +20,10 @@ public sealed record SupernetConfig
     /// <summary>One cell per (layer, width) on the β-fused input (HiNAS); false runs one cell per incoming path.</summary>
     public bool CellSharing { get; init; } = true;
 
-    public int NodeChannels(int level) => Genotype.NodeChannelsFor(Filters, WidthFactors[level]);
+    public int NodeChannels(int level) => SearchSpace.NodeChannelsFor(Filters, WidthFactors[level]);
+
+    /// <summary>The space these settings search (the two switches change how, not what).</summary>
+    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels);
 
     public void Validate()
     {

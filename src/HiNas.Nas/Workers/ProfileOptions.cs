@@ -10,7 +10,9 @@ public sealed record ProfileOptions
     public required string SearchOptions { get; init; }
     public required int Width { get; init; }
     public required int Height { get; init; }
-    public int Repeats { get; init; } = 7;
+    public const int DefaultRepeats = 7;
+
+    public int Repeats { get; init; } = DefaultRepeats;
 
     /// <summary>The latency table to write.</summary>
     public required string Out { get; init; }

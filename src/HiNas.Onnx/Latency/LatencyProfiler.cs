@@ -23,11 +23,10 @@ namespace HiNas.Onnx.Latency;
 /// </summary>
 public static class LatencyProfiler
 {
-    public static LatencyTable Profile(SupernetConfig space, int width, int height, int repeats = 7, Action<string, double>? progress = null)
+    public static LatencyTable Profile(SearchSpace space, int width, int height, int repeats = 7, Action<string, double>? progress = null)
     {
         if (width < 8 || height < 8 || width > 8192 || height > 8192) throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: each side must be in [8, 8192]");
         if (repeats is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be in [1, 1000]");
-        space.Validate();
         TorchRuntime.EnsureInitialized();
         var milliseconds = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (key, part) in Parts(space))
@@ -100,7 +99,7 @@ public static class LatencyProfiler
     }
 
     /// <summary>Every part a network of the space can contain, with how to build its graph.</summary>
-    private static IEnumerable<(string Key, Part Part)> Parts(SupernetConfig space)
+    private static IEnumerable<(string Key, Part Part)> Parts(SearchSpace space)
     {
         var task = space.Task;
         var b = space.Blocks;

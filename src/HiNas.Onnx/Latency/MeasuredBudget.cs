@@ -42,7 +42,7 @@ public static class MeasuredBudget
         File.Delete(Path.Combine(runDir, BudgetReport.WithinBudgetFile));
         if (!report.MeetsBudget)
         {
-            var floor = LatencyFloor.Of(SpaceOf(genotype), table);
+            var floor = LatencyFloor.Of(genotype.Space, table);
             foreach (var candidate in BudgetReport.Candidates(genotype, table, floor.Network.WidthPath))
             {
                 if (candidate.PredictedMs > report.BudgetMs * HopelessFactor) continue;
@@ -72,13 +72,6 @@ public static class MeasuredBudget
     /// says nothing.
     /// </summary>
     public static double? MeasureFloor(LatencyFloor floor, LatencyTable table) => MeasurerFor(table)?.Invoke(floor.Network);
-
-    /// <summary>The space a derived network comes from, as far as its latency goes (the switches of the search do not change it).</summary>
-    private static SupernetConfig SpaceOf(Genotype genotype) => new()
-    {
-        Task = genotype.Task, Layers = genotype.Layers, Blocks = genotype.Blocks, Filters = genotype.Filters,
-        WidthFactors = genotype.WidthFactors, StemChannels = genotype.StemChannels,
-    };
 
     /// <summary>The median of three rounds, each the median of the table's repeats: a slow spell of the machine spoils one round, not the verdict.</summary>
     private static double Measure(Genotype genotype, LatencyTable table)

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Workers;
 
 namespace HiNas.Onnx.Packaging;
 
@@ -37,7 +38,7 @@ public static class ModelExport
         using var model = TrainedModel.Load(trainDir, torch.CPU);
         var task = model.Task;
         var modelId = id ?? DefaultId(task, model.Options.Architecture);
-        if (!ModelId.IsValid(modelId)) throw new ArgumentException($"--id '{modelId}' is not valid ({ModelId.Rule})");
+        if (!ModelId.IsValid(modelId)) throw new SettingException("id", $"'{modelId}' is not a model id ({ModelId.Rule})");
         var onnx = OnnxExporter.ExportBytes(model.Network, task, new Dictionary<string, string> { ["hinas.id"] = modelId });
         var (parity, sizes) = Parity(model.Network, task, onnx);
         if (parity > ParityTolerance)
@@ -76,6 +77,10 @@ public static class ModelExport
         };
         return new ExportResult(ModelPackage.Publish(packageDir, manifest, onnx, overwrite), parity, sizes);
     }
+
+    /// <summary>The export an <see cref="ExportOptions"/> describes (`hinas export` and the worker's export stage).</summary>
+    public static ExportResult From(ExportOptions options) => FromTrainingRun(options.Checkpoint, options.Out, options.Id, options.Overwrite,
+        options.MeasureWidth is { } w ? new LatencyMeasurement(w, options.MeasureHeight!.Value, options.BudgetMs) : null);
 
     public static string DefaultId(RestorationTask task, ArchitectureSpec architecture) =>
         $"{task.Slug}-{(architecture.Kind == ArchitectureSpec.GenotypeKind ? "hinas" : architecture.Kind)}";

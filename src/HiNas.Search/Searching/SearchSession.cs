@@ -30,8 +30,8 @@ public sealed class SearchSession : IDisposable
         if (options.Latency is { } budget)
         {
             LatencyTable = LatencyTable.Load(budget.TablePath);
-            Floor = LatencyFloor.Of(options.Supernet, LatencyTable);
-            if (Floor.Refuses(budget.BudgetMs, LatencyTable) is { } refusal) throw new ArgumentException(refusal, "budget");
+            Floor = LatencyFloor.Of(options.Supernet.Space, LatencyTable);
+            if (Floor.Refuses(budget.BudgetMs, LatencyTable) is { } refusal) throw new SettingException("budget_ms", refusal);
         }
         TorchRuntime.EnsureInitialized(options.Threads);
         Device = TorchRuntime.SelectDevice(options.Device);

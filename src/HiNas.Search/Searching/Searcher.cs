@@ -41,7 +41,7 @@ public sealed class Searcher
         var full = Path.GetFullPath(runDir);
         if (File.Exists(full)) throw new IOException($"run folder '{runDir}' is a file");
         if (File.Exists(Path.Combine(full, SearchRun.OptionsFile)))
-            throw new IOException($"'{runDir}' already holds a search run; continue it with --resume or choose another --out");
+            throw new IOException($"'{runDir}' already holds a search run; resume it, or start in another run folder");
         // The session loads the data and picks the device first, so bad data or a missing device leave no run folder behind.
         using var session = new SearchSession(options);
         Directory.CreateDirectory(full);

@@ -186,7 +186,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
     }
 
     /// <summary>The genotype the current α and β derive.</summary>
-    public Genotype Derive() => Derivation.Derive(Config.Task, Config.Layers, Config.Blocks, Config.Filters, Config.WidthFactors, Config.StemChannels, AlphaSnapshot(), BetaSnapshot());
+    public Genotype Derive() => Derivation.Derive(Config.Space, AlphaSnapshot(), BetaSnapshot());
 
     private int TwoBackChannels(int layer, int width) => layer switch
     {

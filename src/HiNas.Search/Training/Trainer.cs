@@ -40,7 +40,7 @@ public sealed class Trainer
         var full = Path.GetFullPath(trainDir);
         if (File.Exists(full)) throw new IOException($"training folder '{trainDir}' is a file");
         if (File.Exists(Path.Combine(full, TrainRun.OptionsFile)))
-            throw new IOException($"'{trainDir}' already holds a training run; continue it with --resume or choose another --out");
+            throw new IOException($"'{trainDir}' already holds a training run; resume it, or start in another run folder");
         var data = LoadData(options);
         Directory.CreateDirectory(full);
         TrainOptionsJson.Save(options, Path.Combine(full, TrainRun.OptionsFile));

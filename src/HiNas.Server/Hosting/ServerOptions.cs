@@ -104,7 +104,7 @@ public sealed class JobOptions
     {
         if (ApiKey is { Length: > 0 and < 16 }) throw new InvalidOperationException("configuration HiNas:Jobs:ApiKey is too short: use at least 16 characters");
         if (WorkerThreads is < 1 or > 1024) throw new InvalidOperationException($"configuration HiNas:Jobs:WorkerThreads = {WorkerThreads} is invalid: in [1, 1024]");
-        if (Device is not ("auto" or "cpu") && !Device.StartsWith("cuda", StringComparison.Ordinal))
+        if (!HiNas.Nas.Settings.DeviceNames.IsValid(Device))
             throw new InvalidOperationException($"configuration HiNas:Jobs:Device = '{Device}' is invalid: auto, cpu or cuda[:N]");
     }
 }

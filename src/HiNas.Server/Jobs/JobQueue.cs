@@ -29,7 +29,7 @@ public sealed class JobQueue(JobStore store, JobStageMachine machine, IOptions<S
     {
         if (!options.Value.Jobs.Enabled)
         {
-            logger.LogWarning("job runner disabled (HiNas:Jobs:Enabled = false): jobs are accepted but not run");
+            logger.LogWarning("jobs disabled (HiNas:Jobs:Enabled = false): jobs are accepted but not run");
             return;
         }
         foreach (var job in store.All.Where(j => !j.Status.IsFinal))

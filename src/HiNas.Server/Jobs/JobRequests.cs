@@ -92,15 +92,14 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
                 var width = request.BaselineWidth == 0 ? (int?)null : (int)Math.Min(request.BaselineWidth, MaxCount);
                 try
                 {
-                    return ArchitectureSpec.Parse(request.Baseline, task, depth, width, SearchOptions.DefaultsFor(task).Supernet);
+                    return ArchitectureSpec.Parse(request.Baseline, task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space);
                 }
                 catch (SettingException e)
                 {
                     throw RpcErrors.Invalid(e.Setting == ArchitectureSpec.Setting ? "baseline" : $"baseline_{e.Setting}", e.Problem);
                 }
             case StartTrainingRequest.ArchitectureOneofCase.SearchFirst:
-                var n = searchFirst!.Supernet;
-                return new ArchitectureSpec { Kind = ArchitectureSpec.GenotypeKind, Genotype = RandomGenotype.Sample(task, n.Layers, n.Blocks, n.Filters, n.WidthFactors, n.StemChannels, 0) };
+                return new ArchitectureSpec { Kind = ArchitectureSpec.GenotypeKind, Genotype = RandomGenotype.Sample(searchFirst!.Supernet.Space, 0) };
             default:
                 throw RpcErrors.Invalid("architecture", "give genotype_json, baseline or search_first");
         }
@@ -111,9 +110,9 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             ? (w, h)
             : throw RpcErrors.Invalid(field, $"'{text}' is not WIDTHxHEIGHT with each side in [8, 8192]");
 
-    /// <summary>Dead leaves as given; a folder confined to the data roots (PERMISSION_DENIED outside them).</summary>
+    /// <summary>Dead leaves as given; anything else is a folder, confined to the data roots (PERMISSION_DENIED outside them).</summary>
     private string? Data(string text, string field) =>
-        string.IsNullOrEmpty(text) || text.StartsWith("deadleaves", StringComparison.Ordinal) ? (text.Length == 0 ? null : text) : roots.Confine($"{field}.data", text);
+        text.Length == 0 ? null : DataSpec.IsDeadLeavesText(text) ? text : roots.Confine($"{field}.data", text);
 
     private static int? Count(bool given, uint value, string field, string name) =>
         !given ? null : value <= MaxCount ? (int)value : throw RpcErrors.Invalid($"{field}.{name}", $"{value} is implausibly large");
@@ -127,9 +126,12 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
         }
         catch (SettingException e)
         {
-            throw RpcErrors.Invalid($"{field}.{e.Setting}", e.Problem);
+            throw RpcErrors.Invalid($"{field}.{WireName(e.Setting)}", e.Problem);
         }
     }
+
+    /// <summary>The request field of a setting where the wire spells it differently (one range, two fields).</summary>
+    private static string WireName(string setting) => setting == "sigma_range" ? "sigma_min/sigma_max" : setting;
 
     private static string Describe(Exception e)
     {

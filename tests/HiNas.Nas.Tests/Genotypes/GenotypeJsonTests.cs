@@ -14,7 +14,7 @@ public class GenotypeJsonTests
             new CellEdge(OperationNames.DilConv3x3, 0), new CellEdge(OperationNames.Skip, 2),
         });
         var alpha = new[] { new[] { new[] { 0.1, -0.2, 0.3, 0.0, 1e-5, 2.5, -3 }, new[] { 1.0, 2, 3, 4, 5, 6, 7 } } };
-        return new Genotype(task ?? RestorationTask.Denoise(25, 1), 2, 2, 6, new[] { 1.0, 1.5, 2.0 }, 16,
+        return new Genotype(new SearchSpace(task ?? RestorationTask.Denoise(25, 1), 2, 2, 6, SearchSpace.DefaultWidthFactors, 16),
             new[] { cell, cell }, new[] { 1, 2 }, alpha, new[] { new[] { -50, 0.25, 0.125 } });
     }
 

@@ -42,12 +42,12 @@ public sealed class ResolverTests
     public void TrainSettings_DeriveTheFinalRateAndTheValidationInterval()
     {
         var task = RestorationTask.Denoise(25, 1);
-        var dncnn = ArchitectureSpec.Parse("dncnn", task, null, null, SearchOptions.DefaultsFor(task).Supernet);
+        var dncnn = ArchitectureSpec.Parse("dncnn", task, null, null, SearchOptions.DefaultsFor(task).Supernet.Space);
         var o = TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings { Iterations = 100, LearningRate = 1e-6 });
         Assert.Equal(100, o.ValidateEvery);   // at most the run's length
         Assert.Equal(1e-6, o.LearningRateMin); // never above the starting rate
         Assert.Equal("sigma_range", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings { SigmaMin = 0 })).Setting);
-        Assert.Equal("depth", Assert.Throws<SettingException>(() => ArchitectureSpec.Parse("dncnn", task, 0, null, SearchOptions.DefaultsFor(task).Supernet)).Setting);
+        Assert.Equal("depth", Assert.Throws<SettingException>(() => ArchitectureSpec.Parse("dncnn", task, 0, null, SearchOptions.DefaultsFor(task).Supernet.Space)).Setting);
     }
 
     [Fact]

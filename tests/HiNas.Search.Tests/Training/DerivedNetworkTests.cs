@@ -27,7 +27,7 @@ public class DerivedNetworkTests
             new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1),
             new CellEdge(OperationNames.SepConv3x3, 2), new CellEdge(OperationNames.DilConv5x5, 0),
         });
-        var genotype = new Genotype(RestorationTask.Denoise(25, 1), 1, 2, 4, new[] { 1.0, 1.5, 2.0 }, 8, new[] { cell }, new[] { 1 });
+        var genotype = new Genotype(new SearchSpace(RestorationTask.Denoise(25, 1), 1, 2, 4, SearchSpace.DefaultWidthFactors, 8), new[] { cell }, new[] { 1 });
         using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
 
         const int c0 = 4, c = 6, b = 2, stem = 8;
@@ -56,7 +56,7 @@ public class DerivedNetworkTests
     public void OutputShapesFollowTheTask(string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        var genotype = RandomGenotype.Sample(task, 3, 3, 4, new[] { 1.0, 1.5, 2.0 }, 8, seed: 5);
+        var genotype = RandomGenotype.Sample(new SearchSpace(task, 3, 3, 4, SearchSpace.DefaultWidthFactors, 8), seed: 5);
         var networks = new List<nn.Module<Tensor, Tensor>> { TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype)) };
         if (kind == "denoise") networks.Add(TorchRuntime.Seeded(1, () => new DnCnn(task, 4, 8)));
         else
@@ -77,10 +77,10 @@ public class DerivedNetworkTests
     public void RandomGenotypesAreValidDeterministicAndVaried()
     {
         var task = RestorationTask.Denoise(25, 1);
-        var a = RandomGenotype.Sample(task, 4, 4, 8, new[] { 1.0, 1.5, 2.0 }, 16, seed: 1);
-        Assert.Equal(a, RandomGenotype.Sample(task, 4, 4, 8, new[] { 1.0, 1.5, 2.0 }, 16, seed: 1));
-        Assert.NotEqual(a, RandomGenotype.Sample(task, 4, 4, 8, new[] { 1.0, 1.5, 2.0 }, 16, seed: 2));
-        var many = Enumerable.Range(0, 40).Select(s => RandomGenotype.Sample(task, 3, 3, 8, new[] { 1.0, 1.5, 2.0 }, 16, (ulong)s)).ToArray();
+        var a = RandomGenotype.Sample(new SearchSpace(task, 4, 4, 8, SearchSpace.DefaultWidthFactors, 16), seed: 1);
+        Assert.Equal(a, RandomGenotype.Sample(new SearchSpace(task, 4, 4, 8, SearchSpace.DefaultWidthFactors, 16), seed: 1));
+        Assert.NotEqual(a, RandomGenotype.Sample(new SearchSpace(task, 4, 4, 8, SearchSpace.DefaultWidthFactors, 16), seed: 2));
+        var many = Enumerable.Range(0, 40).Select(s => RandomGenotype.Sample(new SearchSpace(task, 3, 3, 8, SearchSpace.DefaultWidthFactors, 16), (ulong)s)).ToArray();
         var ops = many.SelectMany(g => g.Cells.SelectMany(c => c.Edges.Select(e => e.Op))).Distinct().ToArray();
         Assert.Equal(OperationNames.All.Count - 1, ops.Length); // every op but none appears
         Assert.Contains(many, g => g.WidthPath.Contains(2));

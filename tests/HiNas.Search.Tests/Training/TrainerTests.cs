@@ -10,6 +10,7 @@ using HiNas.Search.Training;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Tests.Training;
 
@@ -31,7 +32,7 @@ public class TrainerTests
         Threads = 2,
     };
 
-    private static Genotype SmallGenotype(RestorationTask task) => RandomGenotype.Sample(task, 2, 2, 6, new[] { 1.0, 1.5, 2.0 }, 8, seed: 4);
+    private static Genotype SmallGenotype(RestorationTask task) => RandomGenotype.Sample(new SearchSpace(task, 2, 2, 6, SearchSpace.DefaultWidthFactors, 8), seed: 4);
 
     [Fact]
     public void AFewDozenStepsLowerTheLossAndKeepTheBest()

@@ -10,8 +10,9 @@ public interface IStageLauncher
     string Stage { get; }
 
     /// <summary>
-    /// Writes the stage's options file when the job folder does not hold it yet, and says how to run the worker; null when
-    /// there is nothing left to run (e.g. a package this job published before the server stopped).
+    /// Finds or writes the stage's options file (a search's and a training's are fixed when the job is started or its search
+    /// ends; an export's is written each time) and says how to run the worker; null when there is nothing left to run
+    /// (a package this job published before the server stopped).
     /// </summary>
     StageRun? Prepare(JobRecord job);
 

@@ -35,7 +35,9 @@ public sealed class StageWorker(JobStore store, IOptions<ServerOptions> options,
         store.Update(job, s => s with { WorkerPid = null });
         var result = WorkerResult.TryLoad(run.RunDir);
         if (result is { Succeeded: true } && code == 0) return result;
-        throw new JobFailedException($"{stage}: {result?.Error ?? $"the worker exited with code {code} without a result (see {JobStore.WorkerLogFile})"}");
+        var error = result?.Error
+            ?? (result is null ? $"the worker exited with code {code} without a result (see {JobStore.WorkerLogFile})" : $"the worker reported success but exited with code {code} (see {JobStore.WorkerLogFile})");
+        throw new JobFailedException($"{stage}: {error}");
     }
 
     private void Pump(JobRecord job, string stage, EventTail? tail)

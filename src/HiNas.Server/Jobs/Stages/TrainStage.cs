@@ -38,8 +38,7 @@ public sealed class TrainStage(JobStore store, JobRequests requests) : IStageLau
     {
         var request = JobStore.ReadRequest<StartTrainingRequest>(job);
         var task = JobRequests.ResolveTask(request.Task);
-        var search = WorkerResult.TryLoad(JobFiles.RunFolder(job, WorkerStage.Search));
-        var network = search?.Outputs.GetValueOrDefault("network_to_train") ?? Path.Combine(JobFiles.RunFolder(job, WorkerStage.Search), SearchRun.GenotypeFile);
+        var network = SearchRun.NetworkToTrain(JobFiles.RunFolder(job, WorkerStage.Search));
         var options = requests.ResolveTrain(task, ArchitectureSpec.FromGenotype(GenotypeJson.Load(network)), request.Train, "train");
         TrainOptionsJson.Save(options, optionsPath);
     }

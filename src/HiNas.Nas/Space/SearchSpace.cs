@@ -1,0 +1,56 @@
+using HiNas.Imaging.Tasks;
+
+namespace HiNas.Nas.Space;
+
+/// <summary>
+/// The space a search explores and every genotype of it lives in: the task, L layers of cells, B nodes per cell, F
+/// channels per node at width factor 1, the width levels' factors, and the stem's channels. One record, so that a
+/// genotype, a random draw, a derivation, a latency floor or a baseline's search-space sizes never travel as loose numbers.
+/// </summary>
+public sealed class SearchSpace : IEquatable<SearchSpace>
+{
+    public SearchSpace(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "layers must be ≥ 1");
+        if (blocks < 1) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "blocks must be ≥ 1");
+        if (filters < 1) throw new ArgumentOutOfRangeException(nameof(filters), filters, "filters must be ≥ 1");
+        if (stemChannels < 1) throw new ArgumentOutOfRangeException(nameof(stemChannels), stemChannels, "stem channels must be ≥ 1");
+        if (widthFactors is null || widthFactors.Count == 0 || widthFactors.Any(f => !(f > 0)))
+            throw new ArgumentException("width factors must be a non-empty list of positive numbers", nameof(widthFactors));
+        Task = task;
+        Layers = layers;
+        Blocks = blocks;
+        Filters = filters;
+        WidthFactors = widthFactors.ToArray();
+        StemChannels = stemChannels;
+    }
+
+    /// <summary>The width factors of the paper: 1, 1.5 and 2 × F.</summary>
+    public static IReadOnlyList<double> DefaultWidthFactors { get; } = new[] { 1.0, 1.5, 2.0 };
+
+    public RestorationTask Task { get; }
+    public int Layers { get; }
+    public int Blocks { get; }
+    public int Filters { get; }
+    public IReadOnlyList<double> WidthFactors { get; }
+    public int StemChannels { get; }
+
+    /// <summary>The outer space: the width lattice over the layers.</summary>
+    public WidthLattice Lattice => new(Layers, WidthFactors.Count);
+
+    /// <summary>Channels per node at width level <paramref name="level"/>: round(factor · F).</summary>
+    public int NodeChannels(int level) => NodeChannelsFor(Filters, WidthFactors[level]);
+
+    public static int NodeChannelsFor(int filters, double factor) => Math.Max(1, (int)Math.Round(factor * filters, MidpointRounding.AwayFromZero));
+
+    public bool Equals(SearchSpace? other) =>
+        other is not null && Task == other.Task && Layers == other.Layers && Blocks == other.Blocks && Filters == other.Filters
+        && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors);
+
+    public override bool Equals(object? obj) => Equals(obj as SearchSpace);
+
+    public override int GetHashCode() => HashCode.Combine(Task, Layers, Blocks, Filters, StemChannels, WidthFactors.Count);
+
+    public override string ToString() => $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}]";
+}
