@@ -12,7 +12,8 @@ trap 'rm -rf "$results"' EXIT
 status=0
 dotnet build HiNas.Realtime.sln -c Release -nologo -clp:ErrorsOnly || status=$?
 if [ "$status" -eq 0 ]; then
-  dotnet test HiNas.Realtime.sln -c Release --no-build -nologo \
+  # a test that hangs for 10 minutes is killed, and the blame collector names it (CI's limit is 30 minutes in all)
+  dotnet test HiNas.Realtime.sln -c Release --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 fi
 
@@ -27,6 +28,14 @@ fi
 if [ "$trx" -eq 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # no test ran at all
 fi
+# Every test project must have reported: a test host that crashed or was killed leaves no results for its project.
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  if ! grep -qs "$name.dll" "$results"/*.trx; then
+    echo "FAILED: $name reported no results (its test host crashed, hung or did not start)"
+    failed=$((failed + 1))
+  fi
+done
 # Name every test that did not pass, with the first lines of its message, just above the summary line, so that
 # a log cut to its tail still says what failed.
 for f in "$results"/*.trx; do

@@ -32,10 +32,18 @@ public sealed class RestorationClient : IDisposable
     public Task<Model> GetModelAsync(string modelId, CancellationToken cancellation = default) =>
         _client.GetModelAsync(new GetModelRequest { ModelId = modelId }, cancellationToken: cancellation).ResponseAsync;
 
-    /// <summary>Restores one raw frame (the pixels are sent as they are, without a copy).</summary>
+    /// <summary>
+    /// Restores one raw frame (stride 0: tightly packed rows). The frame's bytes are sent without a copy; a longer buffer
+    /// is cut to them (the server takes exactly a frame's bytes).
+    /// </summary>
     public async Task<RestoredFrame> RestoreAsync(string modelId, ReadOnlyMemory<byte> pixels, int width, int height, int stride, PixelFormat format, CancellationToken cancellation = default)
     {
         if (width <= 0 || height <= 0 || stride < 0) throw new ArgumentException($"invalid frame geometry {width}×{height}, stride {stride}");
+        var row = (long)width * RestorationStreamOptions.BytesPerPixel(format);
+        var needed = (long)(height - 1) * (stride == 0 ? row : stride) + row;
+        if (stride != 0 && stride < row) throw new ArgumentException($"stride {stride} is smaller than a row ({row} bytes)", nameof(stride));
+        if (pixels.Length < needed) throw new ArgumentException($"{pixels.Length} bytes is less than the {needed} a {width}×{height} frame with stride {stride} needs", nameof(pixels));
+        pixels = pixels.Slice(0, (int)needed);
         var response = await _client.RestoreAsync(new RestoreRequest
         {
             ModelId = modelId,

@@ -17,6 +17,8 @@ public sealed class BadInputTests
     {
         { "empty bytes", StatusCode.InvalidArgument, "frame.pixels" },
         { "short bytes", StatusCode.InvalidArgument, "frame.pixels" },
+        { "one byte more than a tight frame", StatusCode.InvalidArgument, "frame.pixels" },
+        { "more than every row at its stride", StatusCode.InvalidArgument, "frame.pixels" },
         { "zero width", StatusCode.InvalidArgument, "frame.width" },
         { "zero height", StatusCode.InvalidArgument, "frame.height" },
         { "huge size", StatusCode.ResourceExhausted, "frame.width/height" },
@@ -35,6 +37,8 @@ public sealed class BadInputTests
     {
         "empty bytes" => Frame(bytes: 0),
         "short bytes" => Frame(bytes: 255),
+        "one byte more than a tight frame" => Frame(stride: 0, bytes: 257),
+        "more than every row at its stride" => Frame(stride: 40, bytes: 321),
         "zero width" => Frame(width: 0),
         "zero height" => Frame(height: 0),
         "huge size" => Frame(width: 100_000, height: 100_000, stride: 400_000),
@@ -59,6 +63,17 @@ public sealed class BadInputTests
         Assert.Equal(code, error.StatusCode);
         Assert.StartsWith(field + ":", error.Status.Detail);
         await AssertServesAGoodFrame(host);
+    }
+
+    [Fact]
+    public async Task AStridedFrame_IsTakenWithOrWithoutItsLastRowsPadding_AndATightOneExactly()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        foreach (var (stride, bytes) in new[] { (40u, 312), (40u, 320), (0u, 256), (32u, 256) })
+        {
+            var restored = await host.Restoration.RestoreAsync(Frame(stride: stride, bytes: bytes));
+            Assert.Equal(8u * 8 * 4, (uint)restored.Frame.Pixels.Length);
+        }
     }
 
     public static TheoryData<string, StatusCode, string> StreamCases => new()

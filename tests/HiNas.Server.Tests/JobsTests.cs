@@ -137,6 +137,25 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task CancelRightAfterStart_NeverRunsAJobCancelledWhileQueued()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            var job = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch(epochs: 500, steps: 50) }, TestServerHost.Auth());
+            var cancelled = await host.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id }, TestServerHost.Auth());
+            var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromSeconds(30));
+            Assert.Equal(JobState.Cancelled, events[^1].Result.State);
+            Assert.Single(events, e => e.Result is not null);
+            if (cancelled.State == JobState.Cancelled) // cancelled while queued: the queue's pick must not start it afterwards
+            {
+                Assert.DoesNotContain(events, e => e.Progress?.Kind is "started" or "stage" or "step");
+                Assert.False(File.Exists(Path.Combine(host.StateFolder, "jobs", job.Id, "worker.log")), "a worker ran for a job cancelled while queued");
+            }
+        }
+    }
+
+    [Fact]
     public async Task ServerRestartedWhileAJobRuns_ResumesIt()
     {
         var state = TestServerHost.TempFolder();

@@ -25,6 +25,7 @@ public static class RunCommand
         };
         command.SetAction((parse, cancellation) =>
         {
+            ParentWatchdog.StartFromEnvironment(output.Out.WriteLine);
             var progress = new WorkerProgress
             {
                 Search = new Lines<SearchEvent>(e => e.Kind == "epoch" ? ProgressView.EpochLine(e) : null, output),

@@ -11,6 +11,19 @@ public readonly record struct FrameLayout(int Width, int Height, int Stride, Pix
     /// <summary>Bytes a frame of this layout needs: every row but the last at full stride, the last row's pixels.</summary>
     public long RequiredBytes => Height == 0 ? 0 : (long)(Height - 1) * Stride + RowBytes;
 
+    /// <summary>
+    /// The most bytes a frame of this layout may have: every row at full stride (the last row's padding may be sent or
+    /// not). A tightly packed frame (stride = a row) has exactly <see cref="RequiredBytes"/>.
+    /// </summary>
+    public long MaxBytes => (long)Height * Stride;
+
+    /// <summary>Whether <paramref name="byteCount"/> bytes fit this layout exactly (between <see cref="RequiredBytes"/> and <see cref="MaxBytes"/>).</summary>
+    public string? ByteCountProblem(long byteCount) =>
+        byteCount == 0 ? "the frame has no bytes"
+        : byteCount < RequiredBytes ? $"the frame has {byteCount} bytes but {Width}×{Height} {Format} with stride {Stride} needs {RequiredBytes}"
+        : byteCount > MaxBytes ? $"the frame has {byteCount} bytes, more than the {MaxBytes} of {Width}×{Height} {Format} with stride {Stride}"
+        : null;
+
     /// <summary>Returns a description of what is wrong with this layout for <paramref name="byteCount"/> bytes, or null.</summary>
     public string? Problem(long byteCount)
     {
@@ -18,8 +31,6 @@ public readonly record struct FrameLayout(int Width, int Height, int Stride, Pix
         if (Width <= 0 || Height <= 0) return $"width and height must be positive, got {Width}×{Height}";
         if (Width > MaxSide || Height > MaxSide) return $"{Width}×{Height} exceeds the {MaxSide}-pixel side limit";
         if (Stride < RowBytes) return $"stride {Stride} is smaller than a row of {Width} {Format} pixels ({RowBytes} bytes)";
-        if (byteCount == 0) return "the frame has no bytes";
-        if (byteCount < RequiredBytes) return $"the frame has {byteCount} bytes but {Width}×{Height} {Format} with stride {Stride} needs {RequiredBytes}";
-        return null;
+        return ByteCountProblem(byteCount);
     }
 }

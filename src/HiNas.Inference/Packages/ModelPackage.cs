@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using HiNas.Imaging.IO;
 
 namespace HiNas.Inference.Packages;
 
@@ -85,8 +86,10 @@ public sealed class ModelPackage
         {
             File.WriteAllBytes(Path.Combine(temp, ModelFile), onnx);
             File.WriteAllText(Path.Combine(temp, ManifestFile), JsonSerializer.Serialize(complete, ModelManifest.Json));
+            DurableFiles.FlushTree(temp);
             if (Directory.Exists(full)) Directory.Move(full, old);
             Directory.Move(temp, full);
+            DurableFiles.FlushFolder(parent);
         }
         finally
         {

@@ -1,4 +1,6 @@
 
+using HiNas.Imaging.IO;
+
 namespace HiNas.Nas.Runs;
 
 /// <summary>
@@ -23,8 +25,10 @@ public static class CheckpointFolder
         try
         {
             write(temp);
+            DurableFiles.FlushTree(temp);
             if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
             Directory.Move(temp, target);
+            DurableFiles.FlushFolder(root);
         }
         finally
         {

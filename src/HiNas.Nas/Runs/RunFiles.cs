@@ -1,26 +1,12 @@
 using System.Text.Json;
+using HiNas.Imaging.IO;
 
 namespace HiNas.Nas.Runs;
 
-/// <summary>Atomic file writes (a temporary sibling, then a rename), so a failure never leaves a half-written file.</summary>
+/// <summary>Atomic, durable file writes (<see cref="DurableFiles"/>): a failure or a power loss never leaves a half-written file.</summary>
 public static class RunFiles
 {
-    public static void WriteAtomic(string path, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = File.Create(temp)) write(stream);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
+    public static void WriteAtomic(string path, Action<Stream> write) => DurableFiles.WriteAtomic(path, write);
 
     public static void WriteAllTextAtomic(string path, string text) =>
         WriteAtomic(path, stream =>

@@ -3,6 +3,9 @@ using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Web;
 using HiNas.Inference.Engine;
 using HiNas.Inference.Repository;
+using Grpc.AspNetCore.Server.Model;
+using HiNas.Server.Rpc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using HiNas.Server.Jobs;
 using HiNas.Server.Jobs.Stages;
 using HiNas.Server.Observability;
@@ -78,6 +81,11 @@ public static class ServerApp
         }).AddServiceOptions<JobsService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("model-repository"); // also behind /healthz
+        // every service (ours, health, reflection) bound with a request deserializer that answers garbled bytes with
+        // INVALID_ARGUMENT naming the message, in place of grpc-dotnet's binder (UNKNOWN and a stack trace each)
+        services.AddSingleton<UndecodableRequests>();
+        services.RemoveAll(typeof(IServiceMethodProvider<>));
+        services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(CheckedServiceMethodProvider<>));
 
         var app = builder.Build();
         // gRPC-Web for clients without HTTP/2 (browsers, some game-engine HTTP stacks): unary and server-streaming calls.

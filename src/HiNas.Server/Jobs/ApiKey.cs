@@ -17,6 +17,9 @@ public sealed class ApiKey
 
     private readonly byte[] _key;
 
+    /// <summary>The shortest key accepted, from any source.</summary>
+    public const int MinLength = 16;
+
     public ApiKey(IOptions<ServerOptions> options, ILogger<ApiKey> logger)
     {
         var o = options.Value;
@@ -25,10 +28,10 @@ public sealed class ApiKey
             Source = "configuration HiNas:Jobs:ApiKey";
             _key = Encoding.UTF8.GetBytes(configured);
         }
-        else if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: >= 16 } fromEnvironment)
+        else if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
         {
             Source = $"environment {EnvironmentVariable}";
-            _key = Encoding.UTF8.GetBytes(fromEnvironment);
+            _key = Encoding.UTF8.GetBytes(fromEnvironment.Trim());
         }
         else
         {
@@ -36,16 +39,39 @@ public sealed class ApiKey
             Source = path;
             if (!File.Exists(path))
             {
-                Directory.CreateDirectory(o.ResolvedStateFolder);
-                var created = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
-                var options600 = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows()) options600.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                using (var writer = new StreamWriter(path, options600)) writer.Write(created);
+                Generate(path);
                 logger.LogInformation("generated an API key for the Jobs service in {Path}", path);
             }
             _key = Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
         }
+        if (_key.Length < MinLength)
+            throw new InvalidOperationException(
+                $"the Jobs API key from {Source} has {_key.Length} characters; use at least {MinLength}" +
+                (Source.EndsWith(FileName, StringComparison.Ordinal) ? " (or delete the file to have a key generated)" : ""));
         logger.LogInformation("Jobs API key from {Source}", Source);
+    }
+
+    /// <summary>A random key written durably (owner-only temporary file, flushed to disk, then renamed into place).</summary>
+    private static void Generate(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        var options600 = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options600.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using (var stream = new FileStream(temp, options600))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(key));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: false);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     /// <summary>Where the key came from (never the key itself).</summary>

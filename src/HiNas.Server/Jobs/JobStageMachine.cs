@@ -60,14 +60,21 @@ public sealed class JobStageMachine
         job.Cancellation = cancellation;
         try
         {
-            if (job.Status.CancelRequested)
+            JobStatus status;
+            bool resumed;
+            // the pick is atomic with Cancel (which holds the same lock): a job cancelled while queued never starts
+            lock (job)
             {
-                Finish(job, JobState.Cancelled, "cancelled");
-                return;
+                if (job.Status.IsFinal) return;
+                if (job.Status.CancelRequested)
+                {
+                    Finish(job, JobState.Cancelled, "cancelled before it started");
+                    return;
+                }
+                resumed = job.Status.State == JobState.Running;
+                status = _store.Update(job, s => s with { State = JobState.Running, Started = s.Started ?? DateTimeOffset.UtcNow });
             }
-            if (job.Status.WorkerPid is { } orphan) WorkerProcess.StopOrphan(orphan, job.Folder);
-            var resumed = job.Status.State == JobState.Running;
-            var status = _store.Update(job, s => s with { State = JobState.Running, Started = s.Started ?? DateTimeOffset.UtcNow });
+            if (status.WorkerPid is { } orphan) WorkerProcess.StopOrphan(orphan, job.Folder);
             UpdateStateGauge();
             _store.Append(job, e => e.Progress = new JobProgress
             {

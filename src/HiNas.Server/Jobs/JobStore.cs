@@ -7,6 +7,7 @@ using HiNas.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using HiNas.Nas.Runs;
+using HiNas.Imaging.IO;
 
 namespace HiNas.Server.Jobs;
 
@@ -82,7 +83,9 @@ public sealed class JobStore
         writeFiles?.Invoke(temp);
         File.WriteAllText(Path.Combine(temp, StatusFile), JsonSerializer.Serialize(status, Json));
         var folder = Path.Combine(Folder, id);
+        DurableFiles.FlushTree(temp);
         Directory.Move(temp, folder);
+        DurableFiles.FlushFolder(Folder);
         var record = new JobRecord(status, folder);
         lock (_gate) _jobs[id] = record;
         return record;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using HiNas.Nas.Workers;
 
 namespace HiNas.Server.Jobs;
 
@@ -23,6 +24,9 @@ public sealed class WorkerProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>This server as its workers know it (<see cref="WorkerParent"/>).</summary>
+    private static readonly string ParentOfWorkers = WorkerParent.Of(Process.GetCurrentProcess());
+
     public static WorkerProcess Start(string workerPath, IEnumerable<string> arguments, string logPath)
     {
         if (!File.Exists(workerPath)) throw new FileNotFoundException($"the job worker '{workerPath}' does not exist (HiNas:Jobs:WorkerPath)", workerPath);
@@ -33,6 +37,7 @@ public sealed class WorkerProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(logPath)!,
         };
+        info.Environment[WorkerParent.Variable] = ParentOfWorkers; // the worker ends when this server is gone
         info.ArgumentList.Add(workerPath);
         foreach (var a in arguments) info.ArgumentList.Add(a);
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };

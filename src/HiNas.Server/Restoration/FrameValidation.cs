@@ -22,9 +22,7 @@ public static class FrameValidation
         if (strideValue < rowBytes) throw RpcErrors.Invalid($"{field}.stride", $"{stride} is smaller than a row of {width} {format} pixels ({rowBytes} bytes)");
         if (strideValue > int.MaxValue / 2) throw RpcErrors.Invalid($"{field}.stride", $"{stride} is implausibly large");
         var layout = new FrameLayout((int)width, (int)height, (int)strideValue, format);
-        if (byteCount == 0) throw RpcErrors.Invalid($"{field}.pixels", "is empty");
-        if (byteCount < layout.RequiredBytes)
-            throw RpcErrors.Invalid($"{field}.pixels", $"has {byteCount} bytes but {width}×{height} {format} with stride {strideValue} needs {layout.RequiredBytes}");
+        if (layout.ByteCountProblem(byteCount) is { } problem) throw RpcErrors.Invalid($"{field}.pixels", problem);
         return layout;
     }
 }
