@@ -156,6 +156,41 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task AJobWhoseFilesCannotBeWritten_FailsAlone_AndTheNextJobRuns()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var broken = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch(epochs: 500, steps: 50) }, TestServerHost.Auth());
+        var next = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch() }, TestServerHost.Auth());
+        await WaitFor(host.Jobs, broken.Id, e => e.Progress?.Kind == "step", TimeSpan.FromMinutes(1));
+
+        // the disk refuses the job's files from now on (a folder where its event log and its state were: no write succeeds, even as root)
+        var folder = Path.Combine(host.StateFolder, "jobs", broken.Id);
+        foreach (var name in new[] { "events.jsonl", "job.json" })
+        {
+            File.Delete(Path.Combine(folder, name));
+            Directory.CreateDirectory(Path.Combine(folder, name));
+        }
+        var failed = await WaitUntil(host, broken.Id, j => j.State is JobState.Failed or JobState.Succeeded, TimeSpan.FromSeconds(60));
+        Assert.Equal(JobState.Failed, failed.State);
+        Assert.Contains("events.jsonl", failed.Error);
+
+        var events = await WatchToEnd(host.Jobs, next.Id, TimeSpan.FromMinutes(2));
+        Assert.True(events[^1].Result.State == JobState.Succeeded, events[^1].Result.Error);
+        Assert.Equal("denoise-rgb", (await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "denoise-rgb" })).Id);
+    }
+
+    private static async Task<Job> WaitUntil(TestServerHost host, string id, Func<Job, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var job = await host.Jobs.GetJobAsync(new GetJobRequest { JobId = id }, TestServerHost.Auth());
+            if (done(job) || DateTime.UtcNow > deadline) return job;
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task ServerRestartedWhileAJobRuns_ResumesIt()
     {
         var state = TestServerHost.TempFolder();

@@ -43,7 +43,15 @@ public sealed class JobQueue(JobStore store, JobStageMachine machine, IOptions<S
             await foreach (var id in _queue.Reader.ReadAllAsync(stopping))
             {
                 if (store.Find(id) is not { } job || job.Status.IsFinal) continue;
-                await machine.RunAsync(job, stopping);
+                try
+                {
+                    await machine.RunAsync(job, stopping);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+                {
+                    // never let one job stop the queue (or, through a faulted background service, the server)
+                    logger.LogError(e, "job {Job}: the queue could not finish it; going on with the next job", id);
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -102,14 +102,19 @@ public sealed class JobRecord
         }
     }
 
-    /// <summary>Changes the state; returns the new one. The caller persists it.</summary>
-    public JobStatus Update(Func<JobStatus, JobStatus> change)
+    /// <summary>
+    /// Changes the state and returns the new one. <paramref name="persist"/> writes it first, under the record's lock: when
+    /// it throws, the state in memory stays what is on disk.
+    /// </summary>
+    public JobStatus Update(Func<JobStatus, JobStatus> change, Action<JobStatus> persist)
     {
         TaskCompletionSource changed;
         JobStatus now;
         lock (_gate)
         {
-            now = _state = change(_state);
+            now = change(_state);
+            persist(now);
+            _state = now;
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -117,8 +122,11 @@ public sealed class JobRecord
         return now;
     }
 
-    /// <summary>Adds an event with the next index and the current time; returns it. The caller persists it.</summary>
-    public JobEvent Append(Action<JobEvent> fill)
+    /// <summary>
+    /// Adds an event with the next index and the current time and returns it. <paramref name="persist"/> writes it first,
+    /// under the record's lock: when it throws, the event is not added.
+    /// </summary>
+    public JobEvent Append(Action<JobEvent> fill, Action<JobEvent> persist)
     {
         var e = new JobEvent { JobId = Id, Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
         fill(e);
@@ -126,6 +134,7 @@ public sealed class JobRecord
         lock (_gate)
         {
             e.Index = _events.Count;
+            persist(e);
             _events.Add(e);
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);

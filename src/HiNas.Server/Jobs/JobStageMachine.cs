@@ -127,18 +127,23 @@ public sealed class JobStageMachine
 
     private JobStatus Finish(JobRecord job, JobState state, string? error)
     {
-        var status = _store.Update(job, s => s with
+        JobResult? result = null;
+        var status = _store.Finish(job, s => s with
         {
             State = state, Error = error is null || state == JobState.Succeeded ? null : error, Finished = DateTimeOffset.UtcNow, WorkerPid = null,
             Progress = state == JobState.Succeeded ? 1 : s.Progress,
-        });
-        var result = new JobResult { State = state, Error = status.Error ?? "", GenotypeJson = status.GenotypeJson ?? "", ModelId = status.ModelPublished ? status.ModelId : "" };
-        if (status.BestValidationPsnr is { } psnr) result.BestValidationPsnr = psnr;
-        _store.Append(job, e => e.Result = result);
+        }, e => e.Result = result ??= ResultOf(job.Status));
         _metrics.JobsFinished.WithLabels(state.ToString()).Inc();
         UpdateStateGauge();
         _logger.LogInformation("job {Job} {State}{Error}", job.Id, state, status.Error is null ? "" : $": {status.Error}");
         return status;
+    }
+
+    private static JobResult ResultOf(JobStatus status)
+    {
+        var result = new JobResult { State = status.State, Error = status.Error ?? "", GenotypeJson = status.GenotypeJson ?? "", ModelId = status.ModelPublished ? status.ModelId : "" };
+        if (status.BestValidationPsnr is { } psnr) result.BestValidationPsnr = psnr;
+        return result;
     }
 
     private void UpdateStateGauge()

@@ -97,24 +97,53 @@ public sealed class JobStore
     public static T ReadRequest<T>(JobRecord job) where T : IMessage, new() =>
         ProtoParser.Parse<T>(File.ReadAllText(Path.Combine(job.Folder, RequestFile)));
 
-    /// <summary>Changes and persists the job's status.</summary>
-    public JobStatus Update(JobRecord job, Func<JobStatus, JobStatus> change)
-    {
-        var status = job.Update(change);
-        RunFiles.WriteAllTextAtomic(Path.Combine(job.Folder, StatusFile), JsonSerializer.Serialize(status, Json));
-        return status;
-    }
+    /// <summary>
+    /// Persists and then applies a change of the job's status: a failed write (a full or broken disk) throws and leaves
+    /// the status as it was, on disk and in memory.
+    /// </summary>
+    public JobStatus Update(JobRecord job, Func<JobStatus, JobStatus> change) =>
+        job.Update(change, status => RunFiles.WriteAllTextAtomic(Path.Combine(job.Folder, StatusFile), JsonSerializer.Serialize(status, Json)));
 
-    /// <summary>Appends and persists an event; <paramref name="stage"/> and <paramref name="sourceLine"/> say which run event it came from.</summary>
+    /// <summary>
+    /// Persists and then adds an event; <paramref name="stage"/> and <paramref name="sourceLine"/> say which run event it
+    /// came from. A failed write throws and adds nothing.
+    /// </summary>
     public JobEvent Append(JobRecord job, Action<JobEvent> fill, string? stage = null, long? sourceLine = null)
     {
         lock (job)
+            return job.Append(fill, e =>
+            {
+                var entry = new LogEntry { Stage = stage, SourceLine = sourceLine, Event = ProtoFormatter.Format(e) };
+                File.AppendAllText(Path.Combine(job.Folder, EventsFile), JsonSerializer.Serialize(entry, LineJson) + "\n");
+            });
+    }
+
+    /// <summary>
+    /// The end of a job, kept even when the disk refuses it: persisted when it can be; otherwise held in memory (watchers
+    /// get the result, the next job runs) and logged — on disk the job stays unfinished and resumes on the next start.
+    /// </summary>
+    public JobStatus Finish(JobRecord job, Func<JobStatus, JobStatus> change, Action<JobEvent> result)
+    {
+        JobStatus status;
+        try
         {
-            var e = job.Append(fill);
-            var entry = new LogEntry { Stage = stage, SourceLine = sourceLine, Event = ProtoFormatter.Format(e) };
-            File.AppendAllText(Path.Combine(job.Folder, EventsFile), JsonSerializer.Serialize(entry, LineJson) + "\n");
-            return e;
+            status = Update(job, change);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError("job {Job}: its final state could not be written ({Reason}); it is kept in memory only", job.Id, e.Message);
+            status = job.Update(change, _ => { });
+        }
+        try
+        {
+            Append(job, result);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError("job {Job}: its result event could not be written ({Reason}); it is kept in memory only", job.Id, e.Message);
+            lock (job) job.Append(result, _ => { });
+        }
+        return status;
     }
 
     /// <summary>How many lines of a stage's run events the job log already holds.</summary>
