@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using HiNas.Inference.Packages;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -8,21 +7,24 @@ namespace HiNas.Inference.Engine;
 /// <summary>
 /// One served model: a long-lived ONNX Runtime session over a package's graph, checked against its manifest
 /// (input/output names, channels, scale — by a probe run), with input/output buffers and OrtValues reused per
-/// tensor shape (a pool per shape, so concurrent frames never share one). Restores planar images, in tiles when
-/// they are large. Thread-safe.
+/// tensor shape from a bounded pool (<see cref="TensorBufferPool"/>; concurrent frames never share a set). Restores
+/// planar images, in tiles when they are large. Thread-safe.
 /// </summary>
 public sealed class RestorationModel : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly ConcurrentDictionary<(int N, int C, int H, int W), ConcurrentBag<Buffers>> _pools = new();
+    private readonly TensorBufferPool _pool;
+    private readonly bool _ownsPool;
     private readonly TileOptions _tiles;
 
-    private RestorationModel(ModelPackage package, InferenceSession session, string provider, TileOptions tiles)
+    private RestorationModel(ModelPackage package, InferenceSession session, string provider, TileOptions tiles, TensorBufferPool? pool)
     {
         Package = package;
         _session = session;
         ExecutionProvider = provider;
         _tiles = tiles;
+        _ownsPool = pool is null;
+        _pool = pool ?? new TensorBufferPool();
     }
 
     public ModelPackage Package { get; }
@@ -40,7 +42,9 @@ public sealed class RestorationModel : IDisposable
     /// for back-to-back runs in one thread); a server turns it off so that the threads converting and transferring
     /// the next frame get the cores.
     /// </summary>
-    public static RestorationModel Open(ModelPackage package, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool spinWait = true)
+    /// <paramref name="pool"/>: the buffers shared with the repository's other models (null: a pool of the model's own).
+    public static RestorationModel Open(ModelPackage package, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool spinWait = true,
+        TensorBufferPool? pool = null)
     {
         tiles ??= new TileOptions();
         tiles.Validate();
@@ -59,7 +63,7 @@ public sealed class RestorationModel : IDisposable
         {
             options.Dispose();
         }
-        var model = new RestorationModel(package, session, provider, tiles);
+        var model = new RestorationModel(package, session, provider, tiles, pool);
         try
         {
             model.CheckAgainstManifest();
@@ -141,21 +145,19 @@ public sealed class RestorationModel : IDisposable
         if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
         if (n < 1 || h < 1 || w < 1) throw new ArgumentException($"tensor {n}×{c}×{h}×{w} is empty");
         if (h > _tiles.MaxTileSide || w > _tiles.MaxTileSide) return new RestorationLease(this, n, c, h, w, null);
-        var pool = _pools.GetOrAdd((n, c, h, w), _ => new ConcurrentBag<Buffers>());
-        if (!pool.TryTake(out var buffers)) buffers = new Buffers(n, c, h, w, Scale);
-        return new RestorationLease(this, n, c, h, w, buffers);
+        return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, h, w, Scale)));
     }
 
     /// <summary>One leased set of buffers (see <see cref="Lease"/>).</summary>
     public sealed class RestorationLease : IDisposable
     {
         private readonly RestorationModel _model;
-        private readonly Buffers? _buffers;
+        private readonly TensorBuffers? _buffers;
         private readonly (int N, int C, int H, int W) _shape;
         private float[]? _tiledInput;
         private float[]? _tiledOutput;
 
-        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, Buffers? buffers)
+        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers)
         {
             _model = model;
             _buffers = buffers;
@@ -175,7 +177,7 @@ public sealed class RestorationModel : IDisposable
 
         public void Dispose()
         {
-            if (_buffers is { } b) _model._pools[_shape].Add(b);
+            if (_buffers is { } b) _model._pool.Return(b);
         }
     }
 
@@ -223,7 +225,7 @@ public sealed class RestorationModel : IDisposable
         return sum;
     }
 
-    private void RunBuffers(Buffers buffers)
+    private void RunBuffers(TensorBuffers buffers)
     {
         using var runOptions = new RunOptions();
         _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
@@ -231,33 +233,7 @@ public sealed class RestorationModel : IDisposable
 
     public void Dispose()
     {
-        foreach (var pool in _pools.Values)
-            while (pool.TryTake(out var b)) b.Dispose();
+        if (_ownsPool) _pool.Dispose();
         _session.Dispose();
-    }
-
-    /// <summary>Pinned input/output arrays for one tensor shape and the OrtValues over them.</summary>
-    internal sealed class Buffers : IDisposable
-    {
-        public Buffers(int n, int c, int h, int w, int scale)
-        {
-            Input = new float[n * c * h * w];
-            OutputShape = new long[] { n, c, h * scale, w * scale };
-            Output = new float[n * c * h * scale * w * scale];
-            InputValue = OrtValue.CreateTensorValueFromMemory(Input, new long[] { n, c, h, w });
-            OutputValue = OrtValue.CreateTensorValueFromMemory(Output, OutputShape);
-        }
-
-        public float[] Input { get; }
-        public float[] Output { get; }
-        public long[] OutputShape { get; }
-        public OrtValue InputValue { get; }
-        public OrtValue OutputValue { get; }
-
-        public void Dispose()
-        {
-            InputValue.Dispose();
-            OutputValue.Dispose();
-        }
     }
 }

@@ -23,6 +23,9 @@ public sealed class ModelRepository : IDisposable
     private readonly bool _preferCuda;
     private readonly bool _spinWait;
     private readonly FileSystemWatcher? _watcher;
+
+    /// <summary>The buffers every model of the repository takes its frames' tensors from.</summary>
+    public TensorBufferPool Buffers { get; }
     private Dictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private Dictionary<string, string> _problems = new(StringComparer.Ordinal);
     private Dictionary<string, DateTime> _seen = new(StringComparer.Ordinal);
@@ -34,8 +37,11 @@ public sealed class ModelRepository : IDisposable
         public Lazy<RestorationModel>? Model { get; set; }
     }
 
-    public ModelRepository(string folder, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool watch = true, bool spinWait = true)
+    /// <param name="maxPooledBytes">The bound of the buffers kept between frames, shared by every model (<see cref="TensorBufferPool"/>).</param>
+    public ModelRepository(string folder, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool watch = true, bool spinWait = true,
+        long maxPooledBytes = TensorBufferPool.DefaultMaxIdleBytes)
     {
+        Buffers = new TensorBufferPool(maxPooledBytes);
         Folder = Path.GetFullPath(folder);
         Directory.CreateDirectory(Folder);
         _tiles = tiles ?? new TileOptions();
@@ -102,7 +108,7 @@ public sealed class ModelRepository : IDisposable
                     ? $"model '{id}' is not servable: {broken.Value}"
                     : $"no model '{id}' in {Folder}");
             }
-            entry.Model ??= new Lazy<RestorationModel>(() => RestorationModel.Open(entry.Package, _tiles, _preferCuda, _logger, _spinWait));
+            entry.Model ??= new Lazy<RestorationModel>(() => RestorationModel.Open(entry.Package, _tiles, _preferCuda, _logger, _spinWait, Buffers));
         }
         try
         {
@@ -222,5 +228,6 @@ public sealed class ModelRepository : IDisposable
                 if (entry.Model is { IsValueCreated: true }) entry.Model.Value.Dispose();
             _byId.Clear();
         }
+        Buffers.Dispose();
     }
 }

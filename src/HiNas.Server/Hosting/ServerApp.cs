@@ -43,7 +43,9 @@ public static class ServerApp
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
+            kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
             Listen(kestrel, new Uri(options.GrpcUrl), HttpProtocols.Http2, options);
             if (!string.IsNullOrEmpty(options.HttpUrl)) Listen(kestrel, new Uri(options.HttpUrl), HttpProtocols.Http1, null);
         });
@@ -55,7 +57,8 @@ public static class ServerApp
             var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HiNas.Models");
             if (o.SeedDefaultModels) DefaultModels.Seed(o.ResolvedModelsFolder, logger);
-            return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTileSide = o.MaxTileSide }, o.PreferCuda, logger, spinWait: o.OrtSpinWait);
+            return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTileSide = o.MaxTileSide }, o.PreferCuda, logger, spinWait: o.OrtSpinWait,
+                maxPooledBytes: o.MaxPooledBufferBytes);
         });
         services.AddSingleton<FrameRestorer>();
         services.AddSingleton<DataRoots>();

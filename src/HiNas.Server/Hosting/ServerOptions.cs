@@ -40,6 +40,21 @@ public sealed class ServerOptions
     /// <summary>Frames restored at the same time across all calls (ONNX Runtime already uses every core for one).</summary>
     public int MaxConcurrentInferences { get; set; } = 1;
 
+    /// <summary>
+    /// RestoreStream calls served at once; one more is refused (RESOURCE_EXHAUSTED). Each holds at most its in-flight
+    /// frames, so streams × in-flight bounds their frame memory.
+    /// </summary>
+    public int MaxStreams { get; set; } = 32;
+
+    /// <summary>Unary Restore calls decoding, waiting for or running inference at once; one more is refused (RESOURCE_EXHAUSTED).</summary>
+    public int MaxWaitingRestores { get; set; } = 8;
+
+    /// <summary>Open connections per endpoint (Kestrel's MaxConcurrentConnections).</summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>HTTP/2 streams (calls) per connection (Kestrel's default is 100).</summary>
+    public int MaxStreamsPerConnection { get; set; } = 100;
+
     /// <summary>Frames larger than this per side are restored in overlapping tiles.</summary>
     public int MaxTileSide { get; set; } = 512;
 
@@ -59,6 +74,12 @@ public sealed class ServerOptions
 
     public string ResolvedModelsFolder => Path.GetFullPath(ModelsFolder ?? Path.Combine(ResolvedStateFolder, "models"));
 
+    /// <summary>
+    /// Bytes of frame buffers kept between frames, over all models; the least recently used go beyond it
+    /// (<see cref="Inference.Engine.TensorBufferPool.DefaultMaxIdleBytes"/> says why 256 MiB).
+    /// </summary>
+    public long MaxPooledBufferBytes { get; set; } = Inference.Engine.TensorBufferPool.DefaultMaxIdleBytes;
+
     /// <summary>Throws with the name of the first setting that is out of range.</summary>
     public void Validate()
     {
@@ -73,7 +94,12 @@ public sealed class ServerOptions
         Check(MaxInFlightLimit is >= 1 and <= 4096, nameof(MaxInFlightLimit), MaxInFlightLimit, "in [1, 4096]");
         Check(DefaultMaxInFlight >= 1 && DefaultMaxInFlight <= MaxInFlightLimit, nameof(DefaultMaxInFlight), DefaultMaxInFlight, $"in [1, {MaxInFlightLimit}]");
         Check(MaxConcurrentInferences is >= 1 and <= 256, nameof(MaxConcurrentInferences), MaxConcurrentInferences, "in [1, 256]");
+        Check(MaxStreams is >= 1 and <= 100_000, nameof(MaxStreams), MaxStreams, "in [1, 100000]");
+        Check(MaxWaitingRestores is >= 1 and <= 100_000, nameof(MaxWaitingRestores), MaxWaitingRestores, "in [1, 100000]");
+        Check(MaxConnections is >= 1 and <= 1_000_000, nameof(MaxConnections), MaxConnections, "in [1, 1000000]");
+        Check(MaxStreamsPerConnection is >= 1 and <= 10_000, nameof(MaxStreamsPerConnection), MaxStreamsPerConnection, "in [1, 10000]");
         Check(MaxTileSide >= 32, nameof(MaxTileSide), MaxTileSide, "at least 32");
+        Check(MaxPooledBufferBytes >= 0, nameof(MaxPooledBufferBytes), MaxPooledBufferBytes, "≥ 0 bytes (0 keeps no buffer between frames)");
         Jobs.Validate();
     }
 }

@@ -25,6 +25,8 @@ public sealed record RestoredFrame(FrameResult Frame, double QueueMs)
 public sealed class FrameRestorer : IDisposable
 {
     private readonly SemaphoreSlim _gate;
+    private readonly SemaphoreSlim _streams;
+    private readonly SemaphoreSlim _restores;
     private readonly ServerMetrics _metrics;
 
     public FrameRestorer(ModelRepository repository, IOptions<ServerOptions> options, ServerMetrics metrics)
@@ -33,6 +35,28 @@ public sealed class FrameRestorer : IDisposable
         Options = options.Value;
         _metrics = metrics;
         _gate = new SemaphoreSlim(Options.MaxConcurrentInferences);
+        _streams = new SemaphoreSlim(Options.MaxStreams);
+        _restores = new SemaphoreSlim(Options.MaxWaitingRestores);
+    }
+
+    /// <summary>A place for one more stream, held until disposed; RESOURCE_EXHAUSTED naming the limit when all are taken.</summary>
+    public IDisposable EnterStream() => Enter(_streams, "streams", $"the server serves at most {Options.MaxStreams} streams at once (HiNas:MaxStreams); try again later");
+
+    /// <summary>A place for one more unary restore, taken before its frame is decoded or converted; RESOURCE_EXHAUSTED when all are taken.</summary>
+    public IDisposable EnterRestore() =>
+        Enter(_restores, "restores", $"the server restores at most {Options.MaxWaitingRestores} unary frames at once, waiting ones included (HiNas:MaxWaitingRestores); try again later");
+
+    private static IDisposable Enter(SemaphoreSlim slots, string field, string message) =>
+        slots.Wait(0) ? new Slot(slots) : throw RpcErrors.TooLarge(field, message);
+
+    private sealed class Slot(SemaphoreSlim slots) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) slots.Release();
+        }
     }
 
     public ModelRepository Repository { get; }
@@ -109,5 +133,10 @@ public sealed class FrameRestorer : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _streams.Dispose();
+        _restores.Dispose();
+    }
 }

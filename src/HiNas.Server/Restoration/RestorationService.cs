@@ -32,6 +32,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
     public override async Task<RestoreResponse> Restore(RestoreRequest request, ServerCallContext context)
     {
         var arrived = Stopwatch.GetTimestamp();
+        using var slot = restorer.EnterRestore(); // before anything is decoded or converted for this frame
         switch (request.InputCase)
         {
             case RestoreRequest.InputOneofCase.Frame:
@@ -78,6 +79,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
 
     public override async Task RestoreStream(IAsyncStreamReader<RestoreStreamRequest> requestStream, IServerStreamWriter<RestoreStreamResponse> responseStream, ServerCallContext context)
     {
+        using var slot = restorer.EnterStream();
         var cancellation = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellation)) return;
         var first = requestStream.Current;
