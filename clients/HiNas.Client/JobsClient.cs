@@ -38,7 +38,20 @@ public sealed class JobsClient : IDisposable
 
     /// <summary>Every job the server knows, oldest first.</summary>
     public async Task<IReadOnlyList<Job>> ListAsync(CancellationToken cancellation = default) =>
-        (await _client.ListJobsAsync(new ListJobsRequest(), _auth, cancellationToken: cancellation).ConfigureAwait(false)).Jobs.ToList();
+        await AllPagesAsync(cancellation).ConfigureAwait(false);
+
+    private async Task<IReadOnlyList<Job>> AllPagesAsync(CancellationToken cancellation)
+    {
+        var jobs = new List<Job>();
+        var request = new ListJobsRequest();
+        while (true)
+        {
+            var page = await _client.ListJobsAsync(request, _auth, cancellationToken: cancellation).ConfigureAwait(false);
+            jobs.AddRange(page.Jobs);
+            if (page.NextPageToken.Length == 0) return jobs;
+            request = new ListJobsRequest { PageToken = page.NextPageToken };
+        }
+    }
 
     /// <summary>Cancels a queued or running job (FAILED_PRECONDITION when it has already finished).</summary>
     public Task<Job> CancelAsync(string jobId, CancellationToken cancellation = default) =>

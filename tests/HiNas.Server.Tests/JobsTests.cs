@@ -191,6 +191,41 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task TheQueueIsBounded_AndJobsAreListedInPages()
+    {
+        await using var host = await TestServerHost.StartAsync(settings: new Dictionary<string, string?> { ["HiNas:Jobs:Enabled"] = "false", ["HiNas:Jobs:MaxQueued"] = "3" });
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+            ids.Add((await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch() }, TestServerHost.Auth())).Id);
+        var full = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch() }, TestServerHost.Auth()));
+        Assert.Equal(StatusCode.ResourceExhausted, full.StatusCode);
+        Assert.StartsWith("jobs: the queue holds at most 3 waiting jobs (HiNas:Jobs:MaxQueued)", full.Status.Detail);
+        await host.Jobs.CancelJobAsync(new CancelJobRequest { JobId = ids[0] }, TestServerHost.Auth());
+        ids.Add((await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch() }, TestServerHost.Auth())).Id);
+
+        var listed = new List<string>();
+        var request = new ListJobsRequest { PageSize = 3 };
+        var pages = 0;
+        while (true)
+        {
+            var page = await host.Jobs.ListJobsAsync(request, TestServerHost.Auth());
+            pages++;
+            Assert.InRange(page.Jobs.Count, 1, 3);
+            listed.AddRange(page.Jobs.Select(j => j.Id));
+            if (page.NextPageToken.Length == 0) break;
+            request = new ListJobsRequest { PageSize = 3, PageToken = page.NextPageToken };
+        }
+        Assert.Equal(2, pages);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), listed);
+        foreach (var (bad, field) in new[] { (new ListJobsRequest { PageSize = 1001 }, "page_size"), (new ListJobsRequest { PageToken = "../x" }, "page_token") })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.ListJobsAsync(bad, TestServerHost.Auth()));
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.StartsWith(field + ":", error.Status.Detail);
+        }
+    }
+
+    [Fact]
     public async Task ServerRestartedWhileAJobRuns_ResumesIt()
     {
         var state = TestServerHost.TempFolder();

@@ -126,9 +126,13 @@ public sealed class JobOptions
     /// <summary>Run queued jobs (off: jobs are accepted and persisted but wait).</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Jobs waiting to run at most; one more is refused (RESOURCE_EXHAUSTED).</summary>
+    public int MaxQueued { get; set; } = 64;
+
     public void Validate()
     {
         if (ApiKey is { Length: > 0 and < 16 }) throw new InvalidOperationException("configuration HiNas:Jobs:ApiKey is too short: use at least 16 characters");
+        if (MaxQueued is < 1 or > 100_000) throw new InvalidOperationException($"configuration HiNas:Jobs:MaxQueued = {MaxQueued} is invalid: in [1, 100000]");
         if (WorkerThreads is < 1 or > 1024) throw new InvalidOperationException($"configuration HiNas:Jobs:WorkerThreads = {WorkerThreads} is invalid: in [1, 1024]");
         if (!HiNas.Nas.Settings.DeviceNames.IsValid(Device))
             throw new InvalidOperationException($"configuration HiNas:Jobs:Device = '{Device}' is invalid: auto, cpu or cuda[:N]");

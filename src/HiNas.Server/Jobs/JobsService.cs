@@ -2,6 +2,7 @@ using Grpc.Core;
 using HiNas.Inference.Packages;
 using HiNas.Inference.Repository;
 using HiNas.Protocol.V1;
+using HiNas.Server.Hosting;
 using HiNas.Server.Rpc;
 using ProtoJobs = HiNas.Protocol.V1.Jobs;
 using HiNas.Nas.Runs;
@@ -10,7 +11,7 @@ using HiNas.Nas.Settings;
 namespace HiNas.Server.Jobs;
 
 /// <summary>The Jobs service: validates requests into resolved options, creates the job on disk, and hands it to the <see cref="JobQueue"/>.</summary>
-public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requests, ModelRepository repository) : ProtoJobs.JobsBase
+public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requests, ModelRepository repository, JobOptions jobOptions) : ProtoJobs.JobsBase
 {
     private static readonly object CreateGate = new();
 
@@ -19,6 +20,7 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
         var task = JobRequests.ResolveTask(request.Task);
         var id = JobStore.NewId();
         var options = requests.ResolveSearch(task, request.Search, "search", store.FolderOf(id), out var resolution);
+        RefuseWhenTheQueueIsFull();
         var job = store.Create(id, JobKind.Search, task.Slug, null, request,
             folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobFiles.SearchOptionsFile)), Budget(options, resolution));
         queue.Enqueue(job);
@@ -42,6 +44,7 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
         {
             if (repository.TryGetManifest(modelId, out _) || Directory.Exists(Path.Combine(repository.Folder, modelId)))
                 throw RpcErrors.AlreadyExists("model_id", $"a model '{modelId}' is already in the repository");
+            RefuseWhenTheQueueIsFull();
             if (store.All.FirstOrDefault(j => !j.Status.IsFinal && j.Status.ModelId == modelId) is { } other)
                 throw RpcErrors.AlreadyExists("model_id", $"job {other.Id} will publish '{modelId}' already");
             job = store.Create(id, searchFirst is null ? JobKind.Train : JobKind.SearchThenTrain, task.Slug, modelId, request, folder =>
@@ -71,10 +74,19 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
 
     public override Task<Job> GetJob(GetJobRequest request, ServerCallContext context) => Task.FromResult(Find(request.JobId).ToMessage());
 
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 1000;
+
     public override Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
     {
+        if (request.PageSize > MaxPageSize) throw RpcErrors.Invalid("page_size", $"{request.PageSize} is above {MaxPageSize}");
+        var size = request.PageSize == 0 ? DefaultPageSize : (int)request.PageSize;
+        var after = request.PageToken;
+        if (after.Length > 0 && !JobStore.IsId(after)) throw RpcErrors.Invalid("page_token", "is not a token from an earlier page");
+        var ordered = store.All.OrderBy(j => j.Id, StringComparer.Ordinal).Where(j => string.CompareOrdinal(j.Id, after) > 0).Take(size + 1).ToList();
         var response = new ListJobsResponse();
-        response.Jobs.AddRange(store.All.Select(j => j.ToMessage()));
+        response.Jobs.AddRange(ordered.Take(size).Select(j => j.ToMessage()));
+        if (ordered.Count > size) response.NextPageToken = ordered[size - 1].Id;
         return Task.FromResult(response);
     }
 
@@ -85,6 +97,14 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
         if (before.IsFinal) throw RpcErrors.Precondition("job_id", $"job {job.Id} has already finished ({before.State})");
         queue.Cancel(job);
         return Task.FromResult(job.ToMessage());
+    }
+
+    /// <summary>RESOURCE_EXHAUSTED when HiNas:Jobs:MaxQueued jobs wait already.</summary>
+    private void RefuseWhenTheQueueIsFull()
+    {
+        var max = jobOptions.MaxQueued;
+        if (store.All.Count(j => j.Status.State == Protocol.V1.JobState.Queued) >= max)
+            throw RpcErrors.TooLarge("jobs", $"the queue holds at most {max} waiting jobs (HiNas:Jobs:MaxQueued); wait for one to start or cancel one");
     }
 
     private static (string Resolution, double BudgetMs)? Budget(SearchOptions options, (int Width, int Height)? resolution) =>
