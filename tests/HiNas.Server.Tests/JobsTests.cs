@@ -216,8 +216,8 @@ public sealed class JobsTests
             request = new ListJobsRequest { PageSize = 3, PageToken = page.NextPageToken };
         }
         Assert.Equal(2, pages);
-        Assert.Equal(ids.Order(StringComparer.Ordinal), listed);
-        foreach (var (bad, field) in new[] { (new ListJobsRequest { PageSize = 1001 }, "page_size"), (new ListJobsRequest { PageToken = "../x" }, "page_token") })
+        Assert.Equal(ids, listed); // in the order they were started
+        foreach (var (bad, field) in new[] { (new ListJobsRequest { PageSize = 1001 }, "page_size"), (new ListJobsRequest { PageToken = "../x" }, "page_token"), (new ListJobsRequest { PageToken = "20200101-000000-abcdef" }, "page_token") })
         {
             var error = await Assert.ThrowsAsync<RpcException>(async () => await host.Jobs.ListJobsAsync(bad, TestServerHost.Auth()));
             Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);

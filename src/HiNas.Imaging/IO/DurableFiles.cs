@@ -48,7 +48,7 @@ public static partial class DurableFiles
     public static void FlushFolder(string folder)
     {
         if (!OperatingSystem.IsLinux()) return; // NTFS journals renames; elsewhere nothing portable to call
-        var fd = Open(folder, ReadOnly | OpenDirectory);
+        var fd = Open(folder, ReadOnly); // a folder opens read-only; O_DIRECTORY's value differs between architectures
         if (fd < 0) throw new IOException($"could not open folder '{folder}' to flush it (errno {Marshal.GetLastPInvokeError()})");
         try
         {
@@ -61,7 +61,6 @@ public static partial class DurableFiles
     }
 
     private const int ReadOnly = 0;
-    private const int OpenDirectory = 0x10000; // O_DIRECTORY on Linux x86-64 and arm64
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

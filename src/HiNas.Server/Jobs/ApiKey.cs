@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using HiNas.Server.Hosting;
+using HiNas.Imaging.IO;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -44,9 +45,10 @@ public sealed class ApiKey
             }
             _key = Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
         }
-        if (_key.Length < MinLength)
+        var characters = Encoding.UTF8.GetCharCount(_key);
+        if (characters < MinLength)
             throw new InvalidOperationException(
-                $"the Jobs API key from {Source} has {_key.Length} characters; use at least {MinLength}" +
+                $"the Jobs API key from {Source} has {characters} characters; use at least {MinLength}" +
                 (Source.EndsWith(FileName, StringComparison.Ordinal) ? " (or delete the file to have a key generated)" : ""));
         logger.LogInformation("Jobs API key from {Source}", Source);
     }
@@ -67,6 +69,7 @@ public sealed class ApiKey
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: false);
+            DurableFiles.FlushFolder(Path.GetDirectoryName(path)!);
         }
         finally
         {

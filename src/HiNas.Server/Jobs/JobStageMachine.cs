@@ -46,11 +46,27 @@ public sealed class JobStageMachine
         JobStatus status;
         lock (job)
         {
-            status = _store.Update(job, s => s.IsFinal ? s : s with { CancelRequested = true });
+            try
+            {
+                status = _store.Update(job, s => s.IsFinal ? s : s with { CancelRequested = true });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a failing disk must not keep a job from being stopped: cancel in memory
+                _logger.LogWarning("job {Job}: the cancel request could not be written ({Reason}); cancelling anyway", job.Id, e.Message);
+                status = job.Update(s => s.IsFinal ? s : s with { CancelRequested = true }, _ => { });
+            }
             if (status.IsFinal) return status;
             if (status.State == JobState.Queued) return Finish(job, JobState.Cancelled, "cancelled before it started");
         }
-        job.Cancellation?.Cancel();
+        try
+        {
+            job.Cancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the run ended meanwhile
+        }
         return job.Status;
     }
 

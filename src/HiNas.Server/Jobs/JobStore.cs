@@ -67,10 +67,10 @@ public sealed class JobStore
     }
 
     /// <summary>A fresh job id: the UTC time and 6 random hex digits, e.g. 20261128-120501-3fa9c2.</summary>
+    public static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+
     /// <summary>Whether <paramref name="text"/> has the form of a job id (<see cref="NewId"/>).</summary>
     public static bool IsId(string text) => System.Text.RegularExpressions.Regex.IsMatch(text, "^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$");
-
-    public static string NewId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
 
     /// <summary>
     /// Creates the job's folder with its request, status and whatever <paramref name="writeFiles"/> puts there, in a

@@ -20,9 +20,13 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
         var task = JobRequests.ResolveTask(request.Task);
         var id = JobStore.NewId();
         var options = requests.ResolveSearch(task, request.Search, "search", store.FolderOf(id), out var resolution);
-        RefuseWhenTheQueueIsFull();
-        var job = store.Create(id, JobKind.Search, task.Slug, null, request,
-            folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobFiles.SearchOptionsFile)), Budget(options, resolution));
+        JobRecord job;
+        lock (CreateGate)
+        {
+            RefuseWhenTheQueueIsFull();
+            job = store.Create(id, JobKind.Search, task.Slug, null, request,
+                folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobFiles.SearchOptionsFile)), Budget(options, resolution));
+        }
         queue.Enqueue(job);
         return Task.FromResult(job.ToMessage());
     }
@@ -83,7 +87,11 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
         var size = request.PageSize == 0 ? DefaultPageSize : (int)request.PageSize;
         var after = request.PageToken;
         if (after.Length > 0 && !JobStore.IsId(after)) throw RpcErrors.Invalid("page_token", "is not a token from an earlier page");
-        var ordered = store.All.OrderBy(j => j.Id, StringComparer.Ordinal).Where(j => string.CompareOrdinal(j.Id, after) > 0).Take(size + 1).ToList();
+        // creation order (ids sort by the second they were made in; the time breaks ties within a second)
+        var all = store.All.OrderBy(j => j.Status.Created).ThenBy(j => j.Id, StringComparer.Ordinal).ToList();
+        var start = after.Length == 0 ? 0 : all.FindIndex(j => j.Id == after) + 1;
+        if (start == 0 && after.Length > 0) throw RpcErrors.Invalid("page_token", $"no job '{after}' (it may have been removed); list from the first page");
+        var ordered = all.Skip(start).Take(size + 1).ToList();
         var response = new ListJobsResponse();
         response.Jobs.AddRange(ordered.Take(size).Select(j => j.ToMessage()));
         if (ordered.Count > size) response.NextPageToken = ordered[size - 1].Id;

@@ -52,12 +52,21 @@ public sealed class WorkerProcess : IDisposable
         return worker;
     }
 
+    /// <summary>One output line into worker.log; a failed write (a full disk) loses the line, never the server.</summary>
     private void Log(string? line)
     {
         if (line is null) return;
         lock (_gate)
         {
-            if (!_disposed) _log.WriteLine(line);
+            if (_disposed) return;
+            try
+            {
+                _log.WriteLine(line);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // the job learns its outcome from result.json; the log is for people
+            }
         }
     }
 
@@ -128,7 +137,14 @@ public sealed class WorkerProcess : IDisposable
         lock (_gate)
         {
             _disposed = true;
-            _log.Dispose();
+            try
+            {
+                _log.Dispose();
+            }
+            catch (IOException)
+            {
+                // a full disk: the last lines of the log are lost
+            }
         }
     }
 }

@@ -33,29 +33,44 @@ public sealed class CheckedServiceMethodProvider<TService>(UndecodableRequests u
 
     private sealed class Binder(ServiceMethodProviderContext<TService> context, UndecodableRequests undecodable) : ServiceBinderBase
     {
-        private static readonly List<object> NoMetadata = new();
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Handler<UnaryServerMethod<TService, TRequest, TResponse>>(method, typeof(TRequest), typeof(ServerCallContext));
+            context.AddUnaryMethod(Checked(method), metadata, invoker);
+        }
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
-            context.AddUnaryMethod(Checked(method), NoMetadata, Handler<UnaryServerMethod<TService, TRequest, TResponse>>(method, typeof(TRequest), typeof(ServerCallContext)));
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Handler<ClientStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext));
+            context.AddClientStreamingMethod(Checked(method), metadata, invoker);
+        }
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
-            context.AddClientStreamingMethod(Checked(method), NoMetadata,
-                Handler<ClientStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext)));
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Handler<ServerStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
+            context.AddServerStreamingMethod(Checked(method), metadata, invoker);
+        }
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
-            context.AddServerStreamingMethod(Checked(method), NoMetadata,
-                Handler<ServerStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)));
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Handler<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
+            context.AddDuplexStreamingMethod(Checked(method), metadata, invoker);
+        }
 
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
-            context.AddDuplexStreamingMethod(Checked(method), NoMetadata,
-                Handler<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method, typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)));
-
-        /// <summary>The service's own method for the RPC, as an open-instance delegate (the service instance is the first argument).</summary>
-        private static TDelegate Handler<TDelegate>(IMethod method, params Type[] parameters) where TDelegate : Delegate
+        /// <summary>
+        /// The service's own method for the RPC, as an open-instance delegate (the service instance is the first argument),
+        /// and the endpoint's metadata as grpc-dotnet's binder gives it: the service's and the method's attributes, and
+        /// POST only (with CORS preflight).
+        /// </summary>
+        private static (TDelegate Invoker, List<object> Metadata) Handler<TDelegate>(IMethod method, params Type[] parameters) where TDelegate : Delegate
         {
             var info = typeof(TService).GetMethod(method.Name, BindingFlags.Public | BindingFlags.Instance, parameters)
                 ?? throw new InvalidOperationException($"{typeof(TService).Name} has no method {method.Name} for {method.FullName}");
-            return (TDelegate)Delegate.CreateDelegate(typeof(TDelegate), info);
+            var metadata = new List<object>();
+            metadata.AddRange(typeof(TService).GetCustomAttributes(inherit: true));
+            metadata.AddRange(info.GetCustomAttributes(inherit: true));
+            metadata.Add(new Microsoft.AspNetCore.Routing.HttpMethodMetadata(new[] { "POST" }, acceptCorsPreflight: true));
+            return ((TDelegate)Delegate.CreateDelegate(typeof(TDelegate), info), metadata);
         }
 
         private Method<TRequest, TResponse> Checked<TRequest, TResponse>(Method<TRequest, TResponse> method)
