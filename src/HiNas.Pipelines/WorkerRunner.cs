@@ -32,7 +32,7 @@ public static class WorkerRunner
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            new WorkerResult { Stage = stage, Succeeded = false, Error = Describe(e) }.Save(dir);
+            new WorkerResult { Stage = stage, Succeeded = false, Error = ErrorText.OneLine(e) }.Save(dir);
             throw;
         }
         result.Save(dir);
@@ -88,13 +88,5 @@ public static class WorkerRunner
             Stage = WorkerStage.Export, Succeeded = true, Outputs = { ["package"] = export.Package.Folder },
             Message = $"model '{export.Package.Manifest.Id}' published to {export.Package.Folder}",
         };
-    }
-
-    /// <summary>An exception as one line: an argument's message without its parameter suffix.</summary>
-    public static string Describe(Exception e)
-    {
-        var message = e.Message;
-        var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        return (cut >= 0 ? message[..cut] : message).ReplaceLineEndings(" ").Trim();
     }
 }

@@ -10,7 +10,7 @@ public static class CliErrors
         or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException
         or HiNas.Inference.Packages.ModelPackageException;
 
-    public static string Describe(Exception e) => e is ArgumentException ? StripParamSuffix(e.Message) : e.Message;
+    public static string Describe(Exception e) => e is ArgumentException ? HiNas.Nas.Settings.ErrorText.OneLine(e) : e.Message;
 
     /// <summary>Parser messages name CLR types ("System.Nullable`1[System.Int32]"); say what a user types instead.</summary>
     public static string DescribeParseError(string message) => message
@@ -20,14 +20,6 @@ public static class CliErrors
         .Replace("System.Int32", "integer")
         .Replace("System.Double", "number")
         .Replace("System.UInt64", "non-negative integer");
-
-    private static string StripParamSuffix(string message)
-    {
-        // ArgumentException appends " (Parameter 'x')" and, for out-of-range values, "Actual value was …".
-        var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        var text = cut >= 0 ? message[..cut] : message;
-        return text.ReplaceLineEndings(" ").Trim();
-    }
 }
 
 /// <summary>A wrong combination or value of options that the parser cannot catch by itself.</summary>

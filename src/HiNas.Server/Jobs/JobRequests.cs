@@ -83,7 +83,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
                 }
                 catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException or System.Text.Json.JsonException)
                 {
-                    throw RpcErrors.Invalid("genotype_json", Describe(e));
+                    throw RpcErrors.Invalid("genotype_json", ErrorText.OneLine(e));
                 }
                 if (genotype.Task != task) throw RpcErrors.Invalid("genotype_json", $"the genotype was searched for {genotype.Task.Slug}, not {task.Slug}");
                 return ArchitectureSpec.FromGenotype(genotype);
@@ -132,10 +132,4 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
 
     /// <summary>The request field of a setting where the wire spells it differently (one range, two fields).</summary>
     private static string WireName(string setting) => setting == "sigma_range" ? "sigma_min/sigma_max" : setting;
-
-    private static string Describe(Exception e)
-    {
-        var cut = e.Message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        return (cut >= 0 ? e.Message[..cut] : e.Message).ReplaceLineEndings(" ").Trim();
-    }
 }
