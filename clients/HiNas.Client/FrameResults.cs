@@ -11,11 +11,14 @@ public enum DropSource
     /// <summary>The client replaced it with a newer frame before sending it (drop policy).</summary>
     Client,
 
-    /// <summary>The server dropped it (DROP_OLDEST) and said so.</summary>
+    /// <summary>The server dropped it for a newer frame (DROP_OLDEST) and said so.</summary>
     Server,
 
     /// <summary>It was in flight when the connection was lost (drop policy frames are not re-sent).</summary>
     Connection,
+
+    /// <summary>The server could not answer it within the stream's max latency (DROP_OLDEST) and dropped it instead of restoring it late.</summary>
+    Deadline,
 }
 
 /// <summary>The answer to one submitted frame.</summary>

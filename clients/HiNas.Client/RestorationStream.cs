@@ -252,7 +252,7 @@ public sealed class RestorationStream : IAsyncDisposable
         using var call = _client.RestoreStream(cancellationToken: callStop.Token);
         await call.RequestStream.WriteAsync(new RestoreStreamRequest
         {
-            Config = new StreamConfig { ModelId = _options.ModelId, Format = _options.Format, MaxInFlight = (uint)_options.MaxInFlight, OverloadPolicy = _options.Policy },
+            Config = new StreamConfig { ModelId = _options.ModelId, Format = _options.Format, MaxInFlight = (uint)_options.MaxInFlight, OverloadPolicy = _options.Policy, MaxLatencyMs = (uint)_options.MaxLatencyMs },
         }).ConfigureAwait(false);
         if (!await call.ResponseStream.MoveNext(callStop.Token).ConfigureAwait(false) || call.ResponseStream.Current.Accepted is not { } accepted)
             throw new RpcException(new Status(StatusCode.Unavailable, "the server ended the stream before accepting it"));
@@ -334,7 +334,7 @@ public sealed class RestorationStream : IAsyncDisposable
             }
             ArrayPool<byte>.Shared.Return(frame.Buffer);
             _changed.Release();
-            Deliver(new StreamFrameResult(r.Sequence, r.Dropped ? DropSource.Server : DropSource.None, (int)r.Width, (int)r.Height, (int)r.Stride,
+            Deliver(new StreamFrameResult(r.Sequence, !r.Dropped ? DropSource.None : r.DropReason == DropReason.Deadline ? DropSource.Deadline : DropSource.Server, (int)r.Width, (int)r.Height, (int)r.Stride,
                 _options.Format, r.Pixels.Memory, r.Timings, Elapsed(frame.Submitted)));
         }
         lock (_gate)

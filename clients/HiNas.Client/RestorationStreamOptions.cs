@@ -21,6 +21,13 @@ public sealed class RestorationStreamOptions
     /// </summary>
     public OverloadPolicy Policy { get; set; } = OverloadPolicy.DropOldest;
 
+    /// <summary>
+    /// DROP_OLDEST only: the most milliseconds from a frame's arrival at the server to its answer; a frame the server
+    /// cannot start in time is answered dropped (<see cref="DropSource.Deadline"/>) instead of restored late.
+    /// 0 (default) takes the server's default; must be 0 under QUEUE.
+    /// </summary>
+    public int MaxLatencyMs { get; set; }
+
     /// <summary>Called on the stream's receive thread for every result, in order. Keep it short; copy the pixels out if needed later.</summary>
     public Action<StreamFrameResult>? OnResult { get; set; }
 
@@ -45,6 +52,8 @@ public sealed class RestorationStreamOptions
         if (Format == PixelFormat.Unspecified || !Enum.IsDefined(typeof(PixelFormat), Format)) throw new ArgumentException($"Format '{Format}' is not RGBA8, BGRA8, RGB8 or GRAY8", nameof(Format));
         if (MaxInFlight < 1 || MaxInFlight > 64) throw new ArgumentOutOfRangeException(nameof(MaxInFlight), MaxInFlight, "must be in [1, 64]");
         if (Policy != OverloadPolicy.Queue && Policy != OverloadPolicy.DropOldest) throw new ArgumentException($"Policy '{Policy}' is not QUEUE or DROP_OLDEST", nameof(Policy));
+        if (MaxLatencyMs < 0 || MaxLatencyMs > 60_000) throw new ArgumentOutOfRangeException(nameof(MaxLatencyMs), MaxLatencyMs, "must be in [0, 60000] ms");
+        if (MaxLatencyMs != 0 && Policy == OverloadPolicy.Queue) throw new ArgumentException("MaxLatencyMs needs DROP_OLDEST: a QUEUE stream answers every frame", nameof(MaxLatencyMs));
         if (InitialReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < InitialReconnectDelay) throw new ArgumentException("need 0 < InitialReconnectDelay ≤ MaxReconnectDelay");
         if (MaxReconnectAttempts < 0) throw new ArgumentOutOfRangeException(nameof(MaxReconnectAttempts), MaxReconnectAttempts, "must be ≥ 0");
         if (ResultBufferSize < 1) throw new ArgumentOutOfRangeException(nameof(ResultBufferSize), ResultBufferSize, "must be ≥ 1");

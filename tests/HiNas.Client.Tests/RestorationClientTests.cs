@@ -153,12 +153,43 @@ public sealed class RestorationClientTests
         Assert.Throws<ArgumentException>(() => stream.TrySubmit(new byte[10], 8, 8, 32, PixelFormat.Rgba8));
         Assert.Throws<ArgumentException>(() => stream.TrySubmit(new byte[256], 8, 8, 32, PixelFormat.Bgra8));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.OpenStreamAsync(new RestorationStreamOptions { ModelId = "denoise-rgb", MaxInFlight = 0 }));
+        var queueDeadline = await Assert.ThrowsAsync<ArgumentException>(() => client.OpenStreamAsync(new RestorationStreamOptions { ModelId = "denoise-rgb", Policy = OverloadPolicy.Queue, MaxLatencyMs = 50 }));
+        Assert.StartsWith("MaxLatencyMs needs DROP_OLDEST", queueDeadline.Message);
 
         var options = server.Options();
         options.ApiKey = null;
         using var jobs = new JobsClient(options);
         var noKey = await Assert.ThrowsAsync<RpcException>(() => jobs.ListAsync());
         Assert.Equal(StatusCode.Unauthenticated, noKey.StatusCode);
+    }
+
+    [Fact]
+    public async Task AFrameTheServerCannotStartInTime_ComesBackDroppedForTheDeadline()
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        using var client = new RestorationClient(server.Options());
+        await using var stream = await client.OpenStreamAsync(new RestorationStreamOptions { ModelId = "denoise-rgb", MaxInFlight = 1, MaxLatencyMs = 40 });
+        var scheduler = server.Service<HiNas.Server.Restoration.FrameRestorer>().Scheduler;
+        var places = new List<HiNas.Server.Restoration.InferenceScheduler.Admission>();
+        for (var i = 0; i < scheduler.Places; i++) places.Add((await scheduler.AdmitAsync($"other/{i}", 1, null, CancellationToken.None))!);
+        var pixels = TestFrames.Rgba(16, 16, 64, 3);
+        Assert.True(stream.TrySubmit(pixels, 16, 16, 64, PixelFormat.Rgba8));
+        StreamFrameResult? late = null;
+        await foreach (var r in stream.ReadResultsAsync())
+        {
+            late = r;
+            break;
+        }
+        Assert.Equal(DropSource.Deadline, late!.Dropped);
+        Assert.False(late.IsRestored);
+
+        foreach (var place in places) place.Dispose();
+        Assert.True(stream.TrySubmit(pixels, 16, 16, 64, PixelFormat.Rgba8));
+        await foreach (var r in stream.ReadResultsAsync())
+        {
+            Assert.True(r.IsRestored);
+            break;
+        }
     }
 
     private sealed class CountingHandler(Action onSend) : DelegatingHandler(new SocketsHttpHandler())

@@ -51,7 +51,7 @@ public sealed class FrameStreamTests
         var metrics = new ServerMetrics();
         using var restorer = new FrameRestorer(repository, options, metrics);
         var model = restorer.OpenModel("model_id", "denoise-rgb");
-        var stream = new FrameStream(restorer, model, Inference.Frames.PixelFormat.Rgba8, maxInFlight, dropOldest, metrics, NullLogger.Instance);
+        var stream = new FrameStream(restorer, model, Inference.Frames.PixelFormat.Rgba8, new StreamPolicy(maxInFlight, dropOldest, 0), metrics, NullLogger.Instance);
         var frames = new EndlessFrames(32);
 
         using var call = new CancellationTokenSource(TimeSpan.FromSeconds(3));

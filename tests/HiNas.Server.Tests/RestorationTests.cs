@@ -96,7 +96,7 @@ public sealed class RestorationTests
         async Task<List<StreamResult>> Run(OverloadPolicy policy, int count)
         {
             using var call = host.Restoration.RestoreStream();
-            await call.RequestStream.WriteAsync(TestFrames.Config("slow", 2, policy));
+            await call.RequestStream.WriteAsync(TestFrames.Config("slow", 2, policy, maxLatencyMs: policy == OverloadPolicy.DropOldest ? 60_000u : 0));
             var sending = Task.Run(async () =>
             {
                 for (var i = 0; i < count; i++) await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = TestFrames.StreamFrame((ulong)i, size, size, size * 4, pixels) });
@@ -113,6 +113,7 @@ public sealed class RestorationTests
         Assert.Equal(Enumerable.Range(0, 24).Select(i => (ulong)i), dropped.Select(r => r.Sequence)); // every frame answered, in order
         Assert.Contains(dropped, r => r.Dropped);
         Assert.All(dropped.Where(r => r.Dropped), r => Assert.True(r.Pixels.IsEmpty));
+        Assert.All(dropped.Where(r => r.Dropped), r => Assert.Equal(DropReason.NewerFrame, r.DropReason));
         Assert.All(dropped.Where(r => !r.Dropped), r => Assert.Equal(size * size * 4, r.Pixels.Length));
         Assert.False(dropped[^1].Dropped); // the newest frame is never the one dropped
 

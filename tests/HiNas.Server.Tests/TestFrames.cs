@@ -36,9 +36,9 @@ internal static class TestFrames
         Pixels = ByteString.CopyFrom(pixels),
     };
 
-    public static RestoreStreamRequest Config(string model, uint maxInFlight, OverloadPolicy policy, PixelFormat format = PixelFormat.Rgba8) => new()
+    public static RestoreStreamRequest Config(string model, uint maxInFlight, OverloadPolicy policy, PixelFormat format = PixelFormat.Rgba8, uint maxLatencyMs = 0) => new()
     {
-        Config = new StreamConfig { ModelId = model, Format = format, MaxInFlight = maxInFlight, OverloadPolicy = policy },
+        Config = new StreamConfig { ModelId = model, Format = format, MaxInFlight = maxInFlight, OverloadPolicy = policy, MaxLatencyMs = maxLatencyMs },
     };
 
     /// <summary>

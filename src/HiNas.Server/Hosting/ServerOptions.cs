@@ -37,6 +37,24 @@ public sealed class ServerOptions
     /// <summary>The most a stream may ask for.</summary>
     public int MaxInFlightLimit { get; set; } = 64;
 
+    /// <summary>
+    /// DROP_OLDEST streams that ask for no deadline get this one: a frame the server cannot start in time to answer it
+    /// within this many milliseconds of its arrival is answered dropped instead of restored late (0: no deadline).
+    /// 100 ms is three frames at 30 fps: past that a game has newer frames to show.
+    /// </summary>
+    public int DefaultMaxLatencyMs { get; set; } = 100;
+
+    /// <summary>The largest max_latency_ms a stream may ask for.</summary>
+    public const int MaxLatencyLimitMs = 60_000;
+
+    /// <summary>
+    /// Bytes of frames that all streams together hold (a frame's pixels from arrival, its output until written); beyond
+    /// it a stream stops reading (QUEUE) or drops its oldest waiting frame (DROP_OLDEST). A stream holding no frame may
+    /// always take one, so the bound is this plus one frame per stream. 512 MiB holds, for example, 16 streams of
+    /// 1080p RGBA frames with two in flight each.
+    /// </summary>
+    public long MaxHeldFrameBytes { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>Frames restored at the same time across all calls (ONNX Runtime already uses every core for one).</summary>
     public int MaxConcurrentInferences { get; set; } = 1;
 
@@ -93,6 +111,8 @@ public sealed class ServerOptions
         Check(MaxFramePixels is >= 64 and <= 1L << 30, nameof(MaxFramePixels), MaxFramePixels, "in [64, 2^30]");
         Check(MaxInFlightLimit is >= 1 and <= 4096, nameof(MaxInFlightLimit), MaxInFlightLimit, "in [1, 4096]");
         Check(DefaultMaxInFlight >= 1 && DefaultMaxInFlight <= MaxInFlightLimit, nameof(DefaultMaxInFlight), DefaultMaxInFlight, $"in [1, {MaxInFlightLimit}]");
+        Check(DefaultMaxLatencyMs is >= 0 and <= MaxLatencyLimitMs, nameof(DefaultMaxLatencyMs), DefaultMaxLatencyMs, $"in [0, {MaxLatencyLimitMs}] (0: no deadline)");
+        Check(MaxHeldFrameBytes >= 0, nameof(MaxHeldFrameBytes), MaxHeldFrameBytes, "≥ 0 bytes");
         Check(MaxConcurrentInferences is >= 1 and <= 256, nameof(MaxConcurrentInferences), MaxConcurrentInferences, "in [1, 256]");
         Check(MaxStreams is >= 1 and <= 100_000, nameof(MaxStreams), MaxStreams, "in [1, 100000]");
         Check(MaxWaitingRestores is >= 1 and <= 100_000, nameof(MaxWaitingRestores), MaxWaitingRestores, "in [1, 100000]");

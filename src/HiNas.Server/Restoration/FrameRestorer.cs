@@ -18,13 +18,20 @@ public sealed record RestoredFrame(FrameResult Frame, double QueueMs)
 }
 
 /// <summary>
-/// The restoration work behind both RPCs: opens models from the repository (status errors naming the field),
-/// and runs frames through the inference engine behind a gate of <see cref="ServerOptions.MaxConcurrentInferences"/>
-/// so that concurrent calls queue instead of oversubscribing the cores.
+/// The restoration work behind both RPCs: opens models from the repository (status errors naming the field), gives
+/// frames their place at the engine fairly across callers (<see cref="InferenceScheduler"/>: a place covers a frame
+/// from its conversion to float tensors until its output is back in bytes, so float buffers exist for at most
+/// <see cref="PlacesPerInference"/> × <see cref="ServerOptions.MaxConcurrentInferences"/> frames), and runs the models
+/// behind a gate of <see cref="ServerOptions.MaxConcurrentInferences"/> so that concurrent calls queue instead of
+/// oversubscribing the cores.
 /// </summary>
 public sealed class FrameRestorer : IDisposable
 {
-    private readonly SemaphoreSlim _gate;
+    /// <summary>Places at the engine per concurrent inference: one frame converting in, one running, one converting out.</summary>
+    public const int PlacesPerInference = 3;
+
+    private readonly RunGate _gate;
+    private readonly InferenceScheduler _scheduler;
     private readonly SemaphoreSlim _streams;
     private readonly SemaphoreSlim _restores;
     private readonly ServerMetrics _metrics;
@@ -34,7 +41,14 @@ public sealed class FrameRestorer : IDisposable
         Repository = repository;
         Options = options.Value;
         _metrics = metrics;
-        _gate = new SemaphoreSlim(Options.MaxConcurrentInferences);
+        _gate = new RunGate(Options.MaxConcurrentInferences);
+        _scheduler = new InferenceScheduler(PlacesPerInference * Options.MaxConcurrentInferences);
+        Memory = new FrameMemory(Options.MaxHeldFrameBytes);
+        metrics.Registry.AddBeforeCollectCallback(() =>
+        {
+            metrics.HeldFrameBytes.Set(Memory.Held);
+            metrics.EngineWaiting.Set(_scheduler.Waiting);
+        });
         _streams = new SemaphoreSlim(Options.MaxStreams);
         _restores = new SemaphoreSlim(Options.MaxWaitingRestores);
     }
@@ -62,6 +76,30 @@ public sealed class FrameRestorer : IDisposable
     public ModelRepository Repository { get; }
     public ServerOptions Options { get; }
 
+    /// <summary>The bytes of frames held by streams (<see cref="ServerOptions.MaxHeldFrameBytes"/>).</summary>
+    public FrameMemory Memory { get; }
+
+    /// <summary>The engine's places: held and waited for.</summary>
+    public InferenceScheduler Scheduler => _scheduler;
+
+    /// <summary>A frame's cost at the engine, for fair shares: the megapixels the model runs over.</summary>
+    public static double Cost(RestorationModel model, FrameLayout layout) =>
+        layout.Width * (double)layout.Height * (model.Channels == 1 ? FrameConverter.PlaneCount(layout.Format, 1) : 1) / 1e6;
+
+    /// <summary>
+    /// The most bytes a stream frame of <paramref name="inputBytes"/> keeps in memory at once: its pixels and its output
+    /// (tightly packed, × the model's scale) until restored, then the output and its copy in the answer being sent.
+    /// </summary>
+    public static long HeldBytes(RestorationModel model, FrameLayout layout, long inputBytes)
+    {
+        var output = (long)layout.Width * model.Scale * layout.Height * model.Scale * layout.Format.BytesPerPixel();
+        return output + Math.Max(inputBytes, output);
+    }
+
+    /// <summary>Waits for a place at the engine; null when <paramref name="startBy"/> passes first (see <see cref="InferenceScheduler.AdmitAsync"/>).</summary>
+    public Task<InferenceScheduler.Admission?> AdmitAsync(string lane, double cost, long? startBy, CancellationToken cancellation) =>
+        _scheduler.AdmitAsync(lane, cost, startBy, cancellation);
+
     /// <summary>The served model <paramref name="id"/>: NOT_FOUND when there is none, FAILED_PRECONDITION when its package is broken.</summary>
     public RestorationModel OpenModel(string field, string id)
     {
@@ -83,59 +121,46 @@ public sealed class FrameRestorer : IDisposable
     }
 
     /// <summary>
-    /// Runs a prepared frame behind the gate; returns the milliseconds it waited (from <paramref name="arrived"/>,
-    /// the <see cref="Stopwatch"/> timestamp of its arrival, less its own preparation).
+    /// Runs a prepared frame that holds <paramref name="place"/> behind the run gate; returns the milliseconds it waited
+    /// (from <paramref name="arrived"/>, the <see cref="Stopwatch"/> timestamp of its arrival, less its own preparation).
     /// </summary>
-    public async Task<double> RunAsync(PreparedFrame frame, long arrived, CancellationToken cancellation)
+    public async Task<double> RunAsync(InferenceScheduler.Admission place, PreparedFrame frame, long arrived, CancellationToken cancellation)
     {
-        await _gate.WaitAsync(cancellation);
-        try
-        {
-            var queueMs = Math.Max(0, Stopwatch.GetElapsedTime(arrived).TotalMilliseconds - frame.PreprocessMs);
-            InferenceEngine.Run(frame);
-            return queueMs;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        using var run = await _gate.EnterAsync(place.Order, cancellation);
+        var queueMs = Math.Max(0, Stopwatch.GetElapsedTime(arrived).TotalMilliseconds - frame.PreprocessMs);
+        InferenceEngine.Run(frame);
+        return queueMs;
     }
 
     /// <summary>Counts a restored frame in the metrics.</summary>
     public void Record(string model, FrameResult result, double queueMs) => _metrics.RecordRestored(model, result.Timings, queueMs);
 
-    /// <summary>Restores one raw frame: conversions outside the gate, the model run inside it.</summary>
-    public async Task<RestoredFrame> RestoreFrameAsync(RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, long arrived, CancellationToken cancellation)
+    /// <summary>Restores one raw frame of a unary call from <paramref name="lane"/>: a place at the engine first, conversions outside the gate, the model run inside it.</summary>
+    public async Task<RestoredFrame> RestoreFrameAsync(string lane, RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, long arrived, CancellationToken cancellation)
     {
+        using var place = (await _scheduler.AdmitAsync(lane, Cost(model, layout), null, cancellation))!;
         using var prepared = InferenceEngine.Prepare(model, pixels.Span, layout);
-        var queueMs = await RunAsync(prepared, arrived, cancellation);
+        var queueMs = await RunAsync(place, prepared, arrived, cancellation);
         var result = InferenceEngine.Finish(prepared, pixels.Span);
         Record(model.Id, result, queueMs);
         return new RestoredFrame(result, queueMs);
     }
 
     /// <summary>Restores a decoded image (planar, in [0, 1]).</summary>
-    public async Task<(PlanarImage Image, StageTimings Timings, double QueueMs)> RestoreImageAsync(RestorationModel model, PlanarImage image, long arrived, CancellationToken cancellation)
+    public async Task<(PlanarImage Image, StageTimings Timings, double QueueMs)> RestoreImageAsync(string lane, RestorationModel model, PlanarImage image, long arrived, CancellationToken cancellation)
     {
-        await _gate.WaitAsync(cancellation);
-        try
-        {
-            var queueMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
-            var clock = Stopwatch.StartNew();
-            var restored = InferenceEngine.Restore(model, image);
-            var timings = new StageTimings(0, clock.Elapsed.TotalMilliseconds, 0);
-            _metrics.RecordRestored(model.Id, timings, queueMs);
-            return (restored, timings, queueMs);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        using var place = (await _scheduler.AdmitAsync(lane, image.Width * (double)image.Height * image.Channels / model.Channels / 1e6, null, cancellation))!;
+        using var run = await _gate.EnterAsync(place.Order, cancellation);
+        var queueMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
+        var clock = Stopwatch.StartNew();
+        var restored = InferenceEngine.Restore(model, image);
+        var timings = new StageTimings(0, clock.Elapsed.TotalMilliseconds, 0);
+        _metrics.RecordRestored(model.Id, timings, queueMs);
+        return (restored, timings, queueMs);
     }
 
     public void Dispose()
     {
-        _gate.Dispose();
         _streams.Dispose();
         _restores.Dispose();
     }

@@ -13,88 +13,124 @@ using Microsoft.Extensions.Logging;
 
 namespace HiNas.Server.Restoration;
 
+/// <summary>What a stream does with frames it cannot restore in time; see <see cref="FrameStream"/>.</summary>
+/// <param name="MaxInFlight">Frames the stream may hold unanswered.</param>
+/// <param name="DropOldest">DROP_OLDEST (else QUEUE: every frame restored, in order).</param>
+/// <param name="MaxLatencyMs">DROP_OLDEST only: a frame that cannot be answered within this many milliseconds of its arrival is dropped; 0 = no deadline.</param>
+public sealed record StreamPolicy(int MaxInFlight, bool DropOldest, int MaxLatencyMs);
+
 /// <summary>
-/// One configured RestoreStream call, a pipeline in arrival order: a reader task takes frames off the wire, a
-/// preparer converts each into the model's input, a runner runs the model (behind the server's inference gate),
-/// and a single writer loop converts the output back and sends the results in order — so the conversions of one
-/// frame overlap the model run of the next.
+/// One configured RestoreStream call, a pipeline in arrival order: a reader takes frames off the wire, a preparer waits
+/// for the frame's place at the engine (<see cref="InferenceScheduler"/>, fair across streams) and converts it into
+/// the model's input, a runner runs the model behind the server's inference gate, a finisher converts the output back
+/// to bytes and gives the place back, and a writer sends the answers in order. One frame's conversions overlap the
+/// next one's model run.
 /// <para>
-/// Memory is bounded whatever the client does: at most <c>maxInFlight</c> frames hold pixels (waiting, being
-/// restored, or restored and waiting to be written), and at most <c>4·maxInFlight</c> answers are unwritten
-/// (dropped answers are small). When the bound is reached, QUEUE stops reading (HTTP/2 flow control then holds
-/// the client back) and DROP_OLDEST drops the oldest frame that has not started, answering it as dropped; with
-/// nothing left to drop it too stops reading.
+/// Memory is bounded whatever the client does: at most <see cref="StreamPolicy.MaxInFlight"/> frames hold pixels
+/// (waiting, being restored, or restored and waiting to be written), and their bytes come from the server-wide
+/// <see cref="FrameMemory"/>; at most <c>4·MaxInFlight</c> answers are unwritten (dropped answers are small). Float
+/// buffers exist only for frames holding a place at the engine. When the bound is reached, QUEUE stops reading (HTTP/2
+/// flow control then holds the client back) and DROP_OLDEST drops the oldest frame that has not started, answering
+/// it as dropped; with nothing left to drop it too stops reading.
+/// </para>
+/// <para>
+/// Under DROP_OLDEST with a deadline, a frame whose place at the engine does not come in time to answer it within
+/// <see cref="StreamPolicy.MaxLatencyMs"/> of its arrival (the stream's recent time from place to answer is set aside
+/// for the work itself) is answered as dropped for the deadline instead of restored late.
 /// </para>
 /// </summary>
 public sealed class FrameStream
 {
+    private static long _streams;
+
     private readonly FrameRestorer _restorer;
     private readonly RestorationModel _model;
     private readonly PixelFormat _format;
-    private readonly bool _dropOldest;
+    private readonly StreamPolicy _policy;
     private readonly ServerMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly string _lane = $"stream/{Interlocked.Increment(ref _streams)}";
 
-    private readonly SemaphoreSlim _held;
     private readonly SemaphoreSlim _unwritten;
     private readonly LinkedList<Slot> _pending = new();
+    private readonly HashSet<Slot> _live = new();
+    private int _heldFrames;
+    private long _heldBytes;
+    private double _serviceMs;
+
     private readonly Channel<Slot> _work = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _ordered = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _prepared = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<Slot> _ran = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
 
-    public FrameStream(FrameRestorer restorer, RestorationModel model, PixelFormat format, int maxInFlight, bool dropOldest, ServerMetrics metrics, ILogger logger)
+    public FrameStream(FrameRestorer restorer, RestorationModel model, PixelFormat format, StreamPolicy policy, ServerMetrics metrics, ILogger logger)
     {
         _restorer = restorer;
         _model = model;
         _format = format;
-        MaxInFlight = maxInFlight;
-        _dropOldest = dropOldest;
+        _policy = policy;
         _metrics = metrics;
         _logger = logger;
-        _held = new SemaphoreSlim(maxInFlight);
-        _unwritten = new SemaphoreSlim(4 * maxInFlight);
+        _unwritten = new SemaphoreSlim(4 * policy.MaxInFlight);
     }
 
-    public int MaxInFlight { get; }
+    /// <summary>Frames answered as dropped so far (for a newer frame or for the deadline).</summary>
+    public int Dropped => _dropped;
 
-    /// <summary>Frames answered as dropped so far.</summary>
-    public int Dropped { get; private set; }
+    private int _dropped;
 
     /// <summary>One frame from its arrival until its answer is written.</summary>
-    private sealed class Slot(StreamFrame frame, FrameLayout layout, long arrived)
+    private sealed class Slot(StreamFrame frame, FrameLayout layout, long arrived, long bytes, double cost)
     {
         public StreamFrame? Frame { get; set; } = frame;
         public FrameLayout Layout { get; } = layout;
         public long Arrived { get; } = arrived;
+        public long Bytes { get; } = bytes;
+        public double Cost { get; } = cost;
         public ulong Sequence { get; } = frame.Sequence;
         public long ClientTimestamp { get; } = frame.ClientTimestampUs;
-        public bool Started { get; set; }
         public bool Dropped { get; set; }
+        public bool Held { get; set; } = true;
+        public InferenceScheduler.Admission? Admission { get; set; }
+        public long Admitted { get; set; }
         public PreparedFrame? Prepared { get; set; }
         public double QueueMs { get; set; }
 
-        /// <summary>Completes with a dropped result, or with null once the model has run (the writer finishes the frame).</summary>
-        public TaskCompletionSource<StreamResult?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>The answer: a restored frame, or a dropped one.</summary>
+        public TaskCompletionSource<StreamResult> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Gives back the float buffers and the place at the engine (once).</summary>
+        public void ReleaseEngine()
+        {
+            Prepared?.Dispose();
+            Prepared = null;
+            Admission?.Dispose();
+            Admission = null;
+        }
     }
 
     /// <summary>Runs the stream until the client completes its requests (after every answer is written) or the call fails.</summary>
     public async Task RunAsync(IAsyncStreamReader<RestoreStreamRequest> requests, IServerStreamWriter<RestoreStreamResponse> responses, CancellationToken callCancellation)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(callCancellation);
-        var reader = Guard(ReadAsync(requests, stop.Token), stop);
-        var preparer = Guard(Task.Run(() => PrepareAsync(stop.Token), CancellationToken.None), stop);
-        var runner = Guard(Task.Run(() => RunModelAsync(stop.Token), CancellationToken.None), stop);
-        var writer = Guard(WriteAsync(responses, stop.Token), stop);
+        var stages = new[]
+        {
+            Guard(ReadAsync(requests, stop.Token), stop),
+            Guard(Task.Run(() => PrepareAsync(stop.Token), CancellationToken.None), stop),
+            Guard(Task.Run(() => RunModelAsync(stop.Token), CancellationToken.None), stop),
+            Guard(Task.Run(() => FinishAsync(stop.Token), CancellationToken.None), stop),
+            Guard(WriteAsync(responses, stop.Token), stop),
+        };
         try
         {
-            await Task.WhenAll(reader, preparer, runner, writer);
+            await Task.WhenAll(stages);
         }
         catch
         {
             // Collected below: the first status error wins over the cancellations it caused.
         }
-        ReleaseLeases();
-        var errors = new[] { reader, preparer, runner, writer }.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException()).ToArray();
+        ReleaseAll();
+        var errors = stages.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException()).ToArray();
         if (errors.OfType<RpcException>().FirstOrDefault() is { } status) throw status;
         if (errors.FirstOrDefault(e => e is not OperationCanceledException) is { } unexpected) throw unexpected;
         callCancellation.ThrowIfCancellationRequested();
@@ -119,7 +155,7 @@ public sealed class FrameStream
         var index = 0L;
         try
         {
-            while (await requests.MoveNext(cancellation))
+            while (await RoomAsync(cancellation) && await requests.MoveNext(cancellation))
             {
                 var request = requests.Current;
                 index++;
@@ -133,9 +169,15 @@ public sealed class FrameStream
                 if (last is { } previous && frame.Sequence <= previous)
                     throw RpcErrors.Invalid($"frame[{frame.Sequence}].sequence", $"must increase within a stream (previous was {previous})");
                 last = frame.Sequence;
+                var bytes = FrameRestorer.HeldBytes(_model, layout, frame.Pixels.Length);
+                Count(bytes); // in memory from now on, whatever happens next
                 await AdmitAsync(cancellation);
-                var slot = new Slot(frame, layout, arrived);
-                lock (_pending) _pending.AddLast(slot);
+                var slot = new Slot(frame, layout, arrived, bytes, FrameRestorer.Cost(_model, layout));
+                lock (_pending)
+                {
+                    _pending.AddLast(slot);
+                    _live.Add(slot);
+                }
                 _ordered.Writer.TryWrite(slot);
                 _work.Writer.TryWrite(slot);
             }
@@ -147,13 +189,62 @@ public sealed class FrameStream
         }
     }
 
-    /// <summary>Waits for room for one more frame, dropping the oldest waiting frame under DROP_OLDEST.</summary>
-    private async Task AdmitAsync(CancellationToken cancellation)
+    /// <summary>
+    /// Before the next frame is read: waits while the stream has 4·MaxInFlight unwritten answers, or while the frames
+    /// of all streams fill <see cref="FrameMemory"/> and this stream holds one (DROP_OLDEST drops its oldest waiting
+    /// frame instead, when it has one). Always true; a frame read after it may take the budget beyond its limit by
+    /// that frame.
+    /// </summary>
+    private async Task<bool> RoomAsync(CancellationToken cancellation)
     {
         await _unwritten.WaitAsync(cancellation);
-        if (_held.Wait(0)) return;
-        if (_dropOldest && DropOldestWaiting() && _held.Wait(0)) return;
-        await _held.WaitAsync(cancellation);
+        var memory = _restorer.Memory;
+        while (true)
+        {
+            var released = memory.NextRelease();
+            lock (_pending)
+                if (_heldBytes == 0 || memory.Held < memory.Limit) return true;
+            if (_policy.DropOldest && DropOldestWaiting()) continue;
+            await released.WaitAsync(cancellation);
+        }
+    }
+
+    /// <summary>Counts the bytes of a frame just read, against the stream and the server.</summary>
+    private void Count(long bytes)
+    {
+        lock (_pending) _heldBytes += bytes;
+        _restorer.Memory.Take(bytes);
+    }
+
+    /// <summary>Waits for one of the stream's MaxInFlight places for the frame just read, dropping the oldest waiting frame under DROP_OLDEST.</summary>
+    private async Task AdmitAsync(CancellationToken cancellation)
+    {
+        var memory = _restorer.Memory;
+        while (true)
+        {
+            var released = memory.NextRelease();
+            lock (_pending)
+                if (_heldFrames < _policy.MaxInFlight)
+                {
+                    _heldFrames++;
+                    return;
+                }
+            if (_policy.DropOldest && DropOldestWaiting()) continue;
+            await released.WaitAsync(cancellation);
+        }
+    }
+
+    /// <summary>Gives a frame's bytes and place back (once): when it is answered as dropped, or its answer is written.</summary>
+    private void Unhold(Slot slot)
+    {
+        lock (_pending)
+        {
+            if (!slot.Held) return;
+            slot.Held = false;
+            _heldFrames--;
+            _heldBytes -= slot.Bytes;
+        }
+        _restorer.Memory.Give(slot.Bytes);
     }
 
     private bool DropOldestWaiting()
@@ -163,28 +254,67 @@ public sealed class FrameStream
         {
             if (_pending.First is not { } first) return false;
             victim = first.Value;
-            _pending.RemoveFirst();
-            victim.Dropped = true;
-            victim.Frame = null; // let its pixels go now
         }
-        Dropped++;
-        _metrics.RecordDropped(_model.Id);
-        victim.Answer.TrySetResult(new StreamResult { Sequence = victim.Sequence, ClientTimestampUs = victim.ClientTimestamp, Dropped = true, Timings = new StageTimings { QueueMs = Stopwatch.GetElapsedTime(victim.Arrived).TotalMilliseconds } });
-        _held.Release();
+        return Drop(victim, DropReason.NewerFrame);
+    }
+
+    /// <summary>Answers a frame that has not started as dropped and lets its pixels go; false when it has started meanwhile.</summary>
+    private bool Drop(Slot slot, DropReason reason)
+    {
+        lock (_pending)
+        {
+            if (slot.Dropped || slot.Admission is not null || !_pending.Remove(slot)) return false;
+            slot.Dropped = true;
+            slot.Frame = null;
+        }
+        Interlocked.Increment(ref _dropped);
+        _metrics.RecordDropped(_model.Id, reason);
+        slot.Answer.TrySetResult(new StreamResult
+        {
+            Sequence = slot.Sequence, ClientTimestampUs = slot.ClientTimestamp, Dropped = true, DropReason = reason,
+            Timings = new StageTimings { QueueMs = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds, TotalMs = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds },
+        });
+        Unhold(slot);
         return true;
+    }
+
+    /// <summary>The latest moment a frame may take its place at the engine and still be answered in time; null without a deadline.</summary>
+    private long? StartBy(Slot slot)
+    {
+        if (!_policy.DropOldest || _policy.MaxLatencyMs <= 0) return null;
+        var budgetMs = _policy.MaxLatencyMs - Volatile.Read(ref _serviceMs);
+        return slot.Arrived + (long)(budgetMs * Stopwatch.Frequency / 1000.0);
     }
 
     private async Task PrepareAsync(CancellationToken cancellation)
     {
         try
         {
-            await foreach (var slot in _work.Reader.ReadAllAsync(cancellation))
+            await foreach (var next in _work.Reader.ReadAllAsync(cancellation))
             {
+                var slot = next;
+                if (slot.Dropped) continue;
+                var admission = await _restorer.AdmitAsync(_lane, slot.Cost, StartBy(slot), cancellation);
+                if (admission is null)
+                {
+                    Drop(slot, DropReason.Deadline);
+                    continue;
+                }
                 lock (_pending)
                 {
-                    if (slot.Dropped) continue;
-                    _pending.Remove(slot);
-                    slot.Started = true;
+                    // Under DROP_OLDEST the frame may have been dropped while it waited; the place goes to the next one.
+                    while (slot.Dropped && _work.Reader.TryRead(out var newer)) slot = newer;
+                    if (!slot.Dropped)
+                    {
+                        _pending.Remove(slot);
+                        slot.Admission = admission;
+                        slot.Admitted = Stopwatch.GetTimestamp();
+                    }
+                }
+                if (slot.Admission is null)
+                {
+                    admission.Dispose();
+                    continue;
                 }
                 try
                 {
@@ -205,58 +335,56 @@ public sealed class FrameStream
 
     private async Task RunModelAsync(CancellationToken cancellation)
     {
-        await foreach (var slot in _prepared.Reader.ReadAllAsync(cancellation))
+        try
         {
+            await foreach (var slot in _prepared.Reader.ReadAllAsync(cancellation))
+            {
+                try
+                {
+                    slot.QueueMs = await _restorer.RunAsync(slot.Admission!, slot.Prepared!, slot.Arrived, cancellation);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw Failed(slot, e);
+                }
+                await _ran.Writer.WriteAsync(slot, cancellation);
+            }
+        }
+        finally
+        {
+            _ran.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>The output back to bytes, the place at the engine given back: a restored frame that waits for a slow reader holds bytes only.</summary>
+    private async Task FinishAsync(CancellationToken cancellation)
+    {
+        await foreach (var slot in _ran.Reader.ReadAllAsync(cancellation))
+        {
+            StreamResult result;
             try
             {
-                slot.QueueMs = await _restorer.RunAsync(slot.Prepared!, slot.Arrived, cancellation);
+                result = Finish(slot);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 throw Failed(slot, e);
             }
-            slot.Answer.TrySetResult(null);
-        }
-    }
-
-    private RpcException Failed(Slot slot, Exception e)
-    {
-        _logger.LogError(e, "restoring frame {Sequence} with model {Model} failed", slot.Sequence, _model.Id);
-        return new RpcException(new Status(StatusCode.Internal, $"frame[{slot.Sequence}]: restoration failed: {e.Message}"));
-    }
-
-    /// <summary>Gives back the buffers of frames that were prepared but never written (a call that ended early).</summary>
-    private void ReleaseLeases()
-    {
-        while (_prepared.Reader.TryRead(out var slot)) slot.Prepared?.Dispose();
-        while (_ordered.Reader.TryRead(out var slot)) slot.Prepared?.Dispose();
-    }
-
-    private async Task WriteAsync(IServerStreamWriter<RestoreStreamResponse> responses, CancellationToken cancellation)
-    {
-        await foreach (var slot in _ordered.Reader.ReadAllAsync(cancellation))
-        {
-            StreamResult result;
-            try
-            {
-                result = await slot.Answer.Task.WaitAsync(cancellation) ?? Finish(slot);
-            }
             finally
             {
-                slot.Prepared?.Dispose();
+                slot.ReleaseEngine();
             }
-            await responses.WriteAsync(new RestoreStreamResponse { Result = result }, cancellation);
-            if (!result.Dropped) _held.Release();
-            _unwritten.Release();
+            slot.Answer.TrySetResult(result);
         }
     }
 
-    /// <summary>The writer's part of a restored frame: the output back to bytes, the result message, the metrics.</summary>
     private StreamResult Finish(Slot slot)
     {
         var frame = slot.Frame!;
         slot.Frame = null;
         var f = InferenceEngine.Finish(slot.Prepared!, frame.Pixels.Span);
+        var serviceMs = Stopwatch.GetElapsedTime(slot.Admitted).TotalMilliseconds;
+        Volatile.Write(ref _serviceMs, _serviceMs == 0 ? serviceMs : 0.8 * _serviceMs + 0.2 * serviceMs);
         _restorer.Record(_model.Id, f, slot.QueueMs);
         var t = f.Timings;
         return new StreamResult
@@ -270,5 +398,43 @@ public sealed class FrameStream
                 TotalMs = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds,
             },
         };
+    }
+
+    private RpcException Failed(Slot slot, Exception e)
+    {
+        _logger.LogError(e, "restoring frame {Sequence} with model {Model} failed", slot.Sequence, _model.Id);
+        return new RpcException(new Status(StatusCode.Internal, $"frame[{slot.Sequence}]: restoration failed"));
+    }
+
+    private async Task WriteAsync(IServerStreamWriter<RestoreStreamResponse> responses, CancellationToken cancellation)
+    {
+        await foreach (var slot in _ordered.Reader.ReadAllAsync(cancellation))
+        {
+            var result = await slot.Answer.Task.WaitAsync(cancellation);
+            await responses.WriteAsync(new RestoreStreamResponse { Result = result }, cancellation);
+            lock (_pending) _live.Remove(slot);
+            Unhold(slot);
+            _unwritten.Release();
+        }
+    }
+
+    /// <summary>A call that ended early: every frame it still holds gives back its bytes, buffers and place at the engine.</summary>
+    private void ReleaseAll()
+    {
+        Slot[] live;
+        long bytes;
+        lock (_pending)
+        {
+            live = _live.ToArray();
+            bytes = _heldBytes; // the frames still held, and a frame read but not yet admitted
+            _heldBytes = 0;
+            foreach (var slot in live) slot.Held = false;
+        }
+        foreach (var slot in live)
+        {
+            slot.ReleaseEngine();
+            slot.Frame = null;
+        }
+        _restorer.Memory.Give(bytes);
     }
 }

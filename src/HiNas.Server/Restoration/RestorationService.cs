@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using HiNas.Imaging.IO;
 using HiNas.Protocol.V1;
+using HiNas.Server.Hosting;
 using HiNas.Server.Observability;
 using HiNas.Server.Rpc;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
     {
         var arrived = Stopwatch.GetTimestamp();
         using var slot = restorer.EnterRestore(); // before anything is decoded or converted for this frame
+        var lane = UnaryLane(context);
         switch (request.InputCase)
         {
             case RestoreRequest.InputOneofCase.Frame:
@@ -41,7 +43,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
                 var format = frame.Format.ToDomain() ?? throw RpcErrors.Invalid("frame.format", $"'{frame.Format}' is not RGBA8, BGRA8, RGB8 or GRAY8");
                 var layout = FrameValidation.Check("frame", frame.Width, frame.Height, frame.Stride, format, frame.Pixels.Length, restorer.Options.MaxFramePixels);
                 var model = restorer.OpenModel("model_id", request.ModelId);
-                var restored = await restorer.RestoreFrameAsync(model, frame.Pixels.Memory, layout, arrived, context.CancellationToken);
+                var restored = await restorer.RestoreFrameAsync(lane, model, frame.Pixels.Memory, layout, arrived, context.CancellationToken);
                 var f = restored.Frame;
                 return new RestoreResponse
                 {
@@ -63,7 +65,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
                     throw e.Reason.Contains("exceeds the limit", StringComparison.Ordinal) ? RpcErrors.TooLarge("image.data", e.Reason) : RpcErrors.Invalid("image.data", e.Reason);
                 }
                 var decodeMs = clock.Elapsed.TotalMilliseconds;
-                var (output, timings, queueMs) = await restorer.RestoreImageAsync(model, image, arrived, context.CancellationToken);
+                var (output, timings, queueMs) = await restorer.RestoreImageAsync(lane, model, image, arrived, context.CancellationToken);
                 clock.Restart();
                 var png = ImageFile.EncodePng(output);
                 return new RestoreResponse
@@ -96,16 +98,21 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
             OverloadPolicy.DropOldest => OverloadPolicy.DropOldest,
             _ => throw RpcErrors.Invalid("config.overload_policy", $"'{config.OverloadPolicy}' is not QUEUE or DROP_OLDEST"),
         };
+        if (policy == OverloadPolicy.Queue && config.MaxLatencyMs != 0)
+            throw RpcErrors.Invalid("config.max_latency_ms", $"{config.MaxLatencyMs} is set on a QUEUE stream, which answers every frame; a deadline needs DROP_OLDEST");
+        if (config.MaxLatencyMs > ServerOptions.MaxLatencyLimitMs)
+            throw RpcErrors.Invalid("config.max_latency_ms", $"{config.MaxLatencyMs} is above the limit of {ServerOptions.MaxLatencyLimitMs} ms");
         var model = restorer.OpenModel("config.model_id", config.ModelId);
         var maxInFlight = config.MaxInFlight == 0 ? options.DefaultMaxInFlight : (int)config.MaxInFlight;
+        var maxLatencyMs = policy == OverloadPolicy.Queue ? 0 : config.MaxLatencyMs == 0 ? options.DefaultMaxLatencyMs : (int)config.MaxLatencyMs;
 
         await responseStream.WriteAsync(new RestoreStreamResponse
         {
-            Accepted = new StreamAccepted { Model = model.Manifest.ToMessage(), MaxInFlight = (uint)maxInFlight, OverloadPolicy = policy },
+            Accepted = new StreamAccepted { Model = model.Manifest.ToMessage(), MaxInFlight = (uint)maxInFlight, OverloadPolicy = policy, MaxLatencyMs = (uint)maxLatencyMs },
         }, cancellation);
-        var stream = new FrameStream(restorer, model, format, maxInFlight, policy == OverloadPolicy.DropOldest, metrics, logger);
+        var stream = new FrameStream(restorer, model, format, new StreamPolicy(maxInFlight, policy == OverloadPolicy.DropOldest, maxLatencyMs), metrics, logger);
         metrics.ActiveStreams.Inc();
-        logger.LogInformation("stream opened: model {Model}, {Format}, max in flight {MaxInFlight}, {Policy}", model.Id, format, maxInFlight, policy);
+        logger.LogInformation("stream opened: model {Model}, {Format}, max in flight {MaxInFlight}, {Policy}, max latency {MaxLatencyMs} ms", model.Id, format, maxInFlight, policy, maxLatencyMs);
         try
         {
             await stream.RunAsync(requestStream, responseStream, cancellation);
@@ -116,6 +123,9 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
             logger.LogInformation("stream closed: model {Model}, {Dropped} frame(s) dropped", model.Id, stream.Dropped);
         }
     }
+
+    /// <summary>A connection's unary calls share one lane at the engine (a stream has its own).</summary>
+    private static string UnaryLane(ServerCallContext context) => "unary/" + (context.GetHttpContext()?.Connection.Id ?? context.Peer);
 
     private static StageTimings Timings(Inference.Engine.StageTimings t, double queueMs, long arrived) => new()
     {
