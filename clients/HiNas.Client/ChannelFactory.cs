@@ -14,6 +14,7 @@ internal static class ChannelFactory
         if (options is null) throw new ArgumentNullException(nameof(options));
         options.Validate();
         var handler = options.HttpHandler ?? DefaultHandler();
+        if (!string.IsNullOrEmpty(options.ApiKey)) handler = new AuthorizationHandler(options.ApiKey!, handler);
         if (options.UseGrpcWeb) handler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, handler);
         var channelOptions = new GrpcChannelOptions
         {
@@ -30,6 +31,20 @@ internal static class ChannelFactory
 #endif
         }
         return GrpcChannel.ForAddress(options.Address, channelOptions);
+    }
+
+    /// <summary>Sends `authorization: Bearer KEY` with every call (Jobs, and Restoration when the server requires a key).</summary>
+    private sealed class AuthorizationHandler : DelegatingHandler
+    {
+        private readonly string _value;
+
+        public AuthorizationHandler(string key, HttpMessageHandler inner) : base(inner) => _value = "Bearer " + key;
+
+        protected override System.Threading.Tasks.Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, System.Threading.CancellationToken cancellationToken)
+        {
+            request.Headers.TryAddWithoutValidation("authorization", _value);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private static HttpMessageHandler DefaultHandler()

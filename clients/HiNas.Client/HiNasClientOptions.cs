@@ -21,7 +21,10 @@ public sealed class HiNasClientOptions
     /// </summary>
     public bool UseGrpcWeb { get; set; }
 
-    /// <summary>The Jobs service's API key (sent as `authorization: Bearer KEY`).</summary>
+    /// <summary>
+    /// The key sent with every call as `authorization: Bearer KEY`: the Jobs service's API key, or, for a server that
+    /// requires a key for Restoration (one listening beyond loopback), its restoration key.
+    /// </summary>
     public string? ApiKey { get; set; }
 
     /// <summary>Largest message accepted or sent; default 256 MiB (a restored 4K RGBA frame is 33 MB).</summary>

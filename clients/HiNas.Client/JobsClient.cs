@@ -13,28 +13,25 @@ public sealed class JobsClient : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly Jobs.JobsClient _client;
-    private readonly Metadata _auth;
 
     /// <summary>A client for the server in <paramref name="options"/> (it owns its channel).</summary>
     public JobsClient(HiNasClientOptions options)
     {
         _channel = ChannelFactory.Create(options);
         _client = new Jobs.JobsClient(_channel);
-        _auth = new Metadata();
-        if (!string.IsNullOrEmpty(options.ApiKey)) _auth.Add("authorization", $"Bearer {options.ApiKey}");
     }
 
     /// <summary>Starts a HiNAS search job; returns it queued.</summary>
     public Task<Job> StartSearchAsync(StartSearchRequest request, CancellationToken cancellation = default) =>
-        _client.StartSearchAsync(request, _auth, cancellationToken: cancellation).ResponseAsync;
+        _client.StartSearchAsync(request, cancellationToken: cancellation).ResponseAsync;
 
     /// <summary>Starts a training job (from a genotype, a baseline, or search-then-train); returns it queued.</summary>
     public Task<Job> StartTrainingAsync(StartTrainingRequest request, CancellationToken cancellation = default) =>
-        _client.StartTrainingAsync(request, _auth, cancellationToken: cancellation).ResponseAsync;
+        _client.StartTrainingAsync(request, cancellationToken: cancellation).ResponseAsync;
 
     /// <summary>The job's current state.</summary>
     public Task<Job> GetAsync(string jobId, CancellationToken cancellation = default) =>
-        _client.GetJobAsync(new GetJobRequest { JobId = jobId }, _auth, cancellationToken: cancellation).ResponseAsync;
+        _client.GetJobAsync(new GetJobRequest { JobId = jobId }, cancellationToken: cancellation).ResponseAsync;
 
     /// <summary>Every job the server knows, oldest first.</summary>
     public async Task<IReadOnlyList<Job>> ListAsync(CancellationToken cancellation = default) =>
@@ -46,7 +43,7 @@ public sealed class JobsClient : IDisposable
         var request = new ListJobsRequest();
         while (true)
         {
-            var page = await _client.ListJobsAsync(request, _auth, cancellationToken: cancellation).ConfigureAwait(false);
+            var page = await _client.ListJobsAsync(request, cancellationToken: cancellation).ConfigureAwait(false);
             jobs.AddRange(page.Jobs);
             if (page.NextPageToken.Length == 0) return jobs;
             request = new ListJobsRequest { PageToken = page.NextPageToken };
@@ -55,12 +52,12 @@ public sealed class JobsClient : IDisposable
 
     /// <summary>Cancels a queued or running job (FAILED_PRECONDITION when it has already finished).</summary>
     public Task<Job> CancelAsync(string jobId, CancellationToken cancellation = default) =>
-        _client.CancelJobAsync(new CancelJobRequest { JobId = jobId }, _auth, cancellationToken: cancellation).ResponseAsync;
+        _client.CancelJobAsync(new CancelJobRequest { JobId = jobId }, cancellationToken: cancellation).ResponseAsync;
 
     /// <summary>The job's events from <paramref name="fromIndex"/> (earlier ones are replayed), ending with its result.</summary>
     public async IAsyncEnumerable<JobEvent> WatchAsync(string jobId, long fromIndex = 0, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        using var call = _client.WatchJob(new WatchJobRequest { JobId = jobId, FromIndex = fromIndex }, _auth, cancellationToken: cancellation);
+        using var call = _client.WatchJob(new WatchJobRequest { JobId = jobId, FromIndex = fromIndex }, cancellationToken: cancellation);
         while (await call.ResponseStream.MoveNext(cancellation).ConfigureAwait(false)) yield return call.ResponseStream.Current;
     }
 

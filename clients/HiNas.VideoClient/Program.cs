@@ -4,7 +4,7 @@ using Grpc.Core;
 using HiNas.VideoClient;
 using Spectre.Console;
 
-// hinas-video INPUT OUTPUT --model ID [--server URL] [--task denoise|sr] [--max-in-flight N] [--codec C] [--crf N] [--overwrite]
+// hinas-video INPUT OUTPUT --model ID [--server URL] [--key KEY] [--task denoise|sr] [--max-in-flight N] [--codec C] [--crf N] [--overwrite]
 var input = new Argument<FileInfo>("input") { Description = "any video ffmpeg reads" };
 var output = new Argument<FileInfo>("output") { Description = "the restored video (container from the extension, e.g. .mp4 or .mkv)" };
 var model = new Option<string>("--model") { Description = "the model id on the server (hinas models list)", Required = true };
@@ -16,7 +16,8 @@ var codec = new Option<string>("--codec") { Description = "ffmpeg video encoder:
 var crf = new Option<int>("--crf") { Description = "x264/x265 quality (0-51, lower is better)", DefaultValueFactory = _ => 18 };
 var ffmpeg = new Option<string>("--ffmpeg") { Description = "the ffmpeg program (ffprobe next to it)", DefaultValueFactory = _ => "ffmpeg" };
 var overwrite = new Option<bool>("--overwrite") { Description = "replace OUTPUT if it exists" };
-var root = new RootCommand("Restore a video through a HiNas.Realtime server (RestoreStream)") { input, output, model, server, task, inFlight, codec, crf, ffmpeg, overwrite };
+var key = new Option<string?>("--key") { Description = "the server's restoration key, when it requires one (default: environment HINAS_RESTORATION_KEY)" };
+var root = new RootCommand("Restore a video through a HiNas.Realtime server (RestoreStream)") { input, output, model, server, task, inFlight, codec, crf, ffmpeg, overwrite, key };
 root.SetAction(async (parse, cancellation) =>
 {
     if (!Uri.TryCreate(parse.GetValue(server), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -34,6 +35,7 @@ root.SetAction(async (parse, cancellation) =>
         Input = parse.GetValue(input)!.FullName, Output = parse.GetValue(output)!.FullName, ModelId = parse.GetValue(model)!, Server = url,
         Task = parse.GetValue(task), MaxInFlight = parse.GetValue(inFlight), Codec = parse.GetValue(codec)!, Crf = parse.GetValue(crf),
         Ffmpeg = parse.GetValue(ffmpeg)!, Overwrite = parse.GetValue(overwrite),
+        Key = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("HINAS_RESTORATION_KEY"),
     };
     try
     {

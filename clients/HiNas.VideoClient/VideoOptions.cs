@@ -8,6 +8,9 @@ public sealed record VideoOptions
     public required string ModelId { get; init; }
     public Uri Server { get; init; } = new("http://127.0.0.1:5080");
 
+    /// <summary>The key sent to a server that requires one for Restoration.</summary>
+    public string? Key { get; init; }
+
     /// <summary>"denoise" or "sr" when the user named one: the model must be of that task.</summary>
     public string? Task { get; init; }
 

@@ -25,7 +25,7 @@ public static class VideoRestorer
         if (File.Exists(options.Output) && !options.Overwrite) throw new VideoClientException($"output '{options.Output}' exists (use --overwrite to replace it)");
         var probe = await VideoProbe.RunAsync(Ffmpeg.ProbePath(options.Ffmpeg), options.Input, cancellation);
 
-        using var client = new RestorationClient(new HiNasClientOptions { Address = options.Server });
+        using var client = new RestorationClient(new HiNasClientOptions { Address = options.Server, ApiKey = options.Key });
         Model model;
         try
         {

@@ -172,7 +172,7 @@ public sealed class JobsTests
         }
         var failed = await WaitUntil(host, broken.Id, j => j.State is JobState.Failed or JobState.Succeeded, TimeSpan.FromSeconds(60));
         Assert.Equal(JobState.Failed, failed.State);
-        Assert.Contains("events.jsonl", failed.Error);
+        Assert.Matches("the server could not read or write the job's files: .*'STATE/jobs/[0-9a-f-]+/(events.jsonl|job.json)'", failed.Error);
 
         var events = await WatchToEnd(host.Jobs, next.Id, TimeSpan.FromMinutes(2));
         Assert.True(events[^1].Result.State == JobState.Succeeded, events[^1].Result.Error);

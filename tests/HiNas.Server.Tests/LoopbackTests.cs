@@ -133,10 +133,10 @@ public sealed class LoopbackTests
     public void AnEmptyOrShortApiKeyFile_StopsTheStart(string content)
     {
         var state = TestServerHost.TempFolder();
-        File.WriteAllText(Path.Combine(state, Jobs.ApiKey.FileName), content);
+        File.WriteAllText(Path.Combine(state, Access.ApiKey.FileName), content);
         var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(Array.Empty<string>(), builder =>
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HiNas:StateFolder"] = state, ["HiNas:HttpUrl"] = "" })));
-        Assert.Contains(Path.Combine(state, Jobs.ApiKey.FileName), error.Message);
+        Assert.Contains(Path.Combine(state, Access.ApiKey.FileName), error.Message);
         Assert.Contains("use at least 16", error.Message);
     }
 
@@ -146,14 +146,14 @@ public sealed class LoopbackTests
         var state = TestServerHost.TempFolder();
         var settings = new Dictionary<string, string?> { ["HiNas:StateFolder"] = state, ["HiNas:HttpUrl"] = "" };
         await using (ServerApp.Build(Array.Empty<string>(), builder => builder.Configuration.AddInMemoryCollection(settings))) { }
-        var path = Path.Combine(state, Jobs.ApiKey.FileName);
+        var path = Path.Combine(state, Access.ApiKey.FileName);
         var key = File.ReadAllText(path);
         Assert.True(key.Length >= 16);
         if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.Empty(Directory.GetFiles(state, "*.tmp"));
         await using var second = ServerApp.Build(Array.Empty<string>(), builder => builder.Configuration.AddInMemoryCollection(settings));
-        Assert.True(second.Services.GetRequiredService<Jobs.ApiKey>().Matches(key));
-        Assert.False(second.Services.GetRequiredService<Jobs.ApiKey>().Matches(key + "x"));
+        Assert.True(second.Services.GetRequiredService<Access.ApiKey>().Matches(key));
+        Assert.False(second.Services.GetRequiredService<Access.ApiKey>().Matches(key + "x"));
     }
 
     [Fact]

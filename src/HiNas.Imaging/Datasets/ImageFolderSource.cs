@@ -14,6 +14,8 @@ public sealed class ImageFolderSource : IImageSource
     {
         if (string.IsNullOrWhiteSpace(folder)) throw new ArgumentException("the data folder is empty", nameof(folder));
         _root = Path.GetFullPath(folder);
+        _loadOptions = loadOptions ?? ImageLoadOptions.Default;
+        if (_loadOptions.Confinement?.FolderProblem(_root) is { } problem) throw new UnauthorizedAccessException($"data folder: {problem}");
         if (!Directory.Exists(_root)) throw new DirectoryNotFoundException($"data folder '{folder}' does not exist");
         _files = Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories)
             .Where(ImageFile.HasImageExtension)
@@ -21,7 +23,6 @@ public sealed class ImageFolderSource : IImageSource
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToArray();
         if (_files.Length == 0) throw new InvalidDataException($"data folder '{folder}' has no .png, .jpg, .jpeg or .bmp files");
-        _loadOptions = loadOptions ?? ImageLoadOptions.Default;
     }
 
     public int Count => _files.Length;
@@ -38,6 +39,8 @@ public sealed class ImageFolderSource : IImageSource
             3 => ColorMode.Rgb,
             _ => throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be 1 or 3"),
         };
-        return ImageFile.Load(Path.Combine(_root, _files[index]), mode, _loadOptions);
+        var path = Path.Combine(_root, _files[index]);
+        if (_loadOptions.Confinement?.FileProblem(path) is { } problem) throw new UnauthorizedAccessException($"data file: {problem}");
+        return ImageFile.Load(path, mode, _loadOptions);
     }
 }

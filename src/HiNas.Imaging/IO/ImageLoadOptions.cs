@@ -10,4 +10,7 @@ public sealed record ImageLoadOptions
 
     /// <summary>Images with more pixels than this are refused before decoding.</summary>
     public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>When set, image folders and every file read from them must lie inside its roots (checked as they are opened).</summary>
+    public FolderConfinement? Confinement { get; init; }
 }

@@ -57,7 +57,7 @@ public sealed class RestorationModel : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelPackageException(package.Folder, $"{ModelPackage.ModelFile} is not a loadable ONNX model ({e.Message.Split('\n')[0]})", e);
+            throw new ModelPackageException(package.Folder, $"{ModelPackage.ModelFile} is not a loadable ONNX model (ONNX Runtime's reason is in the server log)", e);
         }
         finally
         {
@@ -117,7 +117,7 @@ public sealed class RestorationModel : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelPackageException(Package.Folder, $"the graph fails on a {m.Channels}-channel {probe}×{probe} probe ({e.Message.Split('\n')[0]})", e);
+            throw new ModelPackageException(Package.Folder, $"the graph fails on a {m.Channels}-channel {probe}×{probe} probe (ONNX Runtime's reason is in the server log)", e);
         }
         if (shape is not [1, var c, var h, var w] || c != m.Channels || h != probe * m.Scale || w != probe * m.Scale)
             throw new ModelPackageException(Package.Folder, $"the manifest says ×{m.Scale} with {m.Channels} channel(s) but an {probe}×{probe} probe came back as [{string.Join(", ", shape)}]");

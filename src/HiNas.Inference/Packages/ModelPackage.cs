@@ -35,7 +35,7 @@ public sealed class ModelPackage
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // e.g. removed or replaced while being read: the folder is not a package now
-            throw new ModelPackageException(folder, $"could not be read ({e.Message})", e);
+            throw new ModelPackageException(folder, "could not be read", e);
         }
     }
 
@@ -54,7 +54,7 @@ public sealed class ModelPackage
         }
         catch (JsonException e)
         {
-            throw new ModelPackageException(folder, $"{ManifestFile} is not valid JSON ({e.Message})", e);
+            throw new ModelPackageException(folder, $"{ManifestFile} is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})", e);
         }
         if (manifest is null) throw new ModelPackageException(folder, $"{ManifestFile} is empty");
         if (manifest.Problem() is { } problem) throw new ModelPackageException(folder, $"{ManifestFile}: {problem}");

@@ -121,7 +121,7 @@ public sealed class ModelRepository : IDisposable
                 _byId.Remove(id);
                 _problems[entry.Package.Folder] = e.Reason;
             }
-            _logger.LogWarning("model {Id} refused: {Reason}", id, e.Reason);
+            _logger.LogWarning("model {Id} refused: {Reason}{Detail}", id, e.Reason, e.InnerException is { } inner ? $" ({inner.Message.Split('\n')[0]})" : "");
             throw;
         }
     }

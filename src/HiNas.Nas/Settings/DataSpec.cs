@@ -43,7 +43,10 @@ public sealed record DataSpec
         return new DataSpec { Folder = Path.GetFullPath(text) };
     }
 
-    /// <summary>The clean training and validation images, loaded into memory.</summary>
+    /// <summary>
+    /// The clean training and validation images, loaded into memory. In a job's worker the folder and every file are
+    /// confined to the server's data roots (<see cref="FolderConfinement.Variable"/>).
+    /// </summary>
     public (IReadOnlyList<Imaging.Pixels.PlanarImage> Train, IReadOnlyList<Imaging.Pixels.PlanarImage> Validation) Load(int channels, ulong seed, ImageLoadOptions? loadOptions = null)
     {
         if (IsDeadLeaves)
@@ -52,6 +55,8 @@ public sealed record DataSpec
             var validation = new DeadLeavesSource(DefaultValidationImages, DeadLeavesSize, DeadLeavesSize, seed ^ 0x5EED_0F_7A11DA7EUL);
             return (LoadAll(train, Enumerable.Range(0, train.Count), channels), LoadAll(validation, Enumerable.Range(0, validation.Count), channels));
         }
+        loadOptions ??= ImageLoadOptions.Default;
+        if (loadOptions.Confinement is null && FolderConfinement.FromEnvironment() is { } roots) loadOptions = loadOptions with { Confinement = roots };
         var source = new ImageFolderSource(Folder!, loadOptions);
         if (source.Count < 3) throw new InvalidDataException($"data folder '{Folder}' has {source.Count} image(s); search and training need at least 3 (train and validation)");
         var split = DatasetSplit.Create(source.Count, 0.1, seed);

@@ -37,6 +37,8 @@ public static class ServerApp
         var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         options.Validate();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
+        // Host filtering (ASP.NET Core's middleware): loopback names only while the server is on loopback
+        builder.Services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(o => o.AllowedHosts = options.ResolvedAllowedHosts);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -47,7 +49,7 @@ public static class ServerApp
             kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
             kestrel.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
             Listen(kestrel, new Uri(options.GrpcUrl), HttpProtocols.Http2, options);
-            if (!string.IsNullOrEmpty(options.HttpUrl)) Listen(kestrel, new Uri(options.HttpUrl), HttpProtocols.Http1, null);
+            if (!string.IsNullOrEmpty(options.HttpUrl)) Listen(kestrel, new Uri(options.HttpUrl), HttpProtocols.Http1, options);
         });
 
         var services = builder.Services;
@@ -64,14 +66,18 @@ public static class ServerApp
         services.AddSingleton<DataRoots>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ServerOptions>>().Value.Jobs);
         services.AddSingleton<JobRequests>();
+        services.AddSingleton<Rpc.ServerPaths>();
         services.AddSingleton<JobStore>();
-        services.AddSingleton<ApiKey>();
+        services.AddSingleton<Access.ApiKey>();
+        services.AddSingleton<Access.RestorationKey>();
         services.AddSingleton<StageWorker>();
         services.AddSingleton<IStageLauncher, ProfileStage>();
         services.AddSingleton<IStageLauncher, SearchStage>();
         services.AddSingleton<IStageLauncher, TrainStage>();
         services.AddSingleton<IStageLauncher, ExportStage>();
         services.AddSingleton<JobStageMachine>();
+        services.AddSingleton<JobRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRetention>());
         services.AddSingleton<JobQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
 
@@ -81,7 +87,8 @@ public static class ServerApp
             grpc.MaxSendMessageSize = null;
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<CallLoggingInterceptor>();
-        }).AddServiceOptions<JobsService>(o => o.Interceptors.Add<ApiKeyInterceptor>());
+        }).AddServiceOptions<JobsService>(o => o.Interceptors.Add<Access.ApiKeyInterceptor>())
+          .AddServiceOptions<RestorationService>(o => o.Interceptors.Add<Access.RestorationKeyInterceptor>());
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<ModelsHealthCheck>("model-repository"); // also behind /healthz
         // every service (ours, health, reflection) bound with a request deserializer that answers garbled bytes with
@@ -104,7 +111,11 @@ public static class ServerApp
 
         // Open the repository, the key and the job store now, so that a bad folder fails the start, not the first call.
         app.Services.GetRequiredService<ModelRepository>();
-        app.Services.GetRequiredService<ApiKey>();
+        app.Services.GetRequiredService<Access.ApiKey>();
+        if (options.RestorationKeyRequired) app.Services.GetRequiredService<Access.RestorationKey>();
+        else if (options.ListensBeyondLoopback)
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HiNas.Access")
+                .LogWarning("the server listens beyond loopback and HiNas:RequireRestorationKey is false: anyone who reaches it can restore frames");
         app.Services.GetRequiredService<JobStore>();
         return app;
     }

@@ -11,10 +11,43 @@ public sealed class ServerOptions
     /// <summary>HTTP/1.1 endpoint for gRPC-Web (unary and server-streaming calls), /metrics (Prometheus text) and /healthz; empty turns it off.</summary>
     public string HttpUrl { get; set; } = "http://127.0.0.1:5081";
 
-    /// <summary>PFX certificate for TLS on the gRPC endpoint (then use https:// in <see cref="GrpcUrl"/>).</summary>
+    /// <summary>PFX certificate for TLS on the gRPC and HTTP/1.1 endpoints (then use https:// in <see cref="GrpcUrl"/> and <see cref="HttpUrl"/>).</summary>
     public string? CertificatePath { get; set; }
 
     public string? CertificatePassword { get; set; }
+
+    /// <summary>
+    /// Whether Restoration calls need a key (<see cref="RestorationKey"/> or the Jobs key): "auto" (default) requires one
+    /// when an endpoint listens beyond loopback; "true", "false" decide explicitly.
+    /// </summary>
+    public string RequireRestorationKey { get; set; } = "auto";
+
+    /// <summary>The Restoration key when one is required; else HINAS_RESTORATION_KEY, else generated into STATE/restoration-key.</summary>
+    public string? RestorationKey { get; set; }
+
+    /// <summary>
+    /// Host names requests may carry (Host header; ';' between names, "*" for any). Default: the loopback names when
+    /// every endpoint is on loopback (a web page cannot reach the server through DNS rebinding), else any.
+    /// </summary>
+    public string? AllowedHosts { get; set; }
+
+    /// <summary>Whether an endpoint listens on an address other than loopback.</summary>
+    public bool ListensBeyondLoopback => new[] { GrpcUrl, HttpUrl }.Where(u => !string.IsNullOrEmpty(u)).Any(u => !IsLoopback(new Uri(u!).Host));
+
+    public bool RestorationKeyRequired => RequireRestorationKey switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => ListensBeyondLoopback,
+    };
+
+    /// <summary>The Host names allowed (<see cref="AllowedHosts"/> resolved).</summary>
+    public string[] ResolvedAllowedHosts => AllowedHosts is { Length: > 0 } hosts
+        ? hosts.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        : ListensBeyondLoopback ? new[] { "*" } : new[] { "localhost", "127.0.0.1", "[::1]" };
+
+    private static bool IsLoopback(string host) =>
+        host is "localhost" || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>Jobs, the API key and (by default) the model repository live here. Default: ~/.local/share/hinas.</summary>
     public string? StateFolder { get; set; }
@@ -106,7 +139,9 @@ public sealed class ServerOptions
             if (!ok) throw new InvalidOperationException($"configuration {Section}:{name} = '{value}' is invalid: {rule}");
         }
         Check(Uri.TryCreate(GrpcUrl, UriKind.Absolute, out var grpc) && grpc.Scheme is "http" or "https", nameof(GrpcUrl), GrpcUrl, "an http:// or https:// URL");
-        Check(string.IsNullOrEmpty(HttpUrl) || Uri.TryCreate(HttpUrl, UriKind.Absolute, out var m) && m.Scheme == "http", nameof(HttpUrl), HttpUrl, "an http:// URL or empty");
+        Check(string.IsNullOrEmpty(HttpUrl) || Uri.TryCreate(HttpUrl, UriKind.Absolute, out var m) && m.Scheme is "http" or "https", nameof(HttpUrl), HttpUrl, "an http:// or https:// URL, or empty");
+        Check(RequireRestorationKey is "auto" or "true" or "false", nameof(RequireRestorationKey), RequireRestorationKey, "auto, true or false");
+        Check(RestorationKey is null or "" or { Length: >= 16 }, nameof(RestorationKey), "(hidden)", "at least 16 characters");
         Check(MaxMessageBytes is >= 64 * 1024, nameof(MaxMessageBytes), MaxMessageBytes, "at least 65536");
         Check(MaxFramePixels is >= 64 and <= 1L << 30, nameof(MaxFramePixels), MaxFramePixels, "in [64, 2^30]");
         Check(MaxInFlightLimit is >= 1 and <= 4096, nameof(MaxInFlightLimit), MaxInFlightLimit, "in [1, 4096]");
@@ -149,10 +184,18 @@ public sealed class JobOptions
     /// <summary>Jobs waiting to run at most; one more is refused (RESOURCE_EXHAUSTED).</summary>
     public int MaxQueued { get; set; } = 64;
 
+    /// <summary>Finished jobs (succeeded, failed, cancelled) older than this many days are removed with their folders; 0 keeps them.</summary>
+    public int RetainDays { get; set; } = 30;
+
+    /// <summary>Finished jobs kept at most (the newest); older ones are removed with their folders; 0 = no limit.</summary>
+    public int RetainJobs { get; set; } = 500;
+
     public void Validate()
     {
         if (ApiKey is { Length: > 0 and < 16 }) throw new InvalidOperationException("configuration HiNas:Jobs:ApiKey is too short: use at least 16 characters");
         if (MaxQueued is < 1 or > 100_000) throw new InvalidOperationException($"configuration HiNas:Jobs:MaxQueued = {MaxQueued} is invalid: in [1, 100000]");
+        if (RetainDays is < 0 or > 36_500) throw new InvalidOperationException($"configuration HiNas:Jobs:RetainDays = {RetainDays} is invalid: in [0, 36500] (0 keeps finished jobs)");
+        if (RetainJobs is < 0 or > 1_000_000) throw new InvalidOperationException($"configuration HiNas:Jobs:RetainJobs = {RetainJobs} is invalid: in [0, 1000000] (0 = no limit)");
         if (WorkerThreads is < 1 or > 1024) throw new InvalidOperationException($"configuration HiNas:Jobs:WorkerThreads = {WorkerThreads} is invalid: in [1, 1024]");
         if (!HiNas.Nas.Settings.DeviceNames.IsValid(Device))
             throw new InvalidOperationException($"configuration HiNas:Jobs:Device = '{Device}' is invalid: auto, cpu or cuda[:N]");

@@ -12,7 +12,7 @@ public static class JobMessages
         {
             Id = s.Id, Kind = s.Kind, State = s.State, Stage = s.Stage, Created = Timestamp.FromDateTimeOffset(s.Created),
             Error = s.Error ?? "", Task = s.Task, Progress = s.Progress, GenotypeJson = s.GenotypeJson ?? "",
-            ModelId = s.ModelId ?? "", Events = record.EventCount,
+            ModelId = s.ModelId ?? "", Events = record.NextIndex,
         };
         if (s.Started is { } started) job.Started = Timestamp.FromDateTimeOffset(started);
         if (s.Finished is { } finished) job.Finished = Timestamp.FromDateTimeOffset(finished);

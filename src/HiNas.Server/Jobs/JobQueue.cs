@@ -11,7 +11,7 @@ namespace HiNas.Server.Jobs;
 /// left queued or running by an earlier server are queued again on start and resume where they stopped. Stopping the
 /// server stops the running job's worker but leaves the job running on disk.
 /// </summary>
-public sealed class JobQueue(JobStore store, JobStageMachine machine, IOptions<ServerOptions> options, ILogger<JobQueue> logger) : BackgroundService
+public sealed class JobQueue(JobStore store, JobStageMachine machine, JobRetention retention, IOptions<ServerOptions> options, ILogger<JobQueue> logger) : BackgroundService
 {
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
 
@@ -46,6 +46,7 @@ public sealed class JobQueue(JobStore store, JobStageMachine machine, IOptions<S
                 try
                 {
                     await machine.RunAsync(job, stopping);
+                    retention.Sweep();
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
                 {

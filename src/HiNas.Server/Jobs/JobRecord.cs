@@ -62,22 +62,42 @@ public static class JobStages
     };
 }
 
+/// <summary>An event of a job's log with where it came from: the stage and line of the run's events.jsonl, for resuming.</summary>
+public sealed record LoggedEvent(JobEvent Event, string? Stage = null, long? SourceLine = null)
+{
+    public long Index => Event.Index;
+
+    /// <summary>A step event (one optimiser step): the ones sampled and compacted; the others (stages, epochs, validations, results) all stay.</summary>
+    public bool IsStep => Event.EventCase == JobEvent.EventOneofCase.Progress && Event.Progress.Kind == "step";
+}
+
 /// <summary>
 /// A job in memory: its persisted state, its event log (replayed to watchers), and the signal watchers wait on.
 /// All members are thread-safe.
+/// <para>
+/// Event indices are given once and never change. The log keeps at most <see cref="MaxEvents"/> events: beyond that,
+/// every other step event of the older half goes (<see cref="Compact"/>), so a long job's log stays small while its
+/// milestones and recent steps remain; a watcher resuming from an index that was compacted away gets the events after it.
+/// </para>
 /// </summary>
 public sealed class JobRecord
 {
+    /// <summary>Events kept per job (in memory and, after compaction, on disk).</summary>
+    public const int MaxEvents = 2000;
+
     private readonly object _gate = new();
-    private readonly List<JobEvent> _events = new();
+    private readonly List<LoggedEvent> _events = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JobStatus _state;
+    private long _nextIndex;
 
-    public JobRecord(JobStatus state, string folder, IEnumerable<JobEvent>? events = null)
+    public JobRecord(JobStatus state, string folder, IEnumerable<LoggedEvent>? events = null)
     {
         _state = state;
         Folder = folder;
         if (events is not null) _events.AddRange(events);
+        _nextIndex = _events.Count == 0 ? 0 : _events[^1].Index + 1;
+        Compact(_events);
     }
 
     public string Folder { get; }
@@ -85,6 +105,9 @@ public sealed class JobRecord
 
     /// <summary>Cancels the running stage (set while the job runs).</summary>
     public CancellationTokenSource? Cancellation { get; set; }
+
+    /// <summary>When the last step event was kept (the sampling of step events).</summary>
+    public DateTimeOffset LastStepEvent { get; set; }
 
     public JobStatus Status
     {
@@ -94,11 +117,21 @@ public sealed class JobRecord
         }
     }
 
-    public int EventCount
+    /// <summary>The index the next event gets: events given so far, compacted ones included.</summary>
+    public long NextIndex
     {
         get
         {
-            lock (_gate) return _events.Count;
+            lock (_gate) return _nextIndex;
+        }
+    }
+
+    /// <summary>The events kept now, oldest first.</summary>
+    public IReadOnlyList<LoggedEvent> Events
+    {
+        get
+        {
+            lock (_gate) return _events.ToArray();
         }
     }
 
@@ -124,18 +157,22 @@ public sealed class JobRecord
 
     /// <summary>
     /// Adds an event with the next index and the current time and returns it. <paramref name="persist"/> writes it first,
-    /// under the record's lock: when it throws, the event is not added.
+    /// under the record's lock: when it throws, the event is not added. When the log is full it is compacted and
+    /// <paramref name="rewrite"/> gets the events kept (to replace the file).
     /// </summary>
-    public JobEvent Append(Action<JobEvent> fill, Action<JobEvent> persist)
+    public JobEvent Append(Action<JobEvent> fill, string? stage, long? sourceLine, Action<LoggedEvent> persist, Action<IReadOnlyList<LoggedEvent>>? rewrite = null)
     {
         var e = new JobEvent { JobId = Id, Time = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
         fill(e);
         TaskCompletionSource changed;
         lock (_gate)
         {
-            e.Index = _events.Count;
-            persist(e);
-            _events.Add(e);
+            e.Index = _nextIndex;
+            var logged = new LoggedEvent(e, stage, sourceLine);
+            persist(logged);
+            _events.Add(logged);
+            _nextIndex++;
+            if (_events.Count > MaxEvents && Compact(_events)) rewrite?.Invoke(_events.ToArray());
             changed = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -143,13 +180,45 @@ public sealed class JobRecord
         return e;
     }
 
-    /// <summary>Events from <paramref name="from"/> on, whether the job is final, and a task that completes at the next change.</summary>
-    public (IReadOnlyList<JobEvent> Events, bool Final, Task Changed) Read(int from)
+    /// <summary>
+    /// Removes every other step event from the older half of <paramref name="events"/> while there are more than
+    /// <see cref="MaxEvents"/>; the newest events and every event that is not a step stay. True when any went.
+    /// </summary>
+    public static bool Compact(List<LoggedEvent> events)
+    {
+        var removed = false;
+        while (events.Count > MaxEvents)
+        {
+            var half = events.Count / 2;
+            var older = events.Take(half).ToList();
+            var steps = 0;
+            var kept = older.Where(e => !e.IsStep || steps++ % 2 == 1).ToList();
+            if (kept.Count == older.Count) break; // nothing left to thin: milestones only
+            events.RemoveRange(0, half);
+            events.InsertRange(0, kept);
+            removed = true;
+        }
+        return removed;
+    }
+
+    /// <summary>
+    /// At most <paramref name="max"/> events with an index of <paramref name="from"/> or more, whether the job is final,
+    /// and a task that completes at the next change.
+    /// </summary>
+    public (IReadOnlyList<JobEvent> Events, bool Final, Task Changed) Read(long from, int max)
     {
         lock (_gate)
         {
-            var events = from < _events.Count ? _events.GetRange(from, _events.Count - from) : new List<JobEvent>();
-            var final = _state.IsFinal && _events.Count > 0 && _events[^1].EventCase == JobEvent.EventOneofCase.Result;
+            var lo = 0;
+            var hi = _events.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (_events[mid].Index < from) lo = mid + 1;
+                else hi = mid;
+            }
+            var events = _events.Skip(lo).Take(max).Select(e => e.Event).ToList();
+            var final = _state.IsFinal && _events.Count > 0 && _events[^1].Event.EventCase == JobEvent.EventOneofCase.Result;
             return (events, final, _changed.Task);
         }
     }

@@ -20,11 +20,13 @@ public sealed class JobStageMachine
     private readonly JobStore _store;
     private readonly StageWorker _worker;
     private readonly ServerMetrics _metrics;
+    private readonly Rpc.ServerPaths _paths;
     private readonly ILogger<JobStageMachine> _logger;
     private readonly Dictionary<string, IStageLauncher> _launchers;
 
-    public JobStageMachine(JobStore store, StageWorker worker, IEnumerable<IStageLauncher> launchers, ServerMetrics metrics, ILogger<JobStageMachine> logger)
+    public JobStageMachine(JobStore store, StageWorker worker, IEnumerable<IStageLauncher> launchers, ServerMetrics metrics, Rpc.ServerPaths paths, ILogger<JobStageMachine> logger)
     {
+        _paths = paths;
         _store = store;
         _worker = worker;
         _metrics = metrics;
@@ -133,7 +135,12 @@ public sealed class JobStageMachine
         {
             // whatever else went wrong fails this job only: the queue (and the server) go on
             _logger.LogError(e, "job {Job} failed", job.Id);
-            Finish(job, JobState.Failed, e is Grpc.Core.RpcException rpc ? rpc.Status.Detail : e.Message);
+            Finish(job, JobState.Failed, e switch
+            {
+                Grpc.Core.RpcException rpc => rpc.Status.Detail,
+                IOException or UnauthorizedAccessException => $"the server could not read or write the job's files: {e.Message}",
+                _ => "internal error (the server logged it)",
+            });
         }
         finally
         {
@@ -144,6 +151,9 @@ public sealed class JobStageMachine
     private JobStatus Finish(JobRecord job, JobState state, string? error)
     {
         JobResult? result = null;
+        // clients read the error: the server's folders are named, not spelled out (the log has the full text)
+        if (error is not null) _logger.LogInformation("job {Job} ends {State}: {Error}", job.Id, state, error);
+        error = error is null ? null : _paths.Redact(error);
         var status = _store.Finish(job, s => s with
         {
             State = state, Error = error is null || state == JobState.Succeeded ? null : error, Finished = DateTimeOffset.UtcNow, WorkerPid = null,

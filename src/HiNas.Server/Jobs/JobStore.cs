@@ -37,6 +37,7 @@ public sealed class JobStore
         _logger = logger;
         Folder = Path.Combine(options.Value.ResolvedStateFolder, "jobs");
         Directory.CreateDirectory(Folder);
+        foreach (var leftover in Directory.GetDirectories(Folder, RemovedPrefix + "*")) TryDelete(leftover);
         foreach (var folder in Directory.GetDirectories(Folder).Where(f => !Path.GetFileName(f).StartsWith('.')))
         {
             try
@@ -94,6 +95,55 @@ public sealed class JobStore
         return record;
     }
 
+    private const string RemovedPrefix = ".removed-";
+
+    /// <summary>
+    /// Removes finished jobs beyond the retention (older than <paramref name="retainDays"/> days since they finished, or
+    /// beyond the newest <paramref name="retainJobs"/> finished ones; 0 turns either off), with their folders. A queued or
+    /// running job is never removed. A folder is first renamed out of the store (so a crash mid-delete leaves no half
+    /// job: the next start deletes it). Returns the ids removed.
+    /// </summary>
+    public IReadOnlyList<string> RemoveExpired(int retainDays, int retainJobs, DateTimeOffset now)
+    {
+        List<JobRecord> expired;
+        lock (_gate)
+        {
+            var finished = _jobs.Values.Where(j => j.Status.IsFinal)
+                .OrderByDescending(j => j.Status.Finished ?? j.Status.Created).ThenByDescending(j => j.Id, StringComparer.Ordinal).ToList();
+            expired = finished.Where((j, rank) =>
+                (retainDays > 0 && now - (j.Status.Finished ?? j.Status.Created) > TimeSpan.FromDays(retainDays)) ||
+                (retainJobs > 0 && rank >= retainJobs)).ToList();
+            foreach (var job in expired) _jobs.Remove(job.Id);
+        }
+        foreach (var job in expired)
+        {
+            var removed = Path.Combine(Folder, RemovedPrefix + job.Id);
+            try
+            {
+                Directory.Move(job.Folder, removed);
+                TryDelete(removed);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("job {Job}: its folder could not be removed ({Reason}); it is no longer listed", job.Id, e.Message);
+            }
+        }
+        if (expired.Count > 0) _logger.LogInformation("removed {Count} finished job(s) beyond the retention: {Jobs}", expired.Count, string.Join(", ", expired.Select(j => j.Id)));
+        return expired.Select(j => j.Id).ToList();
+    }
+
+    private void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("could not delete {Folder}: {Reason}", folder, e.Message);
+        }
+    }
+
     /// <summary>Where the job <paramref name="id"/> lives (once created).</summary>
     public string FolderOf(string id) => Path.Combine(Folder, id);
 
@@ -109,17 +159,20 @@ public sealed class JobStore
 
     /// <summary>
     /// Persists and then adds an event; <paramref name="stage"/> and <paramref name="sourceLine"/> say which run event it
-    /// came from. A failed write throws and adds nothing.
+    /// came from. A failed write throws and adds nothing. A full log is compacted (<see cref="JobRecord.Compact"/>) and
+    /// its file replaced atomically.
     /// </summary>
     public JobEvent Append(JobRecord job, Action<JobEvent> fill, string? stage = null, long? sourceLine = null)
     {
+        var path = Path.Combine(job.Folder, EventsFile);
         lock (job)
-            return job.Append(fill, e =>
-            {
-                var entry = new LogEntry { Stage = stage, SourceLine = sourceLine, Event = ProtoFormatter.Format(e) };
-                File.AppendAllText(Path.Combine(job.Folder, EventsFile), JsonSerializer.Serialize(entry, LineJson) + "\n");
-            });
+            return job.Append(fill, stage, sourceLine,
+                e => File.AppendAllText(path, Line(e)),
+                kept => RunFiles.WriteAllTextAtomic(path, string.Concat(kept.Select(Line))));
     }
+
+    private static string Line(LoggedEvent e) =>
+        JsonSerializer.Serialize(new LogEntry { Stage = e.Stage, SourceLine = e.SourceLine, Event = ProtoFormatter.Format(e.Event) }, LineJson) + "\n";
 
     /// <summary>
     /// The end of a job, kept even when the disk refuses it: persisted when it can be; otherwise held in memory (watchers
@@ -144,27 +197,35 @@ public sealed class JobStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _logger.LogError("job {Job}: its result event could not be written ({Reason}); it is kept in memory only", job.Id, e.Message);
-            lock (job) job.Append(result, _ => { });
+            lock (job) job.Append(result, null, null, _ => { });
         }
         return status;
     }
 
-    /// <summary>How many lines of a stage's run events the job log already holds.</summary>
-    public static long ConsumedLines(JobRecord job, string stage)
-    {
-        var path = Path.Combine(job.Folder, EventsFile);
-        if (!File.Exists(path)) return 0;
-        return ReadLog(path).Where(e => e.Stage == stage && e.SourceLine is not null).Select(e => e.SourceLine!.Value + 1).DefaultIfEmpty(0).Max();
-    }
+    /// <summary>How many lines of a stage's run events the job log already holds (compaction keeps the newest).</summary>
+    public static long ConsumedLines(JobRecord job, string stage) =>
+        job.Events.Where(e => e.Stage == stage && e.SourceLine is not null).Select(e => e.SourceLine!.Value + 1).DefaultIfEmpty(0).Max();
 
     private static JobRecord Load(string folder)
     {
         var status = JsonSerializer.Deserialize<JobStatus>(File.ReadAllText(Path.Combine(folder, StatusFile)), Json)
             ?? throw new InvalidDataException($"{StatusFile} is empty");
         var eventsPath = Path.Combine(folder, EventsFile);
-        var events = File.Exists(eventsPath) ? ReadLog(eventsPath).Select(e => ProtoParser.Parse<JobEvent>(e.Event!)).ToList() : new List<JobEvent>();
-        for (var i = 0; i < events.Count; i++) events[i].Index = i;
-        return new JobRecord(status, folder, events);
+        var events = new List<LoggedEvent>();
+        if (File.Exists(eventsPath))
+            foreach (var entry in ReadLog(eventsPath))
+            {
+                var e = ProtoParser.Parse<JobEvent>(entry.Event!);
+                // indices stay as given; a log from before they were kept (or out of order) is numbered on
+                if (events.Count > 0 && e.Index <= events[^1].Index) e.Index = events[^1].Index + 1;
+                events.Add(new LoggedEvent(e, entry.Stage, entry.SourceLine));
+                if (events.Count > 2 * JobRecord.MaxEvents) JobRecord.Compact(events);
+            }
+        var lines = File.Exists(eventsPath) ? File.ReadLines(eventsPath).Count(l => l.Length > 0) : 0;
+        var record = new JobRecord(status, folder, events);
+        if (record.Events.Count < lines) // compacted: the file keeps what memory keeps
+            RunFiles.WriteAllTextAtomic(eventsPath, string.Concat(record.Events.Select(Line)));
+        return record;
     }
 
     private static IEnumerable<LogEntry> ReadLog(string path)

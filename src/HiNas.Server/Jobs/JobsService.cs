@@ -65,18 +65,26 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
     {
         var job = Find(request.JobId);
         if (request.FromIndex < 0) throw RpcErrors.Invalid("from_index", $"must be ≥ 0, got {request.FromIndex}");
-        var next = (int)Math.Min(request.FromIndex, int.MaxValue);
+        var next = request.FromIndex;
         while (true)
         {
-            var (events, final, changed) = job.Read(next);
+            // a page at a time: a watcher of a long log never copies all of it at once
+            var (events, final, changed) = job.Read(next, WatchPageSize);
             foreach (var e in events) await responseStream.WriteAsync(e, context.CancellationToken);
-            next += events.Count;
-            if (final && job.Read(next).Events.Count == 0) return;
+            if (events.Count > 0)
+            {
+                next = events[^1].Index + 1;
+                continue;
+            }
+            if (final) return;
             await changed.WaitAsync(context.CancellationToken);
         }
     }
 
     public override Task<Job> GetJob(GetJobRequest request, ServerCallContext context) => Task.FromResult(Find(request.JobId).ToMessage());
+
+    /// <summary>Events a WatchJob replay takes from the log at a time.</summary>
+    public const int WatchPageSize = 256;
 
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;

@@ -27,7 +27,7 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>This server as its workers know it (<see cref="WorkerParent"/>).</summary>
     private static readonly string ParentOfWorkers = WorkerParent.Of(Process.GetCurrentProcess());
 
-    public static WorkerProcess Start(string workerPath, IEnumerable<string> arguments, string logPath)
+    public static WorkerProcess Start(string workerPath, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(workerPath)) throw new FileNotFoundException($"the job worker '{workerPath}' does not exist (HiNas:Jobs:WorkerPath)", workerPath);
         var info = new ProcessStartInfo(DotnetHost())
@@ -38,6 +38,8 @@ public sealed class WorkerProcess : IDisposable
             WorkingDirectory = Path.GetDirectoryName(logPath)!,
         };
         info.Environment[WorkerParent.Variable] = ParentOfWorkers; // the worker ends when this server is gone
+        if (environment is not null)
+            foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(workerPath);
         foreach (var a in arguments) info.ArgumentList.Add(a);
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };

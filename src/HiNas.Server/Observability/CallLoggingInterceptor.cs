@@ -70,6 +70,6 @@ public sealed class CallLoggingInterceptor(ILogger<CallLoggingInterceptor> logge
         }
         metrics.RpcErrors.WithLabels(context.Method, nameof(StatusCode.Internal)).Inc();
         logger.LogError(e, "{Method} failed unexpectedly", context.Method);
-        return new RpcException(new Status(StatusCode.Internal, $"internal error: {e.Message}"));
+        return new RpcException(new Status(StatusCode.Internal, "internal error (the server logged it)"));
     }
 }

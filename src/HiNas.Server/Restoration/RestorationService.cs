@@ -12,13 +12,16 @@ using ProtoRestoration = HiNas.Protocol.V1.Restoration;
 namespace HiNas.Server.Restoration;
 
 /// <summary>The Restoration service: translates between the wire and <see cref="FrameRestorer"/>.</summary>
-public sealed class RestorationService(FrameRestorer restorer, ServerMetrics metrics, ILogger<RestorationService> logger) : ProtoRestoration.RestorationBase
+public sealed class RestorationService(FrameRestorer restorer, ServerMetrics metrics, ServerPaths paths, ILogger<RestorationService> logger) : ProtoRestoration.RestorationBase
 {
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
         response.Models.AddRange(restorer.Repository.List().Select(m => m.ToMessage()));
-        response.Problems.AddRange(restorer.Repository.Problems.Select(p => new ModelProblem { Folder = p.Key, Reason = p.Value }));
+        response.Problems.AddRange(restorer.Repository.Problems.Select(p => new ModelProblem
+        {
+            Folder = paths.ModelFolder(p.Key, restorer.Repository.Folder), Reason = paths.Redact(p.Value),
+        }));
         return Task.FromResult(response);
     }
 

@@ -11,7 +11,7 @@ namespace HiNas.Server.Jobs.Stages;
 /// events.jsonl into the job's event log while it runs, and reads its result.json when it ends: a failure is the
 /// result's error, not a line of its output.
 /// </summary>
-public sealed class StageWorker(JobStore store, IOptions<ServerOptions> options, ILogger<StageWorker> logger)
+public sealed class StageWorker(JobStore store, DataRoots roots, IOptions<ServerOptions> options, ILogger<StageWorker> logger)
 {
     /// <summary>The worker program (hinas.dll): configured, deployed beside the server, or built beside it (<see cref="WorkerLocation"/>).</summary>
     public string WorkerPath { get; } = WorkerLocation.Resolve(options.Value.Jobs.WorkerPath);
@@ -22,7 +22,9 @@ public sealed class StageWorker(JobStore store, IOptions<ServerOptions> options,
         Directory.CreateDirectory(run.RunDir);
         WorkerResult.Delete(run.RunDir);
         var args = new[] { "run", stage, "--options-file", run.OptionsFile, "--run", run.RunDir };
-        using var worker = WorkerProcess.Start(WorkerPath, args, Path.Combine(job.Folder, JobStore.WorkerLogFile));
+        // the worker checks the data roots again as it opens the data (a link swapped in after the request is refused)
+        var environment = new Dictionary<string, string> { [Imaging.IO.FolderConfinement.Variable] = roots.Confinement.ToVariable() };
+        using var worker = WorkerProcess.Start(WorkerPath, args, Path.Combine(job.Folder, JobStore.WorkerLogFile), environment);
         store.Update(job, s => s with { WorkerPid = worker.Pid });
         var exit = worker.WaitAsync(cancellation);
         while (!exit.IsCompleted)
@@ -39,6 +41,18 @@ public sealed class StageWorker(JobStore store, IOptions<ServerOptions> options,
             ?? (result is null ? $"the worker exited with code {code} without a result (see {JobStore.WorkerLogFile})" : $"the worker reported success but exited with code {code} (see {JobStore.WorkerLogFile})");
         throw new JobFailedException($"{stage}: {error}");
     }
+
+    /// <summary>Step events are sampled: at most one per <see cref="StepEventInterval"/> (and the last step); every other event is kept.</summary>
+    public static bool KeepStep(JobRecord job, Protocol.V1.JobProgress progress, DateTimeOffset now)
+    {
+        if (progress.Kind != "step") return true;
+        if (now - job.LastStepEvent < StepEventInterval && progress.Step < progress.TotalSteps) return false;
+        job.LastStepEvent = now;
+        return true;
+    }
+
+    /// <summary>The least time between two step events kept in a job's log.</summary>
+    public static readonly TimeSpan StepEventInterval = TimeSpan.FromSeconds(1);
 
     private void Pump(JobRecord job, string stage, EventTail? tail)
     {
@@ -59,6 +73,7 @@ public sealed class StageWorker(JobStore store, IOptions<ServerOptions> options,
             }
             progress.Fraction = start + width * (progress.TotalSteps > 0 ? (double)progress.Step / progress.TotalSteps : 0);
             fraction = progress.Fraction;
+            if (!KeepStep(job, progress, DateTimeOffset.UtcNow)) continue;
             store.Append(job, e => e.Progress = progress, stage, line);
         }
         if (fraction is { } f) store.Update(job, s => s with { Progress = f });
