@@ -1,5 +1,5 @@
 // Soak benchmark, run by bench/soak/run.sh against a server running as its own process on loopback.
-// Phase 1 (one minute): 8 well-behaved game streams alone — 640×360 RGBA at 30 fps, DROP_OLDEST, 2 in flight, the
+// Phase 1 (one minute): 8 well-behaved game streams alone — RGBA frames (SOAK_FRAME, default 320×180) at 30 fps, DROP_OLDEST, 2 in flight, the
 //   server's default deadline — for their latency alone.
 // Phase 2 (MINUTES): the same 8 streams with everything else at once: a long search job (one worker thread) and
 //   WatchJob replays of it from index 0 every 10 s; clients that open a stream, send 1280×720 frames and vanish in
@@ -21,7 +21,8 @@ var httpUrl = args[1];
 var serverPid = int.Parse(args[2], inv);
 var apiKey = args[3];
 var minutes = args.Length > 4 ? double.Parse(args[4], inv) : 10;
-const int Streams = 8, Width = 640, Height = 360;
+var size = (Environment.GetEnvironmentVariable("SOAK_FRAME") ?? "320x180").Split('x');
+int Width = int.Parse(size[0], inv), Height = int.Parse(size[1], inv);
 var auth = new Metadata { { "authorization", $"Bearer {apiKey}" } };
 
 GrpcChannel Channel() => GrpcChannel.ForAddress(grpcUrl, new GrpcChannelOptions
@@ -57,16 +58,20 @@ var sampler = Task.Run(async () =>
     }
 });
 
-Console.WriteLine($"phase 1: {Streams} game streams alone for 60 s");
-var alone = await Task.WhenAll(Enumerable.Range(0, Streams).Select(_ => Game(games, TimeSpan.FromSeconds(60))));
+var aloneSeconds = double.Parse(Environment.GetEnvironmentVariable("SOAK_ALONE_SECONDS") ?? "60", inv);
+var gameStreams = int.Parse(Environment.GetEnvironmentVariable("SOAK_GAME_STREAMS") ?? "8", inv);
+Console.WriteLine($"phase 1: {gameStreams} game streams alone for {aloneSeconds} s");
+var alone = await Task.WhenAll(Enumerable.Range(0, gameStreams).Select(_ => Game(games, TimeSpan.FromSeconds(aloneSeconds))));
+Console.WriteLine("server stage times after phase 1 (ms, mean): " + StageMeans(await new HttpClient().GetStringAsync($"{httpUrl}/metrics")));
 var rssStart = Rss(serverPid);
 
 Console.WriteLine($"phase 2: the same streams with mixed traffic for {minutes} min");
+if (minutes <= 0) return 0;
 var jobs = new Jobs.JobsClient(others);
 var job = await jobs.StartSearchAsync(new StartSearchRequest
 {
     Task = new TaskSpec { Kind = "denoise", Sigma = 25, Channels = 3 },
-    Search = new SearchSettings { Layers = 1, Blocks = 2, Filters = 4, StemChannels = 8, Epochs = 100_000, Warmup = 1, StepsPerEpoch = 50, Batch = 2, Crop = 32, Data = "deadleaves:8x48" },
+    Search = new SearchSettings { Layers = 1, Blocks = 2, Filters = 4, StemChannels = 8, Epochs = 10_000, Warmup = 1, StepsPerEpoch = 50, Batch = 2, Crop = 32, Data = "deadleaves:8x48" },
 }, auth);
 var duration = TimeSpan.FromMinutes(minutes);
 var end = clock.Elapsed + duration;
@@ -80,7 +85,7 @@ var chaos = new[]
     Loop(TimeSpan.FromSeconds(5), Oversized),
     Loop(TimeSpan.FromSeconds(10), Replay),
 };
-var mixed = await Task.WhenAll(Enumerable.Range(0, Streams).Select(_ => Game(games, duration)));
+var mixed = await Task.WhenAll(Enumerable.Range(0, gameStreams).Select(_ => Game(games, duration)));
 await Task.WhenAll(chaos);
 try { await jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id }, auth); } catch (RpcException e) { Count("CancelJob", e.StatusCode); }
 await Task.Delay(15_000); // let the server settle
@@ -259,12 +264,23 @@ async Task<GameRun> Game(GrpcChannel channel, TimeSpan length)
         sentAt[i] = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref unanswered);
         run.Sent++;
-        await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = new StreamFrame { Sequence = i, ClientTimestampUs = (long)i, Width = Width, Height = Height, Stride = Width * 4, Pixels = frame } });
+        await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = new StreamFrame { Sequence = i, ClientTimestampUs = (long)i, Width = (uint)Width, Height = (uint)Height, Stride = (uint)(Width * 4), Pixels = frame } });
     }
     await call.RequestStream.CompleteAsync();
     await receiving.WaitAsync(TimeSpan.FromSeconds(60));
     run.Missing = sentAt.Count;
     return run;
+}
+
+static string StageMeans(string metrics)
+{
+    double Value(string name) => metrics.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).Sum();
+    return string.Join(", ", new[] { "queue", "preprocess", "inference", "postprocess", "total" }.Select(stage =>
+    {
+        var key = $"{{model=\"denoise-rgb\",stage=\"{stage}\"}}";
+        var count = Value($"hinas_frame_stage_milliseconds_count{key}");
+        return $"{stage} {(count > 0 ? Value($"hinas_frame_stage_milliseconds_sum{key}") / count : double.NaN):F1}";
+    }));
 }
 
 static double Percentile(List<double> values, double p)

@@ -18,5 +18,5 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$state"' EXIT
 for _ in $(seq 1 120); do curl -sf http://127.0.0.1:5191/healthz >/dev/null && break; sleep 0.5; done
 dotnet bench/soak/bin/Release/net10.0/HiNas.Bench.Soak.dll http://127.0.0.1:5190 http://127.0.0.1:5191 "$server" "$key" "$minutes"
 echo "server metrics:"
-curl -s http://127.0.0.1:5191/metrics | grep -E '^hinas_(frames_total|frames_dropped_total|rpc_errors_total|stream_frame_bytes|engine_waiting)' || true
+curl -s http://127.0.0.1:5191/metrics | grep -E '^hinas_(frames_total|frames_dropped_total|rpc_errors_total|stream_frame_bytes|engine_waiting|frame_stage_milliseconds_(sum|count))' || true
 echo "server log lines at warning or above: $(grep -cE '^(warn|fail|crit)' "$state/server.log" || true)"

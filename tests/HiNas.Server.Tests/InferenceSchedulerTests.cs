@@ -144,18 +144,21 @@ public sealed class InferenceSchedulerTests
     public async Task TheRunGate_TakesTheSmallestFinishTagFirst_AndDropsCancelledWaiters()
     {
         var gate = new RunGate(1);
-        var running = await gate.EnterAsync(new InferenceScheduler.Tag(0, 0), CancellationToken.None);
+        var running = (await gate.EnterAsync(new InferenceScheduler.Tag(0, 0), null, CancellationToken.None))!;
         using var cancel = new CancellationTokenSource();
-        var late = gate.EnterAsync(new InferenceScheduler.Tag(2.0, 1), CancellationToken.None);
-        var gone = gate.EnterAsync(new InferenceScheduler.Tag(0.5, 2), cancel.Token);
-        var small = gate.EnterAsync(new InferenceScheduler.Tag(1.0, 3), CancellationToken.None);
+        var late = gate.EnterAsync(new InferenceScheduler.Tag(2.0, 1), null, CancellationToken.None);
+        var gone = gate.EnterAsync(new InferenceScheduler.Tag(0.5, 2), null, cancel.Token);
+        var expired = gate.EnterAsync(new InferenceScheduler.Tag(0.1, 3), In(TimeSpan.FromMilliseconds(50)), CancellationToken.None);
+        var small = gate.EnterAsync(new InferenceScheduler.Tag(1.0, 4), null, CancellationToken.None);
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+        Assert.Null(await expired); // could not start by its deadline: not run
+        Assert.Null(await gate.EnterAsync(new InferenceScheduler.Tag(0, 5), In(TimeSpan.FromMilliseconds(-1)), CancellationToken.None)); // late, gate busy
         running.Dispose();
         Assert.Same(small, await Task.WhenAny(late, small));
         Assert.False(late.IsCompleted);
-        (await small).Dispose();
-        (await late).Dispose();
-        (await gate.EnterAsync(new InferenceScheduler.Tag(5, 4), CancellationToken.None)).Dispose(); // the slot came back
+        (await small)!.Dispose();
+        (await late)!.Dispose();
+        (await gate.EnterAsync(new InferenceScheduler.Tag(5, 6), In(TimeSpan.FromMilliseconds(-1)), CancellationToken.None))!.Dispose(); // an idle gate takes even a late frame
     }
 }

@@ -56,7 +56,8 @@ public sealed class CallLoggingInterceptor(ILogger<CallLoggingInterceptor> logge
 
     private Exception Translate(Exception e, ServerCallContext context, Stopwatch clock)
     {
-        if (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        // the client went away (cancelled, reset the stream or dropped the connection): whatever the exception, it is that
+        if (context.CancellationToken.IsCancellationRequested && e is not RpcException)
         {
             metrics.RpcErrors.WithLabels(context.Method, nameof(StatusCode.Cancelled)).Inc();
             logger.LogDebug("{Method} cancelled by the client after {Milliseconds:F1} ms", context.Method, clock.Elapsed.TotalMilliseconds);

@@ -122,11 +122,13 @@ public sealed class FrameRestorer : IDisposable
 
     /// <summary>
     /// Runs a prepared frame that holds <paramref name="place"/> behind the run gate; returns the milliseconds it waited
-    /// (from <paramref name="arrived"/>, the <see cref="Stopwatch"/> timestamp of its arrival, less its own preparation).
+    /// (from <paramref name="arrived"/>, the <see cref="Stopwatch"/> timestamp of its arrival, less its own preparation),
+    /// or null when it could not start by <paramref name="startBy"/> (it did not run).
     /// </summary>
-    public async Task<double> RunAsync(InferenceScheduler.Admission place, PreparedFrame frame, long arrived, CancellationToken cancellation)
+    public async Task<double?> RunAsync(InferenceScheduler.Admission place, PreparedFrame frame, long arrived, long? startBy, CancellationToken cancellation)
     {
-        using var run = await _gate.EnterAsync(place.Order, cancellation);
+        using var run = await _gate.EnterAsync(place.Order, startBy, cancellation);
+        if (run is null) return null;
         var queueMs = Math.Max(0, Stopwatch.GetElapsedTime(arrived).TotalMilliseconds - frame.PreprocessMs);
         InferenceEngine.Run(frame);
         return queueMs;
@@ -140,7 +142,7 @@ public sealed class FrameRestorer : IDisposable
     {
         using var place = (await _scheduler.AdmitAsync(lane, Cost(model, layout), null, cancellation))!;
         using var prepared = InferenceEngine.Prepare(model, pixels.Span, layout);
-        var queueMs = await RunAsync(place, prepared, arrived, cancellation);
+        var queueMs = (await RunAsync(place, prepared, arrived, null, cancellation))!.Value;
         var result = InferenceEngine.Finish(prepared, pixels.Span);
         Record(model.Id, result, queueMs);
         return new RestoredFrame(result, queueMs);
@@ -150,7 +152,7 @@ public sealed class FrameRestorer : IDisposable
     public async Task<(PlanarImage Image, StageTimings Timings, double QueueMs)> RestoreImageAsync(string lane, RestorationModel model, PlanarImage image, long arrived, CancellationToken cancellation)
     {
         using var place = (await _scheduler.AdmitAsync(lane, image.Width * (double)image.Height * image.Channels / model.Channels / 1e6, null, cancellation))!;
-        using var run = await _gate.EnterAsync(place.Order, cancellation);
+        using var run = (await _gate.EnterAsync(place.Order, null, cancellation))!;
         var queueMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
         var clock = Stopwatch.StartNew();
         var restored = InferenceEngine.Restore(model, image);

@@ -34,9 +34,10 @@ public sealed record StreamPolicy(int MaxInFlight, bool DropOldest, int MaxLaten
 /// it as dropped; with nothing left to drop it too stops reading.
 /// </para>
 /// <para>
-/// Under DROP_OLDEST with a deadline, a frame whose place at the engine does not come in time to answer it within
-/// <see cref="StreamPolicy.MaxLatencyMs"/> of its arrival (the stream's recent time from place to answer is set aside
-/// for the work itself) is answered as dropped for the deadline instead of restored late.
+/// Under DROP_OLDEST with a deadline, a frame that cannot start — take its place at the engine, then its model run —
+/// in time to be answered within <see cref="StreamPolicy.MaxLatencyMs"/> of its arrival (the stream's recent work per
+/// frame is set aside) is answered as dropped for the deadline instead of restored late; an idle engine always takes
+/// a frame, so the stream makes progress even when its frames take longer than the deadline.
 /// </para>
 /// </summary>
 public sealed class FrameStream
@@ -56,7 +57,7 @@ public sealed class FrameStream
     private readonly HashSet<Slot> _live = new();
     private int _heldFrames;
     private long _heldBytes;
-    private double _serviceMs;
+    private double _workMs;
 
     private readonly Channel<Slot> _work = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _ordered = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -92,7 +93,6 @@ public sealed class FrameStream
         public bool Dropped { get; set; }
         public bool Held { get; set; } = true;
         public InferenceScheduler.Admission? Admission { get; set; }
-        public long Admitted { get; set; }
         public PreparedFrame? Prepared { get; set; }
         public double QueueMs { get; set; }
 
@@ -278,11 +278,32 @@ public sealed class FrameStream
         return true;
     }
 
-    /// <summary>The latest moment a frame may take its place at the engine and still be answered in time; null without a deadline.</summary>
+    /// <summary>Answers a frame that holds its place at the engine but could not start its model run in time as dropped for the deadline.</summary>
+    private void DropLate(Slot slot)
+    {
+        slot.ReleaseEngine();
+        slot.Frame = null;
+        lock (_pending) slot.Dropped = true;
+        Interlocked.Increment(ref _dropped);
+        _metrics.RecordDropped(_model.Id, DropReason.Deadline);
+        var waited = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds;
+        slot.Answer.TrySetResult(new StreamResult
+        {
+            Sequence = slot.Sequence, ClientTimestampUs = slot.ClientTimestamp, Dropped = true, DropReason = DropReason.Deadline,
+            Timings = new StageTimings { QueueMs = waited, TotalMs = waited },
+        });
+        Unhold(slot);
+    }
+
+    /// <summary>
+    /// The latest moment a frame may start (take its place at the engine, then its model run) and still be answered in
+    /// time: its arrival plus the deadline less the stream's recent work per frame (conversion in, model run,
+    /// conversion out); null without a deadline.
+    /// </summary>
     private long? StartBy(Slot slot)
     {
         if (!_policy.DropOldest || _policy.MaxLatencyMs <= 0) return null;
-        var budgetMs = _policy.MaxLatencyMs - Volatile.Read(ref _serviceMs);
+        var budgetMs = _policy.MaxLatencyMs - Volatile.Read(ref _workMs);
         return slot.Arrived + (long)(budgetMs * Stopwatch.Frequency / 1000.0);
     }
 
@@ -308,7 +329,6 @@ public sealed class FrameStream
                     {
                         _pending.Remove(slot);
                         slot.Admission = admission;
-                        slot.Admitted = Stopwatch.GetTimestamp();
                     }
                 }
                 if (slot.Admission is null)
@@ -339,14 +359,21 @@ public sealed class FrameStream
         {
             await foreach (var slot in _prepared.Reader.ReadAllAsync(cancellation))
             {
+                double? queueMs;
                 try
                 {
-                    slot.QueueMs = await _restorer.RunAsync(slot.Admission!, slot.Prepared!, slot.Arrived, cancellation);
+                    queueMs = await _restorer.RunAsync(slot.Admission!, slot.Prepared!, slot.Arrived, StartBy(slot), cancellation);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     throw Failed(slot, e);
                 }
+                if (queueMs is null)
+                {
+                    DropLate(slot); // its model run could not start in time
+                    continue;
+                }
+                slot.QueueMs = queueMs.Value;
                 await _ran.Writer.WriteAsync(slot, cancellation);
             }
         }
@@ -383,8 +410,8 @@ public sealed class FrameStream
         var frame = slot.Frame!;
         slot.Frame = null;
         var f = InferenceEngine.Finish(slot.Prepared!, frame.Pixels.Span);
-        var serviceMs = Stopwatch.GetElapsedTime(slot.Admitted).TotalMilliseconds;
-        Volatile.Write(ref _serviceMs, _serviceMs == 0 ? serviceMs : 0.8 * _serviceMs + 0.2 * serviceMs);
+        var workMs = f.Timings.TotalMs;
+        Volatile.Write(ref _workMs, _workMs == 0 ? workMs : 0.8 * _workMs + 0.2 * workMs);
         _restorer.Record(_model.Id, f, slot.QueueMs);
         var t = f.Timings;
         return new StreamResult

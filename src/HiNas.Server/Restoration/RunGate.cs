@@ -20,8 +20,11 @@ public sealed class RunGate
 
     public int Slots { get; }
 
-    /// <summary>Waits for a run slot in the order of <paramref name="order"/>; dispose the result to give it back.</summary>
-    public Task<IDisposable> EnterAsync(InferenceScheduler.Tag order, CancellationToken cancellation)
+    /// <summary>
+    /// Waits for a run slot in the order of <paramref name="order"/>; dispose the result to give it back. Null when
+    /// <paramref name="startBy"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) passes first.
+    /// </summary>
+    public Task<IDisposable?> EnterAsync(InferenceScheduler.Tag order, long? startBy, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
         var waiter = new Waiter(order, this);
@@ -30,9 +33,16 @@ public sealed class RunGate
             if (_free > 0 && _waiting.Count == 0)
             {
                 _free--;
-                return Task.FromResult<IDisposable>(new Slot(this));
+                return Task.FromResult<IDisposable?>(new Slot(this));
             }
+            if (startBy is { } by && System.Diagnostics.Stopwatch.GetTimestamp() >= by) return Task.FromResult<IDisposable?>(null);
             _waiting.Add(waiter);
+            if (startBy is { } deadline)
+            {
+                var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
+                waiter.Timer = new Timer(static w => ((Waiter)w!).Gate.Expire((Waiter)w!), waiter, left < TimeSpan.Zero ? TimeSpan.Zero : left, Timeout.InfiniteTimeSpan);
+            }
+            // the lock is re-entrant: a token cancelled meanwhile runs Cancel here, which finds the waiter queued
             waiter.Registration = cancellation.Register(static w => ((Waiter)w!).Gate.Cancel((Waiter)w!), waiter);
         }
         return waiter.Result.Task;
@@ -42,7 +52,17 @@ public sealed class RunGate
     {
         lock (_lock)
             if (!_waiting.Remove(waiter)) return;
+        waiter.Timer?.Dispose();
         waiter.Result.TrySetCanceled();
+    }
+
+    private void Expire(Waiter waiter)
+    {
+        lock (_lock)
+            if (!_waiting.Remove(waiter)) return;
+        waiter.Timer?.Dispose();
+        waiter.Registration.Dispose();
+        waiter.Result.TrySetResult(null);
     }
 
     private void Release()
@@ -58,6 +78,7 @@ public sealed class RunGate
             }
             _waiting.Remove(next);
         }
+        next.Timer?.Dispose();
         next.Registration.Dispose();
         if (!next.Result.TrySetResult(new Slot(this))) Release();
     }
@@ -74,6 +95,7 @@ public sealed class RunGate
         public InferenceScheduler.Tag Order { get; } = order;
         public RunGate Gate { get; } = gate;
         public CancellationTokenRegistration Registration { get; set; }
-        public TaskCompletionSource<IDisposable> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Timer? Timer { get; set; }
+        public TaskCompletionSource<IDisposable?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
