@@ -38,6 +38,7 @@ var statuses = new ConcurrentDictionary<string, int>();
 void Count(string what, StatusCode code) => statuses.AddOrUpdate($"{what}: {code}", 1, (_, n) => n + 1);
 
 var rss = new List<(double Seconds, long Bytes)>();
+var end = TimeSpan.MaxValue;
 var clock = Stopwatch.StartNew();
 var restarts = 0;
 using var stopSampling = new CancellationTokenSource();
@@ -58,6 +59,19 @@ var sampler = Task.Run(async () =>
     }
 });
 
+if (Environment.GetEnvironmentVariable("SOAK_ONLY") is { Length: > 0 } only)
+{
+    // one kind of traffic alone, for MINUTES, with the RSS every 5 s: to see which part grows the server
+    var until = clock.Elapsed + TimeSpan.FromMinutes(minutes);
+    end = until;
+    Func<Task> action = only switch { "sizes" => ChangingSizes, "oversized" => Oversized, "vanish" => Vanish, "undecodable" => Undecodable, _ => throw new ArgumentException(only) };
+    await Loop(TimeSpan.FromMilliseconds(only == "sizes" ? 100 : 500), action);
+    stopSampling.Cancel();
+    await sampler;
+    Console.WriteLine($"{only} alone: RSS every 5 s (MiB): " + string.Join(" ", rss.Select(r => r.Bytes >> 20)));
+    Console.WriteLine(string.Join("; ", statuses.Select(x => $"{x.Key} × {x.Value}")));
+    return 0;
+}
 var aloneSeconds = double.Parse(Environment.GetEnvironmentVariable("SOAK_ALONE_SECONDS") ?? "60", inv);
 var gameStreams = int.Parse(Environment.GetEnvironmentVariable("SOAK_GAME_STREAMS") ?? "8", inv);
 Console.WriteLine($"phase 1: {gameStreams} game streams alone for {aloneSeconds} s");
@@ -74,7 +88,7 @@ var job = await jobs.StartSearchAsync(new StartSearchRequest
     Search = new SearchSettings { Layers = 1, Blocks = 2, Filters = 4, StemChannels = 8, Epochs = 10_000, Warmup = 1, StepsPerEpoch = 50, Batch = 2, Crop = 32, Data = "deadleaves:8x48" },
 }, auth);
 var duration = TimeSpan.FromMinutes(minutes);
-var end = clock.Elapsed + duration;
+end = clock.Elapsed + duration;
 bool Running() => clock.Elapsed < end;
 var replays = new List<int>();
 var chaos = new[]
@@ -103,6 +117,8 @@ Console.WriteLine();
 Console.WriteLine("| measure | figure |");
 Console.WriteLine("|---|---|");
 Row("server RSS: start of phase 2 / max / end (15 s after)", $"{rssStart >> 20} / {rss.Max(r => r.Bytes) >> 20} / {rssEnd >> 20} MiB ({rss.Count} samples)");
+var phase2 = rss.Where(r => r.Seconds >= aloneSeconds).ToList();
+Row("server RSS through phase 2 at 10 % steps (MiB)", string.Join(" ", Enumerable.Range(0, 11).Select(i => phase2[Math.Min(phase2.Count - 1, i * (phase2.Count - 1) / 10)].Bytes >> 20)));
 Describe("phase 1, 8 game streams alone", alone);
 Describe($"phase 2, the same streams in mixed traffic ({minutes} min)", mixed);
 var aloneP99 = Percentile(alone.SelectMany(g => g.RoundTrip).ToList(), 99);

@@ -16,7 +16,10 @@ HiNas__StateFolder="$state" HiNas__GrpcUrl=http://127.0.0.1:5190 HiNas__HttpUrl=
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$state"' EXIT
 for _ in $(seq 1 120); do curl -sf http://127.0.0.1:5191/healthz >/dev/null && break; sleep 0.5; done
-dotnet bench/soak/bin/Release/net10.0/HiNas.Bench.Soak.dll http://127.0.0.1:5190 http://127.0.0.1:5191 "$server" "$key" "$minutes"
+status=0
+dotnet bench/soak/bin/Release/net10.0/HiNas.Bench.Soak.dll http://127.0.0.1:5190 http://127.0.0.1:5191 "$server" "$key" "$minutes" || status=$?
 echo "server metrics:"
 curl -s http://127.0.0.1:5191/metrics | grep -E '^hinas_(frames_total|frames_dropped_total|rpc_errors_total|stream_frame_bytes|engine_waiting|frame_stage_milliseconds_(sum|count))' || true
-echo "server log lines at warning or above: $(grep -cE '^(warn|fail|crit)' "$state/server.log" || true)"
+echo "server log lines at warning or above: $(grep -cE '^(warn|fail|crit)' "$state/server.log" || true); the kinds:"
+grep -A1 -E '^(warn|fail|crit)' "$state/server.log" | grep -vE '^(warn|fail|crit|--)' | sed -E 's/[0-9a-f]{8}-[0-9]{6}-[0-9a-f]{6}|[0-9]+/N/g' | sort | uniq -c | sort -rn | head -10 || true
+exit "$status"

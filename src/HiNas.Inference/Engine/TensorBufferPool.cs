@@ -11,10 +11,12 @@ namespace HiNas.Inference.Engine;
 public sealed class TensorBufferPool : IDisposable
 {
     /// <summary>
-    /// 256 MiB: about five 1080p RGB frames' float input and output (50 MiB each), or forty 512×512 tiles — the shapes of a
-    /// few video or game streams stay warm, and a stream of ever-new shapes costs at most this.
+    /// 64 MiB: ten 512×512 RGB tiles' float input and output (frames above the server's MaxTileSide of 512 run as such
+    /// tiles), or eleven 640×360 frames — the shapes of a few video or game streams stay warm, and a client of ever-new
+    /// shapes costs at most this. bench/soak (SOAK_ONLY=sizes, 900 random sizes up to 640×480): the server's RSS levels
+    /// off at about 470 MiB with no pool and 770 MiB with a 256 MiB one.
     /// </summary>
-    public const long DefaultMaxIdleBytes = 256L * 1024 * 1024;
+    public const long DefaultMaxIdleBytes = 64L * 1024 * 1024;
 
     private readonly object _gate = new();
     private readonly LinkedList<TensorBuffers> _idle = new(); // most recently returned first

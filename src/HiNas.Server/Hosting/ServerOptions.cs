@@ -127,7 +127,7 @@ public sealed class ServerOptions
 
     /// <summary>
     /// Bytes of frame buffers kept between frames, over all models; the least recently used go beyond it
-    /// (<see cref="Inference.Engine.TensorBufferPool.DefaultMaxIdleBytes"/> says why 256 MiB).
+    /// (<see cref="Inference.Engine.TensorBufferPool.DefaultMaxIdleBytes"/> says why 64 MiB).
     /// </summary>
     public long MaxPooledBufferBytes { get; set; } = Inference.Engine.TensorBufferPool.DefaultMaxIdleBytes;
 

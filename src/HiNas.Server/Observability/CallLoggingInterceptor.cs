@@ -48,16 +48,21 @@ public sealed class CallLoggingInterceptor(ILogger<CallLoggingInterceptor> logge
             await continuation(requestStream, responseStream, context);
             logger.LogDebug("{Method} stream ended OK after {Milliseconds:F1} ms", context.Method, clock.Elapsed.TotalMilliseconds);
         }
+        catch (Exception e) when (e is IOException or OperationCanceledException && e is not RpcException)
+        {
+            // the client reset the stream or dropped the connection while the server read from it: the call is over
+            throw Translate(new OperationCanceledException("the client went away", e), context, clock, clientGone: true);
+        }
         catch (Exception e)
         {
             throw Translate(e, context, clock);
         }
     }
 
-    private Exception Translate(Exception e, ServerCallContext context, Stopwatch clock)
+    private Exception Translate(Exception e, ServerCallContext context, Stopwatch clock, bool clientGone = false)
     {
         // the client went away (cancelled, reset the stream or dropped the connection): whatever the exception, it is that
-        if (context.CancellationToken.IsCancellationRequested && e is not RpcException)
+        if ((clientGone || context.CancellationToken.IsCancellationRequested) && e is not RpcException)
         {
             metrics.RpcErrors.WithLabels(context.Method, nameof(StatusCode.Cancelled)).Inc();
             logger.LogDebug("{Method} cancelled by the client after {Milliseconds:F1} ms", context.Method, clock.Elapsed.TotalMilliseconds);

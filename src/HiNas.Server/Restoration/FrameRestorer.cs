@@ -134,8 +134,26 @@ public sealed class FrameRestorer : IDisposable
         return queueMs;
     }
 
-    /// <summary>Counts a restored frame in the metrics.</summary>
-    public void Record(string model, FrameResult result, double queueMs) => _metrics.RecordRestored(model, result.Timings, queueMs);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double Mean, double Deviation)> _msPerCost = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Counts a restored frame in the metrics and in the model's work rate (conversions and model run per unit of
+    /// <see cref="Cost"/>, over all callers): its moving mean and mean deviation, as TCP keeps a round-trip time.
+    /// </summary>
+    public void Record(RestorationModel model, double cost, FrameResult result, double queueMs)
+    {
+        _metrics.RecordRestored(model.Id, result.Timings, queueMs);
+        if (cost <= 0) return;
+        var rate = result.Timings.TotalMs / cost;
+        _msPerCost.AddOrUpdate(model.Id, (rate, rate / 2), (_, old) => (0.9 * old.Mean + 0.1 * rate, 0.9 * old.Deviation + 0.1 * Math.Abs(rate - old.Mean)));
+    }
+
+    /// <summary>
+    /// The work to set aside for a frame of <paramref name="cost"/> with <paramref name="model"/> so that it is done in
+    /// time nearly always: the mean plus twice the mean deviation measured so far (0 before any).
+    /// </summary>
+    public double WorkMs(RestorationModel model, double cost) =>
+        _msPerCost.TryGetValue(model.Id, out var rate) ? (rate.Mean + 2 * rate.Deviation) * cost : 0;
 
     /// <summary>Restores one raw frame of a unary call from <paramref name="lane"/>: a place at the engine first, conversions outside the gate, the model run inside it.</summary>
     public async Task<RestoredFrame> RestoreFrameAsync(string lane, RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, long arrived, CancellationToken cancellation)
@@ -144,7 +162,7 @@ public sealed class FrameRestorer : IDisposable
         using var prepared = InferenceEngine.Prepare(model, pixels.Span, layout);
         var queueMs = (await RunAsync(place, prepared, arrived, null, cancellation))!.Value;
         var result = InferenceEngine.Finish(prepared, pixels.Span);
-        Record(model.Id, result, queueMs);
+        Record(model, Cost(model, layout), result, queueMs);
         return new RestoredFrame(result, queueMs);
     }
 

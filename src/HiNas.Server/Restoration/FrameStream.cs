@@ -35,8 +35,8 @@ public sealed record StreamPolicy(int MaxInFlight, bool DropOldest, int MaxLaten
 /// </para>
 /// <para>
 /// Under DROP_OLDEST with a deadline, a frame that cannot start — take its place at the engine, then its model run —
-/// in time to be answered within <see cref="StreamPolicy.MaxLatencyMs"/> of its arrival (the stream's recent work per
-/// frame is set aside) is answered as dropped for the deadline instead of restored late; an idle engine always takes
+/// in time to be answered within <see cref="StreamPolicy.MaxLatencyMs"/> of its arrival (the model's recent work for
+/// a frame of its size is set aside) is answered as dropped for the deadline instead of restored late; an idle engine always takes
 /// a frame, so the stream makes progress even when its frames take longer than the deadline.
 /// </para>
 /// </summary>
@@ -57,7 +57,6 @@ public sealed class FrameStream
     private readonly HashSet<Slot> _live = new();
     private int _heldFrames;
     private long _heldBytes;
-    private double _workMs;
 
     private readonly Channel<Slot> _work = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _ordered = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -298,12 +297,12 @@ public sealed class FrameStream
     /// <summary>
     /// The latest moment a frame may start (take its place at the engine, then its model run) and still be answered in
     /// time: its arrival plus the deadline less the stream's recent work per frame (conversion in, model run,
-    /// conversion out); null without a deadline.
+    /// conversion out, as the server measures them for the model over all callers); null without a deadline.
     /// </summary>
     private long? StartBy(Slot slot)
     {
         if (!_policy.DropOldest || _policy.MaxLatencyMs <= 0) return null;
-        var budgetMs = _policy.MaxLatencyMs - Volatile.Read(ref _workMs);
+        var budgetMs = _policy.MaxLatencyMs - _restorer.WorkMs(_model, slot.Cost);
         return slot.Arrived + (long)(budgetMs * Stopwatch.Frequency / 1000.0);
     }
 
@@ -410,9 +409,7 @@ public sealed class FrameStream
         var frame = slot.Frame!;
         slot.Frame = null;
         var f = InferenceEngine.Finish(slot.Prepared!, frame.Pixels.Span);
-        var workMs = f.Timings.TotalMs;
-        Volatile.Write(ref _workMs, _workMs == 0 ? workMs : 0.8 * _workMs + 0.2 * workMs);
-        _restorer.Record(_model.Id, f, slot.QueueMs);
+        _restorer.Record(_model, slot.Cost, f, slot.QueueMs);
         var t = f.Timings;
         return new StreamResult
         {
