@@ -69,11 +69,11 @@ public sealed class StalledStreamsTests
             var frameBytes = 2L * Width * Height * 4; // a frame in, its output out
             var bound = Budget + Streams * frameBytes;
             // growth: the held frames, the engine's places (float buffers in and out), the idle pool, the attackers' own
-            // send buffers (a frame each, in this process), and 48 MiB for the transports and the runtime; before this
+            // send buffers (a frame each, in this process), and 96 MiB for the transports and the runtime; before this
             // bound, the same attack took 1.9 GB
             var places = FrameRestorer.PlacesPerInference * 2L * Width * Height * 3 * sizeof(float);
             var clients = Streams * (long)Width * Height * 4;
-            var allowed = bound + places + Pooled + clients + 48L * 1024 * 1024;
+            var allowed = bound + places + Pooled + clients + 96L * 1024 * 1024;
 
             async Task<(long Peak, long End)> Attack(int round)
             {
