@@ -8,6 +8,7 @@
 // Usage: HiNas.Bench.Serving SERVER_URL SERVER_PID MODELS_FOLDER [MODEL=denoise-rgb] [FRAMES=300]
 using System.Diagnostics;
 using System.Globalization;
+using static BenchMeasures;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -133,20 +134,7 @@ static async Task<StreamRun> RunStream(Restoration.RestorationClient client, str
     return run;
 }
 
-static double Percentile(List<double> values, double p)
-{
-    if (values.Count == 0) return double.NaN;
-    var sorted = values.Order().ToArray();
-    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-}
 
-static long Rss(int pid)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    return 0;
-}
 
 static byte[] Frame(int seed)
 {

@@ -10,6 +10,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using static BenchMeasures;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -299,20 +300,7 @@ static string StageMeans(string metrics)
     }));
 }
 
-static double Percentile(List<double> values, double p)
-{
-    if (values.Count == 0) return double.NaN;
-    var sorted = values.Order().ToArray();
-    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-}
 
-static long Rss(int pid)
-{
-    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-    throw new IOException($"no process {pid}");
-}
 
 static byte[] Pattern(int width, int height, int bpp, int seed)
 {

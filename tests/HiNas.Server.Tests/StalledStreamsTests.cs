@@ -3,14 +3,8 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using HiNas.Protocol.V1;
-using HiNas.Server.Hosting;
 using HiNas.Server.Restoration;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace HiNas.Server.Tests;
 
@@ -29,25 +23,14 @@ public sealed class StalledStreamsTests
     [Fact]
     public async Task StreamsThatNeverRead_StayWithinTheBound_DoNotDelayOthers_AndGiveTheirMemoryBack()
     {
-        var app = ServerApp.Build(Array.Empty<string>(), builder =>
+        await using var server = await KestrelTestServer.StartAsync(new Dictionary<string, string?>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["HiNas:StateFolder"] = TestServerHost.TempFolder(),
-                ["HiNas:GrpcUrl"] = "http://127.0.0.1:0",
-                ["HiNas:HttpUrl"] = "",
-                ["HiNas:Jobs:ApiKey"] = TestServerHost.Key,
-                ["HiNas:Jobs:Enabled"] = "false",
-                ["HiNas:MaxHeldFrameBytes"] = Budget.ToString(),
-                ["HiNas:MaxPooledBufferBytes"] = Pooled.ToString(),
-            });
-            builder.Logging.ClearProviders();
+            ["HiNas:MaxHeldFrameBytes"] = Budget.ToString(),
+            ["HiNas:MaxPooledBufferBytes"] = Pooled.ToString(),
         });
-        await app.StartAsync();
-        try
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-            var restorer = app.Services.GetRequiredService<FrameRestorer>();
+            var address = server.Addresses.Single();
+            var restorer = server.App.Services.GetRequiredService<FrameRestorer>();
             // the well-behaved client has its own connection (on one HTTP/2 connection, streams that leave their data
             // unread use up the connection's flow-control window for every call on it)
             GrpcChannel Connect() => GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
@@ -133,11 +116,6 @@ public sealed class StalledStreamsTests
             var second = await Attack(2);
             Assert.True(second.Peak <= first.Peak + 32L * 1024 * 1024, $"the second round peaked at {second.Peak >> 20} MiB against {first.Peak >> 20} MiB");
             Assert.True(second.End <= first.End + 32L * 1024 * 1024, $"the second round left {second.End >> 20} MiB against {first.End >> 20} MiB");
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
         }
     }
 

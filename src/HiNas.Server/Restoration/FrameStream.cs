@@ -266,14 +266,7 @@ public sealed class FrameStream
             slot.Dropped = true;
             slot.Frame = null;
         }
-        Interlocked.Increment(ref _dropped);
-        _metrics.RecordDropped(_model.Id, reason);
-        slot.Answer.TrySetResult(new StreamResult
-        {
-            Sequence = slot.Sequence, ClientTimestampUs = slot.ClientTimestamp, Dropped = true, DropReason = reason,
-            Timings = new StageTimings { QueueMs = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds, TotalMs = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds },
-        });
-        Unhold(slot);
+        AnswerDropped(slot, reason);
         return true;
     }
 
@@ -283,12 +276,18 @@ public sealed class FrameStream
         slot.ReleaseEngine();
         slot.Frame = null;
         lock (_pending) slot.Dropped = true;
+        AnswerDropped(slot, DropReason.Deadline);
+    }
+
+    /// <summary>The answer of a dropped frame (no pixels; its wait as queue and total time), counted, and its bytes given back.</summary>
+    private void AnswerDropped(Slot slot, DropReason reason)
+    {
         Interlocked.Increment(ref _dropped);
-        _metrics.RecordDropped(_model.Id, DropReason.Deadline);
+        _metrics.RecordDropped(_model.Id, reason);
         var waited = Stopwatch.GetElapsedTime(slot.Arrived).TotalMilliseconds;
         slot.Answer.TrySetResult(new StreamResult
         {
-            Sequence = slot.Sequence, ClientTimestampUs = slot.ClientTimestamp, Dropped = true, DropReason = DropReason.Deadline,
+            Sequence = slot.Sequence, ClientTimestampUs = slot.ClientTimestamp, Dropped = true, DropReason = reason,
             Timings = new StageTimings { QueueMs = waited, TotalMs = waited },
         });
         Unhold(slot);
