@@ -13,7 +13,7 @@ using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas train (--genotype FILE | --arch dncnn|espcn|fsrcnn|random:SEED) … --out TRAIN_DIR`, or `--resume TRAIN_DIR`.</summary>
+/// <summary>`hinas train (--genotype FILE | --arch dncnn|espcn|fsrcnn|random:SEED) … --out TRAIN_DIR`, `--resume TRAIN_DIR`, or `--profile-memory`.</summary>
 public static class TrainCommand
 {
     public static Command Create(CliOutput output)
@@ -31,6 +31,8 @@ public static class TrainCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "continue the training in this folder from its newest checkpoint" };
         var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
+        var profile = new Option<bool>("--profile-memory") { Description = "run a few training steps and print peak memory and seconds per step as JSON" };
+        var profileSteps = new Option<int>("--profile-steps") { Description = "steps for --profile-memory", DefaultValueFactory = _ => 4 };
         var printOptions = new Option<bool>("--print-options") { Description = "print the resolved options (the run's options.json) and exit without training" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
@@ -39,7 +41,7 @@ public static class TrainCommand
             genotype, arch,
         };
         settings.AddTo(command);
-        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, threads, device, outDir, resume, json, optionsFile, printOptions }) command.Options.Add(option);
+        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, threads, device, outDir, resume, profile, profileSteps, json, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -57,7 +59,13 @@ public static class TrainCommand
                 output.Out.WriteLine(TrainOptionsJson.Serialize(options));
                 return Task.FromResult(ExitCodes.Success);
             }
-            var trainDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out TRAIN_DIR is required (or --resume TRAIN_DIR)");
+            if (parse.GetValue(profile))
+            {
+                var report = TrainProfiler.Profile(options, parse.GetValue(profileSteps) is var n && n >= 2 ? n : throw new CliUsageException("--profile-steps must be at least 2"));
+                output.Out.WriteLine(JsonSerializer.Serialize(report, CliJson.Options));
+                return Task.FromResult(ExitCodes.Success);
+            }
+            var trainDir = parse.GetValue(outDir)?.FullName ?? throw new CliUsageException("--out TRAIN_DIR is required (or --resume TRAIN_DIR, or --profile-memory)");
             if (show) output.Out.WriteLine($"train {options.RunName} → {trainDir}");
             var summary = ProgressView.Train(output, show, p => Trainer.Run(options, trainDir, p, cancellation));
             return Task.FromResult(Finish(output, parse.GetValue(json), trainDir, summary));

@@ -1,4 +1,5 @@
 using HiNas.Search.Losses;
+using HiNas.Search.Runtime;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace HiNas.Search.Architecture;
 /// <summary>
 /// Owns the architecture parameters' optimiser (Adam on α and β, β1 = 0.5 as in DARTS) and the
 /// first-order update: the loss of the current network on an a-train batch, differentiated w.r.t. α and β
-/// only. The weights' gradients from this pass are discarded.
+/// only (the weights' gradients are switched off for it, <see cref="FrozenParameters"/>).
 /// </summary>
 public sealed class Architect : IDisposable
 {
@@ -45,6 +46,7 @@ public sealed class Architect : IDisposable
     public double Step(Tensor input, Tensor target)
     {
         using var scope = torch.NewDisposeScope();
+        using var weights = FrozenParameters.Of(_network.WeightParameters());
         Optimizer.zero_grad();
         var loss = _loss.Compute(_network.call(input), target);
         if (_latency is var (model, objective))

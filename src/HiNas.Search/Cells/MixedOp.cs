@@ -16,6 +16,7 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
     private readonly int[] _opIndex;
+    private readonly Module<Tensor, Tensor> act;
 
     public MixedOp(long channels) : base(nameof(MixedOp))
     {
@@ -28,6 +29,7 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
             indices.Add(i);
         }
         _opIndex = indices.ToArray();
+        act = LeakyReLU(ReluConvBn.Slope);
         RegisterComponents();
     }
 
@@ -39,15 +41,30 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
 
     /// <param name="x">the input state</param>
     /// <param name="weights">softmax weights over all operations, shape [|ops|]</param>
+    /// <remarks>
+    /// The operations that begin with the LeakyReLU share one activation of <paramref name="x"/>. The weighted sum
+    /// accumulates in place, and each operation's output handle is released as soon as it is added: autograd keeps
+    /// what its backward needs (the output only while the weights require gradients, i.e. in an architecture step),
+    /// everything else is freed at once rather than at the end of the step.
+    /// </remarks>
     public override Tensor forward(Tensor x, Tensor weights)
     {
+        using var activated = act.call(x);
         Tensor? sum = null;
         for (var i = 0; i < _opIndex.Length; i++)
         {
-            var output = ops[i].call(x);
-            if (_opIndex[i] == OperationNames.SkipIndex && training && SkipDropout > 0) output = DropOut(output);
-            var term = output * weights[_opIndex[i]];
-            sum = sum is null ? term : TensorMath.Add(sum, term);
+            var op = ops[i];
+            var output = op is IPreActivated preActivated ? preActivated.ForwardActivated(activated) : op.call(x);
+            if (_opIndex[i] == OperationNames.SkipIndex && training && SkipDropout > 0)
+            {
+                var dropped = DropOut(output);
+                output.Dispose();
+                output = dropped;
+            }
+            using var weight = weights[_opIndex[i]];
+            if (sum is null) sum = output.mul(weight);
+            else TensorMath.AddProductInPlace(sum, output, weight);
+            output.Dispose();
         }
         return sum!;
     }

@@ -36,11 +36,22 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
             for (var input = 0; input < 2 + node; input++)
             {
                 var edge = CellTopology.Edge(node, input);
-                var term = edges[edge].call(states[input], weights[edge]);
-                sum = sum is null ? term : TensorMath.Add(sum, term);
+                using var edgeWeights = weights[edge];
+                var term = edges[edge].call(states[input], edgeWeights);
+                if (sum is null) sum = term;
+                else
+                {
+                    // in place: a node's partial sums are kept by no backward; the edge's output goes at once
+                    TensorMath.AddInPlace(sum, term);
+                    term.Dispose();
+                }
             }
             states.Add(sum!);
         }
-        return torch.cat(states.Skip(2).ToArray(), 1);
+        var nodes = states.Skip(2).ToArray();
+        var output = torch.cat(nodes, 1);
+        // the nodes live on in autograd where a backward needs them (as an operation's input); their handles go now
+        foreach (var node in nodes) node.Dispose();
+        return output;
     }
 }

@@ -9,7 +9,7 @@ namespace HiNas.Search.Operations;
 /// LeakyReLU → depthwise k×k convolution with dilation d → pointwise 1×1 → BatchNorm. With d = 1 and two
 /// of them in a row it is the separable convolution; with d = 2 the dilated convolution.
 /// </summary>
-public sealed class DilatedConv : Module<Tensor, Tensor>, IExportable
+public sealed class DilatedConv : Module<Tensor, Tensor>, IExportable, IPreActivated
 {
     private readonly Module<Tensor, Tensor> act;
     private readonly TorchSharp.Modules.Conv2d depthwise;
@@ -25,7 +25,18 @@ public sealed class DilatedConv : Module<Tensor, Tensor>, IExportable
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => bn.call(pointwise.call(depthwise.call(act.call(x))));
+    public override Tensor forward(Tensor x)
+    {
+        using var activated = act.call(x);
+        return ForwardActivated(activated);
+    }
+
+    public Tensor ForwardActivated(Tensor activated)
+    {
+        using var spatial = depthwise.call(activated);
+        using var mixed = pointwise.call(spatial);
+        return bn.call(mixed);
+    }
 
     public string Emit(IGraphEmitter g, string x) =>
         g.Conv(g.Conv(g.LeakyRelu(x, ReluConvBn.Slope), FoldedConv.From(depthwise)), FoldedConv.From(pointwise, bn));

@@ -6,7 +6,7 @@ using HiNas.Search.Export;
 namespace HiNas.Search.Operations;
 
 /// <summary>LeakyReLU(0.2) → k×k convolution (optionally dilated) → BatchNorm: the pre-activation unit of the search space.</summary>
-public sealed class ReluConvBn : Module<Tensor, Tensor>, IExportable
+public sealed class ReluConvBn : Module<Tensor, Tensor>, IExportable, IPreActivated
 {
     public const double Slope = 0.2;
 
@@ -22,7 +22,17 @@ public sealed class ReluConvBn : Module<Tensor, Tensor>, IExportable
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => bn.call(conv.call(act.call(x)));
+    public override Tensor forward(Tensor x)
+    {
+        using var activated = act.call(x);
+        return ForwardActivated(activated);
+    }
+
+    public Tensor ForwardActivated(Tensor activated)
+    {
+        using var convolved = conv.call(activated);
+        return bn.call(convolved);
+    }
 
     public string Emit(IGraphEmitter g, string x) => g.Conv(g.LeakyRelu(x, Slope), FoldedConv.From(conv, bn));
 }

@@ -21,6 +21,12 @@ public static class TensorMath
     /// <summary>a − b.</summary>
     public static Tensor Sub(Tensor a, Tensor b) => a.add(b, MinusOne);
 
+    /// <summary>a += b, in place (a must be a tensor no backward keeps).</summary>
+    public static Tensor AddInPlace(Tensor a, Tensor b) => a.add_(b, One);
+
+    /// <summary>a += b · c, in place (a must be a tensor no backward keeps).</summary>
+    public static Tensor AddProductInPlace(Tensor a, Tensor b, Tensor c) => a.addcmul_(b, c, One);
+
     /// <summary>t + c for a rooted scalar c.</summary>
     public static Tensor AddScalar(Tensor t, Scalar c) => t.add(c, One);
 

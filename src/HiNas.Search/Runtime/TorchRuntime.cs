@@ -6,9 +6,9 @@ namespace HiNas.Search.Runtime;
 
 /// <summary>
 /// The one place every entry point (CLI, server, tests) goes through before touching TorchSharp.
-/// Loads libtorch, switches off oneDNN (it computes wrong float32 input gradients on the project's
-/// AVX-512 CPUs) and NNPACK (unsupported hardware; it floods stderr), sets the thread count and picks
-/// the device: CUDA only when the TorchSharp build reports it, CPU otherwise.
+/// Loads libtorch, decides oneDNN from a self-check (<see cref="OneDnnPolicy"/>: on some of the project's CPUs it
+/// computes wrong float32 input gradients), switches off NNPACK (unsupported hardware; it floods stderr), sets the
+/// thread count and picks the device: CUDA only when the TorchSharp build reports it, CPU otherwise.
 /// </summary>
 public static class TorchRuntime
 {
@@ -27,8 +27,20 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Whether oneDNN is off, read back from libtorch (false where it could not be queried).</summary>
-    public static bool MkldnnDisabled { get; private set; }
+    /// <summary>Whether this process computes with oneDNN, and why (<see cref="OneDnnPolicy"/>); set at initialisation.</summary>
+    public static OneDnnDecision OneDnn
+    {
+        get
+        {
+            EnsureInitialized();
+            return _oneDnn!;
+        }
+    }
+
+    private static OneDnnDecision? _oneDnn;
+
+    /// <summary>Where the runtime logs its start-up decisions (the CLI: stderr); set before the first use.</summary>
+    public static Action<string>? Log { get; set; }
 
     /// <summary>Loads libtorch and applies the platform fixes once; later calls only adjust threads.</summary>
     /// <param name="threads">Intra-op threads; null keeps libtorch's default (the core count).</param>
@@ -91,10 +103,11 @@ public static class TorchRuntime
         _defaultDevice = cuda ? torch.CUDA : torch.CPU;
 
         using var native = LibTorchContext.Open();
-        native.SetMkldnnEnabled(false);
         native.SetNnpackEnabled(false);
-        MkldnnDisabled = !native.IsMkldnnEnabled();
-        if (!MkldnnDisabled)
-            throw new InvalidOperationException("oneDNN could not be switched off in libtorch_cpu; float32 gradients would be wrong on this CPU");
+        var decision = OneDnnPolicy.Decide(native.SetMkldnnEnabled, OneDnnSelfCheck.Run);
+        if (native.IsMkldnnEnabled() != decision.Enabled)
+            throw new InvalidOperationException($"oneDNN could not be switched {(decision.Enabled ? "on" : "off")} in libtorch_cpu");
+        _oneDnn = decision;
+        Log?.Invoke(decision.ToString());
     }
 }

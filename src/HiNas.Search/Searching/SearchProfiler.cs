@@ -17,6 +17,9 @@ public sealed record SearchProfile
     public required bool TieCells { get; init; }
     public required long Parameters { get; init; }
 
+    /// <summary>The process's oneDNN decision (<see cref="Runtime.OneDnnDecision"/>).</summary>
+    public required string OneDnn { get; init; }
+
     /// <summary>Peak resident memory during the steps minus the resident memory just before them.</summary>
     public required long PeakMemoryBytes { get; init; }
     public required long BaselineMemoryBytes { get; init; }
@@ -57,6 +60,7 @@ public static class SearchProfiler
             CellSharing = options.Supernet.CellSharing,
             TieCells = options.Supernet.TieCells,
             Parameters = session.Network.WeightParameters().Sum(p => p.numel()),
+            OneDnn = TorchRuntime.OneDnn.ToString(),
             PeakMemoryBytes = Math.Max(0, peak - baseline),
             BaselineMemoryBytes = baseline,
             PeakWasReset = reset,

@@ -108,6 +108,7 @@ public sealed class SearchSession : IDisposable
         using var pause = GcPause.Begin();
         using var scope = torch.NewDisposeScope();
         var (input, target) = TensorImages.ToBatch(Sample(_weightSampler), Device);
+        using var architecture = FrozenParameters.Of(Network.ArchitectureParameters());
         WeightOptimizer.zero_grad();
         var loss = _loss.Compute(Network.call(input), target);
         loss.backward();

@@ -104,22 +104,30 @@ public sealed class Supernet : Module<Tensor, Tensor>
                 var cell = cells[CellKey(l, h)];
                 Tensor? output = null;
                 Tensor? fused = null;
+                // β-weighted sums accumulate in place; a handle goes as soon as autograd holds what it needs
                 foreach (var from in Lattice.Inputs(l, h))
                 {
-                    var p = betaWeights[Lattice.SourceIndex(l - 1, from), WidthLattice.Move(from, h)];
-                    var routed = routers[RouterKey(l, h, from)].call(states[(l - 1, from)]);
+                    using var p = betaWeights[Lattice.SourceIndex(l - 1, from), WidthLattice.Move(from, h)];
+                    using var routed = routers[RouterKey(l, h, from)].call(states[(l - 1, from)]);
                     if (Config.CellSharing)
                     {
-                        var term = routed * p;
-                        fused = fused is null ? term : TensorMath.Add(fused, term);
+                        if (fused is null) fused = routed.mul(p);
+                        else TensorMath.AddProductInPlace(fused, routed, p);
                     }
                     else
                     {
-                        var term = cell.call(routed, s1, weights) * p;
-                        output = output is null ? term : TensorMath.Add(output, term);
+                        using var path = cell.call(routed, s1, weights);
+                        if (output is null) output = path.mul(p);
+                        else TensorMath.AddProductInPlace(output, path, p);
                     }
                 }
-                states[(l, h)] = Config.CellSharing ? cell.call(fused!, s1, weights) : output!;
+                if (Config.CellSharing)
+                {
+                    output = cell.call(fused!, s1, weights);
+                    fused!.Dispose();
+                }
+                s1.Dispose();
+                states[(l, h)] = output!;
             }
         }
         Tensor? prediction = null;

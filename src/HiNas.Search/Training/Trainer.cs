@@ -57,9 +57,9 @@ public sealed class Trainer
         return new Trainer(options, full).Execute(LoadData(options), resume: true, progress, cancellation);
     }
 
-    private sealed record TrainData(PairSampler Sampler, ValidationSet Validation, Device Device);
+    internal sealed record TrainData(PairSampler Sampler, ValidationSet Validation, Device Device);
 
-    private static TrainData LoadData(TrainOptions options)
+    internal static TrainData LoadData(TrainOptions options)
     {
         TorchRuntime.EnsureInitialized(options.Threads);
         var device = TorchRuntime.SelectDevice(options.Device);
@@ -87,6 +87,7 @@ public sealed class Trainer
             random = DeterministicRandom.FromState(state.Random);
         }
 
+        var trainingStep = new TrainingStep(network, optimizer, loss, data.Sampler, o.Batch, device);
         using var events = new JsonLines(Path.Combine(_trainDir, TrainRun.EventsFile));
         var clock = Stopwatch.StartNew();
         var iterationsThisRun = 0;
@@ -101,19 +102,7 @@ public sealed class Trainer
             cancellation.ThrowIfCancellationRequested();
             var learningRate = o.LearningRateAt(iteration);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
-            double value;
-            using (GcPause.Begin())
-            using (var scope = torch.NewDisposeScope())
-            {
-                var pairs = new TrainingPair[o.Batch];
-                for (var i = 0; i < pairs.Length; i++) pairs[i] = data.Sampler.Next(random);
-                var (input, target) = TensorImages.ToBatch(pairs, device);
-                optimizer.zero_grad();
-                var objective = loss.Compute(network.call(input), target);
-                objective.backward();
-                optimizer.step();
-                value = objective.item<float>();
-            }
+            var value = trainingStep.Run(random);
             if (!double.IsFinite(value)) throw new InvalidOperationException($"training diverged: loss {value} at iteration {iteration + 1}");
             iterationsThisRun++;
             var done = iteration + 1;

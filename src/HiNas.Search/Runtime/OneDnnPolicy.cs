@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace HiNas.Search.Runtime;
+
+/// <summary>
+/// Decides at start-up whether libtorch computes with oneDNN. <c>HINAS_ONEDNN</c> = <c>auto</c> (the default) runs
+/// <see cref="OneDnnSelfCheck"/> with oneDNN on and keeps it only if the float32 gradients match float64;
+/// <c>on</c> keeps it on whatever the check says (the check still runs and is logged); <c>off</c> switches it off.
+/// <para>oneDNN fixes its instruction set at its first use, so a process can check one instruction set only. In
+/// auto mode a failed check is remembered for this CPU and libtorch build (a small file under the user's local
+/// application data), and the next process starts one rung lower on <see cref="Ladder"/>: full instruction set, then
+/// capped at AVX (oneDNN's GEMM-based convolutions; on the machine where the fault was found, AVX2 and AVX-512
+/// backward-data kernels were wrong and AVX gave correct gradients). A cap set by the user in
+/// <c>ONEDNN_MAX_CPU_ISA</c> is used as given.</para>
+/// </summary>
+public static class OneDnnPolicy
+{
+    public const string ModeVariable = "HINAS_ONEDNN";
+    public const string IsaVariable = "ONEDNN_MAX_CPU_ISA";
+
+    /// <summary>The instruction-set caps auto mode tries, best first (null: no cap).</summary>
+    public static IReadOnlyList<string?> Ladder { get; } = new string?[] { null, "AVX" };
+
+    /// <summary>The mode named by <see cref="ModeVariable"/>.</summary>
+    public static string Mode() => ParseMode(Environment.GetEnvironmentVariable(ModeVariable));
+
+    /// <summary>auto (also for an unset or empty value), on or off; a clear error for anything else.</summary>
+    public static string ParseMode(string? value)
+    {
+        var mode = (value ?? "").Trim().ToLowerInvariant();
+        return mode switch
+        {
+            "" or "auto" => "auto",
+            "on" or "off" => mode,
+            _ => throw new InvalidOperationException($"{ModeVariable} must be auto, on or off, got '{value}'"),
+        };
+    }
+
+    /// <summary>
+    /// Applies the decision through <paramref name="setEnabled"/> before any convolution of the process has run, and
+    /// returns it. <paramref name="check"/> runs the self-check with oneDNN on. Reads the mode and a user's cap from the
+    /// environment and remembers failures for this CPU under the user's local application data.
+    /// </summary>
+    public static OneDnnDecision Decide(Action<bool> setEnabled, Func<OneDnnCheckResult> check) =>
+        Decide(Mode(), Environment.GetEnvironmentVariable(IsaVariable), DefaultMemoryPath, cap => SetNativeEnvironment(IsaVariable, cap), setEnabled, check);
+
+    /// <summary>The decision with every input given: the mode, a user's cap (or none), where failures are remembered, how to cap oneDNN's instruction set.</summary>
+    public static OneDnnDecision Decide(string mode, string? userCap, string memoryPath, Action<string> setCap, Action<bool> setEnabled, Func<OneDnnCheckResult> check)
+    {
+        if (mode == "off")
+        {
+            setEnabled(false);
+            return new OneDnnDecision(false, mode, null, null, "switched off by the environment");
+        }
+        string? cap = string.IsNullOrWhiteSpace(userCap) ? null : userCap.Trim();
+        var memory = mode == "auto" && cap is null ? FailureMemory.Load(memoryPath) : null;
+        if (memory is not null)
+        {
+            var rung = Ladder.FirstOrDefault(c => !memory.Failed.Contains(c ?? "full"), "none");
+            if (rung == "none")
+            {
+                setEnabled(false);
+                return new OneDnnDecision(false, mode, null, null, $"the self-check failed at every rung ({string.Join(", ", memory.Failed)}) on this CPU before; remembered in {memoryPath}");
+            }
+            cap = rung;
+            if (cap is not null) setCap(cap);
+        }
+
+        setEnabled(true);
+        var result = check();
+        if (result.Passed)
+            return new OneDnnDecision(true, mode, cap, result, "float32 gradients match float64");
+        if (mode == "on")
+            return new OneDnnDecision(true, mode, cap, result, "kept on by the environment although float32 gradients are WRONG");
+        setEnabled(false);
+        var next = "";
+        if (memory is not null)
+        {
+            memory.Failed.Add(cap ?? "full");
+            memory.Save(memoryPath);
+            var following = Ladder.SkipWhile(c => c != cap).Skip(1).ToArray();
+            next = following.Length > 0 ? $"; the next start tries oneDNN capped at {following[0] ?? "full"}" : "; no rung left: it stays off on this CPU";
+        }
+        return new OneDnnDecision(false, mode, cap, result, $"float32 gradients are wrong with oneDNN on{next}");
+    }
+
+    /// <summary>Where auto mode remembers failed rungs (per user).</summary>
+    public static string DefaultMemoryPath =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "hinas", "onednn-failures.json");
+
+    /// <summary>
+    /// Sets a variable in the native environment, where oneDNN reads it (on Unix .NET keeps its own copy of the
+    /// environment, which native code does not see).
+    /// </summary>
+    private static void SetNativeEnvironment(string name, string value)
+    {
+        Environment.SetEnvironmentVariable(name, value);
+        if (!OperatingSystem.IsWindows() && setenv(name, value, 1) != 0)
+            throw new InvalidOperationException($"could not set {name} for oneDNN (setenv failed)");
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setenv(string name, string value, int overwrite);
+
+    /// <summary>The rungs whose self-check failed on this CPU with this libtorch build.</summary>
+    private sealed class FailureMemory
+    {
+        public string Machine { get; init; } = MachineKey();
+        public HashSet<string> Failed { get; init; } = new(StringComparer.Ordinal);
+
+        public static FailureMemory Load(string path)
+        {
+            try
+            {
+                var stored = File.Exists(path) ? JsonSerializer.Deserialize<FailureMemory>(File.ReadAllText(path)) : null;
+                if (stored is not null && stored.Machine == MachineKey()) return stored;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+            {
+                // nothing remembered (or unreadable): start at the top of the ladder
+            }
+            return new FailureMemory();
+        }
+
+        public void Save(string path)
+        {
+            try
+            {
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+                var temporary = $"{path}.{Environment.ProcessId}.tmp";
+                File.WriteAllText(temporary, JsonSerializer.Serialize(this));
+                File.Move(temporary, path, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // not remembered: the next process checks the same rung again, and turns oneDNN off again if it fails
+            }
+        }
+
+        /// <summary>The CPU (model and feature flags) and the libtorch build: a failure is remembered for both.</summary>
+        private static string MachineKey()
+        {
+            var cpu = "";
+            try
+            {
+                if (File.Exists("/proc/cpuinfo"))
+                    cpu = string.Join("\n", File.ReadLines("/proc/cpuinfo").Where(l => l.StartsWith("model name") || l.StartsWith("flags")).Distinct());
+            }
+            catch (IOException) { }
+            var identity = $"{RuntimeInformation.ProcessArchitecture}\n{cpu}\n{typeof(TorchSharp.torch).Assembly.GetName().Version}";
+            return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
+        }
+    }
+}

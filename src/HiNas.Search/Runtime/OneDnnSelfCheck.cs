@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Search.Runtime;
+
+/// <summary>One convolution the self-check differentiates: batch × in → out channels, k×k, dilation, groups, side.</summary>
+public sealed record ConvCase(long Batch, long In, long Out, long Kernel, long Dilation, long Groups, long Side)
+{
+    public override string ToString() => $"{In}→{Out} {Kernel}×{Kernel}" + (Dilation > 1 ? $" d{Dilation}" : "") + (Groups > 1 ? $" g{Groups}" : "");
+}
+
+/// <summary>The self-check's measurements: the largest relative errors of float32 against float64 gradients.</summary>
+public sealed record OneDnnCheckResult(double MaxInputError, double MaxWeightError, string WorstCase, double Milliseconds)
+{
+    /// <summary>Relative error (max |float32 − float64| / max |float64|) above which a gradient is wrong. Float32 rounding gives ~1e-6.</summary>
+    public const double Tolerance = 1e-3;
+
+    public bool Passed => MaxInputError <= Tolerance && MaxWeightError <= Tolerance;
+}
+
+/// <summary>
+/// Differentiates the convolution shapes this project trains (stem and head 3×3, dense 3×3/5×5 at the search widths,
+/// dilated, depthwise, 1×1 projections) in float32 and in float64 with the backends libtorch has on, and compares the
+/// input and weight gradients. On some of the project's CPUs oneDNN's float32 backward-data kernels return wrong
+/// values or NaN (PLATFORM.md); float64 does not go through them. Takes a fraction of a second.
+/// </summary>
+public static class OneDnnSelfCheck
+{
+    public static IReadOnlyList<ConvCase> Cases { get; } = new[]
+    {
+        new ConvCase(2, 16, 1, 3, 1, 1, 32),
+        new ConvCase(2, 1, 16, 3, 1, 1, 32),
+        new ConvCase(2, 10, 10, 3, 1, 1, 32),
+        new ConvCase(2, 10, 10, 5, 1, 1, 32),
+        new ConvCase(2, 15, 15, 3, 2, 1, 32),
+        new ConvCase(2, 20, 20, 3, 2, 20, 32),
+        new ConvCase(2, 40, 10, 1, 1, 1, 32),
+        new ConvCase(2, 32, 32, 3, 1, 1, 32),
+    };
+
+    public static OneDnnCheckResult Run()
+    {
+        var clock = Stopwatch.StartNew();
+        double worstInput = 0, worstWeight = 0;
+        var worstCase = "";
+        using var generator = new Generator(20261130);
+        foreach (var c in Cases)
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = torch.randn(new[] { c.Batch, c.In, c.Side, c.Side }, dtype: ScalarType.Float64, generator: generator);
+            var w = torch.randn(new[] { c.Out, c.In / c.Groups, c.Kernel, c.Kernel }, dtype: ScalarType.Float64, generator: generator) * 0.1;
+            var (input64, weight64) = Gradients(c, x, w);
+            var (input32, weight32) = Gradients(c, x.to(ScalarType.Float32), w.to(ScalarType.Float32));
+            var inputError = RelativeError(input32, input64);
+            var weightError = RelativeError(weight32, weight64);
+            if (Math.Max(inputError, weightError) > Math.Max(worstInput, worstWeight)) worstCase = c.ToString();
+            worstInput = Math.Max(worstInput, inputError);
+            worstWeight = Math.Max(worstWeight, weightError);
+        }
+        return new OneDnnCheckResult(worstInput, worstWeight, worstCase, clock.Elapsed.TotalMilliseconds);
+    }
+
+    private static (Tensor Input, Tensor Weight) Gradients(ConvCase c, Tensor x, Tensor w)
+    {
+        var input = x.detach().requires_grad_(true);
+        var weight = w.detach().requires_grad_(true);
+        var padding = c.Dilation * (c.Kernel - 1) / 2;
+        var y = nn.functional.conv2d(input, weight, padding: new[] { padding, padding }, dilation: new[] { c.Dilation, c.Dilation }, groups: c.Groups);
+        // a non-uniform upstream gradient, so that every tap of every weight matters
+        var upstream = torch.linspace(-1, 1, y.numel(), dtype: y.dtype).reshape(y.shape);
+        (y * upstream).sum().backward();
+        return (input.grad!.to(ScalarType.Float64), weight.grad!.to(ScalarType.Float64));
+    }
+
+    /// <summary>max |a − b| / max |b|; infinite when a holds NaN or infinities.</summary>
+    private static double RelativeError(Tensor a, Tensor b)
+    {
+        var error = (a - b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-30);
+        return double.IsFinite(error) ? error : double.PositiveInfinity;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using HiNas.Imaging.Randomness;
+using HiNas.Nas.Settings;
+using HiNas.Search.Losses;
+using HiNas.Search.Networks;
+using HiNas.Search.Runtime;
+using TorchSharp;
+
+namespace HiNas.Search.Training;
+
+/// <summary>Peak memory and time of training steps, as <see cref="Trainer"/> runs them.</summary>
+public sealed record TrainProfile
+{
+    public required string RunName { get; init; }
+    public required string Network { get; init; }
+    public required string Device { get; init; }
+    public required int Steps { get; init; }
+    public required int Batch { get; init; }
+    public required int Crop { get; init; }
+    public required long Parameters { get; init; }
+
+    /// <summary>The process's oneDNN decision (<see cref="Runtime.OneDnnDecision"/>).</summary>
+    public required string OneDnn { get; init; }
+
+    /// <summary>Peak resident memory during the steps minus the resident memory just before them.</summary>
+    public required long PeakMemoryBytes { get; init; }
+    public required long BaselineMemoryBytes { get; init; }
+    public required bool PeakWasReset { get; init; }
+
+    /// <summary>Mean seconds of one training step, the first step excluded.</summary>
+    public required double SecondsPerStep { get; init; }
+}
+
+public static class TrainProfiler
+{
+    /// <summary>Builds the training as configured and times <paramref name="steps"/> of its steps (at least 2).</summary>
+    public static TrainProfile Profile(TrainOptions options, int steps)
+    {
+        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), steps, "profile at least 2 steps");
+        options.Validate();
+        var data = Trainer.LoadData(options);
+        using var network = TorchRuntime.Seeded(options.Seed, () => options.Architecture.Build(options.Task));
+        network.to(data.Device);
+        network.train();
+        using var optimizer = torch.optim.Adam(network.parameters(), lr: options.LearningRate);
+        var step = new TrainingStep(network, optimizer, RestorationLoss.For(options.Task), data.Sampler, options.Batch, data.Device);
+        var random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0x7A1));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var baseline = ProcessMemory.CurrentBytes();
+        var reset = ProcessMemory.TryResetPeak();
+        var clock = new Stopwatch();
+        for (var i = 0; i < steps; i++)
+        {
+            if (i == 1) clock.Start();
+            step.Run(random);
+        }
+        if (data.Device.type == DeviceType.CUDA) torch.cuda.synchronize(data.Device);
+        clock.Stop();
+        return new TrainProfile
+        {
+            RunName = options.RunName,
+            Network = ((Networks.IRestorationNetwork)network).Describe(),
+            Device = data.Device.ToString(),
+            Steps = steps,
+            Batch = options.Batch,
+            Crop = options.Crop,
+            Parameters = network.parameters().Sum(p => p.numel()),
+            OneDnn = TorchRuntime.OneDnn.ToString(),
+            PeakMemoryBytes = Math.Max(0, ProcessMemory.PeakBytes() - baseline),
+            BaselineMemoryBytes = baseline,
+            PeakWasReset = reset,
+            SecondsPerStep = clock.Elapsed.TotalSeconds / (steps - 1),
+        };
+    }
+}

@@ -1,0 +1,93 @@
+using HiNas.Search.Runtime;
+
+namespace HiNas.Search.Tests.Runtime;
+
+/// <summary>The oneDNN decision with the self-check's outcome given: the ladder of instruction-set caps, its memory, the overrides.</summary>
+public sealed class OneDnnPolicyTests : IDisposable
+{
+    private static readonly OneDnnCheckResult Good = new(3e-7, 5e-7, "10→10 5×5", 150);
+    private static readonly OneDnnCheckResult Wrong = new(double.PositiveInfinity, 3e-6, "10→10 3×3", 300);
+
+    private readonly string _memory = Path.Combine(Path.GetTempPath(), $"hinas-onednn-{Guid.NewGuid():N}", "failures.json");
+    private readonly List<string> _caps = new();
+    private readonly List<bool> _switches = new();
+    private int _checks;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path.GetDirectoryName(_memory))) Directory.Delete(Path.GetDirectoryName(_memory)!, recursive: true);
+    }
+
+    private OneDnnDecision Decide(string mode, OneDnnCheckResult result, string? userCap = null) =>
+        OneDnnPolicy.Decide(mode, userCap, _memory, _caps.Add, _switches.Add, () => { _checks++; return result; });
+
+    [Fact]
+    public void Auto_KeepsAOneDnnWhoseGradientsMatch_AtTheFullInstructionSet()
+    {
+        var decision = Decide("auto", Good);
+        Assert.True(decision.Enabled);
+        Assert.Null(decision.IsaCap);
+        Assert.Empty(_caps);
+        Assert.Equal(new[] { true }, _switches);
+        Assert.False(File.Exists(_memory));
+    }
+
+    [Fact]
+    public void Auto_SwitchesAWrongOneDnnOff_AndTheNextStartsTriesTheNextRung_UntilNoneIsLeft()
+    {
+        var first = Decide("auto", Wrong);
+        Assert.False(first.Enabled);
+        Assert.Equal(new[] { true, false }, _switches);
+        Assert.Contains("capped at AVX", first.ToString());
+        Assert.Contains("Infinity (input)", first.ToString());
+
+        _switches.Clear();
+        var second = Decide("auto", Good);
+        Assert.True(second.Enabled);
+        Assert.Equal("AVX", second.IsaCap);
+        Assert.Equal(new[] { "AVX" }, _caps);
+
+        var third = Decide("auto", Wrong);
+        Assert.False(third.Enabled);
+        Assert.Contains("no rung left", third.Reason);
+
+        _switches.Clear();
+        var checksBefore = _checks;
+        var fourth = Decide("auto", Good);
+        Assert.False(fourth.Enabled);
+        Assert.Equal(checksBefore, _checks); // nothing left to try: no check, oneDNN stays off
+        Assert.Equal(new[] { false }, _switches);
+    }
+
+    [Fact]
+    public void AUsersCap_IsUsedAsGiven_WithoutTheLadder()
+    {
+        var decision = Decide("auto", Wrong, userCap: "SSE41");
+        Assert.False(decision.Enabled);
+        Assert.Equal("SSE41", decision.IsaCap);
+        Assert.Empty(_caps);
+        Assert.False(File.Exists(_memory));
+    }
+
+    [Fact]
+    public void Off_SwitchesItOffWithoutACheck_On_KeepsItOnAndSaysTheGradientsAreWrong()
+    {
+        var off = Decide("off", Good);
+        Assert.False(off.Enabled);
+        Assert.Equal(0, _checks);
+
+        var on = Decide("on", Wrong);
+        Assert.True(on.Enabled);
+        Assert.Contains("WRONG", on.Reason);
+        Assert.False(File.Exists(_memory));
+    }
+
+    [Fact]
+    public void AnUnknownMode_IsAClearError()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => OneDnnPolicy.ParseMode("maybe"));
+        Assert.Contains("HINAS_ONEDNN must be auto, on or off, got 'maybe'", error.Message);
+        Assert.Equal("auto", OneDnnPolicy.ParseMode(null));
+        Assert.Equal("off", OneDnnPolicy.ParseMode(" OFF "));
+    }
+}
