@@ -9,7 +9,7 @@ public sealed record OneDnnDecision(bool Enabled, string Mode, string? IsaCap, O
     {
         var state = Enabled ? "on" + (IsaCap is null ? "" : $" (ISA capped at {IsaCap})") : "off";
         var check = Check is null ? "" : string.Create(CultureInfo.InvariantCulture,
-            $"; self-check: float32 vs float64 gradient error {Check.MaxInputError:G3} (input), {Check.MaxWeightError:G3} (weight), worst {Check.WorstCase}, {Check.Milliseconds:F0} ms");
+            $"; self-check: float32 vs float64 relative error {Check.MaxOutputError:G3} (output), {Check.MaxInputError:G3} (input gradient), {Check.MaxWeightError:G3} (weight gradient), worst {Check.WorstCase}, {Check.Milliseconds:F0} ms");
         return $"oneDNN {state} [HINAS_ONEDNN={Mode}]: {Reason}{check}";
     }
 }

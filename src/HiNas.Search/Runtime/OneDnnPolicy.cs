@@ -12,9 +12,10 @@ namespace HiNas.Search.Runtime;
 /// <para>oneDNN fixes its instruction set at its first use, so a process can check one instruction set only. In
 /// auto mode a failed check is remembered for this CPU and libtorch build (a small file under the user's local
 /// application data), and the next process starts one rung lower on <see cref="Ladder"/>: full instruction set, then
-/// capped at AVX (oneDNN's GEMM-based convolutions; on the machine where the fault was found, AVX2 and AVX-512
-/// backward-data kernels were wrong and AVX gave correct gradients). A cap set by the user in
-/// <c>ONEDNN_MAX_CPU_ISA</c> is used as given.</para>
+/// capped at SSE4.1, where oneDNN convolves through GEMM on plain NCHW tensors. On the machine where the faults were
+/// found, the AVX-512, AVX2 and AVX rungs all use channel-blocked layouts and gave wrong input gradients or, now and
+/// then, NaN outputs for channel counts that are not a multiple of the block; SSE4.1 was exact. A cap set by the user
+/// in <c>ONEDNN_MAX_CPU_ISA</c> is used as given.</para>
 /// </summary>
 public static class OneDnnPolicy
 {
@@ -22,7 +23,7 @@ public static class OneDnnPolicy
     public const string IsaVariable = "ONEDNN_MAX_CPU_ISA";
 
     /// <summary>The instruction-set caps auto mode tries, best first (null: no cap).</summary>
-    public static IReadOnlyList<string?> Ladder { get; } = new string?[] { null, "AVX" };
+    public static IReadOnlyList<string?> Ladder { get; } = new string?[] { null, "SSE41" };
 
     /// <summary>The mode named by <see cref="ModeVariable"/>.</summary>
     public static string Mode() => ParseMode(Environment.GetEnvironmentVariable(ModeVariable));
@@ -72,9 +73,9 @@ public static class OneDnnPolicy
         setEnabled(true);
         var result = check();
         if (result.Passed)
-            return new OneDnnDecision(true, mode, cap, result, "float32 gradients match float64");
+            return new OneDnnDecision(true, mode, cap, result, "float32 results match float64");
         if (mode == "on")
-            return new OneDnnDecision(true, mode, cap, result, "kept on by the environment although float32 gradients are WRONG");
+            return new OneDnnDecision(true, mode, cap, result, "kept on by the environment although float32 results are WRONG");
         setEnabled(false);
         var next = "";
         if (memory is not null)
@@ -84,7 +85,7 @@ public static class OneDnnPolicy
             var following = Ladder.SkipWhile(c => c != cap).Skip(1).ToArray();
             next = following.Length > 0 ? $"; the next start tries oneDNN capped at {following[0] ?? "full"}" : "; no rung left: it stays off on this CPU";
         }
-        return new OneDnnDecision(false, mode, cap, result, $"float32 gradients are wrong with oneDNN on{next}");
+        return new OneDnnDecision(false, mode, cap, result, $"float32 results are wrong with oneDNN on{next}");
     }
 
     /// <summary>Where auto mode remembers failed rungs (per user).</summary>

@@ -5,8 +5,8 @@ namespace HiNas.Search.Tests.Runtime;
 /// <summary>The oneDNN decision with the self-check's outcome given: the ladder of instruction-set caps, its memory, the overrides.</summary>
 public sealed class OneDnnPolicyTests : IDisposable
 {
-    private static readonly OneDnnCheckResult Good = new(3e-7, 5e-7, "10→10 5×5", 150);
-    private static readonly OneDnnCheckResult Wrong = new(double.PositiveInfinity, 3e-6, "10→10 3×3", 300);
+    private static readonly OneDnnCheckResult Good = new(2e-7, 3e-7, 5e-7, "10→10 5×5", 150);
+    private static readonly OneDnnCheckResult Wrong = new(4e-7, double.PositiveInfinity, 3e-6, "10→10 3×3", 300);
 
     private readonly string _memory = Path.Combine(Path.GetTempPath(), $"hinas-onednn-{Guid.NewGuid():N}", "failures.json");
     private readonly List<string> _caps = new();
@@ -38,14 +38,14 @@ public sealed class OneDnnPolicyTests : IDisposable
         var first = Decide("auto", Wrong);
         Assert.False(first.Enabled);
         Assert.Equal(new[] { true, false }, _switches);
-        Assert.Contains("capped at AVX", first.ToString());
-        Assert.Contains("Infinity (input)", first.ToString());
+        Assert.Contains("capped at SSE41", first.ToString());
+        Assert.Contains("Infinity (input gradient)", first.ToString());
 
         _switches.Clear();
         var second = Decide("auto", Good);
         Assert.True(second.Enabled);
-        Assert.Equal("AVX", second.IsaCap);
-        Assert.Equal(new[] { "AVX" }, _caps);
+        Assert.Equal("SSE41", second.IsaCap);
+        Assert.Equal(new[] { "SSE41" }, _caps);
 
         var third = Decide("auto", Wrong);
         Assert.False(third.Enabled);
@@ -62,9 +62,9 @@ public sealed class OneDnnPolicyTests : IDisposable
     [Fact]
     public void AUsersCap_IsUsedAsGiven_WithoutTheLadder()
     {
-        var decision = Decide("auto", Wrong, userCap: "SSE41");
+        var decision = Decide("auto", Wrong, userCap: "AVX2");
         Assert.False(decision.Enabled);
-        Assert.Equal("SSE41", decision.IsaCap);
+        Assert.Equal("AVX2", decision.IsaCap);
         Assert.Empty(_caps);
         Assert.False(File.Exists(_memory));
     }

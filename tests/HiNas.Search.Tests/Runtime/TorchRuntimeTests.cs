@@ -18,7 +18,7 @@ public class TorchRuntimeTests
         var decision = TorchRuntime.OneDnn;
         Assert.NotEqual("on", decision.Mode);
         var now = OneDnnSelfCheck.Run();
-        Assert.True(now.Passed, $"{decision}; self-check now: input error {now.MaxInputError}, weight error {now.MaxWeightError} at {now.WorstCase}");
+        Assert.True(now.Passed, $"{decision}; self-check now: output error {now.MaxOutputError}, input error {now.MaxInputError}, weight error {now.MaxWeightError} at {now.WorstCase}");
         if (decision.Enabled) Assert.True(decision.Check!.Passed, decision.ToString());
     }
 
