@@ -65,6 +65,50 @@ public class SupernetTests
         Assert.True(torch.allclose(op.call(x, skipOnly), x));
     }
 
+    /// <summary>
+    /// The mixed op's shared LeakyReLU and in-place weighted sum compute what each operation run on its own, weighted
+    /// and summed, computes: the same output and the same gradients for the input, α's weights and the parameters.
+    /// </summary>
+    [Fact]
+    public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(6));
+        op.train();
+        using var generator = new Generator(11);
+        var x0 = torch.randn(new long[] { 2, 6, 16, 16 }, generator: generator);
+        var w0 = nn.functional.softmax(torch.randn(new long[] { OperationNames.Count }, generator: generator), 0);
+        var upstream = torch.randn(new long[] { 2, 6, 16, 16 }, generator: generator);
+        var operations = op.children().OfType<TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>>>().Single().ToArray();
+
+        (Tensor Output, Tensor InputGrad, Tensor WeightGrad, Tensor[] ParameterGrads) Run(Func<Tensor, Tensor, Tensor> forward)
+        {
+            op.zero_grad();
+            var x = x0.clone().requires_grad_(true);
+            var w = w0.clone().requires_grad_(true);
+            var y = forward(x, w);
+            (y * upstream).sum().backward();
+            return (y.detach(), x.grad!.clone(), w.grad!.clone(), op.parameters().Select(p => p.grad!.clone()).ToArray());
+        }
+
+        var ours = Run((x, w) => op.call(x, w));
+        var reference = Run((x, w) =>
+        {
+            var sum = torch.zeros_like(x);
+            var k = 0;
+            for (var i = 0; i < OperationNames.Count; i++)
+                if (i != OperationNames.NoneIndex) sum = sum + operations[k++].call(x) * w[i];
+            return sum;
+        });
+
+        Assert.True(torch.allclose(ours.Output, reference.Output, rtol: 1e-5, atol: 1e-6), "outputs differ");
+        Assert.True(torch.allclose(ours.InputGrad, reference.InputGrad, rtol: 1e-5, atol: 1e-6), "input gradients differ");
+        Assert.True(torch.allclose(ours.WeightGrad, reference.WeightGrad, rtol: 1e-5, atol: 1e-6), "α-weight gradients differ");
+        Assert.Equal(reference.ParameterGrads.Length, ours.ParameterGrads.Length);
+        for (var i = 0; i < ours.ParameterGrads.Length; i++)
+            Assert.True(torch.allclose(ours.ParameterGrads[i], reference.ParameterGrads[i], rtol: 1e-5, atol: 1e-6), $"parameter {i}'s gradients differ");
+    }
+
     [Fact]
     public void AlphaIsOnePerLayerWithLwasAndSharedWhenTied()
     {
