@@ -18,6 +18,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from process_memory import reset_peak, rss_bytes
+
 
 class DnCnn(nn.Module):
     def __init__(self, channels, depth, width):
@@ -47,14 +49,6 @@ def ssim(x, y, window):
     cov = f(x * y) - mx * my
     c1, c2 = 0.01 ** 2, 0.03 ** 2
     return (((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))).mean()
-
-
-def rss_bytes(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no {key} in /proc/self/status")
 
 
 def main():
@@ -88,8 +82,7 @@ def main():
         return loss.item()
 
     baseline = rss_bytes("VmRSS:")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+    reset_peak()
     start = None
     for i in range(args.steps):
         if i == 1:

@@ -17,6 +17,8 @@ import types
 
 import yaml
 
+from process_memory import reset_peak, rss_bytes
+
 
 class CfgNode(dict):
     """Just what the official config code uses: attribute access, nested nodes, YAML and list merges, freezing."""
@@ -58,7 +60,6 @@ class CfgNode(dict):
 
     def merge_from_list(self, items):
         for key, value in zip(items[0::2], items[1::2]):
-            node, *path = key.split(".")
             target = self
             parts = key.split(".")
             for part in parts[:-1]:
@@ -97,14 +98,6 @@ def install_yacs_stand_in():
     yacs.config = config
     sys.modules["yacs"] = yacs
     sys.modules["yacs.config"] = config
-
-
-def rss_bytes(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no {key} in /proc/self/status")
 
 
 def main():
@@ -156,8 +149,7 @@ def main():
         return loss.item()
 
     baseline = rss_bytes("VmRSS:")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+    reset_peak()
     start = None
     for step in range(args.steps):
         if step == 1:

@@ -7,7 +7,7 @@ namespace HiNas.Search.Runtime;
 
 /// <summary>
 /// Decides at start-up whether libtorch computes with oneDNN. <c>HINAS_ONEDNN</c> = <c>auto</c> (the default) runs
-/// <see cref="OneDnnSelfCheck"/> with oneDNN on and keeps it only if the float32 gradients match float64;
+/// <see cref="OneDnnSelfCheck"/> with oneDNN on and keeps it only if its float32 outputs and gradients match float64;
 /// <c>on</c> keeps it on whatever the check says (the check still runs and is logged); <c>off</c> switches it off.
 /// <para>oneDNN fixes its instruction set at its first use, so a process can check one instruction set only. In
 /// auto mode a failed check is remembered for this CPU and libtorch build (a small file under the user's local

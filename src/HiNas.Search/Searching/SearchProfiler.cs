@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using HiNas.Nas.Settings;
@@ -34,22 +33,12 @@ public static class SearchProfiler
     /// <summary>Builds the search as configured and times <paramref name="steps"/> search steps (at least 2).</summary>
     public static SearchProfile Profile(SearchOptions options, int steps)
     {
-        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), steps, "profile at least 2 steps");
         using var session = new SearchSession(options);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var baseline = ProcessMemory.CurrentBytes();
-        var reset = ProcessMemory.TryResetPeak();
-        var clock = new Stopwatch();
-        for (var i = 0; i < steps; i++)
+        var measured = StepMeasurement.Of(steps, () =>
         {
-            if (i == 1) clock.Start();
             session.ArchitectStep();
             session.WeightStep();
-        }
-        if (session.Device.type == DeviceType.CUDA) torch.cuda.synchronize(session.Device);
-        clock.Stop();
-        var peak = ProcessMemory.PeakBytes();
+        }, session.Device.type == DeviceType.CUDA ? () => torch.cuda.synchronize(session.Device) : null);
         return new SearchProfile
         {
             RunName = options.RunName,
@@ -61,10 +50,10 @@ public static class SearchProfiler
             TieCells = options.Supernet.TieCells,
             Parameters = session.Network.WeightParameters().Sum(p => p.numel()),
             OneDnn = TorchRuntime.OneDnn.ToString(),
-            PeakMemoryBytes = Math.Max(0, peak - baseline),
-            BaselineMemoryBytes = baseline,
-            PeakWasReset = reset,
-            SecondsPerStep = clock.Elapsed.TotalSeconds / (steps - 1),
+            PeakMemoryBytes = measured.PeakMemoryBytes,
+            BaselineMemoryBytes = measured.BaselineMemoryBytes,
+            PeakWasReset = measured.PeakWasReset,
+            SecondsPerStep = measured.SecondsPerStep,
         };
     }
 }

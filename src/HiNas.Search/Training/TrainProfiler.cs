@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using HiNas.Imaging.Randomness;
 using HiNas.Nas.Settings;
 using HiNas.Search.Losses;
@@ -36,7 +35,6 @@ public static class TrainProfiler
     /// <summary>Builds the training as configured and times <paramref name="steps"/> of its steps (at least 2).</summary>
     public static TrainProfile Profile(TrainOptions options, int steps)
     {
-        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), steps, "profile at least 2 steps");
         options.Validate();
         var data = Trainer.LoadData(options);
         using var network = TorchRuntime.Seeded(options.Seed, () => options.Architecture.Build(options.Task));
@@ -45,18 +43,8 @@ public static class TrainProfiler
         using var optimizer = torch.optim.Adam(network.parameters(), lr: options.LearningRate);
         var step = new TrainingStep(network, optimizer, RestorationLoss.For(options.Task), data.Sampler, options.Batch, data.Device);
         var random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0x7A1));
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var baseline = ProcessMemory.CurrentBytes();
-        var reset = ProcessMemory.TryResetPeak();
-        var clock = new Stopwatch();
-        for (var i = 0; i < steps; i++)
-        {
-            if (i == 1) clock.Start();
-            step.Run(random);
-        }
-        if (data.Device.type == DeviceType.CUDA) torch.cuda.synchronize(data.Device);
-        clock.Stop();
+        var measured = StepMeasurement.Of(steps, () => step.Run(random),
+            data.Device.type == DeviceType.CUDA ? () => torch.cuda.synchronize(data.Device) : null);
         return new TrainProfile
         {
             RunName = options.RunName,
@@ -67,10 +55,10 @@ public static class TrainProfiler
             Crop = options.Crop,
             Parameters = network.parameters().Sum(p => p.numel()),
             OneDnn = TorchRuntime.OneDnn.ToString(),
-            PeakMemoryBytes = Math.Max(0, ProcessMemory.PeakBytes() - baseline),
-            BaselineMemoryBytes = baseline,
-            PeakWasReset = reset,
-            SecondsPerStep = clock.Elapsed.TotalSeconds / (steps - 1),
+            PeakMemoryBytes = measured.PeakMemoryBytes,
+            BaselineMemoryBytes = measured.BaselineMemoryBytes,
+            PeakWasReset = measured.PeakWasReset,
+            SecondsPerStep = measured.SecondsPerStep,
         };
     }
 }
