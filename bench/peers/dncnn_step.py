@@ -12,13 +12,12 @@ Usage: dncnn_step.py [--depth D] [--width W] [--batch B] [--crop C] [--channels 
 import argparse
 import json
 import math
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from process_memory import reset_peak, rss_bytes
+from process_memory import measure_steps
 
 
 class DnCnn(nn.Module):
@@ -81,14 +80,7 @@ def main():
         optimizer.step()
         return loss.item()
 
-    baseline = rss_bytes("VmRSS:")
-    reset_peak()
-    start = None
-    for i in range(args.steps):
-        if i == 1:
-            start = time.perf_counter()
-        step()
-    seconds = (time.perf_counter() - start) / (args.steps - 1)
+    peak, seconds = measure_steps(step, args.steps)
     print(json.dumps({
         "implementation": "PyTorch DnCNN",
         "torch": torch.__version__,
@@ -99,7 +91,7 @@ def main():
         "batch": args.batch,
         "crop": args.crop,
         "steps": args.steps,
-        "peak_memory_bytes": max(0, rss_bytes("VmHWM:") - baseline),
+        "peak_memory_bytes": peak,
         "seconds_per_step": seconds,
     }))
 

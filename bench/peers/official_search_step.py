@@ -12,12 +12,11 @@ a small stand-in CfgNode is registered as yacs.config below.
 import argparse
 import json
 import sys
-import time
 import types
 
 import yaml
 
-from process_memory import reset_peak, rss_bytes
+from process_memory import measure_steps
 
 
 class CfgNode(dict):
@@ -148,16 +147,11 @@ def main():
         optimizer[name].step()
         return loss.item()
 
-    baseline = rss_bytes("VmRSS:")
-    reset_peak()
-    start = None
-    for step in range(args.steps):
-        if step == 1:
-            start = time.perf_counter()
+    def search_step():
         update("optim_a")
         update("optim_w")
-    seconds = (time.perf_counter() - start) / (args.steps - 1)
-    peak = rss_bytes("VmHWM:")
+
+    peak, seconds = measure_steps(search_step, args.steps)
     print(json.dumps({
         "implementation": "official HiNAS (Dn_supernet)",
         "torch": torch.__version__,
@@ -167,7 +161,7 @@ def main():
         "batch": args.batch,
         "crop": args.crop,
         "steps": args.steps,
-        "peak_memory_bytes": max(0, peak - baseline),
+        "peak_memory_bytes": peak,
         "seconds_per_step": seconds,
     }))
 

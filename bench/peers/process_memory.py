@@ -1,4 +1,5 @@
-"""Resident memory of this process, read as the C# profilers read it (Linux /proc)."""
+"""Peak memory and time of repeated steps, measured as the C# profilers measure them (Linux /proc)."""
+import time
 
 
 def rss_bytes(key="VmRSS:"):
@@ -10,7 +11,16 @@ def rss_bytes(key="VmRSS:"):
     raise RuntimeError(f"no {key} in /proc/self/status")
 
 
-def reset_peak():
-    """Starts VmHWM again from the current resident memory."""
+def measure_steps(step, steps):
+    """Runs step() `steps` times (at least 2); returns (peak resident memory over the memory before the steps,
+    mean seconds per step without the first)."""
+    baseline = rss_bytes("VmRSS:")
     with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+        f.write("5")  # VmHWM starts again from the current resident memory
+    start = None
+    for i in range(steps):
+        if i == 1:
+            start = time.perf_counter()
+        step()
+    seconds = (time.perf_counter() - start) / (steps - 1)
+    return max(0, rss_bytes("VmHWM:") - baseline), seconds
