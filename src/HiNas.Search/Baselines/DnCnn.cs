@@ -29,13 +29,13 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
             ("conv_in", Conv2d(task.Channels, width, 3, padding: 1)),
-            ("act_in", LeakyReLU(ReluConvBn.Slope)),
+            ("act_in", StackActivation.Create()),
         };
         for (var i = 0; i < depth - 2; i++)
         {
             layers.Add(($"conv{i}", Conv2d(width, width, 3, padding: 1, bias: false)));
             layers.Add(($"bn{i}", new ScalarFreeBatchNorm2d(width)));
-            layers.Add(($"act{i}", LeakyReLU(ReluConvBn.Slope)));
+            layers.Add(($"act{i}", StackActivation.Create()));
         }
         layers.Add(("conv_out", Conv2d(width, task.Channels, 3, padding: 1)));
         body = Sequential(layers);

@@ -30,12 +30,12 @@ public sealed class Espcn : Module<Tensor, Tensor>, IRestorationNetwork
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
             ("conv_in", Conv2d(task.Channels, width, 5, padding: 2)),
-            ("act_in", LeakyReLU(ReluConvBn.Slope)),
+            ("act_in", StackActivation.Create()),
         };
         for (var i = 0; i < depth - 2; i++)
         {
             layers.Add(($"conv{i}", Conv2d(width, width, 3, padding: 1)));
-            layers.Add(($"act{i}", LeakyReLU(ReluConvBn.Slope)));
+            layers.Add(($"act{i}", StackActivation.Create()));
         }
         layers.Add(("conv_out", Conv2d(width, task.Channels * _scale * _scale, 3, padding: 1)));
         body = Sequential(layers);

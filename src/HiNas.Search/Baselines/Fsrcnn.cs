@@ -32,16 +32,16 @@ public sealed class Fsrcnn : Module<Tensor, Tensor>, IRestorationNetwork
         _scale = task.Scale;
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("extract", Conv2d(task.Channels, width, 5, padding: 2)), ("act_extract", LeakyReLU(ReluConvBn.Slope)),
-            ("shrink", Conv2d(width, shrink, 1)), ("act_shrink", LeakyReLU(ReluConvBn.Slope)),
+            ("extract", Conv2d(task.Channels, width, 5, padding: 2)), ("act_extract", StackActivation.Create()),
+            ("shrink", Conv2d(width, shrink, 1)), ("act_shrink", StackActivation.Create()),
         };
         for (var i = 0; i < depth; i++)
         {
             layers.Add(($"map{i}", Conv2d(shrink, shrink, 3, padding: 1)));
-            layers.Add(($"act_map{i}", LeakyReLU(ReluConvBn.Slope)));
+            layers.Add(($"act_map{i}", StackActivation.Create()));
         }
         layers.Add(("expand", Conv2d(shrink, width, 1)));
-        layers.Add(("act_expand", LeakyReLU(ReluConvBn.Slope)));
+        layers.Add(("act_expand", StackActivation.Create()));
         layers.Add(("upsample", Conv2d(width, task.Channels * _scale * _scale, 3, padding: 1)));
         body = Sequential(layers);
         RegisterComponents();

@@ -22,7 +22,7 @@ public static class DifferentiableSsim
         var channels = x.shape[1];
         var k1 = torch.tensor(Imaging.Metrics.Ssim.Kernel1D(), dtype: x.dtype, device: x.device);
         var window = torch.outer(k1, k1).expand(channels, 1, -1, -1).contiguous();
-        Tensor Filter(Tensor t) => nn.functional.conv2d(t, window, groups: channels);
+        Tensor Filter(Tensor t) => nn.functional.conv2d(ActivationLayouts.ForConvolution(t, channels, TorchRuntime.Layout), window, groups: channels);
         var muX = Filter(x);
         var muY = Filter(y);
         var muX2 = muX * muX;

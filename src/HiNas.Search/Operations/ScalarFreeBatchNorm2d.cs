@@ -1,3 +1,4 @@
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,8 @@ namespace HiNas.Search.Operations;
 /// plain double arguments. It replaces TorchSharp's BatchNorm2d, whose training-mode forward increments
 /// num_batches_tracked through a temporary Scalar that the finalizer can free while libtorch reads it — a random
 /// abort in long Release-build trainings (see <see cref="Runtime.TensorMath"/>). Parameters and buffers keep
-/// the usual names: weight, bias, running_mean, running_var.
+/// the usual names: weight, bias, running_mean, running_var. Its input is laid out by
+/// <see cref="ActivationLayouts.ForBatchNorm"/>.
 /// </summary>
 public sealed class ScalarFreeBatchNorm2d : nn.Module<Tensor, Tensor>
 {
@@ -35,6 +37,16 @@ public sealed class ScalarFreeBatchNorm2d : nn.Module<Tensor, Tensor>
     public Tensor RunningMean => get_buffer("running_mean")!;
     public Tensor RunningVar => get_buffer("running_var")!;
 
-    public override Tensor forward(Tensor x) =>
-        nn.functional.batch_norm(x, RunningMean, RunningVar, weight, bias, training, Momentum, Epsilon);
+    public override Tensor forward(Tensor x)
+    {
+        var input = ActivationLayouts.ForBatchNorm(x, TorchRuntime.Layout);
+        try
+        {
+            return nn.functional.batch_norm(input, RunningMean, RunningVar, weight, bias, training, Momentum, Epsilon);
+        }
+        finally
+        {
+            if (!ReferenceEquals(input, x)) input.Dispose();
+        }
+    }
 }

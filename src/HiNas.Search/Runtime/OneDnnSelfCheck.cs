@@ -20,12 +20,14 @@ public sealed record OneDnnCheckResult(double MaxOutputError, double MaxInputErr
 }
 
 /// <summary>
-/// Runs the convolution shapes this project trains (stem and head 3×3, dense 3×3/5×5 at the search widths 10, 15, 20,
-/// dilated, depthwise, 1×1 projections) forward and backward in float32 and in float64 with the backends libtorch has
-/// on, and compares outputs, input gradients and weight gradients, <see cref="Rounds"/> times with fresh tensors. On
-/// some of the project's CPUs oneDNN's float32 kernels return wrong values or NaN, some only now and then (channel
-/// counts that are not a multiple of its blocks: 10, 15, 20); float64 does not go through oneDNN. Takes a fraction of
-/// a second.
+/// Runs the convolution shapes this project trains (stem and head 3×3 from and to gray and RGB, dense 3×3/5×5 at the
+/// search widths 10, 15, 20 and the baseline widths 26 and 64, dilated, depthwise as in the separable and dilated
+/// operations and the SSIM window, 1×1 projections) forward and backward in float32 and in float64 with the backends
+/// libtorch has on, in the <see cref="ActivationLayout"/> the process would compute in, and compares outputs, input
+/// gradients and weight gradients, <see cref="Rounds"/> times with fresh tensors, the upstream gradient alternately
+/// channels-last and NCHW. On some of the project's CPUs oneDNN's float32 kernels return wrong values or NaN, some only
+/// now and then (channel counts that are not a multiple of its blocks: 10, 15, 20, 26); float64 does not go through
+/// oneDNN. Takes a fraction of a second.
 /// </summary>
 public static class OneDnnSelfCheck
 {
@@ -33,18 +35,28 @@ public static class OneDnnSelfCheck
     {
         new ConvCase(2, 16, 1, 3, 1, 1, 32),
         new ConvCase(2, 1, 16, 3, 1, 1, 32),
+        new ConvCase(4, 1, 8, 3, 1, 1, 24),
+        new ConvCase(4, 1, 1, 11, 1, 1, 24),
+        new ConvCase(2, 3, 26, 3, 1, 1, 32),
+        new ConvCase(2, 26, 3, 3, 1, 1, 32),
+        new ConvCase(2, 64, 1, 3, 1, 1, 32),
         new ConvCase(2, 10, 10, 3, 1, 1, 32),
         new ConvCase(2, 10, 10, 5, 1, 1, 32),
         new ConvCase(2, 15, 15, 3, 2, 1, 32),
+        new ConvCase(2, 26, 26, 3, 1, 1, 32),
         new ConvCase(2, 20, 20, 3, 2, 20, 32),
+        new ConvCase(2, 10, 10, 5, 1, 10, 32),
+        new ConvCase(2, 3, 3, 11, 1, 3, 32),
         new ConvCase(2, 40, 10, 1, 1, 1, 32),
+        new ConvCase(2, 20, 20, 1, 1, 1, 32),
         new ConvCase(2, 32, 32, 3, 1, 1, 32),
     };
 
     /// <summary>Times every case runs, each with fresh tensors (some faults show only now and then).</summary>
     public const int Rounds = 4;
 
-    public static OneDnnCheckResult Run()
+    /// <summary>Runs every case <see cref="Rounds"/> times in <paramref name="layout"/>.</summary>
+    public static OneDnnCheckResult Run(ActivationLayout layout)
     {
         var clock = Stopwatch.StartNew();
         double worstOutput = 0, worstInput = 0, worstWeight = 0, worst = 0;
@@ -57,8 +69,9 @@ public static class OneDnnSelfCheck
                 using var scope = torch.NewDisposeScope();
                 var x = torch.randn(new[] { c.Batch, c.In, c.Side, c.Side }, dtype: ScalarType.Float64, generator: generator);
                 var w = torch.randn(new[] { c.Out, c.In / c.Groups, c.Kernel, c.Kernel }, dtype: ScalarType.Float64, generator: generator) * 0.1;
-                var (output64, input64, weight64) = Differentiate(c, x, w);
-                var (output32, input32, weight32) = Differentiate(c, x.to(ScalarType.Float32), w.to(ScalarType.Float32));
+                var upstreamLast = round % 2 == 0;
+                var (output64, input64, weight64) = Differentiate(c, x, w, layout, upstreamLast);
+                var (output32, input32, weight32) = Differentiate(c, x.to(ScalarType.Float32), w.to(ScalarType.Float32), layout, upstreamLast);
                 var errors = (Output: RelativeError(output32, output64), Input: RelativeError(input32, input64), Weight: RelativeError(weight32, weight64));
                 var largest = Math.Max(errors.Output, Math.Max(errors.Input, errors.Weight));
                 if (largest > worst)
@@ -74,14 +87,16 @@ public static class OneDnnSelfCheck
         return new OneDnnCheckResult(worstOutput, worstInput, worstWeight, worstCase, clock.Elapsed.TotalMilliseconds);
     }
 
-    private static (Tensor Output, Tensor Input, Tensor Weight) Differentiate(ConvCase c, Tensor x, Tensor w)
+    private static (Tensor Output, Tensor Input, Tensor Weight) Differentiate(ConvCase c, Tensor x, Tensor w, ActivationLayout layout, bool upstreamLast)
     {
         var input = x.detach().requires_grad_(true);
         var weight = w.detach().requires_grad_(true);
         var padding = c.Dilation * (c.Kernel - 1) / 2;
-        var y = nn.functional.conv2d(input, weight, padding: new[] { padding, padding }, dilation: new[] { c.Dilation, c.Dilation }, groups: c.Groups);
-        // a non-uniform upstream gradient, so that every tap of every weight matters
+        var laidOut = ActivationLayouts.ForConvolution(input, c.Groups, layout);
+        var y = nn.functional.conv2d(laidOut, weight, padding: new[] { padding, padding }, dilation: new[] { c.Dilation, c.Dilation }, groups: c.Groups);
+        // a non-uniform upstream gradient, so that every tap of every weight matters, laid out as the next operation would give it
         var upstream = torch.linspace(-1, 1, y.numel(), dtype: y.dtype).reshape(y.shape);
+        if (upstreamLast) upstream = ActivationLayouts.ForDenseConvolution(upstream, layout);
         (y * upstream).sum().backward();
         return (y.detach().to(ScalarType.Float64), input.grad!.to(ScalarType.Float64), weight.grad!.to(ScalarType.Float64));
     }

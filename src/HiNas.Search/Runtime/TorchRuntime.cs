@@ -6,8 +6,9 @@ namespace HiNas.Search.Runtime;
 
 /// <summary>
 /// The one place every entry point (CLI, server, tests) goes through before touching TorchSharp.
-/// Loads libtorch, decides oneDNN from a self-check (<see cref="OneDnnPolicy"/>: on some of the project's CPUs it
-/// computes wrong float32 input gradients), switches off NNPACK (unsupported hardware; it floods stderr), sets the
+/// Keeps the native heap between steps (<see cref="NativeHeap"/>), loads libtorch, decides oneDNN and the convolution
+/// layout from a self-check (<see cref="OneDnnPolicy"/>: on some of the project's CPUs it computes wrong float32
+/// input gradients), switches off NNPACK (unsupported hardware; it floods stderr), sets the
 /// thread count and picks the device: CUDA only when the TorchSharp build reports it, CPU otherwise.
 /// </summary>
 public static class TorchRuntime
@@ -67,16 +68,24 @@ public static class TorchRuntime
     /// (jobs, tests) stay reproducible. That holds only if every module construction of the process goes through
     /// here, those whose initial weights do not matter (timed parts, a network about to load its weights) too: a
     /// construction outside it draws from the same global generator and can land in the middle of a seeded build.
+    /// A module built here also gets this process's convolution layout (<see cref="ActivationLayouts.Attach"/>):
+    /// with oneDNN's full instruction set, a convolution that bypassed it could compute wrong values.
     /// </summary>
     public static T Seeded<T>(ulong seed, Func<T> build)
     {
         EnsureInitialized();
+        T built;
         lock (SeedGate)
         {
             torch.manual_seed((long)(seed & 0x7FFF_FFFF_FFFF_FFFF));
-            return build();
+            built = build();
         }
+        if (built is nn.Module module) ActivationLayouts.Attach(module, Layout);
+        return built;
     }
+
+    /// <summary>The layout convolutions read their inputs in (<see cref="OneDnnDecision.Layout"/>).</summary>
+    public static ActivationLayout Layout => OneDnn.Layout;
 
     /// <summary>Resolves a device option: "auto" (CUDA when present), "cpu", "cuda" or "cuda:N".</summary>
     public static Device SelectDevice(string? option)
@@ -96,6 +105,7 @@ public static class TorchRuntime
 
     private static void InitializeOnce()
     {
+        Log?.Invoke(NativeHeap.Keep());
         // Forces libtorch (and libLibTorchSharp) to load; throws a clear error if the natives are missing.
         torch.InitializeDeviceType(DeviceType.CPU);
         var cuda = false;

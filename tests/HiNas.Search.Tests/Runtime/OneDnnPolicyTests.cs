@@ -10,6 +10,7 @@ public sealed class OneDnnPolicyTests : IDisposable
 
     private readonly string _memory = Path.Combine(Path.GetTempPath(), $"hinas-onednn-{Guid.NewGuid():N}", "failures.json");
     private readonly List<string> _caps = new();
+    private readonly List<ActivationLayout> _layouts = new();
     private readonly List<bool> _switches = new();
     private int _checks;
 
@@ -19,14 +20,17 @@ public sealed class OneDnnPolicyTests : IDisposable
     }
 
     private OneDnnDecision Decide(string mode, OneDnnCheckResult result, string? userCap = null) =>
-        OneDnnPolicy.Decide(mode, userCap, _memory, _caps.Add, _switches.Add, () => { _checks++; return result; });
+        OneDnnPolicy.Decide(mode, userCap, _memory, _caps.Add, _switches.Add, layout => { _checks++; _layouts.Add(layout); return result; });
 
     [Fact]
-    public void Auto_KeepsAOneDnnWhoseGradientsMatch_AtTheFullInstructionSet()
+    public void Auto_KeepsAOneDnnWhoseGradientsMatch_AtTheFullInstructionSet_WithChannelsLastActivations()
     {
         var decision = Decide("auto", Good);
         Assert.True(decision.Enabled);
         Assert.Null(decision.IsaCap);
+        Assert.Equal(ActivationLayout.ChannelsLast, decision.Layout);
+        Assert.Equal(new[] { ActivationLayout.ChannelsLast }, _layouts); // checked in the layout it is kept in
+        Assert.Contains("on, ChannelsLast activations", decision.ToString());
         Assert.Empty(_caps);
         Assert.Equal(new[] { true }, _switches);
         Assert.False(File.Exists(_memory));
@@ -37,14 +41,17 @@ public sealed class OneDnnPolicyTests : IDisposable
     {
         var first = Decide("auto", Wrong);
         Assert.False(first.Enabled);
+        Assert.Equal(ActivationLayout.Contiguous, first.Layout);
         Assert.Equal(new[] { true, false }, _switches);
-        Assert.Contains("capped at SSE41", first.ToString());
+        Assert.Contains("the next start tries oneDNN at SSE41, Contiguous", first.ToString());
         Assert.Contains("Infinity (input gradient)", first.ToString());
 
         _switches.Clear();
         var second = Decide("auto", Good);
         Assert.True(second.Enabled);
         Assert.Equal("SSE41", second.IsaCap);
+        Assert.Equal(ActivationLayout.Contiguous, second.Layout); // SSE4.1 convolves plain NCHW through GEMM
+        Assert.Equal(ActivationLayout.Contiguous, _layouts[^1]);
         Assert.Equal(new[] { "SSE41" }, _caps);
 
         var third = Decide("auto", Wrong);
@@ -57,6 +64,19 @@ public sealed class OneDnnPolicyTests : IDisposable
         Assert.False(fourth.Enabled);
         Assert.Equal(checksBefore, _checks); // nothing left to try: no check, oneDNN stays off
         Assert.Equal(new[] { false }, _switches);
+    }
+
+    [Fact]
+    public void AFailureRememberedForTheOldNchwRung_DoesNotSkipTheChannelsLastOne()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_memory)!);
+        Decide("auto", Wrong); // writes this machine's key
+        var remembered = File.ReadAllText(_memory);
+        Assert.Contains(OneDnnPolicy.RungName(null), remembered);
+        File.WriteAllText(_memory, remembered.Replace(OneDnnPolicy.RungName(null), "full")); // what the NCHW-only ladder wrote
+        var decision = Decide("auto", Good);
+        Assert.Null(decision.IsaCap);
+        Assert.Equal(ActivationLayout.ChannelsLast, decision.Layout);
     }
 
     [Fact]

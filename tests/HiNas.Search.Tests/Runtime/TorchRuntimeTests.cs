@@ -17,15 +17,16 @@ public class TorchRuntimeTests
     {
         var decision = TorchRuntime.OneDnn;
         Assert.NotEqual("on", decision.Mode);
-        var now = OneDnnSelfCheck.Run();
+        var now = OneDnnSelfCheck.Run(TorchRuntime.Layout);
         Assert.True(now.Passed, $"{decision}; self-check now: output error {now.MaxOutputError}, input error {now.MaxInputError}, weight error {now.MaxWeightError} at {now.WorstCase}");
         if (decision.Enabled) Assert.True(decision.Check!.Passed, decision.ToString());
     }
 
     /// <summary>
-    /// Regression for the oneDNN bug on AVX-512 CPUs, with the backends as the runtime decided them: the float32 input
-    /// gradient of a 16→1 3×3 conv must match the float64 one. With oneDNN on at its full instruction set, errors of
-    /// 9–33 or NaN were seen here; this test fails if the runtime leaves such a oneDNN on.
+    /// Regression for the oneDNN bug on AVX-512 CPUs, with the backends and the activation layout as the runtime decided
+    /// them: the float32 input gradient of a 16→1 3×3 conv must match the float64 one. With oneDNN on at its full
+    /// instruction set on NCHW activations, errors of 9–33 or NaN were seen here; this test fails if the runtime leaves
+    /// such a oneDNN on.
     /// </summary>
     [Fact]
     public void Float32ConvInputGradientMatchesFloat64()
@@ -46,7 +47,7 @@ public class TorchRuntimeTests
     private static Tensor InputGradient(Tensor x, Tensor w)
     {
         var input = x.detach().requires_grad_(true);
-        var y = nn.functional.conv2d(input, w, padding: new long[] { 1, 1 });
+        var y = nn.functional.conv2d(ActivationLayouts.ForDenseConvolution(input, TorchRuntime.Layout), w, padding: new long[] { 1, 1 });
         // A non-uniform upstream gradient so that every weight tap matters.
         var upstream = torch.linspace(-1, 1, y.numel(), dtype: y.dtype).reshape(y.shape);
         (y * upstream).sum().backward();
