@@ -5,7 +5,10 @@
 #     checkout of github:hkzhang-git/HiNAS, only imported) on Debian's python3-torch;
 #   - a training step of the same DnCNN-style network in both (`hinas train --arch dncnn --profile-memory` against
 #     bench/peers/dncnn_step.py on python3-torch), at the default baseline size and at the original DnCNN's.
-# Each pair runs ROUNDS times, ours and the peer alternating; the table keeps each side's fastest round (the machine's
+# Each peer runs twice per round: as shipped, and with the glibc heap settings ours applies in-process
+# (src/HiNas.Search/Runtime/NativeHeap.cs: no trimming, blocks of 32 MiB and more mapped for themselves), given through
+# glibc's environment variables, so that the allocator is not what decides the comparison.
+# Each set runs ROUNDS times, ours and the peers alternating; the table keeps each side's fastest round (the machine's
 # noise only ever adds time) and its peak memory in that round. Prints a Markdown table.
 # Usage: bench/peers/run.sh OFFICIAL_CHECKOUT [ROUNDS] [STEPS]    (defaults 2 rounds, 4 steps)
 set -euo pipefail
@@ -24,6 +27,7 @@ if ! "$py" -c "import torch, yaml" 2>/dev/null; then
 fi
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
+heap=(MALLOC_TRIM_THRESHOLD_=2147483647 MALLOC_MMAP_THRESHOLD_=33554432)
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
@@ -32,12 +36,16 @@ for round in $(seq "$rounds"); do
     --profile-memory --profile-steps "$steps" 2>>"$results/log" >"$results/search-ours-$round.json"
   "$py" bench/peers/official_search_step.py "$official" --batch 4 --crop 64 --threads "$threads" --steps "$steps" \
     2>>"$results/log" >"$results/search-peer-$round.json"
+  env "${heap[@]}" "$py" bench/peers/official_search_step.py "$official" --batch 4 --crop 64 --threads "$threads" --steps "$steps" \
+    2>>"$results/log" >"$results/search-heap-$round.json"
   for size in "8 26" "17 64"; do
     set -- $size
     "${hinas[@]}" train --task denoise --arch dncnn --depth "$1" --width "$2" --batch 16 --crop 48 --seed 1 --threads "$threads" \
       --profile-memory --profile-steps 6 2>>"$results/log" >"$results/dncnn$1-ours-$round.json"
     "$py" bench/peers/dncnn_step.py --depth "$1" --width "$2" --batch 16 --crop 48 --threads "$threads" --steps 6 \
       2>>"$results/log" >"$results/dncnn$1-peer-$round.json"
+    env "${heap[@]}" "$py" bench/peers/dncnn_step.py --depth "$1" --width "$2" --batch 16 --crop 48 --threads "$threads" --steps 6 \
+      2>>"$results/log" >"$results/dncnn$1-heap-$round.json"
   done
 done
 
@@ -53,13 +61,13 @@ rows = [
     ("training step, DnCNN depth 8 × 26 (our default baseline), batch 16, crop 48", "same network, PyTorch", "dncnn8"),
     ("training step, DnCNN depth 17 × 64 (original size), batch 16, crop 48", "same network, PyTorch", "dncnn17"),
 ]
-print("| step | peer | parameters ours / peer | peak memory ours / peer (MiB) | ratio | seconds ours / peer | ratio |")
+print("| step | peer | parameters ours / peer | peak memory ours / peer / peer with our heap settings (MiB) | ratios | seconds ours / peer / peer with our heap settings | ratios |")
 print("|---|---|---|---|---|---|---|")
 for title, peer_name, key in rows:
-    ours, peer = best(f"{key}-ours"), best(f"{key}-peer")
-    mo, mp = ours["peak_memory_bytes"] / 2**20, peer["peak_memory_bytes"] / 2**20
-    so, sp = ours["seconds_per_step"], peer["seconds_per_step"]
-    print(f"| {title} | {peer_name} | {ours['parameters']:,} / {peer['parameters']:,} | {mo:,.0f} / {mp:,.0f} | **{mo / mp:.2f}** | {so:.3f} / {sp:.3f} | **{so / sp:.2f}** |")
+    ours, peer, heap = best(f"{key}-ours"), best(f"{key}-peer"), best(f"{key}-heap")
+    m = [r["peak_memory_bytes"] / 2**20 for r in (ours, peer, heap)]
+    s = [r["seconds_per_step"] for r in (ours, peer, heap)]
+    print(f"| {title} | {peer_name} | {ours['parameters']:,} / {peer['parameters']:,} | {m[0]:,.0f} / {m[1]:,.0f} / {m[2]:,.0f} | **{m[0] / m[1]:.2f}** / **{m[0] / m[2]:.2f}** | {s[0]:.3f} / {s[1]:.3f} / {s[2]:.3f} | **{s[0] / s[1]:.2f}** / **{s[0] / s[2]:.2f}** |")
 peer = best("search-peer")
 print(f"\nPeer: torch {peer['torch']}, oneDNN {'on' if peer['mkldnn'] else 'off'}, {peer['threads']} threads; best of the rounds for each side.")
 PY
