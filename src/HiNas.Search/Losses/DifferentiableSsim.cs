@@ -6,7 +6,11 @@ namespace HiNas.Search.Losses;
 
 /// <summary>
 /// SSIM as a differentiable tensor function with the evaluation's settings (11×11 Gaussian σ 1.5, valid
-/// window, C1 = 0.01², C2 = 0.03² for images on [0, 1]); the mean over the batch, channels and positions.
+/// window, C1 = 0.01², C2 = 0.03² for images on [0, 1]); the mean over the batch, channels and positions, in the
+/// inputs' type. Computed in float64: its Gaussian filters are convolutions whose input needs a gradient, and for a
+/// one-channel input oneDNN's float32 input gradient is wrong on the project's CPUs in the channels-last layout
+/// (<see cref="ActivationLayouts"/>); float64 does not go through oneDNN, and five 11×11 filters over a training
+/// batch cost little in it.
 /// </summary>
 public static class DifferentiableSsim
 {
@@ -19,10 +23,12 @@ public static class DifferentiableSsim
         if (!x.shape.SequenceEqual(y.shape)) throw new ArgumentException($"SSIM of tensors of different shapes [{string.Join(",", x.shape)}] and [{string.Join(",", y.shape)}]");
         if (x.shape[2] < Imaging.Metrics.Ssim.WindowSize || x.shape[3] < Imaging.Metrics.Ssim.WindowSize)
             throw new ArgumentException($"SSIM needs at least {Imaging.Metrics.Ssim.WindowSize}×{Imaging.Metrics.Ssim.WindowSize} pixels, got {x.shape[2]}×{x.shape[3]}");
+        var type = x.dtype;
+        (x, y) = (x.to(ScalarType.Float64), y.to(ScalarType.Float64));
         var channels = x.shape[1];
         var k1 = torch.tensor(Imaging.Metrics.Ssim.Kernel1D(), dtype: x.dtype, device: x.device);
         var window = torch.outer(k1, k1).expand(channels, 1, -1, -1).contiguous();
-        Tensor Filter(Tensor t) => nn.functional.conv2d(ActivationLayouts.ForConvolution(t, channels, TorchRuntime.Layout), window, groups: channels);
+        Tensor Filter(Tensor t) => nn.functional.conv2d(t, window, groups: channels);
         var muX = Filter(x);
         var muY = Filter(y);
         var muX2 = muX * muX;
@@ -34,6 +40,6 @@ public static class DifferentiableSsim
         var numerator = TensorMath.AddScalar(muXY.mul(Two), C1) * TensorMath.AddScalar(cov.mul(Two), C2);
         var denominator = TensorMath.AddScalar(TensorMath.Add(muX2, muY2), C1) * TensorMath.AddScalar(TensorMath.Add(varX, varY), C2);
         var map = numerator / denominator;
-        return map.mean();
+        return map.mean().to(type);
     }
 }

@@ -42,12 +42,17 @@ public static class ActivationLayouts
     /// The input of a dense (ungrouped) convolution: NHWC strides in <see cref="ActivationLayout.ChannelsLast"/>;
     /// <paramref name="x"/> itself when it already has them. A one-channel input gets them as a view (its NCHW and NHWC
     /// orders are the same): libtorch takes a contiguous one-channel tensor for NCHW and would give the convolution's
-    /// output the channel-blocked layout.
+    /// output the channel-blocked layout, whose weight gradient came out NaN here. A one-channel input must not need
+    /// a gradient: oneDNN's channels-last input gradient of one channel is wrong here (relative error 0.25–0.4). The
+    /// project's one-channel inputs are images (the stems); the SSIM loss filters in float64.
     /// </summary>
     public static Tensor ForDenseConvolution(Tensor x, ActivationLayout layout)
     {
-        if (layout != ActivationLayout.ChannelsLast || x.dim() != 4 || IsChannelsLast(x)) return x;
+        if (layout != ActivationLayout.ChannelsLast || x.dim() != 4) return x;
         var (c, h, w) = (x.shape[1], x.shape[2], x.shape[3]);
+        if (c == 1 && x.requires_grad && x.dtype == ScalarType.Float32)
+            throw new InvalidOperationException("a dense float32 convolution of a one-channel input that needs a gradient: oneDNN computes that gradient wrong on this CPU in the channels-last layout (compute it in float64, or run with HINAS_ONEDNN=off)");
+        if (IsChannelsLast(x)) return x;
         if (c == 1)
         {
             if (x.is_contiguous()) return x.as_strided(x.shape, new[] { h * w, 1, w, 1 });

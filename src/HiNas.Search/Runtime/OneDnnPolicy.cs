@@ -48,8 +48,9 @@ public static class OneDnnPolicy
 
     /// <summary>
     /// Applies the decision through <paramref name="setEnabled"/> before any convolution of the process has run, and
-    /// returns it. <paramref name="check"/> runs the self-check with oneDNN on, in the layout it is given. Reads the mode and a user's cap from the
-    /// environment and remembers failures for this CPU under the user's local application data.
+    /// returns it. <paramref name="check"/> runs the self-check with oneDNN on, in the layout it is given. Reads the
+    /// mode and a user's cap from the environment and remembers failures for this CPU under the user's local
+    /// application data.
     /// </summary>
     public static OneDnnDecision Decide(Action<bool> setEnabled, Func<ActivationLayout, OneDnnCheckResult> check) =>
         Decide(Mode(), Environment.GetEnvironmentVariable(IsaVariable), DefaultMemoryPath, cap => SetNativeEnvironment(IsaVariable, cap), setEnabled, check);
@@ -148,7 +149,7 @@ public static class OneDnnPolicy
             }
         }
 
-        /// <summary>The CPU (model and feature flags) and the libtorch build: a failure is remembered for both.</summary>
+        /// <summary>The CPU (model and feature flags), the libtorch build and the check's cases: a failure is remembered for all three.</summary>
         private static string MachineKey()
         {
             var cpu = "";
@@ -158,7 +159,7 @@ public static class OneDnnPolicy
                     cpu = string.Join("\n", File.ReadLines("/proc/cpuinfo").Where(l => l.StartsWith("model name") || l.StartsWith("flags")).Distinct());
             }
             catch (IOException) { }
-            var identity = $"{RuntimeInformation.ProcessArchitecture}\n{cpu}\n{typeof(TorchSharp.torch).Assembly.GetName().Version}";
+            var identity = $"{RuntimeInformation.ProcessArchitecture}\n{cpu}\n{typeof(TorchSharp.torch).Assembly.GetName().Version}\n{OneDnnSelfCheck.Signature}";
             return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
         }
     }

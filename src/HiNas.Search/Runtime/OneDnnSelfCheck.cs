@@ -4,9 +4,14 @@ using static TorchSharp.torch;
 
 namespace HiNas.Search.Runtime;
 
-/// <summary>One convolution the self-check differentiates: batch × in → out channels, k×k, dilation, groups, side.</summary>
+/// <summary>
+/// One convolution the self-check differentiates: batch × in → out channels, k×k, dilation, groups, side; whether the
+/// project needs its input gradient (not for one-channel inputs: those are images, see <see cref="ActivationLayouts.ForDenseConvolution"/>).
+/// </summary>
 public sealed record ConvCase(long Batch, long In, long Out, long Kernel, long Dilation, long Groups, long Side)
 {
+    public bool InputGradient => In > 1;
+
     public override string ToString() => $"{In}→{Out} {Kernel}×{Kernel}" + (Dilation > 1 ? $" d{Dilation}" : "") + (Groups > 1 ? $" g{Groups}" : "");
 }
 
@@ -22,7 +27,7 @@ public sealed record OneDnnCheckResult(double MaxOutputError, double MaxInputErr
 /// <summary>
 /// Runs the convolution shapes this project trains (stem and head 3×3 from and to gray and RGB, dense 3×3/5×5 at the
 /// search widths 10, 15, 20 and the baseline widths 26 and 64, dilated, depthwise as in the separable and dilated
-/// operations and the SSIM window, 1×1 projections) forward and backward in float32 and in float64 with the backends
+/// operations, 1×1 projections) forward and backward in float32 and in float64 with the backends
 /// libtorch has on, in the <see cref="ActivationLayout"/> the process would compute in, and compares outputs, input
 /// gradients and weight gradients, <see cref="Rounds"/> times with fresh tensors, the upstream gradient alternately
 /// channels-last and NCHW. On some of the project's CPUs oneDNN's float32 kernels return wrong values or NaN, some only
@@ -36,7 +41,6 @@ public static class OneDnnSelfCheck
         new ConvCase(2, 16, 1, 3, 1, 1, 32),
         new ConvCase(2, 1, 16, 3, 1, 1, 32),
         new ConvCase(4, 1, 8, 3, 1, 1, 24),
-        new ConvCase(4, 1, 1, 11, 1, 1, 24),
         new ConvCase(2, 3, 26, 3, 1, 1, 32),
         new ConvCase(2, 26, 3, 3, 1, 1, 32),
         new ConvCase(2, 64, 1, 3, 1, 1, 32),
@@ -46,7 +50,6 @@ public static class OneDnnSelfCheck
         new ConvCase(2, 26, 26, 3, 1, 1, 32),
         new ConvCase(2, 20, 20, 3, 2, 20, 32),
         new ConvCase(2, 10, 10, 5, 1, 10, 32),
-        new ConvCase(2, 3, 3, 11, 1, 3, 32),
         new ConvCase(2, 40, 10, 1, 1, 1, 32),
         new ConvCase(2, 20, 20, 1, 1, 1, 32),
         new ConvCase(2, 32, 32, 3, 1, 1, 32),
@@ -54,6 +57,9 @@ public static class OneDnnSelfCheck
 
     /// <summary>Times every case runs, each with fresh tensors (some faults show only now and then).</summary>
     public const int Rounds = 4;
+
+    /// <summary>What the check covers (its cases and rounds): a failure remembered by another version of the check does not count.</summary>
+    public static string Signature => $"{Rounds}:{string.Join(";", Cases.Select(c => $"{c}/{c.Batch}/{c.Side}/{c.InputGradient}"))}";
 
     /// <summary>Runs every case <see cref="Rounds"/> times in <paramref name="layout"/>.</summary>
     public static OneDnnCheckResult Run(ActivationLayout layout)
@@ -89,7 +95,7 @@ public static class OneDnnSelfCheck
 
     private static (Tensor Output, Tensor Input, Tensor Weight) Differentiate(ConvCase c, Tensor x, Tensor w, ActivationLayout layout, bool upstreamLast)
     {
-        var input = x.detach().requires_grad_(true);
+        var input = x.detach().requires_grad_(c.InputGradient);
         var weight = w.detach().requires_grad_(true);
         var padding = c.Dilation * (c.Kernel - 1) / 2;
         var laidOut = ActivationLayouts.ForConvolution(input, c.Groups, layout);
@@ -98,7 +104,8 @@ public static class OneDnnSelfCheck
         var upstream = torch.linspace(-1, 1, y.numel(), dtype: y.dtype).reshape(y.shape);
         if (upstreamLast) upstream = ActivationLayouts.ForDenseConvolution(upstream, layout);
         (y * upstream).sum().backward();
-        return (y.detach().to(ScalarType.Float64), input.grad!.to(ScalarType.Float64), weight.grad!.to(ScalarType.Float64));
+        var inputGradient = c.InputGradient ? input.grad!.to(ScalarType.Float64) : torch.zeros(1, dtype: ScalarType.Float64);
+        return (y.detach().to(ScalarType.Float64), inputGradient, weight.grad!.to(ScalarType.Float64));
     }
 
     /// <summary>max |a − b| / max |b|; infinite when a holds NaN or infinities.</summary>
