@@ -27,25 +27,27 @@ if ! "$py" -c "import torch, yaml" 2>/dev/null; then
 fi
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
-heap=(MALLOC_TRIM_THRESHOLD_=2147483647 MALLOC_MMAP_THRESHOLD_=33554432)
+settings() { # VARIANT: the peer's environment, none as shipped or ours for the heap (NativeHeap's values)
+  [ "$1" = heap ] && echo "MALLOC_TRIM_THRESHOLD_=2147483647 MALLOC_MMAP_THRESHOLD_=33554432" || true
+}
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
 for round in $(seq "$rounds"); do
   "${hinas[@]}" search --task denoise --preset paper-denoise --batch 4 --crop 64 --seed 1 --threads "$threads" \
     --profile-memory --profile-steps "$steps" 2>>"$results/log" >"$results/search-ours-$round.json"
-  "$py" bench/peers/official_search_step.py "$official" --batch 4 --crop 64 --threads "$threads" --steps "$steps" \
-    2>>"$results/log" >"$results/search-peer-$round.json"
-  env "${heap[@]}" "$py" bench/peers/official_search_step.py "$official" --batch 4 --crop 64 --threads "$threads" --steps "$steps" \
-    2>>"$results/log" >"$results/search-heap-$round.json"
+  for variant in peer heap; do
+    env $(settings "$variant") "$py" bench/peers/official_search_step.py "$official" --batch 4 --crop 64 --threads "$threads" \
+      --steps "$steps" 2>>"$results/log" >"$results/search-$variant-$round.json"
+  done
   for size in "8 26" "17 64"; do
     set -- $size
     "${hinas[@]}" train --task denoise --arch dncnn --depth "$1" --width "$2" --batch 16 --crop 48 --seed 1 --threads "$threads" \
       --profile-memory --profile-steps 6 2>>"$results/log" >"$results/dncnn$1-ours-$round.json"
-    "$py" bench/peers/dncnn_step.py --depth "$1" --width "$2" --batch 16 --crop 48 --threads "$threads" --steps 6 \
-      2>>"$results/log" >"$results/dncnn$1-peer-$round.json"
-    env "${heap[@]}" "$py" bench/peers/dncnn_step.py --depth "$1" --width "$2" --batch 16 --crop 48 --threads "$threads" --steps 6 \
-      2>>"$results/log" >"$results/dncnn$1-heap-$round.json"
+    for variant in peer heap; do
+      env $(settings "$variant") "$py" bench/peers/dncnn_step.py --depth "$1" --width "$2" --batch 16 --crop 48 \
+        --threads "$threads" --steps 6 2>>"$results/log" >"$results/dncnn$1-$variant-$round.json"
+    done
   done
 done
 

@@ -29,7 +29,7 @@ public static class NativeHeap
             return $"native heap: glibc settings from the environment ({TrimVariable}, {MmapVariable}) kept";
         try
         {
-            // the order matters: setting either one switches off glibc's moving threshold
+            // setting either one switches off glibc's moving threshold, so both are set
             var mapped = mallopt(MmapThresholdOption, MmapThreshold) == 1;
             var kept = mallopt(TrimThresholdOption, int.MaxValue) == 1;
             return mapped && kept
