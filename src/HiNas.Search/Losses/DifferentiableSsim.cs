@@ -9,8 +9,10 @@ namespace HiNas.Search.Losses;
 /// window, C1 = 0.01², C2 = 0.03² for images on [0, 1]); the mean over the batch, channels and positions, in the
 /// inputs' type. Computed in float64: its Gaussian filters are convolutions whose input needs a gradient, and for a
 /// one-channel input oneDNN's float32 input gradient is wrong on the project's CPUs in the channels-last layout
-/// (<see cref="ActivationLayouts"/>); float64 does not go through oneDNN, and five 11×11 filters over a training
-/// batch cost little in it.
+/// (<see cref="ActivationLayouts"/>); float64 does not go through oneDNN. libtorch convolves float64 through
+/// im2col, whose column buffer holds a window's taps for every position of the batch: the five local moments (x, y,
+/// x², y², xy) are filtered as one stacked tensor, and the Gaussian as its two 11-tap factors (an exact product), so
+/// the buffers are 11 taps deep instead of 121.
 /// </summary>
 public static class DifferentiableSsim
 {
@@ -26,20 +28,23 @@ public static class DifferentiableSsim
         var type = x.dtype;
         (x, y) = (x.to(ScalarType.Float64), y.to(ScalarType.Float64));
         var channels = x.shape[1];
+        var moments = torch.cat(new[] { x, y, x * x, y * y, x * y }, 1);
         var k1 = torch.tensor(Imaging.Metrics.Ssim.Kernel1D(), dtype: x.dtype, device: x.device);
-        var window = torch.outer(k1, k1).expand(channels, 1, -1, -1).contiguous();
-        Tensor Filter(Tensor t) => nn.functional.conv2d(t, window, groups: channels);
-        var muX = Filter(x);
-        var muY = Filter(y);
+        var down = k1.reshape(1, 1, -1, 1).expand(moments.shape[1], 1, -1, -1).contiguous();
+        var across = k1.reshape(1, 1, 1, -1).expand(moments.shape[1], 1, -1, -1).contiguous();
+        var filtered = nn.functional.conv2d(nn.functional.conv2d(moments, down, groups: moments.shape[1]), across, groups: moments.shape[1]);
+        var (muX, muY, meanX2, meanY2, meanXY) = Split(filtered.chunk(5, 1));
         var muX2 = muX * muX;
         var muY2 = muY * muY;
         var muXY = muX * muY;
-        var varX = TensorMath.Sub(Filter(x * x), muX2);
-        var varY = TensorMath.Sub(Filter(y * y), muY2);
-        var cov = TensorMath.Sub(Filter(x * y), muXY);
+        var varX = TensorMath.Sub(meanX2, muX2);
+        var varY = TensorMath.Sub(meanY2, muY2);
+        var cov = TensorMath.Sub(meanXY, muXY);
         var numerator = TensorMath.AddScalar(muXY.mul(Two), C1) * TensorMath.AddScalar(cov.mul(Two), C2);
         var denominator = TensorMath.AddScalar(TensorMath.Add(muX2, muY2), C1) * TensorMath.AddScalar(TensorMath.Add(varX, varY), C2);
         var map = numerator / denominator;
         return map.mean().to(type);
     }
+
+    private static (Tensor, Tensor, Tensor, Tensor, Tensor) Split(Tensor[] parts) => (parts[0], parts[1], parts[2], parts[3], parts[4]);
 }

@@ -87,20 +87,37 @@ public static class ActivationLayouts
     /// <summary>
     /// Makes every convolution of <paramref name="network"/> take its input in <paramref name="layout"/> (a pre-hook per
     /// convolution; nothing in <see cref="ActivationLayout.Contiguous"/>). Returns the number of convolutions hooked.
+    /// A copy the pre-hook makes is released by a post-hook as soon as the convolution has run: TorchSharp never
+    /// disposes a pre-hook's result, so it would otherwise stay alive until the step's dispose scope ends, through
+    /// the whole backward pass, long after autograd has let go of it.
     /// </summary>
     public static int Attach(nn.Module network, ActivationLayout layout)
     {
         if (layout == ActivationLayout.Contiguous) return 0;
         var hooked = 0;
-        foreach (var module in network.modules())
+        foreach (var module in network.modules().Prepend(network)) // TorchSharp's modules() leaves out the network itself
         {
             if (module is not TorchSharp.Modules.Conv2d conv) continue;
             var groups = conv.groups;
-            conv.register_forward_pre_hook((_, x) => ForConvolution(x, groups, layout));
+            conv.register_forward_pre_hook((_, x) =>
+            {
+                var laidOut = ForConvolution(x, groups, layout);
+                _pendingCopy = ReferenceEquals(laidOut, x) ? null : laidOut;
+                return laidOut;
+            });
+            conv.register_forward_hook((_, input, output) =>
+            {
+                if (_pendingCopy is { } copy && ReferenceEquals(copy, input)) copy.Dispose();
+                _pendingCopy = null;
+                return output;
+            });
             hooked++;
         }
         return hooked;
     }
+
+    /// <summary>The copy the running convolution's pre-hook made on this thread (a convolution runs no other module inside it).</summary>
+    [ThreadStatic] private static Tensor? _pendingCopy;
 
     private static Tensor Contiguous(Tensor x) => x.is_contiguous() ? x : x.contiguous();
 }

@@ -67,6 +67,26 @@ public class ActivationLayoutTests
         Assert.True(difference < 1e-5, $"outputs differ by {difference}");
     }
 
+    [Fact]
+    public void Attach_ReleasesTheCopyItMakes_AsSoonAsTheConvolutionHasRun()
+    {
+        using var conv = torch.nn.Conv2d(10, 12, 3, padding: 1);
+        ActivationLayouts.Attach(conv, ActivationLayout.ChannelsLast);
+        using var scope = torch.NewDisposeScope();
+        var x = torch.rand(2, 10, 8, 8).requires_grad_(true); // NCHW: the pre-hook copies it to NHWC
+        var held = scope.DisposablesCount;
+        var y = conv.call(x);
+        Assert.Equal(held + 1, scope.DisposablesCount); // the output only; autograd keeps what the backward needs
+        y.sum().backward();
+        Assert.Equal(new long[] { 2, 10, 8, 8 }, x.grad!.shape);
+
+        var nhwc = ActivationLayouts.ForDenseConvolution(torch.rand(2, 10, 8, 8), ActivationLayout.ChannelsLast);
+        held = scope.DisposablesCount;
+        conv.call(nhwc);
+        Assert.False(nhwc.IsInvalid); // an input already laid out is the caller's, never disposed
+        Assert.Equal(held + 1, scope.DisposablesCount);
+    }
+
     public static TheoryData<string> Networks => new() { "dncnn", "derived", "small" };
 
     /// <summary>
