@@ -1,18 +1,50 @@
 using System.CommandLine;
 using HiNas.Cli.Infrastructure;
 using HiNas.Imaging.Datasets;
+using HiNas.Imaging.Datasets.Photos;
 using HiNas.Imaging.IO;
 using HiNas.Nas.Runs;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas dataset deadleaves OUTPUT_DIR --count N --size W[xH] --seed N [--gray]`</summary>
+/// <summary>
+/// `hinas dataset deadleaves OUTPUT_DIR --count N --size W[xH] --seed N [--gray]`;
+/// `hinas dataset photos OUTPUT_DIR --sources FILE --packages DIR [--max-side N]` (data/photos/collect.sh runs it).
+/// </summary>
 public static class DatasetCommand
 {
     public static Command Create(CliOutput output)
     {
         var command = new Command("dataset", "Make datasets");
         command.Subcommands.Add(CreateDeadLeaves(output));
+        command.Subcommands.Add(CreatePhotos(output));
+        return command;
+    }
+
+    private static Command CreatePhotos(CliOutput output)
+    {
+        var directory = new Argument<DirectoryInfo>("OUTPUT_DIR") { Description = "the collection's folder (train/, validation/, evaluation/, manifest.json, licences/); an earlier collection there is replaced" };
+        var sources = new Option<FileInfo>("--sources") { Description = "the source list (tab-separated: id package version path sha256 split licence region), e.g. data/photos/sources.tsv", Required = true };
+        var packages = new Option<DirectoryInfo>("--packages") { Description = "folder with one extracted Debian package per listed package name (dpkg-deb -x PACKAGE.deb DIR/PACKAGE)", Required = true };
+        var maxSide = new Option<int>("--max-side") { Description = "longest side after downscaling by an integer factor", DefaultValueFactory = _ => PhotoCollection.DefaultMaxSide };
+        var command = new Command("photos", "Write the photo collection (fixed train/validation/evaluation split) from extracted Debian packages")
+        {
+            directory, sources, packages, maxSide,
+        };
+        command.SetAction(parse =>
+        {
+            var list = parse.GetValue(sources)!;
+            if (!list.Exists) throw new CliUsageException($"--sources '{list.FullName}' does not exist");
+            var root = parse.GetValue(packages)!;
+            if (!root.Exists) throw new CliUsageException($"--packages '{root.FullName}' does not exist");
+            var side = parse.GetValue(maxSide);
+            if (side is < PhotoCollection.MinimumSide or > 8192) throw new CliUsageException($"--max-side must be in [{PhotoCollection.MinimumSide}, 8192], got {side}");
+            var parsed = PhotoSources.Parse(File.ReadAllText(list.FullName), list.FullName);
+            var manifest = PhotoCollection.Write(parsed, root.FullName, parse.GetValue(directory)!.FullName, side);
+            var counts = string.Join(", ", manifest.Photos.GroupBy(p => p.Split).Select(g => $"{g.Count()} {g.Key}"));
+            output.Out.WriteLine($"wrote {manifest.Photos.Count} photographs ({counts}) to {parse.GetValue(directory)!.FullName}");
+            return ExitCodes.Success;
+        });
         return command;
     }
 

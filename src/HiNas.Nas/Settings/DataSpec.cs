@@ -1,5 +1,6 @@
 using System.Globalization;
 using HiNas.Imaging.Datasets;
+using HiNas.Imaging.Datasets.Photos;
 using HiNas.Imaging.IO;
 
 namespace HiNas.Nas.Settings;
@@ -7,7 +8,9 @@ namespace HiNas.Nas.Settings;
 /// <summary>
 /// Where training images come from: a folder (recursive PNG/JPEG/BMP), or the procedural dead-leaves model
 /// ("deadleaves", optionally "deadleaves:COUNTxSIZE", e.g. deadleaves:64x128). Validation images are held out:
-/// a seeded 10% of a folder (at least one image), or dead leaves from a separate seed stream.
+/// a folder with <c>train/</c> and <c>validation/</c> folders (a photo collection, <see cref="PhotoCollection"/>) is a
+/// fixed split, of which nothing else is read (its <c>evaluation/</c> stays for evaluations); of any other folder a
+/// seeded 10% (at least one image); of dead leaves a separate seed stream.
 /// </summary>
 public sealed record DataSpec
 {
@@ -57,6 +60,13 @@ public sealed record DataSpec
         }
         loadOptions ??= ImageLoadOptions.Default;
         if (loadOptions.Confinement is null && FolderConfinement.FromEnvironment() is { } roots) loadOptions = loadOptions with { Confinement = roots };
+        var (trainFolder, validationFolder) = (Path.Combine(Folder!, PhotoSplit.Train.Folder()), Path.Combine(Folder!, PhotoSplit.Validation.Folder()));
+        if (Directory.Exists(trainFolder) && Directory.Exists(validationFolder))
+        {
+            var fixedTrain = new ImageFolderSource(trainFolder, loadOptions);
+            var fixedValidation = new ImageFolderSource(validationFolder, loadOptions);
+            return (LoadAll(fixedTrain, Enumerable.Range(0, fixedTrain.Count), channels), LoadAll(fixedValidation, Enumerable.Range(0, fixedValidation.Count), channels));
+        }
         var source = new ImageFolderSource(Folder!, loadOptions);
         if (source.Count < 3) throw new InvalidDataException($"data folder '{Folder}' has {source.Count} image(s); search and training need at least 3 (train and validation)");
         var split = DatasetSplit.Create(source.Count, 0.1, seed);
