@@ -56,22 +56,22 @@ public sealed record DataSpec
         {
             var train = new DeadLeavesSource(DeadLeavesCount, DeadLeavesSize, DeadLeavesSize, seed);
             var validation = new DeadLeavesSource(DefaultValidationImages, DeadLeavesSize, DeadLeavesSize, seed ^ 0x5EED_0F_7A11DA7EUL);
-            return (LoadAll(train, Enumerable.Range(0, train.Count), channels), LoadAll(validation, Enumerable.Range(0, validation.Count), channels));
+            return (LoadAll(train, channels), LoadAll(validation, channels));
         }
         loadOptions ??= ImageLoadOptions.Default;
         if (loadOptions.Confinement is null && FolderConfinement.FromEnvironment() is { } roots) loadOptions = loadOptions with { Confinement = roots };
         var (trainFolder, validationFolder) = (Path.Combine(Folder!, PhotoSplit.Train.Folder()), Path.Combine(Folder!, PhotoSplit.Validation.Folder()));
         if (Directory.Exists(trainFolder) && Directory.Exists(validationFolder))
         {
-            var fixedTrain = new ImageFolderSource(trainFolder, loadOptions);
-            var fixedValidation = new ImageFolderSource(validationFolder, loadOptions);
-            return (LoadAll(fixedTrain, Enumerable.Range(0, fixedTrain.Count), channels), LoadAll(fixedValidation, Enumerable.Range(0, fixedValidation.Count), channels));
+            return (LoadAll(new ImageFolderSource(trainFolder, loadOptions), channels), LoadAll(new ImageFolderSource(validationFolder, loadOptions), channels));
         }
         var source = new ImageFolderSource(Folder!, loadOptions);
         if (source.Count < 3) throw new InvalidDataException($"data folder '{Folder}' has {source.Count} image(s); search and training need at least 3 (train and validation)");
         var split = DatasetSplit.Create(source.Count, 0.1, seed);
         return (LoadAll(source, split.First, channels), LoadAll(source, split.Second, channels));
     }
+
+    private static IReadOnlyList<Imaging.Pixels.PlanarImage> LoadAll(IImageSource source, int channels) => LoadAll(source, Enumerable.Range(0, source.Count), channels);
 
     private static IReadOnlyList<Imaging.Pixels.PlanarImage> LoadAll(IImageSource source, IEnumerable<int> indices, int channels)
     {
