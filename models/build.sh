@@ -10,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-/tmp/hinas-default-models}"
 layers="${LAYERS:-1}" blocks="${BLOCKS:-2}" filters="${FILTERS:-4}" stem="${STEM:-8}" iterations="${ITERATIONS:-3000}"
-space=(--layers "$layers" --blocks "$blocks" --filters "$filters" --stem-channels "$stem")
+# the small space of the served defaults: separable dilated candidates, retrained as searched with the light head
+space=(--layers "$layers" --blocks "$blocks" --filters "$filters" --stem-channels "$stem" --dilated-convs separable)
+retrain=(--width-multiplier 1 --head light)
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 rm -rf "$work" && mkdir -p "$work"
@@ -23,7 +25,7 @@ build() {
   echo "== $id: train" >&2
   local -a extra=()
   [ "${task[1]}" = denoise ] && extra=(--sigma-range 0:50)
-  "${hinas[@]}" train --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data deadleaves:96x128 --iterations "$iterations" --batch 16 --crop 48 --validate-every 500 --out "$work/$id-train" --json >/dev/null
+  "${hinas[@]}" train --genotype "$work/$id-search/genotype.json" "${retrain[@]}" "${extra[@]}" --data deadleaves:96x128 --iterations "$iterations" --batch 16 --crop 48 --validate-every 500 --out "$work/$id-train" --json >/dev/null
   echo "== $id: export" >&2
   rm -rf "models/$id"
   "${hinas[@]}" export --checkpoint "$work/$id-train" --out "models/$id" --id "$id"

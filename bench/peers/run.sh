@@ -10,11 +10,12 @@
 # what decides the comparison.
 # Each set runs ROUNDS times, ours and the peers alternating; the table keeps each side's fastest round (the machine's
 # noise only ever adds time) and its peak memory in that round. Prints a Markdown table.
-# Usage: bench/peers/run.sh OFFICIAL_CHECKOUT [ROUNDS] [STEPS]    (defaults 2 rounds, 4 steps)
+# Usage: bench/peers/run.sh OFFICIAL_CHECKOUT [ROUNDS] [STEPS] [TRAINING_STEPS]
+#   (defaults 2 rounds, 4 search steps, 20 training steps: a DnCNN step takes 0.1-0.5 s, so a few of them are noise)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-official="${1:?usage: bench/peers/run.sh OFFICIAL_HINAS_CHECKOUT [ROUNDS] [STEPS]}"
-rounds="${2:-2}" steps="${3:-4}" threads=2
+official="${1:?usage: bench/peers/run.sh OFFICIAL_HINAS_CHECKOUT [ROUNDS] [STEPS] [TRAINING_STEPS]}"
+rounds="${2:-2}" steps="${3:-4}" training_steps="${4:-20}" threads=2
 if [ ! -d "$official/one_stage_nas/modeling" ]; then
   echo "bench/peers: '$official' is not a checkout of the official HiNAS code (no one_stage_nas/modeling)" >&2
   exit 2
@@ -49,10 +50,10 @@ for round in $(seq "$rounds"); do
   for size in "8 26" "17 64"; do
     set -- $size
     "${hinas[@]}" train --task denoise --arch dncnn --depth "$1" --width "$2" --batch 16 --crop 48 --seed 1 --threads "$threads" \
-      --profile-memory --profile-steps 6 2>>"$results/log" >"$results/dncnn$1-ours-$round.json"
+      --profile-memory --profile-steps "$training_steps" 2>>"$results/log" >"$results/dncnn$1-ours-$round.json"
     for variant in peer tcmalloc; do
       env $(settings "$variant") "$py" bench/peers/dncnn_step.py --depth "$1" --width "$2" --batch 16 --crop 48 \
-        --threads "$threads" --steps 6 2>>"$results/log" >"$results/dncnn$1-$variant-$round.json"
+        --threads "$threads" --steps "$training_steps" 2>>"$results/log" >"$results/dncnn$1-$variant-$round.json"
     done
   done
 done

@@ -1,60 +1,57 @@
 #!/usr/bin/env bash
-# Quality benchmark: for each task, search with HiNAS, then train the found genotype, the hand-designed
-# baseline (DnCNN for denoising, ESPCN for SR) and 3 random genotypes from the same search space (same L/B/F)
-# with the same iterations, batch and data (dead leaves), and evaluate all of them by the standard protocol
-# on real photographs from Debian's opencv-doc package (installed here, not committed).
-# Usage: bench/quality/run.sh [WORK_DIR]      Environment: TASKS, SEARCH_ARGS, TRAIN_ARGS (see below)
+# Quality benchmark on natural photographs. Per task: a HiNAS search on the photo collection's training split; then
+# the found genotype, the hand-designed baseline (DnCNN depth 17 for denoising, ESPCN depth 4 for SR) at the smallest
+# width with at least the found network's parameters, and 3 random genotypes of the same space, each retrained with
+# the same settings and data; each exported to ONNX (latency at 640×360 measured by ONNX Runtime, as served) and
+# evaluated by `hinas eval --model` on the collection's evaluation split (never read by training).
+# Every step is resumable: a finished one is skipped and a started one continues from its checkpoint, so the work
+# folder (default bench/quality/runs, committed between sessions) carries a run that takes longer than a session.
+# Usage: bench/quality/run.sh [WORK_DIR]
+# Environment:
+#   TASKS        kind:sigma-or-scale:channels, space-separated; kind denoise, blind (σ 0–50, one model, evaluated at
+#                σ 15, 25 and 50; it trains the σ 25 search's genotype, so list denoise:25:C first) or sr
+#                (default "denoise:25:1 denoise:50:1 denoise:25:3 sr:2:3 sr:4:3")
+#   NETS         which networks (default "found baseline random:1 random:2 random:3"; baseline after found)
+#   DENOISE_SEARCH_ARGS, SR_SEARCH_ARGS  added to `hinas search --preset paper-denoise|paper-sr` (bench/quality/lib.sh:
+#                the paper's spaces and steps per epoch, 40 epochs instead of 100, for denoising batch 4 and crop 32)
+#   TRAIN_ARGS   added to `hinas train` for every network (default --iterations 10000 --batch 8 --crop 48 --validate-every 500)
+#   PHOTOS       the photo collection (default ~/.cache/hinas/photos; collected by data/photos/collect.sh when missing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work="${1:-/tmp/hinas-bench-quality}"
-tasks="${TASKS:-denoise:25:1 denoise:50:1 denoise:25:3 sr:2:3 sr:4:3}"      # kind:sigma-or-scale:channels
-search_args="${SEARCH_ARGS:---epochs 6 --steps-per-epoch 30}"
-train_args="${TRAIN_ARGS:---iterations 500 --batch 8 --crop 48 --validate-every 100}"
-photos=(baboon.jpg butterfly.jpg fruits.jpg building.jpg home.jpg aero1.jpg messi5.jpg orange.jpg leuvenA.jpg apple.jpg)
-
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-if [ ! -d /usr/share/doc/opencv-doc/examples/data ]; then
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq opencv-doc >/dev/null
-fi
-mkdir -p "$work/photos"
-for p in "${photos[@]}"; do cp "/usr/share/doc/opencv-doc/examples/data/$p" "$work/photos/"; done
-
-dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
-hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
-results="$work/results.jsonl"
-: > "$results"
+work="${1:-bench/quality/runs}"
+tasks="${TASKS:-denoise:25:1 denoise:50:1 denoise:25:3 sr:2:3 sr:4:3}"
+nets="${NETS:-found baseline random:1 random:2 random:3}"
+source bench/quality/lib.sh
+mkdir -p "$work"
 
 for spec in $tasks; do
   IFS=: read -r kind value channels <<<"$spec"
-  if [ "$kind" = denoise ]; then task=(--task denoise --sigma "$value" --channels "$channels"); baseline=dncnn; slug="denoise-s$value-c$channels"
-  else task=(--task sr --scale "$value" --channels "$channels"); baseline=espcn; slug="sr-x$value-c$channels"; fi
-  echo "== $slug: search" >&2
-  start=$(date +%s)
-  # shellcheck disable=SC2086
-  "${hinas[@]}" search "${task[@]}" --data deadleaves $search_args --out "$work/$slug/search" --json > "$work/$slug-search.json"
-  search_seconds=$(( $(date +%s) - start ))
-  layers=$(python3 -c "import json;print(json.load(open('$work/$slug/search/genotype.json'))['layers'])")
-  blocks=$(python3 -c "import json;print(json.load(open('$work/$slug/search/genotype.json'))['blocks'])")
-  filters=$(python3 -c "import json;print(json.load(open('$work/$slug/search/genotype.json'))['filters'])")
-  for net in found "$baseline" random:1 random:2 random:3; do
-    echo "== $slug: train $net" >&2
-    if [ "$net" = found ]; then arch=(--genotype "$work/$slug/search/genotype.json"); tsk=()
-    else arch=(--arch "$net" --layers "$layers" --blocks "$blocks" --filters "$filters"); tsk=("${task[@]}"); fi
-    dir="$work/$slug/${net/:/-}"
-    # shellcheck disable=SC2086
-    "${hinas[@]}" train "${arch[@]}" "${tsk[@]}" --data deadleaves $train_args --out "$dir" --json > "$dir.train.json"
-    "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
-    python3 - "$slug" "$net" "$dir" "$search_seconds" >> "$results" <<'PY'
-import json, sys
-slug, net, d, search_seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-t = json.load(open(d + ".train.json"))["summary"]
-e = json.load(open(d + ".eval.json"))
-print(json.dumps({"task": slug, "net": net, "network": t["network"], "psnr": e["psnr"], "ssim": e["ssim"],
-                  "input_psnr": e["input_psnr"], "params": e["params"], "gflops_per_mp": e["flops_per_megapixel"] / 1e9,
-                  "ms_per_image": e["ms_per_image"], "train_seconds": t["training_seconds"],
-                  "search_seconds": search_seconds if net == "found" else None}))
-PY
+  case "$kind" in
+    denoise) task=(--task denoise --sigma "$value" --channels "$channels"); extra=(); sigmas=""; slug="denoise-s$value-c$channels";;
+    blind) task=(--task denoise --sigma 25 --channels "$channels"); extra=(--sigma-range 0:50); sigmas="15 25 50"; slug="blind-c$channels";;
+    sr) task=(--task sr --scale "$value" --channels "$channels"); extra=(); sigmas=""; slug="sr-x$value-c$channels";;
+    *) echo "bench/quality: unknown task kind '$kind' in '$spec'" >&2; exit 2;;
+  esac
+  search_dir="$work/$([ "$kind" = blind ] && echo "denoise-s25-c$channels" || echo "$slug")/search"
+  # shellcheck disable=SC2046
+  run search "$search_dir" genotype.json "${task[@]}" --data "$photos" $(search_space_args "$kind")
+  genotype="$search_dir/genotype.json"
+  read -r layers blocks filters < <("$py" -c "import json;g=json.load(open('$genotype'));print(g['layers'],g['blocks'],g['filters'])")
+
+  for net in $nets; do
+    case "$net" in
+      found) arch=(--genotype "$genotype");;
+      random:*) arch=(--arch "$net" --layers "$layers" --blocks "$blocks" --filters "$filters" "${task[@]}");;
+      baseline)
+        [ -f "$work/$slug/found/summary.json" ] || { echo "bench/quality: the baseline is sized after the found network; put found before it in NETS" >&2; exit 2; }
+        found_params=$("$py" -c "import json;print(json.load(open('$work/$slug/found/summary.json'))['parameters'])")
+        if [ "$kind" = sr ]; then base=espcn depth=4 scale="$value"; else base=dncnn depth=17 scale=1; fi
+        arch=(--arch "$base" --depth "$depth" --width "$(baseline_width "$base" "$depth" "$channels" "$scale" "$found_params")" "${task[@]}");;
+      *) echo "bench/quality: unknown network '$net'" >&2; exit 2;;
+    esac
+    train_and_evaluate "$work/$slug/${net/:/-}" "$sigmas" "${arch[@]}" "${extra[@]}"
   done
 done
 
-python3 bench/quality/table.py "$results"
+"$py" bench/quality/collect.py "$work" > "$work/results.jsonl"
+"$py" bench/quality/table.py "$work/results.jsonl"

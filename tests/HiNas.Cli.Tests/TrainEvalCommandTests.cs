@@ -66,7 +66,10 @@ public class TrainEvalCommandTests
         var train = await CliRunner.RunAsync(new[] { "train", "--genotype", Path.Combine(run, "genotype.json"), "--out", trainDir, "--json" }.Concat(Tiny).ToArray());
         Assert.True(train.ExitCode == 0, train.Stderr);
         using var json = JsonDocument.Parse(train.Stdout);
-        Assert.StartsWith("HiNAS L2 B2 F4", json.RootElement.GetProperty("summary").GetProperty("network").GetString());
+        // retrained as the official code does: twice the search's F 4, ending in the decoder
+        var network = json.RootElement.GetProperty("summary").GetProperty("network").GetString();
+        Assert.StartsWith("HiNAS L2 B2 F8", network);
+        Assert.EndsWith("dense dilations, decoder head", network);
 
         var mismatch = await CliRunner.RunAsync("train", "--genotype", Path.Combine(run, "genotype.json"), "--task", "sr", "--scale", "4", "--out", Path.Combine(root, "x"));
         Assert.Equal(2, mismatch.ExitCode);

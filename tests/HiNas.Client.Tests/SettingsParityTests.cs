@@ -23,6 +23,7 @@ public sealed class SettingsParityTests
         new[] { "--task", "sr", "--scale", "4", "--preset", "paper-sr", "--epochs", "4" },
         new[] { "--task", "sr", "--scale", "4", "--channels", "1", "--tie-cells", "--no-cell-sharing", "--warmup", "0" },
         new[] { "--preset", "paper-denoise", "--task", "denoise", "--sigma", "15" },
+        new[] { "--task", "denoise", "--dilated-convs", "separable", "--arch-learning-rate", "0.005" },
     };
 
     [Theory]
@@ -58,6 +59,7 @@ public sealed class SettingsParityTests
             "--crop", "40", "--lr", "0.002", "--schedule", "poly", "--sigma-range", "0:50", "--seed", "3", "--data", "deadleaves:8x48" },
         new[] { "--task", "sr", "--scale", "3", "--arch", "espcn", "--iterations", "50" },
         new[] { "--task", "sr", "--arch", "random:5", "--validate-every", "7" },
+        new[] { "--task", "denoise", "--arch", "random:2", "--width-multiplier", "1.5", "--head", "light" },
     };
 
     [Theory]
@@ -86,6 +88,9 @@ public sealed class SettingsParityTests
         { "train", new[] { "--task", "denoise", "--arch", "random:x" }, "architecture: 'random:x': the random seed must be a non-negative integer" },
         { "train", new[] { "--task", "sr", "--arch", "espcn", "--sigma-range", "0:50" }, "sigma_range: is for denoising" },
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--lr", "0" }, "learning_rate: must be a positive number, got 0" },
+        { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--width-multiplier", "2" }, "width_multiplier: is for HiNAS networks; size a dncnn baseline by its width" },
+        { "train", new[] { "--task", "denoise", "--arch", "random:1", "--width-multiplier", "9" }, "width_multiplier: must be in [0.25, 8], got 9" },
+        { "search", new[] { "--task", "denoise", "--arch-learning-rate", "2" }, "architect_learning_rate: must be in (0, 1], got 2" },
     };
 
     [Theory]

@@ -20,7 +20,7 @@ public class ExportParityTests
     private static readonly double[] Factors = { 1.0, 1.5, 2.0 };
 
     /// <summary>A genotype whose cells use every operation of the table at least once (over its layers).</summary>
-    private static Genotype EveryOp(RestorationTask task)
+    private static Genotype EveryOp(RestorationTask task, DilatedConvStyle dilated = DilatedConvStyle.Dense)
     {
         var a = new CellGenotype(new[]
         {
@@ -34,13 +34,16 @@ public class ExportParityTests
             new CellEdge(OperationNames.Conv3x3, 2), new CellEdge(OperationNames.SepConv5x5, 1),
             new CellEdge(OperationNames.DilConv3x3, 3), new CellEdge(OperationNames.SepConv3x3, 0),
         });
-        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8), new[] { a, b, a }, new[] { 1, 2, 1 });
+        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated), new[] { a, b, a }, new[] { 1, 2, 1 });
     }
 
     public static TheoryData<string, string, int, int> Cases => new()
     {
         { "every-op", "denoise", 1, 1 }, { "every-op", "denoise", 3, 1 }, { "every-op", "sr", 3, 2 }, { "every-op", "sr", 3, 3 }, { "every-op", "sr", 1, 4 },
         { "random:11", "denoise", 1, 1 }, { "random:12", "sr", 3, 2 }, { "random:13", "sr", 3, 4 },
+        { "every-op/separable", "denoise", 3, 1 }, { "every-op/separable", "sr", 3, 2 },
+        { "every-op/decoder", "denoise", 1, 1 }, { "every-op/decoder", "sr", 3, 2 }, { "every-op/decoder", "sr", 1, 3 },
+        { "random:14/decoder/x2", "denoise", 3, 1 }, { "random:15/x2", "sr", 3, 4 },
         { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 },
         { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
     };
@@ -50,9 +53,14 @@ public class ExportParityTests
     public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        var spec = architecture == "every-op"
-            ? ArchitectureSpec.FromGenotype(EveryOp(task))
-            : ArchitectureSpec.Parse(architecture, task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8));
+        // "NAME[/separable][/decoder][/x2]": separable dilated convolutions, the decoder head, retrained twice as wide
+        var parts = architecture.Split('/');
+        var dilated = parts.Contains("separable") ? DilatedConvStyle.Separable : DilatedConvStyle.Dense;
+        var spec = parts[0] == "every-op"
+            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated))
+            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8, dilated));
+        if (spec.IsHiNas)
+            spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1 };
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
         GiveBatchNormsRealStatistics(network, channels);
         network.eval();

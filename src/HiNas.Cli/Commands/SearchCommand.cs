@@ -104,13 +104,17 @@ public static class SearchCommand
             output.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 RunDir = runDir, Genotype = path, genotype.WidthPath,
-                Cells = genotype.Cells.Select(c => c.ToString()).ToArray(), AllSkip = genotype.IsAllSkip, Latency = report,
+                Cells = genotype.Cells.Select(c => c.ToString()).ToArray(), AllSkip = genotype.IsAllSkip,
+                genotype.AlphaEntropy, genotype.BetaEntropy, Warning = ArchitectureEntropy.UndecidedWidthPath(genotype), Latency = report,
             }, CliJson.Options));
         }
         else
         {
             output.Out.WriteLine($"width path: [{string.Join(", ", genotype.WidthPath)}] (channels per node: {string.Join(", ", genotype.WidthPath.Select(genotype.NodeChannels))})");
             for (var l = 0; l < genotype.Cells.Count; l++) output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"layer {l + 1}: {genotype.Cells[l]}"));
+            if (genotype.AlphaEntropy is { } a && genotype.BetaEntropy is { } b)
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"normalised entropy (1 = uniform): α {a:0.0000}, β {b:0.0000}"));
+            if (ArchitectureEntropy.UndecidedWidthPath(genotype) is { } warning) output.Out.WriteLine($"warning: {warning}");
             output.Out.WriteLine($"wrote {path}");
             if (report is not null)
             {

@@ -29,6 +29,9 @@ public sealed class SearchSettingOptions
         TieCells = new Option<bool>(prefix + "tie-cells") { Description = "one α for all layers (ablation of layer-wise architecture sharing)" };
         NoCellSharing = new Option<bool>(prefix + "no-cell-sharing") { Description = "run one cell per incoming path (the per-path baseline of the memory claim)" };
         SkipDropout = new Option<double?>(prefix + "skip-dropout") { Description = "dropout rate in [0, 1) on the supernet's skip connections during the search, against the collapse toward skips (P-DARTS; default 0, the paper's search)" };
+        DilatedConvs = new Option<string?>(prefix + "dilated-convs") { Description = "dilated candidates: dense (the official operation table; default) or separable (DARTS's)" };
+        DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
+        ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         Preset = new Option<string?>(prefix + "preset") { Description = "the paper's configuration: paper-denoise or paper-sr (explicit options still apply on top)" };
         Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
     }
@@ -47,9 +50,11 @@ public sealed class SearchSettingOptions
     public Option<bool> TieCells { get; }
     public Option<bool> NoCellSharing { get; }
     public Option<double?> SkipDropout { get; }
+    public Option<string?> DilatedConvs { get; }
+    public Option<double?> ArchitectLearningRate { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, ArchitectLearningRate, Preset };
 
     public void AddTo(Command command)
     {
@@ -62,13 +67,13 @@ public sealed class SearchSettingOptions
         Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
         TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
-        SkipDropout = p.GetValue(SkipDropout),
+        SkipDropout = p.GetValue(SkipDropout), DilatedConvs = p.GetValue(DilatedConvs), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
     public Protocol.V1.SearchSettings ToMessage(ParseResult p)
     {
-        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "" };
+        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "" };
         if (p.GetValue(Layers) is { } layers) s.Layers = Count(layers, Layers);
         if (p.GetValue(Blocks) is { } blocks) s.Blocks = Count(blocks, Blocks);
         if (p.GetValue(Filters) is { } filters) s.Filters = Count(filters, Filters);
@@ -80,6 +85,7 @@ public sealed class SearchSettingOptions
         if (p.GetValue(Crop) is { } crop) s.Crop = Count(crop, Crop);
         if (p.GetValue(Seed) is { } seed) s.Seed = seed;
         if (p.GetValue(SkipDropout) is { } skipDropout) s.SkipDropout = skipDropout;
+        if (p.GetValue(ArchitectLearningRate) is { } architectRate) s.ArchitectLearningRate = architectRate;
         return s;
     }
 

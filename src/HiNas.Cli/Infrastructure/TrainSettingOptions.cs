@@ -5,6 +5,7 @@ using HiNas.Search.Networks;
 using HiNas.Search.Training;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Cli.Infrastructure;
 
@@ -24,6 +25,9 @@ public sealed class TrainSettingOptions
         ValidateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
         SigmaRange = new Option<string?>("--sigma-range") { Description = "denoising: train blind on σ drawn from MIN:MAX per sample (validation at --sigma), e.g. 0:50" };
         Seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
+        WidthMultiplier = new Option<double?>("--width-multiplier") { Description = $"HiNAS networks: retrain this many times as wide as searched (default {ArchitectureSpec.DefaultWidthMultiplier.ToString(CultureInfo.InvariantCulture)}, the official retraining)" };
+        Head = new Option<string?>("--head") { Description = $"HiNAS networks: light (one 3×3 convolution) or decoder (the official decoder; default {ArchitectureSpec.DefaultHead.Name()})" };
+        Head.AcceptOnlyFromAmong("light", "decoder");
         Depth = new Option<int?>("--depth") { Description = "baseline depth (layers)" };
         Width = new Option<int?>("--width") { Description = "baseline width (channels)" };
     }
@@ -37,12 +41,14 @@ public sealed class TrainSettingOptions
     public Option<int?> ValidateEvery { get; }
     public Option<string?> SigmaRange { get; }
     public Option<ulong?> Seed { get; }
+    public Option<double?> WidthMultiplier { get; }
+    public Option<string?> Head { get; }
     public Option<int?> Depth { get; }
     public Option<int?> Width { get; }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, Seed, Depth, Width })
+        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, Seed, WidthMultiplier, Head, Depth, Width })
             command.Options.Add(option);
     }
 
@@ -63,13 +69,15 @@ public sealed class TrainSettingOptions
         {
             Data = p.GetValue(Data), Iterations = p.GetValue(Iterations), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), LearningRate = p.GetValue(LearningRate),
             Schedule = p.GetValue(Schedule), ValidateEvery = p.GetValue(ValidateEvery), SigmaMin = range?[0], SigmaMax = range?[1], Seed = p.GetValue(Seed),
+            WidthMultiplier = p.GetValue(WidthMultiplier), Head = p.GetValue(Head),
         };
     }
 
     /// <summary>The settings as the Jobs service takes them.</summary>
     public Protocol.V1.TrainSettings ToMessage(ParseResult p)
     {
-        var t = new Protocol.V1.TrainSettings { Data = p.GetValue(Data) ?? "", Schedule = p.GetValue(Schedule) ?? "" };
+        var t = new Protocol.V1.TrainSettings { Data = p.GetValue(Data) ?? "", Schedule = p.GetValue(Schedule) ?? "", Head = p.GetValue(Head) ?? "" };
+        if (p.GetValue(WidthMultiplier) is { } multiplier) t.WidthMultiplier = multiplier;
         if (p.GetValue(Iterations) is { } iterations) t.Iterations = SearchSettingOptions.Count(iterations, Iterations);
         if (p.GetValue(Batch) is { } batch) t.Batch = SearchSettingOptions.Count(batch, Batch);
         if (p.GetValue(Crop) is { } crop) t.Crop = SearchSettingOptions.Count(crop, Crop);

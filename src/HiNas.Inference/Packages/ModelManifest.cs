@@ -45,6 +45,12 @@ public sealed record ModelManifest
 
     public string? Architecture { get; init; }
     public JsonNode? Genotype { get; init; }
+
+    /// <summary>HiNAS networks: how many times the genotype's search width F the network was retrained at.</summary>
+    public double? WidthMultiplier { get; init; }
+
+    /// <summary>HiNAS networks: "light" or "decoder".</summary>
+    public string? Head { get; init; }
     public long Params { get; init; }
     public double FlopsPerMegapixel { get; init; }
     public Dictionary<string, double>? Metrics { get; init; }

@@ -58,8 +58,20 @@ public sealed class Genotype : IEquatable<Genotype>
     /// <summary>β as [sources, 3] logits (masked moves at −50), when the genotype came from a search.</summary>
     public double[][]? Beta { get; }
 
+    /// <summary>α's normalised entropy (1 = uniform; <see cref="ArchitectureEntropy"/>), when the genotype came from a search.</summary>
+    public double? AlphaEntropy => Alpha is null ? null : ArchitectureEntropy.OfAlpha(Alpha);
+
+    /// <summary>β's normalised entropy over the possible moves, when the genotype came from a search.</summary>
+    public double? BetaEntropy => Beta is null ? null : ArchitectureEntropy.OfBeta(Beta, Space.Lattice);
+
     /// <summary>Channels per node at width level <paramref name="level"/>: round(factor · F).</summary>
     public int NodeChannels(int level) => Space.NodeChannels(level);
+
+    /// <summary>
+    /// The network retrained <paramref name="multiplier"/> times as wide (<see cref="SearchSpace.Widened"/>): the same
+    /// cells and width path, without α and β.
+    /// </summary>
+    public Genotype Widened(double multiplier) => multiplier == 1 ? this : new(Space.Widened(multiplier), Cells, WidthPath);
 
     /// <summary>The same network with other cells (without α and β: it is no longer what they derive).</summary>
     public Genotype WithCells(IReadOnlyList<CellGenotype> cells) => new(Space, cells, WidthPath);

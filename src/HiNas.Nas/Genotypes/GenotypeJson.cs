@@ -9,7 +9,8 @@ namespace HiNas.Nas.Genotypes;
 
 /// <summary>
 /// The Genotype's JSON form (schema "hinas.genotype/v1"): snake_case, cells as lists of [op, input] pairs,
-/// α and β as nested arrays. Reading checks the schema and every field and names what is wrong.
+/// α and β as nested arrays, with α's and β's normalised entropies for the reader (1 = uniform; recomputed from α
+/// and β, never read back). Reading checks the schema and every field and names what is wrong.
 /// </summary>
 public static class GenotypeJson
 {
@@ -31,10 +32,13 @@ public static class GenotypeJson
             Filters = genotype.Filters,
             WidthFactors = genotype.WidthFactors.ToArray(),
             StemChannels = genotype.StemChannels,
+            DilatedConvs = genotype.Space.DilatedConvs.Name(),
             Cells = genotype.Cells.Select(c => c.Edges.Select(e => new JsonArray(e.Op, e.Input)).ToArray()).ToArray(),
             WidthPath = genotype.WidthPath.ToArray(),
             Alpha = genotype.Alpha,
             Beta = genotype.Beta,
+            AlphaEntropy = genotype.AlphaEntropy,
+            BetaEntropy = genotype.BetaEntropy,
         };
         return JsonSerializer.Serialize(dto, Options);
     }
@@ -59,8 +63,10 @@ public static class GenotypeJson
         if (dto.WidthPath is null) throw new InvalidDataException($"{source}: 'width_path' is missing");
         try
         {
+            // A genotype written before the setting existed was searched with separable dilated convolutions.
+            var dilated = dto.DilatedConvs is null ? DilatedConvStyles.Unrecorded : DilatedConvStyles.Parse(dto.DilatedConvs);
             var cells = dto.Cells.Select((edges, l) => new CellGenotype(edges.Select((pair, i) => ParseEdge(pair, l, i)).ToArray())).ToArray();
-            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels), cells, dto.WidthPath, dto.Alpha, dto.Beta);
+            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated), cells, dto.WidthPath, dto.Alpha, dto.Beta);
         }
         catch (ArgumentException e)
         {
@@ -93,10 +99,13 @@ public static class GenotypeJson
         public int Filters { get; set; }
         public double[]? WidthFactors { get; set; }
         public int StemChannels { get; set; }
+        public string? DilatedConvs { get; set; }
         public JsonArray[][]? Cells { get; set; }
         public int[]? WidthPath { get; set; }
         public double[][][]? Alpha { get; set; }
         public double[][]? Beta { get; set; }
+        public double? AlphaEntropy { get; set; }
+        public double? BetaEntropy { get; set; }
     }
 }
 

@@ -18,7 +18,7 @@ public static class LatencyKeys
     public static string Projection(int inChannels, int outChannels) => Invariant($"proj:{inChannels}-{outChannels}");
 
     /// <summary>A cell operation at <paramref name="channels"/>; "skip" and "none" cost nothing and have no entry.</summary>
-    public static string Operation(string op, int channels) => Invariant($"op:{op}:{channels}");
+    public static string Operation(Operation op, int channels) => Invariant($"op:{op.Key}:{channels}");
 
     public static string Add(int channels) => Invariant($"add:{channels}");
 

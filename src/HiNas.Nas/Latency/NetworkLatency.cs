@@ -20,7 +20,7 @@ public static class NetworkLatency
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
             foreach (var part in FixedLayerParts(b, previous, beforePrevious, c)) yield return part;
             foreach (var edge in genotype.Cells[l].Edges)
-                if (LatencyKeys.IsMeasured(edge.Op)) yield return LatencyKeys.Operation(edge.Op, c);
+                if (LatencyKeys.IsMeasured(edge.Op)) yield return LatencyKeys.Operation(genotype.Space.Operation(edge.Op), c);
             (beforePrevious, previous) = (previous, b * c);
         }
         yield return LatencyKeys.Head(previous, genotype.Task);

@@ -33,6 +33,17 @@ public sealed record SearchEvent
     public double? LatencyCalibration { get; init; }
 
     public double? BudgetMs { get; init; }
+
+    /// <summary>
+    /// "completed": the epoch whose genotype the search chose (the best validation after <see cref="SearchRun.SelectionStart"/>
+    /// of the epochs, else the last), α's and β's normalised entropies (1 = uniform), and a warning when β did not decide
+    /// the width path (<see cref="Genotypes.ArchitectureEntropy"/>). "epoch" events carry the entropies too.
+    /// </summary>
+    public int? ChosenEpoch { get; init; }
+    public double? AlphaEntropy { get; init; }
+    public double? BetaEntropy { get; init; }
+    public string? Warning { get; init; }
+
     public required double ElapsedSeconds { get; init; }
     public required double EtaSeconds { get; init; }
 

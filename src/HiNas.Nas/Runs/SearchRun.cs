@@ -2,13 +2,29 @@ namespace HiNas.Nas.Runs;
 
 /// <summary>
 /// The contract of a search run folder, which the searcher writes and the CLI, the Jobs service and the benches
-/// read: the resolved options, one event per line, the derived genotype at the end, and the worker's result.
+/// read: the resolved options, one event per line, the genotypes at the end, and the worker's result.
 /// </summary>
 public static class SearchRun
 {
     public const string OptionsFile = "options.json";
     public const string EventsFile = "events.jsonl";
+    /// <summary>The genotype the search chose: the best-validation one when the selection window had a validation, else the last.</summary>
     public const string GenotypeFile = "genotype.json";
+
+    /// <summary>The genotype derived after the last epoch.</summary>
+    public const string LastGenotypeFile = "genotype-last.json";
+
+    /// <summary>
+    /// The genotype derived at the epoch of the best validation PSNR among the epochs after <see cref="SelectionStart"/> of
+    /// the search (the official search keeps its best-validation model after 60 of 100 epochs); written whenever it improves.
+    /// </summary>
+    public const string BestGenotypeFile = "genotype-best.json";
+
+    /// <summary>The fraction of the epochs after which the best-validation genotype is kept.</summary>
+    public const double SelectionStart = 0.6;
+
+    /// <summary>Whether epoch <paramref name="epoch"/> (from 1) of <paramref name="epochs"/> is in the best-validation window.</summary>
+    public static bool InSelectionWindow(int epoch, int epochs) => epoch > SelectionStart * epochs;
     public const string CheckpointsFolder = "checkpoints";
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace HiNas.Nas.Settings;
 
 /// <summary>
 /// Which network to build: a searched genotype, a random genotype from the same space, or a hand-designed
-/// baseline (DnCNN for denoising; ESPCN or FSRCNN for SR) with its depth and width.
+/// baseline (DnCNN for denoising; ESPCN or FSRCNN for SR) with its depth and width. A HiNAS network (searched or
+/// random) is retrained <see cref="WidthMultiplier"/> times as wide as searched and ends in <see cref="Head"/>.
 /// </summary>
 public sealed record ArchitectureSpec
 {
@@ -19,6 +20,56 @@ public sealed record ArchitectureSpec
     public ulong? RandomSeed { get; init; }
     public int? Depth { get; init; }
     public int? Width { get; init; }
+
+    /// <summary>HiNAS networks: how many times the search width F they are retrained at (the official code retrains at 2×).</summary>
+    public double? WidthMultiplier { get; init; }
+
+    /// <summary>HiNAS networks: the light head or the official decoder.</summary>
+    public DerivedHead? Head { get; init; }
+
+    /// <summary>The official retraining width: twice the search's F (F 20 for denoising, 16 for SR).</summary>
+    public const double DefaultWidthMultiplier = 2;
+
+    /// <summary>The head a HiNAS network gets when none is asked for.</summary>
+    public const DerivedHead DefaultHead = DerivedHead.Decoder;
+
+    /// <summary>Whether this is a network of the HiNAS space (searched or random), which the retraining settings apply to.</summary>
+    public bool IsHiNas => Kind is GenotypeKind or RandomKind;
+
+    /// <summary>The genotype of the network that is built: the searched one, widened by <see cref="WidthMultiplier"/>.</summary>
+    public Genotype? NetworkGenotype => Genotype?.Widened(WidthMultiplier ?? 1);
+
+    /// <summary>
+    /// The retraining settings applied: for a HiNAS network the given multiplier and head, or the defaults (×2, the
+    /// decoder); for a baseline neither may be given.
+    /// </summary>
+    public ArchitectureSpec WithRetraining(double? widthMultiplier, string? head)
+    {
+        if (!IsHiNas)
+        {
+            if (widthMultiplier is not null) throw new SettingException("width_multiplier", $"is for HiNAS networks; size a {Kind} baseline by its width");
+            if (head is { Length: > 0 }) throw new SettingException(DerivedHeads.Setting, $"is for HiNAS networks, not a {Kind} baseline");
+            return this;
+        }
+        DerivedHead parsed;
+        try
+        {
+            parsed = head is { Length: > 0 } ? DerivedHeads.Parse(head) : DefaultHead;
+        }
+        catch (ArgumentException e)
+        {
+            throw new SettingException(DerivedHeads.Setting, e.Message);
+        }
+        return this with { WidthMultiplier = widthMultiplier ?? DefaultWidthMultiplier, Head = parsed };
+    }
+
+    /// <summary>Range checks of the retraining settings.</summary>
+    public void Validate()
+    {
+        if (!IsHiNas && (WidthMultiplier is not null || Head is not null))
+            throw new SettingException("width_multiplier", $"width multiplier and head are for HiNAS networks, not a {Kind} baseline");
+        SettingException.Require(WidthMultiplier is null || WidthMultiplier is >= 0.25 and <= 8, "width_multiplier", $"must be in [0.25, 8], got {WidthMultiplier}");
+    }
 
     /// <summary>The setting a baseline's name is given in.</summary>
     public const string Setting = "architecture";
@@ -76,8 +127,8 @@ public sealed record ArchitectureSpec
 
     public override string ToString() => Kind switch
     {
-        GenotypeKind => "genotype",
-        RandomKind => $"random:{RandomSeed}",
+        GenotypeKind => $"genotype ×{WidthMultiplier ?? 1} {(Head ?? DerivedHead.Light).Name()} head",
+        RandomKind => $"random:{RandomSeed} ×{WidthMultiplier ?? 1} {(Head ?? DerivedHead.Light).Name()} head",
         _ => $"{Kind} depth {Depth} width {Width}",
     };
 }

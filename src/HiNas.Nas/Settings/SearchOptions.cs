@@ -80,7 +80,7 @@ public sealed record SearchOptions
         SettingException.Require(ArchitectSplit is > 0 and < 1, "architect_split", $"must be in (0, 1), got {ArchitectSplit}");
         SettingException.Require(WeightLearningRate > 0 && WeightLearningRateMin >= 0 && WeightLearningRateMin <= WeightLearningRate,
             "weight_learning_rate", "need 0 ≤ min LR ≤ LR and LR > 0");
-        SettingException.Require(ArchitectLearningRate > 0, "architect_learning_rate", $"must be > 0, got {ArchitectLearningRate}");
+        SettingException.Require(ArchitectLearningRate > 0 && ArchitectLearningRate <= 1, "architect_learning_rate", $"must be in (0, 1], got {ArchitectLearningRate}");
         SettingException.Require(SkipDropout is >= 0 and < 1, "skip_dropout", $"must be in [0, 1), got {SkipDropout}");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");

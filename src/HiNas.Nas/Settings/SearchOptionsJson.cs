@@ -1,5 +1,6 @@
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
+using HiNas.Nas.Space;
 
 namespace HiNas.Nas.Settings;
 
@@ -24,6 +25,7 @@ public static class SearchOptionsJson
         public int StemChannels { get; set; }
         public bool TieCells { get; set; }
         public bool CellSharing { get; set; }
+        public string? DilatedConvs { get; set; }
         public string? Data { get; set; }
         public int Epochs { get; set; }
         public int Warmup { get; set; }
@@ -57,6 +59,7 @@ public static class SearchOptionsJson
             StemChannels = o.Supernet.StemChannels,
             TieCells = o.Supernet.TieCells,
             CellSharing = o.Supernet.CellSharing,
+            DilatedConvs = o.Supernet.DilatedConvs.Name(),
             Data = o.Data.ToString(),
             Epochs = o.Epochs,
             Warmup = o.Warmup,
@@ -91,6 +94,8 @@ public static class SearchOptionsJson
                     {
                         Task = Task.ToTask(), Layers = Layers, Blocks = Blocks, Filters = Filters, WidthFactors = WidthFactors,
                         StemChannels = StemChannels, TieCells = TieCells, CellSharing = CellSharing,
+                        // a run started before the setting existed searched separable dilated convolutions
+                        DilatedConvs = DilatedConvs is null ? DilatedConvStyles.Unrecorded : DilatedConvStyles.Parse(DilatedConvs),
                     },
                     Data = DataSpec.Parse(Data),
                     Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,

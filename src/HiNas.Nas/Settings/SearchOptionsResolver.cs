@@ -1,5 +1,6 @@
 using HiNas.Imaging.Tasks;
 using HiNas.Nas.Latency;
+using HiNas.Nas.Space;
 
 namespace HiNas.Nas.Settings;
 
@@ -28,6 +29,7 @@ public static class SearchOptionsResolver
             {
                 Layers = s.Layers ?? n.Layers, Blocks = s.Blocks ?? n.Blocks, Filters = s.Filters ?? n.Filters,
                 StemChannels = s.StemChannels ?? n.StemChannels, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
+                DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseDilated(dilated) : n.DilatedConvs,
             },
             Data = DataSpec.Parse(s.Data),
             Epochs = epochs,
@@ -37,12 +39,25 @@ public static class SearchOptionsResolver
             Crop = s.Crop ?? o.Crop,
             Seed = s.Seed ?? o.Seed,
             SkipDropout = s.SkipDropout ?? o.SkipDropout,
+            ArchitectLearningRate = s.ArchitectLearningRate ?? o.ArchitectLearningRate,
             Threads = s.Threads,
             Device = s.Device ?? o.Device,
             Latency = Objective(s),
         };
         o.Validate();
         return o;
+    }
+
+    private static DilatedConvStyle ParseDilated(string text)
+    {
+        try
+        {
+            return DilatedConvStyles.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SettingException(DilatedConvStyles.Setting, e.Message);
+        }
     }
 
     private static LatencyObjective? Objective(SearchSettings s)

@@ -15,6 +15,12 @@ public sealed record SearchSettings
     public bool TieCells { get; init; }
     public bool NoCellSharing { get; init; }
 
+    /// <summary>"dense" (the official operation table) or "separable" dilated candidates.</summary>
+    public string? DilatedConvs { get; init; }
+
+    /// <summary>Adam's learning rate for α and β.</summary>
+    public double? ArchitectLearningRate { get; init; }
+
     /// <summary>A folder, "deadleaves" or "deadleaves:COUNTxSIZE".</summary>
     public string? Data { get; init; }
     public int? Epochs { get; init; }

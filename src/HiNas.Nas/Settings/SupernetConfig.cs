@@ -20,10 +20,13 @@ public sealed record SupernetConfig
     /// <summary>One cell per (layer, width) on the β-fused input (HiNAS); false runs one cell per incoming path.</summary>
     public bool CellSharing { get; init; } = true;
 
+    /// <summary>Dense dilated candidates (the official operation table) or separable ones (DARTS's).</summary>
+    public DilatedConvStyle DilatedConvs { get; init; } = DilatedConvStyle.Dense;
+
     public int NodeChannels(int level) => SearchSpace.NodeChannelsFor(Filters, WidthFactors[level]);
 
     /// <summary>The space these settings search (the two switches change how, not what).</summary>
-    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels);
+    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs);
 
     public void Validate()
     {

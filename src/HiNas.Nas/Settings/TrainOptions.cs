@@ -44,6 +44,7 @@ public sealed record TrainOptions
     /// <summary>Every range check of the options; a <see cref="SettingException"/> names the setting.</summary>
     public void Validate()
     {
+        Architecture.Validate();
         SettingException.Require(Iterations is >= 1 and <= 100_000_000, "iterations", $"must be in [1, 1e8], got {Iterations}");
         SettingException.Require(Batch is >= 1 and <= 1024, "batch", $"must be in [1, 1024], got {Batch}");
         SettingException.Require(Crop is >= 16 and <= 2048, "crop", $"must be in [16, 2048], got {Crop}");

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
+using HiNas.Nas.Space;
 
 namespace HiNas.Nas.Settings;
 
@@ -21,6 +22,8 @@ public static class TrainOptionsJson
         public ulong? RandomSeed { get; set; }
         public int? Depth { get; set; }
         public int? Width { get; set; }
+        public double? WidthMultiplier { get; set; }
+        public string? Head { get; set; }
     }
 
     private sealed class Dto
@@ -52,6 +55,8 @@ public static class TrainOptionsJson
                 RandomSeed = o.Architecture.RandomSeed,
                 Depth = o.Architecture.Depth,
                 Width = o.Architecture.Width,
+                WidthMultiplier = o.Architecture.WidthMultiplier,
+                Head = o.Architecture.Head?.Name(),
             },
             Data = o.Data.ToString(),
             Iterations = o.Iterations,
@@ -66,6 +71,8 @@ public static class TrainOptionsJson
             Threads = o.Threads,
             Device = o.Device,
         };
+
+        private bool IsHiNas => Architecture?.Kind is ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind;
 
         public TrainOptions ToOptions(string path)
         {
@@ -82,6 +89,9 @@ public static class TrainOptionsJson
                         RandomSeed = Architecture.RandomSeed,
                         Depth = Architecture.Depth,
                         Width = Architecture.Width,
+                        // a HiNAS network trained before these settings existed was trained as searched, with the light head
+                        WidthMultiplier = Architecture.WidthMultiplier ?? (IsHiNas ? 1 : null),
+                        Head = Architecture.Head is { } head ? DerivedHeads.Parse(head) : IsHiNas ? DerivedHeads.Unrecorded : null,
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,

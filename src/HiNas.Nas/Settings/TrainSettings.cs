@@ -20,6 +20,12 @@ public sealed record TrainSettings
     public double? SigmaMin { get; init; }
     public double? SigmaMax { get; init; }
     public ulong? Seed { get; init; }
+
+    /// <summary>HiNAS networks: retrain this many times as wide as searched (default 2).</summary>
+    public double? WidthMultiplier { get; init; }
+
+    /// <summary>HiNAS networks: "light" or "decoder".</summary>
+    public string? Head { get; init; }
     public int? Threads { get; init; }
     public string? Device { get; init; }
 }

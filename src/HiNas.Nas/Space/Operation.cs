@@ -29,6 +29,12 @@ public sealed record Operation(string Name, OperationKind Kind, int Kernel = 0, 
     /// <summary>Whether the operation costs time (skip and none do not: they have no latency-table entry).</summary>
     public bool HasCost => Kind is not (OperationKind.Skip or OperationKind.None);
 
+    /// <summary>
+    /// The name a latency table keys it by: its name, marked when a dilated candidate is separable, so that a table
+    /// measured for one style is never read for the other.
+    /// </summary>
+    public string Key => Kind == OperationKind.DilatedSeparable ? Name + "~separable" : Name;
+
     /// <summary>Whether a derived cell may use it (none is a search-only candidate).</summary>
     public bool IsUsable => Kind != OperationKind.None;
 }

@@ -3,21 +3,32 @@ namespace HiNas.Nas.Space;
 /// <summary>
 /// The operation registry: the candidates of a cell edge, in the order of α's last axis. This is the one place an
 /// operation is added; the search cell, the derived cell, the ONNX exporter and the latency profiler all read it.
+/// The dilated candidates are dense or separable by the space's <see cref="DilatedConvStyle"/>; names and order do
+/// not change with it.
 /// </summary>
 public static class Operations
 {
-    public static readonly IReadOnlyList<Operation> All = new Operation[]
+    private static readonly IReadOnlyList<Operation> DenseDilations = Table(OperationKind.Conv);
+    private static readonly IReadOnlyList<Operation> SeparableDilations = Table(OperationKind.DilatedSeparable);
+
+    /// <summary>The candidates with dense dilated convolutions (the official operation table).</summary>
+    public static IReadOnlyList<Operation> All => DenseDilations;
+
+    /// <summary>The candidates of a space whose dilated convolutions are <paramref name="style"/>.</summary>
+    public static IReadOnlyList<Operation> For(DilatedConvStyle style) => style == DilatedConvStyle.Dense ? DenseDilations : SeparableDilations;
+
+    /// <summary>The operation named <paramref name="name"/>; an error listing the known names otherwise.</summary>
+    public static Operation Named(string name, DilatedConvStyle style = DilatedConvStyle.Dense) =>
+        For(style).FirstOrDefault(o => o.Name == name) ?? throw new ArgumentException($"unknown operation '{name}' (known: {string.Join(", ", All.Select(o => o.Name))})", nameof(name));
+
+    private static IReadOnlyList<Operation> Table(OperationKind dilated) => new Operation[]
     {
         new(OperationNames.Conv3x3, OperationKind.Conv, 3),
         new(OperationNames.SepConv3x3, OperationKind.Separable, 3),
         new(OperationNames.SepConv5x5, OperationKind.Separable, 5),
-        new(OperationNames.DilConv3x3, OperationKind.DilatedSeparable, 3, 2),
-        new(OperationNames.DilConv5x5, OperationKind.DilatedSeparable, 5, 2),
+        new(OperationNames.DilConv3x3, dilated, 3, 2),
+        new(OperationNames.DilConv5x5, dilated, 5, 2),
         new(OperationNames.Skip, OperationKind.Skip),
         new(OperationNames.None, OperationKind.None),
     };
-
-    /// <summary>The operation named <paramref name="name"/>; an error listing the known names otherwise.</summary>
-    public static Operation Named(string name) =>
-        All.FirstOrDefault(o => o.Name == name) ?? throw new ArgumentException($"unknown operation '{name}' (known: {string.Join(", ", All.Select(o => o.Name))})", nameof(name));
 }

@@ -4,12 +4,14 @@ namespace HiNas.Nas.Space;
 
 /// <summary>
 /// The space a search explores and every genotype of it lives in: the task, L layers of cells, B nodes per cell, F
-/// channels per node at width factor 1, the width levels' factors, and the stem's channels. One record, so that a
+/// channels per node at width factor 1, the width levels' factors, the stem's channels, and how its dilated
+/// candidates compute (<see cref="DilatedConvStyle"/>). One record, so that a
 /// genotype, a random draw, a derivation, a latency floor or a baseline's search-space sizes never travel as loose numbers.
 /// </summary>
 public sealed class SearchSpace : IEquatable<SearchSpace>
 {
-    public SearchSpace(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels)
+    public SearchSpace(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels,
+        DilatedConvStyle dilatedConvs = DilatedConvStyle.Dense)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "layers must be ≥ 1");
@@ -24,6 +26,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
         Filters = filters;
         WidthFactors = widthFactors.ToArray();
         StemChannels = stemChannels;
+        DilatedConvs = dilatedConvs;
     }
 
     /// <summary>The width factors of the paper: 1, 1.5 and 2 × F.</summary>
@@ -35,6 +38,24 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public int Filters { get; }
     public IReadOnlyList<double> WidthFactors { get; }
     public int StemChannels { get; }
+    public DilatedConvStyle DilatedConvs { get; }
+
+    /// <summary>The candidate operations of this space's edges, in the order of α's last axis.</summary>
+    public IReadOnlyList<Operation> Operations => Space.Operations.For(DilatedConvs);
+
+    /// <summary>The operation named <paramref name="name"/> as this space computes it.</summary>
+    public Operation Operation(string name) => Space.Operations.Named(name, DilatedConvs);
+
+    /// <summary>
+    /// The same space <paramref name="multiplier"/> times as wide: F·multiplier channels per node at width factor 1
+    /// (rounded; the official code retrains its found networks at twice the search width). The stem keeps its channels.
+    /// </summary>
+    public SearchSpace Widened(double multiplier)
+    {
+        if (!(multiplier > 0) || double.IsInfinity(multiplier)) throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "the width multiplier must be a positive number");
+        var filters = Math.Max(1, (int)Math.Round(Filters * multiplier, MidpointRounding.AwayFromZero));
+        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs);
+    }
 
     /// <summary>The outer space: the width lattice over the layers.</summary>
     public WidthLattice Lattice => new(Layers, WidthFactors.Count);
@@ -46,11 +67,12 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
 
     public bool Equals(SearchSpace? other) =>
         other is not null && Task == other.Task && Layers == other.Layers && Blocks == other.Blocks && Filters == other.Filters
-        && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors);
+        && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors) && DilatedConvs == other.DilatedConvs;
 
     public override bool Equals(object? obj) => Equals(obj as SearchSpace);
 
     public override int GetHashCode() => HashCode.Combine(Task, Layers, Blocks, Filters, StemChannels, WidthFactors.Count);
 
-    public override string ToString() => $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}]";
+    public override string ToString() =>
+        $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}] {DilatedConvs.Name()} dilated convs";
 }

@@ -124,8 +124,8 @@ public static class LatencyProfiler
 
         foreach (var c in widths.Distinct())
         {
-            foreach (var op in HiNas.Nas.Space.Operations.All.Where(o => o.HasCost))
-                yield return (LatencyKeys.Operation(op.Name, c), Single(c, c, () => OperationTable.Create(op.Name, c, affine: true)));
+            foreach (var op in space.Operations.Where(o => o.HasCost))
+                yield return (LatencyKeys.Operation(op, c), Single(c, c, () => OperationTable.Create(op, c, affine: true)));
             var channels = c;
             yield return (LatencyKeys.Add(c), new Part(new[] { ("a", c), ("b", c) }, () =>
                 OnnxExporter.Part(new[] { ("a", channels), ("b", channels) }, (g, x) => new[] { (g.Add(x[0], x[1]), channels) })));

@@ -11,6 +11,7 @@ using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Workers;
+using HiNas.Nas.Space;
 
 namespace HiNas.Onnx.Packaging;
 
@@ -61,6 +62,8 @@ public static class ModelExport
             OutputName = OnnxExporter.OutputName,
             Architecture = ((IRestorationNetwork)model.Network).Describe(),
             Genotype = model.Options.Architecture.Genotype is { } g ? JsonNode.Parse(GenotypeJson.Serialize(g)) : null,
+            WidthMultiplier = model.Options.Architecture.WidthMultiplier,
+            Head = model.Options.Architecture.Head?.Name(),
             Params = cost.Parameters,
             FlopsPerMegapixel = cost.FlopsPerMegapixel,
             Metrics = metrics,

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using HiNas.Nas.Genotypes;
 using HiNas.Search.Export;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Cells;
 
@@ -17,11 +18,12 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
     private readonly int[] _inputs;
 
-    public DerivedCell(CellGenotype genotype, long channels) : base(nameof(DerivedCell))
+    /// <param name="space">the space the genotype belongs to (how its operations compute)</param>
+    public DerivedCell(CellGenotype genotype, long channels, SearchSpace space) : base(nameof(DerivedCell))
     {
         Genotype = genotype;
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
-        foreach (var edge in genotype.Edges) ops.Add(OperationTable.Create(edge.Op, channels, affine: true));
+        foreach (var edge in genotype.Edges) ops.Add(OperationTable.Create(space.Operation(edge.Op), channels, affine: true));
         _inputs = genotype.Edges.Select(e => e.Input).ToArray();
         RegisterComponents();
     }

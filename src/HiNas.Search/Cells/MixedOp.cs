@@ -18,14 +18,15 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
     private readonly int[] _opIndex;
     private readonly Module<Tensor, Tensor> act;
 
-    public MixedOp(long channels) : base(nameof(MixedOp))
+    /// <param name="candidates">the space's operations, in the order of α's last axis</param>
+    public MixedOp(IReadOnlyList<Operation> candidates, long channels) : base(nameof(MixedOp))
     {
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         var indices = new List<int>();
-        for (var i = 0; i < OperationNames.Count; i++)
+        for (var i = 0; i < candidates.Count; i++)
         {
             if (i == OperationNames.NoneIndex) continue;
-            ops.Add(OperationTable.Create(OperationNames.All[i], channels, affine: false));
+            ops.Add(OperationTable.Create(candidates[i], channels, affine: false));
             indices.Add(i);
         }
         _opIndex = indices.ToArray();

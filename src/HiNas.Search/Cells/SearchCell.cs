@@ -14,11 +14,11 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<MixedOp> edges;
 
-    public SearchCell(int blocks, long channels) : base(nameof(SearchCell))
+    public SearchCell(int blocks, long channels, IReadOnlyList<Operation> candidates) : base(nameof(SearchCell))
     {
         Blocks = blocks;
         edges = new TorchSharp.Modules.ModuleList<MixedOp>();
-        for (var e = 0; e < CellTopology.EdgeCount(blocks); e++) edges.Add(new MixedOp(channels));
+        for (var e = 0; e < CellTopology.EdgeCount(blocks); e++) edges.Add(new MixedOp(candidates, channels));
         RegisterComponents();
     }
 

@@ -24,6 +24,10 @@ public static class SearchCheckpoint
 
         /// <summary>Budgeted searches that measure: the architect's <see cref="Architecture.Architect.LatencyCalibration"/>.</summary>
         public double LatencyCalibration { get; init; } = 1.0;
+
+        /// <summary>The best validation PSNR in the selection window so far, and its epoch (from 1); null before the window.</summary>
+        public double? BestValidationPsnr { get; init; }
+        public int? BestEpoch { get; init; }
     }
 
     public static string Folder(string runDir) => Path.Combine(runDir, "checkpoints");

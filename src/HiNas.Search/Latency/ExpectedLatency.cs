@@ -27,7 +27,7 @@ public sealed class ExpectedLatency
 {
     private readonly SupernetConfig _config;
     private readonly WidthLattice _lattice;
-    private readonly double[][] _opLatency; // [width][op] in OperationNames.All order
+    private readonly double[][] _opLatency; // [width][op] in the order of α's last axis
     private readonly double[] _cellFixed;   // [width]: additions + concat
     private readonly double[] _head;        // [width]
     private readonly double _stem;
@@ -45,7 +45,7 @@ public sealed class ExpectedLatency
         for (var w = 0; w < widths; w++)
         {
             var c = config.NodeChannels(w);
-            _opLatency[w] = OperationNames.All.Select(op => LatencyKeys.IsMeasured(op) ? table.Of(LatencyKeys.Operation(op, c)) : 0.0).ToArray();
+            _opLatency[w] = config.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c)) : 0.0).ToArray();
             _cellFixed[w] = b * table.Of(LatencyKeys.Add(c)) + table.Of(LatencyKeys.Concat(b, c));
             _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task));
         }

@@ -6,14 +6,17 @@ using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 using HiNas.Nas.Genotypes;
 using HiNas.Search.Export;
+using HiNas.Search.Networks.Decoders;
+using HiNas.Nas.Space;
 
 namespace HiNas.Search.Networks;
 
 /// <summary>
 /// The network a <see cref="Genotype"/> describes: the stem (its first s0 has B·C₀ channels, its first s1 C₀);
 /// for layer l at width level w_l (C = round(factor·F) per node) a LeakyReLU + 1×1 conv + BN projecting
-/// the previous state (s0) and the one before it (s1) to C channels, then the fixed cell of layer l; one head
-/// on the last cell; the task's residual.
+/// the previous state (s0) and the one before it (s1) to C channels, then the fixed cell of layer l; on the last
+/// cell the light head or the decoder (which also reads the stem's first s0, its low-level features); the task's
+/// residual. Retraining wider than the search is a widened genotype (<see cref="Genotype.Widened"/>).
 /// </summary>
 public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 {
@@ -21,11 +24,13 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> preprocess0;
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> preprocess1;
     private readonly TorchSharp.Modules.ModuleList<DerivedCell> cells;
-    private readonly RestorationHead head;
+    private readonly RestorationHead? head;
+    private readonly Decoder? decoder;
 
-    public DerivedNetwork(Genotype genotype) : base(nameof(DerivedNetwork))
+    public DerivedNetwork(Genotype genotype, DerivedHead headKind = DerivedHead.Light) : base(nameof(DerivedNetwork))
     {
         Genotype = genotype;
+        Head = headKind;
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
         stem = new Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0);
@@ -38,29 +43,34 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
             preprocess0.Add(new ReluConvBn(previous, c, 1, affine: true));
             preprocess1.Add(new ReluConvBn(beforePrevious, c, 1, affine: true));
-            cells.Add(new DerivedCell(genotype.Cells[l], c));
+            cells.Add(new DerivedCell(genotype.Cells[l], c, genotype.Space));
             (beforePrevious, previous) = (previous, b * c);
         }
-        head = new RestorationHead(previous, genotype.Task);
+        if (headKind == DerivedHead.Decoder) decoder = new Decoder(b * c0, previous, genotype.Task);
+        else head = new RestorationHead(previous, genotype.Task);
         RegisterComponents();
     }
 
     public Genotype Genotype { get; }
 
+    public DerivedHead Head { get; }
+
     public RestorationTask Task => Genotype.Task;
 
 
-    public string Describe() => $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}]";
+    public string Describe() =>
+        $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {Head.Name()} head";
 
     public string EmitPrediction(IGraphEmitter g, string input)
     {
         var (previous, beforePrevious) = stem.Emit(g, input);
+        var low = previous;
         for (var l = 0; l < cells.Count; l++)
         {
             var output = cells[l].Emit(g, ((IExportable)preprocess0[l]).Emit(g, previous), ((IExportable)preprocess1[l]).Emit(g, beforePrevious));
             (beforePrevious, previous) = (previous, output);
         }
-        return head.Emit(g, previous);
+        return decoder is null ? head!.Emit(g, previous) : decoder.Emit(g, low, previous);
     }
 
     public override Tensor forward(Tensor x)
@@ -72,6 +82,6 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
             var output = cells[l].call(preprocess0[l].call(previous), preprocess1[l].call(beforePrevious));
             (beforePrevious, previous) = (previous, output);
         }
-        return TaskResidual.Apply(Task, x, head.call(previous));
+        return TaskResidual.Apply(Task, x, decoder is null ? head!.call(previous) : decoder.call(s0, previous));
     }
 }

@@ -13,7 +13,9 @@ namespace HiNas.Search.Searching;
 /// Runs a HiNAS search into a run folder: alternating first-order updates (after the warm-up, each step first
 /// updates α/β on an a-train batch, then the weights on a w-train batch), cosine-annealed SGD for the weights,
 /// validation PSNR, derivation and a checkpoint every epoch, events to events.jsonl and the callback.
-/// Writes options.json, events.jsonl, checkpoints/ and, at the end, genotype.json.
+/// Writes options.json, events.jsonl, checkpoints/, genotype-best.json whenever the validation PSNR of an epoch in the
+/// selection window (<see cref="SearchRun.SelectionStart"/>) is the best so far, and at the end genotype-last.json and
+/// genotype.json (the best-validation genotype when there is one, else the last).
 /// </summary>
 public sealed class Searcher
 {
@@ -66,6 +68,8 @@ public sealed class Searcher
         var o = _options;
         var startEpoch = 0;
         var elapsedBefore = 0.0;
+        double? bestPsnr = null;
+        int? bestEpoch = null;
         if (resume && SearchCheckpoint.FindLatest(_runDir) is { } checkpoint)
         {
             var state = SearchCheckpoint.Load(checkpoint, session.Network, session.WeightOptimizer, session.Architect.Optimizer);
@@ -74,6 +78,7 @@ public sealed class Searcher
             elapsedBefore = state.ElapsedSeconds;
             session.Random = DeterministicRandom.FromState(state.Random);
             session.Architect.LatencyCalibration = state.LatencyCalibration;
+            (bestPsnr, bestEpoch) = (state.BestValidationPsnr, state.BestEpoch);
         }
 
         using var events = new JsonLines(Path.Combine(_runDir, SearchRun.EventsFile));
@@ -122,11 +127,17 @@ public sealed class Searcher
                 measured = _measureLatency(genotype);
                 session.Architect.LatencyCalibration = measured.Value / predicted.Value;
             }
+            if (SearchRun.InSelectionWindow(epoch + 1, o.Epochs) && (bestPsnr is null || psnr > bestPsnr))
+            {
+                (bestPsnr, bestEpoch) = (psnr, epoch + 1);
+                GenotypeJson.Save(genotype, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
+            }
             SearchCheckpoint.Save(_runDir, session.Network, session.WeightOptimizer, session.Architect.Optimizer,
                 new SearchCheckpoint.State
                 {
                     EpochsDone = epoch + 1, Random = session.Random.GetState(), ElapsedSeconds = Elapsed(),
                     LatencyCalibration = session.Architect.LatencyCalibration,
+                    BestValidationPsnr = bestPsnr, BestEpoch = bestEpoch,
                 });
             Emit(new SearchEvent
             {
@@ -137,16 +148,22 @@ public sealed class Searcher
                 EtaSeconds = Eta((long)(epoch + 1) * o.StepsPerEpoch),
                 ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs, DerivedLatencyMs = predicted,
                 MeasuredLatencyMs = measured, LatencyCalibration = measured is null ? null : session.Architect.LatencyCalibration,
+                AlphaEntropy = genotype.AlphaEntropy, BetaEntropy = genotype.BetaEntropy,
             });
         }
 
-        var result = session.Network.Derive();
+        var last = session.Network.Derive();
+        GenotypeJson.Save(last, Path.Combine(_runDir, SearchRun.LastGenotypeFile));
+        var bestFile = Path.Combine(_runDir, SearchRun.BestGenotypeFile);
+        var result = bestEpoch is not null && File.Exists(bestFile) ? GenotypeJson.Load(bestFile) : last;
         GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.GenotypeFile));
         if (o.Latency is { } objective) BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
         Emit(new SearchEvent
         {
             Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,
             Phase = "done", LearningRate = o.WeightLearningRateAt(o.Epochs), Genotype = result.ToString(), ElapsedSeconds = Elapsed(), EtaSeconds = 0,
+            ChosenEpoch = ReferenceEquals(result, last) ? o.Epochs : bestEpoch, AlphaEntropy = result.AlphaEntropy, BetaEntropy = result.BetaEntropy,
+            Warning = ArchitectureEntropy.UndecidedWidthPath(result),
         });
         return result;
     }

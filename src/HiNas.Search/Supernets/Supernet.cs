@@ -53,7 +53,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
                 foreach (var from in Lattice.Inputs(l, h))
                     routers.Add(RouterKey(l, h, from), new ReluConvBn(b * config.NodeChannels(from), c, 1, affine: false));
                 preprocess.Add(CellKey(l, h), new ReluConvBn(TwoBackChannels(l, h), c, 1, affine: false));
-                cells.Add(CellKey(l, h), new SearchCell(b, c));
+                cells.Add(CellKey(l, h), new SearchCell(b, c, config.Space.Operations));
             }
         for (var h = 0; h < Lattice.LiveWidths(config.Layers); h++)
             heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task));

@@ -3,6 +3,7 @@ using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 using HiNas.Server.Hosting;
 using HiNas.Server.Rpc;
 using ProtoSearchSettings = HiNas.Protocol.V1.SearchSettings;
@@ -49,6 +50,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Epochs = Count(s.HasEpochs, s.Epochs, field, "epochs"), Warmup = Count(s.HasWarmup, s.Warmup, field, "warmup"),
             StepsPerEpoch = Count(s.HasStepsPerEpoch, s.StepsPerEpoch, field, "steps_per_epoch"), Batch = Count(s.HasBatch, s.Batch, field, "batch"),
             Crop = Count(s.HasCrop, s.Crop, field, "crop"), Seed = s.HasSeed ? s.Seed : null, SkipDropout = s.HasSkipDropout ? s.SkipDropout : null,
+            DilatedConvs = s.DilatedConvs.Length > 0 ? s.DilatedConvs : null, ArchitectLearningRate = s.HasArchitectLearningRate ? s.ArchitectLearningRate : null,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
             LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, JobFiles.LatencyTableFile) : null,
             BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null,
@@ -56,7 +58,11 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
         return Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));
     }
 
-    public TrainOptions ResolveTrain(RestorationTask task, ArchitectureSpec architecture, ProtoTrainSettings? settings, string field)
+    /// <param name="afterBudgetedSearch">
+    /// the network comes from a latency-budgeted search: it met its budget as searched, so unless asked otherwise it is
+    /// retrained at the search width with the light head
+    /// </param>
+    public TrainOptions ResolveTrain(RestorationTask task, ArchitectureSpec architecture, ProtoTrainSettings? settings, string field, bool afterBudgetedSearch = false)
     {
         var t = settings ?? new ProtoTrainSettings();
         var mapped = new TrainSettings
@@ -65,6 +71,8 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Crop = Count(t.HasCrop, t.Crop, field, "crop"), LearningRate = t.HasLearningRate ? t.LearningRate : null,
             Schedule = t.Schedule.Length > 0 ? t.Schedule : null, ValidateEvery = Count(t.HasValidateEvery, t.ValidateEvery, field, "validate_every"),
             SigmaMin = t.HasSigmaMin ? t.SigmaMin : null, SigmaMax = t.HasSigmaMax ? t.SigmaMax : null, Seed = t.HasSeed ? t.Seed : null,
+            WidthMultiplier = t.HasWidthMultiplier ? t.WidthMultiplier : afterBudgetedSearch ? 1 : null,
+            Head = t.Head.Length > 0 ? t.Head : afterBudgetedSearch ? DerivedHead.Light.Name() : null,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
         };
         return Resolving(field, () => TrainOptionsResolver.Resolve(task, architecture, mapped));

@@ -30,6 +30,45 @@ public class GenotypeJsonTests
         Assert.Contains("\"width_path\"", json);
     }
 
+    [Fact]
+    public void TheDilatedStyleIsRecorded_AndAnOldGenotypeWasSeparable()
+    {
+        var dense = Sample();
+        var json = GenotypeJson.Serialize(dense);
+        Assert.Contains("\"dilated_convs\": \"dense\"", json);
+        Assert.Equal(DilatedConvStyle.Dense, GenotypeJson.Deserialize(json).Space.DilatedConvs);
+        var old = GenotypeJson.Deserialize(json.Replace("\"dilated_convs\": \"dense\",", ""));
+        Assert.Equal(DilatedConvStyle.Separable, old.Space.DilatedConvs);
+        Assert.NotEqual(dense, old);
+        Assert.Contains("dilated convolutions 'strided' are not dense or separable",
+            Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"dense\"", "\"strided\""))).Message);
+    }
+
+    [Fact]
+    public void TheEntropiesAreWrittenForTheReader_AndRecomputedWhenRead()
+    {
+        var json = GenotypeJson.Serialize(Sample());
+        Assert.Contains("\"alpha_entropy\": ", json);
+        Assert.Contains("\"beta_entropy\": ", json);
+        var edited = System.Text.RegularExpressions.Regex.Replace(json, "\"beta_entropy\": [0-9.eE-]+", "\"beta_entropy\": 0.5");
+        Assert.Equal(Sample().BetaEntropy, GenotypeJson.Deserialize(edited).BetaEntropy);
+    }
+
+    [Fact]
+    public void AWidenedGenotypeKeepsItsCellsPathAndStem()
+    {
+        var genotype = Sample();
+        var wide = genotype.Widened(2);
+        Assert.Equal((12, 16), (wide.Filters, wide.StemChannels));
+        Assert.Equal(genotype.Cells, wide.Cells);
+        Assert.Equal(genotype.WidthPath, wide.WidthPath);
+        Assert.Equal(new[] { 12, 18, 24 }, Enumerable.Range(0, 3).Select(wide.NodeChannels));
+        Assert.Null(wide.Alpha);
+        Assert.Same(genotype, genotype.Widened(1));
+        Assert.Equal(9, genotype.Widened(1.5).Filters);
+        Assert.Throws<ArgumentOutOfRangeException>(() => genotype.Widened(0));
+    }
+
     [Theory]
     [InlineData("{", "not valid genotype JSON")]
     [InlineData("{\"schema\":\"other/v9\"}", "schema is 'other/v9'")]

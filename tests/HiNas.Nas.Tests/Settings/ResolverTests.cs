@@ -32,6 +32,21 @@ public sealed class ResolverTests
         Assert.Equal((3, 4, 10), (preset.Supernet.Layers, preset.Supernet.Blocks, preset.Supernet.Filters));
         Assert.Equal(10, preset.Epochs);
         Assert.Equal(5, preset.Warmup); // the preset's 20 warm-up epochs, capped at half of the 10 epochs given
+        Assert.Equal(25, preset.StepsPerEpoch); // the official code's batches per epoch
+        Assert.Equal(DilatedConvStyle.Dense, preset.Supernet.DilatedConvs);
+        var paperSr = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "paper-sr" });
+        Assert.Equal((16, 66), (paperSr.StepsPerEpoch, paperSr.Crop)); // crop 64 rounded up to a multiple of ×3
+
+        var separable = SearchOptionsResolver.Resolve(task, new SearchSettings { DilatedConvs = "separable", ArchitectLearningRate = 0.01 });
+        Assert.Equal(DilatedConvStyle.Separable, separable.Supernet.Space.DilatedConvs);
+        Assert.Equal(0.01, separable.ArchitectLearningRate);
+        var saved = Reload(SearchOptionsJson.Serialize(separable), SearchOptionsJson.Load);
+        Assert.Equal((0.01, DilatedConvStyle.Separable), (saved.ArchitectLearningRate, saved.Supernet.DilatedConvs));
+        // a run started before the setting existed searched separable dilated convolutions
+        Assert.Equal(DilatedConvStyle.Separable, Reload(Without(SearchOptionsJson.Serialize(defaults), "dilated_convs"), SearchOptionsJson.Load).Supernet.DilatedConvs);
+        Assert.Equal("dilated_convs: dilated convolutions 'sparse' are not dense or separable",
+            Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { DilatedConvs = "sparse" })).Message);
+        Assert.Equal("architect_learning_rate", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectLearningRate = 0 })).Setting);
 
         var budget = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { BudgetMs = 10 }));
         Assert.Equal("latency_table", budget.Setting);
@@ -48,6 +63,39 @@ public sealed class ResolverTests
         Assert.Equal(1e-6, o.LearningRateMin); // never above the starting rate
         Assert.Equal("sigma_range", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings { SigmaMin = 0 })).Setting);
         Assert.Equal("depth", Assert.Throws<SettingException>(() => ArchitectureSpec.Parse("dncnn", task, 0, null, SearchOptions.DefaultsFor(task).Supernet.Space)).Setting);
+        Assert.Null(o.Architecture.WidthMultiplier);
+        Assert.Null(o.Architecture.Head);
+        Assert.Equal("width_multiplier", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings { WidthMultiplier = 2 })).Setting);
+        Assert.Equal("head", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings { Head = "decoder" })).Setting);
+    }
+
+    [Fact]
+    public void HiNasNetworks_RetrainTwiceAsWide_WithTheDecoder_UnlessAskedOtherwise()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var space = SearchOptions.DefaultsFor(task).Supernet.Space;
+        var random = ArchitectureSpec.Parse("random:3", task, null, null, space);
+        var defaults = TrainOptionsResolver.Resolve(task, random, new TrainSettings());
+        Assert.Equal(ArchitectureSpec.DefaultWidthMultiplier, defaults.Architecture.WidthMultiplier);
+        Assert.Equal(ArchitectureSpec.DefaultHead, defaults.Architecture.Head);
+        Assert.Equal(space.Filters * 2, defaults.Architecture.NetworkGenotype!.Filters);
+        Assert.Equal(space.StemChannels, defaults.Architecture.NetworkGenotype.StemChannels);
+        Assert.Equal(defaults.Architecture.Genotype!.Cells, defaults.Architecture.NetworkGenotype.Cells);
+
+        var asked = TrainOptionsResolver.Resolve(task, random, new TrainSettings { WidthMultiplier = 1.5, Head = "light" });
+        Assert.Equal((1.5, DerivedHead.Light), (asked.Architecture.WidthMultiplier!.Value, asked.Architecture.Head!.Value));
+        Assert.Equal(15, asked.Architecture.NetworkGenotype!.Filters); // F 10 × 1.5
+        var reloaded = Reload(TrainOptionsJson.Serialize(asked), TrainOptionsJson.Load);
+        Assert.Equal((1.5, DerivedHead.Light), (reloaded.Architecture.WidthMultiplier!.Value, reloaded.Architecture.Head!.Value));
+
+        Assert.Equal("width_multiplier: must be in [0.25, 8], got 0", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, random, new TrainSettings { WidthMultiplier = 0 })).Message);
+        Assert.Equal("head: head 'wide' is not light or decoder", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, random, new TrainSettings { Head = "wide" })).Message);
+
+        // a run written before the settings existed was trained as searched, with the light head
+        var old = Without(TrainOptionsJson.Serialize(asked), "architecture.width_multiplier", "architecture.head");
+        Assert.DoesNotContain("width_multiplier", old);
+        var oldOptions = Reload(old, TrainOptionsJson.Load);
+        Assert.Equal((1.0, DerivedHead.Light), (oldOptions.Architecture.WidthMultiplier!.Value, oldOptions.Architecture.Head!.Value));
     }
 
     [Fact]
@@ -57,6 +105,37 @@ public sealed class ResolverTests
         Assert.Equal(OperationNames.NoneIndex, Operations.All.Count - 1);
         Assert.All(Operations.All, o => Assert.Equal(o.Kind is not (OperationKind.Skip or OperationKind.None), o.HasCost));
         Assert.Contains("known: conv_3x3", Assert.Throws<ArgumentException>(() => Operations.Named("conv_9x9")).Message);
+
+        // the dilated candidates are dense in the official table, separable in DARTS's; names and order stay
+        var dense = Operations.Named(OperationNames.DilConv5x5);
+        var separable = Operations.Named(OperationNames.DilConv5x5, DilatedConvStyle.Separable);
+        Assert.Equal((OperationKind.Conv, 5, 2), (dense.Kind, dense.Kernel, dense.Dilation));
+        Assert.Equal((OperationKind.DilatedSeparable, 5, 2), (separable.Kind, separable.Kernel, separable.Dilation));
+        Assert.Equal(OperationNames.All, Operations.For(DilatedConvStyle.Separable).Select(o => o.Name));
+        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10), Latency.LatencyKeys.Operation(separable, 10));
+        Assert.Equal(Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10),
+            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, DilatedConvStyle.Separable), 10));
+    }
+
+    /// <summary>Options as a file of that JSON would load.</summary>
+    private static T Reload<T>(string json, Func<string, T> load)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("hinas-nas-tests").FullName, "options.json");
+        File.WriteAllText(path, json);
+        return load(path);
+    }
+
+    /// <summary>The JSON without the fields at the given dotted paths (as a file written before they existed).</summary>
+    private static string Without(string json, params string[] paths)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        foreach (var path in paths)
+        {
+            var parts = path.Split('.');
+            var parent = parts[..^1].Aggregate(root, (node, key) => node[key]!);
+            Assert.True(parent.AsObject().Remove(parts[^1]), $"{path} is not in the JSON");
+        }
+        return root.ToJsonString();
     }
 
     [Fact]

@@ -82,6 +82,41 @@ public class SearcherTests
         Assert.Equal(new[] { 1, 2 }, epochs);
     }
 
+    [Fact]
+    public void TheBestValidationGenotypeAfterSixtyPercentIsChosen_BothAreKept_AndAResumeKeepsTheBest()
+    {
+        var options = Micro(RestorationTask.Denoise(25, 1), seed: 5) with { Epochs = 5, StepsPerEpoch = 2 };
+        var dir = TempDir();
+        var events = new List<SearchEvent>();
+        var chosen = Searcher.Run(options, dir, new SynchronousProgress<SearchEvent>(events.Add));
+
+        var epochs = events.Where(e => e.Kind == "epoch").ToArray();
+        var window = epochs.Where(e => e.Epoch > 3).ToArray(); // after 60 % of 5 epochs: epochs 4 and 5
+        var best = window.OrderByDescending(e => e.ValidationPsnr).First();
+        var completed = events.Single(e => e.Kind == "completed");
+        Assert.Equal(best.Epoch, completed.ChosenEpoch);
+        Assert.Equal(best.Genotype, chosen.ToString());
+        Assert.Equal(chosen, GenotypeJson.Load(Path.Combine(dir, SearchRun.GenotypeFile)));
+        Assert.Equal(chosen, GenotypeJson.Load(Path.Combine(dir, SearchRun.BestGenotypeFile)));
+        var last = GenotypeJson.Load(Path.Combine(dir, SearchRun.LastGenotypeFile));
+        Assert.Equal(epochs[^1].Genotype, last.ToString());
+        Assert.Equal(chosen.AlphaEntropy, completed.AlphaEntropy);
+        Assert.Equal(chosen.BetaEntropy, completed.BetaEntropy);
+        Assert.InRange(completed.BetaEntropy!.Value, 0.5, 1);
+        Assert.All(epochs, e => Assert.NotNull(e.AlphaEntropy));
+
+        // interrupted inside the window, before its best epoch was seen or after: the resumed run chooses the same
+        var resumedDir = TempDir();
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Searcher.Run(options, resumedDir,
+            new SynchronousProgress<SearchEvent>(e => { if (e is { Kind: "epoch", Epoch: 4 }) stop.Cancel(); }), stop.Token));
+        var resumedEvents = new List<SearchEvent>();
+        var resumed = Searcher.Resume(resumedDir, new SynchronousProgress<SearchEvent>(resumedEvents.Add));
+        Assert.Equal(completed.ChosenEpoch, resumedEvents.Single(e => e.Kind == "completed").ChosenEpoch);
+        Assert.Equal(chosen.Cells, resumed.Cells);
+        Assert.Equal(chosen.WidthPath, resumed.WidthPath);
+    }
+
     private static void AssertClose(IEnumerable<double> expected, IEnumerable<double> actual)
     {
         foreach (var (e, a) in expected.Zip(actual)) Assert.Equal(e, a, 6);

@@ -42,7 +42,7 @@ public class SupernetTests
     public void SkipDropout_DropsTheSkipConnectionWhileTraining_Reproducibly_AndNeverInEval()
     {
         using var scope = torch.NewDisposeScope();
-        using var op = new HiNas.Search.Cells.MixedOp(4);
+        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4);
         using var generator = new Generator(5);
         var skipOnly = torch.zeros(OperationNames.Count);
         skipOnly[OperationNames.SkipIndex] = 1;
@@ -69,11 +69,13 @@ public class SupernetTests
     /// The mixed op's shared LeakyReLU and in-place weighted sum compute what each operation run on its own, weighted
     /// and summed, computes: the same output and the same gradients for the input, α's weights and the parameters.
     /// </summary>
-    [Fact]
-    public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn()
+    [Theory]
+    [InlineData(DilatedConvStyle.Dense)]
+    [InlineData(DilatedConvStyle.Separable)]
+    public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn(DilatedConvStyle dilated)
     {
         using var scope = torch.NewDisposeScope();
-        using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(6));
+        using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.For(dilated), 6));
         op.train();
         using var generator = new Generator(11);
         var x0 = torch.randn(new long[] { 2, 6, 16, 16 }, generator: generator);

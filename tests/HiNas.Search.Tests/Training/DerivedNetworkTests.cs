@@ -16,19 +16,23 @@ public class DerivedNetworkTests
 
     /// <summary>
     /// One layer, B = 2, F = 4 at width level 1 (factor 1.5 → C = 6), stem 8 channels, gray denoising.
-    /// Cell: n0 = conv_3x3(s0) + skip(s1); n1 = sep_conv_3x3(n0) + dil_conv_5x5(s0).
-    /// The parameter count is worked out from the layer shapes below.
+    /// Cell: n0 = conv_3x3(s0) + skip(s1); n1 = sep_conv_3x3(n0) + dil_conv_5x5(s0), the dilated one dense (the
+    /// official table) or separable. With the decoder, the light head's 3×3 convolution is replaced by the official
+    /// decoder. The parameter count is worked out from the layer shapes below.
     /// </summary>
-    [Fact]
-    public void ParameterCountMatchesTheLayerShapes()
+    [Theory]
+    [InlineData(DilatedConvStyle.Dense, DerivedHead.Light)]
+    [InlineData(DilatedConvStyle.Separable, DerivedHead.Light)]
+    [InlineData(DilatedConvStyle.Dense, DerivedHead.Decoder)]
+    public void ParameterCountMatchesTheLayerShapes(DilatedConvStyle dilated, DerivedHead headKind)
     {
         var cell = new CellGenotype(new[]
         {
             new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1),
             new CellEdge(OperationNames.SepConv3x3, 2), new CellEdge(OperationNames.DilConv5x5, 0),
         });
-        var genotype = new Genotype(new SearchSpace(RestorationTask.Denoise(25, 1), 1, 2, 4, SearchSpace.DefaultWidthFactors, 8), new[] { cell }, new[] { 1 });
-        using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+        var genotype = new Genotype(new SearchSpace(RestorationTask.Denoise(25, 1), 1, 2, 4, SearchSpace.DefaultWidthFactors, 8, dilated), new[] { cell }, new[] { 1 });
+        using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype, headKind));
 
         const int c0 = 4, c = 6, b = 2, stem = 8;
         long bn(long ch) => 2 * ch; // affine BatchNorm: weight + bias
@@ -38,8 +42,16 @@ public class DerivedNetworkTests
         var conv3 = c * c * 9 + bn(c);
         var sepUnit = c * 9 + c * c + bn(c);       // depthwise 3×3 + pointwise + BN
         var sep3 = 2 * sepUnit;
-        var dil5 = c * 25 + c * c + bn(c);
-        var head = (b * c) * 1 * 9 + 1;            // 3×3 conv to 1 channel with bias
+        var dil5 = dilated == DilatedConvStyle.Dense
+            ? c * c * 25 + bn(c)                   // dense 5×5, dilation 2
+            : c * 25 + c * c + bn(c);              // depthwise 5×5, dilation 2, + pointwise
+        var head = headKind == DerivedHead.Light
+            ? (b * c) * 1 * 9 + 1                  // 3×3 conv to 1 channel with bias
+            : (b * c) * 128 + bn(128)              // last features → 128 (1×1 + BN)
+              + (b * c0) * 48 + bn(48)             // the stem's s0 → 48
+              + 176 * 9 + bn(176) + 176 * 128 + bn(128)   // separable 3×3, 176 → 128
+              + 128 * 9 + bn(128) + 128 * 128 + bn(128)   // separable 3×3, 128 → 128
+              + 128 * 9 + 1;                       // 3×3 conv to 1 channel with bias
         var expected = stemParams + pre0 + pre1 + conv3 + sep3 + dil5 + head;
 
         Assert.Equal(expected, NetworkCost.Of(net, genotype.Task).Parameters);
@@ -57,7 +69,11 @@ public class DerivedNetworkTests
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
         var genotype = RandomGenotype.Sample(new SearchSpace(task, 3, 3, 4, SearchSpace.DefaultWidthFactors, 8), seed: 5);
-        var networks = new List<nn.Module<Tensor, Tensor>> { TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype)) };
+        var networks = new List<nn.Module<Tensor, Tensor>>
+        {
+            TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype)),
+            TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(2), DerivedHead.Decoder)),
+        };
         if (kind == "denoise") networks.Add(TorchRuntime.Seeded(1, () => new DnCnn(task, 4, 8)));
         else
         {

@@ -39,7 +39,8 @@ public sealed class TrainStage(JobStore store, JobRequests requests) : IStageLau
         var request = JobStore.ReadRequest<StartTrainingRequest>(job);
         var task = JobRequests.ResolveTask(request.Task);
         var network = SearchRun.NetworkToTrain(JobFiles.RunFolder(job, WorkerStage.Search));
-        var options = requests.ResolveTrain(task, ArchitectureSpec.FromGenotype(GenotypeJson.Load(network)), request.Train, "train");
+        var options = requests.ResolveTrain(task, ArchitectureSpec.FromGenotype(GenotypeJson.Load(network)), request.Train, "train",
+            afterBudgetedSearch: request.SearchFirst?.HasBudgetMs == true);
         TrainOptionsJson.Save(options, optionsPath);
     }
 }
