@@ -25,8 +25,8 @@ for task_dir in sorted(glob.glob(os.path.join(work, "*"))):
     if not os.path.isdir(task_dir):
         continue
     task = os.path.basename(task_dir)
-    # a blind task trains on the σ 25 search of its channel count
-    search_dir = os.path.join(work, task.replace("blind-", "denoise-s25-")) if task.startswith("blind-") else task_dir
+    # a blind task (blindMAX-cC) trains on the σ 25 search of its channel count
+    search_dir = os.path.join(work, "denoise-s25-" + task.split("-")[-1]) if task.startswith("blind") else task_dir
     for net_dir in sorted(glob.glob(os.path.join(task_dir, "*"))):
         net = os.path.basename(net_dir)
         summary_path = os.path.join(net_dir, "summary.json")

@@ -1,7 +1,7 @@
 # Shared by bench/quality/run.sh and bench/quality/ablation.sh (sourced from the repository root): the photo
 # collection, the built CLI, and resumable steps.
 photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
-train_args="${TRAIN_ARGS:---iterations 10000 --batch 8 --crop 48 --validate-every 500}"
+train_args="${TRAIN_ARGS:---iterations 10000 --batch 8 --crop 48 --validate-every 1000}"
 py=/usr/bin/python3
 
 [ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"

@@ -8,13 +8,13 @@
 # folder (default bench/quality/runs, committed between sessions) carries a run that takes longer than a session.
 # Usage: bench/quality/run.sh [WORK_DIR]
 # Environment:
-#   TASKS        kind:sigma-or-scale:channels, space-separated; kind denoise, blind (σ 0–50, one model, evaluated at
-#                σ 15, 25 and 50; it trains the σ 25 search's genotype, so list denoise:25:C first) or sr
+#   TASKS        kind:value:channels, space-separated: denoise:SIGMA:C, sr:SCALE:C, or blind:MAX:C (one denoiser for
+#                σ 0–MAX, evaluated at σ 15, 25 and 50; it trains the σ 25 search's genotype: list denoise:25:C first)
 #                (default "denoise:25:1 denoise:50:1 denoise:25:3 sr:2:3 sr:4:3")
 #   NETS         which networks (default "found baseline random:1 random:2 random:3"; baseline after found)
 #   DENOISE_SEARCH_ARGS, SR_SEARCH_ARGS  added to `hinas search --preset paper-denoise|paper-sr` (bench/quality/lib.sh:
 #                the paper's spaces and steps per epoch, 40 epochs instead of 100, for denoising batch 4 and crop 32)
-#   TRAIN_ARGS   added to `hinas train` for every network (default --iterations 10000 --batch 8 --crop 48 --validate-every 500)
+#   TRAIN_ARGS   added to `hinas train` for every network (default --iterations 10000 --batch 8 --crop 48 --validate-every 1000)
 #   PHOTOS       the photo collection (default ~/.cache/hinas/photos; collected by data/photos/collect.sh when missing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ for spec in $tasks; do
   IFS=: read -r kind value channels <<<"$spec"
   case "$kind" in
     denoise) task=(--task denoise --sigma "$value" --channels "$channels"); extra=(); sigmas=""; slug="denoise-s$value-c$channels";;
-    blind) task=(--task denoise --sigma 25 --channels "$channels"); extra=(--sigma-range 0:50); sigmas="15 25 50"; slug="blind-c$channels";;
+    blind) task=(--task denoise --sigma 25 --channels "$channels"); extra=(--sigma-range "0:$value"); sigmas="15 25 50"; slug="blind$value-c$channels";;
     sr) task=(--task sr --scale "$value" --channels "$channels"); extra=(); sigmas=""; slug="sr-x$value-c$channels";;
     *) echo "bench/quality: unknown task kind '$kind' in '$spec'" >&2; exit 2;;
   esac

@@ -114,4 +114,21 @@ public class MetricsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => QualityMetrics.Measure(reference, test, shave: 20));
         Assert.Throws<ArgumentOutOfRangeException>(() => QualityMetrics.Measure(reference, test, shave: -1));
     }
+
+    [Fact]
+    public void ACentreCropKeepsTheMiddle_AndASmallImageWhole()
+    {
+        var image = new PlanarImage(3, 7, 10);
+        for (var c = 0; c < 3; c++)
+            for (var y = 0; y < 7; y++)
+                for (var x = 0; x < 10; x++) image[c, y, x] = c * 100 + y * 10 + x;
+        var crop = image.CentreCrop(4);
+        Assert.Equal((3, 4, 4), (crop.Channels, crop.Height, crop.Width));
+        Assert.Equal(1 * 10 + 3, crop[0, 0, 0]);   // rows 1..4, columns 3..6
+        Assert.Equal(100 + 4 * 10 + 6, crop[1, 3, 3]);
+        var tall = image.CentreCrop(8);            // wider than 8, not taller
+        Assert.Equal((7, 8), (tall.Height, tall.Width));
+        Assert.Same(image, image.CentreCrop(10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => image.CentreCrop(0));
+    }
 }

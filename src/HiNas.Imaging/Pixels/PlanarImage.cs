@@ -63,6 +63,15 @@ public sealed class PlanarImage
         return result;
     }
 
+    /// <summary>The central window of at most <paramref name="side"/>×<paramref name="side"/> pixels (the image itself when it fits).</summary>
+    public PlanarImage CentreCrop(int side)
+    {
+        if (side < 1) throw new ArgumentOutOfRangeException(nameof(side), side, "the crop side must be positive");
+        if (Height <= side && Width <= side) return this;
+        var (height, width) = (Math.Min(side, Height), Math.Min(side, Width));
+        return Crop((Height - height) / 2, (Width - width) / 2, height, width);
+    }
+
     /// <summary>Removes <paramref name="border"/> pixels from each side (the SR evaluation "shave").</summary>
     public PlanarImage Shave(int border)
     {
