@@ -14,6 +14,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 var repositoryPath = args.Length > 0 ? args[0] : "models";
 var frames = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
@@ -40,7 +41,9 @@ foreach (var manifest in repository.List())
         if (manifest.Genotype is { } node)
         {
             var genotype = GenotypeJson.Deserialize(node.ToJsonString());
-            using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+            // the network the package was trained as: the genotype widened as recorded, with its head
+            var head = manifest.Head is { } name ? DerivedHeads.Parse(name) : DerivedHead.Light;
+            using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(manifest.WidthMultiplier ?? 1), head));
             net.eval();
             var planes = manifest.Channels == 1 ? 3 : 1; // a gray model restores the three colour planes as a batch
             using var input = torch.rand(planes, manifest.Channels, ih, iw);

@@ -22,8 +22,9 @@ run() {
 
 # search_space_args KIND: the paper's preset for the kind (denoise, blind or sr) with this bench's schedule
 search_space_args() {
-  if [ "$1" = sr ]; then echo "--preset paper-sr ${SR_SEARCH_ARGS:---epochs 40 --warmup 8 --arch-learning-rate 0.003}"
-  else echo "--preset paper-denoise ${DENOISE_SEARCH_ARGS:---epochs 40 --warmup 8 --batch 4 --crop 32 --arch-learning-rate 0.003}"; fi
+  local architect="--arch-learning-rate 0.003 --arch-weight-decay 0"
+  if [ "$1" = sr ]; then echo "--preset paper-sr ${SR_SEARCH_ARGS:---epochs 40 --warmup 8 $architect}"
+  else echo "--preset paper-denoise ${DENOISE_SEARCH_ARGS:---epochs 40 --warmup 8 --batch 4 --crop 32 $architect}"; fi
 }
 
 # train_and_evaluate DIR SIGMAS ARGS…: train (resumably) with ARGS and the bench's training settings on the photos, export
@@ -44,18 +45,20 @@ train_and_evaluate() {
   done
 }
 
-# baseline_width ARCH DEPTH CHANNELS SCALE PARAMS: the smallest width whose network has at least PARAMS parameters
+# baseline_width ARCH DEPTH PARAMS TASK_ARGS…: the smallest width (bisection) whose network, as `hinas train` builds it,
+# has at least PARAMS parameters
 baseline_width() {
-  "$py" - "$@" <<'PY'
-import sys
-arch, depth, c, s, target = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-def params(w):
-    if arch == "dncnn":  # conv 3×3 c→w (bias), (depth−2)×(conv 3×3 w→w + BN), conv 3×3 w→c (bias)
-        return 9 * c * w + w + (depth - 2) * (9 * w * w + 2 * w) + 9 * w * c + c
-    # espcn: conv 5×5 c→w, (depth−2)×conv 3×3 w→w, conv 3×3 w→c·s², all with bias
-    return 25 * c * w + w + (depth - 2) * (9 * w * w + w) + 9 * w * c * s * s + c * s * s
-w = 1
-while params(w) < target: w += 1
-print(w)
-PY
+  local arch="$1" depth="$2" target="$3"; shift 3
+  local low=1 high=1024 mid
+  while [ "$low" -lt "$high" ]; do
+    mid=$(( (low + high) / 2 ))
+    if [ "$(parameters --arch "$arch" --depth "$depth" --width "$mid" "$@")" -ge "$target" ]; then high=$mid; else low=$((mid + 1)); fi
+  done
+  echo "$low"
+}
+
+# parameters ARCH_AND_TASK_ARGS…: the parameter count of the network `hinas train` would build (two tiny profiled steps)
+parameters() {
+  "${hinas[@]}" train "$@" --batch 1 --crop 48 --threads 1 --profile-memory --profile-steps 2 2>/dev/null \
+    | "$py" -c "import json, sys; print(json.load(sys.stdin)['parameters'])"
 }

@@ -36,17 +36,17 @@ for spec in $tasks; do
   # shellcheck disable=SC2046
   run search "$search_dir" genotype.json "${task[@]}" --data "$photos" $(search_space_args "$kind")
   genotype="$search_dir/genotype.json"
-  read -r layers blocks filters < <("$py" -c "import json;g=json.load(open('$genotype'));print(g['layers'],g['blocks'],g['filters'])")
+  read -r layers blocks filters stem < <("$py" -c "import json;g=json.load(open('$genotype'));print(g['layers'],g['blocks'],g['filters'],g['stem_channels'])")
 
   for net in $nets; do
     case "$net" in
       found) arch=(--genotype "$genotype");;
-      random:*) arch=(--arch "$net" --layers "$layers" --blocks "$blocks" --filters "$filters" "${task[@]}");;
+      random:*) arch=(--arch "$net" --layers "$layers" --blocks "$blocks" --filters "$filters" --stem-channels "$stem" "${task[@]}");;
       baseline)
         [ -f "$work/$slug/found/summary.json" ] || { echo "bench/quality: the baseline is sized after the found network; put found before it in NETS" >&2; exit 2; }
         found_params=$("$py" -c "import json;print(json.load(open('$work/$slug/found/summary.json'))['parameters'])")
-        if [ "$kind" = sr ]; then base=espcn depth=4 scale="$value"; else base=dncnn depth=17 scale=1; fi
-        arch=(--arch "$base" --depth "$depth" --width "$(baseline_width "$base" "$depth" "$channels" "$scale" "$found_params")" "${task[@]}");;
+        if [ "$kind" = sr ]; then base=espcn depth=4; else base=dncnn depth=17; fi
+        arch=(--arch "$base" --depth "$depth" --width "$(baseline_width "$base" "$depth" "$found_params" "${task[@]}")" "${task[@]}");;
       *) echo "bench/quality: unknown network '$net'" >&2; exit 2;;
     esac
     train_and_evaluate "$work/$slug/${net/:/-}" "$sigmas" "${arch[@]}" "${extra[@]}"

@@ -12,6 +12,10 @@ def label(r):
     return r["task"] + (f" @σ{r['sigma']}" if r["sigma"] else "")
 
 
+def number(value):
+    return f"{value:.4f}" if value is not None else "–"
+
+
 def ms(r):
     return f"{r['ort_ms_640x360']:.1f}" if r["ort_ms_640x360"] is not None else "–"
 
@@ -52,5 +56,5 @@ print("| task | network | search s | chosen epoch | α entropy | β entropy | wi
 print("|---|---|---|---|---|---|---|---|")
 for r in rows:
     if "search_seconds" in r and r["sigma"] in (None, 25):
-        print(f"| {r['task']} | {r['net']} | {r['search_seconds']:,} | {r['chosen_epoch']} of {r['epochs']} | {r['alpha_entropy']:.4f} | "
-              f"{r['beta_entropy']:.4f} | {r['width_path']} | {r['warning'] or ''} |")
+        print(f"| {r['task']} | {r['net']} | {r['search_seconds']:,} | {r['chosen_epoch'] or '–'} of {r['epochs']} | {number(r['alpha_entropy'])} | "
+              f"{number(r['beta_entropy'])} | {r['width_path']} | {r['warning'] or ''} |")

@@ -32,6 +32,7 @@ public sealed class SearchSettingOptions
         DilatedConvs = new Option<string?>(prefix + "dilated-convs") { Description = "dilated candidates: dense (the official operation table; default) or separable (DARTS's)" };
         DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
+        ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };
         Preset = new Option<string?>(prefix + "preset") { Description = "the paper's configuration: paper-denoise or paper-sr (explicit options still apply on top)" };
         Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
     }
@@ -52,9 +53,10 @@ public sealed class SearchSettingOptions
     public Option<double?> SkipDropout { get; }
     public Option<string?> DilatedConvs { get; }
     public Option<double?> ArchitectLearningRate { get; }
+    public Option<double?> ArchitectWeightDecay { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, ArchitectLearningRate, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, ArchitectLearningRate, ArchitectWeightDecay, Preset };
 
     public void AddTo(Command command)
     {
@@ -68,6 +70,7 @@ public sealed class SearchSettingOptions
         TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
         SkipDropout = p.GetValue(SkipDropout), DilatedConvs = p.GetValue(DilatedConvs), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
+        ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
@@ -86,6 +89,7 @@ public sealed class SearchSettingOptions
         if (p.GetValue(Seed) is { } seed) s.Seed = seed;
         if (p.GetValue(SkipDropout) is { } skipDropout) s.SkipDropout = skipDropout;
         if (p.GetValue(ArchitectLearningRate) is { } architectRate) s.ArchitectLearningRate = architectRate;
+        if (p.GetValue(ArchitectWeightDecay) is { } architectDecay) s.ArchitectWeightDecay = architectDecay;
         return s;
     }
 

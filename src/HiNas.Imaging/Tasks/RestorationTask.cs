@@ -72,6 +72,9 @@ public sealed record RestorationTask
             : MatlabBicubic.Downscale(clean, Scale);
     }
 
+    /// <summary>A patch side of at least <paramref name="pixels"/> that is a multiple of the scale (training crops are HR patches).</summary>
+    public int RoundUpToScale(int pixels) => (pixels + Scale - 1) / Scale * Scale;
+
     /// <summary>The image cropped (top-left anchored) to height and width multiples of the scale.</summary>
     public PlanarImage CropToScale(PlanarImage image)
     {

@@ -33,6 +33,7 @@ public sealed class Genotype : IEquatable<Genotype>
             if (widthPath[l] < 0 || widthPath[l] >= space.WidthFactors.Count || Math.Abs(widthPath[l] - previous) > 1)
                 throw new ArgumentException($"width path {string.Join(",", widthPath)} is not a lattice path from width 0 over {space.WidthFactors.Count} levels", nameof(widthPath));
         }
+        CheckArchitecture(space, alpha, beta);
         Space = space;
         Cells = cells.ToArray();
         WidthPath = widthPath.ToArray();
@@ -94,6 +95,18 @@ public sealed class Genotype : IEquatable<Genotype>
     public override string ToString() =>
         $"{Task.Slug} L={Layers} B={Blocks} F={Filters} path=[{string.Join(",", WidthPath)}]; " +
         string.Join(" ; ", Cells.Select((c, i) => $"layer {i + 1}: {c}"));
+
+    /// <summary>α as [L or 1, k, |ops|] and β as [sources, 3] of this space, when given.</summary>
+    private static void CheckArchitecture(SearchSpace space, double[][][]? alpha, double[][]? beta)
+    {
+        var edges = CellTopology.EdgeCount(space.Blocks);
+        if (alpha is not null && (alpha.Length != space.Layers && alpha.Length != 1 || alpha.Any(layer => layer is null || layer.Length != edges
+                || layer.Any(row => row is null || row.Length != OperationNames.Count))))
+            throw new ArgumentException($"α must be [{space.Layers} or 1 layers, {edges} edges, {OperationNames.Count} operations]", nameof(alpha));
+        var sources = space.Lattice.SourceCount;
+        if (beta is not null && (beta.Length != sources || beta.Any(row => row is null || row.Length != WidthLattice.MoveCount)))
+            throw new ArgumentException($"β must be [{sources} sources, {WidthLattice.MoveCount} moves]", nameof(beta));
+    }
 
     private static bool SameArrays(double[][][]? a, double[][][]? b) =>
         a is null ? b is null : b is not null && a.Length == b.Length && a.Zip(b).All(p => SameArrays(p.First, p.Second));

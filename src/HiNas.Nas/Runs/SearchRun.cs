@@ -23,8 +23,11 @@ public static class SearchRun
     /// <summary>The fraction of the epochs after which the best-validation genotype is kept.</summary>
     public const double SelectionStart = 0.6;
 
-    /// <summary>Whether epoch <paramref name="epoch"/> (from 1) of <paramref name="epochs"/> is in the best-validation window.</summary>
-    public static bool InSelectionWindow(int epoch, int epochs) => epoch > SelectionStart * epochs;
+    /// <summary>
+    /// Whether epoch <paramref name="epoch"/> (from 1) of <paramref name="epochs"/> is in the best-validation window: after
+    /// <see cref="SelectionStart"/> of the epochs and after the <paramref name="warmup"/> (whose α and β never moved).
+    /// </summary>
+    public static bool InSelectionWindow(int epoch, int epochs, int warmup) => epoch > SelectionStart * epochs && epoch > warmup;
     public const string CheckpointsFolder = "checkpoints";
 
     /// <summary>

@@ -34,10 +34,20 @@ public sealed record ArchitectureSpec
     public const DerivedHead DefaultHead = DerivedHead.Decoder;
 
     /// <summary>Whether this is a network of the HiNAS space (searched or random), which the retraining settings apply to.</summary>
-    public bool IsHiNas => Kind is GenotypeKind or RandomKind;
+    public bool IsHiNas => IsHiNasKind(Kind);
 
-    /// <summary>The genotype of the network that is built: the searched one, widened by <see cref="WidthMultiplier"/>.</summary>
-    public Genotype? NetworkGenotype => Genotype?.Widened(WidthMultiplier ?? 1);
+    public static bool IsHiNasKind(string? kind) => kind is GenotypeKind or RandomKind;
+
+    /// <summary>
+    /// The multiplier and head the network is built with. Unset — a spec made directly rather than resolved from settings,
+    /// or a run written before the settings existed — is the network as searched: ×1 with the light head.
+    /// </summary>
+    public double EffectiveWidthMultiplier => WidthMultiplier ?? 1;
+
+    public DerivedHead EffectiveHead => Head ?? DerivedHeads.Unrecorded;
+
+    /// <summary>The genotype of the network that is built: the searched one, widened by <see cref="EffectiveWidthMultiplier"/>.</summary>
+    public Genotype? NetworkGenotype => Genotype?.Widened(EffectiveWidthMultiplier);
 
     /// <summary>
     /// The retraining settings applied: for a HiNAS network the given multiplier and head, or the defaults (×2, the
@@ -47,8 +57,7 @@ public sealed record ArchitectureSpec
     {
         if (!IsHiNas)
         {
-            if (widthMultiplier is not null) throw new SettingException("width_multiplier", $"is for HiNAS networks; size a {Kind} baseline by its width");
-            if (head is { Length: > 0 }) throw new SettingException(DerivedHeads.Setting, $"is for HiNAS networks, not a {Kind} baseline");
+            RefuseRetrainingSettings(widthMultiplier is not null, head is { Length: > 0 });
             return this;
         }
         DerivedHead parsed;
@@ -63,11 +72,16 @@ public sealed record ArchitectureSpec
         return this with { WidthMultiplier = widthMultiplier ?? DefaultWidthMultiplier, Head = parsed };
     }
 
+    private void RefuseRetrainingSettings(bool widthMultiplier, bool head)
+    {
+        if (widthMultiplier) throw new SettingException("width_multiplier", $"is for HiNAS networks; size a {Kind} baseline by its width");
+        if (head) throw new SettingException(DerivedHeads.Setting, $"is for HiNAS networks, not a {Kind} baseline");
+    }
+
     /// <summary>Range checks of the retraining settings.</summary>
     public void Validate()
     {
-        if (!IsHiNas && (WidthMultiplier is not null || Head is not null))
-            throw new SettingException("width_multiplier", $"width multiplier and head are for HiNAS networks, not a {Kind} baseline");
+        if (!IsHiNas) RefuseRetrainingSettings(WidthMultiplier is not null, Head is not null);
         SettingException.Require(WidthMultiplier is null || WidthMultiplier is >= 0.25 and <= 8, "width_multiplier", $"must be in [0.25, 8], got {WidthMultiplier}");
     }
 
@@ -127,8 +141,8 @@ public sealed record ArchitectureSpec
 
     public override string ToString() => Kind switch
     {
-        GenotypeKind => $"genotype ×{WidthMultiplier ?? 1} {(Head ?? DerivedHead.Light).Name()} head",
-        RandomKind => $"random:{RandomSeed} ×{WidthMultiplier ?? 1} {(Head ?? DerivedHead.Light).Name()} head",
+        GenotypeKind => $"genotype ×{EffectiveWidthMultiplier} {EffectiveHead.Name()} head",
+        RandomKind => $"random:{RandomSeed} ×{EffectiveWidthMultiplier} {EffectiveHead.Name()} head",
         _ => $"{Kind} depth {Depth} width {Width}",
     };
 }

@@ -26,8 +26,13 @@ public sealed record SearchOptions
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 3e-4;
     public double GradientClip { get; init; } = 5.0;
-    public double ArchitectLearningRate { get; init; } = 1e-3;
-    public double ArchitectWeightDecay { get; init; } = 1e-3;
+    /// <summary>
+    /// Adam on α and β: sized so that the CPU-sized default search (320 architecture steps) moves α. The official 1e-3
+    /// with L2 decay 1e-3 (<see cref="SearchPresets"/>) left α and β uniform to 4 decimals here: the restoration loss's
+    /// gradients on them are smaller than the decay's pull back to zero (docs/cli.md, "Defaults and presets").
+    /// </summary>
+    public double ArchitectLearningRate { get; init; } = 1e-2;
+    public double ArchitectWeightDecay { get; init; }
 
     /// <summary>
     /// Dropout rate on every skip connection of the supernet during the search (P-DARTS); 0 is the paper's search.
@@ -53,7 +58,7 @@ public sealed record SearchOptions
         Supernet = task.Kind == RestorationKind.Denoise
             ? new SupernetConfig { Task = task, Layers = 3, Blocks = 3, Filters = 10 }
             : new SupernetConfig { Task = task, Layers = 2, Blocks = 3, Filters = 8 },
-        Crop = (32 + task.Scale - 1) / task.Scale * task.Scale,
+        Crop = task.RoundUpToScale(32),
     };
 
     /// <summary>
@@ -81,6 +86,7 @@ public sealed record SearchOptions
         SettingException.Require(WeightLearningRate > 0 && WeightLearningRateMin >= 0 && WeightLearningRateMin <= WeightLearningRate,
             "weight_learning_rate", "need 0 ≤ min LR ≤ LR and LR > 0");
         SettingException.Require(ArchitectLearningRate > 0 && ArchitectLearningRate <= 1, "architect_learning_rate", $"must be in (0, 1], got {ArchitectLearningRate}");
+        SettingException.Require(ArchitectWeightDecay is >= 0 and <= 1, "architect_weight_decay", $"must be in [0, 1], got {ArchitectWeightDecay}");
         SettingException.Require(SkipDropout is >= 0 and < 1, "skip_dropout", $"must be in [0, 1), got {SkipDropout}");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");

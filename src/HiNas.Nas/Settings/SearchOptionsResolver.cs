@@ -40,6 +40,7 @@ public static class SearchOptionsResolver
             Seed = s.Seed ?? o.Seed,
             SkipDropout = s.SkipDropout ?? o.SkipDropout,
             ArchitectLearningRate = s.ArchitectLearningRate ?? o.ArchitectLearningRate,
+            ArchitectWeightDecay = s.ArchitectWeightDecay ?? o.ArchitectWeightDecay,
             Threads = s.Threads,
             Device = s.Device ?? o.Device,
             Latency = Objective(s),

@@ -3,7 +3,8 @@ using HiNas.Imaging.Tasks;
 namespace HiNas.Nas.Settings;
 
 /// <summary>
-/// The paper's search configurations (official code): 100 epochs, 20 of warm-up, crop 64, and the official code's steps
+/// The paper's search configurations (official code): 100 epochs, 20 of warm-up, crop 64, Adam at 1e-3 with L2 decay
+/// 1e-3 for α and β, and the official code's steps
 /// per epoch — its data loaders give about 25 batches per epoch for denoising (batch 6) and 16 for super-resolution
 /// (batch 24): about 2,000 and 1,300 α/β steps after 500 and 320 warm-up steps.
 /// </summary>
@@ -17,14 +18,15 @@ public static class SearchPresets
         "paper-denoise" => baseOptions with
         {
             Supernet = baseOptions.Supernet with { Layers = 3, Blocks = 4, Filters = 10, StemChannels = 64 },
-            Epochs = 100, Warmup = 20, Batch = 6, Crop = 64, StepsPerEpoch = 25,
+            Epochs = 100, Warmup = 20, Batch = 6, Crop = 64, StepsPerEpoch = 25, ArchitectLearningRate = 1e-3, ArchitectWeightDecay = 1e-3,
         },
         // Super-resolution: L = 2, B = 3, F = 8, batch 24.
         "paper-sr" => baseOptions with
         {
             Supernet = baseOptions.Supernet with { Layers = 2, Blocks = 3, Filters = 8, StemChannels = 64 },
             // crop 64 rounded up to a multiple of the scale (66 for ×3)
-            Epochs = 100, Warmup = 20, Batch = 24, Crop = (64 + baseOptions.Supernet.Task.Scale - 1) / baseOptions.Supernet.Task.Scale * baseOptions.Supernet.Task.Scale, StepsPerEpoch = 16,
+            Epochs = 100, Warmup = 20, Batch = 24, Crop = baseOptions.Supernet.Task.RoundUpToScale(64), StepsPerEpoch = 16,
+            ArchitectLearningRate = 1e-3, ArchitectWeightDecay = 1e-3,
         },
         _ => throw new ArgumentException($"unknown preset '{name}' (known: {string.Join(", ", Names)})"),
     };

@@ -18,8 +18,9 @@ public sealed record SearchSettings
     /// <summary>"dense" (the official operation table) or "separable" dilated candidates.</summary>
     public string? DilatedConvs { get; init; }
 
-    /// <summary>Adam's learning rate for α and β.</summary>
+    /// <summary>Adam's learning rate and L2 weight decay for α and β.</summary>
     public double? ArchitectLearningRate { get; init; }
+    public double? ArchitectWeightDecay { get; init; }
 
     /// <summary>A folder, "deadleaves" or "deadleaves:COUNTxSIZE".</summary>
     public string? Data { get; init; }

@@ -30,7 +30,7 @@ public sealed record TrainOptions
     public static TrainOptions DefaultsFor(RestorationTask task, ArchitectureSpec architecture)
     {
         var d = new TrainOptions { Task = task, Architecture = architecture };
-        return d with { Crop = (d.Crop + task.Scale - 1) / task.Scale * task.Scale };
+        return d with { Crop = task.RoundUpToScale(d.Crop) };
     }
 
     /// <summary>The validation interval for a run of <paramref name="iterations"/> when none is given: at most the run's length.</summary>

@@ -72,8 +72,6 @@ public static class TrainOptionsJson
             Device = o.Device,
         };
 
-        private bool IsHiNas => Architecture?.Kind is ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind;
-
         public TrainOptions ToOptions(string path)
         {
             if (Task is null || Architecture?.Kind is null) throw new InvalidDataException($"'{path}' lacks 'task' or 'architecture'");
@@ -89,9 +87,9 @@ public static class TrainOptionsJson
                         RandomSeed = Architecture.RandomSeed,
                         Depth = Architecture.Depth,
                         Width = Architecture.Width,
-                        // a HiNAS network trained before these settings existed was trained as searched, with the light head
-                        WidthMultiplier = Architecture.WidthMultiplier ?? (IsHiNas ? 1 : null),
-                        Head = Architecture.Head is { } head ? DerivedHeads.Parse(head) : IsHiNas ? DerivedHeads.Unrecorded : null,
+                        // unset for a HiNAS network trained before these settings existed: as searched (EffectiveHead, …)
+                        WidthMultiplier = Architecture.WidthMultiplier,
+                        Head = Architecture.Head is { } head ? DerivedHeads.Parse(head) : null,
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,

@@ -30,10 +30,11 @@ public sealed record Operation(string Name, OperationKind Kind, int Kernel = 0, 
     public bool HasCost => Kind is not (OperationKind.Skip or OperationKind.None);
 
     /// <summary>
-    /// The name a latency table keys it by: its name, marked when a dilated candidate is separable, so that a table
-    /// measured for one style is never read for the other.
+    /// The name a latency table keys it by: its name, marked when a dilated candidate is dense, so that a table measured
+    /// for one style is never read for the other — tables profiled before the dense style existed measured separable
+    /// ones under the bare name.
     /// </summary>
-    public string Key => Kind == OperationKind.DilatedSeparable ? Name + "~separable" : Name;
+    public string Key => Kind == OperationKind.Conv && Dilation > 1 ? Name + "~dense" : Name;
 
     /// <summary>Whether a derived cell may use it (none is a search-only candidate).</summary>
     public bool IsUsable => Kind != OperationKind.None;

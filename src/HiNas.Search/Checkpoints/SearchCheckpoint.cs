@@ -25,9 +25,14 @@ public static class SearchCheckpoint
         /// <summary>Budgeted searches that measure: the architect's <see cref="Architecture.Architect.LatencyCalibration"/>.</summary>
         public double LatencyCalibration { get; init; } = 1.0;
 
-        /// <summary>The best validation PSNR in the selection window so far, and its epoch (from 1); null before the window.</summary>
+        /// <summary>
+        /// The best validation PSNR in the selection window so far, its epoch (from 1) and its genotype (JSON); null before
+        /// the window. The genotype travels in the checkpoint so that genotype-best.json, written beside it, can never
+        /// disagree with the state a resumed search continues from.
+        /// </summary>
         public double? BestValidationPsnr { get; init; }
         public int? BestEpoch { get; init; }
+        public string? BestGenotype { get; init; }
     }
 
     public static string Folder(string runDir) => Path.Combine(runDir, "checkpoints");

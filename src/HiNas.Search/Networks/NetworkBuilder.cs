@@ -13,7 +13,7 @@ public static class NetworkBuilder
     public static nn.Module<Tensor, Tensor> Build(this ArchitectureSpec spec, RestorationTask task) => spec.Kind switch
     {
         ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind =>
-            new DerivedNetwork(spec.NetworkGenotype ?? throw new InvalidOperationException($"a '{spec.Kind}' architecture needs its genotype"), spec.Head ?? DerivedHead.Light),
+            new DerivedNetwork(spec.NetworkGenotype ?? throw new InvalidOperationException($"a '{spec.Kind}' architecture needs its genotype"), spec.EffectiveHead),
         ArchitectureSpec.DnCnnKind => new DnCnn(task, spec.DepthOrDefault, spec.WidthOrDefault),
         ArchitectureSpec.EspcnKind => new Espcn(task, spec.DepthOrDefault, spec.WidthOrDefault),
         ArchitectureSpec.FsrcnnKind => new Fsrcnn(task, spec.DepthOrDefault, spec.WidthOrDefault, Math.Max(4, (int)Math.Round(spec.WidthOrDefault * 12.0 / 56))),

@@ -26,8 +26,9 @@ public sealed record OneDnnCheckResult(double MaxOutputError, double MaxInputErr
 
 /// <summary>
 /// Runs the convolution shapes this project trains (stem and head 3×3 from and to gray and RGB, dense 3×3/5×5 at the
-/// search widths 10, 15, 20 and the baseline widths 26 and 64, dilated, depthwise as in the separable and dilated
-/// operations, 1×1 projections) forward and backward in float32 and in float64 with the backends
+/// search widths 10, 15, 20 and the baseline widths 26 and 64, dilated — dense as the dilated candidates, also at the
+/// doubled retraining widths — depthwise as in the separable operations and the decoder, 1×1 projections, the decoder's
+/// 176 → 128 and its output convolution) forward and backward in float32 and in float64 with the backends
 /// libtorch has on, in the <see cref="ActivationLayout"/> the process would compute in, and compares outputs, input
 /// gradients and weight gradients, <see cref="Rounds"/> times with fresh tensors, the upstream gradient alternately
 /// channels-last and NCHW. On some of the project's CPUs oneDNN's float32 kernels return wrong values or NaN, some only
@@ -53,6 +54,11 @@ public static class OneDnnSelfCheck
         new ConvCase(2, 40, 10, 1, 1, 1, 32),
         new ConvCase(2, 20, 20, 1, 1, 1, 32),
         new ConvCase(2, 32, 32, 3, 1, 1, 32),
+        new ConvCase(2, 20, 20, 5, 2, 1, 32),
+        new ConvCase(2, 40, 40, 3, 2, 1, 24),
+        new ConvCase(2, 176, 128, 1, 1, 1, 16),
+        new ConvCase(2, 128, 128, 3, 2, 128, 16),
+        new ConvCase(2, 128, 1, 3, 1, 1, 16),
     };
 
     /// <summary>Times every case runs, each with fresh tensors (some faults show only now and then).</summary>

@@ -14,8 +14,9 @@ namespace HiNas.Search.Searching;
 /// updates α/β on an a-train batch, then the weights on a w-train batch), cosine-annealed SGD for the weights,
 /// validation PSNR, derivation and a checkpoint every epoch, events to events.jsonl and the callback.
 /// Writes options.json, events.jsonl, checkpoints/, genotype-best.json whenever the validation PSNR of an epoch in the
-/// selection window (<see cref="SearchRun.SelectionStart"/>) is the best so far, and at the end genotype-last.json and
-/// genotype.json (the best-validation genotype when there is one, else the last).
+/// selection window (<see cref="SearchRun.InSelectionWindow"/>) is the best so far, and at the end genotype-last.json and
+/// genotype.json: the best-validation genotype when there is one, else the last. A budgeted search keeps the last: its
+/// penalty has steered α and β toward the budget epoch by epoch, and an earlier, better network may not meet it.
 /// </summary>
 public sealed class Searcher
 {
@@ -70,6 +71,7 @@ public sealed class Searcher
         var elapsedBefore = 0.0;
         double? bestPsnr = null;
         int? bestEpoch = null;
+        string? bestGenotype = null;
         if (resume && SearchCheckpoint.FindLatest(_runDir) is { } checkpoint)
         {
             var state = SearchCheckpoint.Load(checkpoint, session.Network, session.WeightOptimizer, session.Architect.Optimizer);
@@ -78,7 +80,7 @@ public sealed class Searcher
             elapsedBefore = state.ElapsedSeconds;
             session.Random = DeterministicRandom.FromState(state.Random);
             session.Architect.LatencyCalibration = state.LatencyCalibration;
-            (bestPsnr, bestEpoch) = (state.BestValidationPsnr, state.BestEpoch);
+            (bestPsnr, bestEpoch, bestGenotype) = (state.BestValidationPsnr, state.BestEpoch, state.BestGenotype);
         }
 
         using var events = new JsonLines(Path.Combine(_runDir, SearchRun.EventsFile));
@@ -127,18 +129,17 @@ public sealed class Searcher
                 measured = _measureLatency(genotype);
                 session.Architect.LatencyCalibration = measured.Value / predicted.Value;
             }
-            if (SearchRun.InSelectionWindow(epoch + 1, o.Epochs) && (bestPsnr is null || psnr > bestPsnr))
-            {
-                (bestPsnr, bestEpoch) = (psnr, epoch + 1);
-                GenotypeJson.Save(genotype, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
-            }
+            var improved = o.Latency is null && SearchRun.InSelectionWindow(epoch + 1, o.Epochs, o.Warmup) && double.IsFinite(psnr)
+                && (bestPsnr is null || psnr > bestPsnr);
+            if (improved) (bestPsnr, bestEpoch, bestGenotype) = (psnr, epoch + 1, GenotypeJson.Serialize(genotype));
             SearchCheckpoint.Save(_runDir, session.Network, session.WeightOptimizer, session.Architect.Optimizer,
                 new SearchCheckpoint.State
                 {
                     EpochsDone = epoch + 1, Random = session.Random.GetState(), ElapsedSeconds = Elapsed(),
                     LatencyCalibration = session.Architect.LatencyCalibration,
-                    BestValidationPsnr = bestPsnr, BestEpoch = bestEpoch,
+                    BestValidationPsnr = bestPsnr, BestEpoch = bestEpoch, BestGenotype = bestGenotype,
                 });
+            if (improved) GenotypeJson.Save(genotype, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
             Emit(new SearchEvent
             {
                 Kind = "epoch", Epoch = epoch + 1, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,
@@ -154,8 +155,8 @@ public sealed class Searcher
 
         var last = session.Network.Derive();
         GenotypeJson.Save(last, Path.Combine(_runDir, SearchRun.LastGenotypeFile));
-        var bestFile = Path.Combine(_runDir, SearchRun.BestGenotypeFile);
-        var result = bestEpoch is not null && File.Exists(bestFile) ? GenotypeJson.Load(bestFile) : last;
+        var result = bestGenotype is not null ? GenotypeJson.Deserialize(bestGenotype, "the best-validation genotype") : last;
+        if (bestGenotype is not null) GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
         GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.GenotypeFile));
         if (o.Latency is { } objective) BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
         Emit(new SearchEvent

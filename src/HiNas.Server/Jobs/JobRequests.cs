@@ -51,12 +51,17 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             StepsPerEpoch = Count(s.HasStepsPerEpoch, s.StepsPerEpoch, field, "steps_per_epoch"), Batch = Count(s.HasBatch, s.Batch, field, "batch"),
             Crop = Count(s.HasCrop, s.Crop, field, "crop"), Seed = s.HasSeed ? s.Seed : null, SkipDropout = s.HasSkipDropout ? s.SkipDropout : null,
             DilatedConvs = s.DilatedConvs.Length > 0 ? s.DilatedConvs : null, ArchitectLearningRate = s.HasArchitectLearningRate ? s.ArchitectLearningRate : null,
+            ArchitectWeightDecay = s.HasArchitectWeightDecay ? s.ArchitectWeightDecay : null,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
             LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, JobFiles.LatencyTableFile) : null,
             BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null,
         };
         return Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));
     }
+
+    /// <summary>Whether a training request trains what a latency-budgeted search finds first.</summary>
+    public static bool AfterBudgetedSearch(StartTrainingRequest request) =>
+        request.ArchitectureCase == StartTrainingRequest.ArchitectureOneofCase.SearchFirst && request.SearchFirst.HasBudgetMs;
 
     /// <param name="afterBudgetedSearch">
     /// the network comes from a latency-budgeted search: it met its budget as searched, so unless asked otherwise it is

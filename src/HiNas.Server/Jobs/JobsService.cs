@@ -40,7 +40,7 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
             ? requests.ResolveSearch(task, request.SearchFirst, "search_first", store.FolderOf(id), out resolution)
             : null;
         var architecture = requests.ResolveArchitecture(task, request, searchFirst);
-        var train = requests.ResolveTrain(task, architecture, request.Train, "train", afterBudgetedSearch: searchFirst?.Latency is not null);
+        var train = requests.ResolveTrain(task, architecture, request.Train, "train", afterBudgetedSearch: JobRequests.AfterBudgetedSearch(request));
         var modelId = request.ModelId.Length > 0 ? request.ModelId : $"job-{id}";
         if (!ModelId.IsValid(modelId)) throw RpcErrors.Invalid("model_id", $"'{modelId}' is not a model id ({ModelId.Rule})");
         JobRecord job;

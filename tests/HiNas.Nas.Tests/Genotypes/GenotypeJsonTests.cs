@@ -13,9 +13,11 @@ public class GenotypeJsonTests
             new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.SepConv5x5, 1),
             new CellEdge(OperationNames.DilConv3x3, 0), new CellEdge(OperationNames.Skip, 2),
         });
-        var alpha = new[] { new[] { new[] { 0.1, -0.2, 0.3, 0.0, 1e-5, 2.5, -3 }, new[] { 1.0, 2, 3, 4, 5, 6, 7 } } };
+        // tied α: one layer of the 5 edges of a 2-node cell; β: the stem and layer 1's two live widths
+        var alpha = new[] { Enumerable.Range(0, 5).Select(e => new[] { 0.1 * e, -0.2, 0.3, 0.0, 1e-5, 2.5, -3 }).ToArray() };
+        var beta = new[] { new[] { -50, 0.25, 0.125 }, new[] { -50, 0.5, 0.1 }, new[] { 0.2, 0.3, 0.4 } };
         return new Genotype(new SearchSpace(task ?? RestorationTask.Denoise(25, 1), 2, 2, 6, SearchSpace.DefaultWidthFactors, 16),
-            new[] { cell, cell }, new[] { 1, 2 }, alpha, new[] { new[] { -50, 0.25, 0.125 } });
+            new[] { cell, cell }, new[] { 1, 2 }, alpha, beta);
     }
 
     [Fact]
@@ -45,13 +47,18 @@ public class GenotypeJsonTests
     }
 
     [Fact]
-    public void TheEntropiesAreWrittenForTheReader_AndRecomputedWhenRead()
+    public void TheEntropiesAreWritten_AndArchitectureWeightsOfTheWrongShapeAreRefused()
     {
         var json = GenotypeJson.Serialize(Sample());
-        Assert.Contains("\"alpha_entropy\": ", json);
+        Assert.Contains($"\"alpha_entropy\": {Sample().AlphaEntropy!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", json);
         Assert.Contains("\"beta_entropy\": ", json);
-        var edited = System.Text.RegularExpressions.Regex.Replace(json, "\"beta_entropy\": [0-9.eE-]+", "\"beta_entropy\": 0.5");
-        Assert.Equal(Sample().BetaEntropy, GenotypeJson.Deserialize(edited).BetaEntropy);
+        var sample = Sample();
+        Assert.Contains("α must be [2 or 1 layers, 5 edges, 7 operations]",
+            Assert.Throws<ArgumentException>(() => new Genotype(sample.Space, sample.Cells, sample.WidthPath, Array.Empty<double[][]>(), null)).Message);
+        Assert.Contains("β must be [3 sources, 3 moves]",
+            Assert.Throws<ArgumentException>(() => new Genotype(sample.Space, sample.Cells, sample.WidthPath, null, new[] { new[] { 1.0, 2, 3 } })).Message);
+        var shortBeta = json.Replace("\"beta\": [", "\"beta\": [\n    [1, 2, 3],");
+        Assert.Contains("β must be", Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(shortBeta)).Message);
     }
 
     [Fact]

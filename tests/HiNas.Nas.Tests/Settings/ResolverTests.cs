@@ -47,6 +47,8 @@ public sealed class ResolverTests
         Assert.Equal("dilated_convs: dilated convolutions 'sparse' are not dense or separable",
             Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { DilatedConvs = "sparse" })).Message);
         Assert.Equal("architect_learning_rate", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectLearningRate = 0 })).Setting);
+        Assert.Equal("architect_weight_decay", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectWeightDecay = -1 })).Setting);
+        Assert.Equal(1e-4, SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectWeightDecay = 1e-4 }).ArchitectWeightDecay);
 
         var budget = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { BudgetMs = 10 }));
         Assert.Equal("latency_table", budget.Setting);
@@ -95,7 +97,18 @@ public sealed class ResolverTests
         var old = Without(TrainOptionsJson.Serialize(asked), "architecture.width_multiplier", "architecture.head");
         Assert.DoesNotContain("width_multiplier", old);
         var oldOptions = Reload(old, TrainOptionsJson.Load);
-        Assert.Equal((1.0, DerivedHead.Light), (oldOptions.Architecture.WidthMultiplier!.Value, oldOptions.Architecture.Head!.Value));
+        Assert.Equal((1.0, DerivedHead.Light), (oldOptions.Architecture.EffectiveWidthMultiplier, oldOptions.Architecture.EffectiveHead));
+        Assert.Equal(oldOptions.Architecture.Genotype!.Filters, oldOptions.Architecture.NetworkGenotype!.Filters);
+    }
+
+    [Fact]
+    public void TheBestValidationWindow_StartsAfterSixtyPercent_AndAfterTheWarmup()
+    {
+        Assert.False(Runs.SearchRun.InSelectionWindow(6, 10, warmup: 2));
+        Assert.True(Runs.SearchRun.InSelectionWindow(7, 10, warmup: 2));
+        Assert.False(Runs.SearchRun.InSelectionWindow(8, 10, warmup: 8)); // α and β never moved before epoch 9
+        Assert.True(Runs.SearchRun.InSelectionWindow(9, 10, warmup: 8));
+        Assert.True(Runs.SearchRun.InSelectionWindow(2, 2, warmup: 0));
     }
 
     [Fact]

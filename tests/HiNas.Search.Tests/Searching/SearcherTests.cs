@@ -105,11 +105,15 @@ public class SearcherTests
         Assert.InRange(completed.BetaEntropy!.Value, 0.5, 1);
         Assert.All(epochs, e => Assert.NotNull(e.AlphaEntropy));
 
-        // interrupted inside the window, before its best epoch was seen or after: the resumed run chooses the same
+        // interrupted after the window's first epoch: its checkpoint carries the best so far, and the resumed run chooses the same
         var resumedDir = TempDir();
         using var stop = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => Searcher.Run(options, resumedDir,
             new SynchronousProgress<SearchEvent>(e => { if (e is { Kind: "epoch", Epoch: 4 }) stop.Cancel(); }), stop.Token));
+        var state = RunFiles.ReadJson<SearchCheckpoint.State>(Path.Combine(SearchCheckpoint.FindLatest(resumedDir)!, "state.json"));
+        Assert.Equal(4, state.BestEpoch);
+        Assert.Equal(window[0].ValidationPsnr!.Value, state.BestValidationPsnr!.Value, 9);
+        Assert.Equal(window[0].Genotype, GenotypeJson.Deserialize(state.BestGenotype!).ToString());
         var resumedEvents = new List<SearchEvent>();
         var resumed = Searcher.Resume(resumedDir, new SynchronousProgress<SearchEvent>(resumedEvents.Add));
         Assert.Equal(completed.ChosenEpoch, resumedEvents.Single(e => e.Kind == "completed").ChosenEpoch);

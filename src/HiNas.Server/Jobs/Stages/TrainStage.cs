@@ -40,7 +40,7 @@ public sealed class TrainStage(JobStore store, JobRequests requests) : IStageLau
         var task = JobRequests.ResolveTask(request.Task);
         var network = SearchRun.NetworkToTrain(JobFiles.RunFolder(job, WorkerStage.Search));
         var options = requests.ResolveTrain(task, ArchitectureSpec.FromGenotype(GenotypeJson.Load(network)), request.Train, "train",
-            afterBudgetedSearch: request.SearchFirst?.HasBudgetMs == true);
+            afterBudgetedSearch: JobRequests.AfterBudgetedSearch(request));
         TrainOptionsJson.Save(options, optionsPath);
     }
 }
