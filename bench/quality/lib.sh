@@ -22,7 +22,7 @@ run() {
 
 # search_space_args KIND: the paper's preset for the kind (denoise, blind or sr) with this bench's schedule
 search_space_args() {
-  local architect="--arch-learning-rate 0.003 --arch-weight-decay 0"
+  local architect="--arch-learning-rate 0.003 --arch-weight-decay 0 --skip-dropout 0.3"
   if [ "$1" = sr ]; then echo "--preset paper-sr ${SR_SEARCH_ARGS:---epochs 40 --warmup 8 $architect}"
   else echo "--preset paper-denoise ${DENOISE_SEARCH_ARGS:---epochs 40 --warmup 8 --batch 4 --crop 32 $architect}"; fi
 }
