@@ -252,7 +252,7 @@ public class LatencyTests
         {
             var size = 1 + System.Text.RegularExpressions.Regex.Matches(k, "[0-9]+").Sum(m => int.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture)) / 10.0;
             var op = k.Split(':');
-            return op[0] == "op" ? size * (1 + OperationNames.IndexOf(op[1])) : size;
+            return op[0] == "op" ? size * (1 + OperationNames.IndexOf(op[1].Split('~')[0])) : size; // "dil_conv_3x3~dense": the name before the style
         }),
     };
 
