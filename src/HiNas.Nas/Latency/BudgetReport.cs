@@ -111,9 +111,9 @@ public sealed record BudgetReport
         while (true)
         {
             if (replaced > 0) yield return new Candidate(current, NetworkLatency.Predict(current, table), replaced, pathChanged);
-            var dearest = cells.SelectMany((edges, l) => edges.Select((e, i) => (l, i, e)))
-                .Where(x => LatencyKeys.IsMeasured(x.e.Op))
-                .Select(x => (x.l, x.i, Cost: table.Of(LatencyKeys.Operation(genotype.Space.Operation(x.e.Op), genotype.NodeChannels(genotype.WidthPath[x.l])))))
+            var dearest = cells.SelectMany((edges, l) => edges.Select((e, i) => (l, i, Op: genotype.Space.Operation(e.Op))))
+                .Where(x => x.Op.HasCost)
+                .Select(x => (x.l, x.i, Cost: table.Of(LatencyKeys.Operation(x.Op, genotype.NodeChannels(genotype.WidthPath[x.l])))))
                 .OrderByDescending(x => x.Cost).FirstOrDefault();
             if (dearest.Cost <= 0) yield break;
             cells[dearest.l][dearest.i] = new CellEdge(OperationNames.Skip, cells[dearest.l][dearest.i].Input);

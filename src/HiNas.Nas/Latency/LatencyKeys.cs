@@ -27,8 +27,5 @@ public static class LatencyKeys
     /// <summary>The head on <paramref name="inChannels"/> channels plus the task's residual (subtraction, or bicubic upsampling and addition).</summary>
     public static string Head(int inChannels, RestorationTask task) => Invariant($"head:{inChannels}-{task.Channels}-x{task.Scale}");
 
-    /// <summary>Whether an operation is measured at all (skip and none are free).</summary>
-    public static bool IsMeasured(string op) => Operations.Named(op).HasCost;
-
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

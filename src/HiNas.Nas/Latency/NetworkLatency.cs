@@ -19,8 +19,8 @@ public static class NetworkLatency
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
             foreach (var part in FixedLayerParts(b, previous, beforePrevious, c)) yield return part;
-            foreach (var edge in genotype.Cells[l].Edges)
-                if (LatencyKeys.IsMeasured(edge.Op)) yield return LatencyKeys.Operation(genotype.Space.Operation(edge.Op), c);
+            foreach (var op in genotype.Cells[l].Edges.Select(e => genotype.Space.Operation(e.Op)))
+                if (op.HasCost) yield return LatencyKeys.Operation(op, c);
             (beforePrevious, previous) = (previous, b * c);
         }
         yield return LatencyKeys.Head(previous, genotype.Task);

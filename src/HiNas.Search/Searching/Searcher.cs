@@ -163,7 +163,7 @@ public sealed class Searcher
         {
             Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,
             Phase = "done", LearningRate = o.WeightLearningRateAt(o.Epochs), Genotype = result.ToString(), ElapsedSeconds = Elapsed(), EtaSeconds = 0,
-            ChosenEpoch = ReferenceEquals(result, last) ? o.Epochs : bestEpoch, AlphaEntropy = result.AlphaEntropy, BetaEntropy = result.BetaEntropy,
+            ChosenEpoch = bestEpoch ?? o.Epochs, AlphaEntropy = result.AlphaEntropy, BetaEntropy = result.BetaEntropy,
             Warning = ArchitectureEntropy.UndecidedWidthPath(result),
         });
         return result;
