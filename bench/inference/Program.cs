@@ -16,6 +16,7 @@ using HiNas.Nas.Genotypes;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Space;
 
+NativeHeap.RelaunchWithTcmalloc(); // TorchSharp as `hinas eval` runs it: on tcmalloc (glibc maps and faults in every large activation anew)
 var repositoryPath = args.Length > 0 ? args[0] : "models";
 var frames = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
 var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
