@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Imaging.Tasks;
+using HiNas.Inference.Engine;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Latency;
 using HiNas.Search.Networks;
@@ -82,10 +83,14 @@ internal static class FloorBound
     private static Dictionary<string, (double Ms, int Count)> KernelTimes(byte[] onnx, int channels, int width, int height)
     {
         var prefix = Path.Combine(Path.GetTempPath(), $"hinas-bound-{Environment.ProcessId}");
-        using var options = LatencyProfiler.TimingSessionOptions();
-        options.EnableProfiling = true;
-        options.ProfileOutputPathPrefix = prefix;
-        using var session = new InferenceSession(onnx, options);
+        // the level serving would choose, then a profiled session at that level
+        var (chooser, choice) = LatencyProfiler.OpenTimingSession(onnx);
+        chooser.Dispose();
+        using var session = LatencyProfiler.OpenTimingSession(onnx, GraphOptimizer.Of(choice.Level), options =>
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = prefix;
+        }).Session;
         var data = new float[channels * width * height];
         var random = new Random(1);
         for (var i = 0; i < data.Length; i++) data[i] = (float)random.NextDouble();

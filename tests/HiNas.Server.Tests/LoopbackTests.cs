@@ -119,12 +119,16 @@ public sealed class LoopbackTests
         }
     }
 
-    [Fact]
-    public void BadConfiguration_StopsTheStart_NamingTheSetting()
+    [Theory]
+    [InlineData("MaxInFlightLimit", "0")]
+    [InlineData("OrtGraphOptimization", "7")]
+    [InlineData("OrtThreads", "-1")]
+    [InlineData("OrtGraphOptimization", "fastest")]
+    public void BadConfiguration_StopsTheStart_NamingTheSetting(string setting, string value)
     {
         var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(Array.Empty<string>(), builder =>
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HiNas:StateFolder"] = TestServerHost.TempFolder(), ["HiNas:MaxInFlightLimit"] = "0" })));
-        Assert.Contains("HiNas:MaxInFlightLimit", error.Message);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HiNas:StateFolder"] = TestServerHost.TempFolder(), [$"HiNas:{setting}"] = value })));
+        Assert.Contains($"HiNas:{setting}", error.Message);
     }
 
     [Theory]

@@ -43,27 +43,37 @@ public sealed class RestorationModel : IDisposable
     /// the next frame get the cores.
     /// </summary>
     /// <paramref name="pool"/>: the buffers shared with the repository's other models (null: a pool of the model's own).
+    /// <paramref name="optimization"/>: ONNX Runtime's graph optimisation level, by default the faster one on this
+    /// model (<see cref="GraphOptimizer"/>; with CUDA, all). <paramref name="threads"/>: intra-op threads
+    /// (<see cref="OrtThreads"/>; 0, one per processor).
     public static RestorationModel Open(ModelPackage package, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool spinWait = true,
-        TensorBufferPool? pool = null)
+        TensorBufferPool? pool = null, GraphOptimization optimization = GraphOptimization.Measured, int threads = 0)
     {
+        var intraOpThreads = OrtThreads.Resolve(threads);
         tiles ??= new TileOptions();
         tiles.Validate();
-        var (options, provider) = SessionOptionsFor(preferCuda, logger);
-        if (!spinWait) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        var provider = Provider(preferCuda, logger);
+        if (provider == "CUDA" && optimization == GraphOptimization.Measured) optimization = GraphOptimization.All;
         InferenceSession session;
+        GraphOptimizationChoice choice;
         try
         {
-            session = new InferenceSession(package.ModelPath, options);
+            (session, choice) = GraphOptimizer.Open(ModelSource.File(package.ModelPath), optimization, options =>
+            {
+                if (provider == "CUDA") options.AppendExecutionProvider_CUDA();
+                options.IntraOpNumThreads = intraOpThreads;
+                if (!spinWait) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            });
         }
         catch (OnnxRuntimeException e)
         {
             throw new ModelPackageException(package.Folder, $"{ModelPackage.ModelFile} is not a loadable ONNX model (ONNX Runtime's reason is in the server log)", e);
         }
-        finally
+        catch (NotSupportedException e)
         {
-            options.Dispose();
+            throw new ModelPackageException(package.Folder, $"{ModelPackage.ModelFile}: {e.Message}", e);
         }
-        var model = new RestorationModel(package, session, provider, tiles, pool);
+        var model = new RestorationModel(package, session, provider, tiles, pool) { Optimization = choice };
         try
         {
             model.CheckAgainstManifest();
@@ -73,29 +83,33 @@ public sealed class RestorationModel : IDisposable
             model.Dispose();
             throw;
         }
+        logger?.LogInformation("Model {Id}: ONNX Runtime graph optimisation {Choice}", package.Id, choice);
         return model;
     }
 
-    private static (SessionOptions Options, string Provider) SessionOptionsFor(bool preferCuda, ILogger? logger)
+    /// <summary>The graph optimisation level the session runs with, and how it was chosen.</summary>
+    public GraphOptimizationChoice Optimization { get; private init; } = null!;
+
+    /// <summary>"CUDA" when it is preferred and this ONNX Runtime build has it (it is then tried), else "CPU".</summary>
+    private static string Provider(bool preferCuda, ILogger? logger)
     {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (preferCuda && OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
+        if (!preferCuda) return "CPU";
+        if (OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider"))
         {
             try
             {
-                options.AppendExecutionProvider_CUDA();
-                return (options, "CUDA");
+                using var probe = new SessionOptions();
+                probe.AppendExecutionProvider_CUDA();
+                return "CUDA";
             }
             catch (OnnxRuntimeException e)
             {
                 logger?.LogWarning("CUDA execution provider unavailable ({Reason}); falling back to CPU", e.Message.Split('\n')[0]);
+                return "CPU";
             }
         }
-        else if (preferCuda)
-        {
-            logger?.LogInformation("ONNX Runtime has no CUDA execution provider in this build; using CPU");
-        }
-        return (options, "CPU");
+        logger?.LogInformation("ONNX Runtime has no CUDA execution provider in this build; using CPU");
+        return "CPU";
     }
 
     private void CheckAgainstManifest()

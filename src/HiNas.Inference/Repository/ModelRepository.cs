@@ -22,6 +22,8 @@ public sealed class ModelRepository : IDisposable
     private readonly TileOptions _tiles;
     private readonly bool _preferCuda;
     private readonly bool _spinWait;
+    private readonly GraphOptimization _optimization;
+    private readonly int _threads;
     private readonly FileSystemWatcher? _watcher;
 
     /// <summary>The buffers every model of the repository takes its frames' tensors from.</summary>
@@ -38,8 +40,10 @@ public sealed class ModelRepository : IDisposable
     }
 
     /// <param name="maxPooledBytes">The bound of the buffers kept between frames, shared by every model (<see cref="TensorBufferPool"/>).</param>
+    /// <param name="optimization">Each model's ONNX Runtime graph optimisation (<see cref="RestorationModel.Open"/>).</param>
+    /// <param name="threads">Each model's ONNX Runtime intra-op threads (<see cref="OrtThreads"/>; 0, one per processor).</param>
     public ModelRepository(string folder, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool watch = true, bool spinWait = true,
-        long maxPooledBytes = TensorBufferPool.DefaultMaxIdleBytes)
+        long maxPooledBytes = TensorBufferPool.DefaultMaxIdleBytes, GraphOptimization optimization = GraphOptimization.Measured, int threads = 0)
     {
         Buffers = new TensorBufferPool(maxPooledBytes);
         Folder = Path.GetFullPath(folder);
@@ -48,6 +52,8 @@ public sealed class ModelRepository : IDisposable
         _tiles.Validate();
         _preferCuda = preferCuda;
         _spinWait = spinWait;
+        _optimization = optimization;
+        _threads = OrtThreads.Resolve(threads);
         _logger = logger ?? NullLogger.Instance;
         Refresh();
         if (watch)
@@ -108,7 +114,7 @@ public sealed class ModelRepository : IDisposable
                     ? $"model '{id}' is not servable: {broken.Value}"
                     : $"no model '{id}' in {Folder}");
             }
-            entry.Model ??= new Lazy<RestorationModel>(() => RestorationModel.Open(entry.Package, _tiles, _preferCuda, _logger, _spinWait, Buffers));
+            entry.Model ??= new Lazy<RestorationModel>(() => RestorationModel.Open(entry.Package, _tiles, _preferCuda, _logger, _spinWait, Buffers, _optimization, _threads));
         }
         try
         {

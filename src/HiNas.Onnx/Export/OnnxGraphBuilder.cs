@@ -63,12 +63,37 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
     /// <summary>PixelShuffle: DepthToSpace in CRD mode (channel, row, column order of PyTorch).</summary>
     public string PixelShuffle(string x, int scale) => Node("DepthToSpace", new[] { x }, Int("blocksize", scale), Str("mode", "CRD"));
 
-    /// <summary>PyTorch bicubic (a = −0.75, align_corners = false): Resize cubic, half_pixel, no exclusion.</summary>
-    public string BicubicUpsample(string x, int scale)
+    /// <summary>
+    /// PyTorch bicubic (a = −0.75, align_corners = false) as edge padding by 2, a grouped 5×5 convolution giving each
+    /// channel its s² output phases (<see cref="BicubicPhases"/>) and DepthToSpace. ONNX Runtime's Resize (cubic,
+    /// half_pixel, no exclusion) computes the same values on one thread: 40 of the 50 ms of a ×2 upscaler's
+    /// 640×360 frame; the convolution takes under 1 ms.
+    /// </summary>
+    public string BicubicUpsample(string x, long channels, int scale)
     {
-        var scales = Initializer("scales", new float[] { 1, 1, scale, scale }, new long[] { 4 });
-        return Node("Resize", new[] { x, "", scales },
-            Str("mode", "cubic"), Float("cubic_coeff_a", -0.75f), Str("coordinate_transformation_mode", "half_pixel"), Int("exclude_outside", 0));
+        var reach = BicubicPhases.Reach;
+        var pads = Int64Initializer("pads", new long[] { 0, 0, reach, reach, 0, 0, reach, reach });
+        var padded = Node("Pad", new[] { x, pads }, Str("mode", "edge"));
+        var kernels = BicubicPhases.Kernels(scale);
+        var weight = new float[channels * kernels.Length];
+        for (var c = 0; c < channels; c++) kernels.CopyTo(weight, c * kernels.Length);
+        var side = BicubicPhases.Side;
+        var w = Initializer("w", weight, new long[] { channels * scale * scale, 1, side, side });
+        var phases = Node("Conv", new[] { padded, w },
+            Ints("kernel_shape", side, side), Ints("pads", 0, 0, 0, 0), Ints("dilations", 1, 1), Ints("strides", 1, 1), Int("group", channels));
+        return PixelShuffle(phases, scale);
+    }
+
+    private string Int64Initializer(string stem, long[] data)
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw data is little-endian");
+        var name = Fresh(stem);
+        var bytes = new byte[data.Length * sizeof(long)];
+        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(bytes) };
+        tensor.Dims.Add(data.Length);
+        _graph.Initializer.Add(tensor);
+        return name;
     }
 
     public static ValueInfoProto ImageValue(string name, long channels, string height, string width)

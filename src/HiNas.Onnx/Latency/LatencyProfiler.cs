@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using HiNas.Inference.Engine;
 using HiNas.Onnx.Export;
 using HiNas.Search.Export;
 using HiNas.Search.Latency;
@@ -47,13 +48,19 @@ public static class LatencyProfiler
     public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7) =>
         Time(Proto.ModelProto.Parser.ParseFrom(onnx), new[] { (OnnxExporter.InputName, channels) }, width, height, repeats);
 
-    /// <summary>The session settings every timing here runs with: the server's, and no spinning threads between runs.</summary>
-    public static SessionOptions TimingSessionOptions()
-    {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        return options;
-    }
+    /// <summary>
+    /// A session as every timing here runs it, the server's settings: the graph optimisation level chosen as serving
+    /// chooses it (<see cref="GraphOptimizer"/>; measured unless given), one intra-op thread per processor
+    /// (<see cref="OrtThreads"/>), and no spinning threads between runs.
+    /// </summary>
+    public static (InferenceSession Session, GraphOptimizationChoice Choice) OpenTimingSession(byte[] onnx,
+        GraphOptimization optimization = GraphOptimization.Measured, Action<SessionOptions>? configure = null) =>
+        GraphOptimizer.Open(ModelSource.Memory(onnx), optimization, options =>
+        {
+            options.IntraOpNumThreads = OrtThreads.Resolve(0);
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            configure?.Invoke(options);
+        });
 
     private sealed record Part(IReadOnlyList<(string Name, int Channels)> Inputs, Func<Proto.ModelProto> Build);
 
@@ -61,8 +68,7 @@ public static class LatencyProfiler
 
     private static double Time(Proto.ModelProto model, IReadOnlyList<(string Name, int Channels)> inputs, int width, int height, int repeats)
     {
-        using var options = TimingSessionOptions();
-        using var session = new InferenceSession(model.ToByteArray(), options);
+        using var session = OpenTimingSession(model.ToByteArray()).Session;
         var random = new Random(1);
         var values = inputs.Select(i =>
         {

@@ -16,8 +16,8 @@ public interface IGraphEmitter
     /// <summary>PixelShuffle(scale) in PyTorch's channel order.</summary>
     string PixelShuffle(string x, int scale);
 
-    /// <summary>PyTorch's bicubic upsampling (a = −0.75, half-pixel centres, no antialiasing).</summary>
-    string BicubicUpsample(string x, int scale);
+    /// <summary>PyTorch's bicubic upsampling (a = −0.75, half-pixel centres, no antialiasing) of <paramref name="channels"/> channels.</summary>
+    string BicubicUpsample(string x, long channels, int scale);
 }
 
 /// <summary>A module with one input that emits its own inference graph (operations, projections, heads).</summary>

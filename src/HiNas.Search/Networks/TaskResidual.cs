@@ -9,7 +9,7 @@ namespace HiNas.Search.Networks;
 /// <summary>
 /// How a network's prediction becomes the restored image: denoising subtracts the predicted noise from the
 /// input; super-resolution adds the predicted residual to the bicubically upsampled input (PyTorch bicubic,
-/// a = −0.75, half-pixel centres, no antialiasing — what ONNX Resize "cubic" computes with the same settings).
+/// a = −0.75, half-pixel centres, no antialiasing; in an ONNX graph, a phase convolution computing the same).
 /// </summary>
 public static class TaskResidual
 {
@@ -18,7 +18,7 @@ public static class TaskResidual
 
     /// <summary>The same in an inference graph.</summary>
     public static string Emit(IGraphEmitter g, RestorationTask task, string input, string prediction) =>
-        task.Kind == RestorationKind.Denoise ? g.Sub(input, prediction) : g.Add(g.BicubicUpsample(input, task.Scale), prediction);
+        task.Kind == RestorationKind.Denoise ? g.Sub(input, prediction) : g.Add(g.BicubicUpsample(input, task.Channels, task.Scale), prediction);
 
     public static Tensor Upsample(Tensor input, int scale) =>
         nn.functional.interpolate(input, scale_factor: new double[] { scale, scale }, mode: InterpolationMode.Bicubic, align_corners: false);

@@ -60,7 +60,7 @@ public static class ServerApp
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HiNas.Models");
             if (o.SeedDefaultModels) DefaultModels.Seed(o.ResolvedModelsFolder, logger);
             return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTileSide = o.MaxTileSide }, o.PreferCuda, logger, spinWait: o.OrtSpinWait,
-                maxPooledBytes: o.MaxPooledBufferBytes);
+                maxPooledBytes: o.MaxPooledBufferBytes, optimization: o.OrtGraphOptimization, threads: o.OrtThreads);
         });
         services.AddSingleton<FrameRestorer>();
         services.AddSingleton<DataRoots>();

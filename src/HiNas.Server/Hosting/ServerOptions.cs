@@ -1,3 +1,5 @@
+using HiNas.Inference.Engine;
+
 namespace HiNas.Server.Hosting;
 
 /// <summary>The "HiNas" configuration section (appsettings.json, environment HiNas__Name, or --HiNas:Name=…).</summary>
@@ -118,6 +120,15 @@ public sealed class ServerOptions
     /// </summary>
     public bool OrtSpinWait { get; set; }
 
+    /// <summary>
+    /// ONNX Runtime's graph optimisation level per model: Measured (the faster of Extended and All on the model, timed
+    /// when it loads; the default), All, Extended or Basic.
+    /// </summary>
+    public GraphOptimization OrtGraphOptimization { get; set; } = GraphOptimization.Measured;
+
+    /// <summary>ONNX Runtime intra-op threads per model; 0 (the default): one per processor (<see cref="Inference.Engine.OrtThreads"/>).</summary>
+    public int OrtThreads { get; set; }
+
     public JobOptions Jobs { get; set; } = new();
 
     public string ResolvedStateFolder => Path.GetFullPath(StateFolder
@@ -141,6 +152,8 @@ public sealed class ServerOptions
         Check(Uri.TryCreate(GrpcUrl, UriKind.Absolute, out var grpc) && grpc.Scheme is "http" or "https", nameof(GrpcUrl), GrpcUrl, "an http:// or https:// URL");
         Check(string.IsNullOrEmpty(HttpUrl) || Uri.TryCreate(HttpUrl, UriKind.Absolute, out var m) && m.Scheme is "http" or "https", nameof(HttpUrl), HttpUrl, "an http:// or https:// URL, or empty");
         Check(RequireRestorationKey is "auto" or "true" or "false", nameof(RequireRestorationKey), RequireRestorationKey, "auto, true or false");
+        Check(OrtThreads >= 0, nameof(OrtThreads), OrtThreads, "0 (one per processor) or more");
+        Check(Enum.IsDefined(OrtGraphOptimization), nameof(OrtGraphOptimization), OrtGraphOptimization, "Measured, All, Extended or Basic");
         Check(RestorationKey is null or "" or { Length: >= 16 }, nameof(RestorationKey), "(hidden)", "at least 16 characters");
         Check(MaxMessageBytes is >= 64 * 1024, nameof(MaxMessageBytes), MaxMessageBytes, "at least 65536");
         Check(MaxFramePixels is >= 64 and <= 1L << 30, nameof(MaxFramePixels), MaxFramePixels, "in [64, 2^30]");

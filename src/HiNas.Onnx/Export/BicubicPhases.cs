@@ -1,0 +1,58 @@
+namespace HiNas.Onnx.Export;
+
+/// <summary>
+/// PyTorch's bicubic upsampling by an integer scale s (a = −0.75, half-pixel centres, no antialiasing, edge indices
+/// clamped) as s² output phases of a 5×5 filter: the output pixel (i·s + py, j·s + px) reads input rows i − 2 … i + 2
+/// and columns j − 2 … j + 2 (clamped at the borders) with the weights of phase (py, px). Output x = i·s + p sits at
+/// input position i + δ with δ = (p + 0.5)/s − 0.5 in [−0.5, 0.5), so its four cubic taps fall within two pixels of i.
+/// </summary>
+internal static class BicubicPhases
+{
+    /// <summary>Input pixels each side of the centre a phase can read.</summary>
+    public const int Reach = 2;
+
+    /// <summary>The filter's side: 2·<see cref="Reach"/> + 1.</summary>
+    public const int Side = 2 * Reach + 1;
+
+    /// <summary>PyTorch's cubic convolution coefficient.</summary>
+    public const double A = -0.75;
+
+    /// <summary>The weights of input offsets −2 … 2 for output phase <paramref name="phase"/> of <paramref name="scale"/>.</summary>
+    public static double[] Weights(int scale, int phase)
+    {
+        if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), scale, "the scale must be at least 1");
+        if (phase < 0 || phase >= scale) throw new ArgumentOutOfRangeException(nameof(phase), phase, $"a phase of ×{scale} is 0 … {scale - 1}");
+        var delta = (phase + 0.5) / scale - 0.5;
+        var first = (int)Math.Floor(delta) - 1; // the leftmost of the four taps, as an offset from the centre
+        var t = delta - Math.Floor(delta);
+        var taps = new[] { Cubic(t + 1), Cubic(t), Cubic(1 - t), Cubic(2 - t) };
+        var weights = new double[Side];
+        for (var k = 0; k < taps.Length; k++) weights[first + k + Reach] = taps[k];
+        return weights;
+    }
+
+    /// <summary>
+    /// The s² kernels of <paramref name="scale"/>, phase (py, px) at index py·s + px, each <see cref="Side"/>² values
+    /// row by row: the outer product of the row and column weights (the filter is separable).
+    /// </summary>
+    public static float[] Kernels(int scale)
+    {
+        var oneD = Enumerable.Range(0, scale).Select(p => Weights(scale, p)).ToArray();
+        var kernels = new float[scale * scale * Side * Side];
+        for (var py = 0; py < scale; py++)
+            for (var px = 0; px < scale; px++)
+                for (var y = 0; y < Side; y++)
+                    for (var x = 0; x < Side; x++)
+                        kernels[((py * scale + px) * Side + y) * Side + x] = (float)(oneD[py][y] * oneD[px][x]);
+        return kernels;
+    }
+
+    /// <summary>Keys' cubic convolution kernel with <see cref="A"/>.</summary>
+    private static double Cubic(double x)
+    {
+        x = Math.Abs(x);
+        if (x <= 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+        if (x < 2) return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+        return 0;
+    }
+}
