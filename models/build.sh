@@ -13,6 +13,7 @@ layers="${LAYERS:-1}" blocks="${BLOCKS:-2}" filters="${FILTERS:-4}" stem="${STEM
 # the small space of the served defaults: separable dilated candidates, retrained as searched with the light head
 space=(--layers "$layers" --blocks "$blocks" --filters "$filters" --stem-channels "$stem" --dilated-convs separable)
 retrain=(--width-multiplier 1 --head light)
+bash scripts/install-deps.sh  # tcmalloc, which the training commands run on
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 rm -rf "$work" && mkdir -p "$work"

@@ -4,6 +4,7 @@ photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 train_args="${TRAIN_ARGS:---iterations 10000 --batch 8 --crop 48 --validate-every 1000}"
 py=/usr/bin/python3
 
+bash scripts/install-deps.sh  # tcmalloc, which the training commands run on
 [ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
