@@ -20,7 +20,7 @@ public class ExportParityTests
     private static readonly double[] Factors = { 1.0, 1.5, 2.0 };
 
     /// <summary>A genotype whose cells use every operation of the table at least once (over its layers).</summary>
-    private static Genotype EveryOp(RestorationTask task, DilatedConvStyle dilated = DilatedConvStyle.Dense)
+    internal static Genotype EveryOp(RestorationTask task, DilatedConvStyle dilated = DilatedConvStyle.Dense)
     {
         var a = new CellGenotype(new[]
         {
@@ -103,7 +103,7 @@ public class ExportParityTests
 
     /// <summary>A few training-mode forward passes so that every BatchNorm has non-trivial running statistics,
     /// and random affine parameters, which the exporter must fold correctly.</summary>
-    private static void GiveBatchNormsRealStatistics(nn.Module<Tensor, Tensor> network, int channels)
+    internal static void GiveBatchNormsRealStatistics(nn.Module<Tensor, Tensor> network, int channels)
     {
         network.train();
         using (torch.no_grad())

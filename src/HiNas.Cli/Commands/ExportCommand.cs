@@ -2,12 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Cli.Infrastructure;
+using HiNas.Nas.Settings;
 using HiNas.Nas.Workers;
 using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)
@@ -19,9 +20,16 @@ public static class ExportCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var measure = new Option<string?>("--measure-latency") { Description = "measure the exported model's latency at this input size, WIDTHxHEIGHT, and record it in the manifest" };
         var budget = new Option<double?>("--budget-ms") { Description = "record the frame-time budget the network was searched for (with --measure-latency)" };
+        var int8 = new Option<bool>("--int8")
+        {
+            Description = "write the int8 graph (QDQ: uint8 activations calibrated on the run's training images, int8 per-channel weights, quantization-aware tuning), judged against the float graph by validation PSNR",
+        };
+        var defaults = new Int8Settings();
+        var tuningSteps = new Option<int>("--int8-tuning-steps") { Description = $"quantization-aware tuning steps (0: calibration only; default {defaults.TuningSteps})", DefaultValueFactory = _ => defaults.TuningSteps };
+        var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json, measure, budget,
+            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tolerance,
         };
         command.SetAction(parse =>
         {
@@ -30,18 +38,24 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
+            if (!parse.GetValue(int8) && (parse.GetResult(tuningSteps) is { Implicit: false } || parse.GetResult(tolerance) is { Implicit: false }))
+                throw new SettingException("int8", "--int8-tuning-steps and --int8-tolerance-db need --int8");
             options.Validate();
-            var result = ModelExport.From(options);
+            var result = ModelExport.From(options, parse.GetValue(json) ? null : new LineProgress<string>(line => $"hinas: {line}", output.Error));
             var m = result.Package.Manifest;
             if (parse.GetValue(json))
             {
-                output.Out.WriteLine(JsonSerializer.Serialize(new { m.Id, Folder = result.Package.Folder, result.ParityMaxAbsDiff, result.ParitySizes, m.Params, m.FlopsPerMegapixel, m.ModelBytes, m.Latency }, CliJson.Options));
+                output.Out.WriteLine(JsonSerializer.Serialize(new { m.Id, Folder = result.Package.Folder, result.ParityMaxAbsDiff, result.ParitySizes, m.Params, m.FlopsPerMegapixel, m.ModelBytes, m.Precision, m.Metrics, m.Latency }, CliJson.Options));
                 return ExitCodes.Success;
             }
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"parity: max |ONNX Runtime − TorchSharp| = {result.ParityMaxAbsDiff:E2} on {string.Join(", ", result.ParitySizes)} (limit {ModelExport.ParityTolerance:E0})"));
-            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote model '{m.Id}' to {result.Package.Folder} ({m.ModelBytes:N0} bytes, {m.Params:N0} parameters)"));
+            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote model '{m.Id}' to {result.Package.Folder} ({m.Precision}, {m.ModelBytes:N0} bytes, {m.Params:N0} parameters)"));
+            if (m.Metrics is { } metrics && metrics.TryGetValue("int8_validation_psnr", out var int8Psnr))
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"int8: {int8Psnr:F3} dB on the validation images against float {metrics["float_validation_psnr"]:F3} dB (best after {metrics["int8_tuning_steps"]:F0} tuning steps)"));
             if (m.Latency is { } l)
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"latency {l.MeasuredMs:F1} ms per {l.Width}×{l.Height} frame on {l.Device}{(l.BudgetMs is { } bm ? $" (budget {bm:F1} ms: {(l.MeasuredMs <= bm ? "met" : "MISSED")})" : "")}"));

@@ -28,8 +28,8 @@ public static class RunCommand
             ParentWatchdog.StartFromEnvironment(output.Out.WriteLine);
             var progress = new WorkerProgress
             {
-                Search = new Lines<SearchEvent>(e => e.Kind == "epoch" ? ProgressView.EpochLine(e) : null, output),
-                Train = new Lines<TrainEvent>(e => e.Kind == "validation" ? ProgressView.ValidationLine(e) : null, output),
+                Search = new LineProgress<SearchEvent>(e => e.Kind == "epoch" ? ProgressView.EpochLine(e) : null, output.Out),
+                Train = new LineProgress<TrainEvent>(e => e.Kind == "validation" ? ProgressView.ValidationLine(e) : null, output.Out),
                 Log = output.Out.WriteLine,
             };
             var result = WorkerRunner.Run(parse.GetValue(stage)!, parse.GetValue(optionsFile)!.FullName, parse.GetValue(runDir)!.FullName, progress, cancellation);
@@ -37,14 +37,5 @@ public static class RunCommand
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
-    }
-
-    /// <summary>Milestone events as lines, written at once (System.Progress would post them to the thread pool, out of order).</summary>
-    private sealed class Lines<T>(Func<T, string?> line, CliOutput output) : IProgress<T>
-    {
-        public void Report(T value)
-        {
-            if (line(value) is { } text) output.Out.WriteLine(text);
-        }
     }
 }

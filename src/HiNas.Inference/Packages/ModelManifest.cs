@@ -54,6 +54,9 @@ public sealed record ModelManifest
     public long Params { get; init; }
     public double FlopsPerMegapixel { get; init; }
     public Dictionary<string, double>? Metrics { get; init; }
+
+    /// <summary>The graph's arithmetic: <see cref="ModelPrecision"/>; packages written before it was recorded are float32.</summary>
+    public string Precision { get; init; } = ModelPrecision.Float32;
     public required long ModelBytes { get; init; }
     public required string ModelSha256 { get; init; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
@@ -77,6 +80,7 @@ public sealed record ModelManifest
         if (string.IsNullOrWhiteSpace(Id) || !ModelId.IsValid(Id)) return $"id '{Id}' is not valid ({ModelId.Rule})";
         if (Task is not ("denoise" or "sr")) return $"task '{Task}' is not denoise or sr";
         if (Channels is not (1 or 3)) return $"channels {Channels} is not 1 or 3";
+        if (!ModelPrecision.IsKnown(Precision)) return $"precision '{Precision}' is not {ModelPrecision.Float32} or {ModelPrecision.Int8}";
         if (Task == "denoise" && Scale != 1) return $"a denoiser has scale 1, not {Scale}";
         if (Task == "sr" && Scale is < 2 or > 4) return $"SR scale {Scale} is not 2, 3 or 4";
         if (ModelBytes <= 0) return "model_bytes is missing";

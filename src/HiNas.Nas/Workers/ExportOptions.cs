@@ -17,6 +17,9 @@ public sealed record ExportOptions
     public int? MeasureHeight { get; init; }
     public double? BudgetMs { get; init; }
 
+    /// <summary>Export the int8 graph made with these settings instead of the float one (null: float).</summary>
+    public Int8Settings? Int8 { get; init; }
+
     public void Validate()
     {
         SettingException.Require(!string.IsNullOrWhiteSpace(Checkpoint), "checkpoint", "is empty");
@@ -25,6 +28,7 @@ public sealed record ExportOptions
         SettingException.Require(MeasureWidth is null or (>= 8 and <= 8192) && MeasureHeight is null or (>= 8 and <= 8192), "measure_latency", "each side must be in [8, 8192]");
         SettingException.Require(BudgetMs is null || (MeasureWidth is not null && BudgetMs > 0 && double.IsFinite(BudgetMs.Value)), "budget_ms",
             "needs a latency measurement and a positive number of milliseconds");
+        Int8?.Validate();
     }
 
     public void Save(string path) => RunFiles.WriteJsonAtomic(path, this);

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using HiNas.Imaging.Tasks;
+using HiNas.Inference.Packages;
 using HiNas.Onnx.Proto;
 using HiNas.Search.Baselines;
 using HiNas.Search.Cells;
@@ -8,6 +9,7 @@ using HiNas.Search.Operations;
 using TorchSharp;
 using static TorchSharp.torch;
 using HiNas.Nas.Settings;
+using HiNas.Onnx.Quantization;
 
 namespace HiNas.Onnx.Export;
 
@@ -31,7 +33,8 @@ public static class OnnxExporter
         if (network is not IRestorationNetwork restoration) throw new NotSupportedException($"{network.GetType().Name} has no ONNX exporter (it is not a restoration network)");
         if (restoration.Task != task) throw new ArgumentException($"the network was built for {restoration.Task.Slug}, not {task.Slug}");
         var g = new OnnxGraphBuilder();
-        TaskResidual.Emit(g, task, InputName, restoration.EmitPrediction(g, InputName));
+        var prediction = restoration.EmitPrediction(g, InputName);
+        TaskResidual.Emit(g, task, InputName, prediction);
         g.Graph.Node[^1].Output[0] = OutputName; // the residual is the last node; its value is the graph output
 
         g.Graph.Input.Add(OnnxGraphBuilder.ImageValue(InputName, task.Channels, "height", "width"));
@@ -46,6 +49,9 @@ public static class OnnxExporter
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         model.MetadataProps.Add(new StringStringEntryProto { Key = "hinas.task", Value = task.Slug });
+        // what int8 quantization keeps apart: the prediction computes in int8, the residual around it stays float
+        model.MetadataProps.Add(new StringStringEntryProto { Key = QdqQuantizer.PredictionKey, Value = prediction });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = QdqQuantizer.PrecisionKey, Value = ModelPrecision.Float32 });
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
             model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model;

@@ -1,7 +1,10 @@
 using System.Text.Json.Nodes;
 using HiNas.Imaging.Tasks;
 using HiNas.Inference.Packages;
+using Google.Protobuf;
+using HiNas.Imaging.Evaluation;
 using HiNas.Onnx.Export;
+using HiNas.Onnx.Quantization;
 using HiNas.Search.Networks;
 using HiNas.Search.Training;
 using Microsoft.ML.OnnxRuntime;
@@ -34,7 +37,8 @@ public static class ModelExport
     /// Exports a training run and publishes the package. With <paramref name="latency"/> the exported graph's latency is
     /// measured at that input size (ONNX Runtime, median of 7 runs) and recorded in the manifest with the budget.
     /// </summary>
-    public static ExportResult FromTrainingRun(string trainDir, string packageDir, string? id = null, bool overwrite = false, LatencyMeasurement? latency = null)
+    public static ExportResult FromTrainingRun(string trainDir, string packageDir, string? id = null, bool overwrite = false, LatencyMeasurement? latency = null,
+        Int8Settings? int8 = null, IProgress<string>? progress = null)
     {
         using var model = TrainedModel.Load(trainDir, torch.CPU);
         var task = model.Task;
@@ -49,6 +53,7 @@ public static class ModelExport
         var summary = File.Exists(summaryPath) ? RunFiles.ReadJson<TrainSummary>(summaryPath) : null;
         var cost = NetworkCost.Of(model.Network, task);
         var metrics = new Dictionary<string, double> { ["parity_max_abs_diff"] = parity };
+        if (int8 is not null) onnx = ToInt8(model, onnx, int8, metrics, progress);
         if (summary is not null) metrics["validation_psnr"] = summary.BestValidationPsnr;
         var manifest = new ModelManifest
         {
@@ -67,6 +72,7 @@ public static class ModelExport
             Params = cost.Parameters,
             FlopsPerMegapixel = cost.FlopsPerMegapixel,
             Metrics = metrics,
+            Precision = int8 is null ? ModelPrecision.Float32 : ModelPrecision.Int8,
             ModelBytes = onnx.LongLength,
             ModelSha256 = ModelPackage.Sha256(onnx),
             Producer = $"hinas export from {Path.GetFullPath(trainDir)}",
@@ -82,8 +88,38 @@ public static class ModelExport
     }
 
     /// <summary>The export an <see cref="ExportOptions"/> describes (`hinas export` and the worker's export stage).</summary>
-    public static ExportResult From(ExportOptions options) => FromTrainingRun(options.Checkpoint, options.Out, options.Id, options.Overwrite,
-        options.MeasureWidth is { } w ? new LatencyMeasurement(w, options.MeasureHeight!.Value, options.BudgetMs) : null);
+    public static ExportResult From(ExportOptions options, IProgress<string>? progress = null) => FromTrainingRun(options.Checkpoint, options.Out, options.Id, options.Overwrite,
+        options.MeasureWidth is { } w ? new LatencyMeasurement(w, options.MeasureHeight!.Value, options.BudgetMs) : null, options.Int8, progress);
+
+    /// <summary>
+    /// The int8 graph of a float export (<see cref="Int8Tuning"/>, on the run's own training and validation images),
+    /// judged against the float graph by PSNR on the whole validation images under the evaluation protocol: more than
+    /// the tolerance under it fails the export. Both scores go into the manifest's metrics.
+    /// </summary>
+    private static byte[] ToInt8(TrainedModel model, byte[] floatOnnx, Int8Settings settings, Dictionary<string, double> metrics, IProgress<string>? progress)
+    {
+        var task = model.Task;
+        var (train, validation) = model.Options.Data.Load(task.Channels, model.Options.Seed);
+        var noise = model.Options.NoiseSigmaRange is { } r ? (r[0], r[1]) : ((double, double)?)null;
+        var result = Int8Tuning.Quantize(Proto.ModelProto.Parser.ParseFrom(floatOnnx), task, train, validation, settings, noise, progress);
+        var int8Onnx = result.Model.ToByteArray();
+        var images = validation.Select((image, i) => ($"validation-{i}", image)).ToArray();
+        double Score(byte[] onnx)
+        {
+            using var restorer = new GraphRestorer(onnx, task);
+            return EvaluationProtocol.Run(restorer, task, images, settings.Seed).Psnr;
+        }
+        var (floatPsnr, int8Psnr) = (Score(floatOnnx), Score(int8Onnx));
+        progress?.Report($"validation PSNR: float {floatPsnr:F3} dB, int8 {int8Psnr:F3} dB");
+        if (floatPsnr - int8Psnr > settings.ToleranceDb)
+            throw new InvalidOperationException($"the int8 graph scores {int8Psnr:F3} dB on the validation images, {floatPsnr - int8Psnr:F3} dB under the float graph's " +
+                $"{floatPsnr:F3} dB (tolerance {settings.ToleranceDb} dB; more tuning steps may close it); the package was not written");
+        metrics["float_validation_psnr"] = floatPsnr;
+        metrics["int8_validation_psnr"] = int8Psnr;
+        metrics["int8_tuning_steps"] = result.BestStep;
+        metrics["int8_seconds"] = result.Seconds;
+        return int8Onnx;
+    }
 
     public static string DefaultId(RestorationTask task, ArchitectureSpec architecture) =>
         $"{task.Slug}-{(architecture.Kind == ArchitectureSpec.GenotypeKind ? "hinas" : architecture.Kind)}";

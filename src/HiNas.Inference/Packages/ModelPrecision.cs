@@ -1,0 +1,13 @@
+namespace HiNas.Inference.Packages;
+
+/// <summary>The arithmetic of a package's graph, as its manifest and the graph's metadata name it.</summary>
+public static class ModelPrecision
+{
+    /// <summary>float32 throughout (every package written before precisions were recorded).</summary>
+    public const string Float32 = "float32";
+
+    /// <summary>A QDQ graph: the network in uint8 activations and int8 per-channel weights, the task's residual in float32.</summary>
+    public const string Int8 = "int8";
+
+    public static bool IsKnown(string? precision) => precision is Float32 or Int8;
+}

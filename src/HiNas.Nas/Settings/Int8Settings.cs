@@ -1,0 +1,38 @@
+namespace HiNas.Nas.Settings;
+
+/// <summary>How an int8 graph is made from a float one: calibration crops, then quantization-aware tuning steps.</summary>
+public sealed record Int8Settings
+{
+    /// <summary>Calibration crops (side <see cref="Crop"/>) drawn from the training images, degraded as in training.</summary>
+    public int CalibrationCrops { get; init; } = 32;
+
+    /// <summary>Quantization-aware tuning: Adam steps on the fake-quantized graph (0: calibration only).</summary>
+    public int TuningSteps { get; init; } = 1000;
+
+    public double LearningRate { get; init; } = 1e-5;
+    public int Batch { get; init; } = 8;
+    public int Crop { get; init; } = 64;
+
+    /// <summary>Validation runs on the centre crop of this side of each validation image.</summary>
+    public int ValidationCrop { get; init; } = 256;
+
+    /// <summary>Validation (fake-quantized PSNR) every this many steps; the best weights are kept.</summary>
+    public int ValidateEvery { get; init; } = 250;
+
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>The int8 graph may score at most this many dB under the float one on the validation images, or the export fails.</summary>
+    public double ToleranceDb { get; init; } = 0.1;
+
+    public void Validate()
+    {
+        SettingException.Require(CalibrationCrops is >= 1 and <= 4096, "int8_calibration_crops", $"must be in [1, 4096], got {CalibrationCrops}");
+        SettingException.Require(TuningSteps is >= 0 and <= 1_000_000, "int8_tuning_steps", $"must be in [0, 1000000], got {TuningSteps}");
+        SettingException.Require(LearningRate > 0 && LearningRate < 1, "int8_learning_rate", $"must be in (0, 1), got {LearningRate}");
+        SettingException.Require(Batch is >= 1 and <= 256, "int8_batch", $"must be in [1, 256], got {Batch}");
+        SettingException.Require(Crop is >= 16 and <= 512, "int8_crop", $"must be in [16, 512], got {Crop}");
+        SettingException.Require(ValidationCrop is >= 16 and <= 8192, "int8_validation_crop", $"must be in [16, 8192], got {ValidationCrop}");
+        SettingException.Require(ToleranceDb >= 0 && double.IsFinite(ToleranceDb), "int8_tolerance_db", $"must be a number ≥ 0, got {ToleranceDb}");
+        SettingException.Require(ValidateEvery >= 1, "int8_validate_every", $"must be ≥ 1, got {ValidateEvery}");
+    }
+}

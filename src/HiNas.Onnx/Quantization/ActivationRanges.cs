@@ -1,0 +1,129 @@
+using Google.Protobuf;
+using HiNas.Onnx.Proto;
+using Microsoft.ML.OnnxRuntime;
+using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace HiNas.Onnx.Quantization;
+
+/// <summary>The range one activation is quantized over.</summary>
+public readonly record struct ValueRange(float Min, float Max)
+{
+    public ValueRange Union(ValueRange other) => new(Math.Min(Min, other.Min), Math.Max(Max, other.Max));
+}
+
+/// <summary>
+/// Calibration: the float graph is run by ONNX Runtime on images like the ones it will serve (every intermediate value
+/// made a graph output), twice: the first pass finds each value's extremes, the second its histogram between them;
+/// each value's range is then the one whose uint8 quantization has the least mean squared error over that histogram
+/// (rounding inside the range, clipping outside). Activations here are heavy-tailed (the extremes lie 10–20 standard
+/// deviations out), so the extremes themselves would leave the bulk of the values a few levels.
+/// </summary>
+public static class ActivationRanges
+{
+    private const int Bins = 2048;
+
+    /// <param name="model">a float graph (its values keep their names in the quantized graph)</param>
+    /// <param name="inputs">NCHW float batches for the graph's single input (enumerated twice)</param>
+    public static IReadOnlyDictionary<string, ValueRange> Calibrate(ModelProto model, IReadOnlyList<OrtTensors.DenseTensor<float>> inputs)
+    {
+        if (inputs.Count == 0) throw new ArgumentException("calibration needs at least one input batch");
+        var probe = model.Clone();
+        var graph = probe.Graph;
+        if (graph.Input.Count != 1) throw new ArgumentException($"calibration runs graphs with one input; this one has {graph.Input.Count}");
+        var exposed = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+            foreach (var output in node.Output)
+                if (exposed.Add(output))
+                    graph.Output.Add(new ValueInfoProto
+                    {
+                        Name = output,
+                        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+                    });
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var session = new InferenceSession(probe.ToByteArray(), options);
+        var inputName = graph.Input[0].Name;
+
+        var extremes = new Dictionary<string, ValueRange>(StringComparer.Ordinal);
+        Visit(session, inputName, inputs, (name, values) =>
+        {
+            var range = Extremes(name, values);
+            extremes[name] = extremes.TryGetValue(name, out var before) ? before.Union(range) : range;
+        });
+        var histograms = extremes.ToDictionary(e => e.Key, _ => new long[Bins], StringComparer.Ordinal);
+        Visit(session, inputName, inputs, (name, values) => Accumulate(histograms[name], extremes[name], values));
+        return extremes.ToDictionary(e => e.Key, e => LeastSquaredError(histograms[e.Key], e.Value), StringComparer.Ordinal);
+    }
+
+    private static void Visit(InferenceSession session, string inputName, IReadOnlyList<OrtTensors.DenseTensor<float>> inputs, Action<string, ReadOnlySpan<float>> observe)
+    {
+        foreach (var batch in inputs)
+        {
+            observe(inputName, batch.Buffer.Span);
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(inputName, batch) });
+            foreach (var result in results)
+                observe(result.Name, result.Value is OrtTensors.DenseTensor<float> dense ? dense.Buffer.Span : result.AsTensor<float>().ToArray());
+        }
+    }
+
+    private static ValueRange Extremes(string name, ReadOnlySpan<float> values)
+    {
+        float min = 0, max = 0; // ranges hold 0: zero padding must be exact
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v)) throw new InvalidOperationException($"calibration: value '{name}' is not finite on a calibration image");
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        return new ValueRange(min, max);
+    }
+
+    private static void Accumulate(long[] histogram, ValueRange range, ReadOnlySpan<float> values)
+    {
+        var width = range.Max - range.Min;
+        if (!(width > 0)) { histogram[0] += values.Length; return; }
+        var perUnit = Bins / width;
+        foreach (var v in values) histogram[Math.Clamp((int)((v - range.Min) * perUnit), 0, Bins - 1)]++;
+    }
+
+    /// <summary>
+    /// The range [lo, hi] (lo ≤ 0 ≤ hi, both on bin edges of the histogram) whose uint8 quantization of the histogram's
+    /// values has the least expected squared error: rounding error (step²/12) inside, the squared distance to the
+    /// nearer end outside.
+    /// </summary>
+    internal static ValueRange LeastSquaredError(long[] histogram, ValueRange extremes)
+    {
+        var width = extremes.Max - extremes.Min;
+        if (!(width > 0)) return extremes;
+        var binWidth = width / Bins;
+        var zeroBin = (int)Math.Round(-extremes.Min / binWidth);
+        var centres = new double[Bins];
+        for (var i = 0; i < Bins; i++) centres[i] = extremes.Min + (i + 0.5) * binWidth;
+        double bestError = double.PositiveInfinity;
+        (int Lo, int Hi) best = (0, Bins);
+        // candidate ends on a coarse grid of bin edges: each end independently from the extreme in to 1/16 of it
+        const int Steps = 64;
+        for (var a = 0; a < Steps; a++)
+        {
+            var lo = zeroBin - (int)((long)zeroBin * (Steps - a) / Steps);
+            if (a > 0 && zeroBin == 0) break;
+            for (var b = 0; b < Steps; b++)
+            {
+                var hi = zeroBin + (int)((long)(Bins - zeroBin) * (Steps - b) / Steps);
+                if (b > 0 && hi == zeroBin) break;
+                double low = extremes.Min + lo * binWidth, high = extremes.Min + hi * binWidth;
+                var step = (high - low) / 255.0;
+                var inside = step * step / 12.0;
+                double error = 0;
+                for (var i = 0; i < Bins; i++)
+                {
+                    if (histogram[i] == 0) continue;
+                    var x = centres[i];
+                    var d = x < low ? low - x : x > high ? x - high : 0;
+                    error += histogram[i] * (d > 0 ? d * d : inside);
+                }
+                if (error < bestError) (bestError, best) = (error, (lo, hi));
+            }
+        }
+        return new ValueRange((float)(extremes.Min + best.Lo * binWidth), (float)(extremes.Min + best.Hi * binWidth));
+    }
+}

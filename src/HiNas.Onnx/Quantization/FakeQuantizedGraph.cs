@@ -1,0 +1,155 @@
+using Google.Protobuf;
+using HiNas.Onnx.Proto;
+using HiNas.Search.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HiNas.Onnx.Quantization;
+
+/// <summary>
+/// An exported float graph run by TorchSharp so that it can be trained for its int8 form: its convolutions' weights and
+/// biases (BatchNorm already folded in) are the parameters, and every value <see cref="QuantizationPlan"/> quantizes is
+/// rounded on the way as the int8 graph rounds it (<see cref="Int8Scales"/>; activations over fixed calibrated ranges,
+/// weights per output channel). Rounding passes gradients straight through (zero outside an activation's range).
+/// Runs the operators the exporter writes: Conv, LeakyRelu, Add, Sub, Concat, DepthToSpace (CRD), Pad (edge).
+/// </summary>
+public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
+{
+    private readonly ModelProto _model;
+    private readonly QuantizationPlan _plan;
+    private readonly Dictionary<string, (float Scale, float ZeroPoint)> _activations;
+    private readonly Dictionary<string, TorchSharp.Modules.Parameter> _constants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long[]> _integerConstants = new(StringComparer.Ordinal);
+    private readonly TorchSharp.Modules.ParameterList weights = new();
+    private readonly Dictionary<string, int> _lastReader = new(StringComparer.Ordinal);
+
+    public FakeQuantizedGraph(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges) : base(nameof(FakeQuantizedGraph))
+    {
+        _model = floatModel.Clone();
+        _plan = QuantizationPlan.Of(_model);
+        _activations = _plan.Activations.ToDictionary(v => v,
+            v => ranges.TryGetValue(v, out var r) ? Int8Scales.Activation(r) is var (s, z) ? (s, (float)z) : default : throw new ArgumentException($"no calibrated range for value '{v}'"),
+            StringComparer.Ordinal);
+        foreach (var tensor in _model.Graph.Initializer)
+        {
+            if (tensor.DataType == (int)TensorProto.Types.DataType.Int64) { _integerConstants[tensor.Name] = Int64s(tensor); continue; }
+            var values = QdqQuantizer.Floats(tensor);
+            var parameter = new TorchSharp.Modules.Parameter(torch.tensor(values, tensor.Dims.ToArray()));
+            _constants[tensor.Name] = parameter;
+            weights.Add(parameter);
+        }
+        for (var index = 0; index < _model.Graph.Node.Count; index++)
+            foreach (var read in _model.Graph.Node[index].Input) _lastReader[read] = index;
+        _lastReader.Remove(_model.Graph.Output[0].Name);
+        foreach (var node in _model.Graph.Node)
+            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Concat" or "DepthToSpace" or "Pad"))
+                throw new NotSupportedException($"operator {node.OpType} (node '{node.Name}') is not one the exporter writes");
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_model.Graph.Input[0].Name] = input };
+        if (_activations.ContainsKey(_model.Graph.Input[0].Name)) values[_model.Graph.Input[0].Name] = Activation(_model.Graph.Input[0].Name, input);
+        // float readers of the input read it as it came
+        var rawInput = input;
+        for (var index = 0; index < _model.Graph.Node.Count; index++)
+        {
+            var node = _model.Graph.Node[index];
+            var quantizedNode = _plan.Nodes.Contains(index);
+            Tensor Read(int i) =>
+                node.Input[i] == _model.Graph.Input[0].Name && !quantizedNode ? rawInput : values[node.Input[i]];
+            using var nodeScope = torch.NewDisposeScope(); // the node's temporaries go when it is done
+            var output = node.OpType switch
+            {
+                "Conv" => Conv(node, Read(0), quantizedNode),
+                "LeakyRelu" => nn.functional.leaky_relu(Read(0), FloatAttribute(node, "alpha")),
+                "Add" => Read(0) + Read(1),
+                "Sub" => Read(0) - Read(1),
+                "Concat" => torch.cat(Enumerable.Range(0, node.Input.Count).Select(Read).ToArray(), 1),
+                "DepthToSpace" => nn.functional.pixel_shuffle(Read(0), IntAttribute(node, "blocksize")),
+                "Pad" => Pad(node, Read(0)),
+                _ => throw new NotSupportedException(node.OpType),
+            };
+            var name = node.Output[0];
+            values[name] = (_activations.ContainsKey(name) ? Activation(name, output) : output).MoveToOuterDisposeScope();
+            // a value goes as soon as its last reader has run (autograd keeps what it needs): a whole image's features
+            // would not fit otherwise
+            foreach (var read in node.Input)
+                if (_lastReader.TryGetValue(read, out var last) && last == index && values.Remove(read, out var done) && !ReferenceEquals(done, input)) done.Dispose();
+        }
+        return values[_model.Graph.Output[0].Name].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The float graph with the trained weights (the same nodes and names; ready for calibration and <see cref="QdqQuantizer"/>).</summary>
+    public ModelProto ToModelProto()
+    {
+        var model = _model.Clone();
+        foreach (var tensor in model.Graph.Initializer)
+        {
+            if (!_constants.TryGetValue(tensor.Name, out var parameter)) continue;
+            using var values = parameter.detach().cpu().contiguous();
+            var floats = values.data<float>().ToArray();
+            var bytes = new byte[floats.Length * sizeof(float)];
+            Buffer.BlockCopy(floats, 0, bytes, 0, bytes.Length);
+            tensor.FloatData.Clear();
+            tensor.RawData = ByteString.CopyFrom(bytes);
+        }
+        return model;
+    }
+
+    private Tensor Activation(string name, Tensor x)
+    {
+        var (scale, zeroPoint) = _activations[name];
+        // straight through inside the range, zero gradient where the int8 graph clips
+        var levels = x / scale + zeroPoint;
+        var inside = (levels >= -0.5) & (levels <= 255.5);
+        var rounded = (levels.round().clamp(0, 255) - zeroPoint) * scale;
+        var passed = x * inside;
+        return rounded.detach() + passed - passed.detach();
+    }
+
+    private Tensor Conv(NodeProto node, Tensor x, bool quantized)
+    {
+        var weight = _constants[node.Input[1]];
+        var w = quantized ? QuantizedWeight(weight) : (Tensor)weight;
+        var bias = node.Input.Count > 2 && node.Input[2].Length > 0 ? _constants[node.Input[2]] : null;
+        var pads = IntsAttribute(node, "pads") ?? new long[] { 0, 0, 0, 0 };
+        var groups = IntAttribute(node, "group", 1);
+        if (pads[0] != pads[2] || pads[1] != pads[3]) throw new NotSupportedException($"Conv '{node.Name}' pads its sides unequally");
+        return nn.functional.conv2d(ActivationLayouts.ForConvolution(x, groups, TorchRuntime.Layout), w, bias,
+            strides: IntsAttribute(node, "strides") ?? new long[] { 1, 1 }, padding: new[] { pads[0], pads[1] },
+            dilation: IntsAttribute(node, "dilations") ?? new long[] { 1, 1 }, groups: groups);
+    }
+
+    private static Tensor QuantizedWeight(Tensor weight)
+    {
+        var perChannel = weight.detach().abs().amax(new long[] { 1, 2, 3 }, keepdim: true);
+        var scale = torch.where(perChannel > 0, perChannel / Int8Scales.WeightLevels, torch.ones_like(perChannel));
+        var rounded = (weight.detach() / scale).round().clamp(-Int8Scales.WeightLevels, Int8Scales.WeightLevels) * scale;
+        return rounded + weight - weight.detach();
+    }
+
+    private Tensor Pad(NodeProto node, Tensor x)
+    {
+        var mode = StringAttribute(node, "mode") ?? "constant";
+        if (mode != "edge") throw new NotSupportedException($"Pad '{node.Name}' in mode {mode}");
+        var pads = _integerConstants[node.Input[1]]; // [n, c, top, left, n, c, bottom, right]
+        return nn.functional.pad(x, new[] { pads[3], pads[7], pads[2], pads[6] }, PaddingModes.Replicate);
+    }
+
+    private static long[] Int64s(TensorProto tensor)
+    {
+        if (tensor.Int64Data.Count > 0) return tensor.Int64Data.ToArray();
+        var values = new long[tensor.RawData.Length / sizeof(long)];
+        Buffer.BlockCopy(tensor.RawData.ToByteArray(), 0, values, 0, tensor.RawData.Length);
+        return values;
+    }
+
+    private static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
+    private static float FloatAttribute(NodeProto node, string name) => Attribute(node, name)?.F ?? throw new ArgumentException($"{node.OpType} '{node.Name}' has no {name}");
+    private static long IntAttribute(NodeProto node, string name, long fallback = 0) => Attribute(node, name)?.I ?? fallback;
+    private static long[]? IntsAttribute(NodeProto node, string name) => Attribute(node, name)?.Ints.ToArray();
+    private static string? StringAttribute(NodeProto node, string name) => Attribute(node, name)?.S.ToStringUtf8();
+}

@@ -1,0 +1,84 @@
+using HiNas.Imaging.Datasets;
+using HiNas.Imaging.Pixels;
+using HiNas.Imaging.Randomness;
+using HiNas.Imaging.Tasks;
+using HiNas.Nas.Settings;
+using HiNas.Onnx.Proto;
+using HiNas.Search.Evaluation;
+using HiNas.Search.Losses;
+using HiNas.Search.Runtime;
+using HiNas.Search.Training;
+using TorchSharp;
+using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace HiNas.Onnx.Quantization;
+
+/// <summary>What <see cref="Int8Tuning.Quantize"/> made, and the fake-quantized validation PSNR before and after tuning.</summary>
+public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep, double Seconds);
+
+/// <summary>
+/// Makes the int8 form of an exported float graph: ranges calibrated on crops of the training images
+/// (<see cref="ActivationRanges"/>), then quantization-aware tuning — the graph's folded weights trained through the
+/// same rounding the int8 graph does (<see cref="FakeQuantizedGraph"/>), with the task's loss on training crops, the best
+/// validation PSNR kept — and the QDQ rewrite of the tuned graph over the same ranges (<see cref="QdqQuantizer"/>).
+/// Post-training rounding alone costs deep denoisers decibels: their activations are heavy-tailed and the predicted
+/// noise is a small difference of large features, so the rounding errors of 40-odd layers add up in it.
+/// </summary>
+public static class Int8Tuning
+{
+    private static PlanarImage CentreCrop(PlanarImage image, int side)
+    {
+        if (image.Width <= side && image.Height <= side) return image;
+        int h = Math.Min(side, image.Height), w = Math.Min(side, image.Width), top = (image.Height - h) / 2, left = (image.Width - w) / 2;
+        var crop = new PlanarImage(image.Channels, h, w);
+        for (var c = 0; c < image.Channels; c++)
+            for (var y = 0; y < h; y++)
+                Array.Copy(image.Data, (c * image.Height + top + y) * image.Width + left, crop.Data, (c * h + y) * w, w);
+        return crop;
+    }
+
+    public static Int8Result Quantize(ModelProto floatModel, RestorationTask task, IReadOnlyList<PlanarImage> train, IReadOnlyList<PlanarImage> validation,
+        Int8Settings settings, (double Min, double Max)? noiseRange = null, IProgress<string>? progress = null)
+    {
+        settings.Validate();
+        if (train.Count == 0) throw new ArgumentException("int8 calibration needs training images");
+        if (validation.Count == 0) throw new ArgumentException("int8 tuning needs validation images");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TorchRuntime.EnsureInitialized();
+        var crop = task.RoundUpToScale(settings.Crop);
+        var sampler = new PairSampler(train, task, crop, noiseRange: noiseRange);
+        var random = new DeterministicRandom(settings.Seed);
+        var calibration = Enumerable.Range(0, settings.CalibrationCrops).Select(_ =>
+        {
+            var input = sampler.Next(random).Input;
+            return new OrtTensors.DenseTensor<float>(input.Data.ToArray(), new[] { 1, input.Channels, input.Height, input.Width });
+        }).ToArray();
+        var ranges = ActivationRanges.Calibrate(floatModel, calibration);
+        progress?.Report($"calibrated {ranges.Count} activations on {calibration.Length} crops");
+
+        var device = torch.CPU;
+        using var graph = new FakeQuantizedGraph(floatModel, ranges);
+        var validationSet = new ValidationSet(task, validation.Select(image => CentreCrop(image, task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed);
+        var calibrated = validationSet.MeanPsnr(graph, device);
+        progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB");
+        var best = calibrated;
+        var bestStep = 0;
+        var bestModel = graph.ToModelProto();
+        if (settings.TuningSteps > 0)
+        {
+            using var optimizer = torch.optim.Adam(graph.parameters(), lr: settings.LearningRate);
+            var step = new TrainingStep(graph, optimizer, RestorationLoss.For(task), sampler, settings.Batch, device);
+            graph.train();
+            for (var i = 1; i <= settings.TuningSteps; i++)
+            {
+                var loss = step.Run(random);
+                if (!double.IsFinite(loss)) throw new InvalidOperationException($"int8 tuning diverged: loss {loss} at step {i}");
+                if (i % settings.ValidateEvery != 0 && i != settings.TuningSteps) continue;
+                var psnr = validationSet.MeanPsnr(graph, device);
+                progress?.Report($"int8 tuning step {i}/{settings.TuningSteps}: loss {loss:F5}, fake-quantized validation PSNR {psnr:F3} dB");
+                if (psnr > best) (best, bestStep, bestModel) = (psnr, i, graph.ToModelProto());
+            }
+        }
+        return new Int8Result(QdqQuantizer.Quantize(bestModel, ranges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,199 @@
+using Google.Protobuf;
+using HiNas.Imaging.Tasks;
+using HiNas.Inference.Engine;
+using HiNas.Inference.Packages;
+using HiNas.Nas.Settings;
+using HiNas.Onnx.Export;
+using HiNas.Onnx.Packaging;
+using HiNas.Onnx.Proto;
+using HiNas.Onnx.Quantization;
+using HiNas.Search.Networks;
+using HiNas.Search.Runtime;
+using HiNas.Search.Training;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+using static TorchSharp.torch;
+using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace HiNas.Onnx.Tests;
+
+/// <summary>int8 export: calibration, the QDQ graph ONNX Runtime runs in its int8 kernels, the fake quantization that trains for it, the package.</summary>
+public class Int8ExportTests
+{
+    public Int8ExportTests() => TorchRuntime.EnsureInitialized();
+
+    private static (ModelProto Float, float[] Input, int[] Shape) EveryOpGraph(RestorationTask task)
+    {
+        using var network = TorchRuntime.Seeded(5, () => ArchitectureSpec.FromGenotype(ExportParityTests.EveryOp(task)).Build(task));
+        ExportParityTests.GiveBatchNormsRealStatistics(network, task.Channels);
+        network.eval();
+        var shape = new[] { 1, task.Channels, 24, 20 };
+        using var x = torch.rand(shape.Select(d => (long)d).ToArray(), generator: new Generator(9));
+        return (OnnxExporter.Export(network, task), x.data<float>().ToArray(), shape);
+    }
+
+    private static IReadOnlyDictionary<string, ValueRange> Calibrate(ModelProto model, int channels) =>
+        ActivationRanges.Calibrate(model, Enumerable.Range(0, 4).Select(i =>
+        {
+            using var x = torch.rand(new long[] { 1, channels, 32, 32 }, generator: new Generator((ulong)(100 + i)));
+            return new OrtTensors.DenseTensor<float>(x.data<float>().ToArray(), new[] { 1, channels, 32, 32 });
+        }).ToArray());
+
+    private static float[] Run(byte[] onnx, float[] input, int[] shape, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, string? optimizedPath = null)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = level };
+        if (optimizedPath is not null) options.OptimizedModelFilePath = optimizedPath;
+        using var session = new InferenceSession(onnx, options);
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, new OrtTensors.DenseTensor<float>(input.ToArray(), shape)) });
+        return results.Single().AsTensor<float>().ToArray();
+    }
+
+    private static double Rms(float[] a, float[] b) => Math.Sqrt(a.Zip(b).Average(p => (double)(p.First - p.Second) * (p.First - p.Second)));
+
+    [Theory]
+    [InlineData("denoise", 1, 1)]
+    [InlineData("sr", 3, 2)]
+    public void TheQdqGraphRunsEveryConvolutionOfTheNetworkInInt8AndStaysCloseToFloat(string kind, int channels, int scale)
+    {
+        var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
+        var (model, input, shape) = EveryOpGraph(task);
+        var int8 = QdqQuantizer.Quantize(model, Calibrate(model, channels));
+        Assert.Equal(ModelPrecision.Int8, int8.MetadataProps.Single(p => p.Key == QdqQuantizer.PrecisionKey).Value);
+
+        var path = Path.Combine(Path.GetTempPath(), $"hinas-int8-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            var quantized = Run(int8.ToByteArray(), input, shape, optimizedPath: path);
+            var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            var networkConvs = model.Graph.Node.Count(n => n.OpType == "Conv") - (kind == "sr" ? 1 : 0); // SR: the bicubic residual's phase convolution stays float
+            Assert.Equal(networkConvs, optimized.Graph.Node.Count(n => n.OpType == "QLinearConv"));
+            Assert.Equal(kind == "sr" ? 1 : 0, optimized.Graph.Node.Count(n => n.OpType is "Conv" or "FusedConv"));
+            var reference = Run(model.ToByteArray(), input, shape);
+            var rms = Rms(reference, quantized);
+            Assert.True(rms < 0.05, $"{task.Slug}: RMS |int8 − float| = {rms:F4} on [0, 1] images");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void TheResidualReadsTheInputAsItCame()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var (model, _, _) = EveryOpGraph(task);
+        var int8 = QdqQuantizer.Quantize(model, Calibrate(model, 1));
+        var residual = int8.Graph.Node.Single(n => n.OpType == "Sub");
+        Assert.Equal(OnnxExporter.InputName, residual.Input[0]);
+        Assert.EndsWith("_dq", residual.Input[1]);
+    }
+
+    [Fact]
+    public void FakeQuantizationComputesWhatTheInt8GraphComputes()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, input, shape) = EveryOpGraph(task);
+        var ranges = Calibrate(model, 3);
+        var int8 = Run(QdqQuantizer.Quantize(model, ranges).ToByteArray(), input, shape);
+        var reference = Run(model.ToByteArray(), input, shape);
+        using var graph = new FakeQuantizedGraph(model, ranges);
+        graph.eval();
+        float[] fake;
+        using (torch.no_grad())
+        using (var x = torch.tensor(input, shape.Select(d => (long)d).ToArray()))
+        using (var y = graph.call(x).contiguous())
+            fake = y.data<float>().ToArray();
+        var floatError = Rms(reference, int8);
+        var fakeError = Rms(fake, int8);
+        Assert.True(floatError > 1e-4, $"the int8 graph equals the float one ({floatError:E2}): nothing was quantized");
+        Assert.True(fakeError < 0.4 * floatError, $"RMS |fake − int8| = {fakeError:E2} against RMS |float − int8| = {floatError:E2}");
+        // and unchanged weights write back the same graph
+        Assert.Equal(model.Graph.Initializer.Select(t => t.RawData), graph.ToModelProto().Graph.Initializer.Select(t => t.RawData));
+    }
+
+    [Fact]
+    public void CalibrationClipsHeavyTailsAndKeepsZero()
+    {
+        // Laplacian activations (heavy, exponential tails; scale 1): 100,000 of them reach about ±12
+        var rng = new Random(3);
+        var values = Enumerable.Range(0, 100_000).Select(_ => (float)(-Math.Log(1 - rng.NextDouble()) * (rng.Next(2) == 0 ? -1 : 1))).ToArray();
+        var model = Identityish();
+        var ranges = ActivationRanges.Calibrate(model, new[] { new OrtTensors.DenseTensor<float>(values, new[] { 1, 1, 1, values.Length }) });
+        var range = ranges[OnnxExporter.InputName];
+        // the least-squared-error clip of a Laplacian at 8 bits is near 10 scales (Banner et al., ACIQ): the thinnest tail
+        // goes, a far sample pulls its own side out
+        Assert.True(range.Max is > 8f and < 14f && range.Max < values.Max() - 1, $"max {range.Max} (extreme {values.Max()})");
+        Assert.True(range.Min is < -8f and > -14f && range.Min > values.Min() + 1, $"min {range.Min} (extreme {values.Min()})");
+        var positive = ActivationRanges.Calibrate(model, new[] { new OrtTensors.DenseTensor<float>(new[] { 0.5f, 0.75f, 1f }, new[] { 1, 1, 1, 3 }) })[OnnxExporter.InputName];
+        Assert.Equal(0f, positive.Min);
+        Assert.InRange((int)Int8Scales.Activation(new ValueRange(-1, 1)).ZeroPoint, 127, 128);
+    }
+
+    /// <summary>A one-node graph (LeakyRelu) for calibrating its input.</summary>
+    private static ModelProto Identityish()
+    {
+        var graph = new GraphProto { Name = "leaky" };
+        graph.Node.Add(new NodeProto { OpType = "LeakyRelu", Name = "leaky", Input = { OnnxExporter.InputName }, Output = { OnnxExporter.OutputName } });
+        ValueInfoProto Value(string name) => new()
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = "n" }, new TensorShapeProto.Types.Dimension { DimValue = 1 }, new TensorShapeProto.Types.Dimension { DimParam = "h" }, new TensorShapeProto.Types.Dimension { DimParam = "w" } } } } },
+        };
+        graph.Input.Add(Value(OnnxExporter.InputName));
+        graph.Output.Add(Value(OnnxExporter.OutputName));
+        var model = new ModelProto { IrVersion = OnnxExporter.IrVersion, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Version = OnnxExporter.Opset });
+        return model;
+    }
+
+    [Fact]
+    public void ExportInt8WritesAServablePackageWithBothScores()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var root = Path.Combine(Path.GetTempPath(), $"hinas-int8-{Guid.NewGuid():N}");
+        try
+        {
+            var run = Path.Combine(root, "train");
+            Trainer.Run(new TrainOptions
+            {
+                Task = task, Architecture = new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 4, Width = 12 },
+                Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Iterations = 30, Batch = 4, Crop = 24, LearningRate = 2e-3, ValidateEvery = 15, Seed = 3,
+            }, run);
+            var settings = new Int8Settings { CalibrationCrops = 4, TuningSteps = 6, ValidateEvery = 3, Crop = 24, Batch = 2, ValidationCrop = 32, ToleranceDb = 3 };
+            var lines = new List<string>();
+            var result = ModelExport.FromTrainingRun(run, Path.Combine(root, "package"), int8: settings, progress: new Reporter(lines.Add));
+            var manifest = result.Package.Manifest;
+            Assert.Equal(ModelPrecision.Int8, manifest.Precision);
+            Assert.InRange(manifest.Metrics!["float_validation_psnr"] - manifest.Metrics["int8_validation_psnr"], -3, 3);
+            Assert.Contains(lines, l => l.StartsWith("int8 tuning step 6/6"));
+
+            var package = ModelPackage.Load(result.Package.Folder);
+            Assert.Equal(ModelPrecision.Int8, package.Manifest.Precision);
+            using var served = RestorationModel.Open(package, optimization: GraphOptimization.Extended);
+            var restored = InferenceEngine.Restore(served, new HiNas.Imaging.Pixels.PlanarImage(1, 17, 23, Enumerable.Repeat(0.5f, 17 * 23).ToArray()));
+            Assert.All(restored.Data, v => Assert.InRange(v, 0.3f, 0.7f));
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public void Int8SettingsNameWhatIsWrong()
+    {
+        var error = Assert.Throws<SettingException>(() => new Int8Settings { ToleranceDb = -1 }.Validate());
+        Assert.Contains("int8_tolerance_db", error.Message);
+        error = Assert.Throws<SettingException>(() => new Int8Settings { TuningSteps = -5 }.Validate());
+        Assert.Contains("int8_tuning_steps", error.Message);
+    }
+
+    [Fact]
+    public void AGraphWithoutItsPredictionIsRefusedByName()
+    {
+        var model = Identityish();
+        var error = Assert.Throws<ArgumentException>(() => QuantizationPlan.Of(model));
+        Assert.Contains(QdqQuantizer.PredictionKey, error.Message);
+    }
+}
+
+/// <summary>Progress reported on the calling thread.</summary>
+internal sealed class Reporter(Action<string> report) : IProgress<string>
+{
+    public void Report(string value) => report(value);
+}
