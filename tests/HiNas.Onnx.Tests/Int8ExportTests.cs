@@ -110,6 +110,18 @@ public class Int8ExportTests
     }
 
     [Fact]
+    public void TuningTrainsTheNetworkButNotTheBicubicResidual()
+    {
+        var task = RestorationTask.SuperResolution(2, 3);
+        var (model, _, _) = EveryOpGraph(task);
+        using var graph = new FakeQuantizedGraph(model, Calibrate(model, 3));
+        var bicubic = model.Graph.Node.Last(n => n.OpType == "Conv").Input[1]; // the residual's phase convolution comes last
+        var floats = model.Graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Float);
+        Assert.Equal(floats - 1, graph.parameters().Count(p => p.requires_grad));
+        Assert.Contains(model.Graph.Node.Where(n => n.OpType == "Conv").SkipLast(1), n => n.Input[1] != bicubic);
+    }
+
+    [Fact]
     public void CalibrationClipsHeavyTailsAndKeepsZero()
     {
         // Laplacian activations (heavy, exponential tails; scale 1): 100,000 of them reach about ±12

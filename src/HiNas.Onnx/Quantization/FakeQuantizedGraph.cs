@@ -30,11 +30,13 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         _activations = _plan.Activations.ToDictionary(v => v,
             v => ranges.TryGetValue(v, out var r) ? Int8Scales.Activation(r) is var (s, z) ? (s, (float)z) : default : throw new ArgumentException($"no calibrated range for value '{v}'"),
             StringComparer.Ordinal);
+        // the network's weights train; the residual's constants (the bicubic phase kernels) stay as they are
+        var trained = new HashSet<string>(_plan.Nodes.SelectMany(i => _model.Graph.Node[i].Input), StringComparer.Ordinal);
         foreach (var tensor in _model.Graph.Initializer)
         {
             if (tensor.DataType == (int)TensorProto.Types.DataType.Int64) { _integerConstants[tensor.Name] = Int64s(tensor); continue; }
             var values = QdqQuantizer.Floats(tensor);
-            var parameter = new TorchSharp.Modules.Parameter(torch.tensor(values, tensor.Dims.ToArray()));
+            var parameter = new TorchSharp.Modules.Parameter(torch.tensor(values, tensor.Dims.ToArray()), requires_grad: trained.Contains(tensor.Name));
             _constants[tensor.Name] = parameter;
             weights.Add(parameter);
         }

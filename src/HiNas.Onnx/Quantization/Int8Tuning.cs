@@ -66,7 +66,7 @@ public static class Int8Tuning
         var bestModel = graph.ToModelProto();
         if (settings.TuningSteps > 0)
         {
-            using var optimizer = torch.optim.Adam(graph.parameters(), lr: settings.LearningRate);
+            using var optimizer = torch.optim.Adam(graph.parameters().Where(p => p.requires_grad), lr: settings.LearningRate);
             var step = new TrainingStep(graph, optimizer, RestorationLoss.For(task), sampler, settings.Batch, device);
             graph.train();
             for (var i = 1; i <= settings.TuningSteps; i++)
