@@ -22,14 +22,10 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
 
     public string Initializer(string stem, float[] data, long[] dims)
     {
-        var name = Fresh(stem);
-        var bytes = new byte[data.Length * sizeof(float)];
-        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw data is little-endian");
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
-        tensor.Dims.AddRange(dims);
+        var tensor = OnnxTensors.Float(data, dims);
+        tensor.Name = Fresh(stem);
         _graph.Initializer.Add(tensor);
-        return name;
+        return tensor.Name;
     }
 
     public string Node(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes)
@@ -86,14 +82,10 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
 
     private string Int64Initializer(string stem, long[] data)
     {
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw data is little-endian");
-        var name = Fresh(stem);
-        var bytes = new byte[data.Length * sizeof(long)];
-        Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(bytes) };
-        tensor.Dims.Add(data.Length);
+        var tensor = OnnxTensors.Int64(data, data.Length);
+        tensor.Name = Fresh(stem);
         _graph.Initializer.Add(tensor);
-        return name;
+        return tensor.Name;
     }
 
     public static ValueInfoProto ImageValue(string name, long channels, string height, string width)

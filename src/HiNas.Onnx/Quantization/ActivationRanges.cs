@@ -100,7 +100,7 @@ public static class ActivationRanges
         for (var i = 0; i < Bins; i++) centres[i] = extremes.Min + (i + 0.5) * binWidth;
         double bestError = double.PositiveInfinity;
         (int Lo, int Hi) best = (0, Bins);
-        // candidate ends on a coarse grid of bin edges: each end independently from the extreme in to 1/16 of it
+        // candidate ends on a coarse grid of bin edges: each end independently from the extreme in to 1/64 of it
         const int Steps = 64;
         for (var a = 0; a < Steps; a++)
         {

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using HiNas.Onnx.Export;
 using HiNas.Onnx.Proto;
 using HiNas.Search.Runtime;
 using TorchSharp;
@@ -17,7 +18,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
 {
     private readonly ModelProto _model;
     private readonly QuantizationPlan _plan;
-    private readonly Dictionary<string, (float Scale, float ZeroPoint)> _activations;
+    private readonly Dictionary<string, (float Scale, byte ZeroPoint)> _activations;
     private readonly Dictionary<string, TorchSharp.Modules.Parameter> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _integerConstants = new(StringComparer.Ordinal);
     private readonly TorchSharp.Modules.ParameterList weights = new();
@@ -27,15 +28,15 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     {
         _model = floatModel.Clone();
         _plan = QuantizationPlan.Of(_model);
-        _activations = _plan.Activations.ToDictionary(v => v,
-            v => ranges.TryGetValue(v, out var r) ? Int8Scales.Activation(r) is var (s, z) ? (s, (float)z) : default : throw new ArgumentException($"no calibrated range for value '{v}'"),
-            StringComparer.Ordinal);
+        _activations = _plan.Activations.ToDictionary(v => v, v => ranges.TryGetValue(v, out var range)
+            ? Int8Scales.Activation(range)
+            : throw new ArgumentException($"no calibrated range for value '{v}'"), StringComparer.Ordinal);
         // the network's weights train; the residual's constants (the bicubic phase kernels) stay as they are
         var trained = new HashSet<string>(_plan.Nodes.SelectMany(i => _model.Graph.Node[i].Input), StringComparer.Ordinal);
         foreach (var tensor in _model.Graph.Initializer)
         {
-            if (tensor.DataType == (int)TensorProto.Types.DataType.Int64) { _integerConstants[tensor.Name] = Int64s(tensor); continue; }
-            var values = QdqQuantizer.Floats(tensor);
+            if (tensor.DataType == (int)TensorProto.Types.DataType.Int64) { _integerConstants[tensor.Name] = OnnxTensors.Int64s(tensor); continue; }
+            var values = OnnxTensors.Floats(tensor);
             var parameter = new TorchSharp.Modules.Parameter(torch.tensor(values, tensor.Dims.ToArray()), requires_grad: trained.Contains(tensor.Name));
             _constants[tensor.Name] = parameter;
             weights.Add(parameter);
@@ -52,16 +53,14 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [_model.Graph.Input[0].Name] = input };
-        if (_activations.ContainsKey(_model.Graph.Input[0].Name)) values[_model.Graph.Input[0].Name] = Activation(_model.Graph.Input[0].Name, input);
-        // float readers of the input read it as it came
-        var rawInput = input;
+        var inputName = _model.Graph.Input[0].Name;
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [inputName] = _activations.ContainsKey(inputName) ? Activation(inputName, input) : input };
         for (var index = 0; index < _model.Graph.Node.Count; index++)
         {
             var node = _model.Graph.Node[index];
             var quantizedNode = _plan.Nodes.Contains(index);
-            Tensor Read(int i) =>
-                node.Input[i] == _model.Graph.Input[0].Name && !quantizedNode ? rawInput : values[node.Input[i]];
+            // float readers of the input (the residual) read it as it came
+            Tensor Read(int i) => node.Input[i] == inputName && !quantizedNode ? input : values[node.Input[i]];
             using var nodeScope = torch.NewDisposeScope(); // the node's temporaries go when it is done
             var output = node.OpType switch
             {
@@ -92,11 +91,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         {
             if (!_constants.TryGetValue(tensor.Name, out var parameter)) continue;
             using var values = parameter.detach().cpu().contiguous();
-            var floats = values.data<float>().ToArray();
-            var bytes = new byte[floats.Length * sizeof(float)];
-            Buffer.BlockCopy(floats, 0, bytes, 0, bytes.Length);
-            tensor.FloatData.Clear();
-            tensor.RawData = ByteString.CopyFrom(bytes);
+            OnnxTensors.SetFloats(tensor, values.data<float>().ToArray());
         }
         return model;
     }
@@ -154,14 +149,6 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         if (mode != "edge") throw new NotSupportedException($"Pad '{node.Name}' in mode {mode}");
         var pads = _integerConstants[node.Input[1]]; // [n, c, top, left, n, c, bottom, right]
         return nn.functional.pad(x, new[] { pads[3], pads[7], pads[2], pads[6] }, PaddingModes.Replicate);
-    }
-
-    private static long[] Int64s(TensorProto tensor)
-    {
-        if (tensor.Int64Data.Count > 0) return tensor.Int64Data.ToArray();
-        var values = new long[tensor.RawData.Length / sizeof(long)];
-        Buffer.BlockCopy(tensor.RawData.ToByteArray(), 0, values, 0, tensor.RawData.Length);
-        return values;
     }
 
     private static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);

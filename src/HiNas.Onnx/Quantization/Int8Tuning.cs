@@ -26,17 +26,6 @@ public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrate
 /// </summary>
 public static class Int8Tuning
 {
-    private static PlanarImage CentreCrop(PlanarImage image, int side)
-    {
-        if (image.Width <= side && image.Height <= side) return image;
-        int h = Math.Min(side, image.Height), w = Math.Min(side, image.Width), top = (image.Height - h) / 2, left = (image.Width - w) / 2;
-        var crop = new PlanarImage(image.Channels, h, w);
-        for (var c = 0; c < image.Channels; c++)
-            for (var y = 0; y < h; y++)
-                Array.Copy(image.Data, (c * image.Height + top + y) * image.Width + left, crop.Data, (c * h + y) * w, w);
-        return crop;
-    }
-
     public static Int8Result Quantize(ModelProto floatModel, RestorationTask task, IReadOnlyList<PlanarImage> train, IReadOnlyList<PlanarImage> validation,
         Int8Settings settings, (double Min, double Max)? noiseRange = null, IProgress<string>? progress = null)
     {
@@ -58,7 +47,7 @@ public static class Int8Tuning
 
         var device = torch.CPU;
         using var graph = new FakeQuantizedGraph(floatModel, ranges);
-        var validationSet = new ValidationSet(task, validation.Select(image => CentreCrop(image, task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed);
+        var validationSet = new ValidationSet(task, validation.Select(image => image.CentreCrop(task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed);
         var calibrated = validationSet.MeanPsnr(graph, device);
         progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB");
         var best = calibrated;

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using HiNas.Inference.Packages;
+using HiNas.Onnx.Export;
 using HiNas.Onnx.Proto;
 
 namespace HiNas.Onnx.Quantization;
@@ -36,8 +37,8 @@ public static class QdqQuantizer
             if (!plan.Activations.Contains(value) || quantized.ContainsKey(value)) return;
             if (!ranges.TryGetValue(value, out var range)) throw new ArgumentException($"no calibrated range for value '{value}'");
             var (scale, zeroPoint) = Int8Scales.Activation(range);
-            var scaleName = fresh.Initializer("scale", FloatTensor(new[] { scale }, scalar: true));
-            var zeroName = fresh.Initializer("zero_point", new TensorProto { DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(zeroPoint) });
+            var scaleName = fresh.Initializer("scale", OnnxTensors.Float(new[] { scale }));
+            var zeroName = fresh.Initializer("zero_point", OnnxTensors.UInt8(new[] { zeroPoint }));
             var q = fresh.Name(value + "_q");
             var dq = fresh.Name(value + "_dq");
             rewritten.Add(Node("QuantizeLinear", fresh.Name("node_q"), new[] { value, scaleName, zeroName }, q));
@@ -75,27 +76,24 @@ public static class QdqQuantizer
     private static void QuantizeConvConstants(NodeProto conv, float inputScale, Dictionary<string, TensorProto> initializers, FreshNames fresh, List<NodeProto> rewritten)
     {
         var weight = initializers.TryGetValue(conv.Input[1], out var w) ? w : throw new NotSupportedException($"Conv '{conv.Name}' has a weight that is not a constant");
-        var values = Floats(weight);
+        var values = OnnxTensors.Floats(weight);
         var outChannels = (int)weight.Dims[0];
         var scales = Int8Scales.Weight(values, outChannels);
         var perChannel = values.Length / outChannels;
-        var q = new byte[values.Length];
+        var q = new sbyte[values.Length];
         for (var i = 0; i < values.Length; i++)
-            q[i] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(values[i] / scales[i / perChannel], MidpointRounding.ToEven), -Int8Scales.WeightLevels, Int8Scales.WeightLevels));
-        var qWeight = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(q) };
-        qWeight.Dims.AddRange(weight.Dims);
-        var zero = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int8, RawData = ByteString.CopyFrom(new byte[outChannels]), Dims = { outChannels } };
-        conv.Input[1] = Dequantized(conv.Input[1], qWeight, FloatTensor(scales), zero, fresh, rewritten);
+            q[i] = (sbyte)Math.Clamp(MathF.Round(values[i] / scales[i / perChannel], MidpointRounding.ToEven), -Int8Scales.WeightLevels, Int8Scales.WeightLevels);
+        var qWeight = OnnxTensors.Int8(q, weight.Dims.ToArray());
+        var zero = OnnxTensors.Int8(new sbyte[outChannels], outChannels);
+        conv.Input[1] = Dequantized(conv.Input[1], qWeight, OnnxTensors.Float(scales, outChannels), zero, fresh, rewritten);
         if (conv.Input.Count < 3 || conv.Input[2].Length == 0) return;
-        var bias = Floats(initializers[conv.Input[2]]);
+        var bias = OnnxTensors.Floats(initializers[conv.Input[2]]);
         var biasScales = scales.Select(s => s * inputScale).ToArray();
         var qBias = new int[outChannels];
         for (var c = 0; c < outChannels; c++) qBias[c] = (int)Math.Clamp(Math.Round(bias[c] / biasScales[c], MidpointRounding.ToEven), -int.MaxValue, int.MaxValue);
-        var bytes = new byte[outChannels * sizeof(int)];
-        Buffer.BlockCopy(qBias, 0, bytes, 0, bytes.Length);
-        var biasTensor = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int32, RawData = ByteString.CopyFrom(bytes), Dims = { outChannels } };
-        var biasZero = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int32, RawData = ByteString.CopyFrom(new byte[bytes.Length]), Dims = { outChannels } };
-        conv.Input[2] = Dequantized(conv.Input[2], biasTensor, FloatTensor(biasScales), biasZero, fresh, rewritten);
+        var biasTensor = OnnxTensors.Int32(qBias, outChannels);
+        var biasZero = OnnxTensors.Int32(new int[outChannels], outChannels);
+        conv.Input[2] = Dequantized(conv.Input[2], biasTensor, OnnxTensors.Float(biasScales, outChannels), biasZero, fresh, rewritten);
     }
 
     /// <summary>A constant stored quantized, and the DequantizeLinear (axis 0) that gives it back.</summary>
@@ -107,24 +105,6 @@ public static class QdqQuantizer
         return output;
     }
 
-    internal static float[] Floats(TensorProto tensor)
-    {
-        if (tensor.DataType != (int)TensorProto.Types.DataType.Float) throw new NotSupportedException($"initializer '{tensor.Name}' is not float");
-        if (tensor.FloatData.Count > 0) return tensor.FloatData.ToArray();
-        var values = new float[tensor.RawData.Length / sizeof(float)];
-        Buffer.BlockCopy(tensor.RawData.ToByteArray(), 0, values, 0, tensor.RawData.Length);
-        return values;
-    }
-
-    private static TensorProto FloatTensor(float[] values, bool scalar = false)
-    {
-        var bytes = new byte[values.Length * sizeof(float)];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        var tensor = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
-        if (!scalar) tensor.Dims.Add(values.Length);
-        return tensor;
-    }
-
     private static NodeProto Node(string opType, string name, IEnumerable<string> inputs, string output, params (string Name, long Value)[] attributes)
     {
         var node = new NodeProto { OpType = opType, Name = name };
@@ -134,7 +114,7 @@ public static class QdqQuantizer
         return node;
     }
 
-    internal static void SetMetadata(ModelProto model, string key, string value)
+    private static void SetMetadata(ModelProto model, string key, string value)
     {
         var entry = model.MetadataProps.FirstOrDefault(p => p.Key == key);
         if (entry is null) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
