@@ -16,7 +16,8 @@ namespace HiNas.Bench.Latency;
 
 /// <summary>
 /// How low a budget any network of a denoising space (σ 25, RGB) can meet, against the networks its searches find:
-/// for each configuration (layers, blocks, filters, stem channels) the floor network (every cell made of skip
+/// for each configuration (layers, blocks, filters, stem channels, and optionally the pixel-unshuffle factor r of the
+/// frame-time space, default 1) the floor network (every cell made of skip
 /// connections, every layer at the narrowest width: only the stem, projections, additions, concatenations and
 /// head remain), the network made of conv 3×3 at the narrowest width (what the unconstrained searches pick) and the
 /// same on the widest path the lattice allows. All are run whole by ONNX Runtime with the server's settings at one
@@ -29,7 +30,7 @@ internal static class FloorBound
 
     public static int Run(string[] args)
     {
-        // bound WxH ROUNDS L,B,F,STEM …
+        // bound WxH ROUNDS L,B,F,STEM[,R] …
         var size = args[1].Split('x');
         var (width, height, rounds) = (int.Parse(size[0], Inv), int.Parse(size[1], Inv), int.Parse(args[2], Inv));
         var task = RestorationTask.Denoise(25, 3);
@@ -49,14 +50,14 @@ internal static class FloorBound
         {
             var (floor, narrow, wide) = (Median(3 * s), Median(3 * s + 1), Median(3 * s + 2));
             var p = spaces[s];
-            Console.WriteLine(string.Create(Inv, $"| L{p[0]} B{p[1]} F{p[2]} stem {p[3]} (wide path [{string.Join(",", nets[3 * s + 2].WidthPath)}]) | {floor:F1} | {narrow:F1} | {floor / narrow:F2} | {wide:F1} | {floor / wide:F2} |"));
+            Console.WriteLine(string.Create(Inv, $"| L{p[0]} B{p[1]} F{p[2]} stem {p[3]}{Unshuffled(p)} (wide path [{string.Join(",", nets[3 * s + 2].WidthPath)}]) | {floor:F1} | {narrow:F1} | {floor / narrow:F2} | {wide:F1} | {floor / wide:F2} |"));
         }
         for (var s = 0; s < spaces.Count; s++)
         {
             var p = spaces[s];
             var kinds = KernelTimes(onnx[3 * s], task.Channels, width, height);
             var total = kinds.Values.Sum(k => k.Ms);
-            Console.WriteLine(string.Create(Inv, $"floor of L{p[0]} B{p[1]} F{p[2]} stem {p[3]}, by kernel: ") + string.Join(", ",
+            Console.WriteLine(string.Create(Inv, $"floor of L{p[0]} B{p[1]} F{p[2]} stem {p[3]}{Unshuffled(p)}, by kernel: ") + string.Join(", ",
                 kinds.OrderByDescending(k => k.Value.Ms).Select(k => string.Create(Inv, $"{k.Key} {k.Value.Ms:F1} ms ×{k.Value.Count} ({k.Value.Ms / total:P0})"))));
         }
         return 0;
@@ -64,13 +65,15 @@ internal static class FloorBound
 
     private static Genotype Build(RestorationTask task, int[] p, string op, bool wide)
     {
-        var space = new SupernetConfig { Task = task, Layers = p[0], Blocks = p[1], Filters = p[2], StemChannels = p[3] }; // the default width factors
+        var space = new SupernetConfig { Task = task, Layers = p[0], Blocks = p[1], Filters = p[2], StemChannels = p[3], PixelUnshuffle = p.Length > 4 ? p[4] : 1 }; // the default width factors
         var cells = Enumerable.Range(0, space.Layers).Select(_ => new CellGenotype(
             Enumerable.Range(0, space.Blocks).SelectMany(_ => new[] { new CellEdge(op, 0), new CellEdge(op, 1) }).ToList())).ToArray();
         // the lattice starts at width 0 and climbs at most one level a layer
         var path = Enumerable.Range(0, space.Layers).Select(l => wide ? Math.Min(l, space.WidthFactors.Count - 1) : 0).ToArray();
         return new Genotype(space.Space, cells, path);
     }
+
+    private static string Unshuffled(int[] p) => p.Length > 4 && p[4] > 1 ? string.Create(Inv, $" r {p[4]}") : "";
 
     private static byte[] Export(Genotype genotype)
     {

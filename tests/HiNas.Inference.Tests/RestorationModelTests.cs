@@ -81,4 +81,43 @@ public class RestorationModelTests
         Assert.Contains("channel", Assert.Throws<ModelPackageException>(() => RestorationModel.Open(wrongChannels)).Message);
         Assert.Contains("×2", Assert.Throws<ModelPackageException>(() => RestorationModel.Open(wrongScale)).Message);
     }
+
+    /// <summary>
+    /// A frame-time network (pixel-unshuffle 2) takes even sides in ONNX; the engine pads odd frames by repeating the
+    /// last row and column, as the TorchSharp network pads itself in training, and crops — untiled and tiled alike.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 4096)]
+    [InlineData(2, 4096)]
+    [InlineData(1, 32)]
+    public void FrameTimeModelsRestoreOddSizedFramesAsTheirNetworkDoes(int scale, int maxTileSide)
+    {
+        var task = scale == 1 ? RestorationTask.Denoise(25, 3) : RestorationTask.SuperResolution(scale, 3);
+        using var network = TestModels.Network(task, seed: 4, pixelUnshuffle: 2);
+        var onnx = HiNas.Onnx.Export.OnnxExporter.ExportBytes(network, task);
+        var manifest = TestModels.Manifest("frame-time", task) with { InputMultiple = 2 };
+        var package = ModelPackage.Publish(Path.Combine(TestModels.TempDir(), "frame-time"), manifest, onnx);
+        using var model = RestorationModel.Open(package, new TileOptions { MaxTileSide = maxTileSide, Overlap = 16 });
+        var image = new DeadLeavesGenerator().Generate(maxTileSide == 32 ? 45 : 23, 17, 3, seed: 2);
+
+        var served = InferenceEngine.Restore(model, image);
+        using var x = TorchSharp.torch.tensor(image.Data.ToArray(), new long[] { 1, 3, image.Height, image.Width });
+        using var noGrad = TorchSharp.torch.no_grad();
+        using var y = network.call(x);
+        var expected = y.contiguous().data<float>().ToArray();
+
+        Assert.Equal((image.Height * scale, image.Width * scale), (served.Height, served.Width));
+        if (maxTileSide == 32) return; // tiles blend away from their inner edges: the untiled cases check the values
+        var worst = expected.Zip(served.Data.ToArray()).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(worst <= 1e-4, $"×{scale}: max |engine − TorchSharp| = {worst:E2}");
+    }
+
+    [Fact]
+    public void AnInputMultipleOutOfRangeIsAManifestProblem()
+    {
+        var manifest = TestModels.Manifest("m", RestorationTask.Denoise(25, 1));
+        Assert.Null(manifest.Problem());
+        Assert.Contains("input_multiple", (manifest with { InputMultiple = 0 }).Problem());
+        Assert.Contains("input_multiple", (manifest with { InputMultiple = 9 }).Problem());
+    }
 }

@@ -22,15 +22,23 @@ internal static class TestModels
     /// <summary>A one-layer derived network (conv 3×3 and skip only: receptive radius 4 px) with random weights.</summary>
     public static byte[] Onnx(RestorationTask task, ulong seed = 3)
     {
+        using var network = Network(task, seed);
+        return OnnxExporter.ExportBytes(network, task);
+    }
+
+    /// <summary>That network in TorchSharp (eval mode); <paramref name="pixelUnshuffle"/> 2 puts it in the frame-time space.</summary>
+    public static DerivedNetwork Network(RestorationTask task, ulong seed = 3, int pixelUnshuffle = 1)
+    {
         var cell = new CellGenotype(new[]
         {
             new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1),
             new CellEdge(OperationNames.Skip, 2), new CellEdge(OperationNames.Conv3x3, 0),
         });
-        var genotype = new Genotype(new SearchSpace(task, 1, 2, 4, SearchSpace.DefaultWidthFactors, 8), new[] { cell }, new[] { 1 });
-        using var network = TorchRuntime.Seeded(seed, () => new DerivedNetwork(genotype));
+        var space = new SearchSpace(task, 1, 2, 4, SearchSpace.DefaultWidthFactors, 8, pixelUnshuffle: pixelUnshuffle);
+        var genotype = new Genotype(space, new[] { cell }, new[] { 1 });
+        var network = TorchRuntime.Seeded(seed, () => new DerivedNetwork(genotype));
         network.eval();
-        return OnnxExporter.ExportBytes(network, task);
+        return network;
     }
 
     public static ModelManifest Manifest(string id, RestorationTask task) => new()

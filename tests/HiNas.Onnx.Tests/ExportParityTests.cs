@@ -2,6 +2,7 @@ using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Export;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
+using HiNas.Inference.Engine;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ public class ExportParityTests
     private static readonly double[] Factors = { 1.0, 1.5, 2.0 };
 
     /// <summary>A genotype whose cells use every operation of the table at least once (over its layers).</summary>
-    internal static Genotype EveryOp(RestorationTask task, DilatedConvStyle dilated = DilatedConvStyle.Dense)
+    internal static Genotype EveryOp(RestorationTask task, DilatedConvStyle dilated = DilatedConvStyle.Dense, int pixelUnshuffle = 1)
     {
         var a = new CellGenotype(new[]
         {
@@ -34,7 +35,7 @@ public class ExportParityTests
             new CellEdge(OperationNames.Conv3x3, 2), new CellEdge(OperationNames.SepConv5x5, 1),
             new CellEdge(OperationNames.DilConv3x3, 3), new CellEdge(OperationNames.SepConv3x3, 0),
         });
-        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated), new[] { a, b, a }, new[] { 1, 2, 1 });
+        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, pixelUnshuffle), new[] { a, b, a }, new[] { 1, 2, 1 });
     }
 
     public static TheoryData<string, string, int, int> Cases => new()
@@ -44,6 +45,8 @@ public class ExportParityTests
         { "every-op/separable", "denoise", 3, 1 }, { "every-op/separable", "sr", 3, 2 },
         { "every-op/decoder", "denoise", 1, 1 }, { "every-op/decoder", "sr", 3, 2 }, { "every-op/decoder", "sr", 1, 3 },
         { "random:14/decoder/x2", "denoise", 3, 1 }, { "random:15/x2", "sr", 3, 4 },
+        { "every-op/frame-time", "denoise", 1, 1 }, { "every-op/frame-time", "denoise", 3, 1 }, { "every-op/frame-time/decoder", "sr", 3, 2 },
+        { "random:16/frame-time/decoder", "denoise", 3, 1 }, { "random:17/frame-time", "sr", 1, 4 },
         { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 },
         { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
     };
@@ -53,12 +56,14 @@ public class ExportParityTests
     public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        // "NAME[/separable][/decoder][/x2]": separable dilated convolutions, the decoder head, retrained twice as wide
+        // "NAME[/separable][/frame-time][/decoder][/x2]": separable dilated convolutions, the frame-time space
+        // (pixel-unshuffle 2), the decoder head, retrained twice as wide
         var parts = architecture.Split('/');
         var dilated = parts.Contains("separable") ? DilatedConvStyle.Separable : DilatedConvStyle.Dense;
+        var unshuffle = parts.Contains("frame-time") ? 2 : 1;
         var spec = parts[0] == "every-op"
-            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated))
-            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8, dilated));
+            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle))
+            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, unshuffle));
         if (spec.IsHiNas)
             spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1 };
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
@@ -74,7 +79,8 @@ public class ExportParityTests
             var x = torch.rand(new long[] { 2, channels, h, w }, generator: new Generator((ulong)(h * 31 + w)));
             Tensor expected;
             using (torch.no_grad()) expected = network.call(x).contiguous();
-            var actual = Run(session, x);
+            // a frame-time graph takes even sides: odd ones are padded as the engine pads them
+            var actual = Run(session, x, ((IRestorationNetwork)network).PixelUnshuffle, task.Scale);
             Assert.Equal(expected.shape, actual.Shape);
             var maxDiff = expected.data<float>().ToArray().Zip(actual.Data).Max(p => Math.Abs(p.First - p.Second));
             Assert.True(maxDiff <= 1e-4, $"{architecture} {task.Slug} {h}×{w}: max |ORT − TorchSharp| = {maxDiff:E2}");
@@ -122,12 +128,15 @@ public class ExportParityTests
         }
     }
 
-    private static (long[] Shape, float[] Data) Run(InferenceSession session, Tensor x)
+    private static (long[] Shape, float[] Data) Run(InferenceSession session, Tensor x, int inputMultiple, int scale)
     {
-        var input = x.contiguous().data<float>().ToArray();
-        var inputTensor = new OrtTensors.DenseTensor<float>(input, x.shape.Select(d => (int)d).ToArray());
-        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, inputTensor) });
-        var output = results.Single(r => r.Name == OnnxExporter.OutputName).AsTensor<float>();
-        return (output.Dimensions.ToArray().Select(d => (long)d).ToArray(), output.ToArray());
+        var (n, c, h, w) = ((int)x.shape[0], (int)x.shape[1], (int)x.shape[2], (int)x.shape[3]);
+        var output = EdgePadded.Run(x.contiguous().data<float>().ToArray(), n * c, h, w, inputMultiple, scale, (planes, ph, pw) =>
+        {
+            var inputTensor = new OrtTensors.DenseTensor<float>(planes, new[] { n, c, ph, pw });
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, inputTensor) });
+            return results.Single(r => r.Name == OnnxExporter.OutputName).AsTensor<float>().ToArray();
+        });
+        return (new long[] { n, c, h * scale, w * scale }, output);
     }
 }

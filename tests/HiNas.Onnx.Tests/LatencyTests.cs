@@ -18,10 +18,31 @@ public class LatencyTests
 
     private static readonly SupernetConfig Space = new() { Task = RestorationTask.Denoise(25, 3), Layers = 3, Blocks = 2, Filters = 4, StemChannels = 8 };
 
+    /// <summary>The same sizes in the frame-time space: pixel-unshuffle 2.</summary>
+    private static readonly SupernetConfig FrameTime = Space with { PixelUnshuffle = 2 };
+
     private static LatencyTable? _table;
+    private static LatencyTable? _frameTimeTable;
 
     /// <summary>One profile for the class: every part at 24×16, 3 runs each.</summary>
     private static LatencyTable Table => _table ??= LatencyProfiler.Profile(Space.Space, 24, 16, repeats: 3);
+
+    private static LatencyTable FrameTimeTable => _frameTimeTable ??= LatencyProfiler.Profile(FrameTime.Space, 24, 16, repeats: 3);
+
+    [Fact]
+    public void AFrameTimeProfile_KeysEveryPartAtItsResolution_AndPredictsItsNetworks()
+    {
+        var table = FrameTimeTable;
+        Assert.All(table.Milliseconds.Keys, key => Assert.EndsWith("/2", key));
+        Assert.All(table.Milliseconds.Values, ms => Assert.True(ms > 0 && ms < 1000));
+        // the paper's table cannot price a frame-time network, nor the other way round
+        var network = LatencyFloor.Of(FrameTime.Space, table).Network;
+        Assert.Equal(2, network.Space.PixelUnshuffle);
+        Assert.True(NetworkLatency.Predict(network, table) > 0);
+        Assert.Throws<KeyNotFoundException>(() => NetworkLatency.Predict(network, Table));
+        Assert.Throws<KeyNotFoundException>(() => new ExpectedLatency(Space, table));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LatencyProfiler.Profile(FrameTime.Space, 25, 16, repeats: 1));
+    }
 
     [Fact]
     public void Profile_MeasuresEveryPartOfTheSpace_AndRoundTrips()
@@ -42,21 +63,23 @@ public class LatencyTests
         Assert.Throws<KeyNotFoundException>(() => new ExpectedLatency(other, table));
     }
 
-    [Fact]
-    public void ExpectedLatency_EqualsTheDerivedNetworksLatency_WhenAlphaAndBetaAreOneHot()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ExpectedLatency_EqualsTheDerivedNetworksLatency_WhenAlphaAndBetaAreOneHot(bool frameTime)
     {
-        var table = Table;
-        using var supernet = TorchRuntime.Seeded(3, () => new Supernet(Space));
+        var (space, table) = frameTime ? (FrameTime, FrameTimeTable) : (Space, Table);
+        using var supernet = TorchRuntime.Seeded(3, () => new Supernet(space));
         var lattice = supernet.Lattice;
-        var edges = CellTopology.EdgeCount(Space.Blocks);
+        var edges = CellTopology.EdgeCount(space.Blocks);
         var random = new Random(5);
         var measured = OperationNames.All.Where(op => op != OperationNames.None).ToArray();
         // every node keeps two of its incoming edges with a chosen operation; every other edge is one-hot "none"
-        var alpha = new double[Space.Layers][][];
-        for (var l = 0; l < Space.Layers; l++)
+        var alpha = new double[space.Layers][][];
+        for (var l = 0; l < space.Layers; l++)
         {
             alpha[l] = Enumerable.Range(0, edges).Select(_ => OneHot(OperationNames.Count, OperationNames.Count - 1)).ToArray();
-            for (var node = 0; node < Space.Blocks; node++)
+            for (var node = 0; node < space.Blocks; node++)
                 foreach (var input in Enumerable.Range(0, 2 + node).OrderBy(_ => random.Next()).Take(2))
                     alpha[l][CellTopology.Edge(node, input)] = OneHot(OperationNames.Count, Array.IndexOf(OperationNames.All.ToArray(), measured[random.Next(measured.Length)]));
         }
@@ -64,7 +87,7 @@ public class LatencyTests
         {
             var beta = Enumerable.Range(0, lattice.SourceCount).Select(_ => new double[WidthLattice.MoveCount]).ToArray();
             var from = 0;
-            for (var l = 0; l < Space.Layers; l++)
+            for (var l = 0; l < space.Layers; l++)
             {
                 beta[lattice.SourceIndex(l, from)] = OneHot(WidthLattice.MoveCount, WidthLattice.Move(from, path[l]));
                 from = path[l];
@@ -73,7 +96,7 @@ public class LatencyTests
             var derived = supernet.Derive();
             Assert.Equal(path, derived.WidthPath);
 
-            using var expected = new ExpectedLatency(Space, table).Of(supernet);
+            using var expected = new ExpectedLatency(space, table).Of(supernet);
             var exact = NetworkLatency.Predict(derived, table);
             Assert.Equal(exact, expected.ToDouble(), 4);
         }

@@ -25,13 +25,13 @@ public static class ProfileLatencyCommand
         var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
         var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
         task.AddTo(command);
-        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, settings.DilatedConvs, resolution, repeats, outFile, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, settings.PixelUnshuffle, settings.DilatedConvs, resolution, repeats, outFile, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var space = SearchOptionsResolver.Resolve(task.Resolve(parse), new SearchSettings
             {
                 Layers = parse.GetValue(settings.Layers), Blocks = parse.GetValue(settings.Blocks), Filters = parse.GetValue(settings.Filters), StemChannels = parse.GetValue(settings.Stem),
-                DilatedConvs = parse.GetValue(settings.DilatedConvs),
+                PixelUnshuffle = parse.GetValue(settings.PixelUnshuffle), DilatedConvs = parse.GetValue(settings.DilatedConvs),
             }).Supernet;
             var (width, height) = ParseResolution(parse.GetValue(resolution)!);
             var show = !parse.GetValue(json);

@@ -20,6 +20,7 @@ public sealed class SearchSettingOptions
         Blocks = new Option<int?>(prefix + "blocks") { Description = $"B, nodes per cell (default {defaults.Supernet.Blocks})" };
         Filters = new Option<int?>(prefix + "filters") { Description = "F, channels per node at width factor 1 (default 10 for denoising, 8 for SR)" };
         Stem = new Option<int?>(prefix + "stem-channels") { Description = $"channels of the stem convolution (default {defaults.Supernet.StemChannels})" };
+        PixelUnshuffle = new Option<int?>(prefix + "pixel-unshuffle") { Description = $"r: run the network at 1/r² of the pixels (space-to-depth in, pixel shuffle out); 1 is the paper's space (default), 2 the frame-time space (1, 2 or 4)" };
         Epochs = new Option<int?>(prefix + "epochs") { Description = $"epochs (default {defaults.Epochs})" };
         Warmup = new Option<int?>(prefix + "warmup") { Description = $"warm-up epochs with weight updates only (default {defaults.Warmup})" };
         Steps = new Option<int?>(prefix + "steps-per-epoch") { Description = $"search steps per epoch (default {defaults.StepsPerEpoch})" };
@@ -33,7 +34,7 @@ public sealed class SearchSettingOptions
         DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };
-        Preset = new Option<string?>(prefix + "preset") { Description = "the paper's configuration: paper-denoise or paper-sr (explicit options still apply on top)" };
+        Preset = new Option<string?>(prefix + "preset") { Description = "a configuration: paper-denoise or paper-sr (the paper's), frame-time-denoise or frame-time-sr (the frame-time space); explicit options still apply on top" };
         Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
     }
 
@@ -42,6 +43,7 @@ public sealed class SearchSettingOptions
     public Option<int?> Blocks { get; }
     public Option<int?> Filters { get; }
     public Option<int?> Stem { get; }
+    public Option<int?> PixelUnshuffle { get; }
     public Option<int?> Epochs { get; }
     public Option<int?> Warmup { get; }
     public Option<int?> Steps { get; }
@@ -56,7 +58,7 @@ public sealed class SearchSettingOptions
     public Option<double?> ArchitectWeightDecay { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, ArchitectLearningRate, ArchitectWeightDecay, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, ArchitectLearningRate, ArchitectWeightDecay, Preset };
 
     public void AddTo(Command command)
     {
@@ -67,7 +69,7 @@ public sealed class SearchSettingOptions
     public SearchSettings ToSettings(ParseResult p) => new()
     {
         Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
-        TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
+        PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
         SkipDropout = p.GetValue(SkipDropout), DilatedConvs = p.GetValue(DilatedConvs), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay),
@@ -81,6 +83,7 @@ public sealed class SearchSettingOptions
         if (p.GetValue(Blocks) is { } blocks) s.Blocks = Count(blocks, Blocks);
         if (p.GetValue(Filters) is { } filters) s.Filters = Count(filters, Filters);
         if (p.GetValue(Stem) is { } stem) s.StemChannels = Count(stem, Stem);
+        if (p.GetValue(PixelUnshuffle) is { } unshuffle) s.PixelUnshuffle = Count(unshuffle, PixelUnshuffle);
         if (p.GetValue(Epochs) is { } epochs) s.Epochs = Count(epochs, Epochs);
         if (p.GetValue(Warmup) is { } warmup) s.Warmup = Count(warmup, Warmup);
         if (p.GetValue(Steps) is { } steps) s.StepsPerEpoch = Count(steps, Steps);

@@ -47,9 +47,11 @@ public static class GraphOptimizer
 
     /// <summary>
     /// A session over <paramref name="model"/> (a path or the graph's bytes) with <paramref name="configure"/>'s
-    /// options at the chosen level. When measuring, the losing session is disposed.
+    /// options at the chosen level. When measuring, the losing session is disposed; <paramref name="divisorOf"/> gives an
+    /// input fed at a fraction of the probe's sides (a part of a frame-time network that runs at 1/r of each side).
     /// </summary>
-    public static (InferenceSession Session, GraphOptimizationChoice Choice) Open(ModelSource model, GraphOptimization optimization, Action<SessionOptions>? configure = null)
+    public static (InferenceSession Session, GraphOptimizationChoice Choice) Open(ModelSource model, GraphOptimization optimization, Action<SessionOptions>? configure = null,
+        Func<string, int>? divisorOf = null)
     {
         if (optimization != GraphOptimization.Measured)
         {
@@ -60,7 +62,7 @@ public static class GraphOptimizer
         try
         {
             foreach (var level in Candidates) sessions.Add((level, Create(model, level, configure)));
-            var times = Time(sessions.Select(s => s.Session).ToArray());
+            var times = Time(sessions.Select(s => s.Session).ToArray(), divisorOf ?? (_ => 1));
             var best = Enumerable.Range(0, sessions.Count).MinBy(i => times[i]);
             foreach (var (_, other) in sessions.Where((_, i) => i != best)) other.Dispose();
             return (sessions[best].Session, new GraphOptimizationChoice(sessions[best].Level,
@@ -110,7 +112,7 @@ public static class GraphOptimizer
     /// random image inputs of the probe size, after a run of each untimed; the sessions take turns run by run, so
     /// that a neighbour's load on a shared machine falls on all of them alike.
     /// </summary>
-    private static double[] Time(IReadOnlyList<InferenceSession> sessions)
+    private static double[] Time(IReadOnlyList<InferenceSession> sessions, Func<string, int> divisorOf)
     {
         var first = sessions[0];
         var random = new Random(1);
@@ -120,8 +122,9 @@ public static class GraphOptimizer
         {
             var dims = first.InputMetadata[name].Dimensions;
             if (dims.Length != 4) throw new NotSupportedException($"input '{name}' is not an NCHW image; its graph optimisation cannot be measured");
-            var shape = new long[] { 1, dims[1] > 0 ? dims[1] : 1, ProbeHeight, ProbeWidth };
-            var data = new float[shape[1] * ProbeHeight * ProbeWidth];
+            var divisor = divisorOf(name);
+            var shape = new long[] { 1, dims[1] > 0 ? dims[1] : 1, ProbeHeight / divisor, ProbeWidth / divisor };
+            var data = new float[shape[1] * shape[2] * shape[3]];
             for (var i = 0; i < data.Length; i++) data[i] = (float)random.NextDouble();
             return OrtValue.CreateTensorValueFromMemory(data, shape);
         }).ToArray();

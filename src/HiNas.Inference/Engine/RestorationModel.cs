@@ -159,34 +159,48 @@ public sealed class RestorationModel : IDisposable
         if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
         if (n < 1 || h < 1 || w < 1) throw new ArgumentException($"tensor {n}×{c}×{h}×{w} is empty");
         if (h > _tiles.MaxTileSide || w > _tiles.MaxTileSide) return new RestorationLease(this, n, c, h, w, null);
-        return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, h, w, Scale)));
+        var (ph, pw) = (EdgePadded.RoundUp(h, Manifest.InputMultiple), EdgePadded.RoundUp(w, Manifest.InputMultiple));
+        return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, ph, pw, Scale)));
     }
 
-    /// <summary>One leased set of buffers (see <see cref="Lease"/>).</summary>
+    /// <summary>
+    /// One leased set of buffers (see <see cref="Lease"/>): the pooled model tensors themselves; or, for a frame
+    /// larger than a tile, plain arrays restored tile by tile; or, for sides that are not multiples of the manifest's
+    /// input multiple, a plain input array that <see cref="Run"/> copies into the pooled (larger) tensor with its last
+    /// row and column repeated, and a plain output array cropped from the model's.
+    /// </summary>
     public sealed class RestorationLease : IDisposable
     {
         private readonly RestorationModel _model;
         private readonly TensorBuffers? _buffers;
         private readonly (int N, int C, int H, int W) _shape;
-        private float[]? _tiledInput;
-        private float[]? _tiledOutput;
+        private readonly float[]? _input;
+        private float[]? _output;
 
         internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers)
         {
             _model = model;
             _buffers = buffers;
             _shape = (n, c, h, w);
-            if (buffers is null) _tiledInput = new float[n * c * h * w];
+            if (buffers is null || buffers.Shape.H != h || buffers.Shape.W != w) _input = new float[n * c * h * w];
         }
 
-        public Span<float> Input => _buffers is { } b ? b.Input : _tiledInput!;
+        public Span<float> Input => _input ?? _buffers!.Input;
 
-        public ReadOnlySpan<float> Output => _buffers is { } b ? b.Output : _tiledOutput ?? throw new InvalidOperationException("Run first");
+        public ReadOnlySpan<float> Output => _input is null ? _buffers!.Output : _output ?? throw new InvalidOperationException("Run first");
 
         public void Run()
         {
-            if (_buffers is { } b) _model.RunBuffers(b);
-            else _tiledOutput = _model.RunTiled(_tiledInput!, _shape.N, _shape.C, _shape.H, _shape.W);
+            if (_buffers is null) _output = _model.RunTiled(_input!, _shape.N, _shape.C, _shape.H, _shape.W);
+            else if (_input is null) _model.RunBuffers(_buffers);
+            else
+            {
+                EdgePadded.Copy(_input, _buffers.Input, _shape.N * _shape.C, _shape.H, _shape.W, _buffers.Shape.H, _buffers.Shape.W);
+                _model.RunBuffers(_buffers);
+                var s = _model.Scale;
+                _output = new float[_input.Length * s * s];
+                EdgePadded.Crop(_buffers.Output, _output, _shape.N * _shape.C, _buffers.Shape.H * s, _buffers.Shape.W * s, _shape.H * s, _shape.W * s);
+            }
         }
 
         public void Dispose()

@@ -33,6 +33,7 @@ public static class GenotypeJson
             WidthFactors = genotype.WidthFactors.ToArray(),
             StemChannels = genotype.StemChannels,
             DilatedConvs = genotype.Space.DilatedConvs.Name(),
+            PixelUnshuffle = genotype.Space.IsFrameTime ? genotype.Space.PixelUnshuffle : null,
             Cells = genotype.Cells.Select(c => c.Edges.Select(e => new JsonArray(e.Op, e.Input)).ToArray()).ToArray(),
             WidthPath = genotype.WidthPath.ToArray(),
             Alpha = genotype.Alpha,
@@ -66,7 +67,7 @@ public static class GenotypeJson
             // A genotype written before the setting existed was searched with separable dilated convolutions.
             var dilated = dto.DilatedConvs is null ? DilatedConvStyles.Unrecorded : DilatedConvStyles.Parse(dto.DilatedConvs);
             var cells = dto.Cells.Select((edges, l) => new CellGenotype(edges.Select((pair, i) => ParseEdge(pair, l, i)).ToArray())).ToArray();
-            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated), cells, dto.WidthPath, dto.Alpha, dto.Beta);
+            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1), cells, dto.WidthPath, dto.Alpha, dto.Beta);
         }
         catch (ArgumentException e)
         {
@@ -100,6 +101,9 @@ public static class GenotypeJson
         public double[]? WidthFactors { get; set; }
         public int StemChannels { get; set; }
         public string? DilatedConvs { get; set; }
+
+        /// <summary>Written for the frame-time space only; absent is the paper's space (r = 1).</summary>
+        public int? PixelUnshuffle { get; set; }
         public JsonArray[][]? Cells { get; set; }
         public int[]? WidthPath { get; set; }
         public double[][][]? Alpha { get; set; }

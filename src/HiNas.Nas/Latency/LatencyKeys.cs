@@ -7,25 +7,29 @@ namespace HiNas.Nas.Latency;
 /// <summary>
 /// Names of the parts a derived network is made of, as the latency table keys them. A network's latency is
 /// modelled as the sum of its parts run one after another: the stem, per layer the two 1×1 projections, the
-/// cell's operations, its node additions and its concatenation, and the head with the task's residual.
+/// cell's operations, its node additions and its concatenation, and the head with the task's residual. In the
+/// frame-time space (pixel-unshuffle r &gt; 1) every part but the residual runs at 1/r of each side and its key ends in
+/// "/r" (the stem's includes the unshuffle and its 1×1 projections; the head's its pixel shuffle and the residual).
 /// </summary>
 public static class LatencyKeys
 {
-    public static string Stem(int imageChannels, int stemChannels, int s0Channels, int s1Channels) =>
-        Invariant($"stem:{imageChannels}-{stemChannels}-{s0Channels}-{s1Channels}");
+    public static string Stem(int imageChannels, int stemChannels, int s0Channels, int s1Channels, int pixelUnshuffle = 1) =>
+        Invariant($"stem:{imageChannels}-{stemChannels}-{s0Channels}-{s1Channels}") + At(pixelUnshuffle);
 
     /// <summary>LeakyReLU + 1×1 conv (+ folded BN) from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
-    public static string Projection(int inChannels, int outChannels) => Invariant($"proj:{inChannels}-{outChannels}");
+    public static string Projection(int inChannels, int outChannels, int pixelUnshuffle = 1) => Invariant($"proj:{inChannels}-{outChannels}") + At(pixelUnshuffle);
 
     /// <summary>A cell operation at <paramref name="channels"/>; "skip" and "none" cost nothing and have no entry.</summary>
-    public static string Operation(Operation op, int channels) => Invariant($"op:{op.Key}:{channels}");
+    public static string Operation(Operation op, int channels, int pixelUnshuffle = 1) => Invariant($"op:{op.Key}:{channels}") + At(pixelUnshuffle);
 
-    public static string Add(int channels) => Invariant($"add:{channels}");
+    public static string Add(int channels, int pixelUnshuffle = 1) => Invariant($"add:{channels}") + At(pixelUnshuffle);
 
-    public static string Concat(int blocks, int channels) => Invariant($"concat:{blocks}x{channels}");
+    public static string Concat(int blocks, int channels, int pixelUnshuffle = 1) => Invariant($"concat:{blocks}x{channels}") + At(pixelUnshuffle);
 
     /// <summary>The head on <paramref name="inChannels"/> channels plus the task's residual (subtraction, or bicubic upsampling and addition).</summary>
-    public static string Head(int inChannels, RestorationTask task) => Invariant($"head:{inChannels}-{task.Channels}-x{task.Scale}");
+    public static string Head(int inChannels, RestorationTask task, int pixelUnshuffle = 1) => Invariant($"head:{inChannels}-{task.Channels}-x{task.Scale}") + At(pixelUnshuffle);
+
+    private static string At(int pixelUnshuffle) => pixelUnshuffle == 1 ? "" : Invariant($"/{pixelUnshuffle}");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -13,29 +13,30 @@ public static class NetworkLatency
     {
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
-        yield return LatencyKeys.Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0);
+        var r = genotype.Space.PixelUnshuffle;
+        yield return LatencyKeys.Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0, r);
         int previous = b * c0, beforePrevious = c0;
         for (var l = 0; l < genotype.Layers; l++)
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
-            foreach (var part in FixedLayerParts(b, previous, beforePrevious, c)) yield return part;
+            foreach (var part in FixedLayerParts(b, previous, beforePrevious, c, r)) yield return part;
             foreach (var op in genotype.Cells[l].Edges.Select(e => genotype.Space.Operation(e.Op)))
-                if (op.HasCost) yield return LatencyKeys.Operation(op, c);
+                if (op.HasCost) yield return LatencyKeys.Operation(op, c, r);
             (beforePrevious, previous) = (previous, b * c);
         }
-        yield return LatencyKeys.Head(previous, genotype.Task);
+        yield return LatencyKeys.Head(previous, genotype.Task, r);
     }
 
     /// <summary>
     /// The parts of a layer at <paramref name="channels"/> per node other than its operations: the projections of the
     /// previous state and the one before it (the stem's s0 and s1 for the first layer), the node additions and the concatenation.
     /// </summary>
-    public static IEnumerable<string> FixedLayerParts(int blocks, int previousChannels, int beforePreviousChannels, int channels)
+    public static IEnumerable<string> FixedLayerParts(int blocks, int previousChannels, int beforePreviousChannels, int channels, int pixelUnshuffle)
     {
-        yield return LatencyKeys.Projection(previousChannels, channels);
-        yield return LatencyKeys.Projection(beforePreviousChannels, channels);
-        for (var node = 0; node < blocks; node++) yield return LatencyKeys.Add(channels);
-        yield return LatencyKeys.Concat(blocks, channels);
+        yield return LatencyKeys.Projection(previousChannels, channels, pixelUnshuffle);
+        yield return LatencyKeys.Projection(beforePreviousChannels, channels, pixelUnshuffle);
+        for (var node = 0; node < blocks; node++) yield return LatencyKeys.Add(channels, pixelUnshuffle);
+        yield return LatencyKeys.Concat(blocks, channels, pixelUnshuffle);
     }
 
     /// <summary>Predicted milliseconds per frame at the table's resolution.</summary>

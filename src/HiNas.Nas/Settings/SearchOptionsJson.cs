@@ -23,6 +23,9 @@ public static class SearchOptionsJson
         public int Filters { get; set; }
         public double[]? WidthFactors { get; set; }
         public int StemChannels { get; set; }
+
+        /// <summary>Absent in runs started before the frame-time space: the paper's space (1).</summary>
+        public int? PixelUnshuffle { get; set; }
         public bool TieCells { get; set; }
         public bool CellSharing { get; set; }
         public string? DilatedConvs { get; set; }
@@ -57,6 +60,7 @@ public static class SearchOptionsJson
             Filters = o.Supernet.Filters,
             WidthFactors = o.Supernet.WidthFactors.ToArray(),
             StemChannels = o.Supernet.StemChannels,
+            PixelUnshuffle = o.Supernet.PixelUnshuffle,
             TieCells = o.Supernet.TieCells,
             CellSharing = o.Supernet.CellSharing,
             DilatedConvs = o.Supernet.DilatedConvs.Name(),
@@ -93,7 +97,7 @@ public static class SearchOptionsJson
                     Supernet = new SupernetConfig
                     {
                         Task = Task.ToTask(), Layers = Layers, Blocks = Blocks, Filters = Filters, WidthFactors = WidthFactors,
-                        StemChannels = StemChannels, TieCells = TieCells, CellSharing = CellSharing,
+                        StemChannels = StemChannels, PixelUnshuffle = PixelUnshuffle ?? 1, TieCells = TieCells, CellSharing = CellSharing,
                         // a run started before the setting existed searched separable dilated convolutions
                         DilatedConvs = DilatedConvs is null ? DilatedConvStyles.Unrecorded : DilatedConvStyles.Parse(DilatedConvs),
                     },

@@ -28,7 +28,7 @@ public static class SearchOptionsResolver
             Supernet = n with
             {
                 Layers = s.Layers ?? n.Layers, Blocks = s.Blocks ?? n.Blocks, Filters = s.Filters ?? n.Filters,
-                StemChannels = s.StemChannels ?? n.StemChannels, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
+                StemChannels = s.StemChannels ?? n.StemChannels, PixelUnshuffle = s.PixelUnshuffle ?? n.PixelUnshuffle, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
                 DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseDilated(dilated) : n.DilatedConvs,
             },
             Data = DataSpec.Parse(s.Data),

@@ -6,11 +6,14 @@ namespace HiNas.Nas.Settings;
 /// The paper's search configurations (official code): 100 epochs, 20 of warm-up, crop 64, Adam at 1e-3 with L2 decay
 /// 1e-3 for α and β, and the official code's steps
 /// per epoch — its data loaders give about 25 batches per epoch for denoising (batch 6) and 16 for super-resolution
-/// (batch 24): about 2,000 and 1,300 α/β steps after 500 and 320 warm-up steps.
+/// (batch 24): about 2,000 and 1,300 α/β steps after 500 and 320 warm-up steps. The frame-time presets search the
+/// frame-time space (<see cref="HiNas.Nas.Space.SearchSpace.PixelUnshuffle"/> 2, a 16-channel stem with 1×1
+/// projections) with the same schedule: the cells run at a quarter of the pixels, so the widths can be larger for
+/// the same frame time.
 /// </summary>
 public static class SearchPresets
 {
-    public static readonly IReadOnlyList<string> Names = new[] { "paper-denoise", "paper-sr" };
+    public static readonly IReadOnlyList<string> Names = new[] { "paper-denoise", "paper-sr", "frame-time-denoise", "frame-time-sr" };
 
     public static SearchOptions Apply(string name, SearchOptions baseOptions) => name switch
     {
@@ -28,8 +31,17 @@ public static class SearchPresets
             Epochs = 100, Warmup = 20, Batch = 24, Crop = baseOptions.Supernet.Task.RoundUpToScale(64), StepsPerEpoch = 16,
             ArchitectLearningRate = 1e-3, ArchitectWeightDecay = 1e-3,
         },
+        // The frame-time space, denoising: L = 3, B = 3, F = 16 at a quarter of the pixels (widths 16/24/32: ONNX Runtime
+        // runs multiples of 8 channels in its blocked layout; F 12 costs as much at 640×360, bench/latency bound).
+        "frame-time-denoise" => FrameTime(Apply("paper-denoise", baseOptions), layers: 3, blocks: 3, filters: 16),
+        // The frame-time space, super-resolution: L = 2, B = 3, F = 16 at a quarter of the input's pixels.
+        "frame-time-sr" => FrameTime(Apply("paper-sr", baseOptions), layers: 2, blocks: 3, filters: 16),
         _ => throw new ArgumentException($"unknown preset '{name}' (known: {string.Join(", ", Names)})"),
     };
 
-    public static RestorationKind KindOf(string name) => name == "paper-sr" ? RestorationKind.SuperResolution : RestorationKind.Denoise;
+    /// <summary>The paper's schedule on the frame-time space: pixel-unshuffle 2, a 16-channel stem.</summary>
+    private static SearchOptions FrameTime(SearchOptions paper, int layers, int blocks, int filters) =>
+        paper with { Supernet = paper.Supernet with { Layers = layers, Blocks = blocks, Filters = filters, StemChannels = 16, PixelUnshuffle = 2 } };
+
+    public static RestorationKind KindOf(string name) => name.EndsWith("-sr", StringComparison.Ordinal) ? RestorationKind.SuperResolution : RestorationKind.Denoise;
 }

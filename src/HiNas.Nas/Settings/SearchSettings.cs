@@ -12,6 +12,9 @@ public sealed record SearchSettings
     public int? Blocks { get; init; }
     public int? Filters { get; init; }
     public int? StemChannels { get; init; }
+
+    /// <summary>The pixel-unshuffle factor r (1: the paper's space; 2: the frame-time space).</summary>
+    public int? PixelUnshuffle { get; init; }
     public bool TieCells { get; init; }
     public bool NoCellSharing { get; init; }
 

@@ -23,10 +23,13 @@ public sealed record SupernetConfig
     /// <summary>Dense dilated candidates (the official operation table) or separable ones (DARTS's).</summary>
     public DilatedConvStyle DilatedConvs { get; init; } = DilatedConvStyle.Dense;
 
+    /// <summary>The pixel-unshuffle factor r (<see cref="SearchSpace.PixelUnshuffle"/>): 1 for the paper's space, 2 for the frame-time space.</summary>
+    public int PixelUnshuffle { get; init; } = 1;
+
     public int NodeChannels(int level) => SearchSpace.NodeChannelsFor(Filters, WidthFactors[level]);
 
     /// <summary>The space these settings search (the two switches change how, not what).</summary>
-    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs);
+    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle);
 
     public void Validate()
     {
@@ -34,6 +37,7 @@ public sealed record SupernetConfig
         SettingException.Require(Blocks is >= 1 and <= 16, "blocks", $"must be in [1, 16], got {Blocks}");
         SettingException.Require(Filters is >= 1 and <= 1024, "filters", $"must be in [1, 1024], got {Filters}");
         SettingException.Require(StemChannels is >= 1 and <= 1024, "stem_channels", $"must be in [1, 1024], got {StemChannels}");
+        SettingException.Require(SearchSpace.IsPixelUnshuffle(PixelUnshuffle), "pixel_unshuffle", $"must be 1, 2 or 4, got {PixelUnshuffle}");
         SettingException.Require(WidthFactors.Count is >= 1 and <= 8 && WidthFactors.All(f => f > 0 && f <= 16), "width_factors", "must be 1 to 8 numbers in (0, 16]");
     }
 }

@@ -4,20 +4,23 @@ namespace HiNas.Nas.Space;
 
 /// <summary>
 /// The space a search explores and every genotype of it lives in: the task, L layers of cells, B nodes per cell, F
-/// channels per node at width factor 1, the width levels' factors, the stem's channels, and how its dilated
-/// candidates compute (<see cref="DilatedConvStyle"/>). One record, so that a
+/// channels per node at width factor 1, the width levels' factors, the stem's channels, how its dilated
+/// candidates compute (<see cref="DilatedConvStyle"/>), and the pixel-unshuffle factor r at which the network runs
+/// (1: the paper's space, every part at the input's resolution; 2: the frame-time space, see <see cref="PixelUnshuffle"/>).
+/// One record, so that a
 /// genotype, a random draw, a derivation, a latency floor or a baseline's search-space sizes never travel as loose numbers.
 /// </summary>
 public sealed class SearchSpace : IEquatable<SearchSpace>
 {
     public SearchSpace(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels,
-        DilatedConvStyle dilatedConvs = DilatedConvStyle.Dense)
+        DilatedConvStyle dilatedConvs = DilatedConvStyle.Dense, int pixelUnshuffle = 1)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "layers must be ≥ 1");
         if (blocks < 1) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "blocks must be ≥ 1");
         if (filters < 1) throw new ArgumentOutOfRangeException(nameof(filters), filters, "filters must be ≥ 1");
         if (stemChannels < 1) throw new ArgumentOutOfRangeException(nameof(stemChannels), stemChannels, "stem channels must be ≥ 1");
+        if (!IsPixelUnshuffle(pixelUnshuffle)) throw new ArgumentOutOfRangeException(nameof(pixelUnshuffle), pixelUnshuffle, PixelUnshuffleRule);
         if (widthFactors is null || widthFactors.Count == 0 || widthFactors.Any(f => !(f > 0)))
             throw new ArgumentException("width factors must be a non-empty list of positive numbers", nameof(widthFactors));
         Task = task;
@@ -27,7 +30,13 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
         WidthFactors = widthFactors.ToArray();
         StemChannels = stemChannels;
         DilatedConvs = dilatedConvs;
+        PixelUnshuffle = pixelUnshuffle;
     }
+
+    /// <summary>1, 2 or 4: factors that divide the sides frames, latency tables and graph-optimisation probes are measured at.</summary>
+    public static bool IsPixelUnshuffle(int factor) => factor is 1 or 2 or 4;
+
+    public const string PixelUnshuffleRule = "the pixel-unshuffle factor must be 1, 2 or 4";
 
     /// <summary>The width factors of the paper: 1, 1.5 and 2 × F.</summary>
     public static IReadOnlyList<double> DefaultWidthFactors { get; } = new[] { 1.0, 1.5, 2.0 };
@@ -39,6 +48,17 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public IReadOnlyList<double> WidthFactors { get; }
     public int StemChannels { get; }
     public DilatedConvStyle DilatedConvs { get; }
+
+    /// <summary>
+    /// r: the network sees the input pixel-unshuffled (space-to-depth, as FFDNet: channels·r² at 1/r of each side), so
+    /// the stem, the cells and the head run at 1/r² of the pixels, and the head's output is pixel-shuffled by r·s back to
+    /// the output's size. With r &gt; 1 the stem's two projections are 1×1 instead of 3×3 (the frame-time space's cheaper
+    /// fixed parts). Input sides that are not multiples of r are padded by edge replication and the output cropped.
+    /// </summary>
+    public int PixelUnshuffle { get; }
+
+    /// <summary>Whether this is the frame-time space (r &gt; 1) rather than the paper's.</summary>
+    public bool IsFrameTime => PixelUnshuffle > 1;
 
     /// <summary>The candidate operations of this space's edges, in the order of α's last axis.</summary>
     public IReadOnlyList<Operation> Operations => Space.Operations.For(DilatedConvs);
@@ -54,7 +74,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     {
         if (!(multiplier > 0) || double.IsInfinity(multiplier)) throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "the width multiplier must be a positive number");
         var filters = Math.Max(1, (int)Math.Round(Filters * multiplier, MidpointRounding.AwayFromZero));
-        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs);
+        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle);
     }
 
     /// <summary>The outer space: the width lattice over the layers.</summary>
@@ -67,12 +87,13 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
 
     public bool Equals(SearchSpace? other) =>
         other is not null && Task == other.Task && Layers == other.Layers && Blocks == other.Blocks && Filters == other.Filters
-        && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors) && DilatedConvs == other.DilatedConvs;
+        && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors) && DilatedConvs == other.DilatedConvs
+        && PixelUnshuffle == other.PixelUnshuffle;
 
     public override bool Equals(object? obj) => Equals(obj as SearchSpace);
 
     public override int GetHashCode() => HashCode.Combine(Task, Layers, Blocks, Filters, StemChannels, WidthFactors.Count);
 
     public override string ToString() =>
-        $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}] {DilatedConvs.Name()} dilated convs";
+        $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}] {DilatedConvs.Name()} dilated convs" + (IsFrameTime ? $", pixel-unshuffle ×{PixelUnshuffle}" : "");
 }

@@ -56,6 +56,8 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
 
     public string Concat(IEnumerable<string> parts) => Node("Concat", parts, Int("axis", 1));
 
+    public string SpaceToDepth(string x, int blocksize) => Node("SpaceToDepth", new[] { x }, Int("blocksize", blocksize));
+
     /// <summary>PixelShuffle: DepthToSpace in CRD mode (channel, row, column order of PyTorch).</summary>
     public string PixelShuffle(string x, int scale) => Node("DepthToSpace", new[] { x }, Int("blocksize", scale), Str("mode", "CRD"));
 

@@ -28,6 +28,8 @@ public static class LatencyProfiler
     {
         if (width < 8 || height < 8 || width > 8192 || height > 8192) throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: each side must be in [8, 8192]");
         if (repeats is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be in [1, 1000]");
+        if (width % space.PixelUnshuffle != 0 || height % space.PixelUnshuffle != 0)
+            throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: a frame-time space's sides must be multiples of its pixel-unshuffle factor {space.PixelUnshuffle}");
         TorchRuntime.EnsureInitialized();
         var milliseconds = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (key, part) in Parts(space))
@@ -46,7 +48,7 @@ public static class LatencyProfiler
 
     /// <summary>Times a whole exported network (for checking the table's predictions): the median of <paramref name="repeats"/> runs.</summary>
     public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7) =>
-        Time(Proto.ModelProto.Parser.ParseFrom(onnx), new[] { (OnnxExporter.InputName, channels) }, width, height, repeats);
+        Time(Proto.ModelProto.Parser.ParseFrom(onnx), new[] { new PartInput(OnnxExporter.InputName, channels) }, width, height, repeats);
 
     /// <summary>
     /// A session as every timing here runs it, the server's settings: the graph optimisation level chosen as serving
@@ -54,27 +56,31 @@ public static class LatencyProfiler
     /// (<see cref="OrtThreads"/>), and no spinning threads between runs.
     /// </summary>
     public static (InferenceSession Session, GraphOptimizationChoice Choice) OpenTimingSession(byte[] onnx,
-        GraphOptimization optimization = GraphOptimization.Measured, Action<SessionOptions>? configure = null) =>
+        GraphOptimization optimization = GraphOptimization.Measured, Action<SessionOptions>? configure = null, Func<string, int>? divisorOf = null) =>
         GraphOptimizer.Open(ModelSource.Memory(onnx), optimization, options =>
         {
             options.IntraOpNumThreads = OrtThreads.Resolve(0);
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             configure?.Invoke(options);
-        });
+        }, divisorOf);
 
-    private sealed record Part(IReadOnlyList<(string Name, int Channels)> Inputs, Func<Proto.ModelProto> Build);
+    /// <summary>An input of a timed graph: its channels, at 1/<paramref name="Divisor"/> of each side of the frame (the frame-time space's cells).</summary>
+    private sealed record PartInput(string Name, int Channels, int Divisor = 1);
+
+    private sealed record Part(IReadOnlyList<PartInput> Inputs, Func<Proto.ModelProto> Build);
 
     private static double Time(Part part, int width, int height, int repeats) => Time(part.Build(), part.Inputs, width, height, repeats);
 
-    private static double Time(Proto.ModelProto model, IReadOnlyList<(string Name, int Channels)> inputs, int width, int height, int repeats)
+    private static double Time(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats)
     {
-        using var session = OpenTimingSession(model.ToByteArray()).Session;
+        using var session = OpenTimingSession(model.ToByteArray(), divisorOf: name => inputs.First(i => i.Name == name).Divisor).Session;
         var random = new Random(1);
         var values = inputs.Select(i =>
         {
-            var data = new float[i.Channels * width * height];
+            var (w, h) = (width / i.Divisor, height / i.Divisor);
+            var data = new float[i.Channels * w * h];
             for (var k = 0; k < data.Length; k++) data[k] = (float)random.NextDouble();
-            return OrtValue.CreateTensorValueFromMemory(data, new long[] { 1, i.Channels, height, width });
+            return OrtValue.CreateTensorValueFromMemory(data, new long[] { 1, i.Channels, h, w });
         }).ToArray();
         var names = inputs.Select(i => i.Name).ToArray();
         var outputs = session.OutputNames.ToArray();
@@ -109,14 +115,16 @@ public static class LatencyProfiler
     {
         var task = space.Task;
         var b = space.Blocks;
+        var r = space.PixelUnshuffle;
         var widths = Enumerable.Range(0, space.WidthFactors.Count).Select(space.NodeChannels).ToArray();
         var c0 = widths[0];
 
-        yield return (LatencyKeys.Stem(task.Channels, space.StemChannels, b * c0, c0), new Part(new[] { ("x", task.Channels) }, () =>
+        var image = new PartInput("x", task.Channels);
+        yield return (LatencyKeys.Stem(task.Channels, space.StemChannels, b * c0, c0, r), new Part(new[] { image }, () =>
         {
-            using var stem = TorchRuntime.Seeded(1, () => new Stem(task.Channels, space.StemChannels, b * c0, c0));
+            using var stem = TorchRuntime.Seeded(1, () => new Stem(task.Channels, space.StemChannels, b * c0, c0, r));
             stem.eval();
-            return OnnxExporter.Part(new[] { ("x", task.Channels) }, (g, x) =>
+            return OnnxExporter.Part(new[] { (image.Name, image.Channels) }, (g, x) =>
             {
                 var (s0, s1) = stem.Emit(g, x[0]);
                 return new[] { (s0, b * c0), (s1, c0) };
@@ -126,31 +134,33 @@ public static class LatencyProfiler
         var projectionInputs = new[] { c0 }.Concat(widths.Select(c => b * c)).Distinct();
         foreach (var cin in projectionInputs)
             foreach (var cout in widths.Distinct())
-                yield return (LatencyKeys.Projection(cin, cout), Single(cin, cout, () => new ReluConvBn(cin, cout, 1, affine: true)));
+                yield return (LatencyKeys.Projection(cin, cout, r), Single(cin, cout, r, () => new ReluConvBn(cin, cout, 1, affine: true)));
 
         foreach (var c in widths.Distinct())
         {
             foreach (var op in space.Operations.Where(o => o.HasCost))
-                yield return (LatencyKeys.Operation(op, c), Single(c, c, () => OperationTable.Create(op, c, affine: true)));
+                yield return (LatencyKeys.Operation(op, c, r), Single(c, c, r, () => OperationTable.Create(op, c, affine: true)));
             var channels = c;
-            yield return (LatencyKeys.Add(c), new Part(new[] { ("a", c), ("b", c) }, () =>
-                OnnxExporter.Part(new[] { ("a", channels), ("b", channels) }, (g, x) => new[] { (g.Add(x[0], x[1]), channels) })));
-            var inputs = Enumerable.Range(0, b).Select(i => ($"n{i}", c)).ToArray();
-            yield return (LatencyKeys.Concat(b, c), new Part(inputs, () =>
-                OnnxExporter.Part(inputs, (g, x) => new[] { (g.Concat(x), b * channels) })));
+            var pair = new[] { new PartInput("a", c, r), new PartInput("b", c, r) };
+            yield return (LatencyKeys.Add(c, r), new Part(pair, () =>
+                OnnxExporter.Part(pair.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Add(x[0], x[1]), channels) })));
+            var nodes = Enumerable.Range(0, b).Select(i => new PartInput($"n{i}", c, r)).ToArray();
+            yield return (LatencyKeys.Concat(b, c, r), new Part(nodes, () =>
+                OnnxExporter.Part(nodes.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Concat(x), b * channels) })));
             var features = b * c;
-            yield return (LatencyKeys.Head(features, task), new Part(new[] { ("features", features), ("image", task.Channels) }, () =>
+            var headInputs = new[] { new PartInput("features", features, r), new PartInput("image", task.Channels) };
+            yield return (LatencyKeys.Head(features, task, r), new Part(headInputs, () =>
             {
-                using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task));
+                using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task, r));
                 head.eval();
-                return OnnxExporter.Part(new[] { ("features", features), ("image", task.Channels) }, (g, x) =>
+                return OnnxExporter.Part(headInputs.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) =>
                     new[] { (TaskResidual.Emit(g, task, x[1], head.Emit(g, x[0])), task.Channels) });
             }));
         }
     }
 
-    /// <summary>A part that is one module of the operation table (or a projection) from cin to cout channels.</summary>
-    private static Part Single(int cin, int cout, Func<nn.Module<Tensor, Tensor>> create) => new(new[] { ("x", cin) }, () =>
+    /// <summary>A part that is one module of the operation table (or a projection) from cin to cout channels, at 1/r of each side.</summary>
+    private static Part Single(int cin, int cout, int r, Func<nn.Module<Tensor, Tensor>> create) => new(new[] { new PartInput("x", cin, r) }, () =>
     {
         using var module = TorchRuntime.Seeded(1, create);
         module.eval();

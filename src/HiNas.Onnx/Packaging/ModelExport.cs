@@ -3,6 +3,8 @@ using HiNas.Imaging.Tasks;
 using HiNas.Inference.Packages;
 using Google.Protobuf;
 using HiNas.Imaging.Evaluation;
+using HiNas.Imaging.Pixels;
+using HiNas.Inference.Engine;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Quantization;
 using HiNas.Search.Networks;
@@ -65,6 +67,7 @@ public static class ModelExport
             SigmaRange = task.Kind == RestorationKind.Denoise ? model.Options.NoiseSigmaRange ?? new[] { task.Sigma, task.Sigma } : null,
             InputName = OnnxExporter.InputName,
             OutputName = OnnxExporter.OutputName,
+            InputMultiple = ((IRestorationNetwork)model.Network).PixelUnshuffle,
             Architecture = ((IRestorationNetwork)model.Network).Describe(),
             Genotype = model.Options.Architecture.Genotype is { } g ? JsonNode.Parse(GenotypeJson.Serialize(g)) : null,
             WidthMultiplier = model.Options.Architecture.WidthMultiplier,
@@ -106,7 +109,7 @@ public static class ModelExport
         var images = validation.Select((image, i) => ($"validation-{i}", image)).ToArray();
         double Score(byte[] onnx)
         {
-            using var restorer = new GraphRestorer(onnx, task);
+            using var restorer = new GraphRestorer(onnx, task, ((IRestorationNetwork)model.Network).PixelUnshuffle);
             return EvaluationProtocol.Run(restorer, task, images, settings.Seed).Psnr;
         }
         var (floatPsnr, int8Psnr) = (Score(floatOnnx), Score(int8Onnx));
@@ -124,11 +127,14 @@ public static class ModelExport
     public static string DefaultId(RestorationTask task, ArchitectureSpec architecture) =>
         $"{task.Slug}-{(architecture.Kind == ArchitectureSpec.GenotypeKind ? "hinas" : architecture.Kind)}";
 
-    /// <summary>Max |ORT − TorchSharp| over random inputs of three sizes (one of them odd).</summary>
+    /// <summary>
+    /// Max |ORT − TorchSharp| over random inputs of three sizes (one of them odd; a frame-time graph gets it padded as the
+    /// engine pads it, <see cref="EdgePadded"/>).
+    /// </summary>
     public static (double MaxAbsDiff, IReadOnlyList<string> Sizes) Parity(nn.Module<Tensor, Tensor> network, RestorationTask task, byte[] onnx)
     {
         network.eval();
-        using var session = new InferenceSession(onnx);
+        using var restorer = new GraphRestorer(onnx, task, ((IRestorationNetwork)network).PixelUnshuffle);
         var worst = 0.0;
         var sizes = new[] { (32, 32), (45, 37), (64, 96) };
         foreach (var (h, w) in sizes)
@@ -137,9 +143,7 @@ public static class ModelExport
             var x = torch.rand(new long[] { 1, task.Channels, h, w }, generator: new Generator((ulong)(h * 1000 + w)));
             float[] expected;
             using (torch.no_grad()) expected = network.call(x).contiguous().data<float>().ToArray();
-            var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x.data<float>().ToArray(), new[] { 1, task.Channels, h, w });
-            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, input) });
-            var actual = results.Single().AsTensor<float>().ToArray();
+            var actual = restorer.Restore(new PlanarImage(task.Channels, h, w, x.data<float>().ToArray())).Data.ToArray();
             if (actual.Length != expected.Length) throw new InvalidOperationException($"ONNX output has {actual.Length} values, TorchSharp {expected.Length}");
             worst = Math.Max(worst, expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)));
         }

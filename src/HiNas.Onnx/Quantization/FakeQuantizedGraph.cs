@@ -2,6 +2,7 @@ using Google.Protobuf;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Proto;
 using HiNas.Search.Runtime;
+using HiNas.Search.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ namespace HiNas.Onnx.Quantization;
 /// biases (BatchNorm already folded in) are the parameters, and every value <see cref="QuantizationPlan"/> quantizes is
 /// rounded on the way as the int8 graph rounds it (<see cref="Int8Scales"/>; activations over fixed calibrated ranges,
 /// weights per output channel). Rounding passes gradients straight through.
-/// Runs the operators the exporter writes: Conv, LeakyRelu, Add, Sub, Concat, DepthToSpace (CRD), Pad (edge).
+/// Runs the operators the exporter writes: Conv, LeakyRelu, Add, Sub, Concat, DepthToSpace (CRD), SpaceToDepth, Pad (edge).
 /// </summary>
 public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
 {
@@ -45,7 +46,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             foreach (var read in _model.Graph.Node[index].Input) _lastReader[read] = index;
         _lastReader.Remove(_model.Graph.Output[0].Name);
         foreach (var node in _model.Graph.Node)
-            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Concat" or "DepthToSpace" or "Pad"))
+            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Concat" or "DepthToSpace" or "SpaceToDepth" or "Pad"))
                 throw new NotSupportedException($"operator {node.OpType} (node '{node.Name}') is not one the exporter writes");
         RegisterComponents();
     }
@@ -70,6 +71,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
                 "Sub" => Read(0) - Read(1),
                 "Concat" => torch.cat(Enumerable.Range(0, node.Input.Count).Select(Read).ToArray(), 1),
                 "DepthToSpace" => nn.functional.pixel_shuffle(Read(0), IntAttribute(node, "blocksize")),
+                "SpaceToDepth" => PixelUnshuffling.In(Read(0), (int)IntAttribute(node, "blocksize")),
                 "Pad" => Pad(node, Read(0)),
                 _ => throw new NotSupportedException(node.OpType),
             };

@@ -13,9 +13,13 @@ public sealed class GraphRestorer : IImageRestorer, IDisposable
 {
     private readonly InferenceSession _session;
 
-    public GraphRestorer(byte[] onnx, RestorationTask task)
+    private readonly int _inputMultiple;
+
+    /// <param name="inputMultiple">the graph's input sides must be multiples of it (<see cref="EdgePadded"/> pads others)</param>
+    public GraphRestorer(byte[] onnx, RestorationTask task, int inputMultiple = 1)
     {
         Task = task;
+        _inputMultiple = inputMultiple;
         var options = new SessionOptions { IntraOpNumThreads = OrtThreads.Resolve(0) };
         try { _session = new InferenceSession(onnx, options); }
         finally { options.Dispose(); }
@@ -25,11 +29,13 @@ public sealed class GraphRestorer : IImageRestorer, IDisposable
 
     public PlanarImage Restore(PlanarImage input)
     {
-        var tensor = new OrtTensors.DenseTensor<float>(input.Data.ToArray(), new[] { 1, input.Channels, input.Height, input.Width });
-        using var results = _session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, tensor) });
-        var output = results.Single().AsTensor<float>();
-        var dims = output.Dimensions;
-        return new PlanarImage(dims[1], dims[2], dims[3], output.ToArray());
+        var output = EdgePadded.Run(input.Data.ToArray(), input.Channels, input.Height, input.Width, _inputMultiple, Task.Scale, (planes, h, w) =>
+        {
+            var tensor = new OrtTensors.DenseTensor<float>(planes, new[] { 1, input.Channels, h, w });
+            using var results = _session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, tensor) });
+            return results.Single().AsTensor<float>().ToArray();
+        });
+        return new PlanarImage(input.Channels, input.Height * Task.Scale, input.Width * Task.Scale, output);
     }
 
     public void Dispose() => _session.Dispose();

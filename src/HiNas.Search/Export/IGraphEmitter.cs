@@ -13,6 +13,9 @@ public interface IGraphEmitter
     string Sub(string a, string b);
     string Concat(IEnumerable<string> parts);
 
+    /// <summary>ONNX SpaceToDepth(blocksize): channel (row offset · r + column offset) · C + channel.</summary>
+    string SpaceToDepth(string x, int blocksize);
+
     /// <summary>PixelShuffle(scale) in PyTorch's channel order.</summary>
     string PixelShuffle(string x, int scale);
 

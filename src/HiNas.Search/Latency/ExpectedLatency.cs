@@ -39,23 +39,24 @@ public sealed class ExpectedLatency
         Table = table;
         var widths = config.WidthFactors.Count;
         var b = config.Blocks;
+        var r = config.PixelUnshuffle;
         _opLatency = new double[widths][];
         _cellFixed = new double[widths];
         _head = new double[widths];
         for (var w = 0; w < widths; w++)
         {
             var c = config.NodeChannels(w);
-            _opLatency[w] = config.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c)) : 0.0).ToArray();
-            _cellFixed[w] = b * table.Of(LatencyKeys.Add(c)) + table.Of(LatencyKeys.Concat(b, c));
-            _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task));
+            _opLatency[w] = config.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c, r)) : 0.0).ToArray();
+            _cellFixed[w] = b * table.Of(LatencyKeys.Add(c, r)) + table.Of(LatencyKeys.Concat(b, c, r));
+            _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task, r));
         }
         var c0 = config.NodeChannels(0);
-        _stem = table.Of(LatencyKeys.Stem(config.Task.Channels, config.StemChannels, b * c0, c0));
+        _stem = table.Of(LatencyKeys.Stem(config.Task.Channels, config.StemChannels, b * c0, c0, r));
     }
 
     public LatencyTable Table { get; }
 
-    private double Projection(int inChannels, int outChannels) => Table.Of(LatencyKeys.Projection(inChannels, outChannels));
+    private double Projection(int inChannels, int outChannels) => Table.Of(LatencyKeys.Projection(inChannels, outChannels, _config.PixelUnshuffle));
 
     /// <summary>E[latency] in milliseconds for the supernet's current α and β (differentiable in both).</summary>
     public Tensor Of(Supernet supernet) => Of(supernet.Alpha, nn.functional.softmax(supernet.MaskedBeta(), -1));

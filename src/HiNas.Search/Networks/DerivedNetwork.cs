@@ -33,7 +33,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         Head = headKind;
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
-        stem = new Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0);
+        stem = new Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0, genotype.Space.PixelUnshuffle);
         preprocess0 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         preprocess1 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         cells = new TorchSharp.Modules.ModuleList<DerivedCell>();
@@ -46,8 +46,8 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
             cells.Add(new DerivedCell(genotype.Cells[l], c, genotype.Space));
             (beforePrevious, previous) = (previous, b * c);
         }
-        if (headKind == DerivedHead.Decoder) decoder = new Decoder(b * c0, previous, genotype.Task);
-        else head = new RestorationHead(previous, genotype.Task);
+        if (headKind == DerivedHead.Decoder) decoder = new Decoder(b * c0, previous, genotype.Task, genotype.Space.PixelUnshuffle);
+        else head = new RestorationHead(previous, genotype.Task, genotype.Space.PixelUnshuffle);
         RegisterComponents();
     }
 
@@ -57,9 +57,12 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
     public RestorationTask Task => Genotype.Task;
 
+    public int PixelUnshuffle => Genotype.Space.PixelUnshuffle;
+
 
     public string Describe() =>
-        $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {Head.Name()} head";
+        $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {Head.Name()} head"
+        + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "");
 
     public string EmitPrediction(IGraphEmitter g, string input)
     {
@@ -82,6 +85,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
             var output = cells[l].call(preprocess0[l].call(previous), preprocess1[l].call(beforePrevious));
             (beforePrevious, previous) = (previous, output);
         }
-        return TaskResidual.Apply(Task, x, decoder is null ? head!.call(previous) : decoder.call(s0, previous));
+        var prediction = decoder is null ? head!.call(previous) : decoder.call(s0, previous);
+        return TaskResidual.Apply(Task, x, PixelUnshuffling.CropTo(prediction, x, Task.Scale));
     }
 }

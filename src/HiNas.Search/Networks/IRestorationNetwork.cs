@@ -11,6 +11,13 @@ public interface IRestorationNetwork
     /// <summary>A short description for logs and manifests ("HiNAS L3 B3 …", "DnCNN depth 8 width 32").</summary>
     string Describe();
 
+    /// <summary>
+    /// r: the network's convolutions run at 1/r of each side of its input (a frame-time network's pixel-unshuffle; 1
+    /// otherwise), so its exported graph takes heights and widths that are multiples of r (a model package's input
+    /// multiple). The TorchSharp network itself takes any size.
+    /// </summary>
+    int PixelUnshuffle => 1;
+
     /// <summary>The inference graph of the prediction the task's residual is applied to (<see cref="TaskResidual.Emit"/>).</summary>
     string EmitPrediction(IGraphEmitter g, string input);
 }

@@ -7,20 +7,22 @@ namespace HiNas.Search.Networks;
 /// <summary>
 /// Size and compute of a built network, read off its modules: parameters = every parameter element;
 /// FLOPs per megapixel of output = 2 × multiply-adds of every convolution per output pixel. All convolutions
-/// here are stride 1 at the input resolution (the LR image for SR), so a conv with weight [O, I/g, k, k] costs
-/// O·(I/g)·k² multiply-adds per input pixel, i.e. that divided by scale² per output pixel. BatchNorm (folded at
-/// export), activations, additions and the bicubic upsampling are not counted.
+/// here are stride 1 at the input resolution (the LR image for SR) divided by the network's pixel-unshuffle r on each
+/// side, so a conv with weight [O, I/g, k, k] costs O·(I/g)·k² multiply-adds per pixel it runs at, i.e. that divided
+/// by (r·scale)² per output pixel. BatchNorm (folded at export), activations, additions and the bicubic upsampling
+/// are not counted.
 /// </summary>
 public sealed record NetworkCost(long Parameters, double FlopsPerMegapixel)
 {
     public static NetworkCost Of(nn.Module<Tensor, Tensor> network, RestorationTask task)
     {
         var parameters = network.parameters().Sum(p => p.numel());
-        long macsPerInputPixel = 0;
+        long macsPerConvPixel = 0;
         foreach (var (_, module) in network.named_modules())
             if (module is TorchSharp.Modules.Conv2d conv)
-                macsPerInputPixel += conv.weight!.numel();
-        var flopsPerOutputPixel = 2.0 * macsPerInputPixel / (task.Scale * task.Scale);
+                macsPerConvPixel += conv.weight!.numel();
+        var pixelsPerConvPixel = Math.Pow(task.Scale * ((network as IRestorationNetwork)?.PixelUnshuffle ?? 1), 2);
+        var flopsPerOutputPixel = 2.0 * macsPerConvPixel / pixelsPerConvPixel;
         return new NetworkCost(parameters, flopsPerOutputPixel * 1e6);
     }
 }

@@ -9,7 +9,8 @@ namespace HiNas.Search.Networks;
 
 /// <summary>
 /// LeakyReLU → 3×3 conv to the image channels (denoising: the predicted noise) or to channels·s² followed by
-/// PixelShuffle(s) (super-resolution: the residual over the upsampled input).
+/// PixelShuffle(s) (super-resolution: the residual over the upsampled input). In the frame-time space the features
+/// are at 1/r of each side: the conv goes to channels·(s·r)² and PixelShuffle(s·r).
 /// </summary>
 public sealed class RestorationHead : Module<Tensor, Tensor>, IExportable
 {
@@ -17,11 +18,11 @@ public sealed class RestorationHead : Module<Tensor, Tensor>, IExportable
     private readonly TorchSharp.Modules.Conv2d conv;
     private readonly int _scale;
 
-    public RestorationHead(long inChannels, RestorationTask task) : base(nameof(RestorationHead))
+    public RestorationHead(long inChannels, RestorationTask task, int pixelUnshuffle = 1) : base(nameof(RestorationHead))
     {
-        _scale = task.Scale;
+        _scale = task.Scale * pixelUnshuffle;
         act = LeakyReLU(ReluConvBn.Slope);
-        conv = Conv2d(inChannels, task.Channels * task.Scale * task.Scale, 3, padding: 1, bias: true);
+        conv = Conv2d(inChannels, task.Channels * _scale * _scale, 3, padding: 1, bias: true);
         RegisterComponents();
     }
 

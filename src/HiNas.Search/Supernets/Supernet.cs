@@ -41,7 +41,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
         Config = config;
         Lattice = new WidthLattice(config.Layers, config.WidthFactors.Count);
         var b = config.Blocks;
-        stem = new Stem(config.Task.Channels, config.StemChannels, b * config.NodeChannels(0), config.NodeChannels(0));
+        stem = new Stem(config.Task.Channels, config.StemChannels, b * config.NodeChannels(0), config.NodeChannels(0), config.PixelUnshuffle);
         routers = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
         preprocess = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
         cells = new TorchSharp.Modules.ModuleDict<SearchCell>();
@@ -56,7 +56,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
                 cells.Add(CellKey(l, h), new SearchCell(b, c, config.Space.Operations));
             }
         for (var h = 0; h < Lattice.LiveWidths(config.Layers); h++)
-            heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task));
+            heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task, config.PixelUnshuffle));
 
         var alphaRows = config.TieCells ? 1 : config.Layers;
         alpha = new TorchSharp.Modules.Parameter(1e-3 * torch.randn(alphaRows, CellTopology.EdgeCount(b), OperationNames.Count));
@@ -137,7 +137,8 @@ public sealed class Supernet : Module<Tensor, Tensor>
             var y = heads[$"w{h}"].call(states[(Config.Layers, h)]);
             prediction = prediction is null ? y : TensorMath.Add(prediction, y);
         }
-        return TaskResidual.Apply(Config.Task, x, prediction!.div(_headWeights[live]));
+        using var averaged = prediction!.div(_headWeights[live]);
+        return TaskResidual.Apply(Config.Task, x, PixelUnshuffling.CropTo(averaged, x, Config.Task.Scale));
     }
 
     /// <summary>α logits as [rows][k][|ops|].</summary>

@@ -46,6 +46,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Preset = s.Preset.Length > 0 ? s.Preset : null,
             Layers = Count(s.HasLayers, s.Layers, field, "layers"), Blocks = Count(s.HasBlocks, s.Blocks, field, "blocks"),
             Filters = Count(s.HasFilters, s.Filters, field, "filters"), StemChannels = Count(s.HasStemChannels, s.StemChannels, field, "stem_channels"),
+            PixelUnshuffle = Count(s.HasPixelUnshuffle, s.PixelUnshuffle, field, "pixel_unshuffle"),
             TieCells = s.TieCells, NoCellSharing = s.NoCellSharing, Data = Data(s.Data, field),
             Epochs = Count(s.HasEpochs, s.Epochs, field, "epochs"), Warmup = Count(s.HasWarmup, s.Warmup, field, "warmup"),
             StepsPerEpoch = Count(s.HasStepsPerEpoch, s.StepsPerEpoch, field, "steps_per_epoch"), Batch = Count(s.HasBatch, s.Batch, field, "batch"),

@@ -47,6 +47,23 @@ public class GenotypeJsonTests
     }
 
     [Fact]
+    public void TheFrameTimeSpaceIsRecorded_AndAGenotypeWithoutItIsOfThePapersSpace()
+    {
+        var paper = Sample();
+        var frameTime = new Genotype(new SearchSpace(paper.Task, paper.Layers, paper.Blocks, paper.Filters, paper.WidthFactors, 16, pixelUnshuffle: 2),
+            paper.Cells, paper.WidthPath);
+        var json = GenotypeJson.Serialize(frameTime);
+        Assert.Contains("\"pixel_unshuffle\": 2", json);
+        Assert.DoesNotContain("pixel_unshuffle", GenotypeJson.Serialize(paper));
+        Assert.Equal(frameTime, GenotypeJson.Deserialize(json));
+        Assert.Equal(1, GenotypeJson.Deserialize(json.Replace("\"pixel_unshuffle\": 2,", "")).Space.PixelUnshuffle);
+        Assert.NotEqual(new Genotype(paper.Space, paper.Cells, paper.WidthPath), frameTime); // the same but for r
+        Assert.Equal(2, frameTime.Widened(2).Space.PixelUnshuffle);
+        Assert.Contains("the pixel-unshuffle factor must be 1, 2 or 4",
+            Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"pixel_unshuffle\": 2", "\"pixel_unshuffle\": 3"))).Message);
+    }
+
+    [Fact]
     public void TheEntropiesAreWritten_AndArchitectureWeightsOfTheWrongShapeAreRefused()
     {
         var json = GenotypeJson.Serialize(Sample());

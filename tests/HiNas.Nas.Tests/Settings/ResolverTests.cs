@@ -34,6 +34,13 @@ public sealed class ResolverTests
         Assert.Equal(5, preset.Warmup); // the preset's 20 warm-up epochs, capped at half of the 10 epochs given
         Assert.Equal(25, preset.StepsPerEpoch); // the official code's batches per epoch
         Assert.Equal(DilatedConvStyle.Dense, preset.Supernet.DilatedConvs);
+        var frameTime = SearchOptionsResolver.Resolve(RestorationTask.Denoise(25, 3), new SearchSettings { Preset = "frame-time-denoise", Filters = 8 });
+        Assert.Equal((2, 16, 8, 25), (frameTime.Supernet.PixelUnshuffle, frameTime.Supernet.StemChannels, frameTime.Supernet.Filters, frameTime.StepsPerEpoch));
+        Assert.Equal(2, Reload(SearchOptionsJson.Serialize(frameTime), SearchOptionsJson.Load).Supernet.Space.PixelUnshuffle);
+        Assert.Equal(1, Reload(Without(SearchOptionsJson.Serialize(frameTime), "pixel_unshuffle"), SearchOptionsJson.Load).Supernet.PixelUnshuffle);
+        Assert.Equal(1, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr", PixelUnshuffle = 1 }).Supernet.PixelUnshuffle);
+        Assert.Equal("pixel_unshuffle", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { PixelUnshuffle = 3 })).Setting);
+        Assert.Equal("preset", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise" })).Setting);
         var paperSr = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "paper-sr" });
         Assert.Equal((16, 66), (paperSr.StepsPerEpoch, paperSr.Crop)); // crop 64 rounded up to a multiple of ×3
 
@@ -99,6 +106,19 @@ public sealed class ResolverTests
         var oldOptions = Reload(old, TrainOptionsJson.Load);
         Assert.Equal((1.0, DerivedHead.Light), (oldOptions.Architecture.EffectiveWidthMultiplier, oldOptions.Architecture.EffectiveHead));
         Assert.Equal(oldOptions.Architecture.Genotype!.Filters, oldOptions.Architecture.NetworkGenotype!.Filters);
+    }
+
+    [Fact]
+    public void FrameTimeNetworks_RetrainAsSearched_WithTheLightHead_UnlessAskedOtherwise()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var space = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise" }).Supernet.Space;
+        var random = ArchitectureSpec.Parse("random:3", task, null, null, space);
+        var defaults = TrainOptionsResolver.Resolve(task, random, new TrainSettings()).Architecture;
+        Assert.Equal((1.0, DerivedHead.Light), (defaults.WidthMultiplier!.Value, defaults.Head!.Value));
+        Assert.Equal(space, defaults.NetworkGenotype!.Space);
+        var asked = TrainOptionsResolver.Resolve(task, random, new TrainSettings { WidthMultiplier = 2, Head = "decoder" }).Architecture;
+        Assert.Equal((2.0, DerivedHead.Decoder, 2), (asked.WidthMultiplier!.Value, asked.Head!.Value, asked.NetworkGenotype!.Space.PixelUnshuffle));
     }
 
     [Fact]

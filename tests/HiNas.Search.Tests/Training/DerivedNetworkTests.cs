@@ -73,6 +73,9 @@ public class DerivedNetworkTests
         {
             TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype)),
             TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(2), DerivedHead.Decoder)),
+            // the frame-time space: odd sides are padded to even ones inside and the output cropped back
+            TorchRuntime.Seeded(1, () => new DerivedNetwork(RandomGenotype.Sample(new SearchSpace(task, 3, 3, 4, SearchSpace.DefaultWidthFactors, 8, pixelUnshuffle: 2), seed: 5))),
+            TorchRuntime.Seeded(1, () => new DerivedNetwork(RandomGenotype.Sample(new SearchSpace(task, 2, 3, 4, SearchSpace.DefaultWidthFactors, 8, pixelUnshuffle: 4), seed: 6), DerivedHead.Decoder)),
         };
         if (kind == "denoise") networks.Add(TorchRuntime.Seeded(1, () => new DnCnn(task, 4, 8)));
         else
@@ -101,6 +104,26 @@ public class DerivedNetworkTests
         Assert.Equal(OperationNames.All.Count - 1, ops.Length); // every op but none appears
         Assert.Contains(many, g => g.WidthPath.Contains(2));
         Assert.All(many, g => Assert.All(g.Cells.SelectMany(c => Enumerable.Range(0, c.Blocks).Select(c.Node)), n => Assert.NotEqual(n.First.Input, n.Second.Input)));
+    }
+
+    [Fact]
+    public void AFrameTimeNetwork_UnshufflesIntoItsStem_ShufflesOutOfItsHead_AndCostsAQuarterOfThePixels()
+    {
+        var task = RestorationTask.SuperResolution(2, 3);
+        var cell = new CellGenotype(new[] { new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1) });
+        var genotype = new Genotype(new SearchSpace(task, 1, 1, 4, SearchSpace.DefaultWidthFactors, 8, pixelUnshuffle: 2), new[] { cell }, new[] { 0 });
+        using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+        const int c = 4, stem = 8;
+        long bn(long ch) => 2 * ch;
+        // stem: 3×3 from 3·2² channels, BN, then 1×1 (not 3×3) projections to s0 (B·C = 4) and s1 (C = 4)
+        long stemConvs = 12 * stem * 9 + stem * c + stem * c;
+        long projections = c * c + c * c, conv3 = c * c * 9;
+        long head = c * (3 * 4 * 4) * 9;            // 3×3 to 3·(2·2)² channels, then PixelShuffle(4)
+        Assert.Equal(stemConvs + bn(stem) + projections + 2 * bn(c) + conv3 + bn(c) + head + 3 * 16,
+            net.parameters().Sum(p => p.numel()));
+        // every convolution runs at a quarter of the LR pixels: per HR pixel, divide by (2·2)²
+        Assert.Equal(2.0 * (stemConvs + projections + conv3 + head) / 16 * 1e6, NetworkCost.Of(net, task).FlopsPerMegapixel, 3);
+        Assert.Equal(2, ((IRestorationNetwork)net).PixelUnshuffle);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace HiNas.Search.Networks.Decoders;
 /// <see cref="RestorationHead"/>: the last cell's features, activated, go through a 1×1 unit to 128 channels
 /// (denoising) or <see cref="Aspp"/> (super-resolution); the stem's low-level features through a 1×1 unit to 48;
 /// both concatenated (176) pass two separable 3×3 units at 128 channels and a 3×3 convolution with bias to the image
-/// channels (·s² and PixelShuffle(s) for SR).
+/// channels (·s² and PixelShuffle(s) for SR; in the frame-time space ·(s·r)² and PixelShuffle(s·r)).
 /// </summary>
 public sealed class Decoder : Module<Tensor, Tensor, Tensor>
 {
@@ -27,15 +27,15 @@ public sealed class Decoder : Module<Tensor, Tensor, Tensor>
     private readonly TorchSharp.Modules.Conv2d output;
     private readonly int _scale;
 
-    public Decoder(long lowLevelChannels, long featureChannels, RestorationTask task) : base(nameof(Decoder))
+    public Decoder(long lowLevelChannels, long featureChannels, RestorationTask task, int pixelUnshuffle = 1) : base(nameof(Decoder))
     {
-        _scale = task.Scale;
+        _scale = task.Scale * pixelUnshuffle;
         act = LeakyReLU(ReluConvBn.Slope);
         features = task.Kind == RestorationKind.SuperResolution ? new Aspp(featureChannels, Channels) : new ConvBnAct(featureChannels, Channels);
         lowLevel = new ConvBnAct(lowLevelChannels, LowLevelChannels);
         refine0 = new SeparableConvBnAct(Channels + LowLevelChannels, Channels);
         refine1 = new SeparableConvBnAct(Channels, Channels);
-        output = Conv2d(Channels, task.Channels * task.Scale * task.Scale, 3, padding: 1, bias: true);
+        output = Conv2d(Channels, task.Channels * _scale * _scale, 3, padding: 1, bias: true);
         RegisterComponents();
     }
 
