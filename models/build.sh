@@ -1,38 +1,68 @@
 #!/usr/bin/env bash
-# Builds the embedded default model packages in models/ from nothing but this repository: HiNAS searches on
-# procedural dead leaves in a small search space (sized for real-time CPU serving), retraining, ONNX export.
+# Builds the embedded default model packages in models/ from this repository and Debian's packages: HiNAS searches
+# in the frame-time space (pixel-unshuffle 2: the cells run at a quarter of the pixels) on the photo collection plus
+# rendered game-like training frames (scenes disjoint from the rendered evaluation set), long retraining, ONNX export.
 #   denoise-gray   gray denoiser, trained blind on σ ∈ [0, 50] (validated at σ 25); restores colour frames per channel
 #   denoise-rgb    RGB denoiser, trained blind on σ ∈ [0, 50]
 #   sr-x2-rgb      ×2 RGB upscaler
-# Usage: models/build.sh [WORK_DIR]   (about 20–30 minutes on 2 CPU cores; the packages replace those in models/)
-# Size knobs (environment): LAYERS BLOCKS FILTERS STEM ITERATIONS
+#   sr-x4-rgb      ×4 RGB upscaler
+# Usage: models/build.sh [WORK_DIR]   Each step resumes from its checkpoints and is skipped once done, so the script
+# can be stopped and started again (or continued on another machine from a committed WORK_DIR). About 2 hours per
+# model on 2 CPU cores (search ~40 min, training ~1 h); a finished model replaces its package in models/.
+# Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work="${1:-/tmp/hinas-default-models}"
-layers="${LAYERS:-1}" blocks="${BLOCKS:-2}" filters="${FILTERS:-4}" stem="${STEM:-8}" iterations="${ITERATIONS:-3000}"
-# the small space of the served defaults: separable dilated candidates, retrained as searched with the light head
-space=(--layers "$layers" --blocks "$blocks" --filters "$filters" --stem-channels "$stem" --dilated-convs separable)
-retrain=(--width-multiplier 1 --head light)
+work="$(realpath -m "${1:-/tmp/hinas-default-models}")"
+photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
+models="${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}"
+search_args="${SEARCH_ARGS:---epochs 40 --warmup 8 --arch-learning-rate 0.003 --arch-weight-decay 0 --skip-dropout 0.3}"
+train_args="${TRAIN_ARGS:---iterations ${ITERATIONS:-20000} --batch 16 --crop 64 --validate-every 1000}"
 bash scripts/install-deps.sh  # tcmalloc, which the training commands run on
+[ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
-rm -rf "$work" && mkdir -p "$work"
+mkdir -p "$work"
 
-build() {
-  local id="$1"; shift
-  local -a task=("$@")
-  echo "== $id: search" >&2
-  "${hinas[@]}" search "${task[@]}" "${space[@]}" --data deadleaves --epochs 8 --warmup 2 --steps-per-epoch 40 --batch 8 --crop 48 --out "$work/$id-search" --json >/dev/null
-  echo "== $id: train" >&2
-  local -a extra=()
-  [ "${task[1]}" = denoise ] && extra=(--sigma-range 0:50)
-  "${hinas[@]}" train --genotype "$work/$id-search/genotype.json" "${retrain[@]}" "${extra[@]}" --data deadleaves:96x128 --iterations "$iterations" --batch 16 --crop 48 --validate-every 500 --out "$work/$id-train" --json >/dev/null
-  echo "== $id: export" >&2
-  rm -rf "models/$id"
-  "${hinas[@]}" export --checkpoint "$work/$id-train" --out "models/$id" --id "$id"
+# The training data: the photo collection's fixed train/validation split plus rendered frames (training scenes only)
+data="$work/data"
+if [ ! -f "$data/ready" ]; then
+  rm -rf "$data" && mkdir -p "$data/train" "$data/validation"
+  ln -s "$photos/train" "$data/train/photos" && ln -s "$photos/validation" "$data/validation/photos"
+  "${hinas[@]}" dataset rendered "$data/train/rendered" --training-seed 1 --count 160 --size 480x270 >/dev/null
+  "${hinas[@]}" dataset rendered "$data/validation/rendered" --training-seed 2 --count 6 --size 480x270 >/dev/null
+  touch "$data/ready"
+fi
+
+# step KIND DIR DONE_FILE ARGS…: start `hinas KIND ARGS… --out DIR`, resume it, or skip it when DONE_FILE is there
+step() {
+  local kind="$1" dir="$2" done_file="$3"; shift 3
+  [ -f "$dir/$done_file" ] && return
+  echo "== $kind $dir ($(date -u +%H:%M))" >&2
+  if [ -f "$dir/options.json" ]; then "${hinas[@]}" "$kind" --resume "$dir" --json >/dev/null
+  else "${hinas[@]}" "$kind" "$@" --out "$dir" --json >/dev/null; fi
 }
 
-build denoise-gray --task denoise --sigma 25 --channels 1
-build denoise-rgb --task denoise --sigma 25 --channels 3
-build sr-x2-rgb --task sr --scale 2 --channels 3
+build() {
+  local id="$1" preset="$2"; shift 2
+  local -a task=("$@") extra=()
+  [ "$preset" = frame-time-denoise ] && extra=(--sigma-range 0:50)
+  # shellcheck disable=SC2086
+  step search "$work/$id-search" genotype.json "${task[@]}" --preset "$preset" --data "$data" $search_args
+  # shellcheck disable=SC2086
+  step train "$work/$id-train" summary.json --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data "$data" $train_args
+  if [ ! -f "models/$id/manifest.json" ] || ! grep -q "$work/$id-train" "models/$id/manifest.json"; then
+    echo "== export $id" >&2
+    "${hinas[@]}" export --checkpoint "$work/$id-train" --out "models/$id" --id "$id" --measure-latency 640x360 --force
+  fi
+}
+
+for id in $models; do
+  case "$id" in
+    denoise-gray) build "$id" frame-time-denoise --task denoise --sigma 25 --channels 1;;
+    denoise-rgb) build "$id" frame-time-denoise --task denoise --sigma 25 --channels 3;;
+    sr-x2-rgb) build "$id" frame-time-sr --task sr --scale 2 --channels 3;;
+    sr-x4-rgb) build "$id" frame-time-sr --task sr --scale 4 --channels 3;;
+    *) echo "models/build.sh: unknown model '$id'" >&2; exit 2;;
+  esac
+done
 ls -l models/*/model.onnx

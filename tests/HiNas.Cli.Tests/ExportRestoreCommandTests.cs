@@ -45,6 +45,14 @@ public class ExportRestoreCommandTests
         var image = ImageFile.Load(restored);
         Assert.Equal((70, 102), (image.Width, image.Height));
 
+        // a folder: every image restored into a PNG of the same name, byte-identical to restoring it alone
+        var folder = Path.Combine(root, "restored");
+        var all = await CliRunner.RunAsync("restore", data, folder, "--model", Path.Combine(repository, "tiny-sr"));
+        Assert.True(all.ExitCode == 0, all.Stderr);
+        Assert.Contains("restored 2 images; median", all.Stdout);
+        Assert.Equal(new[] { "a.png", "b.png" }, Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+        Assert.Equal(File.ReadAllBytes(restored), File.ReadAllBytes(Path.Combine(folder, "b.png")));
+
         var again = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", Path.Combine(repository, "tiny-sr"));
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("already exists", again.Stderr);
@@ -66,6 +74,8 @@ public class ExportRestoreCommandTests
             new[] { "restore", image, Path.Combine(root, "o.png"), "--model", "m", "--repository", repository },
             new[] { "restore", image, Path.Combine(root, "o.png"), "--model", "other", "--repository", repository },
             new[] { "restore", image, Path.Combine(root, "o.png"), "--model", Path.Combine(root, "nowhere") },
+            new[] { "restore", Path.Combine(root, "no-such-image.png"), Path.Combine(root, "o.png"), "--model", "m", "--repository", repository },
+            new[] { "restore", repository, image, "--model", "m", "--repository", repository },
             new[] { "export", "--checkpoint", Path.Combine(root, "nowhere"), "--out", Path.Combine(root, "x") },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--id", "Bad Id" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-tuning-steps", "5" },

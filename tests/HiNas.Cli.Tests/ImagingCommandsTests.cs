@@ -47,6 +47,32 @@ public class ImagingCommandsTests
     }
 
     [Fact]
+    public async Task MetricsOfTwoFolders_PairImagesByName_AndAverage()
+    {
+        var clean = Path.Combine(_dir, "clean");
+        var noisy = Path.Combine(_dir, "noisy");
+        await CliRunner.RunAsync("dataset", "deadleaves", clean, "--count", "2", "--size", "40x32", "--seed", "3");
+        Directory.CreateDirectory(noisy);
+        var files = Directory.GetFiles(clean).Order(StringComparer.Ordinal).ToArray();
+        for (var i = 0; i < files.Length; i++)
+            await CliRunner.RunAsync("degrade", files[i], Path.Combine(noisy, Path.GetFileName(files[i])), "--noise-sigma", "20", "--seed", $"{i}");
+
+        var result = await CliRunner.RunAsync("metrics", clean, noisy, "--json");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var expected = files.Select(f => QualityMetrics.Measure(ImageFile.Load(f), ImageFile.Load(Path.Combine(noisy, Path.GetFileName(f))), yChannel: false, shave: 0)).ToArray();
+        Assert.Equal(expected.Average(e => e.Psnr), json.RootElement.GetProperty("psnr").GetDouble(), 9);
+        Assert.Equal(expected.Average(e => e.Ssim), json.RootElement.GetProperty("ssim").GetDouble(), 9);
+        Assert.Equal(2, json.RootElement.GetProperty("images").GetInt32());
+
+        File.Delete(Path.Combine(noisy, Path.GetFileName(files[1])));
+        var missing = await CliRunner.RunAsync("metrics", clean, noisy);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains($"has no image named '{Path.GetFileNameWithoutExtension(files[1])}'", missing.Stderr);
+        Assert.NotEqual(0, (await CliRunner.RunAsync("metrics", clean, files[0])).ExitCode);
+    }
+
+    [Fact]
     public async Task MetricsOfAnImageWithItselfIsInfinite()
     {
         await CliRunner.RunAsync("dataset", "deadleaves", _dir, "--count", "1", "--size", "32", "--seed", "1");

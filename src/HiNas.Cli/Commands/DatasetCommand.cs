@@ -2,6 +2,7 @@ using System.CommandLine;
 using HiNas.Cli.Infrastructure;
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.Datasets.Photos;
+using HiNas.Imaging.Datasets.Rendered;
 using HiNas.Imaging.IO;
 using HiNas.Nas.Runs;
 
@@ -9,7 +10,8 @@ namespace HiNas.Cli.Commands;
 
 /// <summary>
 /// `hinas dataset deadleaves OUTPUT_DIR --count N --size W[xH] --seed N [--gray]`;
-/// `hinas dataset photos OUTPUT_DIR --sources FILE --packages DIR [--max-side N]` (data/photos/collect.sh runs it).
+/// `hinas dataset photos OUTPUT_DIR --sources FILE --packages DIR [--max-side N]` (data/photos/collect.sh runs it);
+/// `hinas dataset rendered OUTPUT_DIR [--count N] [--size WxH] [--gray] [--training-seed N]` (the rendered evaluation frames, or training ones).
 /// </summary>
 public static class DatasetCommand
 {
@@ -18,6 +20,42 @@ public static class DatasetCommand
         var command = new Command("dataset", "Make datasets");
         command.Subcommands.Add(CreateDeadLeaves(output));
         command.Subcommands.Add(CreatePhotos(output));
+        command.Subcommands.Add(CreateRendered(output));
+        return command;
+    }
+
+    private static Command CreateRendered(CliOutput output)
+    {
+        var directory = new Argument<DirectoryInfo>("OUTPUT_DIR") { Description = "folder to write the PNGs into (created if missing)" };
+        var count = new Option<int>("--count") { Description = "number of frames", DefaultValueFactory = _ => 24 };
+        var size = new Option<string>("--size") { Description = "frame size W or WxH in pixels", DefaultValueFactory = _ => "640x360" };
+        var gray = new Option<bool>("--gray") { Description = "one-channel frames instead of RGB" };
+        var training = new Option<ulong?>("--training-seed") { Description = "write training frames from this seed's scenes instead of the evaluation frames (never the same scenes)" };
+        var command = new Command("rendered", "Write rendered game-like frames (ray-traced scenes with a HUD): by default the fixed evaluation set")
+        {
+            directory, count, size, gray, training,
+        };
+        command.SetAction(parse =>
+        {
+            var n = parse.GetValue(count);
+            if (n is < 1 or > 100_000) throw new CliUsageException($"--count must be in [1, 100000], got {n}");
+            var (width, height) = OptionParsing.ParseSize(parse.GetValue(size)!, "--size");
+            if (width < 8 || height < 8 || (long)width * height > 16L * 1024 * 1024) throw new CliUsageException($"--size {width}x{height} must be at least 8x8 and at most 16 megapixels");
+            var folder = parse.GetValue(directory)!.FullName;
+            if (File.Exists(folder)) throw new CliUsageException($"OUTPUT_DIR '{folder}' is a file");
+            Directory.CreateDirectory(folder);
+            var source = parse.GetValue(training) is { } seed
+                ? RenderedSceneSource.Training(n, width, height, seed)
+                : RenderedSceneSource.Evaluation(n, width, height);
+            var channels = parse.GetValue(gray) ? 1 : 3;
+            for (var i = 0; i < n; i++)
+            {
+                var image = source.Load(i, channels);
+                RunFiles.WriteAtomic(Path.Combine(folder, source.Name(i)), stream => stream.Write(ImageFile.EncodePng(image)));
+            }
+            output.Out.WriteLine($"wrote {n} {(channels == 1 ? "gray" : "RGB")} {width}×{height} rendered {(source.IsEvaluation ? "evaluation" : "training")} frames to {folder}");
+            return ExitCodes.Success;
+        });
         return command;
     }
 

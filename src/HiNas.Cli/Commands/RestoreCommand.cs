@@ -8,29 +8,55 @@ using HiNas.Nas.Runs;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas restore INPUT OUTPUT --model MODEL_DIR|ID [--repository DIR]`</summary>
+/// <summary>
+/// `hinas restore INPUT OUTPUT --model MODEL_DIR|ID [--repository DIR]`: one image into a PNG, or every image of a
+/// folder (PNG, JPEG, BMP; not recursive) into PNGs of the same names in the OUTPUT folder, with the median time.
+/// </summary>
 public static class RestoreCommand
 {
     public static Command Create(CliOutput output)
     {
-        var input = new Argument<FileInfo>("INPUT") { Description = "image to restore (PNG, JPEG, BMP)" };
-        var target = new Argument<FileInfo>("OUTPUT") { Description = "where to write the restored image (.png)" };
+        var input = new Argument<string>("INPUT") { Description = "image to restore (PNG, JPEG, BMP), or a folder of them" };
+        var target = new Argument<string>("OUTPUT") { Description = "where to write the restored image (.png), or the folder for a folder's images" };
         var model = new Option<string>("--model") { Description = "a model package folder, or a model id in --repository", Required = true };
         var repository = new Option<DirectoryInfo?>("--repository") { Description = $"folder of model packages (default ./{ModelResolver.DefaultRepository})" };
-        var command = new Command("restore", "Restore an image with an ONNX model package (denoise, or upscale)") { input, target, model, repository };
+        var command = new Command("restore", "Restore an image, or a folder of images, with an ONNX model package (denoise, or upscale)") { input, target, model, repository };
         command.SetAction(parse =>
         {
-            var outPath = parse.GetValue(target)!.FullName;
-            if (!string.Equals(Path.GetExtension(outPath), ".png", StringComparison.OrdinalIgnoreCase))
+            var inPath = Path.GetFullPath(parse.GetValue(input)!);
+            var outPath = Path.GetFullPath(parse.GetValue(target)!);
+            var folder = Directory.Exists(inPath);
+            if (!folder && !File.Exists(inPath)) throw new CliUsageException($"INPUT '{inPath}' is neither an image nor a folder");
+            var images = folder
+                ? Directory.GetFiles(inPath).Where(f => ImageFile.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToArray()
+                : new[] { inPath };
+            if (images.Length == 0) throw new CliUsageException($"INPUT folder '{inPath}' has no .png, .jpg, .jpeg or .bmp files");
+            if (folder)
+            {
+                if (File.Exists(outPath)) throw new CliUsageException($"OUTPUT '{outPath}' is a file; a folder's images go to a folder");
+                if (Path.GetFullPath(outPath).TrimEnd('/') == inPath.TrimEnd('/')) throw new CliUsageException("OUTPUT must not be the INPUT folder");
+                Directory.CreateDirectory(outPath);
+            }
+            else if (!string.Equals(Path.GetExtension(outPath), ".png", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException($"OUTPUT '{outPath}' must end in .png");
-            var image = ImageFile.Load(parse.GetValue(input)!.FullName);
+
             using var opened = ModelResolver.Open(parse.GetValue(model)!, parse.GetValue(repository)?.FullName);
-            var clock = Stopwatch.StartNew();
-            var restored = InferenceEngine.Restore(opened.Model, image);
-            var ms = clock.Elapsed.TotalMilliseconds;
-            RunFiles.WriteAtomic(outPath, stream => stream.Write(ImageFile.EncodePng(restored)));
-            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {outPath} ({restored.Width}×{restored.Height}, {(restored.IsGray ? "gray" : "RGB")}) with '{opened.Model.Id}' on {opened.Model.ExecutionProvider} in {ms:F0} ms"));
+            var times = new List<double>();
+            foreach (var file in images)
+            {
+                var image = ImageFile.Load(file);
+                var clock = Stopwatch.StartNew();
+                var restored = InferenceEngine.Restore(opened.Model, image);
+                var ms = clock.Elapsed.TotalMilliseconds;
+                times.Add(ms);
+                var written = folder ? Path.Combine(outPath, Path.GetFileNameWithoutExtension(file) + ".png") : outPath;
+                RunFiles.WriteAtomic(written, stream => stream.Write(ImageFile.EncodePng(restored)));
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"wrote {written} ({restored.Width}×{restored.Height}, {(restored.IsGray ? "gray" : "RGB")}) with '{opened.Model.Id}' on {opened.Model.ExecutionProvider} in {ms:F0} ms"));
+            }
+            if (folder)
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"restored {images.Length} images; median {times.Order().ElementAt(times.Count / 2):F1} ms per image"));
             return ExitCodes.Success;
         });
         return command;

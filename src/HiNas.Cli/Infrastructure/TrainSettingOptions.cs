@@ -25,8 +25,8 @@ public sealed class TrainSettingOptions
         ValidateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
         SigmaRange = new Option<string?>("--sigma-range") { Description = "denoising: train blind on σ drawn from MIN:MAX per sample (validation at --sigma), e.g. 0:50" };
         Seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
-        WidthMultiplier = new Option<double?>("--width-multiplier") { Description = $"HiNAS networks: retrain this many times as wide as searched (default {ArchitectureSpec.DefaultWidthMultiplier.ToString(CultureInfo.InvariantCulture)}, the official retraining)" };
-        Head = new Option<string?>("--head") { Description = $"HiNAS networks: light (one 3×3 convolution) or decoder (the official decoder; default {ArchitectureSpec.DefaultHead.Name()})" };
+        WidthMultiplier = new Option<double?>("--width-multiplier") { Description = $"HiNAS networks: retrain this many times as wide as searched (default {ArchitectureSpec.DefaultWidthMultiplier.ToString(CultureInfo.InvariantCulture)}, the official retraining; 1 for the frame-time space)" };
+        Head = new Option<string?>("--head") { Description = $"HiNAS networks: light (one 3×3 convolution) or decoder (the official decoder; default {ArchitectureSpec.DefaultHead.Name()}, light for the frame-time space)" };
         Head.AcceptOnlyFromAmong("light", "decoder");
         Depth = new Option<int?>("--depth") { Description = "baseline depth (layers)" };
         Width = new Option<int?>("--width") { Description = "baseline width (channels)" };
