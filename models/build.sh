@@ -6,13 +6,14 @@
 #   denoise-rgb    RGB denoiser, trained blind on σ ∈ [0, 50]
 #   sr-x2-rgb      ×2 RGB upscaler
 #   sr-x4-rgb      ×4 RGB upscaler
-# Usage: models/build.sh [WORK_DIR]   Each step resumes from its checkpoints and is skipped once done, so the script
+# Usage: models/build.sh [WORK_DIR] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR). About 2 hours per
 # model on 2 CPU cores (search ~40 min, training ~1 h); a finished model replaces its package in models/.
 # Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(realpath -m "${1:-/tmp/hinas-default-models}")"
+out="$(realpath -m "${2:-models}")"
 photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 models="${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}"
 search_args="${SEARCH_ARGS:---epochs 40 --warmup 8 --arch-learning-rate 0.003 --arch-weight-decay 0 --skip-dropout 0.3}"
@@ -50,9 +51,9 @@ build() {
   step search "$work/$id-search" genotype.json "${task[@]}" --preset "$preset" --data "$data" $search_args
   # shellcheck disable=SC2086
   step train "$work/$id-train" summary.json --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data "$data" $train_args
-  if [ ! -f "models/$id/manifest.json" ] || ! grep -q "$work/$id-train" "models/$id/manifest.json"; then
+  if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "$work/$id-train" "$out/$id/manifest.json"; then
     echo "== export $id" >&2
-    "${hinas[@]}" export --checkpoint "$work/$id-train" --out "models/$id" --id "$id" --measure-latency 640x360 --force
+    "${hinas[@]}" export --checkpoint "$work/$id-train" --out "$out/$id" --id "$id" --measure-latency 640x360 --force
   fi
 }
 
@@ -65,4 +66,4 @@ for id in $models; do
     *) echo "models/build.sh: unknown model '$id'" >&2; exit 2;;
   esac
 done
-ls -l models/*/model.onnx
+ls -l "$out"/*/model.onnx
