@@ -111,6 +111,32 @@ public class Int8ExportTests
     }
 
     [Fact]
+    public void RoundingPassesGradientsInsideAValuesRangeAndNoneWhereItClips()
+    {
+        // a denoiser's output is input − f(quantized input): where the input lies far outside its calibrated range the
+        // network sees a clipped constant, so the only gradient left at those pixels is the residual's 1
+        // (RGB: oneDNN's channels-last gradient of a one-channel input is refused on these CPUs)
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, input, shape) = EveryOpGraph(task);
+        using var graph = new FakeQuantizedGraph(model, Calibrate(model, 3));
+        using var x = torch.tensor(input, shape.Select(d => (long)d).ToArray());
+        using (torch.no_grad()) x.narrow(2, 0, 4).fill_(3.0f);
+        x.requires_grad_(true);
+        using var y = graph.call(x);
+        using var total = y.sum();
+        total.backward();
+        using var grad = x.grad!.contiguous();
+        var g = grad.data<float>().ToArray();
+        var (height, width) = (shape[2], shape[3]);
+        for (var c = 0; c < 3; c++)
+        {
+            var plane = g.Skip(c * height * width).Take(height * width).ToArray();
+            Assert.All(plane.Take(4 * width), v => Assert.Equal(1f, v, 5));
+            Assert.Contains(plane.Skip(8 * width), v => Math.Abs(v - 1) > 1e-3);
+        }
+    }
+
+    [Fact]
     public void TuningTrainsTheNetworkButNotTheBicubicResidual()
     {
         var task = RestorationTask.SuperResolution(2, 3);

@@ -36,6 +36,7 @@ public sealed class ResolverTests
         Assert.Equal(DilatedConvStyle.Dense, preset.Supernet.DilatedConvs);
         var frameTime = SearchOptionsResolver.Resolve(RestorationTask.Denoise(25, 3), new SearchSettings { Preset = "frame-time-denoise", Filters = 8 });
         Assert.Equal((2, 16, 8, 25), (frameTime.Supernet.PixelUnshuffle, frameTime.Supernet.StemChannels, frameTime.Supernet.Filters, frameTime.StepsPerEpoch));
+        Assert.Equal((3e-3, 0.0, 0.3), (frameTime.ArchitectLearningRate, frameTime.ArchitectWeightDecay, frameTime.SkipDropout));
         Assert.Equal(2, Reload(SearchOptionsJson.Serialize(frameTime), SearchOptionsJson.Load).Supernet.Space.PixelUnshuffle);
         Assert.Equal(1, Reload(Without(SearchOptionsJson.Serialize(frameTime), "pixel_unshuffle"), SearchOptionsJson.Load).Supernet.PixelUnshuffle);
         Assert.Equal(1, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr", PixelUnshuffle = 1 }).Supernet.PixelUnshuffle);
