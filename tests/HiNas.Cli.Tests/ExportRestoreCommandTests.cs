@@ -75,7 +75,7 @@ public class ExportRestoreCommandTests
             new[] { "restore", image, Path.Combine(root, "o.png"), "--model", "other", "--repository", repository },
             new[] { "restore", image, Path.Combine(root, "o.png"), "--model", Path.Combine(root, "nowhere") },
             new[] { "restore", Path.Combine(root, "no-such-image.png"), Path.Combine(root, "o.png"), "--model", "m", "--repository", repository },
-            new[] { "restore", repository, image, "--model", "m", "--repository", repository },
+            new[] { "restore", root, image, "--model", "m", "--repository", repository },
             new[] { "export", "--checkpoint", Path.Combine(root, "nowhere"), "--out", Path.Combine(root, "x") },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--id", "Bad Id" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-tuning-steps", "5" },

@@ -52,6 +52,10 @@ internal static class TestModels
         ModelSha256 = new string('0', 64),
     };
 
-    public static ModelPackage Publish(string folder, string id, RestorationTask task, ulong seed = 3) =>
-        ModelPackage.Publish(Path.Combine(folder, id), Manifest(id, task), Onnx(task, seed));
+    /// <summary>The network published as a package (a frame-time one with its input multiple).</summary>
+    public static ModelPackage Publish(string folder, string id, RestorationTask task, ulong seed = 3, int pixelUnshuffle = 1)
+    {
+        using var network = Network(task, seed, pixelUnshuffle);
+        return ModelPackage.Publish(Path.Combine(folder, id), Manifest(id, task) with { InputMultiple = pixelUnshuffle }, OnnxExporter.ExportBytes(network, task));
+    }
 }

@@ -52,8 +52,8 @@ public class LatencyTests
         Assert.All(table.Milliseconds.Values, ms => Assert.True(ms > 0 && ms < 1000));
         foreach (var op in Space.Space.Operations.Where(o => o.HasCost))
             foreach (var w in new[] { 0, 1, 2 })
-                Assert.True(table.Milliseconds.ContainsKey(LatencyKeys.Operation(op, Space.NodeChannels(w))), $"{op.Name} at width {w}");
-        Assert.Contains(LatencyKeys.Head(2 * Space.NodeChannels(2), Space.Task), table.Milliseconds.Keys);
+                Assert.True(table.Milliseconds.ContainsKey(LatencyKeys.Operation(op, Space.NodeChannels(w), 1)), $"{op.Name} at width {w}");
+        Assert.Contains(LatencyKeys.Head(2 * Space.NodeChannels(2), Space.Task, 1), table.Milliseconds.Keys);
         var path = Path.Combine(Path.GetTempPath(), $"latency-{Guid.NewGuid():N}.json");
         table.Save(path);
         Assert.Equal(table.Milliseconds, LatencyTable.Load(path).Milliseconds);
@@ -117,7 +117,7 @@ public class LatencyTests
         using (var loss = over.Penalty(model.Of(supernet))) loss.backward();
         using var grad = supernet.Alpha.grad!.detach().clone();
         var ops = OperationNames.All.ToArray();
-        var cost = Space.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, Space.NodeChannels(0))) : 0).ToArray();
+        var cost = Space.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, Space.NodeChannels(0), 1)) : 0).ToArray();
         var dearest = Array.IndexOf(cost, cost.Max());
         var g = grad.to(ScalarType.Float64).data<double>().ToArray();
         for (var l = 0; l < Space.Layers; l++)

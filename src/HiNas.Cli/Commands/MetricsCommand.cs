@@ -43,7 +43,7 @@ public static class MetricsCommand
             if (parse.GetValue(json))
             {
                 object result = Directory.Exists(referencePath)
-                    ? new FolderResult(psnr, ssim, scores.Count, y, shaveValue, scores)
+                    ? new FolderResult(psnr, ssim, scores.Count, y && scores.All(s => s.Channels == 3), shaveValue, scores)
                     : new MetricsResult(psnr, ssim, first.Channels, first.Height, first.Width, y && first.Channels == 3, shaveValue);
                 output.Out.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
             }
@@ -69,9 +69,9 @@ public static class MetricsCommand
             return new[] { (reference, test) };
         }
         if (!Directory.Exists(test)) throw new CliUsageException($"REFERENCE '{reference}' is a folder but TEST '{test}' is not");
-        var references = Directory.GetFiles(reference).Where(IsImage).Order(StringComparer.Ordinal).ToArray();
+        var references = Directory.GetFiles(reference).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal).ToArray();
         if (references.Length == 0) throw new CliUsageException($"REFERENCE folder '{reference}' has no .png, .jpg, .jpeg or .bmp files");
-        var tests = Directory.GetFiles(test).Where(IsImage).GroupBy(f => Path.GetFileNameWithoutExtension(f)).ToDictionary(g => g.Key, g => g.ToArray());
+        var tests = Directory.GetFiles(test).Where(ImageFile.HasImageExtension).GroupBy(f => Path.GetFileNameWithoutExtension(f)).ToDictionary(g => g.Key, g => g.ToArray());
         return references.Select(r =>
         {
             var stem = Path.GetFileNameWithoutExtension(r);
@@ -80,8 +80,6 @@ public static class MetricsCommand
             return (r, found[0]);
         }).ToArray();
     }
-
-    private static bool IsImage(string path) => ImageFile.Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     private sealed record MetricsResult(double Psnr, double Ssim, int Channels, int Height, int Width, bool YChannel, int Shave);
 

@@ -25,15 +25,17 @@ public static class ProfileLatencyCommand
         var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
         var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
         task.AddTo(command);
-        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, settings.PixelUnshuffle, settings.DilatedConvs, resolution, repeats, outFile, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, settings.PixelUnshuffle, settings.DilatedConvs, settings.Preset, resolution, repeats, outFile, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var space = SearchOptionsResolver.Resolve(task.Resolve(parse), new SearchSettings
             {
+                Preset = parse.GetValue(settings.Preset),
                 Layers = parse.GetValue(settings.Layers), Blocks = parse.GetValue(settings.Blocks), Filters = parse.GetValue(settings.Filters), StemChannels = parse.GetValue(settings.Stem),
                 PixelUnshuffle = parse.GetValue(settings.PixelUnshuffle), DilatedConvs = parse.GetValue(settings.DilatedConvs),
             }).Supernet;
             var (width, height) = ParseResolution(parse.GetValue(resolution)!);
+            if (LatencyTable.ResolutionProblem(width, height, space.PixelUnshuffle) is { } problem) throw new CliUsageException($"--resolution {problem}");
             var show = !parse.GetValue(json);
             var (path, table, floor, measuredFloor) = LatencyProfilePipeline.Run(space.Space, width, height, parse.GetValue(repeats), parse.GetValue(outFile)!.FullName, show
                 ? (key, ms) => output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-28} {ms,9:F3} ms"))

@@ -28,19 +28,21 @@ public static class RestoreCommand
             var folder = Directory.Exists(inPath);
             if (!folder && !File.Exists(inPath)) throw new CliUsageException($"INPUT '{inPath}' is neither an image nor a folder");
             var images = folder
-                ? Directory.GetFiles(inPath).Where(f => ImageFile.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToArray()
+                ? Directory.GetFiles(inPath).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal).ToArray()
                 : new[] { inPath };
             if (images.Length == 0) throw new CliUsageException($"INPUT folder '{inPath}' has no .png, .jpg, .jpeg or .bmp files");
             if (folder)
             {
                 if (File.Exists(outPath)) throw new CliUsageException($"OUTPUT '{outPath}' is a file; a folder's images go to a folder");
-                if (Path.GetFullPath(outPath).TrimEnd('/') == inPath.TrimEnd('/')) throw new CliUsageException("OUTPUT must not be the INPUT folder");
-                Directory.CreateDirectory(outPath);
+                if (outPath.TrimEnd('/') == inPath.TrimEnd('/')) throw new CliUsageException("OUTPUT must not be the INPUT folder");
+                if (images.GroupBy(Path.GetFileNameWithoutExtension).FirstOrDefault(g => g.Count() > 1) is { } clash)
+                    throw new CliUsageException($"INPUT folder '{inPath}' has {clash.Count()} images named '{clash.Key}' ({string.Join(", ", clash.Select(Path.GetFileName))}); each is written as '{clash.Key}.png'");
             }
             else if (!string.Equals(Path.GetExtension(outPath), ".png", StringComparison.OrdinalIgnoreCase))
                 throw new CliUsageException($"OUTPUT '{outPath}' must end in .png");
 
             using var opened = ModelResolver.Open(parse.GetValue(model)!, parse.GetValue(repository)?.FullName);
+            if (folder) Directory.CreateDirectory(outPath);
             var times = new List<double>();
             foreach (var file in images)
             {
@@ -55,8 +57,11 @@ public static class RestoreCommand
                     $"wrote {written} ({restored.Width}×{restored.Height}, {(restored.IsGray ? "gray" : "RGB")}) with '{opened.Model.Id}' on {opened.Model.ExecutionProvider} in {ms:F0} ms"));
             }
             if (folder)
-                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"restored {images.Length} images; median {times.Order().ElementAt(times.Count / 2):F1} ms per image"));
+            {
+                var sorted = times.Order().ToArray();
+                var median = (sorted[(sorted.Length - 1) / 2] + sorted[sorted.Length / 2]) / 2;
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restored {images.Length} images; median {median:F1} ms per image"));
+            }
             return ExitCodes.Success;
         });
         return command;

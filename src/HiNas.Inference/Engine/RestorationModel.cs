@@ -121,7 +121,9 @@ public sealed class RestorationModel : IDisposable
             throw new ModelPackageException(Package.Folder, $"the graph has no output '{m.OutputName}' (it has {string.Join(", ", _session.OutputMetadata.Keys)})");
         if (input.Dimensions.Length != 4 || input.Dimensions[1] != m.Channels)
             throw new ModelPackageException(Package.Folder, $"the manifest says {m.Channels} channel(s) but the graph input is [{string.Join(", ", input.Dimensions)}]");
-        const int probe = 8;
+        // an odd multiple of the input multiple: a graph that needs a larger multiple than its manifest says fails here
+        var blocks = Math.Max(1, 8 / m.InputMultiple) | 1;
+        var probe = blocks * m.InputMultiple;
         long[] shape;
         try
         {
@@ -152,7 +154,7 @@ public sealed class RestorationModel : IDisposable
     /// <summary>
     /// Buffers for one restoration of an n×c×h×w tensor, taken from the pool for that shape: fill
     /// <see cref="RestorationLease.Input"/>, call <see cref="RestorationLease.Run"/>, read <see cref="RestorationLease.Output"/>, dispose
-    /// to give the buffers back. No per-frame allocation for untiled frames.
+    /// to give the buffers back. No per-frame allocation for untiled frames whose sides are multiples of the input multiple.
     /// </summary>
     public RestorationLease Lease(int n, int c, int h, int w)
     {
@@ -209,18 +211,26 @@ public sealed class RestorationModel : IDisposable
         }
     }
 
-    private float[] RunTiled(ReadOnlySpan<float> input, int n, int c, int h, int w)
+    /// <summary>
+    /// A frame larger than a tile, restored in overlapping tiles. For an input multiple m &gt; 1 the frame is first padded
+    /// to multiples of m and the tiles and their overlap are multiples of m too, so that every tile's pixel-unshuffle
+    /// blocks fall where the whole frame's do.
+    /// </summary>
+    private float[] RunTiled(float[] input, int n, int c, int h, int w)
     {
+        var m = Manifest.InputMultiple;
+        if (h % m != 0 || w % m != 0) return EdgePadded.Run(input, n * c, h, w, m, Scale, (padded, ph, pw) => RunTiled(padded, n, c, ph, pw));
         var s = Scale;
         var (oh, ow) = (h * s, w * s);
         var planes = n * c;
         var sum = new float[planes * oh * ow];
         var weight = new float[oh * ow];
-        var tile = _tiles.MaxTileSide;
-        var margin = _tiles.Overlap / 4 * s;
-        var ramp = _tiles.Overlap / 2 * s;
-        var ys = TileGrid.Starts(h, tile, _tiles.Overlap);
-        var xs = TileGrid.Starts(w, tile, _tiles.Overlap);
+        var tile = _tiles.MaxTileSide / m * m;
+        var overlap = (_tiles.Overlap + m - 1) / m * m;
+        var margin = overlap / 4 * s;
+        var ramp = overlap / 2 * s;
+        var ys = TileGrid.Starts(h, tile, overlap);
+        var xs = TileGrid.Starts(w, tile, overlap);
         foreach (var y0 in ys)
             foreach (var x0 in xs)
             {
@@ -230,7 +240,7 @@ public sealed class RestorationModel : IDisposable
                 var patch = lease.Input;
                 for (var p = 0; p < planes; p++)
                     for (var y = 0; y < th; y++)
-                        input.Slice(p * h * w + (y0 + y) * w + x0, tw).CopyTo(patch.Slice(p * th * tw + y * tw, tw));
+                        input.AsSpan(p * h * w + (y0 + y) * w + x0, tw).CopyTo(patch.Slice(p * th * tw + y * tw, tw));
                 lease.Run();
                 var result = lease.Output;
                 var (rh, rw) = (th * s, tw * s);

@@ -46,10 +46,9 @@ public sealed record ModelManifest
     /// <summary>
     /// The graph takes heights and widths that are multiples of this (a frame-time network's pixel-unshuffle factor;
     /// 1 for every other network): the engine pads other sides by repeating the last row and column and crops the output.
+    /// 1, 2 or 4 (<see cref="PixelUnshuffleFactor"/>).
     /// </summary>
     public int InputMultiple { get; init; } = 1;
-
-    public const int MaxInputMultiple = 8;
 
     public string? Architecture { get; init; }
     public JsonNode? Genotype { get; init; }
@@ -91,7 +90,7 @@ public sealed record ModelManifest
         if (!ModelPrecision.IsKnown(Precision)) return $"precision '{Precision}' is not {ModelPrecision.Float32} or {ModelPrecision.Int8}";
         if (Task == "denoise" && Scale != 1) return $"a denoiser has scale 1, not {Scale}";
         if (Task == "sr" && Scale is < 2 or > 4) return $"SR scale {Scale} is not 2, 3 or 4";
-        if (InputMultiple is < 1 or > MaxInputMultiple) return $"input_multiple {InputMultiple} is not in [1, {MaxInputMultiple}]";
+        if (!PixelUnshuffleFactor.IsValid(InputMultiple)) return $"input_multiple {InputMultiple}: {PixelUnshuffleFactor.Rule}";
         if (ModelBytes <= 0) return "model_bytes is missing";
         if (string.IsNullOrWhiteSpace(ModelSha256) || ModelSha256.Length != 64) return "model_sha256 is missing";
         return null;

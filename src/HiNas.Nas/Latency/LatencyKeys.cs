@@ -13,21 +13,21 @@ namespace HiNas.Nas.Latency;
 /// </summary>
 public static class LatencyKeys
 {
-    public static string Stem(int imageChannels, int stemChannels, int s0Channels, int s1Channels, int pixelUnshuffle = 1) =>
+    public static string Stem(int imageChannels, int stemChannels, int s0Channels, int s1Channels, int pixelUnshuffle) =>
         Invariant($"stem:{imageChannels}-{stemChannels}-{s0Channels}-{s1Channels}") + At(pixelUnshuffle);
 
     /// <summary>LeakyReLU + 1×1 conv (+ folded BN) from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
-    public static string Projection(int inChannels, int outChannels, int pixelUnshuffle = 1) => Invariant($"proj:{inChannels}-{outChannels}") + At(pixelUnshuffle);
+    public static string Projection(int inChannels, int outChannels, int pixelUnshuffle) => Invariant($"proj:{inChannels}-{outChannels}") + At(pixelUnshuffle);
 
     /// <summary>A cell operation at <paramref name="channels"/>; "skip" and "none" cost nothing and have no entry.</summary>
-    public static string Operation(Operation op, int channels, int pixelUnshuffle = 1) => Invariant($"op:{op.Key}:{channels}") + At(pixelUnshuffle);
+    public static string Operation(Operation op, int channels, int pixelUnshuffle) => Invariant($"op:{op.Key}:{channels}") + At(pixelUnshuffle);
 
-    public static string Add(int channels, int pixelUnshuffle = 1) => Invariant($"add:{channels}") + At(pixelUnshuffle);
+    public static string Add(int channels, int pixelUnshuffle) => Invariant($"add:{channels}") + At(pixelUnshuffle);
 
-    public static string Concat(int blocks, int channels, int pixelUnshuffle = 1) => Invariant($"concat:{blocks}x{channels}") + At(pixelUnshuffle);
+    public static string Concat(int blocks, int channels, int pixelUnshuffle) => Invariant($"concat:{blocks}x{channels}") + At(pixelUnshuffle);
 
     /// <summary>The head on <paramref name="inChannels"/> channels plus the task's residual (subtraction, or bicubic upsampling and addition).</summary>
-    public static string Head(int inChannels, RestorationTask task, int pixelUnshuffle = 1) => Invariant($"head:{inChannels}-{task.Channels}-x{task.Scale}") + At(pixelUnshuffle);
+    public static string Head(int inChannels, RestorationTask task, int pixelUnshuffle) => Invariant($"head:{inChannels}-{task.Channels}-x{task.Scale}") + At(pixelUnshuffle);
 
     private static string At(int pixelUnshuffle) => pixelUnshuffle == 1 ? "" : Invariant($"/{pixelUnshuffle}");
 

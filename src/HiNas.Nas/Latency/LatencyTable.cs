@@ -53,6 +53,11 @@ public sealed record LatencyTable
     [JsonIgnore]
     public string Resolution => $"{Width}x{Height}";
 
+    /// <summary>Why a space of pixel-unshuffle r cannot be timed at WIDTH×HEIGHT (its sides must be multiples of r), or null.</summary>
+    public static string? ResolutionProblem(int width, int height, int pixelUnshuffle) =>
+        width % pixelUnshuffle == 0 && height % pixelUnshuffle == 0 ? null
+            : $"{width}x{height}: a space with pixel-unshuffle {pixelUnshuffle} is timed at sides that are multiples of {pixelUnshuffle}";
+
     /// <summary>Parses WIDTHxHEIGHT with each side in [8, 8192] (the sizes tables and budgets are measured at).</summary>
     public static bool TryParseResolution(string text, out int width, out int height)
     {

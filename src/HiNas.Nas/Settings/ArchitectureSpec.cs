@@ -51,12 +51,13 @@ public sealed record ArchitectureSpec
 
     /// <summary>
     /// The retraining settings applied: for a HiNAS network the given multiplier and head, or the defaults — the
-    /// official ×2 and decoder in the paper's space; in the frame-time space the network as searched, ×1 with the light
-    /// head, since a frame-time search prices (and a budgeted one bounds) exactly that network (the 128-channel decoder
-    /// alone would cost more than the rest of it); for a baseline neither may be given.
+    /// official ×2 and decoder; the network as searched, ×1 with the light head, when <paramref name="asSearched"/> (it
+    /// met a latency budget as searched) or when it belongs to the frame-time space, whose searches price exactly that
+    /// network (the 128-channel decoder alone would cost more than the rest of it); for a baseline neither may be given.
     /// </summary>
-    public ArchitectureSpec WithRetraining(double? widthMultiplier, string? head)
+    public ArchitectureSpec WithRetraining(double? widthMultiplier, string? head, bool asSearched = false)
     {
+        asSearched |= Genotype?.Space.IsFrameTime == true;
         if (!IsHiNas)
         {
             RefuseRetrainingSettings(widthMultiplier is not null, head is { Length: > 0 });
@@ -65,17 +66,14 @@ public sealed record ArchitectureSpec
         DerivedHead parsed;
         try
         {
-            parsed = head is { Length: > 0 } ? DerivedHeads.Parse(head) : AsSearched ? DerivedHead.Light : DefaultHead;
+            parsed = head is { Length: > 0 } ? DerivedHeads.Parse(head) : asSearched ? DerivedHead.Light : DefaultHead;
         }
         catch (ArgumentException e)
         {
             throw new SettingException(DerivedHeads.Setting, e.Message);
         }
-        return this with { WidthMultiplier = widthMultiplier ?? (AsSearched ? 1 : DefaultWidthMultiplier), Head = parsed };
+        return this with { WidthMultiplier = widthMultiplier ?? (asSearched ? 1 : DefaultWidthMultiplier), Head = parsed };
     }
-
-    /// <summary>Whether the network is retrained as searched by default: a genotype of the frame-time space.</summary>
-    private bool AsSearched => Genotype?.Space.IsFrameTime == true;
 
     private void RefuseRetrainingSettings(bool widthMultiplier, bool head)
     {

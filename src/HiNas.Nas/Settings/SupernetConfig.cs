@@ -37,7 +37,7 @@ public sealed record SupernetConfig
         SettingException.Require(Blocks is >= 1 and <= 16, "blocks", $"must be in [1, 16], got {Blocks}");
         SettingException.Require(Filters is >= 1 and <= 1024, "filters", $"must be in [1, 1024], got {Filters}");
         SettingException.Require(StemChannels is >= 1 and <= 1024, "stem_channels", $"must be in [1, 1024], got {StemChannels}");
-        SettingException.Require(SearchSpace.IsPixelUnshuffle(PixelUnshuffle), "pixel_unshuffle", $"must be 1, 2 or 4, got {PixelUnshuffle}");
+        SettingException.Require(PixelUnshuffleFactor.IsValid(PixelUnshuffle), "pixel_unshuffle", $"{PixelUnshuffleFactor.Rule}, got {PixelUnshuffle}");
         SettingException.Require(WidthFactors.Count is >= 1 and <= 8 && WidthFactors.All(f => f > 0 && f <= 16), "width_factors", "must be 1 to 8 numbers in (0, 16]");
     }
 }

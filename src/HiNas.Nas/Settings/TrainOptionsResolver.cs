@@ -12,7 +12,7 @@ public static class TrainOptionsResolver
 {
     public static TrainOptions Resolve(RestorationTask task, ArchitectureSpec architecture, TrainSettings s)
     {
-        var d = TrainOptions.DefaultsFor(task, architecture.WithRetraining(s.WidthMultiplier, s.Head));
+        var d = TrainOptions.DefaultsFor(task, architecture.WithRetraining(s.WidthMultiplier, s.Head, s.AsSearched));
         var iterations = s.Iterations ?? d.Iterations;
         var learningRate = s.LearningRate ?? d.LearningRate;
         if (s.SigmaMin.HasValue != s.SigmaMax.HasValue) throw new SettingException("sigma_range", "give both its minimum and its maximum, or neither");

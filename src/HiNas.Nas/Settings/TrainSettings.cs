@@ -21,11 +21,17 @@ public sealed record TrainSettings
     public double? SigmaMax { get; init; }
     public ulong? Seed { get; init; }
 
-    /// <summary>HiNAS networks: retrain this many times as wide as searched (default 2).</summary>
+    /// <summary>HiNAS networks: retrain this many times as wide as searched (default 2; 1 as searched).</summary>
     public double? WidthMultiplier { get; init; }
 
-    /// <summary>HiNAS networks: "light" or "decoder".</summary>
+    /// <summary>HiNAS networks: "light" or "decoder" (default the decoder; light as searched).</summary>
     public string? Head { get; init; }
+
+    /// <summary>
+    /// The network met a latency budget as searched: unless asked otherwise retrain it as searched (×1, light head), as
+    /// every network of the frame-time space is (<see cref="ArchitectureSpec.WithRetraining"/>).
+    /// </summary>
+    public bool AsSearched { get; init; }
     public int? Threads { get; init; }
     public string? Device { get; init; }
 }

@@ -20,7 +20,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
         if (blocks < 1) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "blocks must be ≥ 1");
         if (filters < 1) throw new ArgumentOutOfRangeException(nameof(filters), filters, "filters must be ≥ 1");
         if (stemChannels < 1) throw new ArgumentOutOfRangeException(nameof(stemChannels), stemChannels, "stem channels must be ≥ 1");
-        if (!IsPixelUnshuffle(pixelUnshuffle)) throw new ArgumentOutOfRangeException(nameof(pixelUnshuffle), pixelUnshuffle, PixelUnshuffleRule);
+        if (!PixelUnshuffleFactor.IsValid(pixelUnshuffle)) throw new ArgumentOutOfRangeException(nameof(pixelUnshuffle), pixelUnshuffle, PixelUnshuffleFactor.Rule);
         if (widthFactors is null || widthFactors.Count == 0 || widthFactors.Any(f => !(f > 0)))
             throw new ArgumentException("width factors must be a non-empty list of positive numbers", nameof(widthFactors));
         Task = task;
@@ -33,10 +33,6 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
         PixelUnshuffle = pixelUnshuffle;
     }
 
-    /// <summary>1, 2 or 4: factors that divide the sides frames, latency tables and graph-optimisation probes are measured at.</summary>
-    public static bool IsPixelUnshuffle(int factor) => factor is 1 or 2 or 4;
-
-    public const string PixelUnshuffleRule = "the pixel-unshuffle factor must be 1, 2 or 4";
 
     /// <summary>The width factors of the paper: 1, 1.5 and 2 × F.</summary>
     public static IReadOnlyList<double> DefaultWidthFactors { get; } = new[] { 1.0, 1.5, 2.0 };

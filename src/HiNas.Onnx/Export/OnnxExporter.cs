@@ -57,6 +57,15 @@ public static class OnnxExporter
         return model;
     }
 
+    /// <summary>
+    /// The multiple the sides of an exported graph's input must be (a frame-time network's SpaceToDepth block size; 1
+    /// for a graph without one) — a model package's input multiple.
+    /// </summary>
+    public static int InputMultiple(ModelProto model) => model.Graph.Node
+        .Where(n => n.OpType == "SpaceToDepth")
+        .Select(n => (int)(n.Attribute.FirstOrDefault(a => a.Name == "blocksize")?.I ?? 1))
+        .DefaultIfEmpty(1).Max();
+
     public static byte[] ExportBytes(nn.Module<Tensor, Tensor> network, RestorationTask task, IReadOnlyDictionary<string, string>? metadata = null) =>
         Export(network, task, metadata).ToByteArray();
 

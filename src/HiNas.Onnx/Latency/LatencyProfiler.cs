@@ -28,8 +28,7 @@ public static class LatencyProfiler
     {
         if (width < 8 || height < 8 || width > 8192 || height > 8192) throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: each side must be in [8, 8192]");
         if (repeats is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be in [1, 1000]");
-        if (width % space.PixelUnshuffle != 0 || height % space.PixelUnshuffle != 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: a frame-time space's sides must be multiples of its pixel-unshuffle factor {space.PixelUnshuffle}");
+        if (LatencyTable.ResolutionProblem(width, height, space.PixelUnshuffle) is { } problem) throw new ArgumentOutOfRangeException(nameof(width), problem);
         TorchRuntime.EnsureInitialized();
         var milliseconds = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (key, part) in Parts(space))

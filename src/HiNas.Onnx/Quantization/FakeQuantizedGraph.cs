@@ -24,11 +24,13 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, long[]> _integerConstants = new(StringComparer.Ordinal);
     private readonly TorchSharp.Modules.ParameterList weights = new();
     private readonly Dictionary<string, int> _lastReader = new(StringComparer.Ordinal);
+    private readonly int _inputMultiple;
 
     public FakeQuantizedGraph(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges) : base(nameof(FakeQuantizedGraph))
     {
         _model = floatModel.Clone();
         _plan = QuantizationPlan.Of(_model);
+        _inputMultiple = OnnxExporter.InputMultiple(_model);
         _activations = _plan.Activations.ToDictionary(v => v, v => ranges.TryGetValue(v, out var range)
             ? Int8Scales.Activation(range)
             : throw new ArgumentException($"no calibrated range for value '{v}'"), StringComparer.Ordinal);
@@ -51,7 +53,20 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The graph on <paramref name="input"/> as the engine runs it: sides padded to multiples of the graph's input
+    /// multiple by repeating the last row and column, the output cropped back.
+    /// </summary>
     public override Tensor forward(Tensor input)
+    {
+        if (_inputMultiple == 1 || input.shape[2] % _inputMultiple == 0 && input.shape[3] % _inputMultiple == 0) return Run(input);
+        using var padded = PixelUnshuffling.PadToMultiple(input, _inputMultiple);
+        using var output = Run(padded);
+        var scale = (int)(output.shape[2] / padded.shape[2]);
+        return PixelUnshuffling.CropTo(output, input, scale).alias();
+    }
+
+    private Tensor Run(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
         var inputName = _model.Graph.Input[0].Name;
@@ -71,7 +86,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
                 "Sub" => Read(0) - Read(1),
                 "Concat" => torch.cat(Enumerable.Range(0, node.Input.Count).Select(Read).ToArray(), 1),
                 "DepthToSpace" => nn.functional.pixel_shuffle(Read(0), IntAttribute(node, "blocksize")),
-                "SpaceToDepth" => PixelUnshuffling.In(Read(0), (int)IntAttribute(node, "blocksize")),
+                "SpaceToDepth" => PixelUnshuffling.SpaceToDepth(Read(0), (int)IntAttribute(node, "blocksize")),
                 "Pad" => Pad(node, Read(0)),
                 _ => throw new NotSupportedException(node.OpType),
             };

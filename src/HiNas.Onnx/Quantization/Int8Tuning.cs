@@ -1,3 +1,4 @@
+using HiNas.Onnx.Export;
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.Pixels;
 using HiNas.Imaging.Randomness;
@@ -34,7 +35,9 @@ public static class Int8Tuning
         if (validation.Count == 0) throw new ArgumentException("int8 tuning needs validation images");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TorchRuntime.EnsureInitialized();
-        var crop = task.RoundUpToScale(settings.Crop);
+        // the graph's input (HR crop / scale) must be a multiple of its pixel-unshuffle
+        var multiple = task.Scale * OnnxExporter.InputMultiple(floatModel);
+        var crop = (settings.Crop + multiple - 1) / multiple * multiple;
         var sampler = new PairSampler(train, task, crop, noiseRange: noiseRange);
         var random = new DeterministicRandom(settings.Seed);
         var calibration = Enumerable.Range(0, settings.CalibrationCrops).Select(_ =>

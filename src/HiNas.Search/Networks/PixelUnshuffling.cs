@@ -17,13 +17,25 @@ public static class PixelUnshuffling
     public static Tensor In(Tensor x, int r)
     {
         if (r == 1) return x.alias();
-        using var scope = torch.NewDisposeScope();
+        using var padded = PadToMultiple(x, r);
+        return SpaceToDepth(padded, r);
+    }
+
+    /// <summary><paramref name="x"/> with its bottom rows and right columns repeated up to multiples of <paramref name="r"/> (an alias when they are).</summary>
+    public static Tensor PadToMultiple(Tensor x, int r)
+    {
+        var (padH, padW) = (Padding(x.shape[2], r), Padding(x.shape[3], r));
+        return padH == 0 && padW == 0 ? x.alias() : nn.functional.pad(x, new long[] { 0, padW, 0, padH }, PaddingModes.Replicate);
+    }
+
+    /// <summary>ONNX SpaceToDepth(r) of <paramref name="x"/>, whose sides must be multiples of r (as ONNX Runtime requires).</summary>
+    public static Tensor SpaceToDepth(Tensor x, int r)
+    {
         var (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
-        var (padH, padW) = (Padding(h, r), Padding(w, r));
-        var padded = padH == 0 && padW == 0 ? x : nn.functional.pad(x, new long[] { 0, padW, 0, padH }, PaddingModes.Replicate);
-        var (ph, pw) = ((h + padH) / r, (w + padW) / r);
-        var y = padded.reshape(n, c, ph, r, pw, r).permute(0, 3, 5, 1, 2, 4).reshape(n, c * r * r, ph, pw);
-        return y.MoveToOuterDisposeScope();
+        if (h % r != 0 || w % r != 0) throw new ArgumentException($"SpaceToDepth({r}) needs sides that are multiples of {r}, got {h}×{w}");
+        using var blocks = x.reshape(n, c, h / r, r, w / r, r);
+        using var moved = blocks.permute(0, 3, 5, 1, 2, 4);
+        return moved.reshape(n, c * r * r, h / r, w / r);
     }
 
     /// <summary>The same in an inference graph (the engine pads the input's sides to multiples of r).</summary>

@@ -57,7 +57,10 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, JobFiles.LatencyTableFile) : null,
             BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null,
         };
-        return Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));
+        var options = Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));
+        if (resolution is { } r && LatencyTable.ResolutionProblem(r.Width, r.Height, options.Supernet.PixelUnshuffle) is { } problem)
+            throw RpcErrors.Invalid($"{field}.resolution", problem);
+        return options;
     }
 
     /// <summary>Whether a training request trains what a latency-budgeted search finds first.</summary>
@@ -77,8 +80,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Crop = Count(t.HasCrop, t.Crop, field, "crop"), LearningRate = t.HasLearningRate ? t.LearningRate : null,
             Schedule = t.Schedule.Length > 0 ? t.Schedule : null, ValidateEvery = Count(t.HasValidateEvery, t.ValidateEvery, field, "validate_every"),
             SigmaMin = t.HasSigmaMin ? t.SigmaMin : null, SigmaMax = t.HasSigmaMax ? t.SigmaMax : null, Seed = t.HasSeed ? t.Seed : null,
-            WidthMultiplier = t.HasWidthMultiplier ? t.WidthMultiplier : afterBudgetedSearch ? 1 : null,
-            Head = t.Head.Length > 0 ? t.Head : afterBudgetedSearch ? DerivedHead.Light.Name() : null,
+            WidthMultiplier = t.HasWidthMultiplier ? t.WidthMultiplier : null, Head = t.Head.Length > 0 ? t.Head : null, AsSearched = afterBudgetedSearch,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
         };
         return Resolving(field, () => TrainOptionsResolver.Resolve(task, architecture, mapped));

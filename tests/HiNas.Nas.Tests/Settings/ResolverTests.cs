@@ -146,9 +146,9 @@ public sealed class ResolverTests
         Assert.Equal((OperationKind.Conv, 5, 2), (dense.Kind, dense.Kernel, dense.Dilation));
         Assert.Equal((OperationKind.DilatedSeparable, 5, 2), (separable.Kind, separable.Kernel, separable.Dilation));
         Assert.Equal(OperationNames.All, Operations.For(DilatedConvStyle.Separable).Select(o => o.Name));
-        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10), Latency.LatencyKeys.Operation(separable, 10));
-        Assert.Equal(Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10),
-            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, DilatedConvStyle.Separable), 10));
+        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10, 1), Latency.LatencyKeys.Operation(separable, 10, 1));
+        Assert.Equal(Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10, 1),
+            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, DilatedConvStyle.Separable), 10, 1));
     }
 
     /// <summary>Options as a file of that JSON would load.</summary>
