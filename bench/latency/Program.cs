@@ -5,6 +5,9 @@
 //   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, or dncnn:TASK:CHANNELS:SIGMA (DnCNN at its default size)
 //     one JSON line per network: predicted (genotypes only) and measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
+//   packages WxH ROUNDS PACKAGE_DIR …
+//     model packages' graphs timed side by side (interleaved rounds, the median): one JSON line per package, for tables
+//     whose rows were exported (and their manifests' latencies measured) at different times.
 //   bound WxH ROUNDS L,B,F,STEM …
 //     the floor of each denoising space (all-skip cells) against its conv 3×3 networks, and where the floor's time goes
 //     (see FloorBound).
@@ -21,6 +24,24 @@ using HiNas.Nas.Genotypes;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Space;
+
+if (args[0] == "packages")
+{
+    var size = args[1].Split('x');
+    var (width, height, rounds) = (int.Parse(size[0], CultureInfo.InvariantCulture), int.Parse(size[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+    var packages = args.Skip(3).Select(dir => HiNas.Inference.Packages.ModelPackage.Load(dir)).ToList();
+    var graphs = packages.Select(p => File.ReadAllBytes(p.ModelPath)).ToList();
+    var measured = packages.Select(_ => new List<double>()).ToArray();
+    for (var round = 0; round < rounds; round++)
+        for (var i = 0; i < packages.Count; i++)
+            measured[i].Add(LatencyProfiler.TimeNetwork(graphs[i], packages[i].Manifest.Channels, width, height));
+    for (var i = 0; i < packages.Count; i++)
+    {
+        var sorted = measured[i].Order().ToArray();
+        Console.WriteLine(JsonSerializer.Serialize(new { package = Path.GetFullPath(args[3 + i]), width, height, measured_ms = sorted[sorted.Length / 2], rounds = sorted }));
+    }
+    return 0;
+}
 
 if (args[0] == "bound")
 {
