@@ -36,12 +36,16 @@ if [ ! -f "$data/ready" ]; then
 fi
 
 # step KIND DIR DONE_FILE ARGS…: start `hinas KIND ARGS… --out DIR`, resume it, or skip it when DONE_FILE is there
+# A finished step drops its checkpoints (the trained weights stay in best/, the genotypes in the search folder), so
+# that WORK_DIR stays small enough to commit between sessions.
 step() {
   local kind="$1" dir="$2" done_file="$3"; shift 3
-  [ -f "$dir/$done_file" ] && return
-  echo "== $kind $dir ($(date -u +%H:%M))" >&2
-  if [ -f "$dir/options.json" ]; then "${hinas[@]}" "$kind" --resume "$dir" --json >/dev/null
-  else "${hinas[@]}" "$kind" "$@" --out "$dir" --json >/dev/null; fi
+  if [ ! -f "$dir/$done_file" ]; then
+    echo "== $kind $dir ($(date -u +%H:%M))" >&2
+    if [ -f "$dir/options.json" ]; then "${hinas[@]}" "$kind" --resume "$dir" --json >/dev/null
+    else "${hinas[@]}" "$kind" "$@" --out "$dir" --json >/dev/null; fi
+  fi
+  rm -rf "$dir/checkpoints"
 }
 
 build() {
