@@ -36,26 +36,16 @@ if [ ! -f "$data/ready" ]; then
 fi
 
 # step KIND DIR DONE_FILE ARGS…: start `hinas KIND ARGS… --out DIR`, resume it, or skip it when DONE_FILE is there
-# A finished step drops its checkpoints (the trained weights stay in best/, the genotypes in the search folder), so
-# that WORK_DIR stays small enough to commit between sessions.
-step() {
-  local kind="$1" dir="$2" done_file="$3"; shift 3
-  if [ ! -f "$dir/$done_file" ]; then
-    echo "== $kind $dir ($(date -u +%H:%M))" >&2
-    if [ -f "$dir/options.json" ]; then "${hinas[@]}" "$kind" --resume "$dir" --json >/dev/null
-    else "${hinas[@]}" "$kind" "$@" --out "$dir" --json >/dev/null; fi
-  fi
-  rm -rf "$dir/checkpoints"
-}
+source scripts/resumable-step.sh
 
 build() {
   local id="$1" preset="$2"; shift 2
   local -a task=("$@") extra=()
   [ "$preset" = frame-time-denoise ] && extra=(--sigma-range 0:50)
   # shellcheck disable=SC2086
-  step search "$work/$id-search" genotype.json "${task[@]}" --preset "$preset" --data "$data" $search_args
+  resumable_step search "$work/$id-search" genotype.json "${task[@]}" --preset "$preset" --data "$data" $search_args
   # shellcheck disable=SC2086
-  step train "$work/$id-train" summary.json --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data "$data" $train_args
+  resumable_step train "$work/$id-train" summary.json --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data "$data" $train_args
   if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "$work/$id-train" "$out/$id/manifest.json"; then
     echo "== export $id" >&2
     "${hinas[@]}" export --checkpoint "$work/$id-train" --out "$out/$id" --id "$id" --measure-latency 640x360 --force

@@ -25,7 +25,7 @@ for row in $rows; do
     tied|per-path|separable)
       flag=$(case "$row" in tied) echo --tie-cells;; per-path) echo --no-cell-sharing;; separable) echo "--dilated-convs separable";; esac)
       # shellcheck disable=SC2046,SC2086
-      run search "$ablation/$row/search" genotype.json "${task[@]}" --data "$photos" $(search_space_args denoise) $flag
+      resumable_step search "$ablation/$row/search" genotype.json "${task[@]}" --data "$photos" $(search_space_args denoise) $flag
       train_and_evaluate "$ablation/$row" "" --genotype "$ablation/$row/search/genotype.json";;
     x1) train_and_evaluate "$ablation/$row" "" --genotype "$main/search/genotype.json" --width-multiplier 1;;
     light) train_and_evaluate "$ablation/$row" "" --genotype "$main/search/genotype.json" --head light;;

@@ -9,17 +9,7 @@ bash scripts/install-deps.sh  # tcmalloc, which the training commands run on
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 
-# run KIND DIR DONE_FILE ARGS…: start `hinas KIND ARGS… --out DIR`, resume it, or skip it when DONE_FILE is there; a
-# finished run drops its checkpoints (the trained weights stay in best/, the genotypes in the search folder)
-run() {
-  local kind="$1" dir="$2" done_file="$3"; shift 3
-  if [ ! -f "$dir/$done_file" ]; then
-    echo "== $kind $dir" >&2
-    if [ -f "$dir/options.json" ]; then "${hinas[@]}" "$kind" --resume "$dir" --json >/dev/null
-    else "${hinas[@]}" "$kind" "$@" --out "$dir" --json >/dev/null; fi
-  fi
-  rm -rf "$dir/checkpoints"
-}
+source scripts/resumable-step.sh
 
 # search_space_args KIND: the paper's preset for the kind (denoise, blind or sr) with this bench's schedule
 search_space_args() {
@@ -34,7 +24,7 @@ search_space_args() {
 train_and_evaluate() {
   local dir="$1" sigmas="$2"; shift 2
   # shellcheck disable=SC2086
-  run train "$dir" summary.json "$@" --data "$photos" $train_args
+  resumable_step train "$dir" summary.json "$@" --data "$photos" $train_args
   [ -f "$dir/package/manifest.json" ] || "${hinas[@]}" export --checkpoint "$dir" --out "$dir/package" --measure-latency 640x360 --force --json >/dev/null
   local sigma
   for sigma in ${sigmas:-task}; do

@@ -34,7 +34,7 @@ for spec in $tasks; do
   esac
   search_dir="$work/$([ "$kind" = blind ] && echo "denoise-s25-c$channels" || echo "$slug")/search"
   # shellcheck disable=SC2046
-  run search "$search_dir" genotype.json "${task[@]}" --data "$photos" $(search_space_args "$kind")
+  resumable_step search "$search_dir" genotype.json "${task[@]}" --data "$photos" $(search_space_args "$kind")
   genotype="$search_dir/genotype.json"
   read -r layers blocks filters stem < <("$py" -c "import json;g=json.load(open('$genotype'));print(g['layers'],g['blocks'],g['filters'],g['stem_channels'])")
 
