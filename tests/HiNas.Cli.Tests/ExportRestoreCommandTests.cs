@@ -59,6 +59,32 @@ public class ExportRestoreCommandTests
     }
 
     [Fact]
+    public async Task EvalOfAPackageAtAnotherSigma_MeasuresAtThatSigma()
+    {
+        var root = CliRunner.TempDir();
+        var trainDir = Path.Combine(root, "train");
+        var train = await CliRunner.RunAsync("train", "--arch", "dncnn", "--task", "denoise", "--depth", "2", "--width", "4",
+            "--iterations", "4", "--batch", "2", "--crop", "24", "--validate-every", "4", "--data", "deadleaves:4x48", "--out", trainDir);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        var package = Path.Combine(root, "dn");
+        Assert.Equal(0, (await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", package)).ExitCode);
+        var data = Path.Combine(root, "test");
+        ImageFile.SavePng(new DeadLeavesGenerator().Generate(40, 32, 1, 5), Path.Combine(data, "a.png"));
+
+        async Task<JsonElement> Eval(params string[] extra)
+        {
+            var result = await CliRunner.RunAsync(new[] { "eval", "--model", package, "--data", data, "--json" }.Concat(extra).ToArray());
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            return JsonDocument.Parse(result.Stdout).RootElement.Clone();
+        }
+        var (own, at15, at50) = (await Eval(), await Eval("--sigma", "15"), await Eval("--sigma", "50"));
+        Assert.Equal(("denoise-s25-gray", "denoise-s15-gray", "denoise-s50-gray"),
+            (own.GetProperty("task").GetString(), at15.GetProperty("task").GetString(), at50.GetProperty("task").GetString()));
+        Assert.True(at50.GetProperty("input_psnr").GetDouble() < own.GetProperty("input_psnr").GetDouble() - 5);
+        Assert.NotEqual(0, (await CliRunner.RunAsync("eval", "--model", package, "--data", data, "--scale", "2")).ExitCode);
+    }
+
+    [Fact]
     public async Task BrokenPackagesAndUnknownIdsGiveOneLineErrors()
     {
         var root = CliRunner.TempDir();

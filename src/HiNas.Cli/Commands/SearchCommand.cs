@@ -46,7 +46,7 @@ public static class SearchCommand
             if (resumeDir is not null)
             {
                 if (parse.GetValue(outDir) is not null || taskOptions.IsGiven(parse))
-                    throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out or --task");
+                    throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out or the task options");
                 var log = parse.GetValue(json) ? null : (Action<string>)output.Out.WriteLine;
                 return Task.FromResult(Finish(output, parse.GetValue(json),
                     ProgressView.Search(output, !parse.GetValue(json), p => SearchPipeline.Resume(resumeDir.FullName, p, cancellation, log))));
@@ -75,7 +75,7 @@ public static class SearchCommand
             SearchOptions FromFile(FileInfo file)
             {
                 if (taskOptions.IsGiven(parse) || parse.GetValue(settings.Preset) is not null)
-                    throw new CliUsageException("--options-file holds the task and every setting; do not combine it with --task or --preset");
+                    throw new CliUsageException("--options-file holds the task and every setting; do not combine it with the task options or --preset");
                 var loaded = SearchOptionsJson.Load(file.FullName);
                 loaded.Validate();
                 return loaded;

@@ -76,7 +76,7 @@ public static class TrainCommand
         TrainOptions FromFile(ParseResult p, FileInfo file)
         {
             if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p))
-                throw new CliUsageException("--options-file holds the task, the architecture and every setting; do not combine it with --task, --genotype or --arch");
+                throw new CliUsageException("--options-file holds the task, the architecture and every setting; do not combine it with the task options, --genotype or --arch");
             var loaded = TrainOptionsJson.Load(file.FullName);
             loaded.Validate();
             return loaded;

@@ -26,12 +26,18 @@ public sealed class TaskOptions
         command.Options.Insert(0, Task);
     }
 
-    public bool IsGiven(ParseResult parse) => parse.GetValue(Task) is not null;
+    /// <summary>Whether any of --task, --sigma, --scale, --channels is given (a σ alone changes a model's task too).</summary>
+    public bool IsGiven(ParseResult parse) =>
+        parse.GetValue(Task) is not null || parse.GetValue(Sigma) is not null || parse.GetValue(Scale) is not null || parse.GetValue(Channels) is not null;
 
-    /// <summary>The task named on the command line (resolved by <see cref="TaskResolver"/>); <paramref name="fallbackKind"/> applies when --task is absent.</summary>
+    /// <summary>
+    /// The task named on the command line (resolved by <see cref="TaskResolver"/>); when --task is absent, the kind is
+    /// <paramref name="fallbackKind"/>, else that of <paramref name="defaults"/> (a model's or genotype's task).
+    /// </summary>
     public RestorationTask Resolve(ParseResult parse, string? fallbackKind = null, RestorationTask? defaults = null) =>
         TaskResolver.Resolve(new TaskSettings
         {
-            Kind = parse.GetValue(Task) ?? fallbackKind, Sigma = parse.GetValue(Sigma), Scale = parse.GetValue(Scale), Channels = parse.GetValue(Channels),
+            Kind = parse.GetValue(Task) ?? fallbackKind ?? (defaults is { } d ? TaskResolver.KindName(d.Kind) : null),
+            Sigma = parse.GetValue(Sigma), Scale = parse.GetValue(Scale), Channels = parse.GetValue(Channels),
         }, defaults);
 }
