@@ -9,7 +9,7 @@
 # Usage: models/build.sh [WORK_DIR] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
-# model on 2 CPU cores (search ~40 min, training ~1 h); a finished model replaces its package in models/.
+# model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h); a finished model replaces its package in models/.
 # Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ work="$(realpath -m "${1:-/tmp/hinas-default-models}")"
 out="$(realpath -m "${2:-models}")"
 photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 models="${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}"
-search_args="${SEARCH_ARGS:---epochs 40 --warmup 8}"
+search_args="${SEARCH_ARGS:---epochs 40 --warmup 8 --batch 4 --crop 48}"
 train_args="${TRAIN_ARGS:---iterations ${ITERATIONS:-20000} --batch 16 --crop 64 --validate-every 1000}"
 bash scripts/install-deps.sh  # tcmalloc, which the training commands run on
 [ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
