@@ -109,6 +109,7 @@ def main():
     parser.add_argument("--rgb-model", default="denoise-rgb")
     parser.add_argument("--set", action="append", required=True, help="NAME=FOLDER of clean images (repeatable)")
     parser.add_argument("--sigmas", default="15,25,50")
+    parser.add_argument("--channels", default="gray,rgb", help="gray, rgb or both")
     parser.add_argument("--timing-set", help="the set of 640×360 frames whose times are reported")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", required=True)
@@ -120,7 +121,7 @@ def main():
     rows = []
     for spec in args.set:
         name, folder = spec.split("=", 1)
-        for gray in (True, False):
+        for gray in [c == "gray" for c in args.channels.split(",")]:
             channels = "gray" if gray else "rgb"
             model = args.gray_model if gray else args.rgb_model
             base = os.path.join(args.work, name, channels)

@@ -4,7 +4,7 @@
 # 640×360 frames, 2 threads each, in the same run. See bench/defaults/README.md.
 # Usage: bench/defaults/run.sh [REPOSITORY=models] [WORK_DIR=/tmp/hinas-defaults]
 #   Environment: GRAY_MODEL, RGB_MODEL (default denoise-gray, denoise-rgb), SIGMAS (default 15,25,50),
-#   RENDERED (frames in the rendered set, default 24), PHOTOS (default ~/.cache/hinas/photos)
+#   RENDERED (frames in the rendered set, default 24), CHANNELS (gray,rgb), PHOTOS (default ~/.cache/hinas/photos)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repository="$(realpath "${1:-models}")"
@@ -19,5 +19,5 @@ hinas="dotnet $(pwd)/src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll"
 rm -rf "$work"
 $hinas dataset rendered "$work/rendered-frames" --count "${RENDERED:-24}" --size 640x360 >/dev/null
 "$py" bench/defaults/compare.py --hinas "$hinas" --repository "$repository" \
-  --gray-model "${GRAY_MODEL:-denoise-gray}" --rgb-model "${RGB_MODEL:-denoise-rgb}" --sigmas "${SIGMAS:-15,25,50}" \
+  --gray-model "${GRAY_MODEL:-denoise-gray}" --rgb-model "${RGB_MODEL:-denoise-rgb}" --sigmas "${SIGMAS:-15,25,50}" --channels "${CHANNELS:-gray,rgb}" \
   --set "photos=$photos/evaluation" --set "rendered=$work/rendered-frames" --timing-set rendered --threads 2 --work "$work"
