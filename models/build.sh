@@ -6,14 +6,14 @@
 #   denoise-rgb    RGB denoiser, trained blind on σ ∈ [0, 50]
 #   sr-x2-rgb      ×2 RGB upscaler
 #   sr-x4-rgb      ×4 RGB upscaler
-# Usage: models/build.sh [WORK_DIR] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
+# Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
 # model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h); a finished model replaces its package in models/.
 # Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work="$(realpath -m "${1:-/tmp/hinas-default-models}")"
+work="$(realpath -m "${1:-model-runs}")"
 out="$(realpath -m "${2:-models}")"
 photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 models="${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}"

@@ -4,11 +4,11 @@
 # the tolerance lifted so that the package is always written and the difference reported), then both packages are
 # evaluated by the standard protocol on the photo evaluation set (denoisers at σ 15, 25, 50; upscalers on Y, shaved)
 # and on the rendered evaluation frames, and timed side by side at 640×360 (interleaved rounds).
-# Usage: bench/defaults/int8.sh [BUILD_WORK_DIR=models/runs] [REPOSITORY=models] [WORK_DIR=/tmp/hinas-int8]
+# Usage: bench/defaults/int8.sh [BUILD_WORK_DIR=model-runs] [REPOSITORY=models] [WORK_DIR=/tmp/hinas-int8]
 #   Environment: MODELS (default denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb), TUNING_STEPS (default 1000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-runs="$(realpath "${1:-models/runs}")"
+runs="$(realpath "${1:-model-runs}")"
 repository="$(realpath "${2:-models}")"
 work="${3:-/tmp/hinas-int8}"
 photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
