@@ -29,6 +29,7 @@ public static class MetricsCommand
             var referencePath = Path.GetFullPath(parse.GetValue(reference)!);
             var testPath = Path.GetFullPath(parse.GetValue(test)!);
             var y = parse.GetValue(yChannel);
+            var folder = Directory.Exists(referencePath);
             var pairs = Pairs(referencePath, testPath);
             var scores = pairs.Select(p =>
             {
@@ -42,16 +43,16 @@ public static class MetricsCommand
             var first = scores[0];
             if (parse.GetValue(json))
             {
-                object result = Directory.Exists(referencePath)
+                object result = folder
                     ? new FolderResult(psnr, ssim, scores.Count, y && scores.All(s => s.Channels == 3), shaveValue, scores)
                     : new MetricsResult(psnr, ssim, first.Channels, first.Height, first.Width, y && first.Channels == 3, shaveValue);
                 output.Out.WriteLine(JsonSerializer.Serialize(result, CliJson.Options));
             }
             else
             {
-                if (scores.Count > 1 || Directory.Exists(referencePath))
+                if (folder)
                     foreach (var s in scores) output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Name}: PSNR {s.Psnr:F4} dB  SSIM {s.Ssim:F6}"));
-                output.Out.WriteLine(Directory.Exists(referencePath)
+                output.Out.WriteLine(folder
                     ? string.Create(CultureInfo.InvariantCulture, $"mean over {scores.Count} images: PSNR {psnr:F4} dB  SSIM {ssim:F6}")
                     : string.Create(CultureInfo.InvariantCulture, $"PSNR {psnr:F4} dB  SSIM {ssim:F6}"));
             }

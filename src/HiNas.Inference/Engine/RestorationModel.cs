@@ -226,7 +226,7 @@ public sealed class RestorationModel : IDisposable
         var sum = new float[planes * oh * ow];
         var weight = new float[oh * ow];
         var tile = _tiles.MaxTileSide / m * m;
-        var overlap = (_tiles.Overlap + m - 1) / m * m;
+        var overlap = EdgePadded.RoundUp(_tiles.Overlap, m);
         var margin = overlap / 4 * s;
         var ramp = overlap / 2 * s;
         var ys = TileGrid.Starts(h, tile, overlap);

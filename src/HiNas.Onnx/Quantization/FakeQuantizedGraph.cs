@@ -12,7 +12,7 @@ namespace HiNas.Onnx.Quantization;
 /// An exported float graph run by TorchSharp so that it can be trained for its int8 form: its convolutions' weights and
 /// biases (BatchNorm already folded in) are the parameters, and every value <see cref="QuantizationPlan"/> quantizes is
 /// rounded on the way as the int8 graph rounds it (<see cref="Int8Scales"/>; activations over fixed calibrated ranges,
-/// weights per output channel). Rounding passes gradients straight through.
+/// weights per output channel). Rounding passes gradients straight through, none where a value's range clips it.
 /// Runs the operators the exporter writes: Conv, LeakyRelu, Add, Sub, Concat, DepthToSpace (CRD), SpaceToDepth, Pad (edge).
 /// </summary>
 public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>

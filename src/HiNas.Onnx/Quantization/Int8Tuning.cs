@@ -1,3 +1,4 @@
+using HiNas.Inference.Engine;
 using HiNas.Onnx.Export;
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.Pixels;
@@ -36,8 +37,7 @@ public static class Int8Tuning
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TorchRuntime.EnsureInitialized();
         // the graph's input (HR crop / scale) must be a multiple of its pixel-unshuffle
-        var multiple = task.Scale * OnnxExporter.InputMultiple(floatModel);
-        var crop = (settings.Crop + multiple - 1) / multiple * multiple;
+        var crop = EdgePadded.RoundUp(settings.Crop, task.Scale * OnnxExporter.InputMultiple(floatModel));
         var sampler = new PairSampler(train, task, crop, noiseRange: noiseRange);
         var random = new DeterministicRandom(settings.Seed);
         var calibration = Enumerable.Range(0, settings.CalibrationCrops).Select(_ =>
