@@ -121,6 +121,66 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task AWorkerKilledByASignal_IsRestartedOnceFromItsCheckpoints_ASecondKillFailsTheJobNamingTheSignal()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var once = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch(epochs: 3, steps: 20) }, TestServerHost.Auth());
+        await WaitFor(host.Jobs, once.Id, e => e.Progress?.Kind == "step", TimeSpan.FromMinutes(1));
+        KillWorker(WorkerOf(host, once.Id));
+        var events = await WatchToEnd(host.Jobs, once.Id, TimeSpan.FromMinutes(3));
+        Assert.True(events[^1].Result.State == JobState.Succeeded, events[^1].Result.Error);
+        var restarted = Assert.Single(events, e => e.Progress?.Kind == "restarted");
+        Assert.Equal("search", restarted.Progress.Stage);
+        Assert.Contains("was killed by signal 9 (SIGKILL); restarted from the stage's checkpoints", restarted.Progress.Message);
+
+        var twice = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch(epochs: 3, steps: 20) }, TestServerHost.Auth());
+        await WaitFor(host.Jobs, twice.Id, e => e.Progress?.Kind == "step", TimeSpan.FromMinutes(1));
+        var first = WorkerOf(host, twice.Id);
+        KillWorker(first);
+        await WaitFor(host.Jobs, twice.Id, e => e.Progress?.Kind == "restarted", TimeSpan.FromMinutes(1));
+        int second;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while ((second = WorkerOf(host, twice.Id, allowNone: true)) is 0 || second == first)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the crashed worker was not started again");
+            await Task.Delay(50);
+        }
+        KillWorker(second);
+        var failed = await WatchToEnd(host.Jobs, twice.Id, TimeSpan.FromMinutes(2));
+        Assert.Equal(JobState.Failed, failed[^1].Result.State);
+        Assert.StartsWith("search: the worker was killed by signal 9 (SIGKILL) without a result (see worker.log)", failed[^1].Result.Error);
+    }
+
+    /// <summary>The pid of the job's running `hinas run` worker (the process whose command line names the job's folder).</summary>
+    private static int WorkerOf(TestServerHost host, string jobId, bool allowNone = false)
+    {
+        var folder = Path.Combine(host.StateFolder, "jobs", jobId);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(" run ", StringComparison.Ordinal) && cmdline.Contains(folder, StringComparison.Ordinal)) return pid;
+            }
+            catch (IOException)
+            {
+                // the process ended while listed
+            }
+        }
+        return allowNone ? 0 : throw new InvalidOperationException($"no worker of job {jobId} is running");
+    }
+
+    /// <summary>
+    /// Kills a worker as the out-of-memory killer would (SIGKILL). A native fault inside it (SIGSEGV) ends it the same
+    /// way, but cannot be sent: the .NET runtime ignores a SIGSEGV, SIGBUS or SIGABRT sent from outside.
+    /// </summary>
+    private static void KillWorker(int pid) => Assert.Equal(0, kill(pid, 9));
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    [Fact]
     public async Task CancelledJob_StopsWithinSeconds()
     {
         await using var host = await TestServerHost.StartAsync();

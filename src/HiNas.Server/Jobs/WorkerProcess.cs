@@ -14,7 +14,11 @@ public sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly object _gate = new();
+    private readonly Queue<string> _lastLines = new();
     private bool _disposed;
+
+    /// <summary>How many of the worker's last output lines are kept for a failure's message.</summary>
+    public const int KeptLines = 3;
 
     private WorkerProcess(Process process, StreamWriter log)
     {
@@ -60,6 +64,11 @@ public sealed class WorkerProcess : IDisposable
         if (line is null) return;
         lock (_gate)
         {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                if (_lastLines.Count == KeptLines) _lastLines.Dequeue();
+                _lastLines.Enqueue(line.Length > 300 ? line[..300] + "…" : line);
+            }
             if (_disposed) return;
             try
             {
@@ -69,6 +78,15 @@ public sealed class WorkerProcess : IDisposable
             {
                 // the job learns its outcome from result.json; the log is for people
             }
+        }
+    }
+
+    /// <summary>The worker's last non-empty output lines (at most <see cref="KeptLines"/>), oldest first.</summary>
+    public IReadOnlyList<string> LastLines
+    {
+        get
+        {
+            lock (_gate) return _lastLines.ToArray();
         }
     }
 

@@ -16,7 +16,40 @@ public sealed class StageWorker(JobStore store, DataRoots roots, IOptions<Server
     /// <summary>The worker program (hinas.dll): configured, deployed beside the server, or built beside it (<see cref="WorkerLocation"/>).</summary>
     public string WorkerPath { get; } = WorkerLocation.Resolve(options.Value.Jobs.WorkerPath);
 
+    /// <summary>
+    /// Runs the stage; a worker killed by a signal (<see cref="WorkerExit.Signal"/>: a native fault, the out-of-memory
+    /// killer) without a result is started once more, resuming from the stage's checkpoints, and the job's log says so.
+    /// Any other failure, or a second kill, fails the stage with the worker's own error, or how it ended and its last
+    /// output lines. (Cancelling a job kills its worker too, but that ends the wait by cancellation, not here.)
+    /// </summary>
     public async Task<WorkerResult> RunAsync(JobRecord job, string stage, StageRun run, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (code, result, lastLines) = await RunOnceAsync(job, stage, run, cancellation);
+            if (result is { Succeeded: true } && code == 0) return result;
+            var exit = new WorkerExit(code);
+            if (result is null && exit.Signal is not null && attempt <= SignalRestarts)
+            {
+                logger.LogWarning("job {Job}: the {Stage} worker {Exit}; restarting it from the stage's checkpoints", job.Id, stage, exit.Describe());
+                store.Append(job, e => e.Progress = new Protocol.V1.JobProgress
+                {
+                    State = Protocol.V1.JobState.Running, Stage = stage, Kind = "restarted", Fraction = job.Status.Progress,
+                    Message = $"the {stage} worker {exit.Describe()}; restarted from the stage's checkpoints",
+                });
+                continue;
+            }
+            var said = lastLines.Count == 0 ? "" : $"; its last output: {string.Join(" | ", lastLines)}";
+            var error = result?.Error
+                ?? (result is null ? $"the worker {exit.Describe()} without a result (see {JobStore.WorkerLogFile}){said}" : $"the worker reported success but {exit.Describe()} (see {JobStore.WorkerLogFile})");
+            throw new JobFailedException($"{stage}: {error}");
+        }
+    }
+
+    /// <summary>How many times a worker killed by a signal is started again before its stage fails.</summary>
+    public const int SignalRestarts = 1;
+
+    private async Task<(int Code, WorkerResult? Result, IReadOnlyList<string> LastLines)> RunOnceAsync(JobRecord job, string stage, StageRun run, CancellationToken cancellation)
     {
         var tail = run.EventsFile is null ? null : new EventTail(run.EventsFile, JobStore.ConsumedLines(job, stage));
         Directory.CreateDirectory(run.RunDir);
@@ -35,11 +68,7 @@ public sealed class StageWorker(JobStore store, DataRoots roots, IOptions<Server
         var code = await exit;
         Pump(job, stage, tail);
         store.Update(job, s => s with { WorkerPid = null });
-        var result = WorkerResult.TryLoad(run.RunDir);
-        if (result is { Succeeded: true } && code == 0) return result;
-        var error = result?.Error
-            ?? (result is null ? $"the worker exited with code {code} without a result (see {JobStore.WorkerLogFile})" : $"the worker reported success but exited with code {code} (see {JobStore.WorkerLogFile})");
-        throw new JobFailedException($"{stage}: {error}");
+        return (code, WorkerResult.TryLoad(run.RunDir), worker.LastLines);
     }
 
     /// <summary>Step events are sampled: at most one per <see cref="StepEventInterval"/> (and the last step); every other event is kept.</summary>
