@@ -21,7 +21,7 @@ var repositoryPath = args.Length > 0 ? args[0] : "models";
 var frames = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
 var threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
 TorchRuntime.EnsureInitialized(threads);
-using var repository = new ModelRepository(repositoryPath, new TileOptions { MaxTileSide = 4096 }, watch: false);
+using var repository = new ModelRepository(repositoryPath, new TileOptions { MaxTilePixels = 4096 * 4096 }, watch: false);
 Console.WriteLine($"| model | resolution | ONNX Runtime graph optimisation | ONNX Runtime ms/frame | of which convert in / run / convert out | ONNX Runtime fps | TorchSharp ms/frame | TorchSharp fps | ORT speed-up |");
 Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
 foreach (var manifest in repository.List())

@@ -18,8 +18,8 @@ public class RestorationModelTests
         var task = scale == 1 ? RestorationTask.Denoise(25, 3) : RestorationTask.SuperResolution(scale, 3);
         // a frame-time model: an odd-sized frame whose last tile would start at an odd column unless the engine aligns it
         var package = TestModels.Publish(TestModels.TempDir(), "tiles", task, pixelUnshuffle: pixelUnshuffle);
-        using var whole = RestorationModel.Open(package, new TileOptions { MaxTileSide = 4096, Overlap = 32 });
-        using var tiled = RestorationModel.Open(package, new TileOptions { MaxTileSide = 64, Overlap = 32 });
+        using var whole = RestorationModel.Open(package, new TileOptions { MaxTilePixels = 4096 * 4096, Overlap = 32 });
+        using var tiled = RestorationModel.Open(package, new TileOptions { MaxTilePixels = 64 * 64, Overlap = 32 });
         var image = new DeadLeavesGenerator().Generate(150, 131, 3, seed: 8);
 
         var a = InferenceEngine.Restore(whole, image);

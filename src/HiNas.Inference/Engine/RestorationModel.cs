@@ -160,7 +160,7 @@ public sealed class RestorationModel : IDisposable
     {
         if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
         if (n < 1 || h < 1 || w < 1) throw new ArgumentException($"tensor {n}×{c}×{h}×{w} is empty");
-        if (h > _tiles.MaxTileSide || w > _tiles.MaxTileSide) return new RestorationLease(this, n, c, h, w, null);
+        if (_tiles.Tiles(h, w)) return new RestorationLease(this, n, c, h, w, null);
         var (ph, pw) = (EdgePadded.RoundUp(h, Manifest.InputMultiple), EdgePadded.RoundUp(w, Manifest.InputMultiple));
         return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, ph, pw, Scale)));
     }
@@ -225,7 +225,7 @@ public sealed class RestorationModel : IDisposable
         var planes = n * c;
         var sum = new float[planes * oh * ow];
         var weight = new float[oh * ow];
-        var tile = _tiles.MaxTileSide / m * m;
+        var tile = _tiles.TileSide / m * m;
         var overlap = EdgePadded.RoundUp(_tiles.Overlap, m);
         var margin = overlap / 4 * s;
         var ramp = overlap / 2 * s;
@@ -236,7 +236,7 @@ public sealed class RestorationModel : IDisposable
             {
                 var th = Math.Min(tile, h - y0);
                 var tw = Math.Min(tile, w - x0);
-                using var lease = Lease(n, c, th, tw); // th, tw ≤ the tile side: pooled buffers, never tiled again
+                using var lease = Lease(n, c, th, tw); // th, tw ≤ the tile side, so within the area: pooled buffers, never tiled again
                 var patch = lease.Input;
                 for (var p = 0; p < planes; p++)
                     for (var y = 0; y < th; y++)

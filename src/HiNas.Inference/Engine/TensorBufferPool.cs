@@ -11,8 +11,8 @@ namespace HiNas.Inference.Engine;
 public sealed class TensorBufferPool : IDisposable
 {
     /// <summary>
-    /// 64 MiB: ten 512×512 RGB tiles' float input and output (frames above the server's MaxTileSide of 512 run as such
-    /// tiles), or eleven 640×360 frames — the shapes of a few video or game streams stay warm, and a client of ever-new
+    /// 64 MiB: three 1280×720 RGB frames' float input and output (the largest the server runs whole by default, see
+    /// TileOptions), or eleven 640×360 frames — the shapes of a few video or game streams stay warm, and a client of ever-new
     /// shapes costs at most this. bench/soak (SOAK_ONLY=sizes, 900 random sizes up to 640×480): the server's RSS levels
     /// off at about 470 MiB with no pool and 770 MiB with a 256 MiB one.
     /// </summary>

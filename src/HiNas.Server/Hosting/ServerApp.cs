@@ -59,7 +59,7 @@ public static class ServerApp
             var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HiNas.Models");
             if (o.SeedDefaultModels) DefaultModels.Seed(o.ResolvedModelsFolder, logger);
-            return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTileSide = o.MaxTileSide }, o.PreferCuda, logger, spinWait: o.OrtSpinWait,
+            return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTilePixels = o.MaxTilePixels }, o.PreferCuda, logger, spinWait: o.OrtSpinWait,
                 maxPooledBytes: o.MaxPooledBufferBytes, optimization: o.OrtGraphOptimization, threads: o.OrtThreads);
         });
         services.AddSingleton<FrameRestorer>();

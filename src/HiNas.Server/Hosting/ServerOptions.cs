@@ -108,8 +108,8 @@ public sealed class ServerOptions
     /// <summary>HTTP/2 streams (calls) per connection (Kestrel's default is 100).</summary>
     public int MaxStreamsPerConnection { get; set; } = 100;
 
-    /// <summary>Frames larger than this per side are restored in overlapping tiles.</summary>
-    public int MaxTileSide { get; set; } = 512;
+    /// <summary>Frames of more input pixels than this are restored in overlapping square tiles (<see cref="Inference.Engine.TileOptions"/>).</summary>
+    public int MaxTilePixels { get; set; } = Inference.Engine.TileOptions.DefaultMaxTilePixels;
 
     public bool PreferCuda { get; set; } = true;
 
@@ -166,7 +166,7 @@ public sealed class ServerOptions
         Check(MaxWaitingRestores is >= 1 and <= 100_000, nameof(MaxWaitingRestores), MaxWaitingRestores, "in [1, 100000]");
         Check(MaxConnections is >= 1 and <= 1_000_000, nameof(MaxConnections), MaxConnections, "in [1, 1000000]");
         Check(MaxStreamsPerConnection is >= 1 and <= 10_000, nameof(MaxStreamsPerConnection), MaxStreamsPerConnection, "in [1, 10000]");
-        Check(MaxTileSide >= 32, nameof(MaxTileSide), MaxTileSide, "at least 32");
+        Check(MaxTilePixels >= 32 * 32, nameof(MaxTilePixels), MaxTilePixels, "at least 32×32 = 1024");
         Check(MaxPooledBufferBytes >= 0, nameof(MaxPooledBufferBytes), MaxPooledBufferBytes, "≥ 0 bytes (0 keeps no buffer between frames)");
         Jobs.Validate();
     }
