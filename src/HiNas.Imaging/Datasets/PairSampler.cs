@@ -7,11 +7,14 @@ namespace HiNas.Imaging.Datasets;
 /// <summary>
 /// Random training pairs from a pool of clean images: a random crop of <see cref="CropSize"/> pixels of the
 /// target (for SR the HR patch, a multiple of the scale; the LR input is CropSize/scale), one of the 8
-/// flips/rotations, then the task's degradation with fresh noise per sample.
+/// flips/rotations, then the task's degradation with fresh noise per sample. Every crop position of every image is
+/// equally likely (the field's convention of cutting every image into patches), so an image is drawn in proportion
+/// to its crop positions: a pool of a few large photographs and many small frames is not ruled by the frames.
 /// </summary>
 public sealed class PairSampler
 {
     private readonly IReadOnlyList<PlanarImage> _images;
+    private readonly double[] _cumulativePositions; // crop positions of images 0..i
 
     /// <param name="images">the clean images (the task's channels, at least the crop in size)</param>
     /// <param name="task">the degradation</param>
@@ -37,6 +40,10 @@ public sealed class PairSampler
                 throw new ArgumentException($"image {i} has {images[i].Channels} channel(s) but the task is {task.Slug}", nameof(images));
         }
         _images = images;
+        _cumulativePositions = new double[images.Count];
+        var total = 0.0;
+        for (var i = 0; i < images.Count; i++)
+            _cumulativePositions[i] = total += (double)(images[i].Height - cropSize + 1) * (images[i].Width - cropSize + 1);
         Task = task;
         CropSize = cropSize;
         Augment = augment;
@@ -51,9 +58,16 @@ public sealed class PairSampler
     public bool Augment { get; }
     public (double Min, double Max)? NoiseRange { get; }
 
+    private int NextImage(DeterministicRandom random)
+    {
+        var position = random.NextDouble() * _cumulativePositions[^1];
+        var i = Array.BinarySearch(_cumulativePositions, position);
+        return Math.Min(i >= 0 ? i + 1 : ~i, _images.Count - 1); // the first image whose cumulative count exceeds the position
+    }
+
     public TrainingPair Next(DeterministicRandom random)
     {
-        var image = _images[random.NextInt(_images.Count)];
+        var image = _images[NextImage(random)];
         var y = random.NextInt(image.Height - CropSize + 1);
         var x = random.NextInt(image.Width - CropSize + 1);
         var target = image.Crop(y, x, CropSize, CropSize);
