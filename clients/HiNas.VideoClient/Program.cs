@@ -17,7 +17,8 @@ var crf = new Option<int>("--crf") { Description = "x264/x265 quality (0-51, low
 var ffmpeg = new Option<string>("--ffmpeg") { Description = "the ffmpeg program (ffprobe next to it)", DefaultValueFactory = _ => "ffmpeg" };
 var overwrite = new Option<bool>("--overwrite") { Description = "replace OUTPUT if it exists" };
 var key = new Option<string?>("--key") { Description = "the server's restoration key, when it requires one (default: environment HINAS_RESTORATION_KEY)" };
-var root = new RootCommand("Restore a video through a HiNas.Realtime server (RestoreStream)") { input, output, model, server, task, inFlight, codec, crf, ffmpeg, overwrite, key };
+var sigma = new Option<double>("--sigma") { Description = "the video's noise σ (0–255 scale) for a denoiser that takes it; default 0, the model's own σ" };
+var root = new RootCommand("Restore a video through a HiNas.Realtime server (RestoreStream)") { input, output, model, server, task, inFlight, codec, crf, ffmpeg, overwrite, key, sigma };
 root.SetAction(async (parse, cancellation) =>
 {
     if (!Uri.TryCreate(parse.GetValue(server), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -30,11 +31,16 @@ root.SetAction(async (parse, cancellation) =>
         Console.Error.WriteLine("hinas-video: error: --max-in-flight must be in [1, 64] and --crf in [0, 51]");
         return 2;
     }
+    if (parse.GetValue(sigma) is var s && (!double.IsFinite(s) || s < 0 || s > 255))
+    {
+        Console.Error.WriteLine($"hinas-video: error: --sigma {s} must be in [0, 255]");
+        return 2;
+    }
     var options = new VideoOptions
     {
         Input = parse.GetValue(input)!.FullName, Output = parse.GetValue(output)!.FullName, ModelId = parse.GetValue(model)!, Server = url,
         Task = parse.GetValue(task), MaxInFlight = parse.GetValue(inFlight), Codec = parse.GetValue(codec)!, Crf = parse.GetValue(crf),
-        Ffmpeg = parse.GetValue(ffmpeg)!, Overwrite = parse.GetValue(overwrite),
+        Ffmpeg = parse.GetValue(ffmpeg)!, Overwrite = parse.GetValue(overwrite), Sigma = parse.GetValue(sigma),
         Key = parse.GetValue(key) ?? Environment.GetEnvironmentVariable("HINAS_RESTORATION_KEY"),
     };
     try

@@ -46,7 +46,7 @@ public static class VideoRestorer
         var room = new SemaphoreSlim(0);
         await using var stream = await client.OpenStreamAsync(new RestorationStreamOptions
         {
-            ModelId = model.Id, Format = PixelFormat.Rgba8, MaxInFlight = options.MaxInFlight, Policy = OverloadPolicy.Queue,
+            ModelId = model.Id, Format = PixelFormat.Rgba8, MaxInFlight = options.MaxInFlight, Policy = OverloadPolicy.Queue, Sigma = options.Sigma,
             ResultBufferSize = 4 * options.MaxInFlight + 16, OnResult = _ => room.Release(),
         }, cancellation);
         using var decoder = new FrameDecoder(options.Ffmpeg, options.Input, probe.Width, probe.Height);

@@ -85,6 +85,48 @@ public class ExportRestoreCommandTests
     }
 
     [Fact]
+    public async Task ADenoiserToldTheNoise_IsTrainedExportedAndGivenEachSigma_ByEvalAndRestore()
+    {
+        var root = CliRunner.TempDir();
+        var trainDir = Path.Combine(root, "train");
+        var train = await CliRunner.RunAsync("train", "--arch", "random:2", "--task", "denoise", "--layers", "1", "--blocks", "2", "--filters", "4",
+            "--noise-map", "--sigma-range", "0:50", "--iterations", "4", "--batch", "2", "--crop", "24", "--validate-every", "4", "--data", "deadleaves:4x48", "--out", trainDir);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        var package = Path.Combine(root, "told");
+        var export = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", package);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        var manifest = ModelPackage.Load(package).Manifest;
+        Assert.Equal("noise_level", manifest.NoiseLevelInput);
+        Assert.Equal(new[] { 0.0, 50.0 }, manifest.SigmaRange);
+        Assert.Contains("noise-level map", manifest.Architecture);
+        var int8 = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", Path.Combine(root, "int8"), "--int8");
+        Assert.NotEqual(0, int8.ExitCode);
+        Assert.Contains("int8: int8 export of a denoiser told the noise", int8.Stderr);
+
+        // eval tells both runtimes the evaluation's σ: the package (ONNX Runtime) and the training run (TorchSharp) agree at it
+        var data = Path.Combine(root, "test");
+        ImageFile.SavePng(new DeadLeavesGenerator().Generate(40, 32, 1, 5), Path.Combine(data, "a.png"));
+        async Task<double> Psnr(string what, string subject, string sigma)
+        {
+            var result = await CliRunner.RunAsync("eval", what, subject, "--data", data, "--sigma", sigma, "--json");
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            return JsonDocument.Parse(result.Stdout).RootElement.GetProperty("psnr").GetDouble();
+        }
+        foreach (var sigma in new[] { "10", "45" })
+            Assert.Equal(await Psnr("--checkpoint", trainDir, sigma), await Psnr("--model", package, sigma), 3);
+
+        // restore gives the σ asked for; outside the model's range it is refused
+        var image = Path.Combine(data, "a.png");
+        var (low, high) = (Path.Combine(root, "low.png"), Path.Combine(root, "high.png"));
+        Assert.Equal(0, (await CliRunner.RunAsync("restore", image, low, "--model", package, "--sigma", "5")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("restore", image, high, "--model", package, "--sigma", "50")).ExitCode);
+        Assert.NotEqual(File.ReadAllBytes(low), File.ReadAllBytes(high));
+        var outside = await CliRunner.RunAsync("restore", image, high, "--model", package, "--sigma", "80");
+        Assert.Equal(2, outside.ExitCode);
+        Assert.Contains("--sigma: sigma 80 is outside model", outside.Stderr);
+    }
+
+    [Fact]
     public async Task BrokenPackagesAndUnknownIdsGiveOneLineErrors()
     {
         var root = CliRunner.TempDir();

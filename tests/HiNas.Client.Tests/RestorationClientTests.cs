@@ -36,6 +36,32 @@ public sealed class RestorationClientTests
     }
 
     [Fact]
+    public async Task TheStreamsSigma_AndAFramesOwn_ReachTheServer_AsTheUnaryCallsDoes()
+    {
+        var state = LoopbackServer.TempFolder();
+        TestFrames.PublishToldModel(Path.Combine(state, "models"));
+        await using var server = await LoopbackServer.StartAsync(state);
+        using var client = new RestorationClient(server.Options());
+        var pixels = TestFrames.Rgba(20, 16, 20 * 4, 2);
+        var at10 = (await client.RestoreAsync("told", pixels, 20, 16, 0, PixelFormat.Rgba8, sigma: 10)).Pixels.ToArray();
+        var at40 = (await client.RestoreAsync("told", pixels, 20, 16, 0, PixelFormat.Rgba8, sigma: 40)).Pixels.ToArray();
+        Assert.NotEqual(at10, at40);
+
+        await using var stream = await client.OpenStreamAsync(new RestorationStreamOptions { ModelId = "told", Policy = OverloadPolicy.Queue, Sigma = 10 });
+        Assert.True(stream.Model!.TakesNoiseLevel);
+        Assert.True(stream.TrySubmit(pixels, 20, 16, 20 * 4, PixelFormat.Rgba8));
+        Assert.True(stream.TrySubmit(pixels, 20, 16, 20 * 4, PixelFormat.Rgba8, sigma: 40));
+        Assert.Throws<ArgumentException>(() => stream.TrySubmit(pixels, 20, 16, 20 * 4, PixelFormat.Rgba8, sigma: double.NaN));
+        await stream.CompleteAsync();
+        var results = new List<byte[]>();
+        await foreach (var r in stream.ReadResultsAsync()) results.Add(r.Pixels.ToArray());
+        Assert.Equal(new[] { at10, at40 }, results);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.OpenStreamAsync(new RestorationStreamOptions { ModelId = "denoise-rgb", Sigma = 10 }));
+        Assert.Contains("config.sigma: model 'denoise-rgb' does not take the noise level", refused.Status.Detail);
+    }
+
+    [Fact]
     public async Task TrySubmit_ReturnsAtOnceWhileTheServerIsSlow_AndTheDropPolicyHoldsTheBound()
     {
         var state = LoopbackServer.TempFolder();

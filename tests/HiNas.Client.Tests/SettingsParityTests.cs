@@ -56,7 +56,7 @@ public sealed class SettingsParityTests
     {
         new[] { "--task", "denoise", "--arch", "dncnn" },
         new[] { "--task", "denoise", "--channels", "3", "--arch", "dncnn", "--depth", "5", "--width", "16", "--iterations", "300", "--batch", "4",
-            "--crop", "40", "--lr", "0.002", "--schedule", "poly", "--sigma-range", "0:50", "--seed", "3", "--data", "deadleaves:8x48" },
+            "--crop", "40", "--lr", "0.002", "--schedule", "poly", "--sigma-range", "0:50", "--noise-map", "--seed", "3", "--data", "deadleaves:8x48" },
         new[] { "--task", "sr", "--scale", "3", "--arch", "espcn", "--iterations", "50" },
         new[] { "--task", "sr", "--arch", "random:5", "--validate-every", "7" },
         new[] { "--task", "denoise", "--arch", "random:2", "--width-multiplier", "1.5", "--head", "light" },
@@ -87,6 +87,7 @@ public sealed class SettingsParityTests
         { "train", new[] { "--task", "sr", "--arch", "dncnn" }, "architecture: dncnn is a denoiser; for super-resolution use espcn or fsrcnn" },
         { "train", new[] { "--task", "denoise", "--arch", "random:x" }, "architecture: 'random:x': the random seed must be a non-negative integer" },
         { "train", new[] { "--task", "sr", "--arch", "espcn", "--sigma-range", "0:50" }, "sigma_range: is for denoising" },
+        { "train", new[] { "--task", "sr", "--arch", "espcn", "--noise-map" }, "noise_map: is for denoising" },
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--lr", "0" }, "learning_rate: must be a positive number, got 0" },
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--width-multiplier", "2" }, "width_multiplier: is for HiNAS networks; size a dncnn baseline by its width" },
         { "train", new[] { "--task", "denoise", "--arch", "random:1", "--width-multiplier", "9" }, "width_multiplier: must be in [0.25, 8], got 9" },

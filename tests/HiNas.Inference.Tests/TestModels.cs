@@ -26,8 +26,11 @@ internal static class TestModels
         return OnnxExporter.ExportBytes(network, task);
     }
 
-    /// <summary>That network in TorchSharp (eval mode); <paramref name="pixelUnshuffle"/> 2 puts it in the frame-time space.</summary>
-    public static DerivedNetwork Network(RestorationTask task, ulong seed = 3, int pixelUnshuffle = 1)
+    /// <summary>
+    /// That network in TorchSharp (eval mode); <paramref name="pixelUnshuffle"/> 2 puts it in the frame-time space;
+    /// <paramref name="noiseMap"/> makes it a denoiser told the noise.
+    /// </summary>
+    public static DerivedNetwork Network(RestorationTask task, ulong seed = 3, int pixelUnshuffle = 1, bool noiseMap = false)
     {
         var cell = new CellGenotype(new[]
         {
@@ -36,7 +39,7 @@ internal static class TestModels
         });
         var space = new SearchSpace(task, 1, 2, 4, SearchSpace.DefaultWidthFactors, 8, pixelUnshuffle: pixelUnshuffle);
         var genotype = new Genotype(space, new[] { cell }, new[] { 1 });
-        var network = TorchRuntime.Seeded(seed, () => new DerivedNetwork(genotype));
+        var network = TorchRuntime.Seeded(seed, () => new DerivedNetwork(genotype, noiseMap: noiseMap));
         network.eval();
         return network;
     }
@@ -53,9 +56,11 @@ internal static class TestModels
     };
 
     /// <summary>The network published as a package (a frame-time one with its input multiple).</summary>
-    public static ModelPackage Publish(string folder, string id, RestorationTask task, ulong seed = 3, int pixelUnshuffle = 1)
+    public static ModelPackage Publish(string folder, string id, RestorationTask task, ulong seed = 3, int pixelUnshuffle = 1, bool noiseMap = false)
     {
-        using var network = Network(task, seed, pixelUnshuffle);
-        return ModelPackage.Publish(Path.Combine(folder, id), Manifest(id, task) with { InputMultiple = pixelUnshuffle }, OnnxExporter.ExportBytes(network, task));
+        using var network = Network(task, seed, pixelUnshuffle, noiseMap);
+        var manifest = Manifest(id, task) with { InputMultiple = pixelUnshuffle };
+        if (noiseMap) manifest = manifest with { NoiseLevelInput = NoiseLevelMap.InputName, SigmaRange = new[] { 0.0, 50.0 } };
+        return ModelPackage.Publish(Path.Combine(folder, id), manifest, OnnxExporter.ExportBytes(network, task));
     }
 }

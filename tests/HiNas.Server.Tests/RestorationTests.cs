@@ -85,6 +85,72 @@ public sealed class RestorationTests
     }
 
     [Fact]
+    public async Task ADenoiserToldTheNoise_TakesEachFramesSigma_UnaryAndStreamed_AndAWrongSigmaNamesItsField()
+    {
+        var state = TestServerHost.TempFolder();
+        TestFrames.PublishToldModel(Path.Combine(state, "models"));
+        await using var host = await TestServerHost.StartAsync(state);
+        const int size = 24;
+        var pixels = TestFrames.Rgba(size, size, size * 4, 1);
+        var frame = new RawFrame { Width = size, Height = size, Format = PixelFormat.Rgba8, Pixels = ByteString.CopyFrom(pixels) };
+        var model = await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "told" });
+        Assert.True(model.TakesNoiseLevel);
+        Assert.False((await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "denoise-rgb" })).TakesNoiseLevel);
+
+        async Task<byte[]> Unary(double sigma) =>
+            (await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "told", Frame = frame, Sigma = sigma })).Frame.Pixels.ToByteArray();
+        using var local = RestorationModel.Open(ModelPackage.Load(Path.Combine(host.ModelsFolder, "told")), preferCuda: false);
+        var layout = new FrameLayout(size, size, size * 4, Inference.Frames.PixelFormat.Rgba8);
+        var (at5, at45) = (await Unary(5), await Unary(45));
+        Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 5).Pixels, at5);
+        Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 45).Pixels, at45);
+        Assert.NotEqual(at5, at45);
+        Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 25).Pixels, await Unary(0)); // 0: the model's own σ
+
+        var outside = await Assert.ThrowsAsync<RpcException>(() => Unary(60));
+        Assert.Equal(StatusCode.InvalidArgument, outside.StatusCode);
+        Assert.Contains("sigma: sigma 60 is outside model 'told''s range [0, 50]", outside.Status.Detail);
+        var blind = await Assert.ThrowsAsync<RpcException>(async () => await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "denoise-rgb", Frame = frame, Sigma = 10 }));
+        Assert.Equal(StatusCode.InvalidArgument, blind.StatusCode);
+        Assert.Contains("sigma: model 'denoise-rgb' does not take the noise level", blind.Status.Detail);
+
+        // a stream's σ, and a frame's own
+        using (var call = host.Restoration.RestoreStream())
+        {
+            var config = TestFrames.Config("told", 2, OverloadPolicy.Queue);
+            config.Config.Sigma = 5;
+            await call.RequestStream.WriteAsync(config);
+            await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = TestFrames.StreamFrame(1, size, size, size * 4, pixels) });
+            var own = TestFrames.StreamFrame(2, size, size, size * 4, pixels);
+            own.Sigma = 45;
+            await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = own });
+            await call.RequestStream.CompleteAsync();
+            var results = new List<StreamResult>();
+            await foreach (var r in call.ResponseStream.ReadAllAsync())
+                if (r.MessageCase == RestoreStreamResponse.MessageOneofCase.Result) results.Add(r.Result);
+            Assert.Equal(at5, results.Single(r => r.Sequence == 1).Pixels.ToByteArray());
+            Assert.Equal(at45, results.Single(r => r.Sequence == 2).Pixels.ToByteArray());
+        }
+        using (var call = host.Restoration.RestoreStream())
+        {
+            await call.RequestStream.WriteAsync(TestFrames.Config("told", 2, OverloadPolicy.Queue));
+            var wrong = TestFrames.StreamFrame(1, size, size, size * 4, pixels);
+            wrong.Sigma = 51;
+            await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = wrong });
+            var failure = await Assert.ThrowsAsync<RpcException>(async () => { await foreach (var _ in call.ResponseStream.ReadAllAsync()) { } });
+            Assert.Equal(StatusCode.InvalidArgument, failure.StatusCode);
+            Assert.Contains("frame[1].sigma: sigma 51 is outside model 'told''s range [0, 50]", failure.Status.Detail);
+        }
+
+        using var refused = host.Restoration.RestoreStream();
+        var bad = TestFrames.Config("denoise-rgb", 2, OverloadPolicy.Queue);
+        bad.Config.Sigma = 10;
+        await refused.RequestStream.WriteAsync(bad);
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await refused.ResponseStream.MoveNext());
+        Assert.Contains("config.sigma: model 'denoise-rgb' does not take the noise level", e.Status.Detail);
+    }
+
+    [Fact]
     public async Task DropOldest_WithASlowModel_DropsFramesAndSaysSo_WhileQueueLosesNothing()
     {
         var state = TestServerHost.TempFolder();

@@ -58,4 +58,19 @@ internal static class TestFrames
         };
         ModelPackage.Publish(Path.Combine(repository, "slow"), manifest, onnx);
     }
+
+    /// <summary>A small real denoiser told the noise (DnCNN 3 × 8 with the noise-level plane, σ 0–50), published as "told".</summary>
+    public static void PublishToldModel(string repository)
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        using var network = TorchRuntime.Seeded(5, () => new DnCnn(task, 3, 8, noiseMap: true));
+        network.eval();
+        var onnx = OnnxExporter.ExportBytes(network, task);
+        var manifest = new ModelManifest
+        {
+            Id = "told", Task = "denoise", Scale = 1, Channels = 3, Sigma = 25, SigmaRange = new[] { 0.0, 50.0 }, Architecture = "dncnn",
+            NoiseLevelInput = NoiseLevelMap.InputName, ModelBytes = onnx.Length, ModelSha256 = ModelPackage.Sha256(onnx),
+        };
+        ModelPackage.Publish(Path.Combine(repository, "told"), manifest, onnx);
+    }
 }

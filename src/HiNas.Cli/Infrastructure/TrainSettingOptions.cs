@@ -24,6 +24,7 @@ public sealed class TrainSettingOptions
         Schedule.AcceptOnlyFromAmong("cosine", "poly");
         ValidateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
         SigmaRange = new Option<string?>("--sigma-range") { Description = "denoising: train blind on σ drawn from MIN:MAX per sample (validation at --sigma), e.g. 0:50" };
+        NoiseMap = new Option<bool>("--noise-map") { Description = "denoising: tell the network each sample's σ (FFDNet's noise-level map) instead of training it blind; the model then takes σ with each frame (restore --sigma)" };
         Seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
         WidthMultiplier = new Option<double?>("--width-multiplier") { Description = $"HiNAS networks: retrain this many times as wide as searched (default {ArchitectureSpec.DefaultWidthMultiplier.ToString(CultureInfo.InvariantCulture)}, the official retraining; 1 for the frame-time space)" };
         Head = new Option<string?>("--head") { Description = $"HiNAS networks: light (one 3×3 convolution) or decoder (the official decoder; default {ArchitectureSpec.DefaultHead.Name()}, light for the frame-time space)" };
@@ -40,6 +41,7 @@ public sealed class TrainSettingOptions
     public Option<string?> Schedule { get; }
     public Option<int?> ValidateEvery { get; }
     public Option<string?> SigmaRange { get; }
+    public Option<bool> NoiseMap { get; }
     public Option<ulong?> Seed { get; }
     public Option<double?> WidthMultiplier { get; }
     public Option<string?> Head { get; }
@@ -48,7 +50,7 @@ public sealed class TrainSettingOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, Seed, WidthMultiplier, Head, Depth, Width })
+        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, NoiseMap, Seed, WidthMultiplier, Head, Depth, Width })
             command.Options.Add(option);
     }
 
@@ -68,7 +70,7 @@ public sealed class TrainSettingOptions
         return new TrainSettings
         {
             Data = p.GetValue(Data), Iterations = p.GetValue(Iterations), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), LearningRate = p.GetValue(LearningRate),
-            Schedule = p.GetValue(Schedule), ValidateEvery = p.GetValue(ValidateEvery), SigmaMin = range?[0], SigmaMax = range?[1], Seed = p.GetValue(Seed),
+            Schedule = p.GetValue(Schedule), ValidateEvery = p.GetValue(ValidateEvery), SigmaMin = range?[0], SigmaMax = range?[1], NoiseMap = p.GetValue(NoiseMap), Seed = p.GetValue(Seed),
             WidthMultiplier = p.GetValue(WidthMultiplier), Head = p.GetValue(Head),
         };
     }
@@ -89,6 +91,7 @@ public sealed class TrainSettingOptions
             (t.SigmaMin, t.SigmaMax) = (r[0], r[1]);
         }
         if (p.GetValue(Seed) is { } seed) t.Seed = seed;
+        t.NoiseMap = p.GetValue(NoiseMap);
         return t;
     }
 }

@@ -21,8 +21,11 @@ public sealed class PairSampler
     /// <param name="cropSize">the target patch side</param>
     /// <param name="augment">apply one of the 8 flips/rotations per patch</param>
     /// <param name="noiseRange">denoising only: draw each sample's σ uniformly from this range (blind training) instead of the task's σ</param>
-    public PairSampler(IReadOnlyList<PlanarImage> images, RestorationTask task, int cropSize, bool augment = true, (double Min, double Max)? noiseRange = null)
+    /// <param name="noiseMap">denoising only: each input ends with the sample's noise-level plane (<see cref="NoiseLevelMap"/>)</param>
+    public PairSampler(IReadOnlyList<PlanarImage> images, RestorationTask task, int cropSize, bool augment = true, (double Min, double Max)? noiseRange = null, bool noiseMap = false)
     {
+        if (noiseMap && task.Kind != RestorationKind.Denoise) throw new ArgumentException($"a noise-level map is for denoising, not {task.Slug}", nameof(noiseMap));
+        NoiseMap = noiseMap;
         if (noiseRange is { } range && (task.Kind != RestorationKind.Denoise || !(range.Min >= 0) || !(range.Max > range.Min) || range.Max > 255))
             throw new ArgumentOutOfRangeException(nameof(noiseRange), $"a noise range needs a denoising task and 0 ≤ min < max ≤ 255, got [{range.Min}, {range.Max}]");
         NoiseRange = noiseRange;
@@ -57,6 +60,7 @@ public sealed class PairSampler
     public int CropSize { get; }
     public bool Augment { get; }
     public (double Min, double Max)? NoiseRange { get; }
+    public bool NoiseMap { get; }
 
     private int NextImage(DeterministicRandom random)
     {
@@ -73,7 +77,12 @@ public sealed class PairSampler
         var target = image.Crop(y, x, CropSize, CropSize);
         if (Augment) target = Dihedral.Apply(target, random.NextInt(Dihedral.Count));
         if (NoiseRange is { } range)
-            return new TrainingPair(Degradations.GaussianNoise.Apply(target, random.NextDouble(range.Min, range.Max), random), target);
-        return new TrainingPair(Task.DegradePatch(target, random), target);
+        {
+            var sigma = random.NextDouble(range.Min, range.Max);
+            var noisy = Degradations.GaussianNoise.Apply(target, sigma, random);
+            return new TrainingPair(NoiseMap ? NoiseLevelMap.Append(noisy, sigma) : noisy, target);
+        }
+        var input = Task.DegradePatch(target, random);
+        return new TrainingPair(NoiseMap ? NoiseLevelMap.Append(input, Task.Sigma) : input, target);
     }
 }

@@ -9,6 +9,10 @@ public interface IImageRestorer
     /// <summary>The task the restorer was built for (its channels and, for SR, its scale).</summary>
     RestorationTask Task { get; }
 
-    /// <summary>Restores <paramref name="input"/> (the task's channels, [0, 1]); SR outputs are scale× larger.</summary>
-    PlanarImage Restore(PlanarImage input);
+    /// <summary>
+    /// Restores <paramref name="input"/> (the task's channels, [0, 1]); SR outputs are scale× larger.
+    /// <paramref name="sigma"/>: the noise σ the input carries (0 = unknown, or none), which a denoiser told the noise
+    /// (<see cref="Tasks.NoiseLevelMap"/>) is given; every other restorer ignores it.
+    /// </summary>
+    PlanarImage Restore(PlanarImage input, double sigma = 0);
 }

@@ -99,6 +99,7 @@ public static class ImageFile
 
     private static void WritePng(PlanarImage image, Stream stream)
     {
+        if (image.Channels is not (1 or 3)) throw new ArgumentException($"a PNG holds a gray or RGB image, not {image.Channels} planes", nameof(image));
         var encoder = new PngEncoder { CompressionLevel = PngCompressionLevel.DefaultCompression };
         if (image.IsGray)
         {

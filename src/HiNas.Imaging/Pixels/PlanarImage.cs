@@ -84,7 +84,8 @@ public sealed class PlanarImage
 
     private static int CheckedLength(int channels, int height, int width)
     {
-        if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), channels, "an image has 1 (gray) or 3 (RGB) channels");
+        // a network input may carry one plane more than its image (a denoiser's noise-level map, NoiseLevelMap)
+        if (channels is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(channels), channels, "an image has 1 (gray) or 3 (RGB) channels, and a network input at most one plane more");
         if (height < 1) throw new ArgumentOutOfRangeException(nameof(height), height, "height must be at least 1");
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
         var length = (long)channels * height * width;

@@ -122,8 +122,9 @@ public static class GraphOptimizer
         {
             var dims = first.InputMetadata[name].Dimensions;
             if (dims.Length != 4) throw new NotSupportedException($"input '{name}' is not an NCHW image; its graph optimisation cannot be measured");
-            var divisor = divisorOf(name);
-            var shape = new long[] { 1, dims[1] > 0 ? dims[1] : 1, ProbeHeight / divisor, ProbeWidth / divisor };
+            // an input of fixed shape (a denoiser's noise level, [1, 1, 1, 1]) is given that shape; images the probe's size
+            var shape = dims.All(d => d > 0) ? dims.Select(d => (long)d).ToArray()
+                : new long[] { 1, dims[1] > 0 ? dims[1] : 1, ProbeHeight / divisorOf(name), ProbeWidth / divisorOf(name) };
             var data = new float[shape[1] * shape[2] * shape[3]];
             for (var i = 0; i < data.Length; i++) data[i] = (float)random.NextDouble();
             return OrtValue.CreateTensorValueFromMemory(data, shape);

@@ -12,23 +12,26 @@ namespace HiNas.Inference.Engine;
 /// </summary>
 public static class InferenceEngine
 {
-    /// <summary>Restores one raw frame; the layout must have been checked (<see cref="FrameLayout.Problem"/>).</summary>
-    public static FrameResult Restore(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout)
+    /// <summary>
+    /// Restores one raw frame; the layout must have been checked (<see cref="FrameLayout.Problem"/>), and σ
+    /// (<see cref="Packages.ModelManifest.SigmaProblem"/>; 0 = the model's default) is the frame's noise for a model that takes it.
+    /// </summary>
+    public static FrameResult Restore(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout, double sigma = 0)
     {
-        using var frame = Prepare(model, pixels, layout);
+        using var frame = Prepare(model, pixels, layout, sigma);
         Run(frame);
         return Finish(frame, pixels);
     }
 
     /// <summary>Converts a raw frame into the model's input tensor (leased buffers: dispose the result, or call <see cref="Finish"/>).</summary>
-    public static PreparedFrame Prepare(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout)
+    public static PreparedFrame Prepare(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout, double sigma = 0)
     {
         if (layout.Problem(pixels.Length) is { } problem) throw new ArgumentException(problem);
         var clock = Stopwatch.StartNew();
         var planes = FrameConverter.PlaneCount(layout.Format, model.Channels);
         // A gray model restores each colour plane as its own image; an RGB model takes the three planes at once.
         var (n, c) = model.Channels == 1 ? (planes, 1) : (1, 3);
-        var lease = model.Lease(n, c, layout.Height, layout.Width);
+        var lease = model.Lease(n, c, layout.Height, layout.Width, sigma);
         try
         {
             FrameConverter.ToPlanar(pixels, layout, model.Channels, lease.Input);
@@ -64,10 +67,10 @@ public static class InferenceEngine
     }
 
     /// <summary>Restores a planar image (values in [0, 1], 1 or 3 channels; converted to the model's channels).</summary>
-    public static PlanarImage Restore(RestorationModel model, PlanarImage image)
+    public static PlanarImage Restore(RestorationModel model, PlanarImage image, double sigma = 0)
     {
         var source = model.Channels == image.Channels ? image : ColorConversion.ToChannels(image, model.Channels);
-        var output = model.Restore(source.Data, 1, source.Channels, source.Height, source.Width);
+        var output = model.Restore(source.Data, 1, source.Channels, source.Height, source.Width, sigma);
         return new PlanarImage(source.Channels, source.Height * model.Scale, source.Width * model.Scale, output);
     }
 }

@@ -121,6 +121,10 @@ public sealed class RestorationModel : IDisposable
             throw new ModelPackageException(Package.Folder, $"the graph has no output '{m.OutputName}' (it has {string.Join(", ", _session.OutputMetadata.Keys)})");
         if (input.Dimensions.Length != 4 || input.Dimensions[1] != m.Channels)
             throw new ModelPackageException(Package.Folder, $"the manifest says {m.Channels} channel(s) but the graph input is [{string.Join(", ", input.Dimensions)}]");
+        if (m.NoiseLevelInput is { } levelName && !_session.InputMetadata.ContainsKey(levelName))
+            throw new ModelPackageException(Package.Folder, $"the manifest names the noise-level input '{levelName}' but the graph has none (it has {string.Join(", ", _session.InputMetadata.Keys)})");
+        if (_session.InputMetadata.Keys.FirstOrDefault(k => k != m.InputName && k != m.NoiseLevelInput) is { } unnamed)
+            throw new ModelPackageException(Package.Folder, $"the graph has an input '{unnamed}' the manifest does not name");
         // an odd multiple of the input multiple: a graph that needs a larger multiple than its manifest says fails here
         var blocks = Math.Max(1, 8 / m.InputMultiple) | 1;
         var probe = blocks * m.InputMultiple;
@@ -128,7 +132,10 @@ public sealed class RestorationModel : IDisposable
         try
         {
             var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { 1, m.Channels, probe, probe });
-            using var results = _session.Run(new[] { NamedOnnxValue.CreateFromTensor(m.InputName, tensor) });
+            var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(m.InputName, tensor) };
+            if (m.NoiseLevelFor(0) is { } level)
+                feeds.Add(NamedOnnxValue.CreateFromTensor(m.NoiseLevelInput!, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { level }, new[] { 1, 1, 1, 1 })));
+            using var results = _session.Run(feeds);
             shape = results.Single(r => r.Name == m.OutputName).AsTensor<float>().Dimensions.ToArray().Select(d => (long)d).ToArray();
         }
         catch (OnnxRuntimeException e)
@@ -142,10 +149,11 @@ public sealed class RestorationModel : IDisposable
     /// <summary>
     /// Restores <paramref name="n"/> images of <paramref name="c"/> channels (c = the model's channels), planar in
     /// <paramref name="input"/>; returns n·c planes of (h·scale) × (w·scale). Large images are tiled.
+    /// <paramref name="sigma"/>: the noise σ for a model that takes it (<see cref="ModelManifest.SigmaProblem"/>; 0 = its default).
     /// </summary>
-    public float[] Restore(ReadOnlySpan<float> input, int n, int c, int h, int w)
+    public float[] Restore(ReadOnlySpan<float> input, int n, int c, int h, int w, double sigma = 0)
     {
-        using var lease = Lease(n, c, h, w);
+        using var lease = Lease(n, c, h, w, sigma);
         input[..lease.Input.Length].CopyTo(lease.Input);
         lease.Run();
         return lease.Output.ToArray();
@@ -156,13 +164,15 @@ public sealed class RestorationModel : IDisposable
     /// <see cref="RestorationLease.Input"/>, call <see cref="RestorationLease.Run"/>, read <see cref="RestorationLease.Output"/>, dispose
     /// to give the buffers back. No per-frame allocation for untiled frames whose sides are multiples of the input multiple.
     /// </summary>
-    public RestorationLease Lease(int n, int c, int h, int w)
+    public RestorationLease Lease(int n, int c, int h, int w, double sigma = 0)
     {
         if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
         if (n < 1 || h < 1 || w < 1) throw new ArgumentException($"tensor {n}×{c}×{h}×{w} is empty");
-        if (_tiles.Tiles(h, w)) return new RestorationLease(this, n, c, h, w, null);
+        if (Manifest.SigmaProblem(sigma) is { } problem) throw new ArgumentException(problem);
+        var level = Manifest.NoiseLevelFor(sigma);
+        if (_tiles.Tiles(h, w)) return new RestorationLease(this, n, c, h, w, null, sigma, level);
         var (ph, pw) = (EdgePadded.RoundUp(h, Manifest.InputMultiple), EdgePadded.RoundUp(w, Manifest.InputMultiple));
-        return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, ph, pw, Scale)));
+        return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, ph, pw, Scale)), sigma, level);
     }
 
     /// <summary>
@@ -179,8 +189,13 @@ public sealed class RestorationModel : IDisposable
         private readonly float[]? _input;
         private float[]? _output;
 
-        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers)
+        private readonly double _sigma;
+        private readonly float? _level;
+
+        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers, double sigma, float? level)
         {
+            _sigma = sigma;
+            _level = level;
             _model = model;
             _buffers = buffers;
             _shape = (n, c, h, w);
@@ -193,12 +208,12 @@ public sealed class RestorationModel : IDisposable
 
         public void Run()
         {
-            if (_buffers is null) _output = _model.RunTiled(_input!, _shape.N, _shape.C, _shape.H, _shape.W);
-            else if (_input is null) _model.RunBuffers(_buffers);
+            if (_buffers is null) _output = _model.RunTiled(_input!, _shape.N, _shape.C, _shape.H, _shape.W, _sigma);
+            else if (_input is null) _model.RunBuffers(_buffers, _level);
             else
             {
                 EdgePadded.Copy(_input, _buffers.Input, _shape.N * _shape.C, _shape.H, _shape.W, _buffers.Shape.H, _buffers.Shape.W);
-                _model.RunBuffers(_buffers);
+                _model.RunBuffers(_buffers, _level);
                 var s = _model.Scale;
                 _output = new float[_input.Length * s * s];
                 EdgePadded.Crop(_buffers.Output, _output, _shape.N * _shape.C, _buffers.Shape.H * s, _buffers.Shape.W * s, _shape.H * s, _shape.W * s);
@@ -216,10 +231,10 @@ public sealed class RestorationModel : IDisposable
     /// to multiples of m and the tiles and their overlap are multiples of m too, so that every tile's pixel-unshuffle
     /// blocks fall where the whole frame's do.
     /// </summary>
-    private float[] RunTiled(float[] input, int n, int c, int h, int w)
+    private float[] RunTiled(float[] input, int n, int c, int h, int w, double sigma)
     {
         var m = Manifest.InputMultiple;
-        if (h % m != 0 || w % m != 0) return EdgePadded.Run(input, n * c, h, w, m, Scale, (padded, ph, pw) => RunTiled(padded, n, c, ph, pw));
+        if (h % m != 0 || w % m != 0) return EdgePadded.Run(input, n * c, h, w, m, Scale, (padded, ph, pw) => RunTiled(padded, n, c, ph, pw, sigma));
         var s = Scale;
         var (oh, ow) = (h * s, w * s);
         var planes = n * c;
@@ -236,7 +251,7 @@ public sealed class RestorationModel : IDisposable
             {
                 var th = Math.Min(tile, h - y0);
                 var tw = Math.Min(tile, w - x0);
-                using var lease = Lease(n, c, th, tw); // th, tw ≤ the tile side, so within the area: pooled buffers, never tiled again
+                using var lease = Lease(n, c, th, tw, sigma); // th, tw ≤ the tile side, so within the area: pooled buffers, never tiled again
                 var patch = lease.Input;
                 for (var p = 0; p < planes; p++)
                     for (var y = 0; y < th; y++)
@@ -263,10 +278,16 @@ public sealed class RestorationModel : IDisposable
         return sum;
     }
 
-    private void RunBuffers(TensorBuffers buffers)
+    private void RunBuffers(TensorBuffers buffers, float? noiseLevel)
     {
         using var runOptions = new RunOptions();
-        _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
+        if (noiseLevel is not { } level)
+        {
+            _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
+            return;
+        }
+        using var levelValue = OrtValue.CreateTensorValueFromMemory(new[] { level }, new long[] { 1, 1, 1, 1 });
+        _session.Run(runOptions, new[] { Manifest.InputName, Manifest.NoiseLevelInput! }, new[] { buffers.InputValue, levelValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
     }
 
     public void Dispose()

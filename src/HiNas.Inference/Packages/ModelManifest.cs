@@ -40,6 +40,13 @@ public sealed record ModelManifest
     public double[]? SigmaRange { get; init; }
 
     public string InputName { get; init; } = "input";
+
+    /// <summary>
+    /// A denoiser told the noise (FFDNet's noise-level map, <see cref="NoiseLevelMap"/>): the graph's second input,
+    /// float32 [1, 1, 1, 1] = σ/255, which each request's σ fills (<see cref="NoiseLevelFor"/>). Null for a blind or
+    /// fixed-σ denoiser and for upscalers.
+    /// </summary>
+    public string? NoiseLevelInput { get; init; }
     public string OutputName { get; init; } = "output";
     public string Layout { get; init; } = "NCHW float32 in [0,1]; batch, height, width dynamic";
 
@@ -80,6 +87,25 @@ public sealed record ModelManifest
         _ => throw new ArgumentException($"task '{Task}' is not denoise or sr"),
     };
 
+    /// <summary>
+    /// What is wrong with a request's σ for this model, or null: 0 asks for the model's default; any other σ needs a
+    /// model that takes the noise level, and must lie in its range.
+    /// </summary>
+    public string? SigmaProblem(double sigma)
+    {
+        if (sigma == 0) return null;
+        if (!double.IsFinite(sigma) || sigma < 0 || sigma > 255) return $"sigma {sigma} must be in (0, 255] on the 0–255 scale, or 0 for the model's default";
+        if (NoiseLevelInput is null)
+            return $"model '{Id}' does not take the noise level ({(Task == "denoise" ? "it was trained blind or at one σ" : "it is an upscaler")}); leave sigma at 0";
+        if (SigmaRange is [var min, var max] && (sigma < min || sigma > max))
+            return $"sigma {sigma} is outside model '{Id}''s range [{min}, {max}]";
+        return null;
+    }
+
+    /// <summary>The noise-level input's value for a request's σ (0: the model's σ), or null for a model without one. Check <see cref="SigmaProblem"/> first.</summary>
+    public float? NoiseLevelFor(double sigma) =>
+        NoiseLevelInput is null ? null : NoiseLevelMap.Level(sigma == 0 ? Sigma ?? 25 : sigma);
+
     /// <summary>Checks the fields a server relies on; returns the first problem, or null.</summary>
     public string? Problem()
     {
@@ -91,6 +117,7 @@ public sealed record ModelManifest
         if (Task == "denoise" && Scale != 1) return $"a denoiser has scale 1, not {Scale}";
         if (Task == "sr" && Scale is < 2 or > 4) return $"SR scale {Scale} is not 2, 3 or 4";
         if (!PixelUnshuffleFactor.IsValid(InputMultiple)) return $"input_multiple {InputMultiple}: {PixelUnshuffleFactor.Rule}";
+        if (NoiseLevelInput is not null && (Task != "denoise" || string.IsNullOrWhiteSpace(NoiseLevelInput))) return $"noise_level_input '{NoiseLevelInput}' needs a denoiser and a name";
         if (ModelBytes <= 0) return "model_bytes is missing";
         if (string.IsNullOrWhiteSpace(ModelSha256) || ModelSha256.Length != 64) return "model_sha256 is missing";
         return null;

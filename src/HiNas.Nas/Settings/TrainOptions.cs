@@ -22,6 +22,9 @@ public sealed record TrainOptions
 
     /// <summary>Denoising: train on σ drawn uniformly from [min, max] per sample (a blind denoiser); validation stays at the task's σ.</summary>
     public double[]? NoiseSigmaRange { get; init; }
+
+    /// <summary>Denoising: the network is told each sample's σ (FFDNet's noise-level map, <see cref="Imaging.Tasks.NoiseLevelMap"/>) instead of guessing it.</summary>
+    public bool NoiseMap { get; init; }
     public ulong Seed { get; init; } = 1;
     public int? Threads { get; init; }
     public string Device { get; init; } = "auto";
@@ -58,6 +61,9 @@ public sealed record TrainOptions
         SettingException.Require(NoiseSigmaRange is null || (NoiseSigmaRange.Length == 2 && NoiseSigmaRange[0] >= 0 && NoiseSigmaRange[1] > NoiseSigmaRange[0] && NoiseSigmaRange[1] <= 255),
             "sigma_range", "must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255");
         SettingException.Require(NoiseSigmaRange is null || Task.Kind == RestorationKind.Denoise, "sigma_range", "is for denoising");
+        SettingException.Require(!NoiseMap || Task.Kind == RestorationKind.Denoise, "noise_map", "is for denoising");
+        SettingException.Require(!NoiseMap || Architecture.Kind is ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind or ArchitectureSpec.DnCnnKind, "noise_map",
+            $"needs a HiNAS genotype or DnCNN, not {Architecture.Kind}");
         if (Architecture.Genotype is { } g && g.Task != Task)
             throw new SettingException("architecture", $"the genotype was searched for {g.Task.Slug} but the training task is {Task.Slug}; retrain on the task it was searched for");
     }

@@ -40,6 +40,7 @@ public static class TrainOptionsJson
         public string? Schedule { get; set; }
         public int ValidateEvery { get; set; }
         public double[]? NoiseSigmaRange { get; set; }
+        public bool NoiseMap { get; set; }
         public ulong Seed { get; set; }
         public int? Threads { get; set; }
         public string? Device { get; set; }
@@ -67,6 +68,7 @@ public static class TrainOptionsJson
             Schedule = o.Schedule,
             ValidateEvery = o.ValidateEvery,
             NoiseSigmaRange = o.NoiseSigmaRange,
+            NoiseMap = o.NoiseMap,
             Seed = o.Seed,
             Threads = o.Threads,
             Device = o.Device,
@@ -93,7 +95,7 @@ public static class TrainOptionsJson
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,
-                    Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, NoiseSigmaRange = NoiseSigmaRange, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
+                    Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, NoiseSigmaRange = NoiseSigmaRange, NoiseMap = NoiseMap, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
                 };
                 options.Validate();
                 return options;

@@ -27,6 +27,7 @@ public static class TrainOptionsResolver
             Schedule = s.Schedule is { Length: > 0 } schedule ? schedule : d.Schedule,
             ValidateEvery = s.ValidateEvery ?? d.ValidateEveryFor(iterations),
             NoiseSigmaRange = s.SigmaMin is { } min ? new[] { min, s.SigmaMax!.Value } : null,
+            NoiseMap = s.NoiseMap,
             Seed = s.Seed ?? d.Seed,
             Threads = s.Threads,
             Device = s.Device ?? d.Device,

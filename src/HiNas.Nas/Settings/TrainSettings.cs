@@ -19,6 +19,9 @@ public sealed record TrainSettings
     /// <summary>Denoising: train blind on σ drawn from [SigmaMin, SigmaMax] (both, or neither).</summary>
     public double? SigmaMin { get; init; }
     public double? SigmaMax { get; init; }
+
+    /// <summary>Denoising: tell the network each sample's σ (FFDNet's noise-level map) instead of training it blind.</summary>
+    public bool NoiseMap { get; init; }
     public ulong? Seed { get; init; }
 
     /// <summary>HiNAS networks: retrain this many times as wide as searched (default 2; 1 as searched).</summary>

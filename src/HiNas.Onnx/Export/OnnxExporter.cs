@@ -19,7 +19,9 @@ namespace HiNas.Onnx.Export;
 /// before it, eval-mode statistics) into an <see cref="OnnxGraphBuilder"/>, and the task's residual closes it.
 /// <para>Graph interface: input <c>input</c>, float32 NCHW [batch, C, height, width] with values in [0, 1];
 /// output <c>output</c>, float32 NCHW [batch, C, height·s, width·s] (s = 1 for denoising); batch, height and
-/// width are dynamic. Nothing is clipped: callers clamp to [0, 1] when they convert back to 8 bits.</para>
+/// width are dynamic. Nothing is clipped: callers clamp to [0, 1] when they convert back to 8 bits. A denoiser told
+/// the noise (<see cref="IRestorationNetwork.NoiseMap"/>) has a second input, <c>noise_level</c>, float32
+/// [1, 1, 1, 1] = σ/255, which the graph spreads into the plane after the image's.</para>
 /// </summary>
 public static class OnnxExporter
 {
@@ -33,11 +35,13 @@ public static class OnnxExporter
         if (network is not IRestorationNetwork restoration) throw new NotSupportedException($"{network.GetType().Name} has no ONNX exporter (it is not a restoration network)");
         if (restoration.Task != task) throw new ArgumentException($"the network was built for {restoration.Task.Slug}, not {task.Slug}");
         var g = new OnnxGraphBuilder();
-        var prediction = restoration.EmitPrediction(g, InputName);
+        var networkInput = restoration.NoiseMap ? g.WithNoiseLevelPlane(InputName, NoiseLevelMap.InputName) : InputName;
+        var prediction = restoration.EmitPrediction(g, networkInput);
         TaskResidual.Emit(g, task, InputName, prediction);
         g.Graph.Node[^1].Output[0] = OutputName; // the residual is the last node; its value is the graph output
 
         g.Graph.Input.Add(OnnxGraphBuilder.ImageValue(InputName, task.Channels, "height", "width"));
+        if (restoration.NoiseMap) g.Graph.Input.Add(OnnxGraphBuilder.ScalarValue(NoiseLevelMap.InputName));
         g.Graph.Output.Add(OnnxGraphBuilder.ImageValue(OutputName, task.Channels, task.Scale == 1 ? "height" : "out_height", task.Scale == 1 ? "width" : "out_width"));
         var model = new ModelProto
         {

@@ -82,6 +82,29 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
         return PixelShuffle(phases, scale);
     }
 
+    /// <summary>
+    /// The image followed by its noise-level plane (<see cref="Imaging.Tasks.NoiseLevelMap"/>): the image's first channel
+    /// times 0 plus <paramref name="level"/> (a [1, 1, 1, 1] input, broadcast), concatenated after the image's channels.
+    /// </summary>
+    public string WithNoiseLevelPlane(string image, string level)
+    {
+        var first = Node("Slice", new[] { image, Int64Initializer("starts", new long[] { 0 }), Int64Initializer("ends", new long[] { 1 }), Int64Initializer("axes", new long[] { 1 }) });
+        var zero = Node("Mul", new[] { first, Initializer("zero", new[] { 0f }, new long[] { 1 }) });
+        return Concat(new[] { image, Add(zero, level) });
+    }
+
+    /// <summary>A float32 [1, 1, 1, 1] graph input: one value per run (the noise level).</summary>
+    public static ValueInfoProto ScalarValue(string name)
+    {
+        var shape = new TensorShapeProto();
+        for (var i = 0; i < 4; i++) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
     private string Int64Initializer(string stem, long[] data)
     {
         var tensor = OnnxTensors.Int64(data, data.Length);

@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Space;
+using HiNas.Imaging.Tasks;
 
 namespace HiNas.Onnx.Latency;
 
@@ -46,8 +47,13 @@ public static class LatencyProfiler
     }
 
     /// <summary>Times a whole exported network (for checking the table's predictions): the median of <paramref name="repeats"/> runs.</summary>
-    public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7) =>
-        Time(Proto.ModelProto.Parser.ParseFrom(onnx), new[] { new PartInput(OnnxExporter.InputName, channels) }, width, height, repeats);
+    public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7)
+    {
+        var model = Proto.ModelProto.Parser.ParseFrom(onnx);
+        var inputs = new List<PartInput> { new(OnnxExporter.InputName, channels) };
+        if (model.Graph.Input.Any(i => i.Name == NoiseLevelMap.InputName)) inputs.Add(new PartInput(NoiseLevelMap.InputName, 1, Scalar: true));
+        return Time(model, inputs, width, height, repeats);
+    }
 
     /// <summary>
     /// A session as every timing here runs it, the server's settings: the graph optimisation level chosen as serving
@@ -63,8 +69,11 @@ public static class LatencyProfiler
             configure?.Invoke(options);
         }, divisorOf);
 
-    /// <summary>An input of a timed graph: its channels, at 1/<paramref name="Divisor"/> of each side of the frame (the frame-time space's cells).</summary>
-    private sealed record PartInput(string Name, int Channels, int Divisor = 1);
+    /// <summary>
+    /// An input of a timed graph: its channels, at 1/<paramref name="Divisor"/> of each side of the frame (the frame-time
+    /// space's cells); or, <paramref name="Scalar"/>, one value of shape [1, 1, 1, 1] (a denoiser's noise level).
+    /// </summary>
+    private sealed record PartInput(string Name, int Channels, int Divisor = 1, bool Scalar = false);
 
     private sealed record Part(IReadOnlyList<PartInput> Inputs, Func<Proto.ModelProto> Build);
 
@@ -76,7 +85,7 @@ public static class LatencyProfiler
         var random = new Random(1);
         var values = inputs.Select(i =>
         {
-            var (w, h) = (width / i.Divisor, height / i.Divisor);
+            var (w, h) = i.Scalar ? (1, 1) : (width / i.Divisor, height / i.Divisor);
             var data = new float[i.Channels * w * h];
             for (var k = 0; k < data.Length; k++) data[k] = (float)random.NextDouble();
             return OrtValue.CreateTensorValueFromMemory(data, new long[] { 1, i.Channels, h, w });

@@ -55,6 +55,8 @@ public static class ModelExport
         var summary = File.Exists(summaryPath) ? RunFiles.ReadJson<TrainSummary>(summaryPath) : null;
         var cost = NetworkCost.Of(model.Network, task);
         var metrics = new Dictionary<string, double> { ["parity_max_abs_diff"] = parity };
+        if (int8 is not null && model.Options.NoiseMap)
+            throw new SettingException("int8", "int8 export of a denoiser told the noise (trained with a noise-level map) is not supported yet; export it as float32");
         if (int8 is not null) onnx = ToInt8(model, onnx, int8, metrics, progress);
         if (summary is not null) metrics["validation_psnr"] = summary.BestValidationPsnr;
         var manifest = new ModelManifest
@@ -66,6 +68,7 @@ public static class ModelExport
             Sigma = task.Kind == RestorationKind.Denoise ? task.Sigma : null,
             SigmaRange = task.Kind == RestorationKind.Denoise ? model.Options.NoiseSigmaRange ?? new[] { task.Sigma, task.Sigma } : null,
             InputName = OnnxExporter.InputName,
+            NoiseLevelInput = model.Options.NoiseMap ? NoiseLevelMap.InputName : null,
             OutputName = OnnxExporter.OutputName,
             InputMultiple = ((IRestorationNetwork)model.Network).PixelUnshuffle,
             Architecture = ((IRestorationNetwork)model.Network).Describe(),
@@ -141,8 +144,10 @@ public static class ModelExport
         {
             using var scope = torch.NewDisposeScope();
             var x = torch.rand(new long[] { 1, task.Channels, h, w }, generator: new Generator((ulong)(h * 1000 + w)));
+            // a denoiser told the noise gets its plane at the task's σ, as the graph restorer tells it
+            var networkInput = ((IRestorationNetwork)network).NoiseMap ? torch.cat(new[] { x, torch.full(new long[] { 1, 1, h, w }, NoiseLevelMap.Level(task.Sigma)) }, 1) : x;
             float[] expected;
-            using (torch.no_grad()) expected = network.call(x).contiguous().data<float>().ToArray();
+            using (torch.no_grad()) expected = network.call(networkInput).contiguous().data<float>().ToArray();
             var actual = restorer.Restore(new PlanarImage(task.Channels, h, w, x.data<float>().ToArray())).Data.ToArray();
             if (actual.Length != expected.Length) throw new InvalidOperationException($"ONNX output has {actual.Length} values, TorchSharp {expected.Length}");
             worst = Math.Max(worst, expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)));

@@ -8,12 +8,16 @@ using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace HiNas.Onnx.Quantization;
 
-/// <summary>An exported graph, not yet packaged, run whole by ONNX Runtime as an <see cref="IImageRestorer"/> (judging an int8 graph against its float one).</summary>
+/// <summary>
+/// An exported graph, not yet packaged, run whole by ONNX Runtime as an <see cref="IImageRestorer"/> (parity at export,
+/// judging an int8 graph against its float one). A graph that takes the noise level is told the task's σ.
+/// </summary>
 public sealed class GraphRestorer : IImageRestorer, IDisposable
 {
     private readonly InferenceSession _session;
 
     private readonly int _inputMultiple;
+    private readonly float? _noiseLevel;
 
     /// <param name="inputMultiple">the graph's input sides must be multiples of it (<see cref="EdgePadded"/> pads others)</param>
     public GraphRestorer(byte[] onnx, RestorationTask task, int inputMultiple = 1)
@@ -23,16 +27,20 @@ public sealed class GraphRestorer : IImageRestorer, IDisposable
         var options = new SessionOptions { IntraOpNumThreads = OrtThreads.Resolve(0) };
         try { _session = new InferenceSession(onnx, options); }
         finally { options.Dispose(); }
+        if (_session.InputNames.Contains(NoiseLevelMap.InputName)) _noiseLevel = NoiseLevelMap.Level(task.Sigma);
     }
 
     public RestorationTask Task { get; }
 
-    public PlanarImage Restore(PlanarImage input)
+    public PlanarImage Restore(PlanarImage input, double sigma = 0)
     {
+        var level = _noiseLevel is null ? null : sigma == 0 ? _noiseLevel : NoiseLevelMap.Level(sigma);
         var output = EdgePadded.Run(input.Data.ToArray(), input.Channels, input.Height, input.Width, _inputMultiple, Task.Scale, (planes, h, w) =>
         {
             var tensor = new OrtTensors.DenseTensor<float>(planes, new[] { 1, input.Channels, h, w });
-            using var results = _session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, tensor) });
+            var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, tensor) };
+            if (level is { } l) feeds.Add(NamedOnnxValue.CreateFromTensor(NoiseLevelMap.InputName, new OrtTensors.DenseTensor<float>(new[] { l }, new[] { 1, 1, 1, 1 })));
+            using var results = _session.Run(feeds);
             return results.Single().AsTensor<float>().ToArray();
         });
         return new PlanarImage(input.Channels, input.Height * Task.Scale, input.Width * Task.Scale, output);

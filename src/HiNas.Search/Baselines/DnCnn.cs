@@ -18,7 +18,8 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
 {
     private readonly TorchSharp.Modules.Sequential body;
 
-    public DnCnn(RestorationTask task, int depth, int width) : base(nameof(DnCnn))
+    /// <param name="noiseMap">told the noise: the first convolution also reads the noise-level plane (<see cref="IRestorationNetwork.NoiseMap"/>)</param>
+    public DnCnn(RestorationTask task, int depth, int width, bool noiseMap = false) : base(nameof(DnCnn))
     {
         if (task.Kind != RestorationKind.Denoise) throw new ArgumentException("DnCNN is a denoiser; use espcn or fsrcnn for super-resolution");
         if (depth < 2) throw new ArgumentOutOfRangeException(nameof(depth), depth, "DnCNN depth must be at least 2");
@@ -26,9 +27,10 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
         Task = task;
         Depth = depth;
         Width = width;
+        NoiseMap = noiseMap;
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("conv_in", Conv2d(task.Channels, width, 3, padding: 1)),
+            ("conv_in", Conv2d(task.Channels + (noiseMap ? 1 : 0), width, 3, padding: 1)),
             ("act_in", StackActivation.Create()),
         };
         for (var i = 0; i < depth - 2; i++)
@@ -47,8 +49,9 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
     public string EmitPrediction(IGraphEmitter g, string input) => LayerStack.Emit(g, body.children(), input);
     public int Depth { get; }
     public int Width { get; }
+    public bool NoiseMap { get; }
 
-    public string Describe() => $"DnCNN depth {Depth} width {Width}";
+    public string Describe() => $"DnCNN depth {Depth} width {Width}" + (NoiseMap ? ", noise-level map" : "");
 
     public override Tensor forward(Tensor x) => TaskResidual.Apply(Task, x, body.call(x));
 }

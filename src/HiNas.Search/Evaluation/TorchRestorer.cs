@@ -9,13 +9,17 @@ using HiNas.Nas.Settings;
 
 namespace HiNas.Search.Evaluation;
 
-/// <summary>Restores images with a TorchSharp network in eval mode, one whole image per forward pass.</summary>
+/// <summary>
+/// Restores images with a TorchSharp network in eval mode, one whole image per forward pass; a network told the noise
+/// (<see cref="Networks.IRestorationNetwork.NoiseMap"/>) gets the noise-level plane of the σ given (0: the task's).
+/// </summary>
 public sealed class TorchRestorer(nn.Module<Tensor, Tensor> network, RestorationTask task, Device device) : IImageRestorer
 {
     public RestorationTask Task => task;
 
-    public PlanarImage Restore(PlanarImage input)
+    public PlanarImage Restore(PlanarImage input, double sigma = 0)
     {
+        if (network is Networks.IRestorationNetwork { NoiseMap: true }) input = NoiseLevelMap.Append(input, sigma == 0 ? task.Sigma : sigma);
         network.eval();
         using var pause = GcPause.Begin();
         using var noGrad = torch.no_grad();

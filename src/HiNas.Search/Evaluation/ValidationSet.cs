@@ -20,11 +20,16 @@ public sealed class ValidationSet
 {
     private readonly (PlanarImage Input, PlanarImage Target)[] _pairs;
 
-    public ValidationSet(RestorationTask task, IReadOnlyList<PlanarImage> clean, ulong seed)
+    /// <param name="noiseMap">the network takes the noise-level plane after the image (<see cref="NoiseLevelMap"/>), at the task's σ</param>
+    public ValidationSet(RestorationTask task, IReadOnlyList<PlanarImage> clean, ulong seed, bool noiseMap = false)
     {
         if (clean.Count == 0) throw new ArgumentException("the validation set is empty", nameof(clean));
         Task = task;
-        _pairs = clean.Select((image, i) => task.Degrade(image, DeterministicRandom.Derive(seed, (ulong)i))).ToArray();
+        _pairs = clean.Select((image, i) =>
+        {
+            var (input, target) = task.Degrade(image, DeterministicRandom.Derive(seed, (ulong)i));
+            return (noiseMap ? NoiseLevelMap.Append(input, task.Sigma) : input, target);
+        }).ToArray();
     }
 
     public RestorationTask Task { get; }

@@ -27,13 +27,16 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     private readonly RestorationHead? head;
     private readonly Decoder? decoder;
 
-    public DerivedNetwork(Genotype genotype, DerivedHead headKind = DerivedHead.Light) : base(nameof(DerivedNetwork))
+    /// <param name="noiseMap">a denoiser told the noise: the stem also reads the noise-level plane (<see cref="IRestorationNetwork.NoiseMap"/>)</param>
+    public DerivedNetwork(Genotype genotype, DerivedHead headKind = DerivedHead.Light, bool noiseMap = false) : base(nameof(DerivedNetwork))
     {
+        if (noiseMap && genotype.Task.Kind != RestorationKind.Denoise) throw new ArgumentException($"a noise-level map is for denoising, not {genotype.Task.Slug}", nameof(noiseMap));
         Genotype = genotype;
         Head = headKind;
+        NoiseMap = noiseMap;
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
-        stem = new Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0, genotype.Space.PixelUnshuffle);
+        stem = new Stem(genotype.Task.Channels + (noiseMap ? 1 : 0), genotype.StemChannels, b * c0, c0, genotype.Space.PixelUnshuffle);
         preprocess0 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         preprocess1 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         cells = new TorchSharp.Modules.ModuleList<DerivedCell>();
@@ -55,6 +58,8 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
     public DerivedHead Head { get; }
 
+    public bool NoiseMap { get; }
+
     public RestorationTask Task => Genotype.Task;
 
     public int PixelUnshuffle => Genotype.Space.PixelUnshuffle;
@@ -62,7 +67,8 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
     public string Describe() =>
         $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {Head.Name()} head"
-        + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "");
+        + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "")
+        + (NoiseMap ? ", noise-level map" : "");
 
     public string EmitPrediction(IGraphEmitter g, string input)
     {

@@ -18,6 +18,12 @@ public interface IRestorationNetwork
     /// </summary>
     int PixelUnshuffle => 1;
 
+    /// <summary>
+    /// A denoiser told the noise (<see cref="NoiseLevelMap"/>): its input has one more plane than the task's channels,
+    /// σ/255, and its exported graph a second input of that name. False for a blind or a fixed-σ network.
+    /// </summary>
+    bool NoiseMap => false;
+
     /// <summary>The inference graph of the prediction the task's residual is applied to (<see cref="TaskResidual.Emit"/>).</summary>
     string EmitPrediction(IGraphEmitter g, string input);
 }

@@ -13,8 +13,12 @@ namespace HiNas.Search.Networks;
 /// </summary>
 public static class TaskResidual
 {
-    public static Tensor Apply(RestorationTask task, Tensor input, Tensor prediction) =>
-        task.Kind == RestorationKind.Denoise ? TensorMath.Sub(input, prediction) : TensorMath.Add(Upsample(input, task.Scale), prediction);
+    /// <param name="input">the network's input: the image, followed by the noise-level plane for a denoiser told the noise (<see cref="NoiseLevelMap"/>)</param>
+    public static Tensor Apply(RestorationTask task, Tensor input, Tensor prediction)
+    {
+        if (task.Kind != RestorationKind.Denoise) return TensorMath.Add(Upsample(input, task.Scale), prediction);
+        return input.shape[1] == task.Channels ? TensorMath.Sub(input, prediction) : TensorMath.Sub(input.narrow(1, 0, task.Channels), prediction);
+    }
 
     /// <summary>The same in an inference graph.</summary>
     public static string Emit(IGraphEmitter g, RestorationTask task, string input, string prediction) =>

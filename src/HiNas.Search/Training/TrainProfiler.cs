@@ -37,7 +37,7 @@ public static class TrainProfiler
     {
         options.Validate();
         var data = Trainer.LoadData(options);
-        using var network = TorchRuntime.Seeded(options.Seed, () => options.Architecture.Build(options.Task));
+        using var network = TorchRuntime.Seeded(options.Seed, () => options.BuildNetwork());
         network.to(data.Device);
         network.train();
         using var optimizer = torch.optim.Adam(network.parameters(), lr: options.LearningRate);

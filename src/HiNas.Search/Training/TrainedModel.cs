@@ -35,7 +35,7 @@ public sealed class TrainedModel : IDisposable
         if (!File.Exists(weights)) throw new FileNotFoundException($"'{trainDir}' has no trained weights yet ({TrainRun.BestModelFile})", weights);
         var options = TrainOptionsJson.Load(optionsPath);
         TorchRuntime.EnsureInitialized();
-        var network = TorchRuntime.Seeded(options.Seed, () => options.Architecture.Build(options.Task)); // its draws must not fall into another thread's seeded build
+        var network = TorchRuntime.Seeded(options.Seed, () => options.BuildNetwork()); // its draws must not fall into another thread's seeded build
         try
         {
             network.load(weights);

@@ -65,14 +65,14 @@ public sealed class Trainer
         var device = TorchRuntime.SelectDevice(options.Device);
         var (train, validation) = options.Data.Load(options.Task.Channels, options.Seed);
         var range = options.NoiseSigmaRange is { } r ? (r[0], r[1]) : ((double, double)?)null;
-        return new TrainData(new PairSampler(train, options.Task, options.Crop, noiseRange: range), new ValidationSet(options.Task, validation, options.Seed), device);
+        return new TrainData(new PairSampler(train, options.Task, options.Crop, noiseRange: range, noiseMap: options.NoiseMap), new ValidationSet(options.Task, validation, options.Seed, options.NoiseMap), device);
     }
 
     private TrainSummary Execute(TrainData data, bool resume, IProgress<TrainEvent>? progress, CancellationToken cancellation)
     {
         var o = _options;
         var device = data.Device;
-        using var network = TorchRuntime.Seeded(o.Seed, () => o.Architecture.Build(o.Task));
+        using var network = TorchRuntime.Seeded(o.Seed, () => o.BuildNetwork());
         network.to(device);
         using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRate);
         var loss = RestorationLoss.For(o.Task);

@@ -19,6 +19,7 @@ public static class ModelMessages
         };
         if (m.Sigma is { } sigma) model.Sigma = sigma;
         if (m.SigmaRange is { } range) model.SigmaRange.AddRange(range);
+        model.TakesNoiseLevel = m.NoiseLevelInput is not null;
         if (m.Metrics is { } metrics) model.Metrics.Add(metrics);
         if (m.Latency is { } latency)
         {

@@ -46,7 +46,8 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
                 var format = frame.Format.ToDomain() ?? throw RpcErrors.Invalid("frame.format", $"'{frame.Format}' is not RGBA8, BGRA8, RGB8 or GRAY8");
                 var layout = FrameValidation.Check("frame", frame.Width, frame.Height, frame.Stride, format, frame.Pixels.Length, restorer.Options.MaxFramePixels);
                 var model = restorer.OpenModel("model_id", request.ModelId);
-                var restored = await restorer.RestoreFrameAsync(lane, model, frame.Pixels.Memory, layout, arrived, context.CancellationToken);
+                var sigma = FrameRestorer.CheckSigma(model, "sigma", request.Sigma);
+                var restored = await restorer.RestoreFrameAsync(lane, model, frame.Pixels.Memory, layout, sigma, arrived, context.CancellationToken);
                 var f = restored.Frame;
                 return new RestoreResponse
                 {
@@ -57,6 +58,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
             case RestoreRequest.InputOneofCase.Image:
             {
                 var model = restorer.OpenModel("model_id", request.ModelId);
+                var sigma = FrameRestorer.CheckSigma(model, "sigma", request.Sigma);
                 var clock = Stopwatch.StartNew();
                 Imaging.Pixels.PlanarImage image;
                 try
@@ -68,7 +70,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
                     throw e.Reason.Contains("exceeds the limit", StringComparison.Ordinal) ? RpcErrors.TooLarge("image.data", e.Reason) : RpcErrors.Invalid("image.data", e.Reason);
                 }
                 var decodeMs = clock.Elapsed.TotalMilliseconds;
-                var (output, timings, queueMs) = await restorer.RestoreImageAsync(lane, model, image, arrived, context.CancellationToken);
+                var (output, timings, queueMs) = await restorer.RestoreImageAsync(lane, model, image, sigma, arrived, context.CancellationToken);
                 clock.Restart();
                 var png = ImageFile.EncodePng(output);
                 return new RestoreResponse
@@ -106,6 +108,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
         if (config.MaxLatencyMs > ServerOptions.MaxLatencyLimitMs)
             throw RpcErrors.Invalid("config.max_latency_ms", $"{config.MaxLatencyMs} is above the limit of {ServerOptions.MaxLatencyLimitMs} ms");
         var model = restorer.OpenModel("config.model_id", config.ModelId);
+        var sigma = FrameRestorer.CheckSigma(model, "config.sigma", config.Sigma);
         var maxInFlight = config.MaxInFlight == 0 ? options.DefaultMaxInFlight : (int)config.MaxInFlight;
         var maxLatencyMs = policy == OverloadPolicy.Queue ? 0 : config.MaxLatencyMs == 0 ? options.DefaultMaxLatencyMs : (int)config.MaxLatencyMs;
 
@@ -113,7 +116,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
         {
             Accepted = new StreamAccepted { Model = model.Manifest.ToMessage(), MaxInFlight = (uint)maxInFlight, OverloadPolicy = policy, MaxLatencyMs = (uint)maxLatencyMs },
         }, cancellation);
-        var stream = new FrameStream(restorer, model, format, new StreamPolicy(maxInFlight, policy == OverloadPolicy.DropOldest, maxLatencyMs), metrics, logger);
+        var stream = new FrameStream(restorer, model, format, new StreamPolicy(maxInFlight, policy == OverloadPolicy.DropOldest, maxLatencyMs), metrics, logger, sigma);
         metrics.ActiveStreams.Inc();
         logger.LogInformation("stream opened: model {Model}, {Format}, max in flight {MaxInFlight}, {Policy}, max latency {MaxLatencyMs} ms", model.Id, format, maxInFlight, policy, maxLatencyMs);
         try
