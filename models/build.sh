@@ -2,8 +2,10 @@
 # Builds the embedded default model packages in models/ from this repository and Debian's packages: HiNAS searches
 # in the frame-time space (pixel-unshuffle 2: the cells run at a quarter of the pixels) on the photo collection plus
 # rendered game-like training frames (scenes disjoint from the rendered evaluation set), long retraining, ONNX export.
-#   denoise-gray   gray denoiser, trained blind on σ ∈ [0, 50] (validated at σ 25); restores colour frames per channel
-#   denoise-rgb    RGB denoiser, trained blind on σ ∈ [0, 50]
+#   denoise-gray   gray denoiser for σ ∈ [0, 50], told each frame's σ (FFDNet's noise-level map; validated at σ 25);
+#                  restores colour frames per channel
+#   denoise-rgb    RGB denoiser for σ ∈ [0, 50], told each frame's σ
+# (told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs)
 #   sr-x2-rgb      ×2 RGB upscaler
 #   sr-x4-rgb      ×4 RGB upscaler
 # Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
@@ -41,14 +43,15 @@ source scripts/resumable-step.sh
 build() {
   local id="$1" preset="$2"; shift 2
   local -a task=("$@") extra=()
-  [ "$preset" = frame-time-denoise ] && extra=(--sigma-range 0:50)
+  local train="$work/$id-train"
+  if [ "$preset" = frame-time-denoise ]; then extra=(--sigma-range 0:50 --noise-map); train="$work/$id-told-train"; fi
   # shellcheck disable=SC2086
   resumable_step search "$work/$id-search" genotype.json "${task[@]}" --preset "$preset" --data "$data" $search_args
   # shellcheck disable=SC2086
-  resumable_step train "$work/$id-train" summary.json --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data "$data" $train_args
-  if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "$work/$id-train" "$out/$id/manifest.json"; then
+  resumable_step train "$train" summary.json --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data "$data" $train_args
+  if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "\"producer\": \"hinas export from $train\"" "$out/$id/manifest.json"; then
     echo "== export $id" >&2
-    "${hinas[@]}" export --checkpoint "$work/$id-train" --out "$out/$id" --id "$id" --measure-latency 640x360 --force
+    "${hinas[@]}" export --checkpoint "$train" --out "$out/$id" --id "$id" --measure-latency 640x360 --force
   fi
 }
 

@@ -4,7 +4,8 @@
 For every image set, channel count (gray, RGB) and noise σ: the clean images (gray by OpenCV's BT.601 conversion)
 get Gaussian noise of σ on [0, 255], seeded per image and σ, rounded and clipped to 8 bits — what a real frame
 carries. Each method restores those same files:
-  - ours: `hinas restore FOLDER` with the default model (ONNX Runtime, the server's engine);
+  - ours: `hinas restore FOLDER` with the default model (ONNX Runtime, the server's engine), given σ when the model
+    takes the noise level (--sigma; a blind model is not);
   - OpenCV non-local means (fastNlMeansDenoising / …Colored, 7×7 patches, 21×21 search) at the best h of a grid
     around σ, chosen per set and σ on these very images (the most favourable choice for NL-means);
   - OpenCV Gaussian blur at the best kernel σ of a grid, likewise.
@@ -95,8 +96,15 @@ def best_of(hinas, clean_dir, noisy_dir, work, names, label, params, make):
     return best
 
 
-def ours(hinas, repository, model, noisy_dir, target):
-    out = subprocess.run(hinas + ["restore", noisy_dir, target, "--model", model, "--repository", repository],
+def takes_noise_level(repository, model):
+    with open(os.path.join(repository, model, "manifest.json")) as f:
+        return "noise_level_input" in json.load(f)
+
+
+def ours(hinas, repository, model, noisy_dir, target, sigma):
+    """A model told the noise is given the frames' σ (as NL-means is given its best h per σ); a blind one is not."""
+    told = ["--sigma", f"{sigma:g}"] if takes_noise_level(repository, model) else []
+    out = subprocess.run(hinas + ["restore", noisy_dir, target, "--model", model, "--repository", repository] + told,
                          check=True, capture_output=True, text=True).stdout
     return float(re.search(r"median ([0-9.]+) ms", out).group(1))
 
@@ -133,7 +141,7 @@ def main():
                 row = {"set": name, "channels": channels, "sigma": sigma, "images": len(names)}
                 row["noisy_psnr"], row["noisy_ssim"] = metrics(hinas, clean_dir, noisy_dir)
                 ours_dir = os.path.join(base, f"ours{sigma:g}")
-                row["ours_ms"] = ours(hinas, args.repository, model, noisy_dir, ours_dir)
+                row["ours_ms"] = ours(hinas, args.repository, model, noisy_dir, ours_dir, sigma)
                 row["ours_psnr"], row["ours_ssim"] = metrics(hinas, clean_dir, ours_dir)
                 row["ours_model"] = model
                 grid = [round(sigma * f, 1) for f in (0.4, 0.6, 0.8, 1.0, 1.2)]
