@@ -34,11 +34,11 @@ public sealed class RestorationClient : IDisposable
 
     /// <summary>
     /// Restores one raw frame (stride 0: tightly packed rows). The frame's bytes are sent without a copy; a longer buffer
-    /// is cut to them (the server takes exactly a frame's bytes). <paramref name="sigma"/>: the frame's noise σ for a
-    /// denoiser that takes it (<see cref="Model.TakesNoiseLevel"/>); 0 = the model's own.
+    /// is cut to them (the server takes exactly a frame's bytes). <paramref name="sigma"/>: the frame's noise σ (0: clean)
+    /// for a denoiser that takes it (<see cref="Model.TakesNoiseLevel"/>); null = the model's own.
     /// </summary>
     public async Task<RestoredFrame> RestoreAsync(string modelId, ReadOnlyMemory<byte> pixels, int width, int height, int stride, PixelFormat format,
-        CancellationToken cancellation = default, double sigma = 0)
+        CancellationToken cancellation = default, double? sigma = null)
     {
         if (width <= 0 || height <= 0 || stride < 0) throw new ArgumentException($"invalid frame geometry {width}×{height}, stride {stride}");
         var row = (long)width * RestorationStreamOptions.BytesPerPixel(format);
@@ -46,19 +46,22 @@ public sealed class RestorationClient : IDisposable
         if (stride != 0 && stride < row) throw new ArgumentException($"stride {stride} is smaller than a row ({row} bytes)", nameof(stride));
         if (pixels.Length < needed) throw new ArgumentException($"{pixels.Length} bytes is less than the {needed} a {width}×{height} frame with stride {stride} needs", nameof(pixels));
         pixels = pixels.Slice(0, (int)needed);
-        var response = await _client.RestoreAsync(new RestoreRequest
+        var request = new RestoreRequest
         {
             ModelId = modelId,
             Frame = new RawFrame { Width = (uint)width, Height = (uint)height, Stride = (uint)stride, Format = format, Pixels = UnsafeByteOperations.UnsafeWrap(pixels) },
-            Sigma = sigma,
-        }, cancellationToken: cancellation).ConfigureAwait(false);
+        };
+        if (sigma is { } s) request.Sigma = s;
+        var response = await _client.RestoreAsync(request, cancellationToken: cancellation).ConfigureAwait(false);
         return new RestoredFrame(response.Frame, response.Timings);
     }
 
     /// <summary>Restores an encoded PNG, JPEG or BMP image; returns the restored image as PNG bytes.</summary>
-    public async Task<byte[]> RestoreImageAsync(string modelId, ReadOnlyMemory<byte> encoded, CancellationToken cancellation = default, double sigma = 0)
+    public async Task<byte[]> RestoreImageAsync(string modelId, ReadOnlyMemory<byte> encoded, CancellationToken cancellation = default, double? sigma = null)
     {
-        var response = await _client.RestoreAsync(new RestoreRequest { ModelId = modelId, Image = new EncodedImage { Data = UnsafeByteOperations.UnsafeWrap(encoded) }, Sigma = sigma },
+        var request = new RestoreRequest { ModelId = modelId, Image = new EncodedImage { Data = UnsafeByteOperations.UnsafeWrap(encoded) } };
+        if (sigma is { } s) request.Sigma = s;
+        var response = await _client.RestoreAsync(request,
             cancellationToken: cancellation).ConfigureAwait(false);
         return response.Image.Data.ToByteArray();
     }

@@ -28,7 +28,7 @@ public sealed class RestorationStream : IAsyncDisposable
         public int Width;
         public int Height;
         public long Submitted;
-        public double Sigma;
+        public double? Sigma;
     }
 
     private readonly Restoration.RestorationClient _client;
@@ -83,12 +83,11 @@ public sealed class RestorationStream : IAsyncDisposable
     /// (QUEUE and MaxInFlight frames already wait) or has closed. Under DROP_OLDEST it always takes the frame,
     /// replacing the one waiting to be sent (answered as dropped by <see cref="DropSource.Client"/>).
     /// Throws <see cref="ArgumentException"/> for a frame that does not fit its own size or the stream's format.
-    /// <paramref name="sigma"/>: this frame's noise σ for a model that takes it (<see cref="Model.TakesNoiseLevel"/>);
-    /// 0 = the stream's (<see cref="RestorationStreamOptions.Sigma"/>).
+    /// <paramref name="sigma"/>: this frame's noise σ (0: clean) for a model that takes it (<see cref="Model.TakesNoiseLevel"/>);
+    /// null = the stream's (<see cref="RestorationStreamOptions.Sigma"/>). The server checks it against the model's range.
     /// </summary>
-    public bool TrySubmit(ReadOnlySpan<byte> pixels, int width, int height, int stride, PixelFormat format, double sigma = 0)
+    public bool TrySubmit(ReadOnlySpan<byte> pixels, int width, int height, int stride, PixelFormat format, double? sigma = null)
     {
-        if (!double.IsFinite(sigma) || sigma < 0) throw new ArgumentException($"sigma must be a finite σ ≥ 0 on the 0–255 scale, got {sigma}", nameof(sigma));
         if (format != _options.Format) throw new ArgumentException($"the stream was opened for {_options.Format}, not {format}", nameof(format));
         if (width <= 0 || height <= 0) throw new ArgumentException($"width and height must be positive, got {width}×{height}");
         var row = width * _bytesPerPixel;
@@ -254,10 +253,9 @@ public sealed class RestorationStream : IAsyncDisposable
     {
         using var callStop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         using var call = _client.RestoreStream(cancellationToken: callStop.Token);
-        await call.RequestStream.WriteAsync(new RestoreStreamRequest
-        {
-            Config = new StreamConfig { ModelId = _options.ModelId, Format = _options.Format, MaxInFlight = (uint)_options.MaxInFlight, OverloadPolicy = _options.Policy, MaxLatencyMs = (uint)_options.MaxLatencyMs, Sigma = _options.Sigma },
-        }).ConfigureAwait(false);
+        var config = new StreamConfig { ModelId = _options.ModelId, Format = _options.Format, MaxInFlight = (uint)_options.MaxInFlight, OverloadPolicy = _options.Policy, MaxLatencyMs = (uint)_options.MaxLatencyMs };
+        if (_options.Sigma is { } sigma) config.Sigma = sigma;
+        await call.RequestStream.WriteAsync(new RestoreStreamRequest { Config = config }).ConfigureAwait(false);
         if (!await call.ResponseStream.MoveNext(callStop.Token).ConfigureAwait(false) || call.ResponseStream.Current.Accepted is not { } accepted)
             throw new RpcException(new Status(StatusCode.Unavailable, "the server ended the stream before accepting it"));
         Model = accepted.Model;
@@ -290,15 +288,14 @@ public sealed class RestorationStream : IAsyncDisposable
                     await woke.ConfigureAwait(false);
                     continue;
                 }
-                await call.RequestStream.WriteAsync(new RestoreStreamRequest
+                var message = new StreamFrame
                 {
-                    Frame = new StreamFrame
-                    {
-                        Sequence = frame.Sequence, ClientTimestampUs = frame.Submitted / (Stopwatch.Frequency / 1_000_000),
-                        Width = (uint)frame.Width, Height = (uint)frame.Height, Stride = (uint)(frame.Width * _bytesPerPixel),
-                        Pixels = UnsafeByteOperations.UnsafeWrap(frame.Buffer.AsMemory(0, frame.Length)), Sigma = frame.Sigma,
-                    },
-                }).ConfigureAwait(false);
+                    Sequence = frame.Sequence, ClientTimestampUs = frame.Submitted / (Stopwatch.Frequency / 1_000_000),
+                    Width = (uint)frame.Width, Height = (uint)frame.Height, Stride = (uint)(frame.Width * _bytesPerPixel),
+                    Pixels = UnsafeByteOperations.UnsafeWrap(frame.Buffer.AsMemory(0, frame.Length)),
+                };
+                if (frame.Sigma is { } frameSigma) message.Sigma = frameSigma;
+                await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = message }).ConfigureAwait(false);
             }
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             await receiving.ConfigureAwait(false);

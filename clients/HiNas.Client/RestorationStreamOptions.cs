@@ -29,10 +29,11 @@ public sealed class RestorationStreamOptions
     public int MaxLatencyMs { get; set; }
 
     /// <summary>
-    /// The frames' noise σ (0–255 scale) for a denoiser that takes it (<see cref="Model.TakesNoiseLevel"/>), within its
-    /// sigma range; a frame may give its own (<see cref="RestorationStream.TrySubmit"/>). 0 (default): the model's own σ.
+    /// The frames' noise σ (0–255 scale; 0: clean) for a denoiser that takes it (<see cref="Model.TakesNoiseLevel"/>),
+    /// within its sigma range; a frame may give its own (<see cref="RestorationStream.TrySubmit"/>). Null (default): the
+    /// model's own σ.
     /// </summary>
-    public double Sigma { get; set; }
+    public double? Sigma { get; set; }
 
     /// <summary>Called on the stream's receive thread for every result, in order. Keep it short; copy the pixels out if needed later.</summary>
     public Action<StreamFrameResult>? OnResult { get; set; }

@@ -17,7 +17,7 @@ var crf = new Option<int>("--crf") { Description = "x264/x265 quality (0-51, low
 var ffmpeg = new Option<string>("--ffmpeg") { Description = "the ffmpeg program (ffprobe next to it)", DefaultValueFactory = _ => "ffmpeg" };
 var overwrite = new Option<bool>("--overwrite") { Description = "replace OUTPUT if it exists" };
 var key = new Option<string?>("--key") { Description = "the server's restoration key, when it requires one (default: environment HINAS_RESTORATION_KEY)" };
-var sigma = new Option<double>("--sigma") { Description = "the video's noise σ (0–255 scale) for a denoiser that takes it; default 0, the model's own σ" };
+var sigma = new Option<double?>("--sigma") { Description = "the video's noise σ (0–255 scale) for a denoiser that takes it; default: the model's own σ" };
 var root = new RootCommand("Restore a video through a HiNas.Realtime server (RestoreStream)") { input, output, model, server, task, inFlight, codec, crf, ffmpeg, overwrite, key, sigma };
 root.SetAction(async (parse, cancellation) =>
 {
@@ -31,7 +31,7 @@ root.SetAction(async (parse, cancellation) =>
         Console.Error.WriteLine("hinas-video: error: --max-in-flight must be in [1, 64] and --crf in [0, 51]");
         return 2;
     }
-    if (parse.GetValue(sigma) is var s && (!double.IsFinite(s) || s < 0 || s > 255))
+    if (parse.GetValue(sigma) is { } s && (!double.IsFinite(s) || s < 0 || s > 255))
     {
         Console.Error.WriteLine($"hinas-video: error: --sigma {s} must be in [0, 255]");
         return 2;

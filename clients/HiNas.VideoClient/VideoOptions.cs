@@ -16,8 +16,8 @@ public sealed record VideoOptions
 
     public int MaxInFlight { get; init; } = 4;
 
-    /// <summary>The video's noise σ for a denoiser that takes it (0: the model's own).</summary>
-    public double Sigma { get; init; }
+    /// <summary>The video's noise σ for a denoiser that takes it (null: the model's own).</summary>
+    public double? Sigma { get; init; }
 
     /// <summary>The ffmpeg video encoder (libx264 by default; ffv1 for lossless).</summary>
     public string Codec { get; init; } = "libx264";

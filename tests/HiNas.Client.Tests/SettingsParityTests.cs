@@ -88,6 +88,7 @@ public sealed class SettingsParityTests
         { "train", new[] { "--task", "denoise", "--arch", "random:x" }, "architecture: 'random:x': the random seed must be a non-negative integer" },
         { "train", new[] { "--task", "sr", "--arch", "espcn", "--sigma-range", "0:50" }, "sigma_range: is for denoising" },
         { "train", new[] { "--task", "sr", "--arch", "espcn", "--noise-map" }, "noise_map: is for denoising" },
+        { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--noise-map" }, "noise_map: needs sigma_range (MIN:MAX): a denoiser told the noise serves a range of σ" },
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--lr", "0" }, "learning_rate: must be a positive number, got 0" },
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--width-multiplier", "2" }, "width_multiplier: is for HiNAS networks; size a dncnn baseline by its width" },
         { "train", new[] { "--task", "denoise", "--arch", "random:1", "--width-multiplier", "9" }, "width_multiplier: must be in [0.25, 8], got 9" },

@@ -37,7 +37,9 @@ public sealed class NoiseLevelTests
         Assert.True(MaxDiff(low, Torch(10)) < 1e-4, $"σ 10: ORT vs TorchSharp {MaxDiff(low, Torch(10)):E2}");
         Assert.True(MaxDiff(high, Torch(40)) < 1e-4, $"σ 40: ORT vs TorchSharp {MaxDiff(high, Torch(40)):E2}");
         Assert.True(MaxDiff(low, high) > 1e-3, "the σ given made no difference to the output");
-        Assert.Equal(InferenceEngine.Restore(model, image, 25).Data, InferenceEngine.Restore(model, image, 0).Data); // 0: the model's own σ
+        Assert.Equal(InferenceEngine.Restore(model, image, 25).Data, InferenceEngine.Restore(model, image).Data); // unset: the model's own σ
+        Assert.True(MaxDiff(InferenceEngine.Restore(model, image, 0), Torch(0)) < 1e-4); // 0: a clean frame, the range's low end
+        Assert.True(MaxDiff(InferenceEngine.Restore(model, image, 0), InferenceEngine.Restore(model, image)) > 1e-3);
     }
 
     [Fact]
@@ -66,12 +68,12 @@ public sealed class NoiseLevelTests
         var image = new DeadLeavesGenerator().Generate(32, 32, 3, seed: 2);
 
         var outside = Assert.Throws<ArgumentException>(() => InferenceEngine.Restore(told, image, 60));
-        Assert.Equal("sigma 60 is outside model 'told''s range [0, 50]", outside.Message);
+        Assert.Equal("60 is outside [0, 50], the σ range of model 'told'", outside.Message);
         var negative = Assert.Throws<ArgumentException>(() => InferenceEngine.Restore(told, image, -1));
-        Assert.StartsWith("sigma -1 must be in (0, 255]", negative.Message);
-        var none = Assert.Throws<ArgumentException>(() => InferenceEngine.Restore(blind, image, 10));
-        Assert.Equal("model 'blind' does not take the noise level (it was trained blind or at one σ); leave sigma at 0", none.Message);
-        InferenceEngine.Restore(blind, image); // 0 is always fine
+        Assert.Equal("-1 is not a σ in [0, 255] (leave it unset for the model's own)", negative.Message);
+        var none = Assert.Throws<ArgumentException>(() => InferenceEngine.Restore(blind, image, 0));
+        Assert.Equal("model 'blind' does not take the noise level (it was trained blind or at one σ); leave it unset", none.Message);
+        InferenceEngine.Restore(blind, image); // unset is always fine
     }
 
     [Fact]

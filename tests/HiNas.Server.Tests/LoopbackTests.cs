@@ -124,11 +124,23 @@ public sealed class LoopbackTests
     [InlineData("OrtGraphOptimization", "7")]
     [InlineData("OrtThreads", "-1")]
     [InlineData("OrtGraphOptimization", "fastest")]
+    [InlineData("MaxTilePixels", "1000")]
     public void BadConfiguration_StopsTheStart_NamingTheSetting(string setting, string value)
     {
         var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(Array.Empty<string>(), builder =>
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HiNas:StateFolder"] = TestServerHost.TempFolder(), [$"HiNas:{setting}"] = value })));
         Assert.Contains($"HiNas:{setting}", error.Message);
+    }
+
+    [Theory]
+    [InlineData("MaxTileSide")] // renamed: MaxTilePixels
+    [InlineData("MaxInflight")]
+    public void AnUnknownSetting_StopsTheStart_NamingIt(string setting)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(Array.Empty<string>(), builder =>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["HiNas:StateFolder"] = TestServerHost.TempFolder(), [$"HiNas:{setting}"] = "512" })));
+        Assert.StartsWith("configuration HiNas: ", error.Message);
+        Assert.Contains($"'{setting}'", error.Message);
     }
 
     [Theory]

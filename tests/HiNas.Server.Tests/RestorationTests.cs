@@ -97,20 +97,25 @@ public sealed class RestorationTests
         Assert.True(model.TakesNoiseLevel);
         Assert.False((await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "denoise-rgb" })).TakesNoiseLevel);
 
-        async Task<byte[]> Unary(double sigma) =>
-            (await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "told", Frame = frame, Sigma = sigma })).Frame.Pixels.ToByteArray();
+        async Task<byte[]> Unary(double? sigma)
+        {
+            var request = new RestoreRequest { ModelId = "told", Frame = frame };
+            if (sigma is { } s) request.Sigma = s;
+            return (await host.Restoration.RestoreAsync(request)).Frame.Pixels.ToByteArray();
+        }
         using var local = RestorationModel.Open(ModelPackage.Load(Path.Combine(host.ModelsFolder, "told")), preferCuda: false);
         var layout = new FrameLayout(size, size, size * 4, Inference.Frames.PixelFormat.Rgba8);
         var (at5, at45) = (await Unary(5), await Unary(45));
         Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 5).Pixels, at5);
         Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 45).Pixels, at45);
         Assert.NotEqual(at5, at45);
-        Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 25).Pixels, await Unary(0)); // 0: the model's own σ
+        Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 25).Pixels, await Unary(null)); // unset: the model's own σ
+        Assert.Equal(InferenceEngine.Restore(local, pixels, layout, 0).Pixels, await Unary(0)); // 0: a clean frame
 
         var outside = await Assert.ThrowsAsync<RpcException>(() => Unary(60));
         Assert.Equal(StatusCode.InvalidArgument, outside.StatusCode);
-        Assert.Contains("sigma: sigma 60 is outside model 'told''s range [0, 50]", outside.Status.Detail);
-        var blind = await Assert.ThrowsAsync<RpcException>(async () => await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "denoise-rgb", Frame = frame, Sigma = 10 }));
+        Assert.Contains("sigma: 60 is outside [0, 50], the σ range of model 'told'", outside.Status.Detail);
+        var blind = await Assert.ThrowsAsync<RpcException>(async () => await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "denoise-rgb", Frame = frame, Sigma = 0 }));
         Assert.Equal(StatusCode.InvalidArgument, blind.StatusCode);
         Assert.Contains("sigma: model 'denoise-rgb' does not take the noise level", blind.Status.Detail);
 
@@ -139,7 +144,7 @@ public sealed class RestorationTests
             await call.RequestStream.WriteAsync(new RestoreStreamRequest { Frame = wrong });
             var failure = await Assert.ThrowsAsync<RpcException>(async () => { await foreach (var _ in call.ResponseStream.ReadAllAsync()) { } });
             Assert.Equal(StatusCode.InvalidArgument, failure.StatusCode);
-            Assert.Contains("frame[1].sigma: sigma 51 is outside model 'told''s range [0, 50]", failure.Status.Detail);
+            Assert.Contains("frame[1].sigma: 51 is outside [0, 50], the σ range of model 'told'", failure.Status.Detail);
         }
 
         using var refused = host.Restoration.RestoreStream();

@@ -231,7 +231,7 @@ public static class JobsCommand
         var psnr = p.HasValidationPsnr ? string.Create(CultureInfo.InvariantCulture, $" val PSNR {p.ValidationPsnr:F2} dB") : "";
         return p.Kind switch
         {
-            "queued" or "started" or "resumed" or "stage" or "published" => $"{p.Kind}: {p.Message}",
+            "queued" or "started" or "resumed" or "restarted" or "stage" or "published" => $"{p.Kind}: {p.Message}",
             "epoch" or "validation" or "completed" => string.Create(CultureInfo.InvariantCulture, $"{p.Stage}: {p.Message}{psnr}  ({p.Fraction:P0}, ETA {TimeSpan.FromSeconds(Math.Round(p.EtaSeconds)):c})"),
             _ => null,
         };

@@ -20,7 +20,7 @@ public static class RestoreCommand
         var target = new Argument<string>("OUTPUT") { Description = "where to write the restored image (.png), or the folder for a folder's images" };
         var model = new Option<string>("--model") { Description = "a model package folder, or a model id in --repository", Required = true };
         var repository = new Option<DirectoryInfo?>("--repository") { Description = $"folder of model packages (default ./{ModelResolver.DefaultRepository})" };
-        var sigma = new Option<double>("--sigma") { Description = "the images' noise σ on the 0–255 scale, for a denoiser that takes it (trained with --noise-map); default 0, the model's own σ" };
+        var sigma = new Option<double?>("--sigma") { Description = "the images' noise σ on the 0–255 scale (0: clean), for a denoiser that takes it (trained with --noise-map); default: the model's own σ" };
         var command = new Command("restore", "Restore an image, or a folder of images, with an ONNX model package (denoise, or upscale)") { input, target, model, repository, sigma };
         command.SetAction(parse =>
         {
@@ -44,7 +44,7 @@ public static class RestoreCommand
 
             using var opened = ModelResolver.Open(parse.GetValue(model)!, parse.GetValue(repository)?.FullName);
             var noise = parse.GetValue(sigma);
-            if (opened.Model.Manifest.SigmaProblem(noise) is { } sigmaProblem) throw new CliUsageException($"--sigma: {sigmaProblem}");
+            if (opened.Model.Manifest.SigmaProblem(noise) is { } sigmaProblem) throw new CliUsageException($"--sigma {sigmaProblem}");
             if (folder) Directory.CreateDirectory(outPath);
             var times = new List<double>();
             foreach (var file in images)

@@ -40,7 +40,7 @@ public static class EvaluationProtocol
             var (name, clean) = images[i];
             var (input, target) = task.Degrade(clean, DeterministicRandom.Derive(seed, (ulong)i));
             var clock = Stopwatch.StartNew();
-            var output = restorer.Restore(input, task.Kind == RestorationKind.Denoise ? task.Sigma : 0);
+            var output = restorer.Restore(input, task.Kind == RestorationKind.Denoise ? task.Sigma : null);
             var ms = clock.Elapsed.TotalMilliseconds;
             if (!output.SameShape(target))
                 throw new InvalidOperationException($"{name}: the model returned {output.ShapeText} for a {target.ShapeText} target");

@@ -11,8 +11,8 @@ public interface IImageRestorer
 
     /// <summary>
     /// Restores <paramref name="input"/> (the task's channels, [0, 1]); SR outputs are scale× larger.
-    /// <paramref name="sigma"/>: the noise σ the input carries (0 = unknown, or none), which a denoiser told the noise
-    /// (<see cref="Tasks.NoiseLevelMap"/>) is given; every other restorer ignores it.
+    /// <paramref name="sigma"/>: the noise σ the input carries (null: not known), which a denoiser told the noise
+    /// (<see cref="Tasks.NoiseLevelMap"/>) is given — when not known, its own σ; every other restorer ignores it.
     /// </summary>
-    PlanarImage Restore(PlanarImage input, double sigma = 0);
+    PlanarImage Restore(PlanarImage input, double? sigma = null);
 }

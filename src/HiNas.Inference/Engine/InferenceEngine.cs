@@ -14,9 +14,9 @@ public static class InferenceEngine
 {
     /// <summary>
     /// Restores one raw frame; the layout must have been checked (<see cref="FrameLayout.Problem"/>), and σ
-    /// (<see cref="Packages.ModelManifest.SigmaProblem"/>; 0 = the model's default) is the frame's noise for a model that takes it.
+    /// (<see cref="Packages.ModelManifest.SigmaProblem"/>; null = the model's own) is the frame's noise for a model that takes it.
     /// </summary>
-    public static FrameResult Restore(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout, double sigma = 0)
+    public static FrameResult Restore(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout, double? sigma = null)
     {
         using var frame = Prepare(model, pixels, layout, sigma);
         Run(frame);
@@ -24,7 +24,7 @@ public static class InferenceEngine
     }
 
     /// <summary>Converts a raw frame into the model's input tensor (leased buffers: dispose the result, or call <see cref="Finish"/>).</summary>
-    public static PreparedFrame Prepare(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout, double sigma = 0)
+    public static PreparedFrame Prepare(RestorationModel model, ReadOnlySpan<byte> pixels, FrameLayout layout, double? sigma = null)
     {
         if (layout.Problem(pixels.Length) is { } problem) throw new ArgumentException(problem);
         var clock = Stopwatch.StartNew();
@@ -67,7 +67,7 @@ public static class InferenceEngine
     }
 
     /// <summary>Restores a planar image (values in [0, 1], 1 or 3 channels; converted to the model's channels).</summary>
-    public static PlanarImage Restore(RestorationModel model, PlanarImage image, double sigma = 0)
+    public static PlanarImage Restore(RestorationModel model, PlanarImage image, double? sigma = null)
     {
         var source = model.Channels == image.Channels ? image : ColorConversion.ToChannels(image, model.Channels);
         var output = model.Restore(source.Data, 1, source.Channels, source.Height, source.Width, sigma);

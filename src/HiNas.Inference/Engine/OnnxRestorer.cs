@@ -9,6 +9,6 @@ public sealed class OnnxRestorer(RestorationModel model) : IImageRestorer
 {
     public RestorationTask Task { get; } = model.Manifest.ToTask();
 
-    public PlanarImage Restore(PlanarImage input, double sigma = 0) =>
-        InferenceEngine.Restore(model, input, model.Manifest.NoiseLevelInput is null ? 0 : sigma);
+    public PlanarImage Restore(PlanarImage input, double? sigma = null) =>
+        InferenceEngine.Restore(model, input, model.Manifest.NoiseLevelInput is null ? null : sigma);
 }

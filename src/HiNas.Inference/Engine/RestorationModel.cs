@@ -133,7 +133,7 @@ public sealed class RestorationModel : IDisposable
         {
             var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { 1, m.Channels, probe, probe });
             var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(m.InputName, tensor) };
-            if (m.NoiseLevelFor(0) is { } level)
+            if (m.NoiseLevelFor(null) is { } level)
                 feeds.Add(NamedOnnxValue.CreateFromTensor(m.NoiseLevelInput!, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { level }, new[] { 1, 1, 1, 1 })));
             using var results = _session.Run(feeds);
             shape = results.Single(r => r.Name == m.OutputName).AsTensor<float>().Dimensions.ToArray().Select(d => (long)d).ToArray();
@@ -149,9 +149,9 @@ public sealed class RestorationModel : IDisposable
     /// <summary>
     /// Restores <paramref name="n"/> images of <paramref name="c"/> channels (c = the model's channels), planar in
     /// <paramref name="input"/>; returns n·c planes of (h·scale) × (w·scale). Large images are tiled.
-    /// <paramref name="sigma"/>: the noise σ for a model that takes it (<see cref="ModelManifest.SigmaProblem"/>; 0 = its default).
+    /// <paramref name="sigma"/>: the noise σ for a model that takes it (<see cref="ModelManifest.SigmaProblem"/>; null = its own).
     /// </summary>
-    public float[] Restore(ReadOnlySpan<float> input, int n, int c, int h, int w, double sigma = 0)
+    public float[] Restore(ReadOnlySpan<float> input, int n, int c, int h, int w, double? sigma = null)
     {
         using var lease = Lease(n, c, h, w, sigma);
         input[..lease.Input.Length].CopyTo(lease.Input);
@@ -164,7 +164,7 @@ public sealed class RestorationModel : IDisposable
     /// <see cref="RestorationLease.Input"/>, call <see cref="RestorationLease.Run"/>, read <see cref="RestorationLease.Output"/>, dispose
     /// to give the buffers back. No per-frame allocation for untiled frames whose sides are multiples of the input multiple.
     /// </summary>
-    public RestorationLease Lease(int n, int c, int h, int w, double sigma = 0)
+    public RestorationLease Lease(int n, int c, int h, int w, double? sigma = null)
     {
         if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
         if (n < 1 || h < 1 || w < 1) throw new ArgumentException($"tensor {n}×{c}×{h}×{w} is empty");
@@ -189,10 +189,10 @@ public sealed class RestorationModel : IDisposable
         private readonly float[]? _input;
         private float[]? _output;
 
-        private readonly double _sigma;
+        private readonly double? _sigma;
         private readonly float? _level;
 
-        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers, double sigma, float? level)
+        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers, double? sigma, float? level)
         {
             _sigma = sigma;
             _level = level;
@@ -231,7 +231,7 @@ public sealed class RestorationModel : IDisposable
     /// to multiples of m and the tiles and their overlap are multiples of m too, so that every tile's pixel-unshuffle
     /// blocks fall where the whole frame's do.
     /// </summary>
-    private float[] RunTiled(float[] input, int n, int c, int h, int w, double sigma)
+    private float[] RunTiled(float[] input, int n, int c, int h, int w, double? sigma)
     {
         var m = Manifest.InputMultiple;
         if (h % m != 0 || w % m != 0) return EdgePadded.Run(input, n * c, h, w, m, Scale, (padded, ph, pw) => RunTiled(padded, n, c, ph, pw, sigma));
@@ -240,17 +240,17 @@ public sealed class RestorationModel : IDisposable
         var planes = n * c;
         var sum = new float[planes * oh * ow];
         var weight = new float[oh * ow];
-        var tile = _tiles.TileSide / m * m;
         var overlap = EdgePadded.RoundUp(_tiles.Overlap, m);
+        var (tileHeight, tileWidth) = TileGrid.Plan(h, w, _tiles.MaxTilePixels, overlap, m);
         var margin = overlap / 4 * s;
         var ramp = overlap / 2 * s;
-        var ys = TileGrid.Starts(h, tile, overlap);
-        var xs = TileGrid.Starts(w, tile, overlap);
+        var ys = TileGrid.Starts(h, tileHeight, overlap);
+        var xs = TileGrid.Starts(w, tileWidth, overlap);
         foreach (var y0 in ys)
             foreach (var x0 in xs)
             {
-                var th = Math.Min(tile, h - y0);
-                var tw = Math.Min(tile, w - x0);
+                var th = Math.Min(tileHeight, h - y0);
+                var tw = Math.Min(tileWidth, w - x0);
                 using var lease = Lease(n, c, th, tw, sigma); // th, tw ≤ the tile side, so within the area: pooled buffers, never tiled again
                 var patch = lease.Input;
                 for (var p = 0; p < planes; p++)

@@ -1,8 +1,8 @@
 namespace HiNas.Inference.Engine;
 
 /// <summary>
-/// Frames of more than <see cref="MaxTilePixels"/> input pixels are restored in overlapping square tiles of side
-/// <see cref="TileSide"/>; smaller frames run whole (a tile costs its overlap twice and a copy in and out: a 640×360
+/// Frames of more than <see cref="MaxTilePixels"/> input pixels are restored in overlapping tiles of at most that many
+/// pixels, as few and as evenly spread as computes the fewest pixels (<see cref="TileGrid.Plan"/>); smaller frames run whole (a tile costs its overlap twice and a copy in and out: a 640×360
 /// frame in 512-pixel tiles took 1.7× the whole frame's time). Memory grows with the pixels run at once, so the bound is
 /// on the area, whatever the frame's shape. Each tile's output is weighted 0 within Overlap/4 of an inner tile edge
 /// (where zero padding disturbs it), then ramps linearly to 1 over Overlap/2, so seams are blended and the result
@@ -16,7 +16,7 @@ public sealed record TileOptions
     public int MaxTilePixels { get; init; } = DefaultMaxTilePixels;
     public int Overlap { get; init; } = 48;
 
-    /// <summary>The side of the square tiles a larger frame runs in: the largest whose area is within <see cref="MaxTilePixels"/>.</summary>
+    /// <summary>The side of the largest square tile within <see cref="MaxTilePixels"/> (the overlap must fit it twice).</summary>
     public int TileSide => (int)Math.Sqrt(MaxTilePixels);
 
     /// <summary>Whether a frame of <paramref name="height"/> × <paramref name="width"/> input pixels runs in tiles.</summary>

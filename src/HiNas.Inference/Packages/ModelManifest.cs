@@ -88,23 +88,23 @@ public sealed record ModelManifest
     };
 
     /// <summary>
-    /// What is wrong with a request's σ for this model, or null: 0 asks for the model's default; any other σ needs a
-    /// model that takes the noise level, and must lie in its range.
+    /// What is wrong with a request's σ for this model, or null: unset (null) asks for the model's own σ; a σ (0 for a
+    /// clean frame) needs a model that takes the noise level, and must lie in its range.
     /// </summary>
-    public string? SigmaProblem(double sigma)
+    public string? SigmaProblem(double? sigma)
     {
-        if (sigma == 0) return null;
-        if (!double.IsFinite(sigma) || sigma < 0 || sigma > 255) return $"sigma {sigma} must be in (0, 255] on the 0–255 scale, or 0 for the model's default";
+        if (sigma is not { } s) return null;
+        if (!double.IsFinite(s) || s < 0 || s > 255) return $"{s} is not a σ in [0, 255] (leave it unset for the model's own)";
         if (NoiseLevelInput is null)
-            return $"model '{Id}' does not take the noise level ({(Task == "denoise" ? "it was trained blind or at one σ" : "it is an upscaler")}); leave sigma at 0";
-        if (SigmaRange is [var min, var max] && (sigma < min || sigma > max))
-            return $"sigma {sigma} is outside model '{Id}''s range [{min}, {max}]";
+            return $"model '{Id}' does not take the noise level ({(Task == "denoise" ? "it was trained blind or at one σ" : "it is an upscaler")}); leave it unset";
+        if (SigmaRange is [var min, var max] && (s < min || s > max))
+            return $"{s} is outside [{min}, {max}], the σ range of model '{Id}'";
         return null;
     }
 
-    /// <summary>The noise-level input's value for a request's σ (0: the model's σ), or null for a model without one. Check <see cref="SigmaProblem"/> first.</summary>
-    public float? NoiseLevelFor(double sigma) =>
-        NoiseLevelInput is null ? null : NoiseLevelMap.Level(sigma == 0 ? Sigma ?? 25 : sigma);
+    /// <summary>The noise-level input's value for a request's σ (null: the model's σ), or null for a model without one. Check <see cref="SigmaProblem"/> first.</summary>
+    public float? NoiseLevelFor(double? sigma) =>
+        NoiseLevelInput is null ? null : NoiseLevelMap.Level(sigma ?? ToTask().Sigma);
 
     /// <summary>Checks the fields a server relies on; returns the first problem, or null.</summary>
     public string? Problem()

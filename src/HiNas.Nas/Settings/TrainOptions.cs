@@ -62,6 +62,7 @@ public sealed record TrainOptions
             "sigma_range", "must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255");
         SettingException.Require(NoiseSigmaRange is null || Task.Kind == RestorationKind.Denoise, "sigma_range", "is for denoising");
         SettingException.Require(!NoiseMap || Task.Kind == RestorationKind.Denoise, "noise_map", "is for denoising");
+        SettingException.Require(!NoiseMap || NoiseSigmaRange is not null, "noise_map", "needs sigma_range (MIN:MAX): a denoiser told the noise serves a range of σ");
         SettingException.Require(!NoiseMap || Architecture.Kind is ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind or ArchitectureSpec.DnCnnKind, "noise_map",
             $"needs a HiNAS genotype or DnCNN, not {Architecture.Kind}");
         if (Architecture.Genotype is { } g && g.Task != Task)

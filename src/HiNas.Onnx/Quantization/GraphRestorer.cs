@@ -32,9 +32,9 @@ public sealed class GraphRestorer : IImageRestorer, IDisposable
 
     public RestorationTask Task { get; }
 
-    public PlanarImage Restore(PlanarImage input, double sigma = 0)
+    public PlanarImage Restore(PlanarImage input, double? sigma = null)
     {
-        var level = _noiseLevel is null ? null : sigma == 0 ? _noiseLevel : NoiseLevelMap.Level(sigma);
+        var level = _noiseLevel is null ? null : sigma is { } s ? NoiseLevelMap.Level(s) : _noiseLevel;
         var output = EdgePadded.Run(input.Data.ToArray(), input.Channels, input.Height, input.Width, _inputMultiple, Task.Scale, (planes, h, w) =>
         {
             var tensor = new OrtTensors.DenseTensor<float>(planes, new[] { 1, input.Channels, h, w });

@@ -11,15 +11,15 @@ namespace HiNas.Search.Evaluation;
 
 /// <summary>
 /// Restores images with a TorchSharp network in eval mode, one whole image per forward pass; a network told the noise
-/// (<see cref="Networks.IRestorationNetwork.NoiseMap"/>) gets the noise-level plane of the σ given (0: the task's).
+/// (<see cref="Networks.IRestorationNetwork.NoiseMap"/>) gets the noise-level plane of the σ given (null: the task's).
 /// </summary>
 public sealed class TorchRestorer(nn.Module<Tensor, Tensor> network, RestorationTask task, Device device) : IImageRestorer
 {
     public RestorationTask Task => task;
 
-    public PlanarImage Restore(PlanarImage input, double sigma = 0)
+    public PlanarImage Restore(PlanarImage input, double? sigma = null)
     {
-        if (network is Networks.IRestorationNetwork { NoiseMap: true }) input = NoiseLevelMap.Append(input, sigma == 0 ? task.Sigma : sigma);
+        if (network is Networks.IRestorationNetwork { NoiseMap: true }) input = NoiseLevelMap.Append(input, sigma ?? task.Sigma);
         network.eval();
         using var pause = GcPause.Begin();
         using var noGrad = torch.no_grad();

@@ -34,7 +34,16 @@ public static class ServerApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
-        var options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        ServerOptions options;
+        try
+        {
+            // a setting the server does not know (a typo, or one since renamed: MaxTileSide → MaxTilePixels) stops the start
+            options = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>(b => b.ErrorOnUnknownConfiguration = true) ?? new ServerOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"configuration {ServerOptions.Section}: {e.Message}", e);
+        }
         options.Validate();
         builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
         // Host filtering (ASP.NET Core's middleware): loopback names only while the server is on loopback

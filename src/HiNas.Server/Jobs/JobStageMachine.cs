@@ -7,7 +7,13 @@ using JobState = HiNas.Protocol.V1.JobState;
 namespace HiNas.Server.Jobs;
 
 /// <summary>A stage that ended without success; the message becomes the job's error.</summary>
-public sealed class JobFailedException(string message) : Exception(message);
+public class JobFailedException(string message) : Exception(message);
+
+/// <summary>A stage's worker was killed by a fault or the out-of-memory killer before it wrote a result (<see cref="WorkerExit.IsRestartable"/>).</summary>
+public sealed class WorkerKilledException(WorkerExit exit, string message) : JobFailedException(message)
+{
+    public WorkerExit Exit { get; } = exit;
+}
 
 /// <summary>
 /// Takes one job through its stages (<see cref="JobStatus.Stages"/>): queued → running, each stage prepared by its
@@ -112,9 +118,7 @@ public sealed class JobStageMachine
                     _store.Append(job, e => e.Progress = new JobProgress { State = JobState.Running, Stage = stage, Kind = "stage", Fraction = start, Message = $"{stage} started" });
                 }
                 var launcher = _launchers[stage];
-                var run = launcher.Prepare(job);
-                var result = run is null ? null : await _worker.RunAsync(job, stage, run, cancellation.Token);
-                launcher.Complete(job, result);
+                launcher.Complete(job, await RunStageAsync(job, stage, launcher, cancellation.Token));
             }
             Finish(job, JobState.Succeeded, null);
         }
@@ -145,6 +149,33 @@ public sealed class JobStageMachine
         finally
         {
             job.Cancellation = null;
+        }
+    }
+
+    /// <summary>
+    /// The stage's worker run (null when the stage has nothing left to do); a worker killed by a fault or the
+    /// out-of-memory killer runs once more after the stage is prepared again (a search or training resumes from its
+    /// checkpoints; an export published just before the kill is not redone), and the job's log says so.
+    /// </summary>
+    private async Task<HiNas.Nas.Workers.WorkerResult?> RunStageAsync(JobRecord job, string stage, IStageLauncher launcher, CancellationToken cancellation)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var run = launcher.Prepare(job);
+            if (run is null) return null;
+            try
+            {
+                return await _worker.RunAsync(job, stage, run, cancellation);
+            }
+            catch (WorkerKilledException e) when (attempt < StageWorker.KilledRestarts)
+            {
+                _logger.LogWarning("job {Job}: the {Stage} worker {Exit}; running the stage again", job.Id, stage, e.Exit.Describe());
+                _store.Append(job, p => p.Progress = new JobProgress
+                {
+                    State = JobState.Running, Stage = stage, Kind = "restarted", Fraction = job.Status.Progress,
+                    Message = $"the {stage} worker {e.Exit.Describe()}; restarted from the stage's checkpoints",
+                });
+            }
         }
     }
 

@@ -97,10 +97,10 @@ public sealed class FrameRestorer : IDisposable
     }
 
     /// <summary>
-    /// A request's σ for <paramref name="model"/> (<see cref="ModelManifest.SigmaProblem"/>: 0 = the model's own; another
+    /// A request's σ for <paramref name="model"/> (<see cref="ModelManifest.SigmaProblem"/>: unset = the model's own; a
     /// σ only for a model that takes the noise level, within its range); INVALID_ARGUMENT naming <paramref name="field"/> otherwise.
     /// </summary>
-    public static double CheckSigma(RestorationModel model, string field, double sigma) =>
+    public static double? CheckSigma(RestorationModel model, string field, double? sigma) =>
         model.Manifest.SigmaProblem(sigma) is { } problem ? throw RpcErrors.Invalid(field, problem) : sigma;
 
     /// <summary>Waits for a place at the engine; null when <paramref name="startBy"/> passes first (see <see cref="InferenceScheduler.AdmitAsync"/>).</summary>
@@ -163,7 +163,7 @@ public sealed class FrameRestorer : IDisposable
         _msPerCost.TryGetValue(model.Id, out var rate) ? (rate.Mean + 2 * rate.Deviation) * cost : 0;
 
     /// <summary>Restores one raw frame of a unary call from <paramref name="lane"/>: a place at the engine first, conversions outside the gate, the model run inside it.</summary>
-    public async Task<RestoredFrame> RestoreFrameAsync(string lane, RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, double sigma, long arrived, CancellationToken cancellation)
+    public async Task<RestoredFrame> RestoreFrameAsync(string lane, RestorationModel model, ReadOnlyMemory<byte> pixels, FrameLayout layout, double? sigma, long arrived, CancellationToken cancellation)
     {
         using var place = (await _scheduler.AdmitAsync(lane, Cost(model, layout), null, cancellation))!;
         using var prepared = InferenceEngine.Prepare(model, pixels.Span, layout, sigma);
@@ -174,7 +174,7 @@ public sealed class FrameRestorer : IDisposable
     }
 
     /// <summary>Restores a decoded image (planar, in [0, 1]).</summary>
-    public async Task<(PlanarImage Image, StageTimings Timings, double QueueMs)> RestoreImageAsync(string lane, RestorationModel model, PlanarImage image, double sigma, long arrived, CancellationToken cancellation)
+    public async Task<(PlanarImage Image, StageTimings Timings, double QueueMs)> RestoreImageAsync(string lane, RestorationModel model, PlanarImage image, double? sigma, long arrived, CancellationToken cancellation)
     {
         using var place = (await _scheduler.AdmitAsync(lane, image.Width * (double)image.Height * image.Channels / model.Channels / 1e6, null, cancellation))!;
         using var run = (await _gate.EnterAsync(place.Order, null, cancellation))!;

@@ -63,10 +63,10 @@ public sealed class FrameStream
     private readonly Channel<Slot> _prepared = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _ran = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
 
-    private readonly double _sigma;
+    private readonly double? _sigma;
 
     /// <param name="sigma">the stream's noise σ (checked: <see cref="FrameRestorer.CheckSigma"/>); a frame may give its own</param>
-    public FrameStream(FrameRestorer restorer, RestorationModel model, PixelFormat format, StreamPolicy policy, ServerMetrics metrics, ILogger logger, double sigma = 0)
+    public FrameStream(FrameRestorer restorer, RestorationModel model, PixelFormat format, StreamPolicy policy, ServerMetrics metrics, ILogger logger, double? sigma = null)
     {
         _sigma = sigma;
         _restorer = restorer;
@@ -84,9 +84,9 @@ public sealed class FrameStream
     private int _dropped;
 
     /// <summary>One frame from its arrival until its answer is written.</summary>
-    private sealed class Slot(StreamFrame frame, FrameLayout layout, long arrived, long bytes, double cost, double sigma)
+    private sealed class Slot(StreamFrame frame, FrameLayout layout, long arrived, long bytes, double cost, double? sigma)
     {
-        public double Sigma { get; } = sigma;
+        public double? Sigma { get; } = sigma;
         public StreamFrame? Frame { get; set; } = frame;
         public FrameLayout Layout { get; } = layout;
         public long Arrived { get; } = arrived;
@@ -173,7 +173,7 @@ public sealed class FrameStream
                 if (last is { } previous && frame.Sequence <= previous)
                     throw RpcErrors.Invalid($"frame[{frame.Sequence}].sequence", $"must increase within a stream (previous was {previous})");
                 last = frame.Sequence;
-                var sigma = frame.Sigma == 0 ? _sigma : FrameRestorer.CheckSigma(_model, $"frame[{frame.Sequence}].sigma", frame.Sigma);
+                var sigma = frame.HasSigma ? FrameRestorer.CheckSigma(_model, $"frame[{frame.Sequence}].sigma", frame.Sigma) : _sigma;
                 var bytes = FrameRestorer.HeldBytes(_model, layout, frame.Pixels.Length);
                 Count(bytes); // in memory from now on, whatever happens next
                 await AdmitAsync(cancellation);

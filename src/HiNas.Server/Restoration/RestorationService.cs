@@ -46,7 +46,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
                 var format = frame.Format.ToDomain() ?? throw RpcErrors.Invalid("frame.format", $"'{frame.Format}' is not RGBA8, BGRA8, RGB8 or GRAY8");
                 var layout = FrameValidation.Check("frame", frame.Width, frame.Height, frame.Stride, format, frame.Pixels.Length, restorer.Options.MaxFramePixels);
                 var model = restorer.OpenModel("model_id", request.ModelId);
-                var sigma = FrameRestorer.CheckSigma(model, "sigma", request.Sigma);
+                var sigma = FrameRestorer.CheckSigma(model, "sigma", request.HasSigma ? request.Sigma : null);
                 var restored = await restorer.RestoreFrameAsync(lane, model, frame.Pixels.Memory, layout, sigma, arrived, context.CancellationToken);
                 var f = restored.Frame;
                 return new RestoreResponse
@@ -58,7 +58,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
             case RestoreRequest.InputOneofCase.Image:
             {
                 var model = restorer.OpenModel("model_id", request.ModelId);
-                var sigma = FrameRestorer.CheckSigma(model, "sigma", request.Sigma);
+                var sigma = FrameRestorer.CheckSigma(model, "sigma", request.HasSigma ? request.Sigma : null);
                 var clock = Stopwatch.StartNew();
                 Imaging.Pixels.PlanarImage image;
                 try
@@ -108,7 +108,7 @@ public sealed class RestorationService(FrameRestorer restorer, ServerMetrics met
         if (config.MaxLatencyMs > ServerOptions.MaxLatencyLimitMs)
             throw RpcErrors.Invalid("config.max_latency_ms", $"{config.MaxLatencyMs} is above the limit of {ServerOptions.MaxLatencyLimitMs} ms");
         var model = restorer.OpenModel("config.model_id", config.ModelId);
-        var sigma = FrameRestorer.CheckSigma(model, "config.sigma", config.Sigma);
+        var sigma = FrameRestorer.CheckSigma(model, "config.sigma", config.HasSigma ? config.Sigma : null);
         var maxInFlight = config.MaxInFlight == 0 ? options.DefaultMaxInFlight : (int)config.MaxInFlight;
         var maxLatencyMs = policy == OverloadPolicy.Queue ? 0 : config.MaxLatencyMs == 0 ? options.DefaultMaxLatencyMs : (int)config.MaxLatencyMs;
 

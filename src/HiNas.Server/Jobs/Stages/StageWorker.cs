@@ -17,37 +17,26 @@ public sealed class StageWorker(JobStore store, DataRoots roots, IOptions<Server
     public string WorkerPath { get; } = WorkerLocation.Resolve(options.Value.Jobs.WorkerPath);
 
     /// <summary>
-    /// Runs the stage; a worker killed by a signal (<see cref="WorkerExit.Signal"/>: a native fault, the out-of-memory
-    /// killer) without a result is started once more, resuming from the stage's checkpoints, and the job's log says so.
-    /// Any other failure, or a second kill, fails the stage with the worker's own error, or how it ended and its last
-    /// output lines. (Cancelling a job kills its worker too, but that ends the wait by cancellation, not here.)
+    /// Runs the stage's worker once. A failure fails the stage with the worker's own error, or how it ended and its last
+    /// output lines; a worker killed by a fault or the out-of-memory killer without a result throws
+    /// <see cref="WorkerKilledException"/>, which the job's stage machine answers by running the stage once more.
     /// </summary>
     public async Task<WorkerResult> RunAsync(JobRecord job, string stage, StageRun run, CancellationToken cancellation)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var (code, result, lastLines) = await RunOnceAsync(job, stage, run, cancellation);
-            if (result is { Succeeded: true } && code == 0) return result;
-            var exit = new WorkerExit(code);
-            if (result is null && exit.Signal is not null && attempt <= SignalRestarts)
-            {
-                logger.LogWarning("job {Job}: the {Stage} worker {Exit}; restarting it from the stage's checkpoints", job.Id, stage, exit.Describe());
-                store.Append(job, e => e.Progress = new Protocol.V1.JobProgress
-                {
-                    State = Protocol.V1.JobState.Running, Stage = stage, Kind = "restarted", Fraction = job.Status.Progress,
-                    Message = $"the {stage} worker {exit.Describe()}; restarted from the stage's checkpoints",
-                });
-                continue;
-            }
-            var said = lastLines.Count == 0 ? "" : $"; its last output: {string.Join(" | ", lastLines)}";
-            var error = result?.Error
-                ?? (result is null ? $"the worker {exit.Describe()} without a result (see {JobStore.WorkerLogFile}){said}" : $"the worker reported success but {exit.Describe()} (see {JobStore.WorkerLogFile})");
-            throw new JobFailedException($"{stage}: {error}");
-        }
+        var (code, result, lastLines) = await RunOnceAsync(job, stage, run, cancellation);
+        cancellation.ThrowIfCancellationRequested(); // a worker that ended as the job was cancelled is not a failure to report
+        if (result is { Succeeded: true } && code == 0) return result;
+        var exit = new WorkerExit(code);
+        var said = lastLines.Count == 0 ? "" : $"; its last output: {string.Join(" | ", lastLines)}";
+        if (result is null && exit.IsRestartable)
+            throw new WorkerKilledException(exit, $"{stage}: the worker {exit.Describe()} without a result (see {JobStore.WorkerLogFile}){said}");
+        var error = result?.Error
+            ?? (result is null ? $"the worker {exit.Describe()} without a result (see {JobStore.WorkerLogFile}){said}" : $"the worker reported success but {exit.Describe()} (see {JobStore.WorkerLogFile})");
+        throw new JobFailedException($"{stage}: {error}");
     }
 
-    /// <summary>How many times a worker killed by a signal is started again before its stage fails.</summary>
-    public const int SignalRestarts = 1;
+    /// <summary>How many times a stage whose worker was killed (<see cref="WorkerKilledException"/>) is run again before the job fails.</summary>
+    public const int KilledRestarts = 1;
 
     private async Task<(int Code, WorkerResult? Result, IReadOnlyList<string> LastLines)> RunOnceAsync(JobRecord job, string stage, StageRun run, CancellationToken cancellation)
     {
