@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using HiNas.Imaging.Datasets;
+using HiNas.Imaging.Tasks;
 using HiNas.Inference.Engine;
 using HiNas.Inference.Frames;
 using HiNas.Inference.Repository;
@@ -44,7 +45,8 @@ foreach (var manifest in repository.List())
             var genotype = GenotypeJson.Deserialize(node.ToJsonString());
             // the network the package was trained as: the genotype widened as recorded, with its head
             var head = manifest.Head is { } name ? DerivedHeads.Parse(name) : DerivedHead.Light;
-            using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(manifest.WidthMultiplier ?? 1), head));
+            var told = manifest.NoiseLevelInput is not null; // a denoiser told the noise reads one more plane
+            using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(manifest.WidthMultiplier ?? 1), head, told));
             net.eval();
             var planes = manifest.Channels == 1 ? 3 : 1; // a gray model restores the three colour planes as a batch
             using var input = torch.rand(planes, manifest.Channels, ih, iw);
@@ -56,6 +58,7 @@ foreach (var manifest in repository.List())
                     using var scope = torch.NewDisposeScope();
                     // The same conversions as the served path: bytes → floats in, floats → bytes out.
                     var x = torch.tensor(frame).reshape(ih, iw, 4)[.., .., ..3].permute(2, 0, 1).to(ScalarType.Float32).div(255).reshape(planes, manifest.Channels, ih, iw).contiguous();
+                    if (told) x = torch.cat(new[] { x, torch.full(new long[] { planes, 1, ih, iw }, NoiseLevelMap.Level(manifest.Sigma ?? 25)) }, 1);
                     var y = net.call(x).clamp(0, 1).mul(255).round().to(ScalarType.Byte);
                     _ = y.data<byte>().ToArray();
                 });
