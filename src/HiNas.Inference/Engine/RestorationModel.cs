@@ -121,8 +121,13 @@ public sealed class RestorationModel : IDisposable
             throw new ModelPackageException(Package.Folder, $"the graph has no output '{m.OutputName}' (it has {string.Join(", ", _session.OutputMetadata.Keys)})");
         if (input.Dimensions.Length != 4 || input.Dimensions[1] != m.Channels)
             throw new ModelPackageException(Package.Folder, $"the manifest says {m.Channels} channel(s) but the graph input is [{string.Join(", ", input.Dimensions)}]");
-        if (m.NoiseLevelInput is { } levelName && !_session.InputMetadata.ContainsKey(levelName))
-            throw new ModelPackageException(Package.Folder, $"the manifest names the noise-level input '{levelName}' but the graph has none (it has {string.Join(", ", _session.InputMetadata.Keys)})");
+        if (m.NoiseLevelInput is { } levelName)
+        {
+            if (!_session.InputMetadata.TryGetValue(levelName, out var level))
+                throw new ModelPackageException(Package.Folder, $"the manifest names the noise-level input '{levelName}' but the graph has none (it has {string.Join(", ", _session.InputMetadata.Keys)})");
+            if (level.Dimensions is not [1, 1, 1, 1])
+                throw new ModelPackageException(Package.Folder, $"the noise-level input '{levelName}' is [{string.Join(", ", level.Dimensions)}], not one value [1, 1, 1, 1]");
+        }
         if (_session.InputMetadata.Keys.FirstOrDefault(k => k != m.InputName && k != m.NoiseLevelInput) is { } unnamed)
             throw new ModelPackageException(Package.Folder, $"the graph has an input '{unnamed}' the manifest does not name");
         // an odd multiple of the input multiple: a graph that needs a larger multiple than its manifest says fails here

@@ -7,6 +7,7 @@ using HiNas.Imaging.Pixels;
 using HiNas.Inference.Engine;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Quantization;
+using HiNas.Search.Data;
 using HiNas.Search.Networks;
 using HiNas.Search.Training;
 using Microsoft.ML.OnnxRuntime;
@@ -132,7 +133,8 @@ public static class ModelExport
 
     /// <summary>
     /// Max |ORT − TorchSharp| over random inputs of three sizes (one of them odd; a frame-time graph gets it padded as the
-    /// engine pads it, <see cref="EdgePadded"/>).
+    /// engine pads it, <see cref="EdgePadded"/>); a denoiser told the noise is told a different σ at each size (the
+    /// task's, and both ends of its range).
     /// </summary>
     public static (double MaxAbsDiff, IReadOnlyList<string> Sizes) Parity(nn.Module<Tensor, Tensor> network, RestorationTask task, byte[] onnx)
     {
@@ -140,15 +142,18 @@ public static class ModelExport
         using var restorer = new GraphRestorer(onnx, task, ((IRestorationNetwork)network).PixelUnshuffle);
         var worst = 0.0;
         var sizes = new[] { (32, 32), (45, 37), (64, 96) };
-        foreach (var (h, w) in sizes)
+        var told = ((IRestorationNetwork)network).NoiseMap;
+        var sigmas = new double?[] { task.Sigma, 0, 50 };
+        for (var i = 0; i < sizes.Length; i++)
         {
+            var (h, w) = sizes[i];
             using var scope = torch.NewDisposeScope();
             var x = torch.rand(new long[] { 1, task.Channels, h, w }, generator: new Generator((ulong)(h * 1000 + w)));
-            // a denoiser told the noise gets its plane at the task's σ, as the graph restorer tells it
-            var networkInput = ((IRestorationNetwork)network).NoiseMap ? torch.cat(new[] { x, torch.full(new long[] { 1, 1, h, w }, NoiseLevelMap.Level(task.Sigma)) }, 1) : x;
+            var image = new PlanarImage(task.Channels, h, w, x.data<float>().ToArray());
+            var networkInput = told ? TensorImages.ToTensor(NoiseLevelMap.Append(image, sigmas[i]!.Value), torch.CPU) : x;
             float[] expected;
             using (torch.no_grad()) expected = network.call(networkInput).contiguous().data<float>().ToArray();
-            var actual = restorer.Restore(new PlanarImage(task.Channels, h, w, x.data<float>().ToArray())).Data.ToArray();
+            var actual = restorer.Restore(image, told ? sigmas[i] : null).Data.ToArray();
             if (actual.Length != expected.Length) throw new InvalidOperationException($"ONNX output has {actual.Length} values, TorchSharp {expected.Length}");
             worst = Math.Max(worst, expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)));
         }
