@@ -151,6 +151,19 @@ public sealed class JobsTests
         Assert.StartsWith("search: the worker was killed by signal 9 (SIGKILL) without a result (see worker.log)", failed[^1].Result.Error);
     }
 
+    [Fact]
+    public async Task AWorkerStoppedByAPerson_IsNotRestarted_TheJobFails()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var job = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = TinySearch(epochs: 50, steps: 20) }, TestServerHost.Auth());
+        await WaitFor(host.Jobs, job.Id, e => e.Progress?.Kind == "step", TimeSpan.FromMinutes(1));
+        Assert.Equal(0, kill(WorkerOf(host, job.Id), 15)); // SIGTERM: a person, or the service manager stopping everything
+        var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromMinutes(2));
+        Assert.Equal(JobState.Failed, events[^1].Result.State);
+        Assert.DoesNotContain(events, e => e.Progress?.Kind == "restarted");
+        Assert.StartsWith("search: the worker ", events[^1].Result.Error);
+    }
+
     /// <summary>The pid of the job's running `hinas run` worker (the process whose command line names the job's folder).</summary>
     private static int WorkerOf(TestServerHost host, string jobId, bool allowNone = false)
     {
