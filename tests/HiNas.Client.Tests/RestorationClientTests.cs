@@ -56,8 +56,8 @@ public sealed class RestorationClientTests
         await foreach (var r in stream.ReadResultsAsync()) results.Add(r.Pixels.ToArray());
         Assert.Equal(new[] { at10, at40 }, results);
 
-        var refused = await Assert.ThrowsAsync<RpcException>(() => client.OpenStreamAsync(new RestorationStreamOptions { ModelId = "denoise-rgb", Sigma = 10 }));
-        Assert.Contains("config.sigma: model 'denoise-rgb' does not take the noise level", refused.Status.Detail);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.OpenStreamAsync(new RestorationStreamOptions { ModelId = "sr-x2-rgb", Sigma = 10 }));
+        Assert.Contains("config.sigma: model 'sr-x2-rgb' does not take the noise level", refused.Status.Detail);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class RestorationTests
         var frame = new RawFrame { Width = size, Height = size, Format = PixelFormat.Rgba8, Pixels = ByteString.CopyFrom(pixels) };
         var model = await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "told" });
         Assert.True(model.TakesNoiseLevel);
-        Assert.False((await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "denoise-rgb" })).TakesNoiseLevel);
+        Assert.False((await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "sr-x2-rgb" })).TakesNoiseLevel);
 
         async Task<byte[]> Unary(double? sigma)
         {
@@ -115,9 +115,9 @@ public sealed class RestorationTests
         var outside = await Assert.ThrowsAsync<RpcException>(() => Unary(60));
         Assert.Equal(StatusCode.InvalidArgument, outside.StatusCode);
         Assert.Contains("sigma: 60 is outside [0, 50], the σ range of model 'told'", outside.Status.Detail);
-        var blind = await Assert.ThrowsAsync<RpcException>(async () => await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "denoise-rgb", Frame = frame, Sigma = 0 }));
-        Assert.Equal(StatusCode.InvalidArgument, blind.StatusCode);
-        Assert.Contains("sigma: model 'denoise-rgb' does not take the noise level", blind.Status.Detail);
+        var upscaler = await Assert.ThrowsAsync<RpcException>(async () => await host.Restoration.RestoreAsync(new RestoreRequest { ModelId = "sr-x2-rgb", Frame = frame, Sigma = 0 }));
+        Assert.Equal(StatusCode.InvalidArgument, upscaler.StatusCode);
+        Assert.Contains("sigma: model 'sr-x2-rgb' does not take the noise level (it is an upscaler)", upscaler.Status.Detail);
 
         // a stream's σ, and a frame's own
         using (var call = host.Restoration.RestoreStream())
@@ -148,11 +148,11 @@ public sealed class RestorationTests
         }
 
         using var refused = host.Restoration.RestoreStream();
-        var bad = TestFrames.Config("denoise-rgb", 2, OverloadPolicy.Queue);
+        var bad = TestFrames.Config("sr-x2-rgb", 2, OverloadPolicy.Queue);
         bad.Config.Sigma = 10;
         await refused.RequestStream.WriteAsync(bad);
         var e = await Assert.ThrowsAsync<RpcException>(async () => await refused.ResponseStream.MoveNext());
-        Assert.Contains("config.sigma: model 'denoise-rgb' does not take the noise level", e.Status.Detail);
+        Assert.Contains("config.sigma: model 'sr-x2-rgb' does not take the noise level", e.Status.Detail);
     }
 
     [Fact]
