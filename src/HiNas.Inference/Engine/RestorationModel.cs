@@ -174,10 +174,9 @@ public sealed class RestorationModel : IDisposable
         if (c != Channels) throw new ArgumentException($"model '{Id}' takes {Channels} channel(s), got {c}");
         if (n < 1 || h < 1 || w < 1) throw new ArgumentException($"tensor {n}×{c}×{h}×{w} is empty");
         if (Manifest.SigmaProblem(sigma) is { } problem) throw new ArgumentException(problem);
-        var level = Manifest.NoiseLevelFor(sigma);
-        if (_tiles.Tiles(h, w)) return new RestorationLease(this, n, c, h, w, null, sigma, level);
+        if (_tiles.Tiles(h, w)) return new RestorationLease(this, n, c, h, w, null, sigma);
         var (ph, pw) = (EdgePadded.RoundUp(h, Manifest.InputMultiple), EdgePadded.RoundUp(w, Manifest.InputMultiple));
-        return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, ph, pw, Scale)), sigma, level);
+        return new RestorationLease(this, n, c, h, w, _pool.Take(new TensorShape(n, c, ph, pw, Scale)), sigma);
     }
 
     /// <summary>
@@ -195,12 +194,10 @@ public sealed class RestorationModel : IDisposable
         private float[]? _output;
 
         private readonly double? _sigma;
-        private readonly float? _level;
 
-        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers, double? sigma, float? level)
+        internal RestorationLease(RestorationModel model, int n, int c, int h, int w, TensorBuffers? buffers, double? sigma)
         {
             _sigma = sigma;
-            _level = level;
             _model = model;
             _buffers = buffers;
             _shape = (n, c, h, w);
@@ -214,11 +211,11 @@ public sealed class RestorationModel : IDisposable
         public void Run()
         {
             if (_buffers is null) _output = _model.RunTiled(_input!, _shape.N, _shape.C, _shape.H, _shape.W, _sigma);
-            else if (_input is null) _model.RunBuffers(_buffers, _level);
+            else if (_input is null) _model.RunBuffers(_buffers, _sigma);
             else
             {
                 EdgePadded.Copy(_input, _buffers.Input, _shape.N * _shape.C, _shape.H, _shape.W, _buffers.Shape.H, _buffers.Shape.W);
-                _model.RunBuffers(_buffers, _level);
+                _model.RunBuffers(_buffers, _sigma);
                 var s = _model.Scale;
                 _output = new float[_input.Length * s * s];
                 EdgePadded.Crop(_buffers.Output, _output, _shape.N * _shape.C, _buffers.Shape.H * s, _buffers.Shape.W * s, _shape.H * s, _shape.W * s);
@@ -283,10 +280,10 @@ public sealed class RestorationModel : IDisposable
         return sum;
     }
 
-    private void RunBuffers(TensorBuffers buffers, float? noiseLevel)
+    private void RunBuffers(TensorBuffers buffers, double? sigma)
     {
         using var runOptions = new RunOptions();
-        if (noiseLevel is not { } level)
+        if (Manifest.NoiseLevelFor(sigma) is not { } level)
         {
             _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
             return;

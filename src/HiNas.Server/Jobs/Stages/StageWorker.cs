@@ -28,10 +28,9 @@ public sealed class StageWorker(JobStore store, DataRoots roots, IOptions<Server
         if (result is { Succeeded: true } && code == 0) return result;
         var exit = new WorkerExit(code);
         var said = lastLines.Count == 0 ? "" : $"; its last output: {string.Join(" | ", lastLines)}";
-        if (result is null && exit.IsRestartable)
-            throw new WorkerKilledException(exit, $"{stage}: the worker {exit.Describe()} without a result (see {JobStore.WorkerLogFile}){said}");
-        var error = result?.Error
-            ?? (result is null ? $"the worker {exit.Describe()} without a result (see {JobStore.WorkerLogFile}){said}" : $"the worker reported success but {exit.Describe()} (see {JobStore.WorkerLogFile})");
+        var noResult = $"the worker {exit.Describe()} without a result (see {JobStore.WorkerLogFile}){said}";
+        if (result is null && exit.IsRestartable) throw new WorkerKilledException(exit, $"{stage}: {noResult}");
+        var error = result?.Error ?? (result is null ? noResult : $"the worker reported success but {exit.Describe()} (see {JobStore.WorkerLogFile})");
         throw new JobFailedException($"{stage}: {error}");
     }
 
