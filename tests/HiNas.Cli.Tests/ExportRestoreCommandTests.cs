@@ -90,7 +90,7 @@ public class ExportRestoreCommandTests
         var root = CliRunner.TempDir();
         var trainDir = Path.Combine(root, "train");
         var train = await CliRunner.RunAsync("train", "--arch", "random:2", "--task", "denoise", "--layers", "1", "--blocks", "2", "--filters", "4",
-            "--noise-map", "--sigma-range", "0:50", "--iterations", "4", "--batch", "2", "--crop", "24", "--validate-every", "4", "--data", "deadleaves:4x48", "--out", trainDir);
+            "--noise-map", "--sigma-range", "0:50", "--iterations", "4", "--batch", "2", "--crop", "24", "--validate-every", "4", "--data", "deadleaves:4x64", "--out", trainDir);
         Assert.True(train.ExitCode == 0, train.Stderr);
         var package = Path.Combine(root, "told");
         var export = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", package);
@@ -99,9 +99,11 @@ public class ExportRestoreCommandTests
         Assert.Equal("noise_level", manifest.NoiseLevelInput);
         Assert.Equal(new[] { 0.0, 50.0 }, manifest.SigmaRange);
         Assert.Contains("noise-level map", manifest.Architecture);
-        var int8 = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", Path.Combine(root, "int8"), "--int8");
-        Assert.NotEqual(0, int8.ExitCode);
-        Assert.Contains("int8: a denoiser told the noise (trained with --noise-map) cannot be exported as int8 yet", int8.Stderr);
+        var int8Package = Path.Combine(root, "int8"); // (int8 calibration crops are 64 pixels)
+        var int8 = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", int8Package, "--int8", "--int8-tuning-steps", "2", "--int8-tolerance-db", "5");
+        Assert.True(int8.ExitCode == 0, int8.Stderr);
+        var int8Manifest = ModelPackage.Load(int8Package).Manifest;
+        Assert.Equal((ModelPrecision.Int8, "noise_level"), (int8Manifest.Precision, int8Manifest.NoiseLevelInput));
 
         // eval tells both runtimes the evaluation's σ: the package (ONNX Runtime) and the training run (TorchSharp) agree at it
         var data = Path.Combine(root, "test");
@@ -120,6 +122,10 @@ public class ExportRestoreCommandTests
         var (low, high) = (Path.Combine(root, "low.png"), Path.Combine(root, "high.png"));
         Assert.Equal(0, (await CliRunner.RunAsync("restore", image, low, "--model", package, "--sigma", "5")).ExitCode);
         Assert.Equal(0, (await CliRunner.RunAsync("restore", image, high, "--model", package, "--sigma", "50")).ExitCode);
+        Assert.NotEqual(File.ReadAllBytes(low), File.ReadAllBytes(high));
+        // and so does its int8 graph
+        Assert.Equal(0, (await CliRunner.RunAsync("restore", image, low, "--model", int8Package, "--sigma", "5")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("restore", image, high, "--model", int8Package, "--sigma", "50")).ExitCode);
         Assert.NotEqual(File.ReadAllBytes(low), File.ReadAllBytes(high));
         var outside = await CliRunner.RunAsync("restore", image, high, "--model", package, "--sigma", "80");
         Assert.Equal(2, outside.ExitCode);

@@ -7,6 +7,7 @@ using HiNas.Onnx.Export;
 using HiNas.Onnx.Packaging;
 using HiNas.Onnx.Proto;
 using HiNas.Onnx.Quantization;
+using HiNas.Search.Data;
 using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
 using HiNas.Search.Training;
@@ -74,6 +75,115 @@ public class Int8ExportTests
             Assert.True(rms < 0.05, $"{task.Slug}: RMS |int8 − float| = {rms:F4} on [0, 1] images");
         }
         finally { File.Delete(path); }
+    }
+
+    /// <summary>A denoiser told the noise with every operation: its float graph, and calibration feeds of image and level.</summary>
+    private static (ModelProto Float, IReadOnlyDictionary<string, ValueRange> Ranges) ToldGraph(RestorationTask task)
+    {
+        using var network = TorchRuntime.Seeded(5, () => ArchitectureSpec.FromGenotype(ExportParityTests.EveryOp(task)).Build(task, noiseMap: true));
+        ExportParityTests.GiveBatchNormsRealStatistics(network, task.Channels + 1);
+        // a random network barely listens to a plane of σ/255 ≤ 0.2: the convolution reading it is made to, as a trained one does
+        using (torch.no_grad())
+        {
+            var stem = network.parameters().First(p => p.dim() == 4 && p.shape[1] == task.Channels + 1);
+            using var level = stem.narrow(1, task.Channels, 1);
+            level.mul_(20);
+        }
+        network.eval();
+        var model = OnnxExporter.Export(network, task);
+        var feeds = Enumerable.Range(0, 4).Select(i =>
+        {
+            using var x = torch.rand(new long[] { 1, task.Channels, 32, 32 }, generator: new Generator((ulong)(100 + i)));
+            return (IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>)new Dictionary<string, OrtTensors.DenseTensor<float>>
+            {
+                [OnnxExporter.InputName] = new(x.data<float>().ToArray(), new[] { 1, task.Channels, 32, 32 }),
+                [NoiseLevelMap.InputName] = NoiseLevelFeed.Tensor(NoiseLevelMap.Level(50.0 * i / 3)),
+            };
+        }).ToArray();
+        return (model, ActivationRanges.Calibrate(model, feeds));
+    }
+
+    private static float[] RunTold(byte[] onnx, float[] input, int[] shape, double sigma, string? optimizedPath = null)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED };
+        if (optimizedPath is not null) options.OptimizedModelFilePath = optimizedPath;
+        using var session = new InferenceSession(onnx, options);
+        using var results = session.Run(new[]
+        {
+            NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, new OrtTensors.DenseTensor<float>(input.ToArray(), shape)),
+            NoiseLevelFeed.Named(NoiseLevelMap.InputName, NoiseLevelMap.Level(sigma)),
+        });
+        return results.Single().AsTensor<float>().ToArray();
+    }
+
+    [Fact]
+    public void ADenoiserToldTheNoise_RunsItsNetworkInInt8_AndBuildsTheLevelPlaneInFloat()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, ranges) = ToldGraph(task);
+        var plan = QuantizationPlan.Of(model);
+        Assert.NotEqual(OnnxExporter.InputName, plan.NetworkInput);
+        Assert.Contains(plan.NetworkInput, plan.Activations);
+        Assert.DoesNotContain(NoiseLevelMap.InputName, plan.Activations);
+        var int8 = QdqQuantizer.Quantize(model, ranges);
+
+        var shape = new[] { 1, 3, 24, 20 };
+        using var x = torch.rand(shape.Select(d => (long)d).ToArray(), generator: new Generator(9));
+        var input = x.data<float>().ToArray();
+        var path = Path.Combine(Path.GetTempPath(), $"hinas-int8-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            var low = RunTold(int8.ToByteArray(), input, shape, 5, optimizedPath: path);
+            var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            Assert.Equal(model.Graph.Node.Count(n => n.OpType == "Conv"), optimized.Graph.Node.Count(n => n.OpType == "QLinearConv"));
+            var high = RunTold(int8.ToByteArray(), input, shape, 50);
+            foreach (var (sigma, quantized) in new[] { (5.0, low), (50.0, high) })
+            {
+                var rms = Rms(RunTold(model.ToByteArray(), input, shape, sigma), quantized);
+                Assert.True(rms < 0.05, $"σ {sigma}: RMS |int8 − float| = {rms:F4} on [0, 1] images");
+            }
+            // the level reaches the int8 network: σ 5 and σ 50 give different frames
+            // the level reaches the int8 network: its frames at σ 5 and σ 50 differ as the float graph's do
+            var (floatLow, floatHigh) = (RunTold(model.ToByteArray(), input, shape, 5), RunTold(model.ToByteArray(), input, shape, 50));
+            var effect = Rms(floatLow, floatHigh);
+            var int8Effect = Rms(low.Zip(high, (l, h) => h - l).ToArray(), floatLow.Zip(floatHigh, (l, h) => h - l).ToArray());
+            Assert.True(int8Effect < 0.3 * effect, $"RMS of the int8 graph's σ5→σ50 change against the float graph's: {int8Effect:E2} (the change itself {effect:E2})");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void FakeQuantizationOfADenoiserToldTheNoise_ComputesWhatItsInt8GraphComputes(int channels)
+    {
+        var task = RestorationTask.Denoise(25, channels);
+        var (model, ranges) = ToldGraph(task);
+        var int8 = QdqQuantizer.Quantize(model, ranges).ToByteArray();
+        using var graph = new FakeQuantizedGraph(model, ranges);
+        graph.eval();
+        var shape = new[] { 1, channels, 24, 20 };
+        using var x = torch.rand(shape.Select(d => (long)d).ToArray(), generator: new Generator(9));
+        var image = new HiNas.Imaging.Pixels.PlanarImage(channels, 24, 20, x.data<float>().ToArray());
+        float[] Fake(double sigma)
+        {
+            using var noGrad = torch.no_grad();
+            using var told = TensorImages.ToTensor(NoiseLevelMap.Append(image, sigma), torch.CPU);
+            using var y = graph.call(told).contiguous();
+            return y.data<float>().ToArray();
+        }
+        foreach (var (sigma, other) in new[] { (10.0, 45.0), (45.0, 10.0) })
+        {
+            var quantized = RunTold(int8, image.Data, shape, sigma);
+            var floatError = Rms(RunTold(model.ToByteArray(), image.Data, shape, sigma), quantized);
+            var fakeError = Rms(Fake(sigma), quantized);
+            // a one-level rounding flip early in 40-odd quantized layers spreads far (libtorch and ONNX Runtime add in
+            // different orders), so the margin is smaller than a blind graph's: the fake still rounds as int8 does …
+            Assert.True(fakeError < 0.85 * floatError, $"σ {sigma}: RMS |fake − int8| = {fakeError:E2} against RMS |float − int8| = {floatError:E2}");
+            // … and is told the σ the int8 graph is
+            var toldOther = Rms(Fake(other), quantized);
+            Assert.True(fakeError < 0.3 * toldOther, $"σ {sigma}: RMS |fake − int8| = {fakeError:E2}, and {toldOther:E2} with the fake told σ {other}");
+        }
     }
 
     [Fact]

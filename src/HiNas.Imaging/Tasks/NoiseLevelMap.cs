@@ -25,4 +25,16 @@ public static class NoiseLevelMap
         data.AsSpan(image.Channels * plane).Fill(Level(sigma));
         return new PlanarImage(image.Channels + 1, image.Height, image.Width, data);
     }
+
+    /// <summary>
+    /// The inverse of <see cref="Append"/>: a network input told the noise split into its image (every plane but the last)
+    /// and its level (the last plane's value, uniform by construction).
+    /// </summary>
+    public static (PlanarImage Image, float Level) Split(PlanarImage told)
+    {
+        if (told.Channels < 2) throw new ArgumentException($"an input told the noise has the image's planes and a level plane; this one has {told.Channels} plane(s)", nameof(told));
+        var plane = told.Height * told.Width;
+        var channels = told.Channels - 1;
+        return (new PlanarImage(channels, told.Height, told.Width, told.Data.AsSpan(0, channels * plane).ToArray()), told.Data[channels * plane]);
+    }
 }

@@ -125,7 +125,7 @@ public sealed class RestorationModel : IDisposable
         {
             if (!_session.InputMetadata.TryGetValue(levelName, out var level))
                 throw new ModelPackageException(Package.Folder, $"the manifest names the noise-level input '{levelName}' but the graph has none (it has {string.Join(", ", _session.InputMetadata.Keys)})");
-            if (level.Dimensions is not [1, 1, 1, 1])
+            if (!level.Dimensions.SequenceEqual(NoiseLevelFeed.Shape))
                 throw new ModelPackageException(Package.Folder, $"the noise-level input '{levelName}' is [{string.Join(", ", level.Dimensions)}], not one value [1, 1, 1, 1]");
         }
         if (_session.InputMetadata.Keys.FirstOrDefault(k => k != m.InputName && k != m.NoiseLevelInput) is { } unnamed)
@@ -139,7 +139,7 @@ public sealed class RestorationModel : IDisposable
             var tensor = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { 1, m.Channels, probe, probe });
             var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(m.InputName, tensor) };
             if (m.NoiseLevelFor(null) is { } level)
-                feeds.Add(NamedOnnxValue.CreateFromTensor(m.NoiseLevelInput!, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { level }, new[] { 1, 1, 1, 1 })));
+                feeds.Add(NoiseLevelFeed.Named(m.NoiseLevelInput!, level));
             using var results = _session.Run(feeds);
             shape = results.Single(r => r.Name == m.OutputName).AsTensor<float>().Dimensions.ToArray().Select(d => (long)d).ToArray();
         }
@@ -288,7 +288,7 @@ public sealed class RestorationModel : IDisposable
             _session.Run(runOptions, new[] { Manifest.InputName }, new[] { buffers.InputValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
             return;
         }
-        using var levelValue = OrtValue.CreateTensorValueFromMemory(new[] { level }, new long[] { 1, 1, 1, 1 });
+        using var levelValue = NoiseLevelFeed.Value(level);
         _session.Run(runOptions, new[] { Manifest.InputName, Manifest.NoiseLevelInput! }, new[] { buffers.InputValue, levelValue }, new[] { Manifest.OutputName }, new[] { buffers.OutputValue });
     }
 

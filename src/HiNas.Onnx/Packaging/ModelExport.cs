@@ -56,8 +56,6 @@ public static class ModelExport
         var summary = File.Exists(summaryPath) ? RunFiles.ReadJson<TrainSummary>(summaryPath) : null;
         var cost = NetworkCost.Of(model.Network, task);
         var metrics = new Dictionary<string, double> { ["parity_max_abs_diff"] = parity };
-        if (int8 is not null && model.Options.NoiseMap)
-            throw new SettingException("int8", "a denoiser told the noise (trained with --noise-map) cannot be exported as int8 yet; export it as float32");
         if (int8 is not null) onnx = ToInt8(model, onnx, int8, metrics, progress);
         if (summary is not null) metrics["validation_psnr"] = summary.BestValidationPsnr;
         var manifest = new ModelManifest

@@ -22,14 +22,24 @@ public static class ActivationRanges
 {
     private const int Bins = 2048;
 
-    /// <param name="model">a float graph (its values keep their names in the quantized graph)</param>
-    /// <param name="inputs">NCHW float batches for the graph's single input (enumerated twice)</param>
+    /// <param name="model">a float graph with one input (its values keep their names in the quantized graph)</param>
+    /// <param name="inputs">NCHW float batches for the graph's input (enumerated twice)</param>
     public static IReadOnlyDictionary<string, ValueRange> Calibrate(ModelProto model, IReadOnlyList<OrtTensors.DenseTensor<float>> inputs)
     {
-        if (inputs.Count == 0) throw new ArgumentException("calibration needs at least one input batch");
+        if (model.Graph.Input.Count != 1) throw new ArgumentException($"this graph has {model.Graph.Input.Count} inputs: calibrate it on feeds naming each");
+        var name = model.Graph.Input[0].Name;
+        return Calibrate(model, inputs.Select(batch => (IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>)new Dictionary<string, OrtTensors.DenseTensor<float>> { [name] = batch }).ToArray());
+    }
+
+    /// <param name="model">a float graph (its values keep their names in the quantized graph)</param>
+    /// <param name="feeds">one tensor per graph input, by the input's name, per run (enumerated twice)</param>
+    public static IReadOnlyDictionary<string, ValueRange> Calibrate(ModelProto model, IReadOnlyList<IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>> feeds)
+    {
+        if (feeds.Count == 0) throw new ArgumentException("calibration needs at least one input batch");
         var probe = model.Clone();
         var graph = probe.Graph;
-        if (graph.Input.Count != 1) throw new ArgumentException($"calibration runs graphs with one input; this one has {graph.Input.Count}");
+        foreach (var input in graph.Input)
+            if (feeds.FirstOrDefault(f => !f.ContainsKey(input.Name)) is not null) throw new ArgumentException($"a calibration feed has no tensor for the graph's input '{input.Name}'");
         var exposed = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal);
         foreach (var node in graph.Node)
             foreach (var output in node.Output)
@@ -41,25 +51,23 @@ public static class ActivationRanges
                     });
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
         using var session = new InferenceSession(probe.ToByteArray(), options);
-        var inputName = graph.Input[0].Name;
-
         var extremes = new Dictionary<string, ValueRange>(StringComparer.Ordinal);
-        Visit(session, inputName, inputs, (name, values) =>
+        Visit(session, feeds, (name, values) =>
         {
             var range = Extremes(name, values);
             extremes[name] = extremes.TryGetValue(name, out var before) ? before.Union(range) : range;
         });
         var histograms = extremes.ToDictionary(e => e.Key, _ => new long[Bins], StringComparer.Ordinal);
-        Visit(session, inputName, inputs, (name, values) => Accumulate(histograms[name], extremes[name], values));
+        Visit(session, feeds, (name, values) => Accumulate(histograms[name], extremes[name], values));
         return extremes.ToDictionary(e => e.Key, e => LeastSquaredError(histograms[e.Key], e.Value), StringComparer.Ordinal);
     }
 
-    private static void Visit(InferenceSession session, string inputName, IReadOnlyList<OrtTensors.DenseTensor<float>> inputs, Action<string, ReadOnlySpan<float>> observe)
+    private static void Visit(InferenceSession session, IReadOnlyList<IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>> feeds, Action<string, ReadOnlySpan<float>> observe)
     {
-        foreach (var batch in inputs)
+        foreach (var feed in feeds)
         {
-            observe(inputName, batch.Buffer.Span);
-            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(inputName, batch) });
+            foreach (var (name, tensor) in feed) observe(name, tensor.Buffer.Span);
+            using var results = session.Run(feed.Select(f => NamedOnnxValue.CreateFromTensor(f.Key, f.Value)).ToArray());
             foreach (var result in results)
                 observe(result.Name, result.Value is OrtTensors.DenseTensor<float> dense ? dense.Buffer.Span : result.AsTensor<float>().ToArray());
         }

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Proto;
 using HiNas.Search.Runtime;
@@ -13,7 +14,9 @@ namespace HiNas.Onnx.Quantization;
 /// biases (BatchNorm already folded in) are the parameters, and every value <see cref="QuantizationPlan"/> quantizes is
 /// rounded on the way as the int8 graph rounds it (<see cref="Int8Scales"/>; activations over fixed calibrated ranges,
 /// weights per output channel). Rounding passes gradients straight through, none where a value's range clips it.
-/// Runs the operators the exporter writes: Conv, LeakyRelu, Add, Sub, Concat, DepthToSpace (CRD), SpaceToDepth, Pad (edge).
+/// Runs the operators the exporter writes: Conv, LeakyRelu, Add, Sub, Mul, Concat, Slice, DepthToSpace (CRD),
+/// SpaceToDepth, Pad (edge). A graph told the noise (a <see cref="NoiseLevelMap.InputName"/> input) is called as its
+/// network is trained: on the image's planes followed by the noise-level plane (<see cref="NoiseLevelMap"/>).
 /// </summary>
 public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
 {
@@ -25,12 +28,16 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     private readonly TorchSharp.Modules.ParameterList weights = new();
     private readonly Dictionary<string, int> _lastReader = new(StringComparer.Ordinal);
     private readonly int _inputMultiple;
+    private readonly string _imageInput;
+    private readonly string? _levelInput;
 
     public FakeQuantizedGraph(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges) : base(nameof(FakeQuantizedGraph))
     {
         _model = floatModel.Clone();
         _plan = QuantizationPlan.Of(_model);
         _inputMultiple = OnnxExporter.InputMultiple(_model);
+        _imageInput = _model.Graph.Input[0].Name;
+        _levelInput = _model.Graph.Input.Any(i => i.Name == NoiseLevelMap.InputName) ? NoiseLevelMap.InputName : null;
         _activations = _plan.Activations.ToDictionary(v => v, v => ranges.TryGetValue(v, out var range)
             ? Int8Scales.Activation(range)
             : throw new ArgumentException($"no calibrated range for value '{v}'"), StringComparer.Ordinal);
@@ -48,13 +55,13 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             foreach (var read in _model.Graph.Node[index].Input) _lastReader[read] = index;
         _lastReader.Remove(_model.Graph.Output[0].Name);
         foreach (var node in _model.Graph.Node)
-            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Concat" or "DepthToSpace" or "SpaceToDepth" or "Pad"))
+            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Mul" or "Concat" or "Slice" or "DepthToSpace" or "SpaceToDepth" or "Pad"))
                 throw new NotSupportedException($"operator {node.OpType} (node '{node.Name}') is not one the exporter writes");
         RegisterComponents();
     }
 
     /// <summary>
-    /// The graph on <paramref name="input"/> as the engine runs it: sides padded to multiples of the graph's input
+    /// The graph on <paramref name="input"/> (told the noise: followed by its level plane) as the engine runs it: sides padded to multiples of the graph's input
     /// multiple by repeating the last row and column, the output cropped back.
     /// </summary>
     public override Tensor forward(Tensor input)
@@ -69,14 +76,23 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     private Tensor Run(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var inputName = _model.Graph.Input[0].Name;
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [inputName] = _activations.ContainsKey(inputName) ? Activation(inputName, input) : input };
+        // the graph's inputs as they came: the image, and the level (one value) of a graph told the noise
+        var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        if (_levelInput is null) inputs[_imageInput] = input;
+        else
+        {
+            var channels = input.shape[1] - 1;
+            inputs[_imageInput] = input.narrow(1, 0, channels);
+            inputs[_levelInput] = input.narrow(1, channels, 1).narrow(2, 0, 1).narrow(3, 0, 1);
+        }
+        var values = inputs.ToDictionary(i => i.Key, i => _activations.ContainsKey(i.Key) ? Activation(i.Key, i.Value) : i.Value, StringComparer.Ordinal);
         for (var index = 0; index < _model.Graph.Node.Count; index++)
         {
             var node = _model.Graph.Node[index];
             var quantizedNode = _plan.Nodes.Contains(index);
-            // float readers of the input (the residual) read it as it came
-            Tensor Read(int i) => node.Input[i] == inputName && !quantizedNode ? input : values[node.Input[i]];
+            // float readers of an input (the residual, the noise-level plane) read it as it came
+            Tensor Read(int i) => !quantizedNode && inputs.TryGetValue(node.Input[i], out var given) ? given
+                : _constants.TryGetValue(node.Input[i], out var constant) ? constant : values[node.Input[i]];
             using var nodeScope = torch.NewDisposeScope(); // the node's temporaries go when it is done
             var output = node.OpType switch
             {
@@ -84,7 +100,9 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
                 "LeakyRelu" => nn.functional.leaky_relu(Read(0), FloatAttribute(node, "alpha")),
                 "Add" => Read(0) + Read(1),
                 "Sub" => Read(0) - Read(1),
+                "Mul" => Read(0) * Read(1),
                 "Concat" => torch.cat(Enumerable.Range(0, node.Input.Count).Select(Read).ToArray(), 1),
+                "Slice" => Slice(node, Read(0)),
                 "DepthToSpace" => nn.functional.pixel_shuffle(Read(0), IntAttribute(node, "blocksize")),
                 "SpaceToDepth" => PixelUnshuffling.SpaceToDepth(Read(0), (int)IntAttribute(node, "blocksize")),
                 "Pad" => Pad(node, Read(0)),
@@ -95,7 +113,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             // a value goes as soon as its last reader has run (autograd keeps what it needs): a whole image's features
             // would not fit otherwise
             foreach (var read in node.Input)
-                if (_lastReader.TryGetValue(read, out var last) && last == index && values.Remove(read, out var done) && !ReferenceEquals(done, input)) done.Dispose();
+                if (_lastReader.TryGetValue(read, out var last) && last == index && values.Remove(read, out var done) && !inputs.ContainsKey(read)) done.Dispose();
         }
         return values[_model.Graph.Output[0].Name].MoveToOuterDisposeScope();
     }
@@ -164,6 +182,27 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             zeroPoints = torch.zeros(scales.shape, dtype: ScalarType.Int64);
         }
         return (weight + Rounding(weight, w => torch.quantize_per_channel(w, scales, zeroPoints, 0, ScalarType.QInt8))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ONNX Slice with constant starts, ends and axes (steps of 1).</summary>
+    private Tensor Slice(NodeProto node, Tensor x)
+    {
+        long[] Ints(int i) => _integerConstants.TryGetValue(node.Input[i], out var values) ? values
+            : throw new NotSupportedException($"Slice '{node.Name}' reads '{node.Input[i]}', not an int64 constant");
+        var (starts, ends) = (Ints(1), Ints(2));
+        var axes = node.Input.Count > 3 && node.Input[3].Length > 0 ? Ints(3) : Enumerable.Range(0, starts.Length).Select(a => (long)a).ToArray();
+        if (node.Input.Count > 4 && node.Input[4].Length > 0 && Ints(4).Any(step => step != 1)) throw new NotSupportedException($"Slice '{node.Name}' steps by other than 1");
+        var sliced = x.alias();
+        for (var i = 0; i < axes.Length; i++)
+        {
+            var axis = axes[i] < 0 ? axes[i] + x.dim() : axes[i];
+            var size = x.shape[axis];
+            long Clamp(long at) => Math.Clamp(at < 0 ? at + size : at, 0, size);
+            var (start, end) = (Clamp(starts[i]), Clamp(ends[i]));
+            using var before = sliced;
+            sliced = before.narrow(axis, start, Math.Max(0, end - start));
+        }
+        return sliced;
     }
 
     private Tensor Pad(NodeProto node, Tensor x)

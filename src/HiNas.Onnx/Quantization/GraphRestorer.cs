@@ -39,7 +39,7 @@ public sealed class GraphRestorer : IImageRestorer, IDisposable
         {
             var tensor = new OrtTensors.DenseTensor<float>(planes, new[] { 1, input.Channels, h, w });
             var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, tensor) };
-            if (level is { } l) feeds.Add(NamedOnnxValue.CreateFromTensor(NoiseLevelMap.InputName, new OrtTensors.DenseTensor<float>(new[] { l }, new[] { 1, 1, 1, 1 })));
+            if (level is { } l) feeds.Add(NoiseLevelFeed.Named(NoiseLevelMap.InputName, l));
             using var results = _session.Run(feeds);
             return results.Single().AsTensor<float>().ToArray();
         });

@@ -38,19 +38,17 @@ public static class Int8Tuning
         TorchRuntime.EnsureInitialized();
         // the graph's input (HR crop / scale) must be a multiple of its pixel-unshuffle
         var crop = EdgePadded.RoundUp(settings.Crop, task.Scale * OnnxExporter.InputMultiple(floatModel));
-        var sampler = new PairSampler(train, task, crop, noiseRange: noiseRange);
+        // a graph told the noise is tuned as it was trained: each crop's σ drawn from the range, its plane after the image
+        var told = floatModel.Graph.Input.Any(i => i.Name == NoiseLevelMap.InputName);
+        var sampler = new PairSampler(train, task, crop, noiseRange: noiseRange, noiseMap: told);
         var random = new DeterministicRandom(settings.Seed);
-        var calibration = Enumerable.Range(0, settings.CalibrationCrops).Select(_ =>
-        {
-            var input = sampler.Next(random).Input;
-            return new OrtTensors.DenseTensor<float>(input.Data.ToArray(), new[] { 1, input.Channels, input.Height, input.Width });
-        }).ToArray();
+        var calibration = Enumerable.Range(0, settings.CalibrationCrops).Select(_ => Feed(sampler.Next(random).Input, told)).ToArray();
         var ranges = ActivationRanges.Calibrate(floatModel, calibration);
         progress?.Report($"calibrated {ranges.Count} activations on {calibration.Length} crops");
 
         var device = torch.CPU;
         using var graph = new FakeQuantizedGraph(floatModel, ranges);
-        var validationSet = new ValidationSet(task, validation.Select(image => image.CentreCrop(task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed);
+        var validationSet = new ValidationSet(task, validation.Select(image => image.CentreCrop(task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed, told);
         var calibrated = validationSet.MeanPsnr(graph, device);
         progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB");
         var best = calibrated;
@@ -72,5 +70,17 @@ public static class Int8Tuning
             }
         }
         return new Int8Result(QdqQuantizer.Quantize(bestModel, ranges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The graph's feeds for one sampled network input (told the noise: split into the image and its level).</summary>
+    private static IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>> Feed(PlanarImage networkInput, bool told)
+    {
+        var (image, level) = told ? NoiseLevelMap.Split(networkInput) : (networkInput, 0f);
+        var feed = new Dictionary<string, OrtTensors.DenseTensor<float>>(StringComparer.Ordinal)
+        {
+            [OnnxExporter.InputName] = new(image.Data.ToArray(), new[] { 1, image.Channels, image.Height, image.Width }),
+        };
+        if (told) feed[NoiseLevelMap.InputName] = NoiseLevelFeed.Tensor(level);
+        return feed;
     }
 }

@@ -18,6 +18,12 @@ public static class QdqQuantizer
     /// <summary>Metadata key under which the exporter names the prediction value (the input of the task's residual).</summary>
     public const string PredictionKey = "hinas.prediction";
 
+    /// <summary>
+    /// Metadata key under which the exporter names the value the network reads: the graph's input, or the input followed
+    /// by its noise-level plane for a denoiser told the noise (built in float from the <c>noise_level</c> input).
+    /// </summary>
+    public const string NetworkInputKey = "hinas.network_input";
+
     /// <summary>Metadata key recording the precision of the graph's arithmetic (<see cref="ModelPrecision"/>).</summary>
     public const string PrecisionKey = "hinas.precision";
 

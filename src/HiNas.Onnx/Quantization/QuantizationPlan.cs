@@ -5,18 +5,23 @@ namespace HiNas.Onnx.Quantization;
 
 /// <summary>
 /// Where a graph computes in int8 — the one rule <see cref="QdqQuantizer"/> writes and <see cref="FakeQuantizedGraph"/>
-/// trains to: the quantized nodes are every node the prediction value depends on (the network; the task's residual
-/// around it stays float); the quantized activations are every non-constant value a quantized node reads or writes
-/// (so the prediction too); the quantized weights are the quantized convolutions' weights.
+/// trains to: the quantized nodes are every node the prediction value depends on back to the value the network reads
+/// (the network; what builds its input — a noise-level plane — and the task's residual around it stay float); the
+/// quantized activations are every non-constant value a quantized node reads or writes (so the network's input and
+/// the prediction too); the quantized weights are the quantized convolutions' weights.
 /// </summary>
 public sealed class QuantizationPlan
 {
-    private QuantizationPlan(string prediction, IReadOnlySet<int> nodes, IReadOnlySet<string> activations)
+    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<string> activations)
     {
+        NetworkInput = networkInput;
         Prediction = prediction;
         Nodes = nodes;
         Activations = activations;
     }
+
+    /// <summary>The value the network reads (metadata <see cref="QdqQuantizer.NetworkInputKey"/>; the graph's input in exports that do not name it).</summary>
+    public string NetworkInput { get; }
 
     /// <summary>The value the network predicts (metadata <see cref="QdqQuantizer.PredictionKey"/> of an exported graph).</summary>
     public string Prediction { get; }
@@ -34,6 +39,9 @@ public sealed class QuantizationPlan
         var prediction = model.MetadataProps.FirstOrDefault(p => p.Key == QdqQuantizer.PredictionKey)?.Value
             ?? throw new ArgumentException($"the graph does not name its prediction value (metadata '{QdqQuantizer.PredictionKey}'): export it again with this version");
         var graph = model.Graph;
+        var networkInput = model.MetadataProps.FirstOrDefault(p => p.Key == QdqQuantizer.NetworkInputKey)?.Value
+            ?? (graph.Input.Count == 1 ? graph.Input[0].Name : throw new ArgumentException(
+                $"the graph has {graph.Input.Count} inputs and does not name the one its network reads (metadata '{QdqQuantizer.NetworkInputKey}'): export it again with this version"));
         var constants = new HashSet<string>(graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
         var producers = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < graph.Node.Count; i++) foreach (var output in graph.Node[i].Output) producers[output] = i;
@@ -45,7 +53,7 @@ public sealed class QuantizationPlan
         while (pending.Count > 0)
         {
             var name = pending.Pop();
-            if (constants.Contains(name) || !producers.TryGetValue(name, out var index) || !nodes.Add(index)) continue;
+            if (name == networkInput || constants.Contains(name) || !producers.TryGetValue(name, out var index) || !nodes.Add(index)) continue;
             foreach (var input in graph.Node[index].Input) pending.Push(input);
         }
         var activations = new HashSet<string>(StringComparer.Ordinal);
@@ -57,6 +65,6 @@ public sealed class QuantizationPlan
             foreach (var name in node.Input.Concat(node.Output))
                 if (name.Length > 0 && !constants.Contains(name)) activations.Add(name);
         }
-        return new QuantizationPlan(prediction, nodes, activations);
+        return new QuantizationPlan(networkInput, prediction, nodes, activations);
     }
 }
