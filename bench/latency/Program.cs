@@ -2,7 +2,8 @@
 //   check TABLE TASK CHANNELS SIGMA_OR_SCALE LAYERS BLOCKS FILTERS STEM RANDOM [GENOTYPE.json …]
 //     RANDOM genotypes sampled from the table's space plus the genotype files: a markdown table and the mean
 //     absolute error of the predictions (exit 1 above 15 %).
-//   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, or dncnn:TASK:CHANNELS:SIGMA (DnCNN at its default size)
+//   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, or dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]
+//     (DnCNN or FFDNet, at its default size unless given)
 //     one JSON line per network: predicted (genotypes only) and measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
 //   packages WxH ROUNDS PACKAGE_DIR …
@@ -63,13 +64,15 @@ if (args[0] == "measure")
     var nets = new List<(string Spec, byte[] Onnx, int Channels, double? Predicted)>();
     foreach (var spec in args.Skip(hasRounds ? 4 : 2))
     {
-        if (spec.StartsWith("dncnn:", StringComparison.Ordinal))
+        // a hand-designed denoiser: KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] (dncnn or ffdnet; default size without DEPTH:WIDTH)
+        if (spec.StartsWith(ArchitectureSpec.DnCnnKind + ":", StringComparison.Ordinal) || spec.StartsWith(ArchitectureSpec.FfdnetKind + ":", StringComparison.Ordinal))
         {
             var p = spec.Split(':');
             var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
-            using var dncnn = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse("dncnn", task, null, null, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
-            dncnn.eval();
-            nets.Add((spec, OnnxExporter.ExportBytes(dncnn, task), task.Channels, null));
+            int? depth = p.Length > 5 ? int.Parse(p[4], inv) : null, width = p.Length > 5 ? int.Parse(p[5], inv) : null;
+            using var baseline = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse(p[0], task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
+            baseline.eval();
+            nets.Add((spec, OnnxExporter.ExportBytes(baseline, task), task.Channels, null));
             continue;
         }
         var genotype = GenotypeJson.Load(spec);

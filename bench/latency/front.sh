@@ -9,7 +9,9 @@
 # skip dropout 0.5 included. Train every found net (the within-budget variant where the derivation missed), DnCNN
 # and 3 random genotypes of the space with bench/quality's budget and data; evaluate on the opencv-doc photographs;
 # measure all nets at 640×360 in interleaved rounds; write front.md and front.png.
-# Usage: bench/latency/front.sh [WORK_DIR]
+# SPACE=frame-time runs the same in the frame-time space (preset frame-time-denoise: pixel-unshuffle 2, stem 16, F 16)
+# against its hand designs, FFDNet at three sizes (its paper's gray size 15 × 64 the largest) and DnCNN.
+# Usage: [SPACE=stem8|frame-time] [DATA=deadleaves|DIR] [ITERATIONS=500] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front}"
@@ -26,10 +28,18 @@ dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll measure "$work/table.json")
 task=(--task denoise --sigma 25 --channels 3)
-space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8)
-search=(--data deadleaves --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
-# trained as searched (×1, light head): the latency table and the budgets describe those networks
-train=(--data deadleaves --iterations 500 --batch 8 --crop 48 --validate-every 100 --width-multiplier 1 --head light)
+# baselines: KIND or KIND:DEPTH:WIDTH (hand-designed denoisers, trained with the same data and budget)
+case "${SPACE:-stem8}" in
+  stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); baselines=(dncnn) ;;
+  frame-time) space=(--preset frame-time-denoise); baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
+  *) echo "front.sh: SPACE is stem8 or frame-time, not '$SPACE'" >&2; exit 2 ;;
+esac
+data="${DATA:-deadleaves}"
+iterations="${ITERATIONS:-500}"
+search=(--data "$data" --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
+train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $((iterations / 5)))
+# HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
+as_searched=(--width-multiplier 1 --head light)
 json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['$1'])"; }
 
 # steps whose results exist are not repeated
@@ -55,14 +65,17 @@ for f in 1.0 0.5 0.25 tight; do
 done
 
 specs=()
-for net in "${nets[@]}" dncnn random:1 random:2 random:3; do
-  dir="$work/train-${net/:/-}"
+for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
+  dir="$work/train-${net//:/-}"
   case "$net" in
-    dncnn) arch=(--arch dncnn "${task[@]}"); spec="dncnn:denoise:3:25" ;;
-    random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}"); spec="$dir/genotype.json" ;;
+    dncnn*|ffdnet*)
+      IFS=: read -r kind depth width <<< "$net"
+      size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
+      arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$kind:denoise:3:25${depth:+:$depth:$width}" ;;
+    random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
     *) genotype="$work/$net/genotype.json"
        [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"
-       arch=(--genotype "$genotype"); spec="$genotype" ;;
+       arch=(--genotype "$genotype" "${as_searched[@]}"); spec="$genotype" ;;
   esac
   [ -f "$dir/summary.json" ] || "${hinas[@]}" train "${arch[@]}" "${train[@]}" --out "$dir" --json > "$dir.train.json"
   [ -f "$dir.eval.json" ] || "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
@@ -75,7 +88,7 @@ done
 [ -f "$work/measured.jsonl" ] || "${latency[@]}" --rounds 5 "${specs[@]}" > "$work/measured.jsonl"
 
 results="$work/front.jsonl"
-/usr/bin/python3 - "$work" "$l0" "$floor" "$floor_measured" "${nets[@]}" dncnn random:1 random:2 random:3 > "$results" <<'PY'
+/usr/bin/python3 - "$work" "$l0" "$floor" "$floor_measured" "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3 > "$results" <<'PY'
 import json, sys
 work, l0, floor, floor_measured, names = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5:]
 measured = [json.loads(line) for line in open(f"{work}/measured.jsonl")]
@@ -92,4 +105,4 @@ for net, m in zip(names, measured):
 for line in open(f"{work}/refused.jsonl"):
     print(line.strip())
 PY
-/usr/bin/python3 bench/latency/front.py "$results" "$work/front.png" | tee "$work/front.md"
+/usr/bin/python3 bench/latency/front.py "$results" "$work/front.png" "$iterations" | tee "$work/front.md"

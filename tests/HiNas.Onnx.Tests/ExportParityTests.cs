@@ -47,7 +47,7 @@ public class ExportParityTests
         { "random:14/decoder/x2", "denoise", 3, 1 }, { "random:15/x2", "sr", 3, 4 },
         { "every-op/frame-time", "denoise", 1, 1 }, { "every-op/frame-time", "denoise", 3, 1 }, { "every-op/frame-time/decoder", "sr", 3, 2 },
         { "random:16/frame-time/decoder", "denoise", 3, 1 }, { "random:17/frame-time", "sr", 1, 4 },
-        { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 },
+        { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 }, { "ffdnet", "denoise", 1, 1 }, { "ffdnet", "denoise", 3, 1 },
         { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
     };
 
@@ -109,21 +109,23 @@ public class ExportParityTests
 
     /// <summary>A few training-mode forward passes so that every BatchNorm has non-trivial running statistics,
     /// and random affine parameters, which the exporter must fold correctly.</summary>
+    /// <remarks>Its own generator: tests run in parallel, and draws from the global one would differ from run to run.</remarks>
     internal static void GiveBatchNormsRealStatistics(nn.Module<Tensor, Tensor> network, int channels)
     {
         network.train();
+        var generator = new Generator(23);
         using (torch.no_grad())
         {
             foreach (var (_, module) in network.named_modules())
                 if (module is HiNas.Search.Operations.ScalarFreeBatchNorm2d { Weight: not null } bn)
                 {
-                    bn.Weight!.uniform_(0.5, 1.5);
-                    bn.Bias!.uniform_(-0.2, 0.2);
+                    bn.Weight!.uniform_(0.5, 1.5, generator);
+                    bn.Bias!.uniform_(-0.2, 0.2, generator);
                 }
             for (var i = 0; i < 3; i++)
             {
                 using var scope = torch.NewDisposeScope();
-                network.call(torch.rand(4, channels, 20, 20) * 2 - 0.5);
+                network.call(torch.rand(new long[] { 4, channels, 20, 20 }, generator: generator) * 2 - 0.5);
             }
         }
     }

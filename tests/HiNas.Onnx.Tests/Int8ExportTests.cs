@@ -51,6 +51,23 @@ public class Int8ExportTests
 
     private static double Rms(float[] a, float[] b) => Math.Sqrt(a.Zip(b).Average(p => (double)(p.First - p.Second) * (p.First - p.Second)));
 
+    /// <summary>The fraction of values of <paramref name="a"/> equal to <paramref name="b"/>'s (within float rounding).</summary>
+    private static double Matching(float[] a, float[] b) => a.Zip(b).Count(p => Math.Abs(p.First - p.Second) <= 1e-6) / (double)a.Length;
+
+    /// <summary>
+    /// The fake quantization rounds as the int8 graph rounds: many of its output values are exactly the int8 graph's,
+    /// where the float graph's almost never are. Not all: libtorch and ONNX Runtime add a convolution's products in
+    /// different orders, a value on a rounding boundary then lands one step apart, and through 40-odd quantized layers
+    /// such flips spread (how far depends on the network: 40–70 % of these test graphs' outputs match).
+    /// </summary>
+    private static void AssertRoundsAsInt8(float[] fake, float[] reference, float[] int8, string what)
+    {
+        var (fakeMatches, floatMatches) = (Matching(fake, int8), Matching(reference, int8));
+        Assert.True(fakeMatches >= 0.25 && floatMatches < 0.05 && Rms(fake, int8) < Rms(reference, int8),
+            $"{what}: {fakeMatches:P0} of the fake graph's outputs are the int8 graph's (float: {floatMatches:P0}); " +
+            $"RMS |fake − int8| = {Rms(fake, int8):E2}, RMS |float − int8| = {Rms(reference, int8):E2}");
+    }
+
     [Theory]
     [InlineData("denoise", 1, 1, 1)]
     [InlineData("sr", 3, 2, 1)]
@@ -175,12 +192,9 @@ public class Int8ExportTests
         foreach (var (sigma, other) in new[] { (10.0, 45.0), (45.0, 10.0) })
         {
             var quantized = RunTold(int8, image.Data, shape, sigma);
-            var floatError = Rms(RunTold(model.ToByteArray(), image.Data, shape, sigma), quantized);
-            var fakeError = Rms(Fake(sigma), quantized);
-            // a one-level rounding flip early in 40-odd quantized layers spreads far (libtorch and ONNX Runtime add in
-            // different orders), so the margin is smaller than a blind graph's: the fake still rounds as int8 does …
-            Assert.True(fakeError < 0.85 * floatError, $"σ {sigma}: RMS |fake − int8| = {fakeError:E2} against RMS |float − int8| = {floatError:E2}");
+            AssertRoundsAsInt8(Fake(sigma), RunTold(model.ToByteArray(), image.Data, shape, sigma), quantized, $"σ {sigma}");
             // … and is told the σ the int8 graph is
+            var fakeError = Rms(Fake(sigma), quantized);
             var toldOther = Rms(Fake(other), quantized);
             Assert.True(fakeError < 0.3 * toldOther, $"σ {sigma}: RMS |fake − int8| = {fakeError:E2}, and {toldOther:E2} with the fake told σ {other}");
         }
@@ -213,9 +227,8 @@ public class Int8ExportTests
         using (var y = graph.call(x).contiguous())
             fake = y.data<float>().ToArray();
         var floatError = Rms(reference, int8);
-        var fakeError = Rms(fake, int8);
         Assert.True(floatError > 1e-4, $"the int8 graph equals the float one ({floatError:E2}): nothing was quantized");
-        Assert.True(fakeError < 0.4 * floatError, $"RMS |fake − int8| = {fakeError:E2} against RMS |float − int8| = {floatError:E2}");
+        AssertRoundsAsInt8(fake, reference, int8, task.Slug);
         // and unchanged weights write back the same graph
         Assert.Equal(model.Graph.Initializer.Select(t => t.RawData), graph.ToModelProto().Graph.Initializer.Select(t => t.RawData));
     }

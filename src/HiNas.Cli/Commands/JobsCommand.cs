@@ -84,7 +84,7 @@ public static class JobsCommand
         var search = new SearchSettingOptions("--search-");
         var searchBudget = new BudgetOptions("--search-");
         var genotype = new Option<FileInfo?>("--genotype") { Description = "train this genotype.json (from hinas search)" };
-        var arch = new Option<string?>("--arch") { Description = "train a baseline: dncnn, espcn, fsrcnn or random:SEED" };
+        var arch = new Option<string?>("--arch") { Description = "train a baseline: dncnn, ffdnet, espcn, fsrcnn or random:SEED" };
         var modelId = new Option<string?>("--model-id") { Description = "the id to publish the model under (default job-<job id>)" };
         var watch = WatchOption();
         var json = JsonOption();

@@ -13,13 +13,13 @@ using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas train (--genotype FILE | --arch dncnn|espcn|fsrcnn|random:SEED) … --out TRAIN_DIR`, `--resume TRAIN_DIR`, or `--profile-memory`.</summary>
+/// <summary>`hinas train (--genotype FILE | --arch dncnn|ffdnet|espcn|fsrcnn|random:SEED) … --out TRAIN_DIR`, `--resume TRAIN_DIR`, or `--profile-memory`.</summary>
 public static class TrainCommand
 {
     public static Command Create(CliOutput output)
     {
         var genotype = new Option<FileInfo?>("--genotype") { Description = "a genotype.json from hinas search (its task is the training task)" };
-        var arch = new Option<string?>("--arch") { Description = "a baseline instead: dncnn (denoising), espcn or fsrcnn (SR), or random:SEED (a random genotype from the search space)" };
+        var arch = new Option<string?>("--arch") { Description = "a baseline instead: dncnn or ffdnet (denoising; ffdnet runs at a quarter of the pixels), espcn or fsrcnn (SR), or random:SEED (a random genotype from the search space)" };
         var taskOptions = new TaskOptions();
         var settings = new TrainSettingOptions();
         var layers = new Option<int?>("--layers") { Description = "random genotypes: L (default as hinas search)" };

@@ -7,7 +7,7 @@ namespace HiNas.Nas.Settings;
 
 /// <summary>
 /// Which network to build: a searched genotype, a random genotype from the same space, or a hand-designed
-/// baseline (DnCNN for denoising; ESPCN or FSRCNN for SR) with its depth and width. A HiNAS network (searched or
+/// baseline (DnCNN or FFDNet for denoising; ESPCN or FSRCNN for SR) with its depth and width. A HiNAS network (searched or
 /// random) is retrained <see cref="WidthMultiplier"/> times as wide as searched and ends in <see cref="Head"/>.
 /// </summary>
 public sealed record ArchitectureSpec
@@ -94,13 +94,15 @@ public sealed record ArchitectureSpec
     public const string GenotypeKind = "genotype";
     public const string RandomKind = "random";
     public const string DnCnnKind = "dncnn";
+    /// <summary>FFDNet: DnCNN's stack at a quarter of the pixels (pixel-unshuffle 2), the hand-designed real-time denoiser.</summary>
+    public const string FfdnetKind = "ffdnet";
     public const string EspcnKind = "espcn";
     public const string FsrcnnKind = "fsrcnn";
 
     public static ArchitectureSpec FromGenotype(Genotype genotype) => new() { Kind = GenotypeKind, Genotype = genotype };
 
     /// <summary>
-    /// Parses the architecture setting: dncnn | espcn | fsrcnn | random:SEED. Random genotypes are drawn from <paramref name="space"/>.
+    /// Parses the architecture setting: dncnn | ffdnet | espcn | fsrcnn | random:SEED. Random genotypes are drawn from <paramref name="space"/>.
     /// Baseline defaults are small, in the parameter range of the networks the default search finds.
     /// </summary>
     public static ArchitectureSpec Parse(string text, RestorationTask task, int? depth, int? width, SearchSpace space)
@@ -120,23 +122,24 @@ public sealed record ArchitectureSpec
         }
         return name switch
         {
-            DnCnnKind when task.Kind == RestorationKind.Denoise => new ArchitectureSpec { Kind = DnCnnKind, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
+            DnCnnKind or FfdnetKind when task.Kind == RestorationKind.Denoise => new ArchitectureSpec { Kind = name, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
             EspcnKind or FsrcnnKind when task.Kind == RestorationKind.SuperResolution =>
                 new ArchitectureSpec { Kind = name, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
-            DnCnnKind => throw new SettingException(Setting, "dncnn is a denoiser; for super-resolution use espcn or fsrcnn"),
-            EspcnKind or FsrcnnKind => throw new SettingException(Setting, $"{name} is an upscaler; for denoising use dncnn"),
-            _ => throw new SettingException(Setting, $"'{text}' is not dncnn, espcn, fsrcnn or random:SEED"),
+            DnCnnKind or FfdnetKind => throw new SettingException(Setting, $"{name} is a denoiser; for super-resolution use espcn or fsrcnn"),
+            EspcnKind or FsrcnnKind => throw new SettingException(Setting, $"{name} is an upscaler; for denoising use dncnn or ffdnet"),
+            _ => throw new SettingException(Setting, $"'{text}' is not dncnn, ffdnet, espcn, fsrcnn or random:SEED"),
         };
     }
 
     /// <summary>
     /// Baseline sizes, chosen near the ~20–40 k parameters of the networks the default searches find:
-    /// DnCNN depth 8 × 26 channels (≈ 37 k), ESPCN depth 4 × 32 (≈ 24 k for RGB ×2), FSRCNN with the original
+    /// DnCNN depth 8 × 26 channels (≈ 37 k), FFDNet depth 8 × 32 at a quarter of the pixels (≈ 66 k gray, about the
+    /// frame-time defaults' cost per frame), ESPCN depth 4 × 32 (≈ 24 k for RGB ×2), FSRCNN with the original
     /// d = 56, s = 12, m = 4 (≈ 17 k for RGB ×2).
     /// </summary>
-    public static int DefaultDepth(string kind) => kind switch { DnCnnKind => 8, EspcnKind => 4, FsrcnnKind => 4, _ => 0 };
+    public static int DefaultDepth(string kind) => kind switch { DnCnnKind => 8, FfdnetKind => 8, EspcnKind => 4, FsrcnnKind => 4, _ => 0 };
 
-    public static int DefaultWidth(string kind) => kind switch { DnCnnKind => 26, EspcnKind => 32, FsrcnnKind => 56, _ => 0 };
+    public static int DefaultWidth(string kind) => kind switch { DnCnnKind => 26, FfdnetKind => 32, EspcnKind => 32, FsrcnnKind => 56, _ => 0 };
 
     public int DepthOrDefault => Depth ?? DefaultDepth(Kind);
 

@@ -63,8 +63,8 @@ public sealed record TrainOptions
         SettingException.Require(NoiseSigmaRange is null || Task.Kind == RestorationKind.Denoise, "sigma_range", "is for denoising");
         SettingException.Require(!NoiseMap || Task.Kind == RestorationKind.Denoise, "noise_map", "is for denoising");
         SettingException.Require(!NoiseMap || NoiseSigmaRange is not null, "noise_map", "needs sigma_range (MIN:MAX): a denoiser told the noise serves a range of σ");
-        SettingException.Require(!NoiseMap || Architecture.Kind is ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind or ArchitectureSpec.DnCnnKind, "noise_map",
-            $"needs a HiNAS genotype or DnCNN, not {Architecture.Kind}");
+        SettingException.Require(!NoiseMap || Architecture.Kind is ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind or ArchitectureSpec.DnCnnKind or ArchitectureSpec.FfdnetKind, "noise_map",
+            $"needs a HiNAS genotype, DnCNN or FFDNet, not {Architecture.Kind}");
         if (Architecture.Genotype is { } g && g.Task != Task)
             throw new SettingException("architecture", $"the genotype was searched for {g.Task.Slug} but the training task is {Task.Slug}; retrain on the task it was searched for");
     }

@@ -61,8 +61,8 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The graph on <paramref name="input"/> (told the noise: followed by its level plane) as the engine runs it: sides padded to multiples of the graph's input
-    /// multiple by repeating the last row and column, the output cropped back.
+    /// The graph on <paramref name="input"/> (told the noise: followed by its level plane) as the engine runs it: sides
+    /// padded to multiples of the graph's input multiple by repeating the last row and column, the output cropped back.
     /// </summary>
     public override Tensor forward(Tensor input)
     {
@@ -113,7 +113,8 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             // a value goes as soon as its last reader has run (autograd keeps what it needs): a whole image's features
             // would not fit otherwise
             foreach (var read in node.Input)
-                if (_lastReader.TryGetValue(read, out var last) && last == index && values.Remove(read, out var done) && !inputs.ContainsKey(read)) done.Dispose();
+                if (_lastReader.TryGetValue(read, out var last) && last == index && values.Remove(read, out var done)
+                    && !(inputs.TryGetValue(read, out var given) && ReferenceEquals(done, given))) done.Dispose();
         }
         return values[_model.Graph.Output[0].Name].MoveToOuterDisposeScope();
     }

@@ -12,25 +12,32 @@ namespace HiNas.Search.Baselines;
 /// <summary>
 /// DnCNN-style denoiser (Zhang et al. 2017): conv 3×3 + activation, (depth − 2) × (conv 3×3 + BN + activation),
 /// conv 3×3 to the image channels predicting the noise; output = input − noise. LeakyReLU(0.2) as in the rest
-/// of the op set.
+/// of the op set. With a pixel-unshuffle r of 2 it is FFDNet's design (Zhang, Zuo and Zhang 2018), the hand-designed
+/// real-time denoiser: the input (and its noise-level plane, when told) goes through space-to-depth by 2, the same
+/// stack runs at a quarter of the pixels and predicts the noise's 4·C sub-images, which a pixel shuffle puts back
+/// (FFDNet predicts the clean image; here the noise, as every network of this repository does).
 /// </summary>
 public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
 {
     private readonly TorchSharp.Modules.Sequential body;
 
     /// <param name="noiseMap">told the noise: the first convolution also reads the noise-level plane (<see cref="IRestorationNetwork.NoiseMap"/>)</param>
-    public DnCnn(RestorationTask task, int depth, int width, bool noiseMap = false) : base(nameof(DnCnn))
+    /// <param name="pixelUnshuffle">r: the stack runs at 1/r² of the pixels (1: DnCNN; 2: FFDNet)</param>
+    public DnCnn(RestorationTask task, int depth, int width, bool noiseMap = false, int pixelUnshuffle = 1) : base(nameof(DnCnn))
     {
         if (task.Kind != RestorationKind.Denoise) throw new ArgumentException("DnCNN is a denoiser; use espcn or fsrcnn for super-resolution");
         if (depth < 2) throw new ArgumentOutOfRangeException(nameof(depth), depth, "DnCNN depth must be at least 2");
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
+        if (pixelUnshuffle is not (1 or 2 or 4)) throw new ArgumentOutOfRangeException(nameof(pixelUnshuffle), pixelUnshuffle, "the pixel-unshuffle must be 1, 2 or 4");
+        PixelUnshuffle = pixelUnshuffle;
+        var subImages = pixelUnshuffle * pixelUnshuffle;
         Task = task;
         Depth = depth;
         Width = width;
         NoiseMap = noiseMap;
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("conv_in", Conv2d(task.Channels + (noiseMap ? 1 : 0), width, 3, padding: 1)),
+            ("conv_in", Conv2d((task.Channels + (noiseMap ? 1 : 0)) * subImages, width, 3, padding: 1)),
             ("act_in", StackActivation.Create()),
         };
         for (var i = 0; i < depth - 2; i++)
@@ -39,19 +46,32 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
             layers.Add(($"bn{i}", new ScalarFreeBatchNorm2d(width)));
             layers.Add(($"act{i}", StackActivation.Create()));
         }
-        layers.Add(("conv_out", Conv2d(width, task.Channels, 3, padding: 1)));
+        layers.Add(("conv_out", Conv2d(width, task.Channels * subImages, 3, padding: 1)));
         body = Sequential(layers);
         RegisterComponents();
     }
 
     public RestorationTask Task { get; }
 
-    public string EmitPrediction(IGraphEmitter g, string input) => LayerStack.Emit(g, body.children(), input);
+    public string EmitPrediction(IGraphEmitter g, string input)
+    {
+        var noise = LayerStack.Emit(g, body.children(), PixelUnshuffling.Emit(g, input, PixelUnshuffle));
+        return PixelUnshuffle == 1 ? noise : g.PixelShuffle(noise, PixelUnshuffle);
+    }
+
     public int Depth { get; }
     public int Width { get; }
     public bool NoiseMap { get; }
+    public int PixelUnshuffle { get; }
 
-    public string Describe() => $"DnCNN depth {Depth} width {Width}" + (NoiseMap ? ", noise-level map" : "");
+    public string Describe() => (PixelUnshuffle == 1 ? "DnCNN" : $"FFDNet (DnCNN at pixel-unshuffle ×{PixelUnshuffle})") + $" depth {Depth} width {Width}" + (NoiseMap ? ", noise-level map" : "");
 
-    public override Tensor forward(Tensor x) => TaskResidual.Apply(Task, x, body.call(x));
+    public override Tensor forward(Tensor x)
+    {
+        if (PixelUnshuffle == 1) return TaskResidual.Apply(Task, x, body.call(x));
+        using var unshuffled = PixelUnshuffling.In(x, PixelUnshuffle);
+        using var subImages = body.call(unshuffled);
+        using var noise = nn.functional.pixel_shuffle(subImages, PixelUnshuffle);
+        return TaskResidual.Apply(Task, x, PixelUnshuffling.CropTo(noise, x, 1));
+    }
 }

@@ -64,6 +64,18 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public void Ffdnet_IsADenoiserBaseline_ThatMayBeToldTheNoise()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var space = SearchOptions.DefaultsFor(task).Supernet.Space;
+        var ffdnet = ArchitectureSpec.Parse("FFDNet", task, null, null, space);
+        Assert.Equal((ArchitectureSpec.FfdnetKind, 8, 32), (ffdnet.Kind, ffdnet.DepthOrDefault, ffdnet.WidthOrDefault));
+        Assert.True(TrainOptionsResolver.Resolve(task, ffdnet, new TrainSettings { SigmaMin = 0, SigmaMax = 50, NoiseMap = true }).NoiseMap);
+        var sr = Assert.Throws<SettingException>(() => ArchitectureSpec.Parse("ffdnet", RestorationTask.SuperResolution(2, 3), null, null, space));
+        Assert.Equal((ArchitectureSpec.Setting, "ffdnet is a denoiser; for super-resolution use espcn or fsrcnn"), (sr.Setting, sr.Problem));
+    }
+
+    [Fact]
     public void TrainSettings_DeriveTheFinalRateAndTheValidationInterval()
     {
         var task = RestorationTask.Denoise(25, 1);

@@ -77,7 +77,11 @@ public class DerivedNetworkTests
             TorchRuntime.Seeded(1, () => new DerivedNetwork(RandomGenotype.Sample(new SearchSpace(task, 3, 3, 4, SearchSpace.DefaultWidthFactors, 8, pixelUnshuffle: 2), seed: 5))),
             TorchRuntime.Seeded(1, () => new DerivedNetwork(RandomGenotype.Sample(new SearchSpace(task, 2, 3, 4, SearchSpace.DefaultWidthFactors, 8, pixelUnshuffle: 4), seed: 6), DerivedHead.Decoder)),
         };
-        if (kind == "denoise") networks.Add(TorchRuntime.Seeded(1, () => new DnCnn(task, 4, 8)));
+        if (kind == "denoise")
+        {
+            networks.Add(TorchRuntime.Seeded(1, () => new DnCnn(task, 4, 8)));
+            networks.Add(TorchRuntime.Seeded(1, () => new DnCnn(task, 4, 8, pixelUnshuffle: 2))); // FFDNet: odd sides padded inside
+        }
         else
         {
             networks.Add(TorchRuntime.Seeded(1, () => new Espcn(task, 3, 8)));
