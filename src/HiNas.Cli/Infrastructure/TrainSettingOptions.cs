@@ -24,6 +24,7 @@ public sealed class TrainSettingOptions
         Schedule.AcceptOnlyFromAmong("cosine", "poly");
         ValidateEvery = new Option<int?>("--validate-every") { Description = $"iterations between validations and checkpoints (default {defaults.ValidateEvery})" };
         SigmaRange = new Option<string?>("--sigma-range") { Description = "denoising: train blind on σ drawn from MIN:MAX per sample (validation at --sigma), e.g. 0:50" };
+        PixelLoss = new Option<string?>("--pixel-loss") { Description = $"the loss's pixel term: {string.Join(", ", PixelLosses.Names)} (log-mse: each sample's error in decibels, so a range of σ is not ruled by its noisiest samples); default mse for denoising, l1 for SR" };
         NoiseMap = new Option<bool>("--noise-map") { Description = "denoising: tell the network each sample's σ (FFDNet's noise-level map) instead of training it blind; the model then takes σ with each frame (restore --sigma)" };
         Seed = new Option<ulong?>("--seed") { Description = "seed of data, sampling and initialisation (default 1)" };
         WidthMultiplier = new Option<double?>("--width-multiplier") { Description = $"HiNAS networks: retrain this many times as wide as searched (default {ArchitectureSpec.DefaultWidthMultiplier.ToString(CultureInfo.InvariantCulture)}, the official retraining; 1 for the frame-time space)" };
@@ -42,6 +43,7 @@ public sealed class TrainSettingOptions
     public Option<int?> ValidateEvery { get; }
     public Option<string?> SigmaRange { get; }
     public Option<bool> NoiseMap { get; }
+    public Option<string?> PixelLoss { get; }
     public Option<ulong?> Seed { get; }
     public Option<double?> WidthMultiplier { get; }
     public Option<string?> Head { get; }
@@ -50,7 +52,7 @@ public sealed class TrainSettingOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, NoiseMap, Seed, WidthMultiplier, Head, Depth, Width })
+        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, NoiseMap, PixelLoss, Seed, WidthMultiplier, Head, Depth, Width })
             command.Options.Add(option);
     }
 
@@ -70,8 +72,8 @@ public sealed class TrainSettingOptions
         return new TrainSettings
         {
             Data = p.GetValue(Data), Iterations = p.GetValue(Iterations), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), LearningRate = p.GetValue(LearningRate),
-            Schedule = p.GetValue(Schedule), ValidateEvery = p.GetValue(ValidateEvery), SigmaMin = range?[0], SigmaMax = range?[1], NoiseMap = p.GetValue(NoiseMap), Seed = p.GetValue(Seed),
-            WidthMultiplier = p.GetValue(WidthMultiplier), Head = p.GetValue(Head),
+            Schedule = p.GetValue(Schedule), ValidateEvery = p.GetValue(ValidateEvery), SigmaMin = range?[0], SigmaMax = range?[1], NoiseMap = p.GetValue(NoiseMap), PixelLoss = p.GetValue(PixelLoss),
+            Seed = p.GetValue(Seed), WidthMultiplier = p.GetValue(WidthMultiplier), Head = p.GetValue(Head),
         };
     }
 
@@ -92,6 +94,7 @@ public sealed class TrainSettingOptions
         }
         if (p.GetValue(Seed) is { } seed) t.Seed = seed;
         t.NoiseMap = p.GetValue(NoiseMap);
+        t.PixelLoss = p.GetValue(PixelLoss) ?? "";
         return t;
     }
 }

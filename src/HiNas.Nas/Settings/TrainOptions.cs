@@ -25,6 +25,9 @@ public sealed record TrainOptions
 
     /// <summary>Denoising: the network is told each sample's σ (FFDNet's noise-level map, <see cref="Imaging.Tasks.NoiseLevelMap"/>) instead of guessing it.</summary>
     public bool NoiseMap { get; init; }
+
+    /// <summary>The pixel term of the loss (<see cref="PixelLosses"/>); null: the task's (the paper's: MSE for denoising, L1 for SR).</summary>
+    public string? PixelLoss { get; init; }
     public ulong Seed { get; init; } = 1;
     public int? Threads { get; init; }
     public string Device { get; init; } = "auto";
@@ -55,6 +58,7 @@ public sealed record TrainOptions
         SettingException.Require(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate", $"must be a positive number, got {LearningRate}");
         SettingException.Require(LearningRateMin >= 0 && LearningRateMin <= LearningRate, "learning_rate_min", $"must be in [0, {LearningRate}] (the learning rate), got {LearningRateMin}");
         SettingException.Require(Schedule is "cosine" or "poly", "schedule", $"'{Schedule}' is not cosine or poly");
+        SettingException.Require(PixelLoss is null || PixelLosses.Names.Contains(PixelLoss), "pixel_loss", $"'{PixelLoss}' is not {string.Join(", ", PixelLosses.Names)}");
         SettingException.Require(ValidateEvery >= 1, "validate_every", $"must be ≥ 1, got {ValidateEvery}");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");

@@ -41,6 +41,7 @@ public static class TrainOptionsJson
         public int ValidateEvery { get; set; }
         public double[]? NoiseSigmaRange { get; set; }
         public bool NoiseMap { get; set; }
+        public string? PixelLoss { get; set; }
         public ulong Seed { get; set; }
         public int? Threads { get; set; }
         public string? Device { get; set; }
@@ -69,6 +70,7 @@ public static class TrainOptionsJson
             ValidateEvery = o.ValidateEvery,
             NoiseSigmaRange = o.NoiseSigmaRange,
             NoiseMap = o.NoiseMap,
+            PixelLoss = o.PixelLoss,
             Seed = o.Seed,
             Threads = o.Threads,
             Device = o.Device,
@@ -95,7 +97,7 @@ public static class TrainOptionsJson
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,
-                    Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, NoiseSigmaRange = NoiseSigmaRange, NoiseMap = NoiseMap, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
+                    Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, NoiseSigmaRange = NoiseSigmaRange, NoiseMap = NoiseMap, PixelLoss = PixelLoss, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
                 };
                 options.Validate();
                 return options;

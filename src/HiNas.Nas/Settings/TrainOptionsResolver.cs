@@ -28,6 +28,7 @@ public static class TrainOptionsResolver
             ValidateEvery = s.ValidateEvery ?? d.ValidateEveryFor(iterations),
             NoiseSigmaRange = s.SigmaMin is { } min ? new[] { min, s.SigmaMax!.Value } : null,
             NoiseMap = s.NoiseMap,
+            PixelLoss = s.PixelLoss is { Length: > 0 } loss ? loss : null,
             Seed = s.Seed ?? d.Seed,
             Threads = s.Threads,
             Device = s.Device ?? d.Device,

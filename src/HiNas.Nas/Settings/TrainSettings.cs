@@ -22,6 +22,9 @@ public sealed record TrainSettings
 
     /// <summary>Denoising: tell the network each sample's σ (FFDNet's noise-level map) instead of training it blind.</summary>
     public bool NoiseMap { get; init; }
+
+    /// <summary>The loss's pixel term (<see cref="PixelLosses"/>); null: the task's.</summary>
+    public string? PixelLoss { get; init; }
     public ulong? Seed { get; init; }
 
     /// <summary>HiNAS networks: retrain this many times as wide as searched (default 2; 1 as searched).</summary>

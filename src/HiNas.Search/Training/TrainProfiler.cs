@@ -41,7 +41,7 @@ public static class TrainProfiler
         network.to(data.Device);
         network.train();
         using var optimizer = torch.optim.Adam(network.parameters(), lr: options.LearningRate);
-        var step = new TrainingStep(network, optimizer, RestorationLoss.For(options.Task), data.Sampler, options.Batch, data.Device);
+        var step = new TrainingStep(network, optimizer, RestorationLoss.For(options), data.Sampler, options.Batch, data.Device);
         var random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0x7A1));
         var measured = StepMeasurement.Of(steps, () => step.Run(random),
             data.Device.type == DeviceType.CUDA ? () => torch.cuda.synchronize(data.Device) : null);

@@ -75,7 +75,7 @@ public sealed class Trainer
         using var network = TorchRuntime.Seeded(o.Seed, () => o.BuildNetwork());
         network.to(device);
         using var optimizer = torch.optim.Adam(network.parameters(), lr: o.LearningRate);
-        var loss = RestorationLoss.For(o.Task);
+        var loss = RestorationLoss.For(o);
         var random = new DeterministicRandom(DeterministicRandom.Derive(o.Seed, 0x7A1));
         var state = new TrainCheckpoint.State();
         var elapsedBefore = 0.0;

@@ -79,7 +79,8 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Data = Data(t.Data, field), Iterations = Count(t.HasIterations, t.Iterations, field, "iterations"), Batch = Count(t.HasBatch, t.Batch, field, "batch"),
             Crop = Count(t.HasCrop, t.Crop, field, "crop"), LearningRate = t.HasLearningRate ? t.LearningRate : null,
             Schedule = t.Schedule.Length > 0 ? t.Schedule : null, ValidateEvery = Count(t.HasValidateEvery, t.ValidateEvery, field, "validate_every"),
-            SigmaMin = t.HasSigmaMin ? t.SigmaMin : null, SigmaMax = t.HasSigmaMax ? t.SigmaMax : null, NoiseMap = t.NoiseMap, Seed = t.HasSeed ? t.Seed : null,
+            SigmaMin = t.HasSigmaMin ? t.SigmaMin : null, SigmaMax = t.HasSigmaMax ? t.SigmaMax : null, NoiseMap = t.NoiseMap,
+            PixelLoss = t.PixelLoss.Length > 0 ? t.PixelLoss : null, Seed = t.HasSeed ? t.Seed : null,
             WidthMultiplier = t.HasWidthMultiplier ? t.WidthMultiplier : null, Head = t.Head.Length > 0 ? t.Head : null, AsSearched = afterBudgetedSearch,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
         };

@@ -64,6 +64,19 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public void ThePixelLoss_IsResolvedCheckedAndKeptInTheOptionsFile()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var dncnn = ArchitectureSpec.Parse("dncnn", task, null, null, SearchOptions.DefaultsFor(task).Supernet.Space);
+        var o = TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings { PixelLoss = PixelLosses.LogMse });
+        Assert.Equal("log-mse", o.PixelLoss);
+        Assert.Null(TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings()).PixelLoss); // the task's
+        Assert.Equal("log-mse", Reload(TrainOptionsJson.Serialize(o), TrainOptionsJson.Load).PixelLoss);
+        var bad = Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, dncnn, new TrainSettings { PixelLoss = "huber" }));
+        Assert.Equal(("pixel_loss", "'huber' is not mse, l1, log-mse"), (bad.Setting, bad.Problem));
+    }
+
+    [Fact]
     public void Ffdnet_IsADenoiserBaseline_ThatMayBeToldTheNoise()
     {
         var task = RestorationTask.Denoise(25, 1);
