@@ -5,7 +5,9 @@
 #   denoise-gray   gray denoiser for σ ∈ [0, 50], told each frame's σ (FFDNet's noise-level map; validated at σ 25);
 #                  restores colour frames per channel
 #   denoise-rgb    RGB denoiser for σ ∈ [0, 50], told each frame's σ
-# (told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs)
+# (told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs; trained with
+# the per-sample log-MSE loss rather than the paper's MSE + SSIM by measurement: bench/defaults/pixel-loss.sh,
+# +0.9 to +2.6 dB on photographs and rendered frames)
 #   sr-x2-rgb      ×2 RGB upscaler
 #   sr-x4-rgb      ×4 RGB upscaler
 # Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
@@ -44,7 +46,7 @@ build() {
   local id="$1" preset="$2"; shift 2
   local -a task=("$@") extra=()
   local train="$work/$id-train"
-  if [ "$preset" = frame-time-denoise ]; then extra=(--sigma-range 0:50 --noise-map); train="$work/$id-told-train"; fi
+  if [ "$preset" = frame-time-denoise ]; then extra=(--sigma-range 0:50 --noise-map --pixel-loss log-mse); train="$work/$id-told-log-mse-train"; fi
   # shellcheck disable=SC2086
   resumable_step search "$work/$id-search" genotype.json "${task[@]}" --preset "$preset" --data "$data" $search_args
   # shellcheck disable=SC2086

@@ -22,8 +22,8 @@ mkdir -p "$work"
 packages=()
 for id in ${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}; do
   [ -f "$repository/$id/manifest.json" ] || { echo "bench/defaults: no package $repository/$id" >&2; exit 2; }
-  # models/build.sh trains a denoiser told the noise in $id-told-train
-  train="$runs/$id-train"; grep -q '"noise_level_input"' "$repository/$id/manifest.json" && train="$runs/$id-told-train"
+  # the training run the package was exported from (its manifest's producer), in BUILD_WORK_DIR
+  train="$runs/$(/usr/bin/python3 -c 'import json, os, sys; print(os.path.basename(json.load(open(sys.argv[1]))["producer"].split(" from ", 1)[1]))' "$repository/$id/manifest.json")"
   [ -f "$work/$id-int8/manifest.json" ] || "${hinas[@]}" export --checkpoint "$train" --out "$work/$id-int8" --id "$id-int8" \
     --int8 --int8-tuning-steps "${TUNING_STEPS:-1000}" --int8-tolerance-db 100 --force >&2
   sigmas="15 25 50"; case "$id" in sr-*) sigmas="-";; esac

@@ -28,7 +28,7 @@ for set in photos rendered; do
   for sigma in 15 25 50; do
     row=()
     for variant in mse log-mse; do
-      row+=("$("${hinas[@]}" eval --checkpoint "$work/$variant" --data "$data" --sigma "$sigma" --json 2>/dev/null | python3 -c 'import sys, json; d = json.load(sys.stdin); print(d["psnr"], d["ssim"])')")
+      row+=("$("${hinas[@]}" eval --checkpoint "$work/$variant" --data "$data" --sigma "$sigma" --json | python3 -c 'import sys, json; d = json.load(sys.stdin); print(d["psnr"], d["ssim"])')")
     done
     python3 - "$set" "$sigma" "${row[@]}" <<'PY'
 import sys

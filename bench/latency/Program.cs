@@ -68,6 +68,7 @@ if (args[0] == "measure")
         if (spec.StartsWith(ArchitectureSpec.DnCnnKind + ":", StringComparison.Ordinal) || spec.StartsWith(ArchitectureSpec.FfdnetKind + ":", StringComparison.Ordinal))
         {
             var p = spec.Split(':');
+            if (p.Length is not (4 or 6) || p[1] != "denoise") throw new ArgumentException($"'{spec}' is not KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]");
             var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
             int? depth = p.Length > 5 ? int.Parse(p[4], inv) : null, width = p.Length > 5 ? int.Parse(p[5], inv) : null;
             using var baseline = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse(p[0], task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));

@@ -14,7 +14,7 @@
 # Usage: [SPACE=stem8|frame-time] [DATA=deadleaves|DIR] [ITERATIONS=500] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work="${1:-/tmp/hinas-bench-front}"
+work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
 mkdir -p "$work/photos"
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 if [ ! -d /usr/share/doc/opencv-doc/examples/data ] || ! /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
@@ -30,14 +30,20 @@ latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.
 task=(--task denoise --sigma 25 --channels 3)
 # baselines: KIND or KIND:DEPTH:WIDTH (hand-designed denoisers, trained with the same data and budget)
 case "${SPACE:-stem8}" in
-  stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); baselines=(dncnn) ;;
-  frame-time) space=(--preset frame-time-denoise); baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
+  stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); random_space=("${space[@]}"); baselines=(dncnn) ;;
+  # `hinas train --arch random:N` draws from the space its options describe (it takes no preset): the preset's space
+  frame-time) space=(--preset frame-time-denoise); random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
+    baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
   *) echo "front.sh: SPACE is stem8 or frame-time, not '$SPACE'" >&2; exit 2 ;;
 esac
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
 search=(--data "$data" --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
-train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $((iterations / 5)))
+train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
+# a work folder holds one configuration's results (each step is skipped when its result exists)
+knobs="space ${SPACE:-stem8} data $data iterations $iterations"
+[ -f "$work/knobs" ] && [ "$(cat "$work/knobs")" != "$knobs" ] && { echo "front.sh: $work holds a run with $(cat "$work/knobs"); give another WORK_DIR" >&2; exit 2; }
+echo "$knobs" > "$work/knobs"
 # HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
 as_searched=(--width-multiplier 1 --head light)
 json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['$1'])"; }
@@ -72,7 +78,7 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
       IFS=: read -r kind depth width <<< "$net"
       size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
       arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$kind:denoise:3:25${depth:+:$depth:$width}" ;;
-    random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
+    random:*) arch=(--arch "$net" "${task[@]}" "${random_space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
     *) genotype="$work/$net/genotype.json"
        [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"
        arch=(--genotype "$genotype" "${as_searched[@]}"); spec="$genotype" ;;

@@ -159,7 +159,6 @@ public class Int8ExportTests
                 var rms = Rms(RunTold(model.ToByteArray(), input, shape, sigma), quantized);
                 Assert.True(rms < 0.05, $"σ {sigma}: RMS |int8 − float| = {rms:F4} on [0, 1] images");
             }
-            // the level reaches the int8 network: σ 5 and σ 50 give different frames
             // the level reaches the int8 network: its frames at σ 5 and σ 50 differ as the float graph's do
             var (floatLow, floatHigh) = (RunTold(model.ToByteArray(), input, shape, 5), RunTold(model.ToByteArray(), input, shape, 50));
             var effect = Rms(floatLow, floatHigh);

@@ -126,7 +126,7 @@ public sealed class RestorationModel : IDisposable
             if (!_session.InputMetadata.TryGetValue(levelName, out var level))
                 throw new ModelPackageException(Package.Folder, $"the manifest names the noise-level input '{levelName}' but the graph has none (it has {string.Join(", ", _session.InputMetadata.Keys)})");
             if (!level.Dimensions.SequenceEqual(NoiseLevelFeed.Shape))
-                throw new ModelPackageException(Package.Folder, $"the noise-level input '{levelName}' is [{string.Join(", ", level.Dimensions)}], not one value [1, 1, 1, 1]");
+                throw new ModelPackageException(Package.Folder, $"the noise-level input '{levelName}' is [{string.Join(", ", level.Dimensions)}], not one value [{string.Join(", ", NoiseLevelFeed.Shape)}]");
         }
         if (_session.InputMetadata.Keys.FirstOrDefault(k => k != m.InputName && k != m.NoiseLevelInput) is { } unnamed)
             throw new ModelPackageException(Package.Folder, $"the graph has an input '{unnamed}' the manifest does not name");

@@ -133,7 +133,7 @@ public sealed record ArchitectureSpec
 
     /// <summary>
     /// Baseline sizes, chosen near the ~20–40 k parameters of the networks the default searches find:
-    /// DnCNN depth 8 × 26 channels (≈ 37 k), FFDNet depth 8 × 32 at a quarter of the pixels (≈ 66 k gray, about the
+    /// DnCNN depth 8 × 26 channels (≈ 37 k), FFDNet depth 8 × 32 at a quarter of the pixels (≈ 58 k gray, about the
     /// frame-time defaults' cost per frame), ESPCN depth 4 × 32 (≈ 24 k for RGB ×2), FSRCNN with the original
     /// d = 56, s = 12, m = 4 (≈ 17 k for RGB ×2).
     /// </summary>

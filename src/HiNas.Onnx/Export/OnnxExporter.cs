@@ -67,6 +67,9 @@ public static class OnnxExporter
     /// The multiple the sides of an exported graph's input must be (a frame-time network's SpaceToDepth block size; 1
     /// for a graph without one) — a model package's input multiple.
     /// </summary>
+    /// <summary>Whether an exported graph is told the noise: it has the <see cref="NoiseLevelMap.InputName"/> input.</summary>
+    public static bool TakesNoiseLevel(ModelProto model) => model.Graph.Input.Any(i => i.Name == NoiseLevelMap.InputName);
+
     public static int InputMultiple(ModelProto model) => model.Graph.Node
         .Where(n => n.OpType == "SpaceToDepth")
         .Select(n => (int)(n.Attribute.FirstOrDefault(a => a.Name == "blocksize")?.I ?? 1))

@@ -93,11 +93,11 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
         return Concat(new[] { image, Add(zero, level) });
     }
 
-    /// <summary>A float32 [1, 1, 1, 1] graph input: one value per run (the noise level).</summary>
+    /// <summary>A float32 graph input of one value per run, shaped as <see cref="Inference.Engine.NoiseLevelFeed.Shape"/> (the noise level).</summary>
     public static ValueInfoProto ScalarValue(string name)
     {
         var shape = new TensorShapeProto();
-        for (var i = 0; i < 4; i++) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = 1 });
+        foreach (var side in Inference.Engine.NoiseLevelFeed.Shape) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = side });
         return new ValueInfoProto
         {
             Name = name,

@@ -51,7 +51,7 @@ public static class LatencyProfiler
     {
         var model = Proto.ModelProto.Parser.ParseFrom(onnx);
         var inputs = new List<PartInput> { new(OnnxExporter.InputName, channels) };
-        if (model.Graph.Input.Any(i => i.Name == NoiseLevelMap.InputName)) inputs.Add(new PartInput(NoiseLevelMap.InputName, 1, Scalar: true));
+        if (OnnxExporter.TakesNoiseLevel(model)) inputs.Add(new PartInput(NoiseLevelMap.InputName, 1, Scalar: true));
         return Time(model, inputs, width, height, repeats);
     }
 

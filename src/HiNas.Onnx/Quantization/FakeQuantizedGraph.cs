@@ -37,7 +37,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         _plan = QuantizationPlan.Of(_model);
         _inputMultiple = OnnxExporter.InputMultiple(_model);
         _imageInput = _model.Graph.Input[0].Name;
-        _levelInput = _model.Graph.Input.Any(i => i.Name == NoiseLevelMap.InputName) ? NoiseLevelMap.InputName : null;
+        _levelInput = OnnxExporter.TakesNoiseLevel(_model) ? NoiseLevelMap.InputName : null;
         _activations = _plan.Activations.ToDictionary(v => v, v => ranges.TryGetValue(v, out var range)
             ? Int8Scales.Activation(range)
             : throw new ArgumentException($"no calibrated range for value '{v}'"), StringComparer.Ordinal);

@@ -28,8 +28,9 @@ public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrate
 /// </summary>
 public static class Int8Tuning
 {
+    /// <param name="loss">the loss the float network was trained with (default: the task's)</param>
     public static Int8Result Quantize(ModelProto floatModel, RestorationTask task, IReadOnlyList<PlanarImage> train, IReadOnlyList<PlanarImage> validation,
-        Int8Settings settings, (double Min, double Max)? noiseRange = null, IProgress<string>? progress = null)
+        Int8Settings settings, (double Min, double Max)? noiseRange = null, IProgress<string>? progress = null, RestorationLoss? loss = null)
     {
         settings.Validate();
         if (train.Count == 0) throw new ArgumentException("int8 calibration needs training images");
@@ -39,7 +40,7 @@ public static class Int8Tuning
         // the graph's input (HR crop / scale) must be a multiple of its pixel-unshuffle
         var crop = EdgePadded.RoundUp(settings.Crop, task.Scale * OnnxExporter.InputMultiple(floatModel));
         // a graph told the noise is tuned as it was trained: each crop's σ drawn from the range, its plane after the image
-        var told = floatModel.Graph.Input.Any(i => i.Name == NoiseLevelMap.InputName);
+        var told = OnnxExporter.TakesNoiseLevel(floatModel);
         var sampler = new PairSampler(train, task, crop, noiseRange: noiseRange, noiseMap: told);
         var random = new DeterministicRandom(settings.Seed);
         var calibration = Enumerable.Range(0, settings.CalibrationCrops).Select(_ => Feed(sampler.Next(random).Input, told)).ToArray();
@@ -57,15 +58,15 @@ public static class Int8Tuning
         if (settings.TuningSteps > 0)
         {
             using var optimizer = torch.optim.Adam(graph.parameters().Where(p => p.requires_grad), lr: settings.LearningRate);
-            var step = new TrainingStep(graph, optimizer, RestorationLoss.For(task), sampler, settings.Batch, device);
+            var step = new TrainingStep(graph, optimizer, loss ?? RestorationLoss.For(task), sampler, settings.Batch, device);
             graph.train();
             for (var i = 1; i <= settings.TuningSteps; i++)
             {
-                var loss = step.Run(random);
-                if (!double.IsFinite(loss)) throw new InvalidOperationException($"int8 tuning diverged: loss {loss} at step {i}");
+                var value = step.Run(random);
+                if (!double.IsFinite(value)) throw new InvalidOperationException($"int8 tuning diverged: loss {value} at step {i}");
                 if (i % settings.ValidateEvery != 0 && i != settings.TuningSteps) continue;
                 var psnr = validationSet.MeanPsnr(graph, device);
-                progress?.Report($"int8 tuning step {i}/{settings.TuningSteps}: loss {loss:F5}, fake-quantized validation PSNR {psnr:F3} dB");
+                progress?.Report($"int8 tuning step {i}/{settings.TuningSteps}: loss {value:F5}, fake-quantized validation PSNR {psnr:F3} dB");
                 if (psnr > best) (best, bestStep, bestModel) = (psnr, i, graph.ToModelProto());
             }
         }

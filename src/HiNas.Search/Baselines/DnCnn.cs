@@ -72,6 +72,7 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
         using var unshuffled = PixelUnshuffling.In(x, PixelUnshuffle);
         using var subImages = body.call(unshuffled);
         using var noise = nn.functional.pixel_shuffle(subImages, PixelUnshuffle);
-        return TaskResidual.Apply(Task, x, PixelUnshuffling.CropTo(noise, x, 1));
+        using var cropped = PixelUnshuffling.CropTo(noise, x, 1); // the same tensor when nothing is cropped (disposing twice is harmless)
+        return TaskResidual.Apply(Task, x, cropped);
     }
 }

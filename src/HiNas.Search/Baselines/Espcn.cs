@@ -20,7 +20,7 @@ public sealed class Espcn : Module<Tensor, Tensor>, IRestorationNetwork
 
     public Espcn(RestorationTask task, int depth, int width) : base(nameof(Espcn))
     {
-        if (task.Kind != RestorationKind.SuperResolution) throw new ArgumentException("ESPCN is an upscaler; use dncnn for denoising");
+        if (task.Kind != RestorationKind.SuperResolution) throw new ArgumentException("ESPCN is an upscaler; use dncnn or ffdnet for denoising");
         if (depth < 2) throw new ArgumentOutOfRangeException(nameof(depth), depth, "ESPCN depth must be at least 2");
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
         Task = task;

@@ -22,7 +22,7 @@ public sealed class Fsrcnn : Module<Tensor, Tensor>, IRestorationNetwork
 
     public Fsrcnn(RestorationTask task, int depth, int width, int shrink) : base(nameof(Fsrcnn))
     {
-        if (task.Kind != RestorationKind.SuperResolution) throw new ArgumentException("FSRCNN is an upscaler; use dncnn for denoising");
+        if (task.Kind != RestorationKind.SuperResolution) throw new ArgumentException("FSRCNN is an upscaler; use dncnn or ffdnet for denoising");
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), depth, "FSRCNN needs at least one mapping layer");
         if (width < 1 || shrink < 1) throw new ArgumentOutOfRangeException(nameof(width), "widths must be at least 1");
         Task = task;
