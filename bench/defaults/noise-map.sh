@@ -8,16 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="$(realpath -m "${1:-/tmp/hinas-noise-map}")"
 runs="$(realpath -m "${2:-model-runs}")"
-photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
-bash scripts/install-deps.sh
-[ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
-[ -f "$runs/denoise-gray-search/genotype.json" ] && [ -f "$runs/data/ready" ] || { echo "noise-map.sh: run models/build.sh first (it makes $runs/data and the gray search)" >&2; exit 2; }
-dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
-hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
-source scripts/resumable-step.sh
-mkdir -p "$work"
-common=(--genotype "$runs/denoise-gray-search/genotype.json" --sigma-range 0:50 --data "$runs/data"
-  --iterations "${ITERATIONS:-5000}" --batch 16 --crop 64 --validate-every 1000)
+source bench/defaults/gray-variants.sh
+common=("${gray_variant[@]}" --iterations "${ITERATIONS:-5000}")
 resumable_step train "$work/blind" summary.json "${common[@]}"
 resumable_step train "$work/told" summary.json "${common[@]}" --noise-map
 printf '| σ | blind (PSNR / SSIM) | told (PSNR / SSIM) | told − blind |\n|---|---|---|---|\n'

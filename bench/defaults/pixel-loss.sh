@@ -9,17 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="$(realpath -m "${1:-/tmp/hinas-pixel-loss}")"
 runs="$(realpath -m "${2:-model-runs}")"
-photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
-bash scripts/install-deps.sh
-[ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
-[ -f "$runs/denoise-gray-search/genotype.json" ] && [ -f "$runs/data/ready" ] || { echo "pixel-loss.sh: run models/build.sh first (it makes $runs/data and the gray search)" >&2; exit 2; }
-dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
-hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
-source scripts/resumable-step.sh
-mkdir -p "$work"
+source bench/defaults/gray-variants.sh
 [ -d "$work/rendered" ] || "${hinas[@]}" dataset rendered "$work/rendered" --count 24 --size 640x360 >/dev/null
-common=(--genotype "$runs/denoise-gray-search/genotype.json" --sigma-range 0:50 --noise-map --data "$runs/data"
-  --iterations "${ITERATIONS:-4000}" --batch 16 --crop 64 --validate-every 1000)
+common=("${gray_variant[@]}" --noise-map --iterations "${ITERATIONS:-4000}")
 resumable_step train "$work/mse" summary.json "${common[@]}" --pixel-loss mse
 resumable_step train "$work/log-mse" summary.json "${common[@]}" --pixel-loss log-mse
 printf '| set | σ | mse (PSNR / SSIM) | log-mse (PSNR / SSIM) | log-mse − mse |\n|---|---|---|---|---|\n'
