@@ -49,7 +49,7 @@ foreach (var manifest in repository.List())
             using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(manifest.WidthMultiplier ?? 1), head, told));
             net.eval();
             var planes = manifest.Channels == 1 ? 3 : 1; // a gray model restores the three colour planes as a batch
-            using var input = torch.rand(planes, manifest.Channels, ih, iw);
+            using var input = torch.rand(planes, manifest.Channels + (told ? 1 : 0), ih, iw); // warm-up
             using (torch.no_grad())
             {
                 net.call(input).Dispose();
