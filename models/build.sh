@@ -8,13 +8,14 @@
 # (told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs; trained with
 # the per-sample log-MSE loss rather than the paper's MSE + SSIM by measurement: bench/defaults/pixel-loss.sh,
 # +0.9 to +2.6 dB on photographs and rendered frames)
-#   sr-x2-rgb      ×2 RGB upscaler
+#   sr-x2-rgb      ×2 RGB upscaler, searched under a latency budget of SR_X2_BUDGET_MS (default 28) per 640×360 input
+#                  with this machine's latency table of the frame-time ×2 space (its separable head; bench/latency)
 #   sr-x4-rgb      ×4 RGB upscaler
 # Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
 # model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h); a finished model replaces its package in models/.
-# Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS
+# Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS, SR_X2_BUDGET_MS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(realpath -m "${1:-model-runs}")"
@@ -42,15 +43,22 @@ fi
 # step KIND DIR DONE_FILE ARGS…: start `hinas KIND ARGS… --out DIR`, resume it, or skip it when DONE_FILE is there
 source scripts/resumable-step.sh
 
+# build ID PRESET BUDGET_MS TASK…: search (under a latency budget at 640×360 unless BUDGET_MS is "-"), retrain, export
 build() {
-  local id="$1" preset="$2"; shift 2
-  local -a task=("$@") extra=()
-  local train="$work/$id-train"
+  local id="$1" preset="$2" budget="$3"; shift 3
+  local -a task=("$@") extra=() budgeted=()
+  local search="$work/$id-search" train="$work/$id-train"
   if [ "$preset" = frame-time-denoise ]; then extra=(--sigma-range 0:50 --noise-map --pixel-loss log-mse); train="$work/$id-told-log-mse-train"; fi
+  if [ "$budget" != - ]; then
+    local table="$work/$id-latency.json"
+    [ -f "$table" ] || "${hinas[@]}" profile-latency "${task[@]}" --preset "$preset" --resolution 640x360 --repeats 15 --out "$table" >&2
+    budgeted=(--latency-table "$table" --budget-ms "$budget")
+    search="$work/$id-${budget}ms-search"; train="$work/$id-${budget}ms-train"
+  fi
   # shellcheck disable=SC2086
-  resumable_step search "$work/$id-search" genotype.json "${task[@]}" --preset "$preset" --data "$data" $search_args
+  resumable_step search "$search" genotype.json "${task[@]}" --preset "$preset" "${budgeted[@]}" --data "$data" $search_args
   # shellcheck disable=SC2086
-  resumable_step train "$train" summary.json --genotype "$work/$id-search/genotype.json" "${extra[@]}" --data "$data" $train_args
+  resumable_step train "$train" summary.json --genotype "$search/genotype.json" "${extra[@]}" --data "$data" $train_args
   if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "\"producer\": \"hinas export from $train\"" "$out/$id/manifest.json"; then
     echo "== export $id" >&2
     "${hinas[@]}" export --checkpoint "$train" --out "$out/$id" --id "$id" --measure-latency 640x360 --force
@@ -59,10 +67,10 @@ build() {
 
 for id in $models; do
   case "$id" in
-    denoise-gray) build "$id" frame-time-denoise --task denoise --sigma 25 --channels 1;;
-    denoise-rgb) build "$id" frame-time-denoise --task denoise --sigma 25 --channels 3;;
-    sr-x2-rgb) build "$id" frame-time-sr --task sr --scale 2 --channels 3;;
-    sr-x4-rgb) build "$id" frame-time-sr --task sr --scale 4 --channels 3;;
+    denoise-gray) build "$id" frame-time-denoise - --task denoise --sigma 25 --channels 1;;
+    denoise-rgb) build "$id" frame-time-denoise - --task denoise --sigma 25 --channels 3;;
+    sr-x2-rgb) build "$id" frame-time-sr "${SR_X2_BUDGET_MS:-28}" --task sr --scale 2 --channels 3;;
+    sr-x4-rgb) build "$id" frame-time-sr - --task sr --scale 4 --channels 3;;
     *) echo "models/build.sh: unknown model '$id'" >&2; exit 2;;
   esac
 done

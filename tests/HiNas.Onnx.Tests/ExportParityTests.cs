@@ -21,7 +21,7 @@ public class ExportParityTests
     private static readonly double[] Factors = { 1.0, 1.5, 2.0 };
 
     /// <summary>A genotype whose cells use every operation of the table at least once (over its layers).</summary>
-    internal static Genotype EveryOp(RestorationTask task, DilatedConvStyle dilated = DilatedConvStyle.Dense, int pixelUnshuffle = 1)
+    internal static Genotype EveryOp(RestorationTask task, ConvStyle dilated = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense)
     {
         var a = new CellGenotype(new[]
         {
@@ -35,7 +35,7 @@ public class ExportParityTests
             new CellEdge(OperationNames.Conv3x3, 2), new CellEdge(OperationNames.SepConv5x5, 1),
             new CellEdge(OperationNames.DilConv3x3, 3), new CellEdge(OperationNames.SepConv3x3, 0),
         });
-        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, pixelUnshuffle), new[] { a, b, a }, new[] { 1, 2, 1 });
+        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, pixelUnshuffle, headConv), new[] { a, b, a }, new[] { 1, 2, 1 });
     }
 
     public static TheoryData<string, string, int, int> Cases => new()
@@ -47,6 +47,7 @@ public class ExportParityTests
         { "random:14/decoder/x2", "denoise", 3, 1 }, { "random:15/x2", "sr", 3, 4 },
         { "every-op/frame-time", "denoise", 1, 1 }, { "every-op/frame-time", "denoise", 3, 1 }, { "every-op/frame-time/decoder", "sr", 3, 2 },
         { "random:16/frame-time/decoder", "denoise", 3, 1 }, { "random:17/frame-time", "sr", 1, 4 },
+        { "every-op/frame-time/sep-head", "sr", 3, 2 }, { "every-op/frame-time/sep-head", "denoise", 3, 1 }, { "random:18/frame-time/sep-head", "sr", 3, 4 }, { "random:19/frame-time", "sr", 3, 3 },
         { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 }, { "ffdnet", "denoise", 1, 1 }, { "ffdnet", "denoise", 3, 1 },
         { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
     };
@@ -56,14 +57,15 @@ public class ExportParityTests
     public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        // "NAME[/separable][/frame-time][/decoder][/x2]": separable dilated convolutions, the frame-time space
-        // (pixel-unshuffle 2), the decoder head, retrained twice as wide
+        // "NAME[/separable][/frame-time][/sep-head][/decoder][/x2]": separable dilated convolutions, the frame-time space
+        // (pixel-unshuffle 2), the light head's separable convolution, the decoder head, retrained twice as wide
         var parts = architecture.Split('/');
-        var dilated = parts.Contains("separable") ? DilatedConvStyle.Separable : DilatedConvStyle.Dense;
+        var dilated = parts.Contains("separable") ? ConvStyle.Separable : ConvStyle.Dense;
         var unshuffle = parts.Contains("frame-time") ? 2 : 1;
+        var headConv = parts.Contains("sep-head") ? ConvStyle.Separable : ConvStyle.Dense;
         var spec = parts[0] == "every-op"
-            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle))
-            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, unshuffle));
+            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle, headConv))
+            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, unshuffle, headConv));
         if (spec.IsHiNas)
             spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1 };
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));

@@ -18,8 +18,8 @@ public class LatencyTests
 
     private static readonly SupernetConfig Space = new() { Task = RestorationTask.Denoise(25, 3), Layers = 3, Blocks = 2, Filters = 4, StemChannels = 8 };
 
-    /// <summary>The same sizes in the frame-time space: pixel-unshuffle 2.</summary>
-    private static readonly SupernetConfig FrameTime = Space with { PixelUnshuffle = 2 };
+    /// <summary>The same sizes in the frame-time space: pixel-unshuffle 2, with the separable head convolution.</summary>
+    private static readonly SupernetConfig FrameTime = Space with { PixelUnshuffle = 2, HeadConv = ConvStyle.Separable };
 
     private static LatencyTable? _table;
     private static LatencyTable? _frameTimeTable;
@@ -34,6 +34,10 @@ public class LatencyTests
     {
         var table = FrameTimeTable;
         Assert.All(table.Milliseconds.Keys, key => Assert.EndsWith("/2", key));
+        // the head is priced as the space builds it: separable here, dense in the paper's table
+        Assert.Contains(LatencyKeys.Head(2 * Space.NodeChannels(2), Space.Task, 2, ConvStyle.Separable), table.Milliseconds.Keys);
+        Assert.DoesNotContain(table.Milliseconds.Keys, key => key.StartsWith("head:", StringComparison.Ordinal));
+        Assert.Equal(ConvStyle.Separable, LatencyFloor.Of(FrameTime.Space, table).Network.Space.HeadConv);
         Assert.All(table.Milliseconds.Values, ms => Assert.True(ms > 0 && ms < 1000));
         // the paper's table cannot price a frame-time network, nor the other way round
         var network = LatencyFloor.Of(FrameTime.Space, table).Network;
@@ -53,7 +57,7 @@ public class LatencyTests
         foreach (var op in Space.Space.Operations.Where(o => o.HasCost))
             foreach (var w in new[] { 0, 1, 2 })
                 Assert.True(table.Milliseconds.ContainsKey(LatencyKeys.Operation(op, Space.NodeChannels(w), 1)), $"{op.Name} at width {w}");
-        Assert.Contains(LatencyKeys.Head(2 * Space.NodeChannels(2), Space.Task, 1), table.Milliseconds.Keys);
+        Assert.Contains(LatencyKeys.Head(2 * Space.NodeChannels(2), Space.Task, 1, ConvStyle.Dense), table.Milliseconds.Keys);
         var path = Path.Combine(Path.GetTempPath(), $"latency-{Guid.NewGuid():N}.json");
         table.Save(path);
         Assert.Equal(table.Milliseconds, LatencyTable.Load(path).Milliseconds);

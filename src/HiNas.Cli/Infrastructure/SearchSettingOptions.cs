@@ -32,6 +32,8 @@ public sealed class SearchSettingOptions
         SkipDropout = new Option<double?>(prefix + "skip-dropout") { Description = "dropout rate in [0, 1) on the supernet's skip connections during the search, against the collapse toward skips (P-DARTS; default 0, the paper's search)" };
         DilatedConvs = new Option<string?>(prefix + "dilated-convs") { Description = "dilated candidates: dense (the official operation table; default) or separable (DARTS's)" };
         DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
+        HeadConv = new Option<string?>(prefix + "head-conv") { Description = "the light head's 3×3 convolution: dense (default) or separable (depthwise 3×3 → pointwise 1×1; frame-time-sr's, where the head goes to 3·(2s)² channels)" };
+        HeadConv.AcceptOnlyFromAmong("dense", "separable");
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };
         Preset = new Option<string?>(prefix + "preset") { Description = "a configuration: paper-denoise or paper-sr (the paper's), frame-time-denoise or frame-time-sr (the frame-time space); explicit options still apply on top" };
@@ -54,11 +56,12 @@ public sealed class SearchSettingOptions
     public Option<bool> NoCellSharing { get; }
     public Option<double?> SkipDropout { get; }
     public Option<string?> DilatedConvs { get; }
+    public Option<string?> HeadConv { get; }
     public Option<double?> ArchitectLearningRate { get; }
     public Option<double?> ArchitectWeightDecay { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, ArchitectLearningRate, ArchitectWeightDecay, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, Preset };
 
     public void AddTo(Command command)
     {
@@ -71,14 +74,14 @@ public sealed class SearchSettingOptions
         Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
         PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
-        SkipDropout = p.GetValue(SkipDropout), DilatedConvs = p.GetValue(DilatedConvs), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
+        SkipDropout = p.GetValue(SkipDropout), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
     public Protocol.V1.SearchSettings ToMessage(ParseResult p)
     {
-        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "" };
+        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "" };
         if (p.GetValue(Layers) is { } layers) s.Layers = Count(layers, Layers);
         if (p.GetValue(Blocks) is { } blocks) s.Blocks = Count(blocks, Blocks);
         if (p.GetValue(Filters) is { } filters) s.Filters = Count(filters, Filters);

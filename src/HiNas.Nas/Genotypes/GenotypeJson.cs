@@ -34,6 +34,7 @@ public static class GenotypeJson
             StemChannels = genotype.StemChannels,
             DilatedConvs = genotype.Space.DilatedConvs.Name(),
             PixelUnshuffle = genotype.Space.IsFrameTime ? genotype.Space.PixelUnshuffle : null,
+            HeadConv = genotype.Space.HeadConv == ConvStyles.HeadUnrecorded ? null : genotype.Space.HeadConv.Name(),
             Cells = genotype.Cells.Select(c => c.Edges.Select(e => new JsonArray(e.Op, e.Input)).ToArray()).ToArray(),
             WidthPath = genotype.WidthPath.ToArray(),
             Alpha = genotype.Alpha,
@@ -65,9 +66,10 @@ public static class GenotypeJson
         try
         {
             // A genotype written before the setting existed was searched with separable dilated convolutions.
-            var dilated = dto.DilatedConvs is null ? DilatedConvStyles.Unrecorded : DilatedConvStyles.Parse(dto.DilatedConvs);
+            var dilated = dto.DilatedConvs is null ? ConvStyles.DilatedUnrecorded : ConvStyles.Parse(dto.DilatedConvs, "dilated convolutions");
+            var head = dto.HeadConv is null ? ConvStyles.HeadUnrecorded : ConvStyles.Parse(dto.HeadConv, "head convolutions");
             var cells = dto.Cells.Select((edges, l) => new CellGenotype(edges.Select((pair, i) => ParseEdge(pair, l, i)).ToArray())).ToArray();
-            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1), cells, dto.WidthPath, dto.Alpha, dto.Beta);
+            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1, head), cells, dto.WidthPath, dto.Alpha, dto.Beta);
         }
         catch (ArgumentException e)
         {
@@ -104,6 +106,9 @@ public static class GenotypeJson
 
         /// <summary>Written for the frame-time space only; absent is the paper's space (r = 1).</summary>
         public int? PixelUnshuffle { get; set; }
+
+        /// <summary>Written when separable only; absent is the dense head convolution.</summary>
+        public string? HeadConv { get; set; }
         public JsonArray[][]? Cells { get; set; }
         public int[]? WidthPath { get; set; }
         public double[][][]? Alpha { get; set; }

@@ -26,8 +26,12 @@ public static class LatencyKeys
 
     public static string Concat(int blocks, int channels, int pixelUnshuffle) => Invariant($"concat:{blocks}x{channels}") + At(pixelUnshuffle);
 
-    /// <summary>The head on <paramref name="inChannels"/> channels plus the task's residual (subtraction, or bicubic upsampling and addition).</summary>
-    public static string Head(int inChannels, RestorationTask task, int pixelUnshuffle) => Invariant($"head:{inChannels}-{task.Channels}-x{task.Scale}") + At(pixelUnshuffle);
+    /// <summary>
+    /// The head on <paramref name="inChannels"/> channels plus the task's residual (subtraction, or bicubic upsampling and
+    /// addition); "head-sep" when its convolution is separable.
+    /// </summary>
+    public static string Head(int inChannels, RestorationTask task, int pixelUnshuffle, ConvStyle conv) =>
+        Invariant($"head{(conv == ConvStyle.Separable ? "-sep" : "")}:{inChannels}-{task.Channels}-x{task.Scale}") + At(pixelUnshuffle);
 
     private static string At(int pixelUnshuffle) => pixelUnshuffle == 1 ? "" : Invariant($"/{pixelUnshuffle}");
 

@@ -24,7 +24,7 @@ public static class NetworkLatency
                 if (op.HasCost) yield return LatencyKeys.Operation(op, c, r);
             (beforePrevious, previous) = (previous, b * c);
         }
-        yield return LatencyKeys.Head(previous, genotype.Task, r);
+        yield return LatencyKeys.Head(previous, genotype.Task, r, genotype.Space.HeadConv);
     }
 
     /// <summary>

@@ -17,4 +17,27 @@ public static class PixelLosses
     public const string LogMse = "log-mse";
 
     public static readonly IReadOnlyList<string> Names = new[] { Mse, L1, LogMse };
+
+    /// <summary>The pixel term a name gives; anything else is an error naming them all.</summary>
+    public static PixelLoss Parse(string text) => TryParse(text) ?? throw new ArgumentException(Refusal(text));
+
+    /// <summary>The pixel term a name gives, or null when it names none.</summary>
+    public static PixelLoss? TryParse(string? text) => text switch
+    {
+        Mse => PixelLoss.Mse,
+        L1 => PixelLoss.L1,
+        LogMse => PixelLoss.LogMse,
+        _ => null,
+    };
+
+    /// <summary>Why <paramref name="text"/> is refused.</summary>
+    public static string Refusal(string? text) => $"'{text}' is not {string.Join(", ", Names)}";
+}
+
+/// <summary>A training loss's pixel term, as <see cref="PixelLosses"/> names them.</summary>
+public enum PixelLoss
+{
+    Mse,
+    L1,
+    LogMse,
 }

@@ -29,6 +29,9 @@ public static class SearchOptionsJson
         public bool TieCells { get; set; }
         public bool CellSharing { get; set; }
         public string? DilatedConvs { get; set; }
+
+        /// <summary>Written when separable only; absent is dense (and every run started before the setting existed).</summary>
+        public string? HeadConv { get; set; }
         public string? Data { get; set; }
         public int Epochs { get; set; }
         public int Warmup { get; set; }
@@ -64,6 +67,7 @@ public static class SearchOptionsJson
             TieCells = o.Supernet.TieCells,
             CellSharing = o.Supernet.CellSharing,
             DilatedConvs = o.Supernet.DilatedConvs.Name(),
+            HeadConv = o.Supernet.HeadConv == ConvStyles.HeadUnrecorded ? null : o.Supernet.HeadConv.Name(),
             Data = o.Data.ToString(),
             Epochs = o.Epochs,
             Warmup = o.Warmup,
@@ -99,7 +103,8 @@ public static class SearchOptionsJson
                         Task = Task.ToTask(), Layers = Layers, Blocks = Blocks, Filters = Filters, WidthFactors = WidthFactors,
                         StemChannels = StemChannels, PixelUnshuffle = PixelUnshuffle ?? 1, TieCells = TieCells, CellSharing = CellSharing,
                         // a run started before the setting existed searched separable dilated convolutions
-                        DilatedConvs = DilatedConvs is null ? DilatedConvStyles.Unrecorded : DilatedConvStyles.Parse(DilatedConvs),
+                        DilatedConvs = DilatedConvs is null ? ConvStyles.DilatedUnrecorded : ConvStyles.Parse(DilatedConvs, "dilated convolutions"),
+                        HeadConv = HeadConv is null ? ConvStyles.HeadUnrecorded : ConvStyles.Parse(HeadConv, "head convolutions"),
                     },
                     Data = DataSpec.Parse(Data),
                     Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,

@@ -29,7 +29,8 @@ public static class SearchOptionsResolver
             {
                 Layers = s.Layers ?? n.Layers, Blocks = s.Blocks ?? n.Blocks, Filters = s.Filters ?? n.Filters,
                 StemChannels = s.StemChannels ?? n.StemChannels, PixelUnshuffle = s.PixelUnshuffle ?? n.PixelUnshuffle, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
-                DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseDilated(dilated) : n.DilatedConvs,
+                DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseStyle(dilated, "dilated convolutions", ConvStyles.DilatedSetting) : n.DilatedConvs,
+                HeadConv = s.HeadConv is { Length: > 0 } head ? ParseStyle(head, "head convolutions", ConvStyles.HeadSetting) : n.HeadConv,
             },
             Data = DataSpec.Parse(s.Data),
             Epochs = epochs,
@@ -49,15 +50,15 @@ public static class SearchOptionsResolver
         return o;
     }
 
-    private static DilatedConvStyle ParseDilated(string text)
+    private static ConvStyle ParseStyle(string text, string what, string setting)
     {
         try
         {
-            return DilatedConvStyles.Parse(text);
+            return ConvStyles.Parse(text, what);
         }
         catch (ArgumentException e)
         {
-            throw new SettingException(DilatedConvStyles.Setting, e.Message);
+            throw new SettingException(setting, e.Message);
         }
     }
 

@@ -21,6 +21,9 @@ public sealed record SearchSettings
     /// <summary>"dense" (the official operation table) or "separable" dilated candidates.</summary>
     public string? DilatedConvs { get; init; }
 
+    /// <summary>"dense" or "separable" light-head convolution (<see cref="HiNas.Nas.Space.SearchSpace.HeadConv"/>).</summary>
+    public string? HeadConv { get; init; }
+
     /// <summary>Adam's learning rate and L2 weight decay for α and β.</summary>
     public double? ArchitectLearningRate { get; init; }
     public double? ArchitectWeightDecay { get; init; }

@@ -21,15 +21,18 @@ public sealed record SupernetConfig
     public bool CellSharing { get; init; } = true;
 
     /// <summary>Dense dilated candidates (the official operation table) or separable ones (DARTS's).</summary>
-    public DilatedConvStyle DilatedConvs { get; init; } = DilatedConvStyle.Dense;
+    public ConvStyle DilatedConvs { get; init; } = ConvStyle.Dense;
 
     /// <summary>The pixel-unshuffle factor r (<see cref="SearchSpace.PixelUnshuffle"/>): 1 for the paper's space, 2 for the frame-time space.</summary>
     public int PixelUnshuffle { get; init; } = 1;
 
+    /// <summary>The light head's convolution (<see cref="SearchSpace.HeadConv"/>).</summary>
+    public ConvStyle HeadConv { get; init; } = ConvStyle.Dense;
+
     public int NodeChannels(int level) => SearchSpace.NodeChannelsFor(Filters, WidthFactors[level]);
 
     /// <summary>The space these settings search (the two switches change how, not what).</summary>
-    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle);
+    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv);
 
     public void Validate()
     {

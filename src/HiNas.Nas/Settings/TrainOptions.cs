@@ -58,7 +58,7 @@ public sealed record TrainOptions
         SettingException.Require(LearningRate > 0 && double.IsFinite(LearningRate), "learning_rate", $"must be a positive number, got {LearningRate}");
         SettingException.Require(LearningRateMin >= 0 && LearningRateMin <= LearningRate, "learning_rate_min", $"must be in [0, {LearningRate}] (the learning rate), got {LearningRateMin}");
         SettingException.Require(Schedule is "cosine" or "poly", "schedule", $"'{Schedule}' is not cosine or poly");
-        SettingException.Require(PixelLoss is null || PixelLosses.Names.Contains(PixelLoss), "pixel_loss", $"'{PixelLoss}' is not {string.Join(", ", PixelLosses.Names)}");
+        SettingException.Require(PixelLoss is null || PixelLosses.TryParse(PixelLoss) is not null, "pixel_loss", PixelLosses.Refusal(PixelLoss));
         SettingException.Require(ValidateEvery >= 1, "validate_every", $"must be ≥ 1, got {ValidateEvery}");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");

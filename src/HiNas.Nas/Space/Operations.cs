@@ -3,7 +3,7 @@ namespace HiNas.Nas.Space;
 /// <summary>
 /// The operation registry: the candidates of a cell edge, in the order of α's last axis. This is the one place an
 /// operation is added; the search cell, the derived cell, the ONNX exporter and the latency profiler all read it.
-/// The dilated candidates are dense or separable by the space's <see cref="DilatedConvStyle"/>; names and order do
+/// The dilated candidates are dense or separable by the space's <see cref="ConvStyle"/>; names and order do
 /// not change with it.
 /// </summary>
 public static class Operations
@@ -15,10 +15,10 @@ public static class Operations
     public static IReadOnlyList<Operation> All => DenseDilations;
 
     /// <summary>The candidates of a space whose dilated convolutions are <paramref name="style"/>.</summary>
-    public static IReadOnlyList<Operation> For(DilatedConvStyle style) => style == DilatedConvStyle.Dense ? DenseDilations : SeparableDilations;
+    public static IReadOnlyList<Operation> For(ConvStyle style) => style == ConvStyle.Dense ? DenseDilations : SeparableDilations;
 
     /// <summary>The operation named <paramref name="name"/>; an error listing the known names otherwise.</summary>
-    public static Operation Named(string name, DilatedConvStyle style = DilatedConvStyle.Dense) =>
+    public static Operation Named(string name, ConvStyle style = ConvStyle.Dense) =>
         For(style).FirstOrDefault(o => o.Name == name) ?? throw new ArgumentException($"unknown operation '{name}' (known: {string.Join(", ", All.Select(o => o.Name))})", nameof(name));
 
     private static IReadOnlyList<Operation> Table(OperationKind dilated) => new Operation[]

@@ -5,15 +5,16 @@ namespace HiNas.Nas.Space;
 /// <summary>
 /// The space a search explores and every genotype of it lives in: the task, L layers of cells, B nodes per cell, F
 /// channels per node at width factor 1, the width levels' factors, the stem's channels, how its dilated
-/// candidates compute (<see cref="DilatedConvStyle"/>), and the pixel-unshuffle factor r at which the network runs
-/// (1: the paper's space, every part at the input's resolution; 2: the frame-time space, see <see cref="PixelUnshuffle"/>).
+/// candidates compute (<see cref="ConvStyle"/>), the pixel-unshuffle factor r at which the network runs
+/// (1: the paper's space, every part at the input's resolution; 2: the frame-time space, see <see cref="PixelUnshuffle"/>),
+/// and how the light head's convolution computes (<see cref="HeadConv"/>).
 /// One record, so that a
 /// genotype, a random draw, a derivation, a latency floor or a baseline's search-space sizes never travel as loose numbers.
 /// </summary>
 public sealed class SearchSpace : IEquatable<SearchSpace>
 {
     public SearchSpace(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels,
-        DilatedConvStyle dilatedConvs = DilatedConvStyle.Dense, int pixelUnshuffle = 1)
+        ConvStyle dilatedConvs = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "layers must be ≥ 1");
@@ -31,6 +32,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
         StemChannels = stemChannels;
         DilatedConvs = dilatedConvs;
         PixelUnshuffle = pixelUnshuffle;
+        HeadConv = headConv;
     }
 
 
@@ -43,7 +45,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public int Filters { get; }
     public IReadOnlyList<double> WidthFactors { get; }
     public int StemChannels { get; }
-    public DilatedConvStyle DilatedConvs { get; }
+    public ConvStyle DilatedConvs { get; }
 
     /// <summary>
     /// r: the network sees the input pixel-unshuffled (space-to-depth, as FFDNet: channels·r² at 1/r of each side), so
@@ -52,6 +54,13 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     /// fixed parts). Input sides that are not multiples of r are padded by edge replication and the output cropped.
     /// </summary>
     public int PixelUnshuffle { get; }
+
+    /// <summary>
+    /// The light head's 3×3 convolution: dense, or separable (depthwise 3×3 → pointwise 1×1), the frame-time upscalers'
+    /// choice — their head goes to 3·(s·r)² channels at 1/r of each side, and dense it is most of the network's time
+    /// (bench/latency). The official decoder, a retraining option of the paper's space, is unaffected.
+    /// </summary>
+    public ConvStyle HeadConv { get; }
 
     /// <summary>Whether this is the frame-time space (r &gt; 1) rather than the paper's.</summary>
     public bool IsFrameTime => PixelUnshuffle > 1;
@@ -70,7 +79,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     {
         if (!(multiplier > 0) || double.IsInfinity(multiplier)) throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "the width multiplier must be a positive number");
         var filters = Math.Max(1, (int)Math.Round(Filters * multiplier, MidpointRounding.AwayFromZero));
-        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle);
+        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv);
     }
 
     /// <summary>The outer space: the width lattice over the layers.</summary>
@@ -84,12 +93,13 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public bool Equals(SearchSpace? other) =>
         other is not null && Task == other.Task && Layers == other.Layers && Blocks == other.Blocks && Filters == other.Filters
         && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors) && DilatedConvs == other.DilatedConvs
-        && PixelUnshuffle == other.PixelUnshuffle;
+        && PixelUnshuffle == other.PixelUnshuffle && HeadConv == other.HeadConv;
 
     public override bool Equals(object? obj) => Equals(obj as SearchSpace);
 
     public override int GetHashCode() => HashCode.Combine(Task, Layers, Blocks, Filters, StemChannels, WidthFactors.Count);
 
     public override string ToString() =>
-        $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}] {DilatedConvs.Name()} dilated convs" + (IsFrameTime ? $", pixel-unshuffle ×{PixelUnshuffle}" : "");
+        $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}] {DilatedConvs.Name()} dilated convs" + (IsFrameTime ? $", pixel-unshuffle ×{PixelUnshuffle}" : "")
+        + (HeadConv == ConvStyle.Dense ? "" : $", {HeadConv.Name()} head convolution");
 }

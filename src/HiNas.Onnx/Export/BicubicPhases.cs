@@ -47,6 +47,55 @@ internal static class BicubicPhases
         return kernels;
     }
 
+    /// <summary>Edge padding before the depth domain of <paramref name="blocks"/>: <see cref="Reach"/> rounded up to whole blocks.</summary>
+    public static int Padding(int blocks) => blocks * ((Reach + blocks - 1) / blocks);
+
+    /// <summary>
+    /// The side K of the convolution over the padded input's depth domain: an output block reads the input blocks it sits
+    /// on and those its taps reach (<see cref="Side"/> at blocks 1, 3 at blocks 2 and 4).
+    /// </summary>
+    public static int BlockSide(int blocks) => (blocks - 1 + Reach + Padding(blocks)) / blocks + 1;
+
+    /// <summary>
+    /// The weights [C·S², C·r², K, K] (S = s·r, r = <paramref name="blocks"/>, K = <see cref="BlockSide"/>) of the valid
+    /// convolution from SpaceToDepth(r) of the edge-padded input (channel (sy·r + sx)·C + c) to the (s·r)² phases of
+    /// each channel in PixelShuffle's order (channel c·S² + qy·S + qx): output row qy of block b is input row
+    /// r·b + ⌊qy/s⌋ at phase qy mod s, and its taps, offset by the padding, fall in blocks b … b + K − 1.
+    /// </summary>
+    public static float[] BlockKernels(int channels, int scale, int blocks)
+    {
+        var r = blocks;
+        var s = scale * r;
+        var pad = Padding(r);
+        var k = BlockSide(r);
+        // oneD[q][offset within the block, block] = the 1-D weight of output row q on that padded input row
+        var oneD = new double[s, r, k];
+        for (var q = 0; q < s; q++)
+        {
+            var weights = Weights(scale, q % scale);
+            for (var d = -Reach; d <= Reach; d++)
+            {
+                var row = q / scale + d + pad;
+                oneD[q, row % r, row / r] += weights[d + Reach];
+            }
+        }
+        var inChannels = channels * r * r;
+        var kernels = new float[channels * s * s * inChannels * k * k];
+        for (var c = 0; c < channels; c++)
+            for (var qy = 0; qy < s; qy++)
+                for (var qx = 0; qx < s; qx++)
+                    for (var sy = 0; sy < r; sy++)
+                        for (var sx = 0; sx < r; sx++)
+                            for (var ky = 0; ky < k; ky++)
+                                for (var kx = 0; kx < k; kx++)
+                                {
+                                    var output = c * s * s + qy * s + qx;
+                                    var input = (sy * r + sx) * channels + c;
+                                    kernels[((output * inChannels + input) * k + ky) * k + kx] = (float)(oneD[qy, sy, ky] * oneD[qx, sx, kx]);
+                                }
+        return kernels;
+    }
+
     /// <summary>Keys' cubic convolution kernel with <see cref="A"/>.</summary>
     private static double Cubic(double x)
     {

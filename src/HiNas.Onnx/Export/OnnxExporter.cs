@@ -55,7 +55,7 @@ public static class OnnxExporter
         model.MetadataProps.Add(new StringStringEntryProto { Key = "hinas.task", Value = task.Slug });
         // what int8 quantization keeps apart: the network computes in int8, what builds its input (the noise-level plane)
         // and the residual around it stay float
-        model.MetadataProps.Add(new StringStringEntryProto { Key = QdqQuantizer.PredictionKey, Value = prediction });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = QdqQuantizer.PredictionKey, Value = prediction.Value });
         model.MetadataProps.Add(new StringStringEntryProto { Key = QdqQuantizer.NetworkInputKey, Value = networkInput });
         model.MetadataProps.Add(new StringStringEntryProto { Key = QdqQuantizer.PrecisionKey, Value = ModelPrecision.Float32 });
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())

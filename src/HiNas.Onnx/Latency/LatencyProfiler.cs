@@ -157,9 +157,9 @@ public static class LatencyProfiler
                 OnnxExporter.Part(nodes.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Concat(x), b * channels) })));
             var features = b * c;
             var headInputs = new[] { new PartInput("features", features, r), new PartInput("image", task.Channels) };
-            yield return (LatencyKeys.Head(features, task, r), new Part(headInputs, () =>
+            yield return (LatencyKeys.Head(features, task, r, space.HeadConv), new Part(headInputs, () =>
             {
-                using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task, r));
+                using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task, r, space.HeadConv));
                 head.eval();
                 return OnnxExporter.Part(headInputs.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) =>
                     new[] { (TaskResidual.Emit(g, task, x[1], head.Emit(g, x[0])), task.Channels) });

@@ -53,10 +53,10 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
 
     public RestorationTask Task { get; }
 
-    public string EmitPrediction(IGraphEmitter g, string input)
+    public Prediction EmitPrediction(IGraphEmitter g, string input)
     {
         var noise = LayerStack.Emit(g, body.children(), PixelUnshuffling.Emit(g, input, PixelUnshuffle));
-        return PixelUnshuffle == 1 ? noise : g.PixelShuffle(noise, PixelUnshuffle);
+        return new Prediction(noise, PixelUnshuffle);
     }
 
     public int Depth { get; }

@@ -44,7 +44,7 @@ public sealed class Espcn : Module<Tensor, Tensor>, IRestorationNetwork
 
     public RestorationTask Task { get; }
 
-    public string EmitPrediction(IGraphEmitter g, string input) => g.PixelShuffle(LayerStack.Emit(g, body.children(), input), _scale);
+    public Prediction EmitPrediction(IGraphEmitter g, string input) => new(LayerStack.Emit(g, body.children(), input), _scale);
     public int Depth { get; }
     public int Width { get; }
 

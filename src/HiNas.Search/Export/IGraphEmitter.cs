@@ -19,8 +19,13 @@ public interface IGraphEmitter
     /// <summary>PixelShuffle(scale) in PyTorch's channel order.</summary>
     string PixelShuffle(string x, int scale);
 
-    /// <summary>PyTorch's bicubic upsampling (a = −0.75, half-pixel centres, no antialiasing) of <paramref name="channels"/> channels.</summary>
-    string BicubicUpsample(string x, long channels, int scale);
+    /// <summary>
+    /// PyTorch's bicubic upsampling by <paramref name="scale"/> (a = −0.75, half-pixel centres, no antialiasing) of
+    /// <paramref name="channels"/> channels, in the depth domain of <paramref name="blocks"/>: channels·(s·blocks)² at
+    /// 1/<paramref name="blocks"/> of the input's sides (which are multiples of it), PixelShuffle(s·blocks) of which is
+    /// the upsampled image.
+    /// </summary>
+    string BicubicPhases(string x, long channels, int scale, int blocks);
 }
 
 /// <summary>A module with one input that emits its own inference graph (operations, projections, heads).</summary>

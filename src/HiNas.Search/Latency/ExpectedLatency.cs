@@ -48,7 +48,7 @@ public sealed class ExpectedLatency
             var c = config.NodeChannels(w);
             _opLatency[w] = config.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c, r)) : 0.0).ToArray();
             _cellFixed[w] = b * table.Of(LatencyKeys.Add(c, r)) + table.Of(LatencyKeys.Concat(b, c, r));
-            _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task, r));
+            _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task, r, config.HeadConv));
         }
         var c0 = config.NodeChannels(0);
         _stem = table.Of(LatencyKeys.Stem(config.Task.Channels, config.StemChannels, b * c0, c0, r));

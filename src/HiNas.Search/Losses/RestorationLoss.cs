@@ -21,14 +21,7 @@ public sealed record RestorationLoss(PixelLoss Pixel, double SsimWeight)
     public static RestorationLoss For(RestorationTask task, string? pixelLoss = null)
     {
         var paper = task.Kind == RestorationKind.Denoise ? new RestorationLoss(PixelLoss.Mse, 0.5) : new RestorationLoss(PixelLoss.L1, 0.6);
-        return pixelLoss switch
-        {
-            null => paper,
-            PixelLosses.Mse => paper with { Pixel = PixelLoss.Mse },
-            PixelLosses.L1 => paper with { Pixel = PixelLoss.L1 },
-            PixelLosses.LogMse => paper with { Pixel = PixelLoss.LogMse },
-            _ => throw new ArgumentException($"'{pixelLoss}' is not {string.Join(", ", PixelLosses.Names)}", nameof(pixelLoss)),
-        };
+        return pixelLoss is null ? paper : paper with { Pixel = PixelLosses.Parse(pixelLoss) };
     }
 
     /// <summary>The loss a training's options ask for.</summary>
@@ -57,11 +50,4 @@ public sealed record RestorationLoss(PixelLoss Pixel, double SsimWeight)
         using var logs = torch.log10(floored);
         return logs.mean();
     }
-}
-
-public enum PixelLoss
-{
-    Mse,
-    L1,
-    LogMse,
 }

@@ -50,7 +50,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
             (beforePrevious, previous) = (previous, b * c);
         }
         if (headKind == DerivedHead.Decoder) decoder = new Decoder(b * c0, previous, genotype.Task, genotype.Space.PixelUnshuffle);
-        else head = new RestorationHead(previous, genotype.Task, genotype.Space.PixelUnshuffle);
+        else head = new RestorationHead(previous, genotype.Task, genotype.Space.PixelUnshuffle, genotype.Space.HeadConv);
         RegisterComponents();
     }
 
@@ -66,11 +66,11 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
 
     public string Describe() =>
-        $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {Head.Name()} head"
+        $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {(decoder is null && Genotype.Space.HeadConv == ConvStyle.Separable ? "separable " : "")}{Head.Name()} head"
         + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "")
         + (NoiseMap ? ", noise-level map" : "");
 
-    public string EmitPrediction(IGraphEmitter g, string input)
+    public Prediction EmitPrediction(IGraphEmitter g, string input)
     {
         var (previous, beforePrevious) = stem.Emit(g, input);
         var low = previous;

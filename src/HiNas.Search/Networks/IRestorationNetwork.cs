@@ -24,6 +24,6 @@ public interface IRestorationNetwork
     /// </summary>
     bool NoiseMap => false;
 
-    /// <summary>The inference graph of the prediction the task's residual is applied to (<see cref="TaskResidual.Emit"/>).</summary>
-    string EmitPrediction(IGraphEmitter g, string input);
+    /// <summary>The inference graph of the prediction the task's residual is applied to (<see cref="TaskResidual.Emit"/>), before its last pixel shuffle.</summary>
+    Prediction EmitPrediction(IGraphEmitter g, string input);
 }

@@ -20,9 +20,18 @@ public static class TaskResidual
         return input.shape[1] == task.Channels ? TensorMath.Sub(input, prediction) : TensorMath.Sub(input.narrow(1, 0, task.Channels), prediction);
     }
 
-    /// <summary>The same in an inference graph.</summary>
-    public static string Emit(IGraphEmitter g, RestorationTask task, string input, string prediction) =>
-        task.Kind == RestorationKind.Denoise ? g.Sub(input, prediction) : g.Add(g.BicubicUpsample(input, task.Channels, task.Scale), prediction);
+    /// <summary>
+    /// The same in an inference graph. Super-resolution adds the bicubic image in the prediction's depth domain and
+    /// shuffles the sum once (<see cref="Prediction"/>); denoising subtracts the shuffled prediction from the input.
+    /// </summary>
+    public static string Emit(IGraphEmitter g, RestorationTask task, string input, Prediction prediction)
+    {
+        if (task.Kind == RestorationKind.Denoise) return g.Sub(input, prediction.Shuffled(g));
+        if (prediction.Shuffle % task.Scale != 0)
+            throw new ArgumentException($"a ×{task.Scale} prediction shuffled by {prediction.Shuffle} is not in a depth domain of the input", nameof(prediction));
+        var blocks = prediction.Shuffle / task.Scale;
+        return g.PixelShuffle(g.Add(prediction.Value, g.BicubicPhases(input, task.Channels, task.Scale, blocks)), prediction.Shuffle);
+    }
 
     public static Tensor Upsample(Tensor input, int scale) =>
         nn.functional.interpolate(input, scale_factor: new double[] { scale, scale }, mode: InterpolationMode.Bicubic, align_corners: false);

@@ -56,7 +56,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
                 cells.Add(CellKey(l, h), new SearchCell(b, c, config.Space.Operations));
             }
         for (var h = 0; h < Lattice.LiveWidths(config.Layers); h++)
-            heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task, config.PixelUnshuffle));
+            heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task, config.PixelUnshuffle, config.HeadConv));
 
         var alphaRows = config.TieCells ? 1 : config.Layers;
         alpha = new TorchSharp.Modules.Parameter(1e-3 * torch.randn(alphaRows, CellTopology.EdgeCount(b), OperationNames.Count));

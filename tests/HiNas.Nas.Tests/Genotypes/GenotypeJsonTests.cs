@@ -38,12 +38,31 @@ public class GenotypeJsonTests
         var dense = Sample();
         var json = GenotypeJson.Serialize(dense);
         Assert.Contains("\"dilated_convs\": \"dense\"", json);
-        Assert.Equal(DilatedConvStyle.Dense, GenotypeJson.Deserialize(json).Space.DilatedConvs);
+        Assert.Equal(ConvStyle.Dense, GenotypeJson.Deserialize(json).Space.DilatedConvs);
         var old = GenotypeJson.Deserialize(json.Replace("\"dilated_convs\": \"dense\",", ""));
-        Assert.Equal(DilatedConvStyle.Separable, old.Space.DilatedConvs);
+        Assert.Equal(ConvStyle.Separable, old.Space.DilatedConvs);
         Assert.NotEqual(dense, old);
         Assert.Contains("dilated convolutions 'strided' are not dense or separable",
             Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"dense\"", "\"strided\""))).Message);
+    }
+
+    [Fact]
+    public void ASeparableHeadConvolutionIsRecorded_AndAGenotypeWithoutItHasTheDenseOne()
+    {
+        var dense = Sample();
+        var s = dense.Space;
+        var separable = new Genotype(new SearchSpace(s.Task, s.Layers, s.Blocks, s.Filters, s.WidthFactors, s.StemChannels, s.DilatedConvs, 2, ConvStyle.Separable),
+            dense.Cells, dense.WidthPath);
+        var json = GenotypeJson.Serialize(separable);
+        Assert.Contains("\"head_conv\": \"separable\"", json);
+        Assert.DoesNotContain("head_conv", GenotypeJson.Serialize(dense));
+        Assert.Equal(separable, GenotypeJson.Deserialize(json));
+        Assert.Equal(ConvStyle.Separable, separable.Widened(2).Space.HeadConv);
+        var withoutIt = GenotypeJson.Deserialize(json.Replace("\"head_conv\": \"separable\",", ""));
+        Assert.Equal(ConvStyle.Dense, withoutIt.Space.HeadConv);
+        Assert.NotEqual(separable, withoutIt);
+        Assert.Contains("head convolutions 'pointwise' are not dense or separable",
+            Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"separable\"", "\"pointwise\""))).Message);
     }
 
     [Fact]

@@ -33,27 +33,37 @@ public sealed class ResolverTests
         Assert.Equal(10, preset.Epochs);
         Assert.Equal(5, preset.Warmup); // the preset's 20 warm-up epochs, capped at half of the 10 epochs given
         Assert.Equal(25, preset.StepsPerEpoch); // the official code's batches per epoch
-        Assert.Equal(DilatedConvStyle.Dense, preset.Supernet.DilatedConvs);
+        Assert.Equal(ConvStyle.Dense, preset.Supernet.DilatedConvs);
         var frameTime = SearchOptionsResolver.Resolve(RestorationTask.Denoise(25, 3), new SearchSettings { Preset = "frame-time-denoise", Filters = 8 });
         Assert.Equal((2, 16, 8, 25), (frameTime.Supernet.PixelUnshuffle, frameTime.Supernet.StemChannels, frameTime.Supernet.Filters, frameTime.StepsPerEpoch));
         Assert.Equal((3e-3, 0.0, 0.3), (frameTime.ArchitectLearningRate, frameTime.ArchitectWeightDecay, frameTime.SkipDropout));
         Assert.Equal(2, Reload(SearchOptionsJson.Serialize(frameTime), SearchOptionsJson.Load).Supernet.Space.PixelUnshuffle);
         Assert.Equal(1, Reload(Without(SearchOptionsJson.Serialize(frameTime), "pixel_unshuffle"), SearchOptionsJson.Load).Supernet.PixelUnshuffle);
         Assert.Equal(1, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr", PixelUnshuffle = 1 }).Supernet.PixelUnshuffle);
+        // the frame-time upscalers' head convolution is separable (bench/latency), unless asked otherwise
+        Assert.Equal(ConvStyle.Separable, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr" }).Supernet.Space.HeadConv);
+        Assert.Equal(ConvStyle.Dense, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr", HeadConv = "dense" }).Supernet.HeadConv);
         Assert.Equal("pixel_unshuffle", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { PixelUnshuffle = 3 })).Setting);
         Assert.Equal("preset", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise" })).Setting);
         var paperSr = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "paper-sr" });
         Assert.Equal((16, 66), (paperSr.StepsPerEpoch, paperSr.Crop)); // crop 64 rounded up to a multiple of ×3
 
         var separable = SearchOptionsResolver.Resolve(task, new SearchSettings { DilatedConvs = "separable", ArchitectLearningRate = 0.01 });
-        Assert.Equal(DilatedConvStyle.Separable, separable.Supernet.Space.DilatedConvs);
+        Assert.Equal(ConvStyle.Separable, separable.Supernet.Space.DilatedConvs);
         Assert.Equal(0.01, separable.ArchitectLearningRate);
         var saved = Reload(SearchOptionsJson.Serialize(separable), SearchOptionsJson.Load);
-        Assert.Equal((0.01, DilatedConvStyle.Separable), (saved.ArchitectLearningRate, saved.Supernet.DilatedConvs));
+        Assert.Equal((0.01, ConvStyle.Separable), (saved.ArchitectLearningRate, saved.Supernet.DilatedConvs));
         // a run started before the setting existed searched separable dilated convolutions
-        Assert.Equal(DilatedConvStyle.Separable, Reload(Without(SearchOptionsJson.Serialize(defaults), "dilated_convs"), SearchOptionsJson.Load).Supernet.DilatedConvs);
+        Assert.Equal(ConvStyle.Separable, Reload(Without(SearchOptionsJson.Serialize(defaults), "dilated_convs"), SearchOptionsJson.Load).Supernet.DilatedConvs);
         Assert.Equal("dilated_convs: dilated convolutions 'sparse' are not dense or separable",
             Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { DilatedConvs = "sparse" })).Message);
+        // the light head's convolution: dense unless asked, written to options.json only when separable
+        Assert.Equal(ConvStyle.Dense, defaults.Supernet.Space.HeadConv);
+        Assert.DoesNotContain("head_conv", SearchOptionsJson.Serialize(defaults));
+        var separableHead = SearchOptionsResolver.Resolve(task, new SearchSettings { HeadConv = "separable" });
+        Assert.Equal(ConvStyle.Separable, Reload(SearchOptionsJson.Serialize(separableHead), SearchOptionsJson.Load).Supernet.Space.HeadConv);
+        Assert.Equal("head_conv: head convolutions 'pointwise' are not dense or separable",
+            Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { HeadConv = "pointwise" })).Message);
         Assert.Equal("architect_learning_rate", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectLearningRate = 0 })).Setting);
         Assert.Equal("architect_weight_decay", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectWeightDecay = -1 })).Setting);
         Assert.Equal(1e-4, SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectWeightDecay = 1e-4 }).ArchitectWeightDecay);
@@ -167,13 +177,13 @@ public sealed class ResolverTests
 
         // the dilated candidates are dense in the official table, separable in DARTS's; names and order stay
         var dense = Operations.Named(OperationNames.DilConv5x5);
-        var separable = Operations.Named(OperationNames.DilConv5x5, DilatedConvStyle.Separable);
+        var separable = Operations.Named(OperationNames.DilConv5x5, ConvStyle.Separable);
         Assert.Equal((OperationKind.Conv, 5, 2), (dense.Kind, dense.Kernel, dense.Dilation));
         Assert.Equal((OperationKind.DilatedSeparable, 5, 2), (separable.Kind, separable.Kernel, separable.Dilation));
-        Assert.Equal(OperationNames.All, Operations.For(DilatedConvStyle.Separable).Select(o => o.Name));
+        Assert.Equal(OperationNames.All, Operations.For(ConvStyle.Separable).Select(o => o.Name));
         Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10, 1), Latency.LatencyKeys.Operation(separable, 10, 1));
         Assert.Equal(Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10, 1),
-            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, DilatedConvStyle.Separable), 10, 1));
+            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, ConvStyle.Separable), 10, 1));
     }
 
     /// <summary>Options as a file of that JSON would load.</summary>

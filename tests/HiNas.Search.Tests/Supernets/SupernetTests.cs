@@ -70,9 +70,9 @@ public class SupernetTests
     /// and summed, computes: the same output and the same gradients for the input, α's weights and the parameters.
     /// </summary>
     [Theory]
-    [InlineData(DilatedConvStyle.Dense)]
-    [InlineData(DilatedConvStyle.Separable)]
-    public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn(DilatedConvStyle dilated)
+    [InlineData(ConvStyle.Dense)]
+    [InlineData(ConvStyle.Separable)]
+    public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn(ConvStyle dilated)
     {
         using var scope = torch.NewDisposeScope();
         using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.For(dilated), 6));

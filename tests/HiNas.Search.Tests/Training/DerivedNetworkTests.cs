@@ -17,21 +17,22 @@ public class DerivedNetworkTests
     /// <summary>
     /// One layer, B = 2, F = 4 at width level 1 (factor 1.5 → C = 6), stem 8 channels, gray denoising.
     /// Cell: n0 = conv_3x3(s0) + skip(s1); n1 = sep_conv_3x3(n0) + dil_conv_5x5(s0), the dilated one dense (the
-    /// official table) or separable. With the decoder, the light head's 3×3 convolution is replaced by the official
-    /// decoder. The parameter count is worked out from the layer shapes below.
+    /// official table) or separable. The light head's 3×3 convolution is dense or separable; with the decoder it is
+    /// replaced by the official decoder. The parameter count is worked out from the layer shapes below.
     /// </summary>
     [Theory]
-    [InlineData(DilatedConvStyle.Dense, DerivedHead.Light)]
-    [InlineData(DilatedConvStyle.Separable, DerivedHead.Light)]
-    [InlineData(DilatedConvStyle.Dense, DerivedHead.Decoder)]
-    public void ParameterCountMatchesTheLayerShapes(DilatedConvStyle dilated, DerivedHead headKind)
+    [InlineData(ConvStyle.Dense, DerivedHead.Light, ConvStyle.Dense)]
+    [InlineData(ConvStyle.Separable, DerivedHead.Light, ConvStyle.Dense)]
+    [InlineData(ConvStyle.Dense, DerivedHead.Light, ConvStyle.Separable)]
+    [InlineData(ConvStyle.Dense, DerivedHead.Decoder, ConvStyle.Dense)]
+    public void ParameterCountMatchesTheLayerShapes(ConvStyle dilated, DerivedHead headKind, ConvStyle headConv)
     {
         var cell = new CellGenotype(new[]
         {
             new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1),
             new CellEdge(OperationNames.SepConv3x3, 2), new CellEdge(OperationNames.DilConv5x5, 0),
         });
-        var genotype = new Genotype(new SearchSpace(RestorationTask.Denoise(25, 1), 1, 2, 4, SearchSpace.DefaultWidthFactors, 8, dilated), new[] { cell }, new[] { 1 });
+        var genotype = new Genotype(new SearchSpace(RestorationTask.Denoise(25, 1), 1, 2, 4, SearchSpace.DefaultWidthFactors, 8, dilated, headConv: headConv), new[] { cell }, new[] { 1 });
         using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype, headKind));
 
         const int c0 = 4, c = 6, b = 2, stem = 8;
@@ -42,11 +43,13 @@ public class DerivedNetworkTests
         var conv3 = c * c * 9 + bn(c);
         var sepUnit = c * 9 + c * c + bn(c);       // depthwise 3×3 + pointwise + BN
         var sep3 = 2 * sepUnit;
-        var dil5 = dilated == DilatedConvStyle.Dense
+        var dil5 = dilated == ConvStyle.Dense
             ? c * c * 25 + bn(c)                   // dense 5×5, dilation 2
             : c * 25 + c * c + bn(c);              // depthwise 5×5, dilation 2, + pointwise
         var head = headKind == DerivedHead.Light
-            ? (b * c) * 1 * 9 + 1                  // 3×3 conv to 1 channel with bias
+            ? headConv == ConvStyle.Dense
+                ? (b * c) * 1 * 9 + 1              // 3×3 conv to 1 channel with bias
+                : (b * c) * 9 + (b * c) * 1 + 1    // depthwise 3×3 without bias, 1×1 to 1 channel with bias
             : (b * c) * 128 + bn(128)              // last features → 128 (1×1 + BN)
               + (b * c0) * 48 + bn(48)             // the stem's s0 → 48
               + 176 * 9 + bn(176) + 176 * 128 + bn(128)   // separable 3×3, 176 → 128

@@ -49,10 +49,10 @@ public sealed class Decoder : Module<Tensor, Tensor, Tensor>
         return (_scale == 1 ? y : nn.functional.pixel_shuffle(y, _scale)).MoveToOuterDisposeScope();
     }
 
-    public string Emit(IGraphEmitter g, string low, string last)
+    public Prediction Emit(IGraphEmitter g, string low, string last)
     {
         var joined = g.Concat(new[] { lowLevel.Emit(g, low), ((IExportable)features).Emit(g, g.LeakyRelu(last, ReluConvBn.Slope)) });
         var y = g.Conv(refine1.Emit(g, refine0.Emit(g, joined)), FoldedConv.From(output));
-        return _scale == 1 ? y : g.PixelShuffle(y, _scale);
+        return new Prediction(y, _scale);
     }
 }
