@@ -90,4 +90,38 @@ public class FrameConverterTests
     {
         Assert.Null(new FrameLayout(4, 3, 20, PixelFormat.Rgba8).Problem(2 * 20 + 16));
     }
+
+    /// <summary>
+    /// Output bytes are <see cref="FrameConverter.ToByte"/> of each value — rounded half up, clamped, NaN to 0 — in the
+    /// vectorised body of a row (32 values at a time) as in its tail, for every format and for gray output's luma.
+    /// </summary>
+    [Theory]
+    [InlineData(PixelFormat.Rgba8)]
+    [InlineData(PixelFormat.Bgra8)]
+    [InlineData(PixelFormat.Rgb8)]
+    [InlineData(PixelFormat.Gray8)]
+    public void EveryOutputByteIsTheRoundedClampedValue(PixelFormat format)
+    {
+        const int width = 77, height = 3; // two vector blocks and a tail per row
+        var size = width * height;
+        var random = new Random(7);
+        var special = new[] { -1f, -0.001f, 0f, 0.5f / 255f, 127.5f / 255f, 127.4999f / 255f, 1f, 1.0001f, 3f, float.NaN, float.PositiveInfinity, float.NegativeInfinity };
+        var planes = new float[3 * size];
+        for (var i = 0; i < planes.Length; i++) planes[i] = i % 5 == 0 ? special[i / 5 % special.Length] : (float)(random.NextDouble() * 1.4 - 0.2);
+        var (source, layout) = Frame(format, width, height, padding: 0);
+        var output = new byte[size * format.BytesPerPixel()];
+        FrameConverter.FromPlanar(planes, width, height, 3, source, layout, 1, output);
+        for (var p = 0; p < size; p++)
+        {
+            var (r, g, b) = (planes[p], planes[size + p], planes[2 * size + p]);
+            var expected = format switch
+            {
+                PixelFormat.Rgba8 => new[] { FrameConverter.ToByte(r), FrameConverter.ToByte(g), FrameConverter.ToByte(b), source[4 * p + 3] },
+                PixelFormat.Bgra8 => new[] { FrameConverter.ToByte(b), FrameConverter.ToByte(g), FrameConverter.ToByte(r), source[4 * p + 3] },
+                PixelFormat.Rgb8 => new[] { FrameConverter.ToByte(r), FrameConverter.ToByte(g), FrameConverter.ToByte(b) },
+                _ => new[] { FrameConverter.ToByte(0.299f * r + 0.587f * g + 0.114f * b) },
+            };
+            Assert.Equal(expected, output.AsSpan(p * expected.Length, expected.Length).ToArray());
+        }
+    }
 }
