@@ -199,6 +199,54 @@ public class Int8ExportTests
         }
     }
 
+    /// <summary>
+    /// A float tail of N keeps float every network node within N convolutions of the prediction: N = 1 the head's
+    /// convolution and what lies between the last cell's outputs and it, deeper ones more; the QDQ graph rounds what the
+    /// plan names and no more; a tail as deep as the network leaves the float graph's values, in the QDQ graph as in
+    /// the fake quantization (which reads the same plan).
+    /// </summary>
+    [Fact]
+    public void AFloatTailKeepsTheNetworksLastConvolutionsFloat()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var (model, input, shape) = EveryOpGraph(task);
+        var ranges = Calibrate(model, 1);
+        var all = QuantizationPlan.Of(model);
+        Assert.Empty(all.FloatTail);
+        int FloatConvolutions(ModelProto graph, QuantizationPlan plan) => plan.FloatTail.Count(i => graph.Graph.Node[i].OpType == "Conv");
+        var previous = 0;
+        foreach (var depth in new[] { 1, 2, 3 })
+        {
+            var tailed = QuantizationPlan.WithFloatTail(model, depth);
+            var plan = QuantizationPlan.Of(tailed);
+            Assert.Equal(all.Nodes.Count, plan.Nodes.Count + plan.FloatTail.Count);
+            Assert.Contains(plan.FloatTail, i => model.Graph.Node[i].Output.Contains(plan.Prediction));
+            Assert.DoesNotContain(plan.Prediction, plan.Activations);
+            var floatConvolutions = FloatConvolutions(tailed, plan);
+            Assert.True(floatConvolutions > previous, $"a float tail of {depth} keeps {floatConvolutions} convolutions float, one of {depth - 1} kept {previous}");
+            previous = floatConvolutions;
+            var int8 = QdqQuantizer.Quantize(tailed, ranges);
+            Assert.Equal(model.Graph.Node.Count(n => n.OpType == "Conv") - floatConvolutions,
+                int8.Graph.Node.Count(n => n.OpType == "DequantizeLinear" && n.Output[0].Contains("w_", StringComparison.Ordinal) && n.Attribute.Any(a => a.Name == "axis")));
+            // the QDQ graph rounds exactly the values the plan names
+            Assert.Equal(plan.Activations.Count, int8.Graph.Node.Count(n => n.OpType == "QuantizeLinear"));
+        }
+        var whole = QuantizationPlan.WithFloatTail(model, all.Depth);
+        Assert.Empty(QuantizationPlan.Of(whole).Nodes);
+        var reference = Run(model.ToByteArray(), input, shape);
+        Assert.True(Rms(Run(QdqQuantizer.Quantize(whole, ranges).ToByteArray(), input, shape), reference) < 1e-6);
+        // the fake quantization reads the same plan: with the whole network float it rounds nothing
+        using var graph = new FakeQuantizedGraph(whole, ranges);
+        graph.eval();
+        using (torch.no_grad())
+        using (var x = torch.tensor(input, shape.Select(d => (long)d).ToArray()))
+        using (var y = graph.call(x).contiguous())
+            Assert.True(Rms(y.data<float>().ToArray(), reference) < 1e-5);
+        var bad = QuantizationPlan.WithFloatTail(model, 0);
+        bad.MetadataProps.Single(p => p.Key == QuantizationPlan.FloatTailKey).Value = "last";
+        Assert.Contains(QuantizationPlan.FloatTailKey, Assert.Throws<ArgumentException>(() => QuantizationPlan.Of(bad)).Message);
+    }
+
     [Fact]
     public void TheResidualReadsTheInputAsItCame()
     {
@@ -325,6 +373,10 @@ public class Int8ExportTests
             Assert.Equal(ModelPrecision.Int8, manifest.Precision);
             Assert.InRange(manifest.Metrics!["float_validation_psnr"] - manifest.Metrics["int8_validation_psnr"], -3, 3);
             Assert.Contains(lines, l => l.StartsWith("int8 tuning step 6/6"));
+            // the float tail was chosen by measurement, from none upwards, and recorded
+            Assert.Contains(lines, l => l.StartsWith("int8 with the last 0 convolutions float"));
+            Assert.Equal(manifest.Metrics["int8_float_tail"], double.Parse(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(result.Package.Folder, "model.onnx")))
+                .MetadataProps.Single(p => p.Key == QuantizationPlan.FloatTailKey).Value, System.Globalization.CultureInfo.InvariantCulture));
 
             var package = ModelPackage.Load(result.Package.Folder);
             Assert.Equal(ModelPrecision.Int8, package.Manifest.Precision);
@@ -342,6 +394,8 @@ public class Int8ExportTests
         Assert.Contains("int8_tolerance_db", error.Message);
         error = Assert.Throws<SettingException>(() => new Int8Settings { TuningSteps = -5 }.Validate());
         Assert.Contains("int8_tuning_steps", error.Message);
+        error = Assert.Throws<SettingException>(() => new Int8Settings { FloatTail = -1 }.Validate());
+        Assert.Contains("int8_float_tail", error.Message);
     }
 
     [Fact]

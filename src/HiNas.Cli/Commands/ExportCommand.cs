@@ -8,7 +8,7 @@ using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-tolerance-db D]]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-float-tail N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)
@@ -26,10 +26,12 @@ public static class ExportCommand
         };
         var defaults = new Int8Settings();
         var tuningSteps = new Option<int>("--int8-tuning-steps") { Description = $"quantization-aware tuning steps (0: calibration only; default {defaults.TuningSteps})", DefaultValueFactory = _ => defaults.TuningSteps };
+        var tuningRate = new Option<double>("--int8-learning-rate") { Description = $"Adam's learning rate of the quantization-aware tuning (default {defaults.LearningRate})", DefaultValueFactory = _ => defaults.LearningRate };
+        var floatTail = new Option<int?>("--int8-float-tail") { Description = "keep the network's last N convolutions (and what follows them) float; default: the fewest for which int8 stays within the tolerance on the validation images" };
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tolerance,
+            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, floatTail, tolerance,
         };
         command.SetAction(parse =>
         {
@@ -38,10 +40,10 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
-                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), ToleranceDb = parse.GetValue(tolerance) } : null,
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), FloatTail = parse.GetValue(floatTail), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
-            if (!parse.GetValue(int8) && (parse.GetResult(tuningSteps) is { Implicit: false } || parse.GetResult(tolerance) is { Implicit: false }))
-                throw new SettingException("int8", "--int8-tuning-steps and --int8-tolerance-db need --int8");
+            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, floatTail, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
+                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-float-tail and --int8-tolerance-db need --int8");
             options.Validate();
             var result = ModelExport.From(options, parse.GetValue(json) ? null : new LineProgress<string>(line => $"hinas: {line}", output.Error));
             var m = result.Package.Manifest;

@@ -10,6 +10,12 @@ public sealed record Int8Settings
     public int TuningSteps { get; init; } = 1000;
 
     public double LearningRate { get; init; } = 1e-5;
+
+    /// <summary>
+    /// How many of the network's last convolutions (and what lies between them and the prediction) stay float; null
+    /// chooses it: the fewest whose calibrated fake-quantized validation is within <see cref="ToleranceDb"/> of float.
+    /// </summary>
+    public int? FloatTail { get; init; }
     public int Batch { get; init; } = 8;
     public int Crop { get; init; } = 64;
 
@@ -34,5 +40,6 @@ public sealed record Int8Settings
         SettingException.Require(ValidationCrop is >= 16 and <= 8192, "int8_validation_crop", $"must be in [16, 8192], got {ValidationCrop}");
         SettingException.Require(ToleranceDb >= 0 && double.IsFinite(ToleranceDb), "int8_tolerance_db", $"must be a number ≥ 0, got {ToleranceDb}");
         SettingException.Require(ValidateEvery >= 1, "int8_validate_every", $"must be ≥ 1, got {ValidateEvery}");
+        SettingException.Require(FloatTail is null or (>= 0 and <= 1000), "int8_float_tail", $"must be in [0, 1000], got {FloatTail}");
     }
 }

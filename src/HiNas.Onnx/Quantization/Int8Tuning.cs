@@ -16,7 +16,7 @@ using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 namespace HiNas.Onnx.Quantization;
 
 /// <summary>What <see cref="Int8Tuning.Quantize"/> made, and the fake-quantized validation PSNR before and after tuning.</summary>
-public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep, double Seconds);
+public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep, double Seconds, int FloatTail);
 
 /// <summary>
 /// Makes the int8 form of an exported float graph: ranges calibrated on crops of the training images
@@ -48,10 +48,11 @@ public static class Int8Tuning
         progress?.Report($"calibrated {ranges.Count} activations on {calibration.Length} crops");
 
         var device = torch.CPU;
-        using var graph = new FakeQuantizedGraph(floatModel, ranges);
         var validationSet = new ValidationSet(task, validation.Select(image => image.CentreCrop(task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed, told);
+        var (tail, tailed) = FloatTail(floatModel, ranges, validationSet, settings, progress);
+        using var graph = new FakeQuantizedGraph(tailed, ranges);
         var calibrated = validationSet.MeanPsnr(graph, device);
-        progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB");
+        progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB (float tail {tail})");
         var best = calibrated;
         var bestStep = 0;
         var bestModel = graph.ToModelProto();
@@ -70,7 +71,34 @@ public static class Int8Tuning
                 if (psnr > best) (best, bestStep, bestModel) = (psnr, i, graph.ToModelProto());
             }
         }
-        return new Int8Result(QdqQuantizer.Quantize(bestModel, ranges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds);
+        return new Int8Result(QdqQuantizer.Quantize(bestModel, ranges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds, tail);
+    }
+
+    /// <summary>
+    /// The float tail (<see cref="QuantizationPlan.FloatTailKey"/>) the settings give, or the fewest last convolutions
+    /// kept float for which the calibrated fake-quantized validation is within the tolerance of the float graph's (at
+    /// most all but one level of the network; the best of them when none is), and the graph recording it.
+    /// </summary>
+    private static (int Tail, ModelProto Model) FloatTail(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges, ValidationSet validation,
+        Int8Settings settings, IProgress<string>? progress)
+    {
+        if (settings.FloatTail is { } fixedTail) return (fixedTail, QuantizationPlan.WithFloatTail(floatModel, fixedTail));
+        double Psnr(ModelProto model)
+        {
+            using var graph = new FakeQuantizedGraph(model, ranges);
+            return validation.MeanPsnr(graph, torch.CPU);
+        }
+        var depth = QuantizationPlan.Of(floatModel).Depth;
+        var target = Psnr(QuantizationPlan.WithFloatTail(floatModel, depth)) - settings.ToleranceDb;
+        var (bestTail, bestPsnr) = (0, double.NegativeInfinity);
+        for (var tail = 0; tail < depth; tail++)
+        {
+            var psnr = Psnr(QuantizationPlan.WithFloatTail(floatModel, tail));
+            progress?.Report($"int8 with the last {tail} convolutions float: fake-quantized validation PSNR {psnr:F3} dB (float {target + settings.ToleranceDb:F3})");
+            if (psnr > bestPsnr) (bestTail, bestPsnr) = (tail, psnr);
+            if (psnr >= target) break;
+        }
+        return (bestTail, QuantizationPlan.WithFloatTail(floatModel, bestTail));
     }
 
     /// <summary>The graph's feeds for one sampled network input (told the noise: split into the image and its level).</summary>

@@ -8,16 +8,23 @@ namespace HiNas.Onnx.Quantization;
 /// trains to: the quantized nodes are every node the prediction value depends on back to the value the network reads
 /// (the network; what builds its input — a noise-level plane — and the task's residual around it stay float); the
 /// quantized activations are every non-constant value a quantized node reads or writes (so the network's input and
-/// the prediction too); the quantized weights are the quantized convolutions' weights.
+/// the prediction too); the quantized weights are the quantized convolutions' weights. The network's last nodes may stay
+/// float (<see cref="FloatTail"/>, metadata <see cref="FloatTailKey"/>): those within N convolutions of the prediction,
+/// where a denoiser's rounding errors reach its output amplified by the head.
 /// </summary>
 public sealed class QuantizationPlan
 {
-    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<string> activations)
+    /// <summary>Metadata key of the float tail's depth N (absent: 0, every network node in int8).</summary>
+    public const string FloatTailKey = "hinas.int8_float_tail";
+
+    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<int> floatTail, IReadOnlySet<string> activations, int depth)
     {
         NetworkInput = networkInput;
         Prediction = prediction;
         Nodes = nodes;
+        FloatTail = floatTail;
         Activations = activations;
+        Depth = depth;
     }
 
     /// <summary>The value the network reads (metadata <see cref="QdqQuantizer.NetworkInputKey"/>; the graph's input in exports that do not name it).</summary>
@@ -29,8 +36,26 @@ public sealed class QuantizationPlan
     /// <summary>Indexes into the graph's nodes of those that compute in int8.</summary>
     public IReadOnlySet<int> Nodes { get; }
 
+    /// <summary>Indexes of the network's nodes that stay float: its last ones (<see cref="FloatTailKey"/>).</summary>
+    public IReadOnlySet<int> FloatTail { get; }
+
     /// <summary>Names of the values quantized to uint8 (each once; every reader shares it).</summary>
     public IReadOnlySet<string> Activations { get; }
+
+    /// <summary>The most convolutions any network node is from the prediction: a float tail this deep leaves nothing in int8.</summary>
+    public int Depth { get; }
+
+    /// <summary>The graph with its float tail's depth recorded (a clone).</summary>
+    public static ModelProto WithFloatTail(ModelProto model, int depth)
+    {
+        if (depth < 0) throw new ArgumentOutOfRangeException(nameof(depth), depth, "a float tail's depth is a count of convolutions, ≥ 0");
+        var copy = model.Clone();
+        var text = depth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var entry = copy.MetadataProps.FirstOrDefault(p => p.Key == FloatTailKey);
+        if (entry is null) copy.MetadataProps.Add(new StringStringEntryProto { Key = FloatTailKey, Value = text });
+        else entry.Value = text;
+        return copy;
+    }
 
     public static QuantizationPlan Of(ModelProto model)
     {
@@ -56,6 +81,22 @@ public sealed class QuantizationPlan
             if (name == networkInput || constants.Contains(name) || !producers.TryGetValue(name, out var index) || !nodes.Add(index)) continue;
             foreach (var input in graph.Node[index].Input) pending.Push(input);
         }
+        // each network node's distance to the prediction in convolutions (itself included): the graph's nodes are in
+        // topological order, so walking them backwards sees every reader of a value before its producer
+        var distance = new Dictionary<int, int>();
+        var valueDistance = new Dictionary<string, int>(StringComparer.Ordinal) { [prediction] = 0 };
+        for (var index = graph.Node.Count - 1; index >= 0; index--)
+        {
+            if (!nodes.Contains(index)) continue;
+            var node = graph.Node[index];
+            var d = node.Output.Where(valueDistance.ContainsKey).Select(o => valueDistance[o]).DefaultIfEmpty(0).Min() + (node.OpType == "Conv" ? 1 : 0);
+            distance[index] = d;
+            foreach (var input in node.Input)
+                if (input.Length > 0) valueDistance[input] = valueDistance.TryGetValue(input, out var known) ? Math.Min(known, d) : d;
+        }
+        var tailDepth = FloatTailOf(model);
+        var tail = new HashSet<int>(nodes.Where(i => distance[i] <= tailDepth));
+        nodes.ExceptWith(tail);
         var activations = new HashSet<string>(StringComparer.Ordinal);
         foreach (var index in nodes)
         {
@@ -65,6 +106,14 @@ public sealed class QuantizationPlan
             foreach (var name in node.Input.Concat(node.Output))
                 if (name.Length > 0 && !constants.Contains(name)) activations.Add(name);
         }
-        return new QuantizationPlan(networkInput, prediction, nodes, activations);
+        return new QuantizationPlan(networkInput, prediction, nodes, tail, activations, distance.Values.DefaultIfEmpty(0).Max());
+    }
+
+    private static int FloatTailOf(ModelProto model)
+    {
+        var text = model.MetadataProps.FirstOrDefault(p => p.Key == FloatTailKey)?.Value;
+        if (text is null) return 0;
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth)
+            ? depth : throw new ArgumentException($"metadata '{FloatTailKey}' is '{text}', not a count of convolutions");
     }
 }
