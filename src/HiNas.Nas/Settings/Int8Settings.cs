@@ -13,9 +13,12 @@ public sealed record Int8Settings
 
     /// <summary>
     /// How many of the network's last convolutions (and what lies between them and the prediction) stay float; null
-    /// chooses it: the fewest whose calibrated fake-quantized validation is within <see cref="ToleranceDb"/> of float.
+    /// chooses it: the fewest whose calibrated fake-quantized validation is within <see cref="FloatTailTargetDb"/> of float.
     /// </summary>
     public int? FloatTail { get; init; }
+
+    /// <summary>What a chosen float tail aims at: <see cref="ToleranceDb"/>, at most 0.1 dB (a looser tolerance only lets a miss be written).</summary>
+    public double FloatTailTargetDb => Math.Min(ToleranceDb, 0.1);
     public int Batch { get; init; } = 8;
     public int Crop { get; init; } = 64;
 

@@ -76,7 +76,7 @@ public static class Int8Tuning
 
     /// <summary>
     /// The float tail (<see cref="QuantizationPlan.FloatTailKey"/>) the settings give, or the fewest last convolutions
-    /// kept float for which the calibrated fake-quantized validation is within the tolerance of the float graph's (at
+    /// kept float for which the calibrated fake-quantized validation is within the tail's target of the float graph's (at
     /// most all but one level of the network; the best of them when none is), and the graph recording it.
     /// </summary>
     private static (int Tail, ModelProto Model) FloatTail(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges, ValidationSet validation,
@@ -89,12 +89,12 @@ public static class Int8Tuning
             return validation.MeanPsnr(graph, torch.CPU);
         }
         var depth = QuantizationPlan.Of(floatModel).Depth;
-        var target = Psnr(QuantizationPlan.WithFloatTail(floatModel, depth)) - settings.ToleranceDb;
+        var target = Psnr(QuantizationPlan.WithFloatTail(floatModel, depth)) - settings.FloatTailTargetDb;
         var (bestTail, bestPsnr) = (0, double.NegativeInfinity);
         for (var tail = 0; tail < depth; tail++)
         {
             var psnr = Psnr(QuantizationPlan.WithFloatTail(floatModel, tail));
-            progress?.Report($"int8 with the last {tail} convolutions float: fake-quantized validation PSNR {psnr:F3} dB (float {target + settings.ToleranceDb:F3})");
+            progress?.Report($"int8 with the last {tail} convolutions float: fake-quantized validation PSNR {psnr:F3} dB (float {target + settings.FloatTailTargetDb:F3})");
             if (psnr > bestPsnr) (bestTail, bestPsnr) = (tail, psnr);
             if (psnr >= target) break;
         }
