@@ -200,8 +200,8 @@ public class Int8ExportTests
     }
 
     /// <summary>
-    /// A float tail of N keeps float every network node within N convolutions of the prediction: N = 1 the head's
-    /// convolution and what lies between the last cell's outputs and it, deeper ones more; the QDQ graph rounds what the
+    /// A float tail of N keeps float every network node within N convolutions of the prediction along every path: N = 1
+    /// the head's convolution and what lies between it and the last convolutions, deeper ones more; the QDQ graph rounds what the
     /// plan names and no more; a tail as deep as the network leaves the float graph's values, in the QDQ graph as in
     /// the fake quantization (which reads the same plan).
     /// </summary>
@@ -213,6 +213,7 @@ public class Int8ExportTests
         var ranges = Calibrate(model, 1);
         var all = QuantizationPlan.Of(model);
         Assert.Empty(all.FloatTail);
+        Assert.Empty(QuantizationPlan.Of(QuantizationPlan.WithFloatTail(model, 0)).FloatTail);
         int FloatConvolutions(ModelProto graph, QuantizationPlan plan) => plan.FloatTail.Count(i => graph.Graph.Node[i].OpType == "Conv");
         var previous = 0;
         foreach (var depth in new[] { 1, 2, 3 })
@@ -222,6 +223,10 @@ public class Int8ExportTests
             Assert.Equal(all.Nodes.Count, plan.Nodes.Count + plan.FloatTail.Count);
             Assert.Contains(plan.FloatTail, i => model.Graph.Node[i].Output.Contains(plan.Prediction));
             Assert.DoesNotContain(plan.Prediction, plan.Activations);
+            // a value is rounded for all its readers or for none: whatever reads a tail node's output is in the tail
+            foreach (var i in plan.FloatTail)
+                foreach (var output in model.Graph.Node[i].Output)
+                    Assert.All(plan.Nodes, j => Assert.DoesNotContain(output, model.Graph.Node[j].Input));
             var floatConvolutions = FloatConvolutions(tailed, plan);
             Assert.True(floatConvolutions > previous, $"a float tail of {depth} keeps {floatConvolutions} convolutions float, one of {depth - 1} kept {previous}");
             previous = floatConvolutions;

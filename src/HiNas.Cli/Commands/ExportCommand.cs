@@ -27,7 +27,7 @@ public static class ExportCommand
         var defaults = new Int8Settings();
         var tuningSteps = new Option<int>("--int8-tuning-steps") { Description = $"quantization-aware tuning steps (0: calibration only; default {defaults.TuningSteps})", DefaultValueFactory = _ => defaults.TuningSteps };
         var tuningRate = new Option<double>("--int8-learning-rate") { Description = $"Adam's learning rate of the quantization-aware tuning (default {defaults.LearningRate})", DefaultValueFactory = _ => defaults.LearningRate };
-        var floatTail = new Option<int?>("--int8-float-tail") { Description = "keep the network's last N convolutions (and what follows them) float; default: the fewest for which int8 stays within the tolerance on the validation images" };
+        var floatTail = new Option<int?>("--int8-float-tail") { Description = "keep the network's last N convolutions (and what follows them) float; default: the fewest for which int8 stays within the tolerance (at most 0.1 dB) on the validation crops, or none when no tail short of the whole network does" };
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {

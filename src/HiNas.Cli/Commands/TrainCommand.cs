@@ -27,6 +27,8 @@ public static class TrainCommand
         var filters = new Option<int?>("--filters") { Description = "random genotypes: F (default as hinas search)" };
         var stemChannels = new Option<int?>("--stem-channels") { Description = "random genotypes: stem channels (default as hinas search)" };
         var pixelUnshuffle = new Option<int?>("--pixel-unshuffle") { Description = "random genotypes: the space's pixel-unshuffle factor (1 the paper's space, default; 2 the frame-time space)" };
+        var headConv = new Option<string?>("--head-conv") { Description = "random genotypes: the light head's convolution, dense or separable (default dense, as hinas search without a preset; frame-time-sr searches separable)" };
+        headConv.AcceptOnlyFromAmong("dense", "separable");
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
@@ -42,7 +44,7 @@ public static class TrainCommand
             genotype, arch,
         };
         settings.AddTo(command);
-        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, threads, device, outDir, resume, profile, profileSteps, json, optionsFile, printOptions }) command.Options.Add(option);
+        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, threads, device, outDir, resume, profile, profileSteps, json, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -103,7 +105,7 @@ public static class TrainCommand
                 var space = SearchOptionsResolver.Resolve(task, new SearchSettings
                 {
                     Layers = p.GetValue(layers), Blocks = p.GetValue(blocks), Filters = p.GetValue(filters), StemChannels = p.GetValue(stemChannels),
-                    PixelUnshuffle = p.GetValue(pixelUnshuffle),
+                    PixelUnshuffle = p.GetValue(pixelUnshuffle), HeadConv = p.GetValue(headConv),
                 }).Supernet.Space;
                 spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), space);
             }

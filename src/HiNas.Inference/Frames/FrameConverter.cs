@@ -171,7 +171,7 @@ public static class FrameConverter
     private static Vector256<int> Quantized(ReadOnlySpan<float> values, int at)
     {
         var scaled = Vector256.Create(values.Slice(at, 8)) * 255f + Vector256.Create(0.5f);
-        // Max first: NaN (where the hardware returns the second operand) becomes 0
+        // NaN passes Max and Min (IEEE 754:2019) and converts to 0 (.NET's conversions saturate), as in ToByte
         return Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(scaled, Vector256<float>.Zero), Vector256.Create(255f)));
     }
 

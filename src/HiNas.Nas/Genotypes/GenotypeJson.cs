@@ -34,7 +34,7 @@ public static class GenotypeJson
             StemChannels = genotype.StemChannels,
             DilatedConvs = genotype.Space.DilatedConvs.Name(),
             PixelUnshuffle = genotype.Space.IsFrameTime ? genotype.Space.PixelUnshuffle : null,
-            HeadConv = genotype.Space.HeadConv == ConvStyles.HeadUnrecorded ? null : genotype.Space.HeadConv.Name(),
+            HeadConv = genotype.Space.HeadConv.HeadJson(),
             Cells = genotype.Cells.Select(c => c.Edges.Select(e => new JsonArray(e.Op, e.Input)).ToArray()).ToArray(),
             WidthPath = genotype.WidthPath.ToArray(),
             Alpha = genotype.Alpha,
@@ -66,8 +66,8 @@ public static class GenotypeJson
         try
         {
             // A genotype written before the setting existed was searched with separable dilated convolutions.
-            var dilated = dto.DilatedConvs is null ? ConvStyles.DilatedUnrecorded : ConvStyles.Parse(dto.DilatedConvs, "dilated convolutions");
-            var head = dto.HeadConv is null ? ConvStyles.HeadUnrecorded : ConvStyles.Parse(dto.HeadConv, "head convolutions");
+            var dilated = ConvStyles.DilatedFromJson(dto.DilatedConvs);
+            var head = ConvStyles.HeadFromJson(dto.HeadConv);
             var cells = dto.Cells.Select((edges, l) => new CellGenotype(edges.Select((pair, i) => ParseEdge(pair, l, i)).ToArray())).ToArray();
             return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1, head), cells, dto.WidthPath, dto.Alpha, dto.Beta);
         }

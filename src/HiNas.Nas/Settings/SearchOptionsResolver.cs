@@ -29,8 +29,8 @@ public static class SearchOptionsResolver
             {
                 Layers = s.Layers ?? n.Layers, Blocks = s.Blocks ?? n.Blocks, Filters = s.Filters ?? n.Filters,
                 StemChannels = s.StemChannels ?? n.StemChannels, PixelUnshuffle = s.PixelUnshuffle ?? n.PixelUnshuffle, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
-                DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseStyle(dilated, "dilated convolutions", ConvStyles.DilatedSetting) : n.DilatedConvs,
-                HeadConv = s.HeadConv is { Length: > 0 } head ? ParseStyle(head, "head convolutions", ConvStyles.HeadSetting) : n.HeadConv,
+                DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseStyle(dilated, ConvStyles.DilatedWhat, ConvStyles.DilatedSetting) : n.DilatedConvs,
+                HeadConv = s.HeadConv is { Length: > 0 } head ? ParseStyle(head, ConvStyles.HeadWhat, ConvStyles.HeadSetting) : n.HeadConv,
             },
             Data = DataSpec.Parse(s.Data),
             Epochs = epochs,

@@ -33,7 +33,18 @@ public static class ConvStyles
     /// <summary>What a genotype or options file written before the head setting existed was searched with.</summary>
     public const ConvStyle HeadUnrecorded = ConvStyle.Dense;
 
+    /// <summary>What the two settings are called in errors.</summary>
+    public const string DilatedWhat = "dilated convolutions", HeadWhat = "head convolutions";
+
     public static string Name(this ConvStyle style) => style == ConvStyle.Dense ? "dense" : "separable";
+
+    /// <summary>The dilated style as a genotype or options file records it (always written; absent is <see cref="DilatedUnrecorded"/>).</summary>
+    public static ConvStyle DilatedFromJson(string? text) => text is null ? DilatedUnrecorded : Parse(text, DilatedWhat);
+
+    /// <summary>The head convolution as a genotype or options file records it: written when it is not <see cref="HeadUnrecorded"/>.</summary>
+    public static string? HeadJson(this ConvStyle style) => style == HeadUnrecorded ? null : style.Name();
+
+    public static ConvStyle HeadFromJson(string? text) => text is null ? HeadUnrecorded : Parse(text, HeadWhat);
 
     /// <summary>"dense" or "separable"; anything else is an error naming both and <paramref name="what"/>.</summary>
     public static ConvStyle Parse(string? text, string what) => text?.Trim().ToLowerInvariant() switch

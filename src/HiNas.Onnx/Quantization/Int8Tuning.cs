@@ -84,13 +84,15 @@ public static class Int8Tuning
     private static (int Tail, ModelProto Model) FloatTail(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges, ValidationSet validation,
         Int8Settings settings, IProgress<string>? progress)
     {
-        if (settings.FloatTail is { } fixedTail) return (fixedTail, QuantizationPlan.WithFloatTail(floatModel, fixedTail));
+        var depth = QuantizationPlan.Of(floatModel).Depth;
+        if (settings.FloatTail is { } fixedTail)
+            return fixedTail < depth ? (fixedTail, QuantizationPlan.WithFloatTail(floatModel, fixedTail))
+                : throw new SettingException("int8_float_tail", $"{fixedTail} keeps the whole network float (it is {depth} convolutions deep): nothing would be int8");
         double Psnr(ModelProto model)
         {
             using var graph = new FakeQuantizedGraph(model, ranges);
             return validation.MeanPsnr(graph, torch.CPU);
         }
-        var depth = QuantizationPlan.Of(floatModel).Depth;
         var target = Psnr(QuantizationPlan.WithFloatTail(floatModel, depth)) - settings.FloatTailTargetDb;
         for (var tail = 0; tail < depth; tail++)
         {

@@ -7,10 +7,10 @@ namespace HiNas.Onnx.Quantization;
 /// Where a graph computes in int8 — the one rule <see cref="QdqQuantizer"/> writes and <see cref="FakeQuantizedGraph"/>
 /// trains to: the quantized nodes are every node the prediction value depends on back to the value the network reads
 /// (the network; what builds its input — a noise-level plane — and the task's residual around it stay float); the
-/// quantized activations are every non-constant value a quantized node reads or writes (so the network's input and
-/// the prediction too); the quantized weights are the quantized convolutions' weights. The network's last nodes may stay
-/// float (<see cref="FloatTail"/>, metadata <see cref="FloatTailKey"/>): those within N convolutions of the prediction,
-/// where a denoiser's rounding errors reach its output amplified by the head.
+/// quantized activations are every non-constant value a quantized node reads or writes (so the network's input, and
+/// the prediction unless it is in the float tail); the quantized weights are the quantized convolutions' weights. The network's last nodes may stay
+/// float (<see cref="FloatTail"/>, metadata <see cref="FloatTailKey"/>): those within N convolutions of the prediction
+/// along every path, where a denoiser's rounding errors reach its output amplified by the head.
 /// </summary>
 public sealed class QuantizationPlan
 {
@@ -81,21 +81,24 @@ public sealed class QuantizationPlan
             if (name == networkInput || constants.Contains(name) || !producers.TryGetValue(name, out var index) || !nodes.Add(index)) continue;
             foreach (var input in graph.Node[index].Input) pending.Push(input);
         }
-        // each network node's distance to the prediction in convolutions (itself included): the graph's nodes are in
-        // topological order, so walking them backwards sees every reader of a value before its producer
+        // each network node's distance to the prediction in convolutions (itself included) along its longest path, so
+        // that every reader of a tail node is in the tail too (a value is rounded for all its readers or for none): the
+        // graph's nodes are in topological order, so walking them backwards sees every reader of a value before its producer
         var distance = new Dictionary<int, int>();
         var valueDistance = new Dictionary<string, int>(StringComparer.Ordinal) { [prediction] = 0 };
         for (var index = graph.Node.Count - 1; index >= 0; index--)
         {
             if (!nodes.Contains(index)) continue;
             var node = graph.Node[index];
-            var d = node.Output.Where(valueDistance.ContainsKey).Select(o => valueDistance[o]).DefaultIfEmpty(0).Min() + (node.OpType == "Conv" ? 1 : 0);
+            var read = node.Output.Where(valueDistance.ContainsKey).ToArray();
+            if (read.Length == 0) throw new ArgumentException($"node '{node.Name}' comes after the nodes that read it: the graph is not in topological order");
+            var d = read.Max(o => valueDistance[o]) + (node.OpType == "Conv" ? 1 : 0);
             distance[index] = d;
             foreach (var input in node.Input)
-                if (input.Length > 0) valueDistance[input] = valueDistance.TryGetValue(input, out var known) ? Math.Min(known, d) : d;
+                if (input.Length > 0) valueDistance[input] = valueDistance.TryGetValue(input, out var known) ? Math.Max(known, d) : d;
         }
         var tailDepth = FloatTailOf(model);
-        var tail = new HashSet<int>(nodes.Where(i => distance[i] <= tailDepth));
+        var tail = new HashSet<int>(nodes.Where(i => tailDepth > 0 && distance[i] <= tailDepth));
         nodes.ExceptWith(tail);
         var activations = new HashSet<string>(StringComparer.Ordinal);
         foreach (var index in nodes)
