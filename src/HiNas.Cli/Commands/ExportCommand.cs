@@ -27,7 +27,11 @@ public static class ExportCommand
         var defaults = new Int8Settings();
         var tuningSteps = new Option<int>("--int8-tuning-steps") { Description = $"quantization-aware tuning steps (0: calibration only; default {defaults.TuningSteps})", DefaultValueFactory = _ => defaults.TuningSteps };
         var tuningRate = new Option<double>("--int8-learning-rate") { Description = $"Adam's learning rate of the quantization-aware tuning (default {defaults.LearningRate})", DefaultValueFactory = _ => defaults.LearningRate };
-        var floatTail = new Option<int?>("--int8-float-tail") { Description = "keep the network's last N convolutions (and what follows them) float; default: the fewest for which int8 stays within the tolerance (at most 0.1 dB) on the validation crops, or none when no tail short of the whole network does" };
+        var floatTail = new Option<string>("--int8-float-tail")
+        {
+            Description = "keep the network's last N convolutions (and what follows them) float (default 0), or auto: print the calibrated curve and keep the fewest for which int8 stays within the tolerance (at most 0.1 dB), none when no tail short of the whole network does",
+            DefaultValueFactory = _ => "0",
+        };
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
@@ -40,7 +44,7 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
-                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), FloatTail = parse.GetValue(floatTail), ToleranceDb = parse.GetValue(tolerance) } : null,
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
             if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, floatTail, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
                 throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-float-tail and --int8-tolerance-db need --int8");
@@ -65,4 +69,10 @@ public static class ExportCommand
         });
         return command;
     }
+
+    /// <summary>--int8-float-tail: a count of convolutions, or auto (null).</summary>
+    private static int? FloatTail(string text) =>
+        text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? null
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+        : throw new SettingException("int8_float_tail", $"'{text}' is not a count of convolutions or auto");
 }
