@@ -58,9 +58,9 @@ var client = new Restoration.RestorationClient(channel);
 await RunStream(client, modelId, frames, 10, OverloadPolicy.Queue, 4, pacingFps: 0, onProgress: null); // warm-up
 var stream = await RunStream(client, modelId, frames, frameCount, OverloadPolicy.Queue, 4, pacingFps: 0, onProgress: null);
 var streamFps = stream.Restored / stream.Seconds;
-Console.WriteLine(string.Create(inv, $"RestoreStream (QUEUE, 4 in flight): {stream.Restored} frames, {streamFps:F1} frames/s = {streamFps / rawFps:F2}× raw; latency p50 {Percentile(stream.Latencies, 50):F1} ms, p99 {Percentile(stream.Latencies, 99):F1} ms; server inference p50 {Percentile(stream.Inference, 50):F1} ms"));
+Console.WriteLine(string.Create(inv, $"RestoreStream (QUEUE, 4 in flight): {stream.Restored} frames, {streamFps:F1} frames/s = {streamFps / rawFps:F2}× raw; latency p50 {Percentile(stream.Latencies, 50):F1} ms, p99 {Percentile(stream.Latencies, 99):F1} ms; server inference p50 {Percentile(stream.Inference, 50):F1} ms{Stages(stream)}"));
 var single = await RunStream(client, modelId, frames, 60, OverloadPolicy.Queue, 1, pacingFps: 0, onProgress: null);
-Console.WriteLine(string.Create(inv, $"RestoreStream one frame at a time: round trip p50 {Percentile(single.Latencies, 50):F1} ms, p99 {Percentile(single.Latencies, 99):F1} ms ({single.Restored / single.Seconds:F1} frames/s)"));
+Console.WriteLine(string.Create(inv, $"RestoreStream one frame at a time: round trip p50 {Percentile(single.Latencies, 50):F1} ms, p99 {Percentile(single.Latencies, 99):F1} ms ({single.Restored / single.Seconds:F1} frames/s); server inference p50 {Percentile(single.Inference, 50):F1} ms{Stages(single)}"));
 
 // --- 2. 8 concurrent streams × FRAMES, paced at 30 fps, DROP_OLDEST ---------------------------------------
 var progress = new int[8];
@@ -83,6 +83,9 @@ var answered = concurrent.Sum(r => r.Restored + r.Dropped);
 var latencies = concurrent.SelectMany(r => r.Latencies).ToList();
 Console.WriteLine(string.Create(inv, $"8 streams × {frameCount} frames at 30 fps (DROP_OLDEST, 2 in flight): {answered}/{8 * frameCount} answered ({concurrent.Sum(r => r.Restored)} restored, {concurrent.Sum(r => r.Dropped)} dropped, {8 * frameCount - answered} missing); in order: {concurrent.All(r => r.InOrder)}; restored latency p50 {Percentile(latencies, 50):F1} ms, p99 {Percentile(latencies, 99):F1} ms; server RSS before {rssBefore / 1048576.0:F0} MiB, at frame 100 {rssAt100 / 1048576.0:F0} MiB, at frame {frameCount} {rssAt300 / 1048576.0:F0} MiB ({(rssAt300 - rssAt100) * 100.0 / rssAt100:+0.0;-0.0}%)"));
 return answered == 8 * frameCount && concurrent.All(r => r.InOrder) ? 0 : 1;
+
+static string Stages(StreamRun run) => string.Create(CultureInfo.InvariantCulture,
+    $", bytes → tensor p50 {Percentile(run.Stages.Select(s => s.Pre).ToList(), 50):F1} ms, tensor → bytes p50 {Percentile(run.Stages.Select(s => s.Post).ToList(), 50):F1} ms, the server's whole p50 {Percentile(run.Stages.Select(s => s.Total).ToList(), 50):F1} ms");
 
 static async Task<StreamRun> RunStream(Restoration.RestorationClient client, string model, byte[][] frames, int count, OverloadPolicy policy, uint inFlight, double pacingFps, Action<int>? onProgress)
 {
@@ -109,6 +112,7 @@ static async Task<StreamRun> RunStream(Restoration.RestorationClient client, str
                 run.Restored++;
                 run.Latencies.Add(Stopwatch.GetElapsedTime(sent[r.Sequence]).TotalMilliseconds);
                 run.Inference.Add(r.Timings.InferenceMs);
+                run.Stages.Add((r.Timings.PreprocessMs, r.Timings.PostprocessMs, r.Timings.TotalMs));
             }
             window.Release();
         }
@@ -160,4 +164,7 @@ internal sealed class StreamRun
     public double Seconds { get; set; }
     public List<double> Latencies { get; } = new();
     public List<double> Inference { get; } = new();
+
+    /// <summary>The server's stages of each restored frame (bytes → tensor, model, tensor → bytes, the server's whole time).</summary>
+    public List<(double Pre, double Post, double Total)> Stages { get; } = new();
 }
