@@ -53,14 +53,20 @@ public static class InferenceEngine
     }
 
     /// <summary>Converts the output back into a tightly packed frame of the input's format (alpha from <paramref name="pixels"/>, the same bytes Prepare had) and releases the buffers.</summary>
-    public static FrameResult Finish(PreparedFrame frame, ReadOnlySpan<byte> pixels)
+    /// <param name="output">
+    /// gives the array for the frame's bytes (exactly the size asked; every byte is written) — a stream reuses the arrays
+    /// of frames it has sent: on these virtual machines writing a fresh 3.7 MB array faults in its pages, ~20 ms of CPU
+    /// against ~4 for the conversion into one already touched (a 1280×720 RGBA frame). Default: a new array.
+    /// </param>
+    public static FrameResult Finish(PreparedFrame frame, ReadOnlySpan<byte> pixels, Func<int, byte[]>? output = null)
     {
         var clock = Stopwatch.StartNew();
         var model = frame.Model;
         var layout = frame.Layout;
         var (ow, oh) = (layout.Width * model.Scale, layout.Height * model.Scale);
         var stride = ow * layout.Format.BytesPerPixel();
-        var bytes = new byte[stride * oh];
+        var bytes = output?.Invoke(stride * oh) ?? new byte[stride * oh];
+        if (bytes.Length != stride * oh) throw new ArgumentException($"the output array has {bytes.Length} bytes, the frame {stride * oh}", nameof(output));
         FrameConverter.FromPlanar(frame.Lease.Output, ow, oh, frame.Planes, pixels, layout, model.Scale, bytes);
         frame.Dispose();
         return new FrameResult(bytes, ow, oh, stride, layout.Format, new StageTimings(frame.PreprocessMs, frame.InferenceMs, clock.Elapsed.TotalMilliseconds));

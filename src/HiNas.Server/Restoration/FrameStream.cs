@@ -65,6 +65,12 @@ public sealed class FrameStream
 
     private readonly double? _sigma;
 
+    /// <summary>
+    /// Arrays of frames already sent, for the next frames' bytes (<see cref="InferenceEngine.Finish"/>): at most
+    /// MaxInFlight + 1, of the last frame size.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentStack<byte[]> _sentArrays = new();
+
     /// <param name="sigma">the stream's noise σ (checked: <see cref="FrameRestorer.CheckSigma"/>); a frame may give its own</param>
     public FrameStream(FrameRestorer restorer, RestorationModel model, PixelFormat format, StreamPolicy policy, ServerMetrics metrics, ILogger logger, double? sigma = null)
     {
@@ -99,6 +105,9 @@ public sealed class FrameStream
         public InferenceScheduler.Admission? Admission { get; set; }
         public PreparedFrame? Prepared { get; set; }
         public double QueueMs { get; set; }
+
+        /// <summary>The restored frame's bytes, until its answer is written.</summary>
+        public byte[]? Output { get; set; }
 
         /// <summary>The answer: a restored frame, or a dropped one.</summary>
         public TaskCompletionSource<StreamResult> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -413,7 +422,8 @@ public sealed class FrameStream
     {
         var frame = slot.Frame!;
         slot.Frame = null;
-        var f = InferenceEngine.Finish(slot.Prepared!, frame.Pixels.Span);
+        var f = InferenceEngine.Finish(slot.Prepared!, frame.Pixels.Span, SentArray);
+        slot.Output = f.Pixels;
         _restorer.Record(_model, slot.Cost, f, slot.QueueMs);
         var t = f.Timings;
         return new StreamResult
@@ -429,6 +439,14 @@ public sealed class FrameStream
         };
     }
 
+    /// <summary>An array of <paramref name="size"/> bytes: one a sent frame held, or a new one.</summary>
+    private byte[] SentArray(int size)
+    {
+        while (_sentArrays.TryPop(out var array))
+            if (array.Length == size) return array;
+        return new byte[size];
+    }
+
     private RpcException Failed(Slot slot, Exception e)
     {
         _logger.LogError(e, "restoring frame {Sequence} with model {Model} failed", slot.Sequence, _model.Id);
@@ -441,6 +459,9 @@ public sealed class FrameStream
         {
             var result = await slot.Answer.Task.WaitAsync(cancellation);
             await responses.WriteAsync(new RestoreStreamResponse { Result = result }, cancellation);
+            // written (serialised into the transport): its bytes may hold a later frame's
+            if (slot.Output is { } sent && _sentArrays.Count <= _policy.MaxInFlight) _sentArrays.Push(sent);
+            slot.Output = null;
             lock (_pending) _live.Remove(slot);
             Unhold(slot);
             _unwritten.Release();
