@@ -1,11 +1,12 @@
 // Serving benchmark, run by bench/serving/run.sh against a server running as its own process.
 // 1. Raw ONNX Runtime: Run() of the model on pre-converted tensors of the 640×360 frame (this process, the
-//    server idle), then the same frames through RestoreStream (one stream, QUEUE, 4 in flight, the client
-//    keeping at most 4 unanswered): frames/s of each, their ratio, and p50/p99 latency; plus one frame at a
-//    time (1 in flight) for the round-trip floor.
+//    server idle), one at a time on every core and two at once on half the cores each (the server's default);
+//    then the same frames through RestoreStream (one stream, QUEUE, IN_FLIGHT frames, the client keeping at most
+//    that many unanswered): frames/s of each, the stream's ratio to the faster raw figure, p50/p99 latency; plus
+//    one frame at a time (1 in flight) for the round-trip floor.
 // 2. 8 concurrent streams × 300 frames paced at 30 fps, DROP_OLDEST with 2 in flight: every frame must be
 //    answered (restored or dropped); the server's RSS when the streams reach frame 100 and frame 300.
-// Usage: HiNas.Bench.Serving SERVER_URL SERVER_PID MODELS_FOLDER [MODEL=denoise-rgb] [FRAMES=300]
+// Usage: HiNas.Bench.Serving SERVER_URL SERVER_PID MODELS_FOLDER [MODEL=denoise-rgb] [FRAMES=300] [IN_FLIGHT=4]
 using System.Diagnostics;
 using System.Globalization;
 using static BenchMeasures;
@@ -21,30 +22,44 @@ var serverPid = int.Parse(args[1], CultureInfo.InvariantCulture);
 var modelsFolder = args[2];
 var modelId = args.Length > 3 ? args[3] : "denoise-rgb";
 var frameCount = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 300;
+var inFlight = args.Length > 5 ? uint.Parse(args[5], CultureInfo.InvariantCulture) : 4u;
 const int width = 640, height = 360, stride = width * 4;
 
 var frames = Enumerable.Range(0, 8).Select(i => Frame(i)).ToArray();
 var inv = CultureInfo.InvariantCulture;
 
-// --- 1a. raw ONNX Runtime Run on the same frames ---------------------------------------------------------
-double rawFps;
-using (var model = RestorationModel.Open(ModelPackage.Load(Path.Combine(modelsFolder, modelId)), preferCuda: false))
+// --- 1a. raw ONNX Runtime Run on the same frames: one frame at a time on every core, and as the server runs them
+//         by default (two frames at once, each on half the cores); the stream is compared with the faster ----------
+var package = ModelPackage.Load(Path.Combine(modelsFolder, modelId));
+var rawFps = Math.Max(Raw(threads: 0, atOnce: 1), Raw(threads: Math.Max(1, Environment.ProcessorCount / 2), atOnce: 2));
+
+double Raw(int threads, int atOnce)
 {
+    using var model = RestorationModel.Open(package, preferCuda: false, threads: threads);
     var planes = model.Channels == 1 ? 3 : 1;
-    using var lease = model.Lease(planes, model.Channels, height, width);
     var layout = new HiNas.Inference.Frames.FrameLayout(width, height, stride, HiNas.Inference.Frames.PixelFormat.Rgba8);
-    HiNas.Inference.Frames.FrameConverter.ToPlanar(frames[0], layout, model.Channels, lease.Input);
-    for (var i = 0; i < 5; i++) lease.Run();
-    var runs = new List<double>();
-    var total = Stopwatch.StartNew();
-    for (var i = 0; i < frameCount; i++)
+    var leases = Enumerable.Range(0, atOnce).Select(_ => model.Lease(planes, model.Channels, height, width)).ToArray();
+    var runs = new System.Collections.Concurrent.ConcurrentBag<double>();
+    foreach (var lease in leases)
     {
-        var clock = Stopwatch.StartNew();
-        lease.Run();
-        runs.Add(clock.Elapsed.TotalMilliseconds);
+        HiNas.Inference.Frames.FrameConverter.ToPlanar(frames[0], layout, model.Channels, lease.Input);
+        for (var i = 0; i < 5; i++) lease.Run();
     }
-    rawFps = frameCount / total.Elapsed.TotalSeconds;
-    Console.WriteLine(string.Create(inv, $"raw ONNX Runtime Run: {frameCount} frames, {rawFps:F1} frames/s, p50 {Percentile(runs, 50):F1} ms, p99 {Percentile(runs, 99):F1} ms"));
+    var total = Stopwatch.StartNew();
+    Parallel.ForEach(leases, new ParallelOptions { MaxDegreeOfParallelism = atOnce }, lease =>
+    {
+        for (var i = 0; i < frameCount / atOnce; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            lease.Run();
+            runs.Add(clock.Elapsed.TotalMilliseconds);
+        }
+    });
+    var fps = runs.Count / total.Elapsed.TotalSeconds;
+    foreach (var lease in leases) lease.Dispose();
+    var how = atOnce == 1 ? "one frame at a time" : $"{atOnce} frames at once";
+    Console.WriteLine(string.Create(inv, $"raw ONNX Runtime Run, {how} on {OrtThreads.Resolve(threads)} thread(s) each: {runs.Count} frames, {fps:F1} frames/s, p50 {Percentile(runs.ToList(), 50):F1} ms, p99 {Percentile(runs.ToList(), 99):F1} ms"));
+    return fps;
 }
 
 using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
@@ -55,10 +70,10 @@ using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
 var client = new Restoration.RestorationClient(channel);
 
 // --- 1b. one stream, QUEUE, 4 in flight ------------------------------------------------------------------
-await RunStream(client, modelId, frames, 10, OverloadPolicy.Queue, 4, pacingFps: 0, onProgress: null); // warm-up
-var stream = await RunStream(client, modelId, frames, frameCount, OverloadPolicy.Queue, 4, pacingFps: 0, onProgress: null);
+await RunStream(client, modelId, frames, 10, OverloadPolicy.Queue, inFlight, pacingFps: 0, onProgress: null); // warm-up
+var stream = await RunStream(client, modelId, frames, frameCount, OverloadPolicy.Queue, inFlight, pacingFps: 0, onProgress: null);
 var streamFps = stream.Restored / stream.Seconds;
-Console.WriteLine(string.Create(inv, $"RestoreStream (QUEUE, 4 in flight): {stream.Restored} frames, {streamFps:F1} frames/s = {streamFps / rawFps:F2}× raw; latency p50 {Percentile(stream.Latencies, 50):F1} ms, p99 {Percentile(stream.Latencies, 99):F1} ms; server inference p50 {Percentile(stream.Inference, 50):F1} ms{Stages(stream)}"));
+Console.WriteLine(string.Create(inv, $"RestoreStream (QUEUE, {inFlight} in flight): {stream.Restored} frames, {streamFps:F1} frames/s = {streamFps / rawFps:F2}× raw; latency p50 {Percentile(stream.Latencies, 50):F1} ms, p99 {Percentile(stream.Latencies, 99):F1} ms; server inference p50 {Percentile(stream.Inference, 50):F1} ms{Stages(stream)}"));
 var single = await RunStream(client, modelId, frames, 60, OverloadPolicy.Queue, 1, pacingFps: 0, onProgress: null);
 Console.WriteLine(string.Create(inv, $"RestoreStream one frame at a time: round trip p50 {Percentile(single.Latencies, 50):F1} ms, p99 {Percentile(single.Latencies, 99):F1} ms ({single.Restored / single.Seconds:F1} frames/s); server inference p50 {Percentile(single.Inference, 50):F1} ms{Stages(single)}"));
 

@@ -64,4 +64,66 @@ public sealed class FrameStreamTests
         if (dropOldest) Assert.True(stream.Dropped > 0);
         else Assert.Equal(0, stream.Dropped);
     }
+
+    /// <summary>A fixed number of frames, then the end of the requests.</summary>
+    private sealed class Frames(int count, int size) : IAsyncStreamReader<RestoreStreamRequest>
+    {
+        private readonly byte[] _pixels = TestFrames.Rgba(size, size, size * 4, 4);
+        private int _next;
+
+        public RestoreStreamRequest Current { get; private set; } = new();
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (_next == count) return Task.FromResult(false);
+            Current = new RestoreStreamRequest { Frame = TestFrames.StreamFrame((ulong)_next++, size, size, size * 4, _pixels) };
+            return Task.FromResult(true);
+        }
+    }
+
+    private sealed class Collector : IServerStreamWriter<RestoreStreamResponse>
+    {
+        public List<StreamResult> Results { get; } = [];
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task WriteAsync(RestoreStreamResponse message)
+        {
+            Results.Add(message.Result);
+            return Task.CompletedTask;
+        }
+
+        public Task WriteAsync(RestoreStreamResponse message, CancellationToken cancellationToken) => WriteAsync(message);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task AStream_RunsUpToMaxConcurrentInferencesOfItsFramesAtOnce(int concurrent)
+    {
+        var models = TestServerHost.TempFolder();
+        DefaultModels.Seed(models, NullLogger.Instance);
+        using var repository = new ModelRepository(models, watch: false);
+        var options = Options.Create(new ServerOptions { MaxConcurrentInferences = concurrent });
+        var metrics = new ServerMetrics();
+        using var restorer = new FrameRestorer(repository, options, metrics);
+        var model = restorer.OpenModel("model_id", "denoise-rgb");
+        var stream = new FrameStream(restorer, model, Inference.Frames.PixelFormat.Rgba8, new StreamPolicy(6, false, 0), metrics, NullLogger.Instance);
+
+        // every run slot taken: the stream's frames queue at the gate, as many at once as the stream lets run
+        var held = new List<IDisposable>();
+        for (var i = 0; i < concurrent; i++) held.Add((await restorer.Gate.EnterAsync(new InferenceScheduler.Tag(0, i), null, CancellationToken.None))!);
+        var client = new Collector();
+        using var call = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var run = stream.RunAsync(new Frames(6, 32), client, call.Token);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (restorer.Gate.Waiting < concurrent && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(10);
+        Assert.Equal(concurrent, restorer.Gate.Waiting);
+        await Task.Delay(300);
+        Assert.Equal(concurrent, restorer.Gate.Waiting); // never more of its frames than the slots
+        foreach (var slot in held) slot.Dispose();
+
+        await run;
+        Assert.Equal([0UL, 1, 2, 3, 4, 5], client.Results.Select(r => r.Sequence));
+        Assert.All(client.Results, r => Assert.False(r.Dropped));
+    }
 }

@@ -69,7 +69,7 @@ public static class ServerApp
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HiNas.Models");
             if (o.SeedDefaultModels) DefaultModels.Seed(o.ResolvedModelsFolder, logger);
             return new ModelRepository(o.ResolvedModelsFolder, new TileOptions { MaxTilePixels = o.MaxTilePixels }, o.PreferCuda, logger, spinWait: o.OrtSpinWait,
-                maxPooledBytes: o.MaxPooledBufferBytes, optimization: o.OrtGraphOptimization, threads: o.OrtThreads);
+                maxPooledBytes: o.MaxPooledBufferBytes, optimization: o.OrtGraphOptimization, threads: o.ResolvedOrtThreads);
         });
         services.AddSingleton<FrameRestorer>();
         services.AddSingleton<DataRoots>();

@@ -82,6 +82,9 @@ public sealed class FrameRestorer : IDisposable
     /// <summary>The engine's places: held and waited for.</summary>
     public InferenceScheduler Scheduler => _scheduler;
 
+    /// <summary>The model runs' slots (<see cref="ServerOptions.MaxConcurrentInferences"/>).</summary>
+    public RunGate Gate => _gate;
+
     /// <summary>A frame's cost at the engine, for fair shares: the megapixels the model runs over.</summary>
     public static double Cost(RestorationModel model, FrameLayout layout) =>
         layout.Width * (double)layout.Height * (model.Channels == 1 ? FrameConverter.PlaneCount(layout.Format, 1) : 1) / 1e6;

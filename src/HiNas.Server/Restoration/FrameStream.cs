@@ -22,9 +22,10 @@ public sealed record StreamPolicy(int MaxInFlight, bool DropOldest, int MaxLaten
 /// <summary>
 /// One configured RestoreStream call, a pipeline in arrival order: a reader takes frames off the wire, a preparer waits
 /// for the frame's place at the engine (<see cref="InferenceScheduler"/>, fair across streams) and converts it into
-/// the model's input, a runner runs the model behind the server's inference gate, a finisher converts the output back
-/// to bytes and gives the place back, and a writer sends the answers in order. One frame's conversions overlap the
-/// next one's model run.
+/// the model's input, a runner runs the model behind the server's inference gate (up to
+/// <see cref="Hosting.ServerOptions.MaxConcurrentInferences"/> of the stream's frames at once), a finisher converts the
+/// output back to bytes and gives the place back, and a writer sends the answers in order. One frame's conversions
+/// overlap the next ones' model runs.
 /// <para>
 /// Memory is bounded whatever the client does: at most <see cref="StreamPolicy.MaxInFlight"/> frames hold pixels
 /// (waiting, being restored, or restored and waiting to be written), and their bytes come from the server-wide
@@ -61,7 +62,7 @@ public sealed class FrameStream
     private readonly Channel<Slot> _work = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _ordered = Channel.CreateUnbounded<Slot>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Channel<Slot> _prepared = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-    private readonly Channel<Slot> _ran = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<Slot> _ran = Channel.CreateBounded<Slot>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = false });
 
     private readonly double? _sigma;
 
@@ -366,33 +367,61 @@ public sealed class FrameStream
         }
     }
 
+    /// <summary>
+    /// Starts the model runs in arrival order, up to <see cref="Hosting.ServerOptions.MaxConcurrentInferences"/> of
+    /// this stream's frames at once (the run gate shares the slots with other calls); the runs finish in any order,
+    /// the writer answers in arrival order. A failed run ends the stream with its error. Ends only after its runs.
+    /// </summary>
     private async Task RunModelAsync(CancellationToken cancellation)
     {
+        using var running = new SemaphoreSlim(_restorer.Options.MaxConcurrentInferences);
+        var runs = new List<Task>();
         try
         {
             await foreach (var slot in _prepared.Reader.ReadAllAsync(cancellation))
             {
-                double? queueMs;
-                try
-                {
-                    queueMs = await _restorer.RunAsync(slot.Admission!, slot.Prepared!, slot.Arrived, StartBy(slot), cancellation);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    throw Failed(slot, e);
-                }
-                if (queueMs is null)
-                {
-                    DropLate(slot); // its model run could not start in time
-                    continue;
-                }
-                slot.QueueMs = queueMs.Value;
-                await _ran.Writer.WriteAsync(slot, cancellation);
+                await running.WaitAsync(cancellation);
+                runs.RemoveAll(r => r.IsCompleted);
+                runs.Add(RunOneAsync(slot, running, cancellation));
             }
         }
         finally
         {
+            // also when cancelled: a run still writing into its buffers must end before the stream gives them back
+            await Task.WhenAll(runs);
             _ran.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>One frame's model run, its result handed to the finisher; never faults (a failure completes the finisher's channel with it).</summary>
+    private async Task RunOneAsync(Slot slot, SemaphoreSlim running, CancellationToken cancellation)
+    {
+        try
+        {
+            double? queueMs;
+            try
+            {
+                queueMs = await Task.Run(() => _restorer.RunAsync(slot.Admission!, slot.Prepared!, slot.Arrived, StartBy(slot), cancellation), CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw Failed(slot, e);
+            }
+            if (queueMs is null)
+            {
+                DropLate(slot); // its model run could not start in time
+                return;
+            }
+            slot.QueueMs = queueMs.Value;
+            await _ran.Writer.WriteAsync(slot, cancellation);
+        }
+        catch (Exception e)
+        {
+            _ran.Writer.TryComplete(e); // the finisher fails with it, which ends the stream
+        }
+        finally
+        {
+            running.Release();
         }
     }
 

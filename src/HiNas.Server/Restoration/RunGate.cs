@@ -20,6 +20,15 @@ public sealed class RunGate
 
     public int Slots { get; }
 
+    /// <summary>Runs waiting for a slot.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock) return _waiting.Count;
+        }
+    }
+
     /// <summary>
     /// Waits for a run slot in the order of <paramref name="order"/>; dispose the result to give it back. Null when
     /// <paramref name="startBy"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) passes first.
