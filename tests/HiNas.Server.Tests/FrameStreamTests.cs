@@ -115,11 +115,21 @@ public sealed class FrameStreamTests
         var client = new Collector();
         using var call = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var run = stream.RunAsync(new Frames(6, 32), client, call.Token);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (restorer.Gate.Waiting < concurrent && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(10);
-        Assert.Equal(concurrent, restorer.Gate.Waiting);
-        await Task.Delay(300);
-        Assert.Equal(concurrent, restorer.Gate.Waiting); // never more of its frames than the slots
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (restorer.Gate.Waiting < concurrent && clock.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(10);
+            Assert.Equal(concurrent, restorer.Gate.Waiting);
+            await Task.Delay(300);
+            Assert.Equal(concurrent, restorer.Gate.Waiting); // never more of its frames than the slots
+        }
+        catch
+        {
+            call.Cancel(); // the stream ends before the restorer it runs on is disposed
+            foreach (var slot in held) slot.Dispose();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+            throw;
+        }
         foreach (var slot in held) slot.Dispose();
 
         await run;

@@ -55,7 +55,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             foreach (var read in _model.Graph.Node[index].Input) _lastReader[read] = index;
         _lastReader.Remove(_model.Graph.Output[0].Name);
         foreach (var node in _model.Graph.Node)
-            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Mul" or "Concat" or "Slice" or "DepthToSpace" or "SpaceToDepth" or "Pad"))
+            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Mul" or "Concat" or "Slice" or "DepthToSpace" or "SpaceToDepth" or "Pad" or "Reshape"))
                 throw new NotSupportedException($"operator {node.OpType} (node '{node.Name}') is not one the exporter writes");
         RegisterComponents();
     }
@@ -106,6 +106,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
                 "DepthToSpace" => nn.functional.pixel_shuffle(Read(0), IntAttribute(node, "blocksize")),
                 "SpaceToDepth" => PixelUnshuffling.SpaceToDepth(Read(0), (int)IntAttribute(node, "blocksize")),
                 "Pad" => Pad(node, Read(0)),
+                "Reshape" => Reshape(node, Read(0)),
                 _ => throw new NotSupportedException(node.OpType),
             };
             var name = node.Output[0];
@@ -117,6 +118,13 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
                     && !(inputs.TryGetValue(read, out var given) && ReferenceEquals(done, given))) done.Dispose();
         }
         return values[_model.Graph.Output[0].Name].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ONNX Reshape (allowzero 0): a 0 keeps the input's dimension at its place, −1 takes what is left.</summary>
+    private Tensor Reshape(NodeProto node, Tensor x)
+    {
+        var shape = _integerConstants[node.Input[1]];
+        return x.reshape(shape.Select((d, i) => d == 0 ? x.shape[i] : d).ToArray());
     }
 
     /// <summary>The float graph with the trained weights (the same nodes and names; ready for calibration and <see cref="QdqQuantizer"/>).</summary>

@@ -132,7 +132,10 @@ public sealed class ServerOptions
     /// </summary>
     public GraphOptimization OrtGraphOptimization { get; set; } = GraphOptimization.Measured;
 
-    /// <summary>ONNX Runtime intra-op threads per model run; 0 (the default): the processors shared among the concurrent runs (<see cref="ResolvedOrtThreads"/>).</summary>
+    /// <summary>
+    /// ONNX Runtime intra-op threads per model (a run uses its caller's thread and the model's pool, which concurrent
+    /// runs of one model share); 0 (the default): the processors shared among the concurrent runs (<see cref="ResolvedOrtThreads"/>).
+    /// </summary>
     public int OrtThreads { get; set; }
 
     /// <summary><see cref="OrtThreads"/>, or when 0 the processors divided among <see cref="MaxConcurrentInferences"/> runs (at least 1).</summary>
