@@ -19,4 +19,16 @@ internal static class BenchMeasures
                 return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         throw new IOException($"no process {pid}");
     }
+
+    /// <summary>
+    /// A process's CPU time so far, user and system, all threads (/proc/PID/stat fields 14 and 15, in clock ticks of
+    /// 1/100 s on Linux); IOException when the process is gone.
+    /// </summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ": field 3 is fields[0]
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
 }

@@ -71,9 +71,11 @@ var client = new Restoration.RestorationClient(channel);
 
 // --- 1b. one stream, QUEUE, 4 in flight ------------------------------------------------------------------
 await RunStream(client, modelId, frames, 10, OverloadPolicy.Queue, inFlight, pacingFps: 0, onProgress: null); // warm-up
+var (serverCpu, clientCpu) = (CpuTime(serverPid), CpuTime(Environment.ProcessId));
 var stream = await RunStream(client, modelId, frames, frameCount, OverloadPolicy.Queue, inFlight, pacingFps: 0, onProgress: null);
+var (serverMs, clientMs) = ((CpuTime(serverPid) - serverCpu).TotalMilliseconds / stream.Restored, (CpuTime(Environment.ProcessId) - clientCpu).TotalMilliseconds / stream.Restored);
 var streamFps = stream.Restored / stream.Seconds;
-Console.WriteLine(string.Create(inv, $"RestoreStream (QUEUE, {inFlight} in flight): {stream.Restored} frames, {streamFps:F1} frames/s = {streamFps / rawFps:F2}× raw; latency p50 {Percentile(stream.Latencies, 50):F1} ms, p99 {Percentile(stream.Latencies, 99):F1} ms; server inference p50 {Percentile(stream.Inference, 50):F1} ms{Stages(stream)}"));
+Console.WriteLine(string.Create(inv, $"RestoreStream (QUEUE, {inFlight} in flight): {stream.Restored} frames, {streamFps:F1} frames/s = {streamFps / rawFps:F2}× raw; latency p50 {Percentile(stream.Latencies, 50):F1} ms, p99 {Percentile(stream.Latencies, 99):F1} ms; server inference p50 {Percentile(stream.Inference, 50):F1} ms{Stages(stream)}; CPU per frame: server {serverMs:F1} core-ms, this client {clientMs:F1} (the cores give {Environment.ProcessorCount * 1000 / streamFps:F1} per frame at this rate)"));
 var single = await RunStream(client, modelId, frames, 60, OverloadPolicy.Queue, 1, pacingFps: 0, onProgress: null);
 Console.WriteLine(string.Create(inv, $"RestoreStream one frame at a time: round trip p50 {Percentile(single.Latencies, 50):F1} ms, p99 {Percentile(single.Latencies, 99):F1} ms ({single.Restored / single.Seconds:F1} frames/s); server inference p50 {Percentile(single.Inference, 50):F1} ms{Stages(single)}"));
 
