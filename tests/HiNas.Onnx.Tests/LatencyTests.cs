@@ -237,6 +237,8 @@ public class LatencyTests
             Assert.Contains("below the cheapest network", floor.Refuses(floor.Milliseconds * 0.99, table));
             // a measurement of the floor network above the prediction raises the floor; one below it does not lower it
             Assert.Contains("measured with ONNX Runtime", floor.Refuses(floor.Milliseconds * 1.1, table, measuredMs: floor.Milliseconds * 1.2));
+            Assert.DoesNotContain("cores free", floor.Refuses(floor.Milliseconds * 1.1, table, measuredMs: floor.Milliseconds * 1.2));
+            Assert.Contains("3.7× the table's prediction", floor.Refuses(floor.Milliseconds * 1.1, table, measuredMs: floor.Milliseconds * 3.7)); // a busy machine
             Assert.Null(floor.Refuses(floor.Milliseconds * 1.3, table, measuredMs: floor.Milliseconds * 1.2));
             Assert.DoesNotContain("measured", floor.Refuses(floor.Milliseconds * 0.9, table, measuredMs: floor.Milliseconds * 0.5));
         }

@@ -48,6 +48,9 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
     private static CellGenotype AllSkip(int blocks) =>
         new(Enumerable.Range(0, blocks).SelectMany(_ => new[] { new CellEdge(OperationNames.Skip, 0), new CellEdge(OperationNames.Skip, 1) }).ToList());
 
+    /// <summary>A measured floor this many times the prediction says more about the machine's load than about the space.</summary>
+    public const double BusyFactor = 1.5;
+
     /// <summary>
     /// An error naming the budget when it is below the floor; null when a network of the space can meet it. With
     /// <paramref name="measuredMs"/> (the floor network run by ONNX Runtime on the table's machine) the floor is the
@@ -61,7 +64,10 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
         var how = measuredMs is { } m && m > Milliseconds
             ? FormattableString.Invariant($"{m:0.###} ms measured with ONNX Runtime ({Milliseconds:0.###} ms predicted by the table)")
             : FormattableString.Invariant($"{Milliseconds:0.###} ms");
+        var busy = measuredMs is { } over && over > BusyFactor * Milliseconds
+            ? FormattableString.Invariant($"; the measurement is {over / Milliseconds:0.#}× the table's prediction, far beyond the table's own error: if other work was running, measure again with the cores free (a budgeted search needs them to itself)")
+            : "";
         return FormattableString.Invariant(
-            $"the budget of {budgetMs:0.###} ms is below the cheapest network of this search space at {table.Resolution} on {table.Device}: {how} with every cell made of skip connections (stem, 1×1 projections, additions, concatenations and head alone); raise the budget, or search a space with fewer layers, fewer filters or fewer stem channels");
+            $"the budget of {budgetMs:0.###} ms is below the cheapest network of this search space at {table.Resolution} on {table.Device}: {how} with every cell made of skip connections (stem, 1×1 projections, additions, concatenations and head alone); raise the budget, or search a space with fewer layers, fewer filters or fewer stem channels{busy}");
     }
 }
