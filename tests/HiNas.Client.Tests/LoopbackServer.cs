@@ -52,11 +52,26 @@ public sealed class LoopbackServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Starts on two free ports; when another process takes one between <see cref="FreePort"/> and the bind (test
+    /// projects run in parallel), on two others.
+    /// </summary>
     public static async Task<LoopbackServer> StartAsync(string? state = null, IDictionary<string, string?>? settings = null)
     {
-        var server = new LoopbackServer(state ?? TempFolder(), FreePort(), FreePort(), settings);
-        await server.StartAgainAsync();
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new LoopbackServer(state ?? TempFolder(), FreePort(), FreePort(), settings);
+            try
+            {
+                await server.StartAgainAsync();
+                return server;
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                if (server._app is { } app) await app.DisposeAsync();
+                server._app = null;
+            }
+        }
     }
 
     /// <summary>Starts (again) on the same ports and state folder.</summary>
