@@ -12,7 +12,8 @@ namespace HiNas.Server.Tests;
 /// <summary>A client that sends without end and never reads its results costs the server a bounded number of frames.</summary>
 public sealed class FrameStreamTests
 {
-    private sealed class EndlessFrames(int size) : IAsyncStreamReader<RestoreStreamRequest>
+    /// <summary>Frames without end, or <paramref name="count"/> of them and then the end of the requests.</summary>
+    private sealed class EndlessFrames(int size, int? count = null) : IAsyncStreamReader<RestoreStreamRequest>
     {
         private readonly byte[] _pixels = TestFrames.Rgba(size, size, size * 4, 4);
         private ulong _next;
@@ -23,6 +24,7 @@ public sealed class FrameStreamTests
         public Task<bool> MoveNext(CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (Read == count) return Task.FromResult(false);
             Current = new RestoreStreamRequest { Frame = TestFrames.StreamFrame(_next++, size, size, size * 4, _pixels) };
             Read++;
             return Task.FromResult(true);
@@ -65,22 +67,6 @@ public sealed class FrameStreamTests
         else Assert.Equal(0, stream.Dropped);
     }
 
-    /// <summary>A fixed number of frames, then the end of the requests.</summary>
-    private sealed class Frames(int count, int size) : IAsyncStreamReader<RestoreStreamRequest>
-    {
-        private readonly byte[] _pixels = TestFrames.Rgba(size, size, size * 4, 4);
-        private int _next;
-
-        public RestoreStreamRequest Current { get; private set; } = new();
-
-        public Task<bool> MoveNext(CancellationToken cancellationToken)
-        {
-            if (_next == count) return Task.FromResult(false);
-            Current = new RestoreStreamRequest { Frame = TestFrames.StreamFrame((ulong)_next++, size, size, size * 4, _pixels) };
-            return Task.FromResult(true);
-        }
-    }
-
     private sealed class Collector : IServerStreamWriter<RestoreStreamResponse>
     {
         public List<StreamResult> Results { get; } = [];
@@ -114,7 +100,7 @@ public sealed class FrameStreamTests
         for (var i = 0; i < concurrent; i++) held.Add((await restorer.Gate.EnterAsync(new InferenceScheduler.Tag(0, i), null, CancellationToken.None))!);
         var client = new Collector();
         using var call = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var run = stream.RunAsync(new Frames(6, 32), client, call.Token);
+        var run = stream.RunAsync(new EndlessFrames(32, count: 6), client, call.Token);
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
