@@ -117,10 +117,12 @@ public sealed class StalledStreamsTests
 
             var first = await Attack(1);
             // what stays after the first round is pooled (Kestrel's and the runtime's buffer pools, the frame-buffer pool),
-            // not lost: the same attack again takes no more beside the frames it holds (which the budget lets vary by up
-            // to 64 MiB between rounds), and leaves no more behind (a frame lost per stream would be 170 MiB)
+            // not lost: the same attack again takes no more beside the frames it holds, and leaves no more behind (a frame
+            // lost per stream would be 170 MiB). The budget lets the frames held vary by up to 64 MiB between rounds, and a
+            // frame the server does not hold waits in the transports instead (the attackers' send buffers, Kestrel's
+            // pipes), outside the held count: the heap beside the held frames may differ by that difference
             var second = await Attack(2);
-            Assert.True(second.Peak - second.Held <= first.Peak - first.Held + 32L * 1024 * 1024,
+            Assert.True(second.Peak - second.Held <= first.Peak - first.Held + Math.Abs(first.Held - second.Held) + 32L * 1024 * 1024,
                 $"the second round peaked at {second.Peak >> 20} MiB with {second.Held >> 20} MiB of frames held, against {first.Peak >> 20} MiB with {first.Held >> 20} MiB");
             Assert.True(second.End <= first.End + 32L * 1024 * 1024, $"the second round left {second.End >> 20} MiB against {first.End >> 20} MiB");
         }
