@@ -1,12 +1,12 @@
 // Serving benchmark, run by bench/serving/run.sh against a server running as its own process.
-// 1. Raw ONNX Runtime: Run() of the model on pre-converted tensors of the 640×360 frame (this process, the
+// 1. Raw ONNX Runtime: Run() of the model on pre-converted tensors of the INPUT frame (640×360 by default; this process, the
 //    server idle), one at a time on every core and two at once on half the cores each (the server's default);
 //    then the same frames through RestoreStream (one stream, QUEUE, IN_FLIGHT frames, the client keeping at most
 //    that many unanswered): frames/s of each, the stream's ratio to the faster raw figure, p50/p99 latency; plus
 //    one frame at a time (1 in flight) for the round-trip floor.
 // 2. 8 concurrent streams × 300 frames paced at 30 fps, DROP_OLDEST with 2 in flight: every frame must be
 //    answered (restored or dropped); the server's RSS when the streams reach frame 100 and frame 300.
-// Usage: HiNas.Bench.Serving SERVER_URL SERVER_PID MODELS_FOLDER [MODEL=denoise-rgb] [FRAMES=300] [IN_FLIGHT=4]
+// Usage: HiNas.Bench.Serving SERVER_URL SERVER_PID MODELS_FOLDER [MODEL=denoise-rgb] [FRAMES=300] [IN_FLIGHT=4] [INPUT=640x360]
 using System.Diagnostics;
 using System.Globalization;
 using static BenchMeasures;
@@ -23,7 +23,10 @@ var modelsFolder = args[2];
 var modelId = args.Length > 3 ? args[3] : "denoise-rgb";
 var frameCount = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 300;
 var inFlight = args.Length > 5 ? uint.Parse(args[5], CultureInfo.InvariantCulture) : 4u;
-const int width = 640, height = 360, stride = width * 4;
+var input = (args.Length > 6 ? args[6] : "640x360").Split('x');
+if (input.Length != 2 || !int.TryParse(input[0], NumberStyles.None, CultureInfo.InvariantCulture, out var width) || !int.TryParse(input[1], NumberStyles.None, CultureInfo.InvariantCulture, out var height) || width < 8 || height < 8)
+    throw new ArgumentException($"INPUT is WIDTHxHEIGHT of at least 8×8, e.g. 320x180, not '{(args.Length > 6 ? args[6] : "")}'");
+var stride = width * 4;
 
 var frames = Enumerable.Range(0, 8).Select(i => Frame(i)).ToArray();
 var inv = CultureInfo.InvariantCulture;
@@ -104,7 +107,7 @@ return answered == 8 * frameCount && concurrent.All(r => r.InOrder) ? 0 : 1;
 static string Stages(StreamRun run) => string.Create(CultureInfo.InvariantCulture,
     $", bytes → tensor p50 {Percentile(run.Stages.Select(s => s.Pre).ToList(), 50):F1} ms, tensor → bytes p50 {Percentile(run.Stages.Select(s => s.Post).ToList(), 50):F1} ms, the server's whole p50 {Percentile(run.Stages.Select(s => s.Total).ToList(), 50):F1} ms");
 
-static async Task<StreamRun> RunStream(Restoration.RestorationClient client, string model, byte[][] frames, int count, OverloadPolicy policy, uint inFlight, double pacingFps, Action<int>? onProgress)
+async Task<StreamRun> RunStream(Restoration.RestorationClient client, string model, byte[][] frames, int count, OverloadPolicy policy, uint inFlight, double pacingFps, Action<int>? onProgress)
 {
     using var call = client.RestoreStream();
     await call.RequestStream.WriteAsync(new RestoreStreamRequest { Config = new StreamConfig { ModelId = model, Format = PixelFormat.Rgba8, MaxInFlight = inFlight, OverloadPolicy = policy } });
@@ -145,7 +148,7 @@ static async Task<StreamRun> RunStream(Restoration.RestorationClient client, str
         sent[i] = Stopwatch.GetTimestamp();
         await call.RequestStream.WriteAsync(new RestoreStreamRequest
         {
-            Frame = new StreamFrame { Sequence = (ulong)i, ClientTimestampUs = sent[i], Width = 640, Height = 360, Stride = 640 * 4, Pixels = payloads[i % payloads.Length] },
+            Frame = new StreamFrame { Sequence = (ulong)i, ClientTimestampUs = sent[i], Width = (uint)width, Height = (uint)height, Stride = (uint)stride, Pixels = payloads[i % payloads.Length] },
         });
         onProgress?.Invoke(i + 1);
     }
@@ -157,14 +160,14 @@ static async Task<StreamRun> RunStream(Restoration.RestorationClient client, str
 
 
 
-static byte[] Frame(int seed)
+byte[] Frame(int seed)
 {
     var random = new Random(seed);
-    var bytes = new byte[640 * 360 * 4];
-    for (var y = 0; y < 360; y++)
-        for (var x = 0; x < 640; x++)
+    var bytes = new byte[width * height * 4];
+    for (var y = 0; y < height; y++)
+        for (var x = 0; x < width; x++)
         {
-            var o = (y * 640 + x) * 4;
+            var o = (y * width + x) * 4;
             bytes[o] = (byte)Math.Clamp(128 + 90 * Math.Sin((x + seed * 13) * 0.03) + random.Next(-25, 26), 0, 255);
             bytes[o + 1] = (byte)Math.Clamp(110 + 70 * Math.Cos(y * 0.025) + random.Next(-25, 26), 0, 255);
             bytes[o + 2] = (byte)Math.Clamp(80 + (x ^ y) % 96 + random.Next(-25, 26), 0, 255);
