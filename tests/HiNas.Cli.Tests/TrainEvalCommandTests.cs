@@ -78,7 +78,38 @@ public class TrainEvalCommandTests
         Assert.Contains("×2", wrongScale.Stderr);
     }
 
+    [Fact]
+    public async Task InitFrom_FineTunesTheRunsNetworkWithItsSettings_ReplacingOnlyTheGivenOnes()
+    {
+        var root = CliRunner.TempDir();
+        var source = Path.Combine(root, "source");
+        var train = await CliRunner.RunAsync(new[] { "train", "--arch", "dncnn", "--depth", "3", "--width", "8", "--task", "denoise", "--sigma", "30",
+            "--sigma-range", "0:50", "--noise-map", "--pixel-loss", "log-mse", "--out", source }.Concat(Tiny).ToArray());
+        Assert.True(train.ExitCode == 0, train.Stderr);
+
+        var printed = await CliRunner.RunAsync("train", "--init-from", source, "--crop", "32", "--iterations", "12", "--print-options");
+        Assert.True(printed.ExitCode == 0, printed.Stderr);
+        var tuned = JsonSerializer.Deserialize<JsonElement>(printed.Stdout);
+        var original = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(Path.Combine(source, TrainRun.OptionsFile)));
+        Assert.Equal(source, tuned.GetProperty("init_from").GetString());
+        Assert.Equal((32, 12), (tuned.GetProperty("crop").GetInt32(), tuned.GetProperty("iterations").GetInt32()));
+        Assert.Equal(12, tuned.GetProperty("validate_every").GetInt32()); // at most the run's length
+        foreach (var kept in new[] { "task", "architecture", "data", "batch", "learning_rate", "noise_sigma_range", "noise_map", "pixel_loss", "seed" })
+            Assert.Equal(original.GetProperty(kept).GetRawText(), tuned.GetProperty(kept).GetRawText());
+        Assert.False(original.TryGetProperty("init_from", out _));
+
+        var tunedDir = Path.Combine(root, "tuned");
+        var run = await CliRunner.RunAsync("train", "--init-from", source, "--iterations", "4", "--validate-every", "2", "--out", tunedDir, "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(source, JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(Path.Combine(tunedDir, TrainRun.OptionsFile))).GetProperty("init_from").GetString());
+    }
+
     [Theory]
+    [InlineData("train", "--init-from", "{dir}/none", "--out", "{dir}/r")]
+    [InlineData("train", "--init-from", "{dir}", "--out", "{dir}/r")]
+    [InlineData("train", "--init-from", "{dir}", "--arch", "dncnn", "--out", "{dir}/r")]
+    [InlineData("train", "--init-from", "{dir}", "--task", "sr", "--out", "{dir}/r")]
+    [InlineData("train", "--init-from", "{dir}", "--width-multiplier", "2", "--out", "{dir}/r")]
     [InlineData("train", "--task", "denoise", "--out", "{dir}/r")]
     [InlineData("train", "--arch", "dncnn", "--genotype", "{dir}/g.json", "--task", "denoise", "--out", "{dir}/r")]
     [InlineData("train", "--arch", "espcn", "--task", "denoise", "--out", "{dir}/r")]

@@ -13,7 +13,7 @@ using HiNas.Nas.Settings;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas train (--genotype FILE | --arch dncnn|ffdnet|espcn|fsrcnn|random:SEED) … --out TRAIN_DIR`, `--resume TRAIN_DIR`, or `--profile-memory`.</summary>
+/// <summary>`hinas train (--genotype FILE | --arch dncnn|ffdnet|espcn|fsrcnn|random:SEED | --init-from TRAIN_DIR) … --out TRAIN_DIR`, `--resume TRAIN_DIR`, or `--profile-memory`.</summary>
 public static class TrainCommand
 {
     public static Command Create(CliOutput output)
@@ -37,14 +37,15 @@ public static class TrainCommand
         var profile = new Option<bool>("--profile-memory") { Description = "run a few training steps and print peak memory and seconds per step as JSON" };
         var profileSteps = new Option<int>("--profile-steps") { Description = "steps for --profile-memory", DefaultValueFactory = _ => 4 };
         var printOptions = new Option<bool>("--print-options") { Description = "print the resolved options (the run's options.json) and exit without training" };
+        var initFrom = new Option<DirectoryInfo?>("--init-from") { Description = "fine-tune: start from the best weights of this earlier training run, training its network on its task with its settings, each setting given here replacing its own (--data, --iterations, --crop, --lr, …); a fresh optimiser and schedule" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
-        var command = new Command("train", "Train a found genotype or a baseline from scratch, keeping the best validation checkpoint")
+        var command = new Command("train", "Train a found genotype or a baseline from scratch, or fine-tune a trained network (--init-from), keeping the best validation checkpoint")
         {
             genotype, arch,
         };
         settings.AddTo(command);
-        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, threads, device, outDir, resume, profile, profileSteps, json, optionsFile, printOptions }) command.Options.Add(option);
+        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, threads, device, outDir, resume, profile, profileSteps, json, initFrom, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -56,7 +57,8 @@ public static class TrainCommand
                 return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
                     ProgressView.Train(output, show, p => Trainer.Resume(resumeDir.FullName, p, cancellation))));
             }
-            var options = parse.GetValue(optionsFile) is { } file ? FromFile(parse, file) : Resolve(parse);
+            var options = parse.GetValue(optionsFile) is { } file ? FromFile(parse, file)
+                : parse.GetValue(initFrom) is { } source ? FineTune(parse, source) : Resolve(parse);
             if (parse.GetValue(printOptions))
             {
                 output.Out.WriteLine(TrainOptionsJson.Serialize(options));
@@ -75,6 +77,20 @@ public static class TrainCommand
         });
         return command;
 
+        TrainOptions FineTune(ParseResult p, DirectoryInfo source)
+        {
+            if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p)
+                || new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
+                throw new CliUsageException("--init-from trains the network of the run it starts from on its task; do not combine it with --genotype, --arch, the task options or the network's sizes");
+            var optionsPath = Path.Combine(source.FullName, TrainRun.OptionsFile);
+            if (!File.Exists(optionsPath)) throw new CliUsageException($"--init-from '{source.FullName}' is not a training run (no {TrainRun.OptionsFile})");
+            TrainedModel.BestWeightsOf(source.FullName);
+            // --data has a default; only a given one replaces the run's data
+            var given = settings.ToSettings(p) with { Threads = p.GetValue(threads), Device = p.GetResult(device) is { Implicit: false } ? p.GetValue(device) : null };
+            if (p.GetResult(settings.Data) is not { Implicit: false }) given = given with { Data = null };
+            return TrainOptionsResolver.FineTune(TrainOptionsJson.Load(optionsPath), source.FullName, given);
+        }
+
         TrainOptions FromFile(ParseResult p, FileInfo file)
         {
             if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p))
@@ -88,7 +104,7 @@ public static class TrainCommand
         {
             var genotypeFile = p.GetValue(genotype);
             var archText = p.GetValue(arch);
-            if ((genotypeFile is null) == (archText is null)) throw new CliUsageException("give exactly one of --genotype FILE and --arch NAME");
+            if ((genotypeFile is null) == (archText is null)) throw new CliUsageException("give exactly one of --genotype FILE, --arch NAME and --init-from TRAIN_DIR");
             RestorationTask task;
             ArchitectureSpec spec;
             if (genotypeFile is not null)

@@ -32,6 +32,12 @@ public sealed record TrainOptions
     public int? Threads { get; init; }
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// Fine-tuning: the folder of an earlier training run of the same network whose best weights this run starts from
+    /// (a fresh optimiser and this run's schedule: longer, on other data, at a larger crop); null: from scratch.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
     /// <summary>The defaults for a task and architecture: the crop rounded up to a multiple of the scale.</summary>
     public static TrainOptions DefaultsFor(RestorationTask task, ArchitectureSpec architecture)
     {
@@ -62,6 +68,7 @@ public sealed record TrainOptions
         SettingException.Require(ValidateEvery >= 1, "validate_every", $"must be ≥ 1, got {ValidateEvery}");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
+        SettingException.Require(InitFrom is null || Path.IsPathFullyQualified(InitFrom), "init_from", $"must be the absolute path of a training run, got '{InitFrom}'");
         SettingException.Require(NoiseSigmaRange is null || (NoiseSigmaRange.Length == 2 && NoiseSigmaRange[0] >= 0 && NoiseSigmaRange[1] > NoiseSigmaRange[0] && NoiseSigmaRange[1] <= 255),
             "sigma_range", "must be MIN:MAX with 0 ≤ MIN < MAX ≤ 255");
         SettingException.Require(NoiseSigmaRange is null || Task.Kind == RestorationKind.Denoise, "sigma_range", "is for denoising");

@@ -45,6 +45,7 @@ public static class TrainOptionsJson
         public ulong Seed { get; set; }
         public int? Threads { get; set; }
         public string? Device { get; set; }
+        public string? InitFrom { get; set; }
 
         public static Dto From(TrainOptions o) => new()
         {
@@ -74,6 +75,7 @@ public static class TrainOptionsJson
             Seed = o.Seed,
             Threads = o.Threads,
             Device = o.Device,
+            InitFrom = o.InitFrom,
         };
 
         public TrainOptions ToOptions(string path)
@@ -98,6 +100,7 @@ public static class TrainOptionsJson
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,
                     Schedule = Schedule ?? "cosine", ValidateEvery = ValidateEvery, NoiseSigmaRange = NoiseSigmaRange, NoiseMap = NoiseMap, PixelLoss = PixelLoss, Seed = Seed, Threads = Threads, Device = Device ?? "auto",
+                    InitFrom = InitFrom,
                 };
                 options.Validate();
                 return options;

@@ -36,4 +36,40 @@ public static class TrainOptionsResolver
         o.Validate();
         return o;
     }
+
+    /// <summary>
+    /// Fine-tuning: the task, network and loss of the run in <paramref name="sourceDir"/> (its <paramref name="source"/>
+    /// options), trained again from its best weights. Each setting given replaces the source's (data, iterations,
+    /// crop, learning rate, σ range, …); what would change the network (width multiplier, head, the noise-level map)
+    /// is refused.
+    /// </summary>
+    public static TrainOptions FineTune(TrainOptions source, string sourceDir, TrainSettings s)
+    {
+        if (s.WidthMultiplier is not null || s.Head is not null || s.AsSearched)
+            throw new SettingException("init_from", "fine-tuning trains the network of the run it starts from: give no width multiplier or head");
+        if (s.NoiseMap && !source.NoiseMap)
+            throw new SettingException("init_from", "the run it starts from was not told the noise (no noise-level map): its network has no input for it");
+        if (s.SigmaMin.HasValue != s.SigmaMax.HasValue) throw new SettingException("sigma_range", "give both its minimum and its maximum, or neither");
+        var iterations = s.Iterations ?? source.Iterations;
+        var learningRate = s.LearningRate ?? source.LearningRate;
+        var o = source with
+        {
+            Data = s.Data is null ? source.Data : DataSpec.Parse(s.Data),
+            Iterations = iterations,
+            Batch = s.Batch ?? source.Batch,
+            Crop = s.Crop ?? source.Crop,
+            LearningRate = learningRate,
+            LearningRateMin = s.LearningRate is null ? source.LearningRateMin : source.LearningRateMinFor(learningRate),
+            Schedule = s.Schedule is { Length: > 0 } schedule ? schedule : source.Schedule,
+            ValidateEvery = s.ValidateEvery ?? Math.Min(source.ValidateEvery, iterations),
+            NoiseSigmaRange = s.SigmaMin is { } min ? new[] { min, s.SigmaMax!.Value } : source.NoiseSigmaRange,
+            PixelLoss = s.PixelLoss is { Length: > 0 } loss ? loss : source.PixelLoss,
+            Seed = s.Seed ?? source.Seed,
+            Threads = s.Threads,
+            Device = s.Device ?? source.Device,
+            InitFrom = Path.GetFullPath(sourceDir),
+        };
+        o.Validate();
+        return o;
+    }
 }

@@ -28,26 +28,45 @@ public sealed class TrainedModel : IDisposable
     /// <summary>Loads TRAIN_DIR's options and its best weights (best/model.bin) onto <paramref name="device"/> in eval mode.</summary>
     public static TrainedModel Load(string trainDir, Device? device = null)
     {
-        var full = Path.GetFullPath(trainDir);
-        var optionsPath = Path.Combine(full, TrainRun.OptionsFile);
-        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {TrainRun.OptionsFile})", optionsPath);
-        var weights = Path.Combine(full, TrainRun.BestModelFile);
-        if (!File.Exists(weights)) throw new FileNotFoundException($"'{trainDir}' has no trained weights yet ({TrainRun.BestModelFile})", weights);
-        var options = TrainOptionsJson.Load(optionsPath);
+        var weights = BestWeightsOf(trainDir);
+        var options = TrainOptionsJson.Load(Path.Combine(Path.GetFullPath(trainDir), TrainRun.OptionsFile));
         TorchRuntime.EnsureInitialized();
         var network = TorchRuntime.Seeded(options.Seed, () => options.BuildNetwork()); // its draws must not fall into another thread's seeded build
+        try
+        {
+            LoadWeights(network, weights, $"the network in {TrainRun.OptionsFile}");
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        network.to(device ?? TorchRuntime.DefaultDevice);
+        network.eval();
+        return new TrainedModel(options, network, weights);
+    }
+
+    /// <summary>The best weights of the training run in <paramref name="trainDir"/>, checked to be there.</summary>
+    public static string BestWeightsOf(string trainDir)
+    {
+        var full = Path.GetFullPath(trainDir);
+        if (!File.Exists(Path.Combine(full, TrainRun.OptionsFile))) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {TrainRun.OptionsFile})", Path.Combine(full, TrainRun.OptionsFile));
+        var weights = Path.Combine(full, TrainRun.BestModelFile);
+        if (!File.Exists(weights)) throw new FileNotFoundException($"'{trainDir}' has no trained weights yet ({TrainRun.BestModelFile})", weights);
+        return weights;
+    }
+
+    /// <summary>Loads <paramref name="weights"/> into <paramref name="network"/>; a file that does not fit it is named with <paramref name="network"/>'s description.</summary>
+    internal static void LoadWeights(nn.Module network, string weights, string what)
+    {
         try
         {
             network.load(weights);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
         {
-            network.Dispose();
-            throw new InvalidDataException($"'{weights}' does not fit the network in {TrainRun.OptionsFile}: {e.Message}", e);
+            throw new InvalidDataException($"'{weights}' does not fit {what}: {e.Message}", e);
         }
-        network.to(device ?? TorchRuntime.DefaultDevice);
-        network.eval();
-        return new TrainedModel(options, network, weights);
     }
 
     public void Dispose() => Network.Dispose();

@@ -15,7 +15,8 @@ using HiNas.Nas.Settings;
 namespace HiNas.Search.Training;
 
 /// <summary>
-/// Trains a network (a derived genotype or a baseline) from scratch: Adam with a cosine or poly schedule,
+/// Trains a network (a derived genotype or a baseline) from scratch, or from an earlier run's best weights
+/// (<see cref="TrainOptions.InitFrom"/>): Adam with a cosine or poly schedule,
 /// random crops with the 8 flips/rotations and fresh noise per sample, the task's loss, validation PSNR
 /// every N iterations with the best weights kept (best/model.bin), a resumable checkpoint at each validation,
 /// events to events.jsonl and the callback, and cancellation between iterations. The network module only
@@ -41,6 +42,7 @@ public sealed class Trainer
         if (File.Exists(full)) throw new IOException($"training folder '{trainDir}' is a file");
         if (File.Exists(Path.Combine(full, TrainRun.OptionsFile)))
             throw new IOException($"'{trainDir}' already holds a training run; resume it, or start in another run folder");
+        if (options.InitFrom is { } source) TrainedModel.BestWeightsOf(source);
         var data = LoadData(options);
         Directory.CreateDirectory(full);
         TrainOptionsJson.Save(options, Path.Combine(full, TrainRun.OptionsFile));
@@ -85,6 +87,11 @@ public sealed class Trainer
             elapsedBefore = state.ElapsedSeconds;
             network.to(device);
             random = DeterministicRandom.FromState(state.Random);
+        }
+        else if (o.InitFrom is { } source)
+        {
+            TrainedModel.LoadWeights(network, TrainedModel.BestWeightsOf(source), $"this run's network (fine-tuning must train the network of the run it starts from, '{source}')");
+            network.to(device);
         }
 
         var trainingStep = new TrainingStep(network, optimizer, loss, data.Sampler, o.Batch, device);

@@ -89,6 +89,34 @@ public class TrainerTests
         Assert.Equal(straight.BestIteration, resumed.BestIteration);
     }
 
+    [Fact]
+    public void AFineTunedRun_StartsFromTheBestWeightsOfTheRunItNames_AndOnlyFromTheSameNetwork()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var options = Tiny(task, new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 3, Width = 8 }, iterations: 100) with { LearningRate = 5e-3 };
+        var sourceDir = TempDir();
+        var source = Trainer.Run(options, sourceDir);
+
+        // one step at a vanishing learning rate: the first validation measures the weights the run started from (the
+        // step's batch still moves the batch-norm statistics a little)
+        var still = options with { Iterations = 1, ValidateEvery = 1, LearningRate = 1e-12, LearningRateMin = 0 };
+        var fineTuned = Trainer.Run(still with { InitFrom = sourceDir }, TempDir());
+        var fresh = Trainer.Run(still, TempDir());
+        Assert.InRange(fineTuned.BestValidationPsnr - source.BestValidationPsnr, -0.02, 0.02);
+        Assert.True(source.BestValidationPsnr - fresh.BestValidationPsnr > 0.5,
+            $"the untrained network scored {fresh.BestValidationPsnr:F2} dB against the trained {source.BestValidationPsnr:F2}: the test cannot tell them apart");
+
+        var wider = TempDir();
+        var mismatch = Assert.Throws<InvalidDataException>(() => Trainer.Run(
+            Tiny(task, new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 3, Width = 16 }) with { InitFrom = sourceDir }, wider));
+        Assert.Contains("does not fit this run's network", mismatch.Message);
+        var empty = TempDir();
+        Directory.CreateDirectory(empty);
+        var notARun = TempDir();
+        Assert.Throws<FileNotFoundException>(() => Trainer.Run(options with { InitFrom = empty }, notARun));
+        Assert.False(Directory.Exists(notARun), "a refused fine-tune left a run folder");
+    }
+
     internal static IReadOnlyList<(string, Imaging.Pixels.PlanarImage)> TestFolder(int channels)
     {
         var dir = TempDir();
