@@ -12,13 +12,14 @@
 #                  with this machine's latency table of the frame-time ×2 space (its separable head; bench/latency):
 #                  23 ms so that server and client fit 30 frames/s on 2 shared cores (bench/serving); 28 ms gave 26
 #                  (the budgeted search needs the cores to itself: its floor check and epochs measure ONNX Runtime)
-#   sr-x4-rgb      ×4 RGB upscaler
+#   sr-x4-rgb      ×4 RGB upscaler (trained at crop 64, then fine-tuned at crop 128: 32 input pixels per patch)
 # Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
-# model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h); a finished model replaces its package in models/.
+# model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the ×4's fine-tuning ~1 h more); a finished
+# model replaces its package in models/.
 # Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS, SR_X2_BUDGET_MS
-# (the ×4 upscaler is then fine-tuned at 32 input pixels per patch, crop 128, for ITERATIONS / 2)
+# FINETUNE_ITERATIONS (default ITERATIONS / 2: the ×4 upscaler's fine-tuning at 32 input pixels per patch, crop 128)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(realpath -m "${1:-model-runs}")"
@@ -27,6 +28,7 @@ photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 models="${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}"
 search_args="${SEARCH_ARGS:---epochs 40 --warmup 8 --batch 4 --crop 48}"
 iterations="${ITERATIONS:-20000}"
+finetune_iterations="${FINETUNE_ITERATIONS:-$(( iterations / 2 > 0 ? iterations / 2 : 1 ))}"
 train_args="${TRAIN_ARGS:---iterations $iterations --batch 16 --crop 64 --validate-every 1000}"
 bash scripts/install-deps.sh  # tcmalloc, which the training commands run on
 [ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
@@ -74,7 +76,7 @@ build() {
   if [ "$scale" -gt 2 ]; then
     local first="$train"
     train="$work/$id-crop$((32 * scale))-train"
-    resumable_step train "$train" summary.json --init-from "$first" --crop $((32 * scale)) --iterations $((iterations / 2))
+    resumable_step train "$train" summary.json --init-from "$first" --crop $((32 * scale)) --iterations "$finetune_iterations"
   fi
   if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "\"producer\": \"hinas export from $train\"" "$out/$id/manifest.json"; then
     echo "== export $id" >&2

@@ -98,6 +98,30 @@ public class TrainEvalCommandTests
             Assert.Equal(original.GetProperty(kept).GetRawText(), tuned.GetProperty(kept).GetRawText());
         Assert.False(original.TryGetProperty("init_from", out _));
 
+        var data = TestImages(root);
+        var elsewhere = await CliRunner.RunAsync("train", "--init-from", source, "--data", data, "--lr", "0.0005", "--print-options");
+        Assert.True(elsewhere.ExitCode == 0, elsewhere.Stderr);
+        var other = JsonSerializer.Deserialize<JsonElement>(elsewhere.Stdout);
+        Assert.Equal((data, 0.0005, 1e-5), (other.GetProperty("data").GetString(), other.GetProperty("learning_rate").GetDouble(), other.GetProperty("learning_rate_min").GetDouble()));
+
+        // what would change the network is refused, named
+        foreach (var (args, words) in new[]
+        {
+            (new[] { "--width-multiplier", "2" }, "give no width multiplier or head"),
+            (new[] { "--head", "light" }, "give no width multiplier or head"),
+            (new[] { "--arch", "dncnn" }, "do not combine it with --genotype, --arch"),
+            (new[] { "--task", "sr" }, "do not combine it with --genotype, --arch"),
+            (new[] { "--depth", "5" }, "do not combine it with --genotype, --arch"),
+        })
+        {
+            var refused = await CliRunner.RunAsync(new[] { "train", "--init-from", source, "--out", Path.Combine(root, "refused") }.Concat(args).ToArray());
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains(words, refused.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(root, "refused")));
+        }
+        var resumeToo = await CliRunner.RunAsync("train", "--resume", source, "--init-from", source);
+        Assert.Contains("do not combine it with --out, --genotype, --arch or --init-from", resumeToo.Stderr);
+
         var tunedDir = Path.Combine(root, "tuned");
         var run = await CliRunner.RunAsync("train", "--init-from", source, "--iterations", "4", "--validate-every", "2", "--out", tunedDir, "--json");
         Assert.True(run.ExitCode == 0, run.Stderr);
@@ -107,9 +131,6 @@ public class TrainEvalCommandTests
     [Theory]
     [InlineData("train", "--init-from", "{dir}/none", "--out", "{dir}/r")]
     [InlineData("train", "--init-from", "{dir}", "--out", "{dir}/r")]
-    [InlineData("train", "--init-from", "{dir}", "--arch", "dncnn", "--out", "{dir}/r")]
-    [InlineData("train", "--init-from", "{dir}", "--task", "sr", "--out", "{dir}/r")]
-    [InlineData("train", "--init-from", "{dir}", "--width-multiplier", "2", "--out", "{dir}/r")]
     [InlineData("train", "--task", "denoise", "--out", "{dir}/r")]
     [InlineData("train", "--arch", "dncnn", "--genotype", "{dir}/g.json", "--task", "denoise", "--out", "{dir}/r")]
     [InlineData("train", "--arch", "espcn", "--task", "denoise", "--out", "{dir}/r")]

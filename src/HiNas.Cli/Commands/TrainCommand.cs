@@ -52,8 +52,8 @@ public static class TrainCommand
             var show = !parse.GetValue(json);
             if (parse.GetValue(resume) is { } resumeDir)
             {
-                if (parse.GetValue(outDir) is not null || parse.GetValue(genotype) is not null || parse.GetValue(arch) is not null)
-                    throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out, --genotype or --arch");
+                if (parse.GetValue(outDir) is not null || parse.GetValue(genotype) is not null || parse.GetValue(arch) is not null || parse.GetValue(initFrom) is not null)
+                    throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out, --genotype, --arch or --init-from");
                 return Task.FromResult(Finish(output, parse.GetValue(json), resumeDir.FullName,
                     ProgressView.Train(output, show, p => Trainer.Resume(resumeDir.FullName, p, cancellation))));
             }
@@ -82,19 +82,17 @@ public static class TrainCommand
             if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p)
                 || new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
                 throw new CliUsageException("--init-from trains the network of the run it starts from on its task; do not combine it with --genotype, --arch, the task options or the network's sizes");
-            var optionsPath = Path.Combine(source.FullName, TrainRun.OptionsFile);
-            if (!File.Exists(optionsPath)) throw new CliUsageException($"--init-from '{source.FullName}' is not a training run (no {TrainRun.OptionsFile})");
-            TrainedModel.BestWeightsOf(source.FullName);
+            TrainedModel.BestWeightsOf(source.FullName); // a training run, with trained weights
             // --data has a default; only a given one replaces the run's data
-            var given = settings.ToSettings(p) with { Threads = p.GetValue(threads), Device = p.GetResult(device) is { Implicit: false } ? p.GetValue(device) : null };
+            var given = settings.ToSettings(p) with { Threads = p.GetValue(threads), Device = p.GetValue(device) };
             if (p.GetResult(settings.Data) is not { Implicit: false }) given = given with { Data = null };
-            return TrainOptionsResolver.FineTune(TrainOptionsJson.Load(optionsPath), source.FullName, given);
+            return TrainOptionsResolver.FineTune(TrainOptionsJson.Load(Path.Combine(source.FullName, TrainRun.OptionsFile)), source.FullName, given);
         }
 
         TrainOptions FromFile(ParseResult p, FileInfo file)
         {
-            if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p))
-                throw new CliUsageException("--options-file holds the task, the architecture and every setting; do not combine it with the task options, --genotype or --arch");
+            if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p) || p.GetValue(initFrom) is not null)
+                throw new CliUsageException("--options-file holds the task, the architecture and every setting; do not combine it with the task options, --genotype, --arch or --init-from");
             var loaded = TrainOptionsJson.Load(file.FullName);
             loaded.Validate();
             return loaded;

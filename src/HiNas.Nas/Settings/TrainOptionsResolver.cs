@@ -41,7 +41,7 @@ public static class TrainOptionsResolver
     /// Fine-tuning: the task, network and loss of the run in <paramref name="sourceDir"/> (its <paramref name="source"/>
     /// options), trained again from its best weights. Each setting given replaces the source's (data, iterations,
     /// crop, learning rate, σ range, …); what would change the network (width multiplier, head, the noise-level map)
-    /// is refused.
+    /// is refused. Threads and device are this machine's.
     /// </summary>
     public static TrainOptions FineTune(TrainOptions source, string sourceDir, TrainSettings s)
     {
@@ -59,14 +59,14 @@ public static class TrainOptionsResolver
             Batch = s.Batch ?? source.Batch,
             Crop = s.Crop ?? source.Crop,
             LearningRate = learningRate,
-            LearningRateMin = s.LearningRate is null ? source.LearningRateMin : source.LearningRateMinFor(learningRate),
+            LearningRateMin = s.LearningRate is null ? source.LearningRateMin : TrainOptions.DefaultsFor(source.Task, source.Architecture).LearningRateMinFor(learningRate),
             Schedule = s.Schedule is { Length: > 0 } schedule ? schedule : source.Schedule,
             ValidateEvery = s.ValidateEvery ?? Math.Min(source.ValidateEvery, iterations),
             NoiseSigmaRange = s.SigmaMin is { } min ? new[] { min, s.SigmaMax!.Value } : source.NoiseSigmaRange,
             PixelLoss = s.PixelLoss is { Length: > 0 } loss ? loss : source.PixelLoss,
             Seed = s.Seed ?? source.Seed,
-            Threads = s.Threads,
-            Device = s.Device ?? source.Device,
+            Threads = s.Threads, // the runtime is this machine's, not the source run's
+            Device = s.Device ?? TrainOptions.DefaultsFor(source.Task, source.Architecture).Device,
             InitFrom = Path.GetFullPath(sourceDir),
         };
         o.Validate();

@@ -42,8 +42,13 @@ public sealed class Trainer
         if (File.Exists(full)) throw new IOException($"training folder '{trainDir}' is a file");
         if (File.Exists(Path.Combine(full, TrainRun.OptionsFile)))
             throw new IOException($"'{trainDir}' already holds a training run; resume it, or start in another run folder");
-        if (options.InitFrom is { } source) TrainedModel.BestWeightsOf(source);
         var data = LoadData(options);
+        if (options.InitFrom is { } source)
+        {
+            // the source's weights must fit this run's network before the run folder exists
+            using var probe = TorchRuntime.Seeded(options.Seed, () => options.BuildNetwork());
+            LoadInitialWeights(probe, source);
+        }
         Directory.CreateDirectory(full);
         TrainOptionsJson.Save(options, Path.Combine(full, TrainRun.OptionsFile));
         return new Trainer(options, full).Execute(data, resume: false, progress, cancellation);
@@ -57,6 +62,21 @@ public sealed class Trainer
         if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{trainDir}' is not a training run (no {TrainRun.OptionsFile})", optionsPath);
         var options = TrainOptionsJson.Load(optionsPath);
         return new Trainer(options, full).Execute(LoadData(options), resume: true, progress, cancellation);
+    }
+
+    /// <summary>A fine-tune's starting weights: the best of the run in <paramref name="source"/> (<see cref="TrainOptions.InitFrom"/>).</summary>
+    private static void LoadInitialWeights(nn.Module network, string source)
+    {
+        string weights;
+        try
+        {
+            weights = TrainedModel.BestWeightsOf(source);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new FileNotFoundException($"init_from: {e.Message} (a fine-tune starts from that run's best weights)", e.FileName, e);
+        }
+        TrainedModel.LoadWeights(network, weights, $"this run's network (a fine-tune trains the network of the run it starts from, '{source}')");
     }
 
     internal sealed record TrainData(PairSampler Sampler, ValidationSet Validation, Device Device);
@@ -88,10 +108,12 @@ public sealed class Trainer
             network.to(device);
             random = DeterministicRandom.FromState(state.Random);
         }
-        else if (o.InitFrom is { } source)
+        var fromSource = false;
+        if (state.IterationsDone == 0 && o.InitFrom is { } source)
         {
-            TrainedModel.LoadWeights(network, TrainedModel.BestWeightsOf(source), $"this run's network (fine-tuning must train the network of the run it starts from, '{source}')");
+            LoadInitialWeights(network, source);
             network.to(device);
+            fromSource = true;
         }
 
         var trainingStep = new TrainingStep(network, optimizer, loss, data.Sampler, o.Batch, device);
@@ -104,6 +126,20 @@ public sealed class Trainer
         network.train();
         var best = state.BestPsnr;
         var bestIteration = state.BestIteration;
+        if (fromSource)
+        {
+            // a fine-tune keeps the weights it starts from until it beats them (iteration 0): it never ends worse
+            best = data.Validation.MeanPsnr(network, device);
+            bestIteration = 0;
+            SaveBest(network);
+            var validation = new TrainEvent
+            {
+                Kind = "validation", Iteration = 0, Iterations = o.Iterations, LearningRate = o.LearningRateAt(0), ValidationPsnr = best,
+                BestPsnr = best, BestIteration = 0, ElapsedSeconds = Elapsed(), EtaSeconds = 0,
+            };
+            events.Append(validation);
+            progress?.Report(validation);
+        }
         for (var iteration = state.IterationsDone; iteration < o.Iterations; iteration++)
         {
             cancellation.ThrowIfCancellationRequested();

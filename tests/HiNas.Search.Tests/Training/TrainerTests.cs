@@ -97,12 +97,18 @@ public class TrainerTests
         var sourceDir = TempDir();
         var source = Trainer.Run(options, sourceDir);
 
-        // one step at a vanishing learning rate: the first validation measures the weights the run started from (the
-        // step's batch still moves the batch-norm statistics a little)
+        // a fine-tune validates the weights it starts from first (iteration 0), and keeps them until it beats them; one
+        // step at a vanishing learning rate then measures the same weights again (its batch moves the batch-norm
+        // statistics a little)
         var still = options with { Iterations = 1, ValidateEvery = 1, LearningRate = 1e-12, LearningRateMin = 0 };
-        var fineTuned = Trainer.Run(still with { InitFrom = sourceDir }, TempDir());
+        var events = new List<TrainEvent>();
+        var fineTuned = Trainer.Run(still with { InitFrom = sourceDir }, TempDir(), new SynchronousProgress<TrainEvent>(events.Add));
         var fresh = Trainer.Run(still, TempDir());
-        Assert.InRange(fineTuned.BestValidationPsnr - source.BestValidationPsnr, -0.02, 0.02);
+        var validations = events.Where(e => e.Kind == "validation").ToArray();
+        Assert.Equal(new[] { 0, 1 }, validations.Select(v => v.Iteration));
+        Assert.Equal(source.BestValidationPsnr, validations[0].ValidationPsnr!.Value, 6);
+        Assert.InRange(validations[1].ValidationPsnr!.Value - source.BestValidationPsnr, -0.02, 0.02);
+        Assert.True(fineTuned.BestValidationPsnr >= source.BestValidationPsnr - 1e-6);
         Assert.True(source.BestValidationPsnr - fresh.BestValidationPsnr > 0.5,
             $"the untrained network scored {fresh.BestValidationPsnr:F2} dB against the trained {source.BestValidationPsnr:F2}: the test cannot tell them apart");
 
@@ -110,6 +116,7 @@ public class TrainerTests
         var mismatch = Assert.Throws<InvalidDataException>(() => Trainer.Run(
             Tiny(task, new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 3, Width = 16 }) with { InitFrom = sourceDir }, wider));
         Assert.Contains("does not fit this run's network", mismatch.Message);
+        Assert.False(Directory.Exists(wider), "a fine-tune whose weights do not fit left a run folder");
         var empty = TempDir();
         Directory.CreateDirectory(empty);
         var notARun = TempDir();
