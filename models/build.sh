@@ -18,6 +18,8 @@
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
 # model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the ×4's fine-tuning ~1 h more); a finished
 # model replaces its package in models/.
+# Run one build (or training) at a time: two trainings on every core each, side by side on these 2 cores, ran 17×
+# slower than one alone (1,190 against 70 iterations per minute, 2026-12-02: their threads wait for each other's).
 # Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS, SR_X2_BUDGET_MS
 # FINETUNE_ITERATIONS (default ITERATIONS / 2: the ×4 upscaler's fine-tuning at 32 input pixels per patch, crop 128)
 set -euo pipefail

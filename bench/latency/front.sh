@@ -53,6 +53,7 @@ json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readlin
 floor=$(json floor_ms < "$work/table.out.json")
 floor_measured=$(json floor_measured_ms < "$work/table.out.json")
 [ -f "$work/free/genotype.json" ] || "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --out "$work/free" --json > "$work/free.json"
+rm -rf "$work/free/checkpoints" # a finished search keeps its genotypes, not its supernet (33 MB), so the folder can be committed
 [ -f "$work/l0.json" ] || "${latency[@]}" --rounds 5 "$work/free/genotype.json" > "$work/l0.json"
 l0=$(json measured_ms < "$work/l0.json")
 echo "unconstrained: $l0 ms measured; floor of the space: $floor_measured ms measured, $floor ms predicted" >&2
@@ -67,6 +68,7 @@ for f in 1.0 0.5 0.25 tight; do
       continue
     fi
   fi
+  rm -rf "$work/b$f/checkpoints"
   nets+=("b$f")
 done
 
@@ -83,7 +85,11 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
        [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"
        arch=(--genotype "$genotype" "${as_searched[@]}"); spec="$genotype" ;;
   esac
-  [ -f "$dir/summary.json" ] || "${hinas[@]}" train "${arch[@]}" "${train[@]}" --out "$dir" --json > "$dir.train.json"
+  if [ ! -f "$dir/summary.json" ]; then
+    if [ -f "$dir/options.json" ]; then "${hinas[@]}" train --resume "$dir" --json > "$dir.train.json"  # interrupted: continue it
+    else "${hinas[@]}" train "${arch[@]}" "${train[@]}" --out "$dir" --json > "$dir.train.json"; fi
+  fi
+  rm -rf "$dir/checkpoints" # finished: its best weights stay
   [ -f "$dir.eval.json" ] || "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
   [[ "$net" == random:* ]] && /usr/bin/python3 -c "
 import json, sys
