@@ -52,6 +52,7 @@ public static class TrainOptionsResolver
         if (s.SigmaMin.HasValue != s.SigmaMax.HasValue) throw new SettingException("sigma_range", "give both its minimum and its maximum, or neither");
         var iterations = s.Iterations ?? source.Iterations;
         var learningRate = s.LearningRate ?? source.LearningRate;
+        var d = TrainOptions.DefaultsFor(source.Task, source.Architecture);
         var o = source with
         {
             Data = s.Data is null ? source.Data : DataSpec.Parse(s.Data),
@@ -59,14 +60,14 @@ public static class TrainOptionsResolver
             Batch = s.Batch ?? source.Batch,
             Crop = s.Crop ?? source.Crop,
             LearningRate = learningRate,
-            LearningRateMin = s.LearningRate is null ? source.LearningRateMin : TrainOptions.DefaultsFor(source.Task, source.Architecture).LearningRateMinFor(learningRate),
+            LearningRateMin = s.LearningRate is null ? source.LearningRateMin : d.LearningRateMinFor(learningRate),
             Schedule = s.Schedule is { Length: > 0 } schedule ? schedule : source.Schedule,
             ValidateEvery = s.ValidateEvery ?? Math.Min(source.ValidateEvery, iterations),
             NoiseSigmaRange = s.SigmaMin is { } min ? new[] { min, s.SigmaMax!.Value } : source.NoiseSigmaRange,
             PixelLoss = s.PixelLoss is { Length: > 0 } loss ? loss : source.PixelLoss,
             Seed = s.Seed ?? source.Seed,
             Threads = s.Threads, // the runtime is this machine's, not the source run's
-            Device = s.Device ?? TrainOptions.DefaultsFor(source.Task, source.Architecture).Device,
+            Device = s.Device ?? d.Device,
             InitFrom = Path.GetFullPath(sourceDir),
         };
         o.Validate();

@@ -126,19 +126,23 @@ public sealed class Trainer
         network.train();
         var best = state.BestPsnr;
         var bestIteration = state.BestIteration;
+        void Validated(int done, double learningRate, double psnr)
+        {
+            var validation = new TrainEvent
+            {
+                Kind = "validation", Iteration = done, Iterations = o.Iterations, LearningRate = learningRate, ValidationPsnr = psnr,
+                BestPsnr = best, BestIteration = bestIteration, ElapsedSeconds = Elapsed(), EtaSeconds = Eta(done),
+            };
+            events.Append(validation);
+            progress?.Report(validation);
+        }
         if (fromSource)
         {
             // a fine-tune keeps the weights it starts from until it beats them (iteration 0): it never ends worse
             best = data.Validation.MeanPsnr(network, device);
             bestIteration = 0;
             SaveBest(network);
-            var validation = new TrainEvent
-            {
-                Kind = "validation", Iteration = 0, Iterations = o.Iterations, LearningRate = o.LearningRateAt(0), ValidationPsnr = best,
-                BestPsnr = best, BestIteration = 0, ElapsedSeconds = Elapsed(), EtaSeconds = 0,
-            };
-            events.Append(validation);
-            progress?.Report(validation);
+            Validated(0, o.LearningRateAt(0), best);
         }
         for (var iteration = state.IterationsDone; iteration < o.Iterations; iteration++)
         {
@@ -171,13 +175,7 @@ public sealed class Trainer
                     IterationsDone = done, Random = random.GetState(), BestPsnr = best, BestIteration = bestIteration, ElapsedSeconds = Elapsed(),
                 };
                 TrainCheckpoint.Save(_trainDir, network, optimizer, state);
-                var validation = new TrainEvent
-                {
-                    Kind = "validation", Iteration = done, Iterations = o.Iterations, LearningRate = learningRate, ValidationPsnr = psnr,
-                    BestPsnr = best, BestIteration = bestIteration, ElapsedSeconds = Elapsed(), EtaSeconds = Eta(done),
-                };
-                events.Append(validation);
-                progress?.Report(validation);
+                Validated(done, learningRate, psnr);
             }
         }
 
