@@ -51,6 +51,9 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
         RegisterComponents();
     }
 
+    /// <summary>The last convolution ("conv_out").</summary>
+    public TorchSharp.Modules.Conv2d PredictionLayer => (TorchSharp.Modules.Conv2d)body.children().Last();
+
     public RestorationTask Task { get; }
 
     public Prediction EmitPrediction(IGraphEmitter g, string input)

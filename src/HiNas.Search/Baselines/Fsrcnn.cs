@@ -47,6 +47,9 @@ public sealed class Fsrcnn : Module<Tensor, Tensor>, IRestorationNetwork
         RegisterComponents();
     }
 
+    /// <summary>The last convolution ("upsample").</summary>
+    public TorchSharp.Modules.Conv2d PredictionLayer => (TorchSharp.Modules.Conv2d)body.children().Last();
+
     public RestorationTask Task { get; }
 
     public Prediction EmitPrediction(IGraphEmitter g, string input) => new(LayerStack.Emit(g, body.children(), input), _scale);

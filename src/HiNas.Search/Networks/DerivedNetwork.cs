@@ -58,6 +58,8 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
     public DerivedHead Head { get; }
 
+    public TorchSharp.Modules.Conv2d PredictionLayer => decoder?.PredictionLayer ?? head!.PredictionLayer;
+
     public bool NoiseMap { get; }
 
     public RestorationTask Task => Genotype.Task;

@@ -24,6 +24,9 @@ public interface IRestorationNetwork
     /// </summary>
     bool NoiseMap => false;
 
+    /// <summary>The convolution that writes the prediction the task's residual is applied to (a training from scratch starts it at zero: <see cref="IdentityStart"/>).</summary>
+    TorchSharp.Modules.Conv2d PredictionLayer { get; }
+
     /// <summary>The inference graph of the prediction the task's residual is applied to (<see cref="TaskResidual.Emit"/>), before its last pixel shuffle.</summary>
     Prediction EmitPrediction(IGraphEmitter g, string input);
 }

@@ -35,6 +35,9 @@ public sealed class RestorationHead : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The convolution that writes the prediction (the separable head's pointwise one).</summary>
+    public TorchSharp.Modules.Conv2d PredictionLayer => conv;
+
     public override Tensor forward(Tensor x)
     {
         using var activated = act.call(x);

@@ -15,8 +15,8 @@ using HiNas.Nas.Settings;
 namespace HiNas.Search.Training;
 
 /// <summary>
-/// Trains a network (a derived genotype or a baseline) from scratch, or from an earlier run's best weights
-/// (<see cref="TrainOptions.InitFrom"/>): Adam with a cosine or poly schedule,
+/// Trains a network (a derived genotype or a baseline) from scratch, starting as the identity restoration
+/// (<see cref="IdentityStart"/>), or from an earlier run's best weights (<see cref="TrainOptions.InitFrom"/>): Adam with a cosine or poly schedule,
 /// random crops with the 8 flips/rotations and fresh noise per sample, the task's loss, validation PSNR
 /// every N iterations with the best weights kept (best/model.bin), a resumable checkpoint at each validation,
 /// events to events.jsonl and the callback, and cancellation between iterations. The network module only
@@ -115,6 +115,7 @@ public sealed class Trainer
             network.to(device);
             fromSource = true;
         }
+        else if (state.IterationsDone == 0) IdentityStart.Apply((IRestorationNetwork)network);
 
         var trainingStep = new TrainingStep(network, optimizer, loss, data.Sampler, o.Batch, device);
         using var events = new JsonLines(Path.Combine(_trainDir, TrainRun.EventsFile));

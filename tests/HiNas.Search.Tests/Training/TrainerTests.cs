@@ -89,6 +89,27 @@ public class TrainerTests
         Assert.Equal(straight.BestIteration, resumed.BestIteration);
     }
 
+    /// <summary>
+    /// A run from scratch starts with its prediction layer at zero (<see cref="IdentityStart"/>): after one step at a
+    /// vanishing learning rate its best weights still have it there, while every other layer keeps its random start.
+    /// </summary>
+    [Fact]
+    public void ARunFromScratch_StartsAsTheIdentityRestoration()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var options = Tiny(task, ArchitectureSpec.FromGenotype(SmallGenotype(task)), iterations: 1) with { ValidateEvery = 1, LearningRate = 1e-12, LearningRateMin = 0 };
+        var dir = TempDir();
+        Trainer.Run(options, dir);
+
+        using var trained = TrainedModel.Load(dir);
+        var network = trained.Network;
+        var prediction = ((IRestorationNetwork)network).PredictionLayer;
+        Assert.True(prediction.weight!.abs().max().item<float>() < 1e-9, "the prediction layer did not start at zero");
+        Assert.True(prediction.bias!.abs().max().item<float>() < 1e-9, "the prediction layer's bias did not start at zero");
+        var others = network.parameters().Where(p => !ReferenceEquals(p, prediction.weight) && !ReferenceEquals(p, prediction.bias) && p.dim() > 1);
+        Assert.All(others, p => Assert.True(p.abs().max().item<float>() > 1e-3, "a layer other than the prediction layer starts at zero"));
+    }
+
     [Fact]
     public void AFineTunedRun_StartsFromTheBestWeightsOfTheRunItNames_AndOnlyFromTheSameNetwork()
     {

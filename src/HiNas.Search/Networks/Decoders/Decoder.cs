@@ -41,6 +41,9 @@ public sealed class Decoder : Module<Tensor, Tensor, Tensor>
 
     /// <param name="low">the stem's low-level features (its first s0)</param>
     /// <param name="last">the last cell's output</param>
+    /// <summary>The convolution that writes the prediction.</summary>
+    public TorchSharp.Modules.Conv2d PredictionLayer => output;
+
     public override Tensor forward(Tensor low, Tensor last)
     {
         using var scope = torch.NewDisposeScope();
