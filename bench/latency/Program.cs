@@ -2,7 +2,8 @@
 //   check TABLE TASK CHANNELS SIGMA_OR_SCALE LAYERS BLOCKS FILTERS STEM RANDOM [GENOTYPE.json …]
 //     RANDOM genotypes sampled from the table's space plus the genotype files: a markdown table and the mean
 //     absolute error of the predictions (exit 1 above 15 %).
-//   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, or dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]
+//   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, GENOTYPE.json*M (retrained M times as wide), or
+//     dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]
 //     (DnCNN or FFDNet, at its default size unless given)
 //     one JSON line per network: predicted (genotypes only) and measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
@@ -76,10 +77,14 @@ if (args[0] == "measure")
             nets.Add((spec, OnnxExporter.ExportBytes(baseline, task), task.Channels, null));
             continue;
         }
-        var genotype = GenotypeJson.Load(spec);
-        using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+        // a genotype.json, or GENOTYPE.json*M: that genotype retrained M times as wide (light head; the table, made for
+        // the searched widths, predicts only the unwidened one)
+        var star = spec.LastIndexOf('*');
+        var multiplier = star < 0 ? 1 : double.Parse(spec[(star + 1)..], inv);
+        var genotype = GenotypeJson.Load(star < 0 ? spec : spec[..star]);
+        using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(multiplier)));
         network.eval();
-        nets.Add((spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, NetworkLatency.Predict(genotype, table)));
+        nets.Add((spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, multiplier == 1 ? NetworkLatency.Predict(genotype, table) : null));
     }
     var times = nets.Select(_ => new List<double>()).ToArray();
     for (var round = 0; round < rounds; round++)

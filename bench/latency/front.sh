@@ -11,7 +11,9 @@
 # measure all nets at 640×360 in interleaved rounds; write front.md and front.png.
 # SPACE=frame-time runs the same in the frame-time space (preset frame-time-denoise: pixel-unshuffle 2, stem 16, F 16)
 # against its hand designs, FFDNet at three sizes (its paper's gray size 15 × 64 the largest) and DnCNN.
-# Usage: [SPACE=stem8|frame-time] [DATA=deadleaves|DIR] [ITERATIONS=500] bench/latency/front.sh [WORK_DIR]
+# WIDER="1.5 2" adds the free net retrained 1.5 and 2 times as wide (points a work folder can gain later: the rest is
+# not repeated; the measurement is, when the networks changed).
+# Usage: [SPACE=stem8|frame-time] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
@@ -72,6 +74,9 @@ for f in 1.0 0.5 0.25 tight; do
   nets+=("b$f")
 done
 
+# the free net retrained wider (WIDER, e.g. "1.5 2": as the official code retrains, with the light head): points
+# between the free net and the slower hand designs
+for m in ${WIDER:-}; do nets+=("free-x$m"); done
 specs=()
 for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
   dir="$work/train-${net//:/-}"
@@ -81,6 +86,7 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
       size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
       arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$kind:denoise:3:25${depth:+:$depth:$width}" ;;
     random:*) arch=(--arch "$net" "${task[@]}" "${random_space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
+    free-x*) arch=(--genotype "$work/free/genotype.json" --width-multiplier "${net#free-x}" --head light); spec="$work/free/genotype.json*${net#free-x}" ;;
     *) genotype="$work/$net/genotype.json"
        [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"
        arch=(--genotype "$genotype" "${as_searched[@]}"); spec="$genotype" ;;
@@ -97,7 +103,10 @@ json.dump(json.load(open(sys.argv[1] + '/options.json'))['architecture']['genoty
   specs+=("$spec")
 done
 # all networks measured together: 5 rounds, each timing every network in turn (median of 15 runs), median of rounds
-[ -f "$work/measured.jsonl" ] || "${latency[@]}" --rounds 5 "${specs[@]}" > "$work/measured.jsonl"
+# (again when the networks changed: WIDER)
+if [ ! -f "$work/measured.jsonl" ] || [ "$(/usr/bin/python3 -c "import json,sys;print(' '.join(json.loads(l)['spec'] for l in open(sys.argv[1])))" "$work/measured.jsonl")" != "${specs[*]}" ]; then
+  "${latency[@]}" --rounds 5 "${specs[@]}" > "$work/measured.jsonl.partial" && mv "$work/measured.jsonl.partial" "$work/measured.jsonl"
+fi
 
 results="$work/front.jsonl"
 /usr/bin/python3 - "$work" "$l0" "$floor" "$floor_measured" "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3 > "$results" <<'PY'
