@@ -39,11 +39,11 @@ public sealed class Decoder : Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <param name="low">the stem's low-level features (its first s0)</param>
-    /// <param name="last">the last cell's output</param>
     /// <summary>The convolution that writes the prediction.</summary>
     public TorchSharp.Modules.Conv2d PredictionLayer => output;
 
+    /// <param name="low">the stem's low-level features (its first s0)</param>
+    /// <param name="last">the last cell's output</param>
     public override Tensor forward(Tensor low, Tensor last)
     {
         using var scope = torch.NewDisposeScope();
