@@ -43,7 +43,8 @@ iterations="${ITERATIONS:-500}"
 search=(--data "$data" --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 # a work folder holds one configuration's results (each step is skipped when its result exists)
-knobs="space ${SPACE:-stem8} data $data iterations $iterations"
+# (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
+knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity"
 [ -f "$work/knobs" ] && [ "$(cat "$work/knobs")" != "$knobs" ] && { echo "front.sh: $work holds a run with $(cat "$work/knobs"); give another WORK_DIR" >&2; exit 2; }
 echo "$knobs" > "$work/knobs"
 # HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
@@ -105,7 +106,8 @@ done
 # all networks measured together: 5 rounds, each timing every network in turn (median of 15 runs), median of rounds
 # (again when the networks changed: WIDER)
 if [ ! -f "$work/measured.jsonl" ] || [ "$(/usr/bin/python3 -c "import json,sys;print(' '.join(json.loads(l)['spec'] for l in open(sys.argv[1])))" "$work/measured.jsonl")" != "${specs[*]}" ]; then
-  "${latency[@]}" --rounds 5 "${specs[@]}" > "$work/measured.jsonl.partial" && mv "$work/measured.jsonl.partial" "$work/measured.jsonl"
+  "${latency[@]}" --rounds 5 "${specs[@]}" > "$work/measured.jsonl.partial"
+  mv "$work/measured.jsonl.partial" "$work/measured.jsonl"
 fi
 
 results="$work/front.jsonl"
@@ -113,6 +115,7 @@ results="$work/front.jsonl"
 import json, sys
 work, l0, floor, floor_measured, names = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5:]
 measured = [json.loads(line) for line in open(f"{work}/measured.jsonl")]
+assert len(measured) == len(names), f"measured.jsonl has {len(measured)} networks, the front {len(names)}"
 for net, m in zip(names, measured):
     d = f"{work}/train-{net.replace(':', '-')}"
     e = json.load(open(d + ".eval.json"))
