@@ -10,7 +10,7 @@ namespace HiNas.Search.Networks;
 /// ≈ 0.5 against σ 25's 0.1); Adam's first steps spend themselves on shrinking it, and networks whose convolutions run
 /// at a quarter of the pixels (the frame-time space, FFDNet) then sit at the identity for thousands of iterations:
 /// measured on the photo training data, σ 25 RGB, 800 iterations, the frame-time 0.5× front net 28.99 dB against 20.98,
-/// DnCNN 8 × 26 31.24 against 29.85 (bench/latency README).
+/// DnCNN 8 × 26 31.24 against 29.85 (docs/cli.md; the 4,000-iteration front before and after: bench/latency README).
 /// </summary>
 public static class IdentityStart
 {
