@@ -58,13 +58,15 @@ task_scale() { local scale=1; while [ $# -gt 0 ]; do [ "$1" = --scale ] && scale
 build() {
   local id="$1" preset="$2" budget="$3"; shift 3
   local -a task=("$@") extra=() budgeted=()
-  local search="$work/$id-search" train="$work/$id-train"
-  if [ "$preset" = frame-time-denoise ]; then extra=(--sigma-range 0:50 --noise-map --pixel-loss log-mse); train="$work/$id-told-log-mse-train"; fi
+  # trainings start as the identity restoration (docs/cli.md): their folders end in "-id-train"; the folders without
+  # "-id" are the record of the same trainings from libtorch's default start, which the packages came from until then
+  local search="$work/$id-search" train="$work/$id-id-train"
+  if [ "$preset" = frame-time-denoise ]; then extra=(--sigma-range 0:50 --noise-map --pixel-loss log-mse); train="$work/$id-told-log-mse-id-train"; fi
   if [ "$budget" != - ]; then
     local table="$work/$id-latency.json"
     [ -f "$table" ] || "${hinas[@]}" profile-latency "${task[@]}" --preset "$preset" --resolution 640x360 --repeats 15 --out "$table" >&2
     budgeted=(--latency-table "$table" --budget-ms "$budget")
-    search="$work/$id-${budget}ms-search"; train="$work/$id-${budget}ms-train"
+    search="$work/$id-${budget}ms-search"; train="$work/$id-${budget}ms-id-train"
   fi
   # shellcheck disable=SC2086
   resumable_step search "$search" genotype.json "${task[@]}" --preset "$preset" "${budgeted[@]}" --data "$data" $search_args
@@ -77,7 +79,7 @@ build() {
   scale=$(task_scale "${task[@]}")
   if [ "$scale" -gt 2 ]; then
     local first="$train"
-    train="$work/$id-crop$((32 * scale))-train"
+    train="$work/$id-crop$((32 * scale))-id-train"
     resumable_step train "$train" summary.json --init-from "$first" --crop $((32 * scale)) --iterations "$finetune_iterations"
   fi
   if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "\"producer\": \"hinas export from $train\"" "$out/$id/manifest.json"; then
