@@ -1,3 +1,4 @@
+using HiNas.Search.Supernets;
 using static TorchSharp.torch;
 
 namespace HiNas.Search.Networks;
@@ -11,14 +12,19 @@ namespace HiNas.Search.Networks;
 /// at a quarter of the pixels (the frame-time space, FFDNet) then sit at the identity for thousands of iterations:
 /// measured on the photo training data, σ 25 RGB, 800 iterations, the frame-time 0.5× front net 28.99 dB against 20.98,
 /// DnCNN 8 × 26 31.24 against 29.85 (docs/cli.md; the 4,000-iteration front before and after: bench/latency README).
+/// A search's supernet starts the same way: every head's prediction layer at zero (<see cref="Supernet.PredictionLayers"/>).
 /// </summary>
 public static class IdentityStart
 {
-    public static void Apply(IRestorationNetwork network)
+    public static void Apply(IRestorationNetwork network) => Apply([network.PredictionLayer]);
+
+    public static void Apply(IEnumerable<TorchSharp.Modules.Conv2d> predictionLayers)
     {
-        var layer = network.PredictionLayer;
         using var noGrad = no_grad();
-        layer.weight!.zero_();
-        layer.bias?.zero_();
+        foreach (var layer in predictionLayers)
+        {
+            layer.weight!.zero_();
+            layer.bias?.zero_();
+        }
     }
 }

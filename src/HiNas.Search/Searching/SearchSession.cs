@@ -4,6 +4,7 @@ using HiNas.Search.Architecture;
 using HiNas.Search.Data;
 using HiNas.Search.Evaluation;
 using HiNas.Search.Losses;
+using HiNas.Search.Networks;
 using HiNas.Search.Runtime;
 using HiNas.Search.Supernets;
 using TorchSharp;
@@ -45,6 +46,7 @@ public sealed class SearchSession : IDisposable
         Validation = new ValidationSet(task, validationImages.Select(image => image.CentreCrop(ValidationSide)).ToArray(), options.Seed);
 
         Network = TorchRuntime.Seeded(options.Seed, () => new Supernet(options.Supernet));
+        IdentityStart.Apply(Network.PredictionLayers);  // a resumed search then loads its checkpoint's weights over it
         StartEpoch(0);
         Network.to(Device);
         _loss = RestorationLoss.For(task);

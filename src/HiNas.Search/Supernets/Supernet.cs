@@ -81,6 +81,10 @@ public sealed class Supernet : Module<Tensor, Tensor>
 
     public IEnumerable<TorchSharp.Modules.Parameter> ArchitectureParameters() => new[] { alpha, beta };
 
+    /// <summary>The convolution of each width's head that writes its prediction (a search starts them at zero: <see cref="IdentityStart"/>).</summary>
+    public IEnumerable<TorchSharp.Modules.Conv2d> PredictionLayers =>
+        Enumerable.Range(0, Lattice.LiveWidths(Config.Layers)).Select(h => heads[$"w{h}"].PredictionLayer);
+
     /// <summary>β with impossible moves set to the masked logit.</summary>
     public Tensor MaskedBeta()
     {

@@ -2,12 +2,14 @@ using HiNas.Search.Runtime;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Checkpoints;
 using HiNas.Search.Data;
+using HiNas.Search.Networks;
 using HiNas.Search.Searching;
 using HiNas.Search.Supernets;
 using HiNas.Search.Tests.Supernets;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using TorchSharp;
 
 namespace HiNas.Search.Tests.Searching;
 
@@ -52,6 +54,30 @@ public class SearcherTests
         Assert.All(epochEvents, e => Assert.InRange(e.ValidationPsnr!.Value, 5, 60));
         Assert.NotNull(SearchCheckpoint.FindLatest(dir));
         Assert.Throws<IOException>(() => Searcher.Run(options, dir));
+    }
+
+    /// <summary>
+    /// A search's supernet starts as the identity restoration, as a training does (<see cref="IdentityStart"/>): its
+    /// input back (denoising) or the bicubic upsampling (SR), where the same supernet at libtorch's default start is not.
+    /// </summary>
+    [Theory]
+    [InlineData("denoise")]
+    [InlineData("sr")]
+    public void AFreshSearch_StartsItsSupernetAsTheIdentityRestoration(string kind)
+    {
+        var task = kind == "sr" ? RestorationTask.SuperResolution(2, 3) : RestorationTask.Denoise(25, 1);
+        var options = Micro(task);
+        using var session = new SearchSession(options);
+        using var untouched = TorchRuntime.Seeded(options.Seed, () => new Supernet(options.Supernet));
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        session.Network.eval();
+        untouched.eval();
+        var x = torch.rand(new long[] { 1, task.Channels, 16, 20 }, generator: new torch.Generator(3));
+        var identity = task.Kind == RestorationKind.Denoise ? x : TaskResidual.Upsample(x, task.Scale);
+
+        Assert.True((untouched.call(x) - identity).abs().max().item<float>() > 1e-3, "the supernet at libtorch's start is already the identity; the test cannot tell");
+        Assert.True((session.Network.call(x) - identity).abs().max().item<float>() < 1e-5, "a fresh search's supernet does not start as the identity restoration");
     }
 
     [Fact]
