@@ -36,6 +36,10 @@ public sealed class SearchSettingOptions
         HeadConv.AcceptOnlyFromAmong("dense", "separable");
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };
+        WeightOptimizer = new Option<string?>(prefix + "weight-optimizer") { Description = "the supernet's weights: sgd (the paper's search: momentum 0.9, cosine 0.025 → 0.001; default) or adam (the retraining's recipe: cosine 1e-3 → 1e-5)" };
+        WeightOptimizer.AcceptOnlyFromAmong(WeightOptimizers.Names.ToArray());
+        PixelLoss = new Option<string?>(prefix + "pixel-loss") { Description = "the loss's pixel term for weights and α/β: mse, l1 or log-mse (each sample's error in decibels); default the task's (mse for denoising, l1 for SR)" };
+        PixelLoss.AcceptOnlyFromAmong(PixelLosses.Names.ToArray());
         Preset = new Option<string?>(prefix + "preset") { Description = "a configuration: paper-denoise or paper-sr (the paper's), frame-time-denoise or frame-time-sr (the frame-time space); explicit options still apply on top" };
         Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
     }
@@ -59,9 +63,11 @@ public sealed class SearchSettingOptions
     public Option<string?> HeadConv { get; }
     public Option<double?> ArchitectLearningRate { get; }
     public Option<double?> ArchitectWeightDecay { get; }
+    public Option<string?> WeightOptimizer { get; }
+    public Option<string?> PixelLoss { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
 
     public void AddTo(Command command)
     {
@@ -75,7 +81,7 @@ public sealed class SearchSettingOptions
         PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
         SkipDropout = p.GetValue(SkipDropout), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
-        ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay),
+        ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay), WeightOptimizer = p.GetValue(WeightOptimizer), PixelLoss = p.GetValue(PixelLoss),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>

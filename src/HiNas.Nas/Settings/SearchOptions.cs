@@ -21,11 +21,19 @@ public sealed record SearchOptions
     /// <summary>Fraction of the training images that form the a-train (architecture) split.</summary>
     public double ArchitectSplit { get; init; } = 0.5;
 
+    /// <summary>How the weights are updated (<see cref="WeightOptimizers"/>); the learning rates and decay below are its recipe's.</summary>
+    public string WeightOptimizer { get; init; } = WeightOptimizers.Sgd;
     public double WeightLearningRate { get; init; } = 0.025;
     public double WeightLearningRateMin { get; init; } = 0.001;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 3e-4;
     public double GradientClip { get; init; } = 5.0;
+    /// <summary>
+    /// The pixel term of the loss that both the weights and α/β descend (<see cref="PixelLosses"/>); null: the task's (the
+    /// paper's: MSE for denoising, L1 for SR, each with its SSIM term).
+    /// </summary>
+    public string? PixelLoss { get; init; }
+
     /// <summary>
     /// Adam on α and β: sized so that the CPU-sized default search (320 architecture steps) moves α. The official 1e-3
     /// with L2 decay 1e-3 (<see cref="SearchPresets"/>) left α and β uniform to 4 decimals here: the restoration loss's
@@ -83,6 +91,8 @@ public sealed record SearchOptions
         SettingException.Require(Crop % Supernet.Task.Scale == 0, "crop", $"must be a multiple of the scale ×{Supernet.Task.Scale}, got {Crop}");
         SettingException.Require(Crop / Supernet.Task.Scale >= 4, "crop", $"crop / scale must be at least 4 pixels, got {Crop}");
         SettingException.Require(ArchitectSplit is > 0 and < 1, "architect_split", $"must be in (0, 1), got {ArchitectSplit}");
+        SettingException.Require(WeightOptimizers.IsValid(WeightOptimizer), "weight_optimizer", WeightOptimizers.Refusal(WeightOptimizer));
+        SettingException.Require(PixelLoss is null || PixelLosses.TryParse(PixelLoss) is not null, "pixel_loss", PixelLosses.Refusal(PixelLoss));
         SettingException.Require(WeightLearningRate > 0 && WeightLearningRateMin >= 0 && WeightLearningRateMin <= WeightLearningRate,
             "weight_learning_rate", "need 0 ≤ min LR ≤ LR and LR > 0");
         SettingException.Require(ArchitectLearningRate > 0 && ArchitectLearningRate <= 1, "architect_learning_rate", $"must be in (0, 1], got {ArchitectLearningRate}");
@@ -92,6 +102,14 @@ public sealed record SearchOptions
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
         Latency?.Validate();
     }
+
+    /// <summary>These options with the weights updated by <paramref name="name"/> (<see cref="WeightOptimizers"/>) at its recipe's rates and decay.</summary>
+    public SearchOptions WithWeightOptimizer(string name) => name switch
+    {
+        WeightOptimizers.Sgd => this with { WeightOptimizer = name, WeightLearningRate = 0.025, WeightLearningRateMin = 0.001, Momentum = 0.9, WeightDecay = 3e-4 },
+        WeightOptimizers.Adam => this with { WeightOptimizer = name, WeightLearningRate = 1e-3, WeightLearningRateMin = 1e-5, WeightDecay = 0 },
+        _ => throw new SettingException("weight_optimizer", WeightOptimizers.Refusal(name)),
+    };
 
     /// <summary>Cosine annealing of the weight learning rate over the epochs.</summary>
     public double WeightLearningRateAt(int epoch) =>

@@ -40,6 +40,8 @@ public static class SearchOptionsJson
         public int Crop { get; set; }
         public ulong Seed { get; set; }
         public double ArchitectSplit { get; set; }
+        /// <summary>Absent in runs started before the setting existed: SGD.</summary>
+        public string? WeightOptimizer { get; set; }
         public double WeightLearningRate { get; set; }
         public double WeightLearningRateMin { get; set; }
         public double Momentum { get; set; }
@@ -48,6 +50,9 @@ public static class SearchOptionsJson
         public double ArchitectLearningRate { get; set; }
         public double ArchitectWeightDecay { get; set; }
         public double SkipDropout { get; set; }
+
+        /// <summary>Absent: the task's loss (the paper's).</summary>
+        public string? PixelLoss { get; set; }
         public int? Threads { get; set; }
         public string? Device { get; set; }
         public string? LatencyTable { get; set; }
@@ -76,6 +81,7 @@ public static class SearchOptionsJson
             Crop = o.Crop,
             Seed = o.Seed,
             ArchitectSplit = o.ArchitectSplit,
+            WeightOptimizer = o.WeightOptimizer,
             WeightLearningRate = o.WeightLearningRate,
             WeightLearningRateMin = o.WeightLearningRateMin,
             Momentum = o.Momentum,
@@ -84,6 +90,7 @@ public static class SearchOptionsJson
             ArchitectLearningRate = o.ArchitectLearningRate,
             ArchitectWeightDecay = o.ArchitectWeightDecay,
             SkipDropout = o.SkipDropout,
+            PixelLoss = o.PixelLoss,
             Threads = o.Threads,
             Device = o.Device,
             LatencyTable = o.Latency?.TablePath,
@@ -108,9 +115,9 @@ public static class SearchOptionsJson
                     },
                     Data = DataSpec.Parse(Data),
                     Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,
-                    ArchitectSplit = ArchitectSplit, WeightLearningRate = WeightLearningRate, WeightLearningRateMin = WeightLearningRateMin,
+                    ArchitectSplit = ArchitectSplit, WeightOptimizer = WeightOptimizer ?? WeightOptimizers.Sgd, WeightLearningRate = WeightLearningRate, WeightLearningRateMin = WeightLearningRateMin,
                     Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
-                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout,
+                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout, PixelLoss = PixelLoss,
                     Threads = Threads, Device = Device ?? "auto",
                     Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
                 };

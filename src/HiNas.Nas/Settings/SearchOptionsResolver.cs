@@ -21,6 +21,7 @@ public static class SearchOptionsResolver
             if (SearchPresets.KindOf(preset) != task.Kind) throw new SettingException("preset", $"'{preset}' does not fit the task {task.Slug}");
             o = SearchPresets.Apply(preset, o);
         }
+        if (s.WeightOptimizer is { Length: > 0 } optimizer) o = o.WithWeightOptimizer(optimizer);
         var n = o.Supernet;
         var epochs = s.Epochs ?? o.Epochs;
         o = o with
@@ -40,6 +41,7 @@ public static class SearchOptionsResolver
             Crop = s.Crop ?? o.Crop,
             Seed = s.Seed ?? o.Seed,
             SkipDropout = s.SkipDropout ?? o.SkipDropout,
+            PixelLoss = s.PixelLoss is { Length: > 0 } pixelLoss ? pixelLoss : o.PixelLoss,
             ArchitectLearningRate = s.ArchitectLearningRate ?? o.ArchitectLearningRate,
             ArchitectWeightDecay = s.ArchitectWeightDecay ?? o.ArchitectWeightDecay,
             Threads = s.Threads,

@@ -24,6 +24,12 @@ public sealed record SearchSettings
     /// <summary>"dense" or "separable" light-head convolution (<see cref="HiNas.Nas.Space.SearchSpace.HeadConv"/>).</summary>
     public string? HeadConv { get; init; }
 
+    /// <summary>"sgd" (the paper's search) or "adam" (the retraining's recipe) for the supernet's weights (<see cref="WeightOptimizers"/>).</summary>
+    public string? WeightOptimizer { get; init; }
+
+    /// <summary>The loss's pixel term (<see cref="PixelLosses"/>); null: the task's.</summary>
+    public string? PixelLoss { get; init; }
+
     /// <summary>Adam's learning rate and L2 weight decay for α and β.</summary>
     public double? ArchitectLearningRate { get; init; }
     public double? ArchitectWeightDecay { get; init; }

@@ -49,8 +49,8 @@ public sealed class SearchSession : IDisposable
         IdentityStart.Apply(Network.PredictionLayers);  // a resumed search then loads its checkpoint's weights over it
         StartEpoch(0);
         Network.to(Device);
-        _loss = RestorationLoss.For(task);
-        WeightOptimizer = torch.optim.SGD(Network.WeightParameters(), options.WeightLearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay);
+        _loss = RestorationLoss.For(task, options.PixelLoss);
+        WeightOptimizer = CreateWeightOptimizer(options, Network.WeightParameters());
         if (LatencyTable is not null) ExpectedLatency = new Latency.ExpectedLatency(options.Supernet, LatencyTable);
         Architect = new Architect(Network, _loss, options.ArchitectLearningRate, options.ArchitectWeightDecay,
             ExpectedLatency is null ? null : (ExpectedLatency, options.Latency!));
@@ -71,7 +71,8 @@ public sealed class SearchSession : IDisposable
     public SearchOptions Options { get; }
     public Device Device { get; }
     public Supernet Network { get; }
-    public TorchSharp.Modules.SGD WeightOptimizer { get; }
+    /// <summary>The weights' optimiser, as <see cref="SearchOptions.WeightOptimizer"/> names it.</summary>
+    public optim.Optimizer WeightOptimizer { get; }
     public Architect Architect { get; }
     public ValidationSet Validation { get; }
 
@@ -98,7 +99,7 @@ public sealed class SearchSession : IDisposable
 
     public void SetWeightLearningRate(double learningRate)
     {
-        foreach (var group in WeightOptimizer.ParamGroups) group.LearningRate = learningRate;
+        foreach (var group in ((TorchSharp.Modules.OptimizerHelper)WeightOptimizer).ParamGroups) group.LearningRate = learningRate;
     }
 
     /// <summary>One first-order update of α and β on an a-train batch; returns its loss.</summary>
@@ -110,7 +111,13 @@ public sealed class SearchSession : IDisposable
         return Architect.Step(input, target);
     }
 
-    /// <summary>One SGD update of the weights on a w-train batch (gradient norm clipped); returns its loss.</summary>
+    private static optim.Optimizer CreateWeightOptimizer(SearchOptions o, IEnumerable<TorchSharp.Modules.Parameter> weights) => o.WeightOptimizer switch
+    {
+        WeightOptimizers.Adam => optim.Adam(weights, lr: o.WeightLearningRate, weight_decay: o.WeightDecay),
+        _ => optim.SGD(weights, o.WeightLearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay),
+    };
+
+    /// <summary>One update of the weights on a w-train batch (gradient norm clipped); returns its loss.</summary>
     public double WeightStep()
     {
         using var pause = GcPause.Begin();

@@ -53,6 +53,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             Crop = Count(s.HasCrop, s.Crop, field, "crop"), Seed = s.HasSeed ? s.Seed : null, SkipDropout = s.HasSkipDropout ? s.SkipDropout : null,
             DilatedConvs = s.DilatedConvs.Length > 0 ? s.DilatedConvs : null, HeadConv = s.HeadConv.Length > 0 ? s.HeadConv : null, ArchitectLearningRate = s.HasArchitectLearningRate ? s.ArchitectLearningRate : null,
             ArchitectWeightDecay = s.HasArchitectWeightDecay ? s.ArchitectWeightDecay : null,
+            WeightOptimizer = s.WeightOptimizer.Length > 0 ? s.WeightOptimizer : null, PixelLoss = s.PixelLoss.Length > 0 ? s.PixelLoss : null,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
             LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, JobFiles.LatencyTableFile) : null,
             BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null,

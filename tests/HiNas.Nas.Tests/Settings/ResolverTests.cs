@@ -87,6 +87,29 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public void TheSearchsWeightOptimizer_BringsItsRecipe_AndWithThePixelLossIsKeptInTheOptionsFile()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var paper = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise" });
+        Assert.Equal((WeightOptimizers.Sgd, 0.025, 0.001, 3e-4), (paper.WeightOptimizer, paper.WeightLearningRate, paper.WeightLearningRateMin, paper.WeightDecay));
+        Assert.Null(paper.PixelLoss); // the task's: the paper's MSE + SSIM
+
+        var adam = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise", WeightOptimizer = "adam", PixelLoss = "log-mse" });
+        Assert.Equal((WeightOptimizers.Adam, 1e-3, 1e-5, 0.0), (adam.WeightOptimizer, adam.WeightLearningRate, adam.WeightLearningRateMin, adam.WeightDecay));
+        Assert.Equal((paper.Epochs, paper.ArchitectLearningRate), (adam.Epochs, adam.ArchitectLearningRate)); // the preset still applies
+        var saved = Reload(SearchOptionsJson.Serialize(adam), SearchOptionsJson.Load);
+        Assert.Equal((WeightOptimizers.Adam, 1e-3, "log-mse"), (saved.WeightOptimizer, saved.WeightLearningRate, saved.PixelLoss));
+        // runs started before the settings existed searched with SGD and the task's loss
+        var old = Reload(Without(SearchOptionsJson.Serialize(adam), "weight_optimizer", "pixel_loss"), SearchOptionsJson.Load);
+        Assert.Equal((WeightOptimizers.Sgd, (string?)null), (old.WeightOptimizer, old.PixelLoss));
+
+        var optimizer = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { WeightOptimizer = "rmsprop" }));
+        Assert.Equal(("weight_optimizer", "'rmsprop' is not sgd or adam"), (optimizer.Setting, optimizer.Problem));
+        var loss = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { PixelLoss = "huber" }));
+        Assert.Equal(("pixel_loss", "'huber' is not mse, l1, log-mse"), (loss.Setting, loss.Problem));
+    }
+
+    [Fact]
     public void Ffdnet_IsADenoiserBaseline_ThatMayBeToldTheNoise()
     {
         var task = RestorationTask.Denoise(25, 1);

@@ -6,6 +6,7 @@ using HiNas.Search.Networks;
 using HiNas.Search.Searching;
 using HiNas.Search.Supernets;
 using HiNas.Search.Tests.Supernets;
+using HiNas.Search.Tests.Training;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
@@ -57,6 +58,28 @@ public class SearcherTests
     }
 
     /// <summary>
+    /// With the retraining's recipe the supernet's weights are Adam's and both steps descend the per-sample log-MSE: its
+    /// values are log10 of an MSE below 1, negative, where the paper's MSE + SSIM loss is positive.
+    /// </summary>
+    [Fact]
+    public void TheRetrainingsRecipe_UpdatesTheWeightsWithAdam_OnTheLossItNames()
+    {
+        var paper = Micro(RestorationTask.Denoise(25, 1));
+        var recipe = paper.WithWeightOptimizer(WeightOptimizers.Adam) with { PixelLoss = PixelLosses.LogMse };
+        using (var session = new SearchSession(recipe)) Assert.IsType<TorchSharp.Modules.Adam>(session.WeightOptimizer);
+        using (var session = new SearchSession(paper)) Assert.IsType<TorchSharp.Modules.SGD>(session.WeightOptimizer);
+
+        double[] Losses(SearchOptions options)
+        {
+            var events = new List<SearchEvent>();
+            Searcher.Run(options, TempDir(), new SynchronousProgress<SearchEvent>(events.Add));
+            return events.Where(e => e.Kind == "step").SelectMany(e => new[] { e.WeightLoss!.Value, e.ArchitectLoss!.Value }).ToArray();
+        }
+        Assert.All(Losses(recipe), loss => Assert.InRange(loss, -5, 0));
+        Assert.All(Losses(paper), loss => Assert.True(loss > 0, $"the paper's loss {loss} is not positive"));
+    }
+
+    /// <summary>
     /// A search's supernet starts as the identity restoration, as a training does (<see cref="IdentityStart"/>): its
     /// input back (denoising) or the bicubic upsampling (SR), where the same supernet at libtorch's default start is not.
     /// </summary>
@@ -76,15 +99,17 @@ public class SearcherTests
         var x = torch.rand(new long[] { 1, task.Channels, 16, 20 }, generator: new torch.Generator(3));
         var identity = task.Kind == RestorationKind.Denoise ? x : TaskResidual.Upsample(x, task.Scale);
 
-        Assert.True((untouched.call(x) - identity).abs().max().item<float>() > 1e-3, "the supernet at libtorch's start is already the identity; the test cannot tell");
-        Assert.True((session.Network.call(x) - identity).abs().max().item<float>() < 1e-5, "a fresh search's supernet does not start as the identity restoration");
+        Assert.True(IdentityStartTests.MaxDifference(untouched.call(x), identity) > 1e-3, "the supernet at libtorch's start is already the identity; the test cannot tell");
+        Assert.True(IdentityStartTests.MaxDifference(session.Network.call(x), identity) < 1e-5, "a fresh search's supernet does not start as the identity restoration");
     }
 
-    [Fact]
-    public void ResumingFromTheEpochOneCheckpointMatchesTheUninterruptedRun()
+    [Theory]
+    [InlineData(WeightOptimizers.Sgd)]
+    [InlineData(WeightOptimizers.Adam)]
+    public void ResumingFromTheEpochOneCheckpointMatchesTheUninterruptedRun(string weightOptimizer)
     {
         // with skip dropout, whose masks must also be drawn again the same way after the resume
-        var options = Micro(RestorationTask.SuperResolution(2, 3), seed: 11) with { SkipDropout = 0.3 };
+        var options = Micro(RestorationTask.SuperResolution(2, 3), seed: 11).WithWeightOptimizer(weightOptimizer) with { SkipDropout = 0.3 };
         var straight = Searcher.Run(options, TempDir());
 
         var dir = TempDir();

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# How the search trains its supernet's weights, judged where it matters: does the supernet learn to restore (its
+# validation PSNR per epoch), do α and β leave uniform (their entropies), and does the genotype it finds, retrained,
+# beat random genotypes of the same space trained the same way?
+# The task and space are bench/latency's frame-time front (σ 25 RGB, `--preset frame-time-denoise`, its free search's
+# schedule); every network is trained as searched (×1, light head) with that front's training settings and evaluated
+# on the photo collection's evaluation split.
+# Usage: bench/search-recipe/run.sh [WORK_DIR=bench/search-recipe/runs]
+# Environment:
+#   ARMS     search arms, space-separated (default "sgd adam-log-mse"):
+#              sgd            the paper's: SGD 0.025 → 0.001 with momentum, the paper's loss (MSE + SSIM)
+#              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
+#              NAME:EPOCHS:WARMUP  the same arm with another schedule (e.g. adam-log-mse:30:15)
+#   RANDOMS  random genotypes of the space to train as the reference (default "1 2 3": random:1 … random:3)
+#   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
+#   ITERATIONS  retraining iterations per network (default 4000)
+# Each step is skipped when its result exists, so the script can be stopped and run again; run it alone (2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work="$(realpath -m "${1:-bench/search-recipe/runs}")"
+arms="${ARMS:-sgd adam-log-mse}"
+randoms="${RANDOMS-1 2 3}"
+data="${DATA:-/work/main/model-runs/data}"
+iterations="${ITERATIONS:-4000}"
+photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
+bash scripts/install-deps.sh
+[ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
+dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
+hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
+source scripts/resumable-step.sh
+mkdir -p "$work"
+
+task=(--task denoise --sigma 25 --channels 3)
+# bench/latency/front.sh's frame-time free search and trainings
+search=(--preset frame-time-denoise --data "$data" --steps-per-epoch 30 --skip-dropout 0.5)
+train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )) --width-multiplier 1 --head light)
+random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
+
+train_and_evaluate() {  # NAME ARCH…
+  local name="$1"; shift
+  resumable_step train "$work/train-$name" summary.json "$@" "${train[@]}"
+  [ -f "$work/train-$name.eval.json" ] || "${hinas[@]}" eval --checkpoint "$work/train-$name" --data "$photos/evaluation" --json > "$work/train-$name.eval.json"
+}
+
+for arm in $arms; do
+  IFS=: read -r recipe epochs warmup <<< "$arm"
+  case "$recipe" in
+    sgd) flags=(--weight-optimizer sgd) ;;
+    adam-log-mse) flags=(--weight-optimizer adam --pixel-loss log-mse) ;;
+    *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse)" >&2; exit 2 ;;
+  esac
+  name="${arm//:/-}"
+  resumable_step search "$work/$name" genotype.json "${task[@]}" "${search[@]}" --epochs "${epochs:-10}" --warmup "${warmup:-4}" "${flags[@]}"
+  train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
+done
+for n in $randoms; do train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"; done
+
+/usr/bin/python3 - "$work" $arms <<'EOF' | tee "$work/table.md"
+import json, sys, os
+work, arms = sys.argv[1], sys.argv[2:]
+def ev(name):
+    return json.load(open(f"{work}/train-{name}.eval.json"))
+print("| network | supernet validation dB, first → best epoch | α entropy | β entropy | width path | params | PSNR dB (photos) |")
+print("|---|---|---|---|---|---|---|")
+for arm in arms:
+    name = arm.replace(":", "-")
+    epochs = [json.loads(l) for l in open(f"{work}/{name}/events.jsonl") if '"kind":"epoch"' in l]
+    psnrs = [e["validation_psnr"] for e in epochs]
+    g = json.load(open(f"{work}/{name}/genotype.json"))
+    e = ev(name)
+    print(f"| found, {arm} | {psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs) | {g['alpha_entropy']:.3f} | {g['beta_entropy']:.3f} | {g['width_path']} | {e['params']:,} | {e['psnr']:.2f} |")
+randoms = sorted(f[len("train-"):-len(".eval.json")] for f in os.listdir(work) if f.startswith("train-random-") and f.endswith(".eval.json"))
+for r in randoms:
+    e = ev(r)
+    print(f"| {r.replace('-', ':', 1)} | — | — | — | — | {e['params']:,} | {e['psnr']:.2f} |")
+if randoms:
+    scores = sorted(ev(r)["psnr"] for r in randoms)
+    print(f"\nMedian of the random genotypes: {scores[len(scores) // 2]:.2f} dB; input {ev(randoms[0])['input_psnr']:.2f} dB.")
+EOF
