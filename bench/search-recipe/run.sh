@@ -11,9 +11,13 @@
 #              sgd            the paper's: SGD 0.025 → 0.001 with momentum, the paper's loss (MSE + SSIM)
 #              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
 #              NAME:EPOCHS:WARMUP  the same arm with another schedule (e.g. adam-log-mse:30:15)
+#   SWAP     operations, space-separated (e.g. "dil_conv_3x3"): also train each arm's genotype with every edge's
+#            operation replaced by each (same inputs, same width path) — what the derivation's choice of operation is worth
 #   RANDOMS  random genotypes of the space to train as the reference (default "1 2 3": random:1 … random:3)
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
 #   ITERATIONS  retraining iterations per network (default 4000)
+# After each search, `hinas select` measures what each operation is worth to the trained supernet (perturbation
+# selection, docs/cli.md) and its genotype is trained too ("operations by perturbation").
 # Each step is skipped when its result exists, so the script can be stopped and run again; run it alone (2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,6 +46,13 @@ train_and_evaluate() {  # NAME ARCH…
   [ -f "$work/train-$name.eval.json" ] || "${hinas[@]}" eval --checkpoint "$work/train-$name" --data "$photos/evaluation" --json > "$work/train-$name.eval.json"
 }
 
+same_network() {  # GENOTYPE GENOTYPE: whether both have the same cells and width path
+  /usr/bin/python3 -c "
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+sys.exit(0 if (a['cells'], a['width_path']) == (b['cells'], b['width_path']) else 1)" "$1" "$2"
+}
+
 for arm in $arms; do
   IFS=: read -r recipe epochs warmup <<< "$arm"
   case "$recipe" in
@@ -50,8 +61,33 @@ for arm in $arms; do
     *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse)" >&2; exit 2 ;;
   esac
   name="${arm//:/-}"
-  resumable_step search "$work/$name" genotype.json "${task[@]}" "${search[@]}" --epochs "${epochs:-10}" --warmup "${warmup:-4}" "${flags[@]}"
-  train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
+  dir="$work/$name"
+  if [ ! -f "$dir/genotype.json" ]; then
+    echo "== search $dir ($(date -u +%H:%M))" >&2
+    if [ -f "$dir/options.json" ]; then "${hinas[@]}" search --resume "$dir" --json >/dev/null
+    else "${hinas[@]}" search "${task[@]}" "${search[@]}" --epochs "${epochs:-10}" --warmup "${warmup:-4}" "${flags[@]}" --out "$dir" --json >/dev/null; fi
+  fi
+  # the perturbation selection measures the trained supernet, so before its checkpoints go (33 MB: not committed)
+  if [ ! -f "$dir/genotype-perturbation.json" ] && [ -d "$dir/checkpoints" ]; then
+    echo "== select $dir ($(date -u +%H:%M))" >&2
+    "${hinas[@]}" select "$dir" --json >/dev/null
+  fi
+  rm -rf "$dir/checkpoints"
+  train_and_evaluate "$name" --genotype "$dir/genotype.json"
+  # (trained unless it is the network α chose)
+  if [ -f "$dir/genotype-perturbation.json" ] && ! same_network "$dir/genotype.json" "$dir/genotype-perturbation.json"; then
+    train_and_evaluate "$name-pt" --genotype "$dir/genotype-perturbation.json"
+  fi
+  for op in ${SWAP:-}; do
+    mkdir -p "$work/$name-swap-$op"
+    /usr/bin/python3 - "$work/$name/genotype.json" "$op" "$work/$name-swap-$op/genotype.json" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1]))
+g["cells"] = [[[sys.argv[2], source] for _, source in cell] for cell in g["cells"]]
+json.dump(g, open(sys.argv[3], "w"), indent=1)
+PY
+    train_and_evaluate "$name-swap-$op" --genotype "$work/$name-swap-$op/genotype.json"
+  done
 done
 for n in $randoms; do train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"; done
 
@@ -69,6 +105,16 @@ for arm in arms:
     g = json.load(open(f"{work}/{name}/genotype.json"))
     e = ev(name)
     print(f"| found, {arm} | {psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs) | {g['alpha_entropy']:.3f} | {g['beta_entropy']:.3f} | {g['width_path']} | {e['params']:,} | {e['psnr']:.2f} |")
+    if os.path.exists(f"{work}/{name}/genotype-perturbation.json"):
+        p = json.load(open(f"{work}/{name}/genotype-perturbation.json"))
+        same = (p["cells"], p["width_path"]) == (g["cells"], g["width_path"])
+        e = ev(name if same else f"{name}-pt")
+        print(f"| found, {arm}, operations by perturbation{' (the same network)' if same else ''} | (same supernet) | — | — | {p['width_path']} | {e['params']:,} | {e['psnr']:.2f} |")
+    for f in sorted(os.listdir(work)):
+        if f.startswith(f"train-{name}-swap-") and f.endswith(".eval.json"):
+            op = f[len(f"train-{name}-swap-"):-len(".eval.json")]
+            e = json.load(open(f"{work}/{f}"))
+            print(f"| found, {arm}, every edge {op} | — | — | — | (same) | {e['params']:,} | {e['psnr']:.2f} |")
 randoms = sorted(f[len("train-"):-len(".eval.json")] for f in os.listdir(work) if f.startswith("train-random-") and f.endswith(".eval.json"))
 for r in randoms:
     e = ev(r)

@@ -3,7 +3,7 @@ using HiNas.Search.Runtime;
 
 // first of all, for the commands that compute with libtorch: its tensors want tcmalloc, which has to be preloaded
 // (the process re-executes itself with it, about 0.1 s, so the client commands do without)
-string[] torchCommands = ["search", "train", "eval", "export", "profile-latency", "run"];
+string[] torchCommands = ["search", "select", "train", "eval", "export", "profile-latency", "run"];
 try
 {
     if (args.Length > 0 && torchCommands.Contains(args[0])) NativeHeap.RelaunchWithTcmalloc();

@@ -61,6 +61,10 @@ public class SearchCommandTests
     [InlineData("search", "--resume", "{dir}/no-run")]
     [InlineData("search", "--resume", "{dir}", "--task", "denoise")]
     [InlineData("search", "--task", "denoise", "--device", "tpu", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--weight-optimizer", "rmsprop", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--pixel-loss", "huber", "--out", "{dir}/r")]
+    [InlineData("select", "{dir}/no-run")]
+    [InlineData("select")]
     public async Task BadSearchInvocationsFailWithOneLine(params string[] template)
     {
         var dir = CliRunner.TempDir();

@@ -18,7 +18,7 @@ namespace HiNas.Server.Tests;
 public sealed class StalledStreamsTests
 {
     private const int Streams = 24, FramesPerStream = 8, Width = 1280, Height = 720;
-    private const long Budget = 64L * 1024 * 1024, Pooled = 16L * 1024 * 1024;
+    private const long Budget = 64L * 1024 * 1024, Pooled = 16L * 1024 * 1024, Slack = 64L * 1024 * 1024;
 
     [Fact]
     public async Task StreamsThatNeverRead_StayWithinTheBound_DoNotDelayOthers_AndGiveTheirMemoryBack()
@@ -120,11 +120,13 @@ public sealed class StalledStreamsTests
             // not lost: the same attack again takes no more beside the frames it holds, and leaves no more behind (a frame
             // lost per stream would be 170 MiB). The budget lets the frames held vary by up to 64 MiB between rounds, and a
             // frame the server does not hold waits in the transports instead (the attackers' send buffers, Kestrel's
-            // pipes), outside the held count: the heap beside the held frames may grow by what the second round holds less
+            // pipes), outside the held count: the heap beside the held frames may grow by what the second round holds less.
+            // Beside that, rounds differ by up to ~10 frames in flight (41 MiB seen, 2026-12-02): 64 MiB of slack stays
+            // under a lost input frame per stream (88 MiB)
             var second = await Attack(2);
-            Assert.True(second.Peak - second.Held <= first.Peak - first.Held + Math.Max(0, first.Held - second.Held) + 32L * 1024 * 1024,
+            Assert.True(second.Peak - second.Held <= first.Peak - first.Held + Math.Max(0, first.Held - second.Held) + Slack,
                 $"the second round peaked at {second.Peak >> 20} MiB with {second.Held >> 20} MiB of frames held, against {first.Peak >> 20} MiB with {first.Held >> 20} MiB");
-            Assert.True(second.End <= first.End + 32L * 1024 * 1024, $"the second round left {second.End >> 20} MiB against {first.End >> 20} MiB");
+            Assert.True(second.End <= first.End + Slack, $"the second round left {second.End >> 20} MiB against {first.End >> 20} MiB");
         }
     }
 

@@ -13,6 +13,7 @@ public static class HinasApp
         root.Subcommands.Add(DegradeCommand.Create(output));
         root.Subcommands.Add(DatasetCommand.Create(output));
         root.Subcommands.Add(SearchCommand.Create(output));
+        root.Subcommands.Add(SelectCommand.Create(output));
         root.Subcommands.Add(TrainCommand.Create(output));
         root.Subcommands.Add(EvalCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));

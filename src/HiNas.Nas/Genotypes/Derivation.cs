@@ -10,18 +10,25 @@ namespace HiNas.Nas.Genotypes;
 /// </summary>
 public static class Derivation
 {
-    /// <summary>The derived cell of one layer from its α logits [k, |ops|].</summary>
-    public static CellGenotype DeriveCell(double[][] alphaLogits, int blocks)
+    /// <summary>The derived cell of one layer from its α logits [k, |ops|]: each operation's strength is its softmax weight.</summary>
+    public static CellGenotype DeriveCell(double[][] alphaLogits, int blocks) =>
+        DeriveCellByStrength(alphaLogits.Select(Softmax).ToArray(), blocks);
+
+    /// <summary>
+    /// The derived cell of one layer from a strength per edge and operation [k, |ops|] (softmax α, or what removing the
+    /// operation is worth to the trained supernet: HiNas.Search's PerturbationSelection); `none`'s strength is ignored.
+    /// </summary>
+    public static CellGenotype DeriveCellByStrength(double[][] strengths, int blocks)
     {
         var edges = CellTopology.EdgeCount(blocks);
-        if (alphaLogits.Length != edges) throw new ArgumentException($"α has {alphaLogits.Length} edges, a {blocks}-node cell has {edges}");
+        if (strengths.Length != edges) throw new ArgumentException($"α has {strengths.Length} edges, a {blocks}-node cell has {edges}");
         var chosen = new List<CellEdge>(2 * blocks);
         for (var node = 0; node < blocks; node++)
         {
             var candidates = new List<(int Input, int Op, double Strength)>();
             for (var input = 0; input < 2 + node; input++)
             {
-                var weights = Softmax(alphaLogits[CellTopology.Edge(node, input)]);
+                var weights = strengths[CellTopology.Edge(node, input)];
                 var best = -1;
                 for (var o = 0; o < weights.Length; o++)
                     if (o != OperationNames.NoneIndex && (best < 0 || weights[o] > weights[best])) best = o;
@@ -81,10 +88,18 @@ public static class Derivation
     }
 
     /// <summary>The whole genotype: per-layer cells from α (shared α → identical cells) and the width path from β.</summary>
-    public static Genotype Derive(SearchSpace space, double[][][] alpha, double[][] beta)
+    public static Genotype Derive(SearchSpace space, double[][][] alpha, double[][] beta) =>
+        Derive(space, alpha, beta, alpha.Select(row => row.Select(Softmax).ToArray()).ToArray());
+
+    /// <summary>
+    /// The whole genotype with the cells chosen by <paramref name="strengths"/> [rows][k][|ops|] (softmax α, or measured:
+    /// <see cref="DeriveCellByStrength"/>) and the width path from β; the genotype records α and β as they are.
+    /// </summary>
+    public static Genotype Derive(SearchSpace space, double[][][] alpha, double[][] beta, double[][][] strengths)
     {
         if (alpha.Length != space.Layers && alpha.Length != 1) throw new ArgumentException($"α has {alpha.Length} layer rows, expected {space.Layers} (LWAS) or 1 (tied)");
-        var cells = Enumerable.Range(0, space.Layers).Select(l => DeriveCell(alpha[alpha.Length == 1 ? 0 : l], space.Blocks)).ToArray();
+        if (strengths.Length != alpha.Length) throw new ArgumentException($"the strengths have {strengths.Length} layer rows, α {alpha.Length}");
+        var cells = Enumerable.Range(0, space.Layers).Select(l => DeriveCellByStrength(strengths[strengths.Length == 1 ? 0 : l], space.Blocks)).ToArray();
         return new Genotype(space, cells, DeriveWidthPath(beta, space.Lattice), alpha, beta);
     }
 

@@ -43,7 +43,9 @@ public sealed class SearchSession : IDisposable
         var split = DatasetSplit.Create(train.Count, options.ArchitectSplit, options.Seed);
         _weightSampler = new PairSampler(split.First.Select(i => train[i]).ToArray(), task, options.Crop);
         _architectSampler = new PairSampler(split.Second.Select(i => train[i]).ToArray(), task, options.Crop);
-        Validation = new ValidationSet(task, validationImages.Select(image => image.CentreCrop(ValidationSide)).ToArray(), options.Seed);
+        var windows = validationImages.Select(image => image.CentreCrop(ValidationSide)).ToArray();
+        Validation = new ValidationSet(task, windows, options.Seed);
+        _selectionValidation = new Lazy<ValidationSet>(() => new ValidationSet(task, windows.Select(w => w.CentreCrop(SelectionSide)).ToArray(), options.Seed));
 
         Network = TorchRuntime.Seeded(options.Seed, () => new Supernet(options.Supernet));
         IdentityStart.Apply(Network.PredictionLayers);  // a resumed search then loads its checkpoint's weights over it
@@ -67,6 +69,17 @@ public sealed class SearchSession : IDisposable
     /// supernet runs every candidate of every edge at every width, and six photographs of 1024×683 took minutes an epoch.
     /// </summary>
     public const int ValidationSide = 256;
+
+    /// <summary>
+    /// The perturbation selection's validation windows (<see cref="PerturbationSelection"/>): it validates the supernet
+    /// six times per edge (each operation out in turn), so at a quarter of <see cref="ValidationSide"/>'s pixels.
+    /// </summary>
+    public const int SelectionSide = 128;
+
+    private readonly Lazy<ValidationSet> _selectionValidation;
+
+    /// <summary>The central <see cref="SelectionSide"/>² of each validation image, degraded as <see cref="Validation"/>'s.</summary>
+    public ValidationSet SelectionValidation => _selectionValidation.Value;
 
     public SearchOptions Options { get; }
     public Device Device { get; }

@@ -96,6 +96,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
     {
         var (stemS0, stemS1) = stem.call(x);
         var alphaWeights = nn.functional.softmax(alpha, -1);
+        if (_operationMask is { } kept) alphaWeights = alphaWeights.mul(kept);
         var betaWeights = nn.functional.softmax(MaskedBeta(), -1);
         var states = new Dictionary<(int Layer, int Width), Tensor> { [(0, 0)] = stemS0 };
         for (var l = 1; l <= Config.Layers; l++)
@@ -174,6 +175,20 @@ public sealed class Supernet : Module<Tensor, Tensor>
         beta.copy_(bt);
     }
 
+    private Tensor? _operationMask;
+
+    /// <summary>
+    /// Takes operations out of their edges' mixtures without renormalising the others (what the perturbation selection
+    /// measures): <paramref name="kept"/> is [rows][k][|ops|] (<see cref="AlphaSnapshot"/>'s shape), 0 where an operation is
+    /// removed and 1 where it stays; its softmax weights are multiplied by it. Null puts every operation back.
+    /// </summary>
+    public void SetOperationMask(double[][][]? kept)
+    {
+        _operationMask?.Dispose();
+        _operationMask = kept is null ? null
+            : torch.tensor(kept.SelectMany(r => r.SelectMany(e => e)).ToArray(), alpha.shape, dtype: alpha.dtype, device: alpha.device);
+    }
+
     /// <summary>
     /// Sets the dropout rate on every skip connection of every cell (applied in training mode only), its masks drawn
     /// from a generator of the supernet's own seeded with <paramref name="seed"/>.
@@ -194,7 +209,11 @@ public sealed class Supernet : Module<Tensor, Tensor>
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _dropoutGenerator?.Dispose();
+        if (disposing)
+        {
+            _dropoutGenerator?.Dispose();
+            _operationMask?.Dispose();
+        }
         base.Dispose(disposing);
     }
 

@@ -41,6 +41,41 @@ public class DerivationTests
         Assert.DoesNotContain(cell.Edges, e => e.Op == OperationNames.None);
     }
 
+    /// <summary>
+    /// Measured strengths (perturbation selection) choose the operations and the two inputs per node where α would
+    /// choose others; the genotype keeps α and β, and the width path stays β's.
+    /// </summary>
+    [Fact]
+    public void StrengthsChooseTheCell_WhereAlphaWouldChooseAnother()
+    {
+        var space = new SearchSpace(HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 1), 2, 2, 4, SearchSpace.DefaultWidthFactors, 8);
+        var alpha = new[] { Uniform(2), Uniform(2) };
+        foreach (var row in alpha) foreach (var edge in row) edge[OperationNames.IndexOf(OperationNames.Conv3x3)] = 1; // α: conv 3×3 everywhere
+        var strengths = new[] { Uniform(2), Uniform(2) };
+        Favour(strengths[0], 0, 0, OperationNames.DilConv5x5, 0.3);
+        Favour(strengths[0], 0, 1, OperationNames.SepConv3x3, 0.2);
+        Favour(strengths[0], 1, 0, OperationNames.DilConv3x3, 0.5);
+        Favour(strengths[0], 1, 1, OperationNames.Conv3x3, 0.01); // weakest input of node 1: dropped
+        Favour(strengths[0], 1, 2, OperationNames.Skip, 0.1);
+        Favour(strengths[0], 1, 2, OperationNames.None, 9);       // `none` never counts
+        foreach (var edge in strengths[1]) edge[OperationNames.IndexOf(OperationNames.DilConv3x3)] = 0.2;
+        var beta = new double[space.Lattice.SourceCount][];
+        for (var r = 0; r < beta.Length; r++) beta[r] = new double[WidthLattice.MoveCount];
+
+        var measured = Derivation.Derive(space, alpha, beta, strengths);
+        var byAlpha = Derivation.Derive(space, alpha, beta);
+
+        Assert.Equal(new CellGenotype(new[]
+        {
+            new CellEdge(OperationNames.DilConv5x5, 0), new CellEdge(OperationNames.SepConv3x3, 1),
+            new CellEdge(OperationNames.DilConv3x3, 0), new CellEdge(OperationNames.Skip, 2),
+        }), measured.Cells[0]);
+        Assert.All(measured.Cells[1].Edges, e => Assert.Equal(OperationNames.DilConv3x3, e.Op));
+        Assert.All(byAlpha.Cells.SelectMany(c => c.Edges), e => Assert.Equal(OperationNames.Conv3x3, e.Op));
+        Assert.Equal(byAlpha.WidthPath, measured.WidthPath);
+        Assert.Equal(byAlpha.AlphaEntropy, measured.AlphaEntropy);
+    }
+
     [Fact]
     public void NoneIsNeverChosenEvenWhenItDominatesEveryEdge()
     {
