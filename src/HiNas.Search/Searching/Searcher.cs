@@ -11,7 +11,7 @@ namespace HiNas.Search.Searching;
 
 /// <summary>
 /// Runs a HiNAS search into a run folder: alternating first-order updates (after the warm-up, each step first
-/// updates α/β on an a-train batch, then the weights on a w-train batch), cosine-annealed SGD for the weights,
+/// updates α/β on an a-train batch, then the weights on a w-train batch), the weights by cosine-annealed SGD or Adam (<see cref="SearchOptions.WeightOptimizer"/>),
 /// validation PSNR, derivation and a checkpoint every epoch, events to events.jsonl and the callback.
 /// Writes options.json, events.jsonl, checkpoints/, genotype-best.json whenever the validation PSNR of an epoch in the
 /// selection window (<see cref="SearchRun.InSelectionWindow"/>) is the best so far, and at the end genotype-last.json and
