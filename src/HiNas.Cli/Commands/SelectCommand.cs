@@ -14,7 +14,7 @@ public static class SelectCommand
         var runDir = new Argument<DirectoryInfo>("RUN_DIR") { Description = "a search run folder that still has its checkpoints/" };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var command = new Command("select",
-            $"choose each edge's operation by what it is worth to the run's trained supernet (validation PSNR with the edge reduced to it, less without the edge) instead of by α; writes {PerturbationSelection.GenotypeFile} and {PerturbationSelection.StrengthsFile} into RUN_DIR");
+            $"choose each edge's operation by what it is worth to the run's trained supernet (the validation PSNR the supernet loses when the operation alone is taken out of its edge) instead of by α; writes {PerturbationSelection.GenotypeFile} and {PerturbationSelection.StrengthsFile} into RUN_DIR");
         command.Arguments.Add(runDir);
         command.Options.Add(json);
         command.SetAction((parse, cancellation) =>
