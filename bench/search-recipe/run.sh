@@ -10,6 +10,8 @@
 #   ARMS     search arms, space-separated (default "sgd adam-log-mse"):
 #              sgd            the paper's: SGD 0.025 → 0.001 with momentum, the paper's loss (MSE + SSIM)
 #              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
+#              adam-log-mse-dropNN  the same with operation dropout NN % (`--operation-dropout 0.NN`: each candidate's
+#                             output dropped per sample, so no operation leans on the others)
 #              NAME:EPOCHS:WARMUP  the same arm with another schedule (e.g. adam-log-mse:30:15)
 #   SWAP     operations, space-separated (e.g. "dil_conv_3x3"): also train each arm's genotype with every edge's
 #            operation replaced by each (same inputs, same width path) — what the derivation's choice of operation is worth
@@ -58,7 +60,8 @@ for arm in $arms; do
   case "$recipe" in
     sgd) flags=(--weight-optimizer sgd) ;;
     adam-log-mse) flags=(--weight-optimizer adam --pixel-loss log-mse) ;;
-    *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse)" >&2; exit 2 ;;
+    adam-log-mse-drop[0-9][0-9]) flags=(--weight-optimizer adam --pixel-loss log-mse --operation-dropout "0.${recipe##*-drop}") ;;
+    *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse, adam-log-mse-dropNN)" >&2; exit 2 ;;
   esac
   name="${arm//:/-}"
   dir="$work/$name"

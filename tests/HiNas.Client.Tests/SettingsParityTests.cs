@@ -19,7 +19,7 @@ public sealed class SettingsParityTests
     {
         new[] { "--task", "denoise" },
         new[] { "--task", "denoise", "--sigma", "50", "--channels", "3", "--layers", "2", "--blocks", "2", "--filters", "6", "--stem-channels", "8",
-            "--epochs", "3", "--steps-per-epoch", "5", "--batch", "2", "--crop", "48", "--seed", "7", "--skip-dropout", "0.2", "--data", "deadleaves:16x64" },
+            "--epochs", "3", "--steps-per-epoch", "5", "--batch", "2", "--crop", "48", "--seed", "7", "--skip-dropout", "0.2", "--operation-dropout", "0.3", "--data", "deadleaves:16x64" },
         new[] { "--task", "sr", "--scale", "4", "--preset", "paper-sr", "--epochs", "4" },
         new[] { "--task", "sr", "--scale", "4", "--channels", "1", "--tie-cells", "--no-cell-sharing", "--warmup", "0" },
         new[] { "--preset", "paper-denoise", "--task", "denoise", "--sigma", "15" },
@@ -81,6 +81,7 @@ public sealed class SettingsParityTests
         { "search", new[] { "--task", "denoise", "--epochs", "4", "--warmup", "5" }, "warmup: must be in [0, 4] (the epochs), got 5" },
         { "search", new[] { "--task", "denoise", "--preset", "paper-sr" }, "preset: 'paper-sr' does not fit the task denoise-s25-gray" },
         { "search", new[] { "--task", "denoise", "--skip-dropout", "1" }, "skip_dropout: must be in [0, 1), got 1" },
+        { "search", new[] { "--task", "denoise", "--operation-dropout", "1" }, "operation_dropout: must be in [0, 1), got 1" },
         { "search", new[] { "--task", "denoise", "--layers", "65" }, "layers: must be in [1, 64], got 65" },
         { "search", new[] { "--task", "denoise", "--data", "deadleaves:1x8" }, "data: 'deadleaves:1x8' must be deadleaves or deadleaves:COUNTxSIZE" },
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--batch", "0" }, "batch: must be in [1, 1024], got 0" },

@@ -30,6 +30,7 @@ public sealed class SearchSettingOptions
         TieCells = new Option<bool>(prefix + "tie-cells") { Description = "one α for all layers (ablation of layer-wise architecture sharing)" };
         NoCellSharing = new Option<bool>(prefix + "no-cell-sharing") { Description = "run one cell per incoming path (the per-path baseline of the memory claim)" };
         SkipDropout = new Option<double?>(prefix + "skip-dropout") { Description = "dropout rate in [0, 1) on the supernet's skip connections during the search, against the collapse toward skips (P-DARTS; default 0, the paper's search)" };
+        OperationDropout = new Option<double?>(prefix + "operation-dropout") { Description = "rate in [0, 1) at which each candidate operation's output is dropped per sample during the search (path dropout: an operation the others cover for learns to restore on its own; default 0, the paper's search)" };
         DilatedConvs = new Option<string?>(prefix + "dilated-convs") { Description = "dilated candidates: dense (the official operation table; default) or separable (DARTS's)" };
         DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
         HeadConv = new Option<string?>(prefix + "head-conv") { Description = "the light head's 3×3 convolution: dense (default) or separable (depthwise 3×3 → pointwise 1×1; frame-time-sr's, where the head goes to 3·(2s)² channels)" };
@@ -59,6 +60,7 @@ public sealed class SearchSettingOptions
     public Option<bool> TieCells { get; }
     public Option<bool> NoCellSharing { get; }
     public Option<double?> SkipDropout { get; }
+    public Option<double?> OperationDropout { get; }
     public Option<string?> DilatedConvs { get; }
     public Option<string?> HeadConv { get; }
     public Option<double?> ArchitectLearningRate { get; }
@@ -67,7 +69,7 @@ public sealed class SearchSettingOptions
     public Option<string?> PixelLoss { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
 
     public void AddTo(Command command)
     {
@@ -80,7 +82,7 @@ public sealed class SearchSettingOptions
         Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
         PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
-        SkipDropout = p.GetValue(SkipDropout), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
+        SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay), WeightOptimizer = p.GetValue(WeightOptimizer), PixelLoss = p.GetValue(PixelLoss),
     };
 
@@ -100,6 +102,7 @@ public sealed class SearchSettingOptions
         if (p.GetValue(Crop) is { } crop) s.Crop = Count(crop, Crop);
         if (p.GetValue(Seed) is { } seed) s.Seed = seed;
         if (p.GetValue(SkipDropout) is { } skipDropout) s.SkipDropout = skipDropout;
+        if (p.GetValue(OperationDropout) is { } operationDropout) s.OperationDropout = operationDropout;
         if (p.GetValue(ArchitectLearningRate) is { } architectRate) s.ArchitectLearningRate = architectRate;
         if (p.GetValue(ArchitectWeightDecay) is { } architectDecay) s.ArchitectWeightDecay = architectDecay;
         return s;

@@ -48,6 +48,12 @@ public sealed record SearchOptions
     /// </summary>
     public double SkipDropout { get; init; }
 
+    /// <summary>
+    /// Rate at which each candidate operation's output is dropped per sample during the search (the path dropout of
+    /// one-shot searches, against operations co-adapting around the one that learns fastest); 0 is the paper's search.
+    /// </summary>
+    public double OperationDropout { get; init; }
+
     /// <summary>Intra-op threads; null uses every core.</summary>
     public int? Threads { get; init; }
 
@@ -98,6 +104,7 @@ public sealed record SearchOptions
         SettingException.Require(ArchitectLearningRate > 0 && ArchitectLearningRate <= 1, "architect_learning_rate", $"must be in (0, 1], got {ArchitectLearningRate}");
         SettingException.Require(ArchitectWeightDecay is >= 0 and <= 1, "architect_weight_decay", $"must be in [0, 1], got {ArchitectWeightDecay}");
         SettingException.Require(SkipDropout is >= 0 and < 1, "skip_dropout", $"must be in [0, 1), got {SkipDropout}");
+        SettingException.Require(OperationDropout is >= 0 and < 1, "operation_dropout", $"must be in [0, 1), got {OperationDropout}");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
         Latency?.Validate();

@@ -50,6 +50,8 @@ public static class SearchOptionsJson
         public double ArchitectLearningRate { get; set; }
         public double ArchitectWeightDecay { get; set; }
         public double SkipDropout { get; set; }
+        /// <summary>Absent in runs started before the setting existed: 0.</summary>
+        public double OperationDropout { get; set; }
 
         /// <summary>Absent: the task's loss (the paper's).</summary>
         public string? PixelLoss { get; set; }
@@ -90,6 +92,7 @@ public static class SearchOptionsJson
             ArchitectLearningRate = o.ArchitectLearningRate,
             ArchitectWeightDecay = o.ArchitectWeightDecay,
             SkipDropout = o.SkipDropout,
+            OperationDropout = o.OperationDropout,
             PixelLoss = o.PixelLoss,
             Threads = o.Threads,
             Device = o.Device,
@@ -117,7 +120,7 @@ public static class SearchOptionsJson
                     Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,
                     ArchitectSplit = ArchitectSplit, WeightOptimizer = WeightOptimizer ?? WeightOptimizers.Sgd, WeightLearningRate = WeightLearningRate, WeightLearningRateMin = WeightLearningRateMin,
                     Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
-                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout, PixelLoss = PixelLoss,
+                    ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout, OperationDropout = OperationDropout, PixelLoss = PixelLoss,
                     Threads = Threads, Device = Device ?? "auto",
                     Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
                 };

@@ -41,6 +41,7 @@ public static class SearchOptionsResolver
             Crop = s.Crop ?? o.Crop,
             Seed = s.Seed ?? o.Seed,
             SkipDropout = s.SkipDropout ?? o.SkipDropout,
+            OperationDropout = s.OperationDropout ?? o.OperationDropout,
             PixelLoss = s.PixelLoss is { Length: > 0 } pixelLoss ? pixelLoss : o.PixelLoss,
             ArchitectLearningRate = s.ArchitectLearningRate ?? o.ArchitectLearningRate,
             ArchitectWeightDecay = s.ArchitectWeightDecay ?? o.ArchitectWeightDecay,

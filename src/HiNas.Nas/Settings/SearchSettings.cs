@@ -43,6 +43,7 @@ public sealed record SearchSettings
     public int? Crop { get; init; }
     public ulong? Seed { get; init; }
     public double? SkipDropout { get; init; }
+    public double? OperationDropout { get; init; }
     public int? Threads { get; init; }
     public string? Device { get; init; }
 

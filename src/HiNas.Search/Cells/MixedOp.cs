@@ -10,7 +10,9 @@ namespace HiNas.Search.Cells;
 /// <summary>
 /// One searchable edge: Σ_o softmax(α)[o] · o(x) over the candidate operations ("none" adds zero). In training mode
 /// the skip connection's output can be dropped out (<see cref="SkipDropout"/>, P-DARTS's remedy for the collapse
-/// toward skip connections: an untrained supernet rewards the identity before the convolutions have learnt anything).
+/// toward skip connections: an untrained supernet rewards the identity before the convolutions have learnt anything),
+/// and every operation's output can be dropped per sample (<see cref="OperationDropout"/>, the path dropout of one-shot
+/// searches: an operation that the others cover for learns to restore on its own).
 /// </summary>
 public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
 {
@@ -37,6 +39,12 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
     /// <summary>Dropout rate on the skip connection's output while training (0: none).</summary>
     public double SkipDropout { get; set; }
 
+    /// <summary>
+    /// Rate at which each operation's whole output is dropped for a sample while training (0: none); the kept ones are
+    /// scaled by 1 / (1 − p), so the edge's expected output is the mixture's.
+    /// </summary>
+    public double OperationDropout { get; set; }
+
     /// <summary>The generator of the dropout masks (the supernet's own, so that a search is reproducible and resumable).</summary>
     public Generator? DropoutGenerator { get; set; }
 
@@ -58,7 +66,13 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
             var output = op is IPreActivated preActivated ? preActivated.ForwardActivated(activated) : op.call(x);
             if (_opIndex[i] == OperationNames.SkipIndex && training && SkipDropout > 0)
             {
-                var dropped = DropOut(output);
+                var dropped = DropOut(output, output.shape, SkipDropout);
+                output.Dispose();
+                output = dropped;
+            }
+            if (training && OperationDropout > 0)
+            {
+                var dropped = DropOut(output, new[] { output.shape[0], 1L, 1L, 1L }, OperationDropout);
                 output.Dispose();
                 output = dropped;
             }
@@ -70,10 +84,11 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
         return sum!;
     }
 
-    /// <summary>Inverted dropout: each element kept with probability 1 − p and scaled by 1 / (1 − p).</summary>
-    private Tensor DropOut(Tensor x)
+    /// <summary>Inverted dropout: each mask element (broadcast over <paramref name="x"/>) kept with probability 1 − p and scaled by 1 / (1 − p).</summary>
+    private Tensor DropOut(Tensor x, long[] maskShape, double p)
     {
-        var keep = torch.rand(x.shape, ScalarType.Float32, generator: DropoutGenerator).ge(SkipDropout).to(x.dtype).to(x.device);
-        return x * keep * (1.0 / (1.0 - SkipDropout));
+        using var keep = torch.rand(maskShape, ScalarType.Float32, generator: DropoutGenerator).ge(p).to(x.dtype).to(x.device);
+        using var kept = x * keep;
+        return kept.mul(1.0 / (1.0 - p));
     }
 }

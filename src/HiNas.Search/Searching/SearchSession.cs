@@ -60,9 +60,9 @@ public sealed class SearchSession : IDisposable
         Network.train();
     }
 
-    /// <summary>Per epoch: the skip-dropout masks restart from a seed of the epoch, so a resumed search draws the same ones.</summary>
+    /// <summary>Per epoch: the dropout masks restart from a seed of the epoch, so a resumed search draws the same ones.</summary>
     public void StartEpoch(int epoch) =>
-        Network.SetSkipDropout(Options.SkipDropout, DeterministicRandom.Derive(Options.Seed, 0xD20_0000UL + (ulong)epoch));
+        Network.SetDropout(Options.SkipDropout, Options.OperationDropout, DeterministicRandom.Derive(Options.Seed, 0xD20_0000UL + (ulong)epoch));
 
     /// <summary>
     /// The search validates on the central window of at most this many pixels a side of each validation image: the

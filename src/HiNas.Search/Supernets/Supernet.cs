@@ -190,17 +190,19 @@ public sealed class Supernet : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Sets the dropout rate on every skip connection of every cell (applied in training mode only), its masks drawn
-    /// from a generator of the supernet's own seeded with <paramref name="seed"/>.
+    /// Sets the dropout rates on every skip connection (element-wise) and on every operation's output (per sample) of
+    /// every cell (applied in training mode only), their masks drawn from a generator of the supernet's own seeded with
+    /// <paramref name="seed"/>.
     /// </summary>
-    public void SetSkipDropout(double rate, ulong seed)
+    public void SetDropout(double skipRate, double operationRate, ulong seed)
     {
         var positive = (long)(seed & 0x7FFF_FFFF_FFFF_FFFFUL);
         _dropoutGenerator ??= new Generator((ulong)positive);
         _dropoutGenerator.manual_seed(positive);
         foreach (var op in modules().OfType<MixedOp>())
         {
-            op.SkipDropout = rate;
+            op.SkipDropout = skipRate;
+            op.OperationDropout = operationRate;
             op.DropoutGenerator = _dropoutGenerator;
         }
     }

@@ -108,8 +108,8 @@ public class SearcherTests
     [InlineData(WeightOptimizers.Adam)]
     public void ResumingFromTheEpochOneCheckpointMatchesTheUninterruptedRun(string weightOptimizer)
     {
-        // with skip dropout, whose masks must also be drawn again the same way after the resume
-        var options = Micro(RestorationTask.SuperResolution(2, 3), seed: 11).WithWeightOptimizer(weightOptimizer) with { SkipDropout = 0.3 };
+        // with skip and operation dropout, whose masks must also be drawn again the same way after the resume
+        var options = Micro(RestorationTask.SuperResolution(2, 3), seed: 11).WithWeightOptimizer(weightOptimizer) with { SkipDropout = 0.3, OperationDropout = 0.2 };
         var straight = Searcher.Run(options, TempDir());
 
         var dir = TempDir();
@@ -121,7 +121,8 @@ public class SearcherTests
         Assert.ThrowsAny<OperationCanceledException>(() => Searcher.Run(options, dir, progress, stop.Token));
         Assert.False(File.Exists(Path.Combine(dir, SearchRun.GenotypeFile)));
 
-        Assert.Equal(0.3, SearchOptionsJson.Load(Path.Combine(dir, SearchRun.OptionsFile)).SkipDropout);
+        var saved = SearchOptionsJson.Load(Path.Combine(dir, SearchRun.OptionsFile));
+        Assert.Equal((0.3, 0.2), (saved.SkipDropout, saved.OperationDropout));
         var resumed = Searcher.Resume(dir);
 
         Assert.Equal(straight.Alpha!.Length, resumed.Alpha!.Length);

@@ -65,6 +65,29 @@ public class SupernetTests
         Assert.True(torch.allclose(op.call(x, skipOnly), x));
     }
 
+    [Fact]
+    public void OperationDropout_DropsWholeOutputsPerSampleWhileTraining_AndNeverInEval()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4);
+        using var generator = new Generator(9);
+        var skipOnly = torch.zeros(OperationNames.Count);
+        skipOnly[OperationNames.SkipIndex] = 1;
+        var x = torch.rand(64, 4, 8, 8) + 0.5; // no zeros of its own
+        op.OperationDropout = 0.25;
+        op.DropoutGenerator = generator;
+
+        op.train();
+        var y = op.call(x, skipOnly);
+        var zeroPerSample = y.eq(0).to(ScalarType.Float32).mean(new long[] { 1, 2, 3 });
+        Assert.True(zeroPerSample.eq(0).logical_or(zeroPerSample.eq(1)).all().item<bool>(), "a sample's output is dropped whole or kept whole");
+        Assert.InRange(zeroPerSample.mean().item<float>(), 0.1, 0.4);
+        Assert.True(torch.where(y.ne(0), y - x / 0.75, torch.zeros_like(y)).abs().max().item<float>() < 1e-5, "kept outputs are scaled by 1 / (1 − p)");
+
+        op.eval();
+        Assert.True(torch.allclose(op.call(x, skipOnly), x));
+    }
+
     /// <summary>
     /// The mixed op's shared LeakyReLU and in-place weighted sum compute what each operation run on its own, weighted
     /// and summed, computes: the same output and the same gradients for the input, α's weights and the parameters.
