@@ -15,7 +15,12 @@
 #              NAME:EPOCHS:WARMUP  the same arm with another schedule (e.g. adam-log-mse:30:15)
 #   SWAP     operations, space-separated (e.g. "dil_conv_3x3"): also train each arm's genotype with every edge's
 #            operation replaced by each (same inputs, same width path) — what the derivation's choice of operation is worth
+#   REWIRE   rewirings, space-separated: "chain" also trains each arm's genotype with its nodes chained (node m ≥ 1
+#            reads node m − 1 and cell input (m + 1) mod 2; node 0 reads both inputs), "shallow" each random genotype
+#            with every node reading the two cell inputs — same operations, same parameters: what the cells' depth is worth
 #   RANDOMS  random genotypes of the space to train as the reference (default "1 2 3": random:1 … random:3)
+#   SEEDS    more retraining seeds for the found and random genotypes (e.g. "2 3"; the first training is seed 1), as
+#            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
 #   ITERATIONS  retraining iterations per network (default 4000)
 # After each search, `hinas select` measures what each operation is worth to the trained supernet (perturbation
@@ -55,6 +60,31 @@ a, b = (json.load(open(p)) for p in sys.argv[1:])
 sys.exit(0 if (a['cells'], a['width_path']) == (b['cells'], b['width_path']) else 1)" "$1" "$2"
 }
 
+variant() {  # NAME GENOTYPE swap OP | chain | shallow: train GENOTYPE with its edges' operations or inputs changed
+  local name="$1" source="$2"; shift 2
+  mkdir -p "$work/$name"
+  [ -f "$work/$name/genotype.json" ] || /usr/bin/python3 - "$source" "$work/$name/genotype.json" "$@" <<'PY'
+import json, sys
+source, target, kind = sys.argv[1:4]
+g = json.load(open(source))
+def rewire(cell):
+    edges = []
+    for node in range(len(cell) // 2):
+        if kind == "swap":
+            inputs = [cell[2 * node][1], cell[2 * node + 1][1]]
+        elif kind == "shallow" or node == 0:
+            inputs = [0, 1]
+        else:  # chain: the previous node (state node + 1) and a cell input, alternating
+            inputs = [(node + 1) % 2, node + 1]
+        ops = [sys.argv[4]] * 2 if kind == "swap" else [cell[2 * node][0], cell[2 * node + 1][0]]
+        edges += [[op, i] for op, i in zip(ops, inputs)]
+    return edges
+g["cells"] = [rewire(cell) for cell in g["cells"]]
+json.dump(g, open(target, "w"), indent=1)
+PY
+  train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
+}
+
 for arm in $arms; do
   IFS=: read -r recipe epochs warmup <<< "$arm"
   case "$recipe" in
@@ -81,48 +111,65 @@ for arm in $arms; do
   if [ -f "$dir/genotype-perturbation.json" ] && ! same_network "$dir/genotype.json" "$dir/genotype-perturbation.json"; then
     train_and_evaluate "$name-pt" --genotype "$dir/genotype-perturbation.json"
   fi
-  for op in ${SWAP:-}; do
-    mkdir -p "$work/$name-swap-$op"
-    /usr/bin/python3 - "$work/$name/genotype.json" "$op" "$work/$name-swap-$op/genotype.json" <<'PY'
-import json, sys
-g = json.load(open(sys.argv[1]))
-g["cells"] = [[[sys.argv[2], source] for _, source in cell] for cell in g["cells"]]
-json.dump(g, open(sys.argv[3], "w"), indent=1)
-PY
-    train_and_evaluate "$name-swap-$op" --genotype "$work/$name-swap-$op/genotype.json"
-  done
+  for op in ${SWAP:-}; do variant "$name-swap-$op" "$dir/genotype.json" swap "$op"; done
+  if [[ " ${REWIRE:-} " == *" chain "* ]]; then variant "$name-chain" "$dir/genotype.json" chain; fi
+  for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
 done
-for n in $randoms; do train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"; done
+for n in $randoms; do
+  train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"
+  if [[ " ${REWIRE:-} " == *" shallow "* ]]; then variant "random-$n-shallow" "$work/train-random-$n/genotype.json" shallow; fi
+  for seed in ${SEEDS:-}; do train_and_evaluate "random-$n-seed$seed" --arch "random:$n" "${task[@]}" "${random_space[@]}" --seed "$seed"; done
+done
 
 /usr/bin/python3 - "$work" $arms <<'EOF' | tee "$work/table.md"
-import json, sys, os
+import json, sys, os, re, statistics
 work, arms = sys.argv[1], sys.argv[2:]
 def ev(name):
     return json.load(open(f"{work}/train-{name}.eval.json"))
-print("| network | supernet validation dB, first → best epoch | α entropy | β entropy | width path | params | PSNR dB (photos) |")
-print("|---|---|---|---|---|---|---|")
+def scores(name):  # seed 1's, then every further seed's
+    seeds = sorted(int(m.group(1)) for f in os.listdir(work) if (m := re.fullmatch(re.escape(f"train-{name}-seed") + r"(\d+)\.eval\.json", f)))
+    return [ev(name)["psnr"]] + [ev(f"{name}-seed{s}")["psnr"] for s in seeds]
+def psnr(name):
+    s = scores(name)
+    return f"{s[0]:.2f}" if len(s) == 1 else " / ".join(f"{x:.2f}" for x in s) + f" (mean {statistics.mean(s):.2f})"
+DEPTH = {"conv_3x3": 1, "dil_conv_3x3": 1, "dil_conv_5x5": 1, "sep_conv_3x3": 2, "sep_conv_5x5": 2, "skip_connect": 0}
+def depth(genotype):  # the most k×k convolutions on one path from the stem to the head (a separable conv is two)
+    g = json.load(open(genotype))
+    cells = [0, 0]  # s0, s1 of the first cell: the stem
+    for cell in g["cells"]:
+        states = cells[-2:]
+        for node in range(len(cell) // 2):
+            states.append(max(states[i] + DEPTH[op] for op, i in cell[2 * node:2 * node + 2]))
+        cells.append(max(states[2:]))
+    return cells[-1]
+def row(label, name, genotype, search="—", alpha="—", beta="—", path=None):
+    e = ev(name)
+    path = path if path is not None else json.load(open(genotype))["width_path"]
+    print(f"| {label} | {search} | {alpha} | {beta} | {path} | {depth(genotype)} | {e['params']:,} | {psnr(name)} |")
+print("| network | supernet validation dB, first → best epoch | α entropy | β entropy | width path | depth | params | PSNR dB (photos) |")
+print("|---|---|---|---|---|---|---|---|")
 for arm in arms:
     name = arm.replace(":", "-")
     epochs = [json.loads(l) for l in open(f"{work}/{name}/events.jsonl") if '"kind":"epoch"' in l]
     psnrs = [e["validation_psnr"] for e in epochs]
     g = json.load(open(f"{work}/{name}/genotype.json"))
-    e = ev(name)
-    print(f"| found, {arm} | {psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs) | {g['alpha_entropy']:.3f} | {g['beta_entropy']:.3f} | {g['width_path']} | {e['params']:,} | {e['psnr']:.2f} |")
+    row(f"found, {arm}", name, f"{work}/{name}/genotype.json", f"{psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs)", f"{g['alpha_entropy']:.3f}", f"{g['beta_entropy']:.3f}")
     if os.path.exists(f"{work}/{name}/genotype-perturbation.json"):
         p = json.load(open(f"{work}/{name}/genotype-perturbation.json"))
         same = (p["cells"], p["width_path"]) == (g["cells"], g["width_path"])
-        e = ev(name if same else f"{name}-pt")
-        print(f"| found, {arm}, operations by perturbation{' (the same network)' if same else ''} | (same supernet) | — | — | {p['width_path']} | {e['params']:,} | {e['psnr']:.2f} |")
+        row(f"found, {arm}, operations by perturbation{' (the same network)' if same else ''}", name if same else f"{name}-pt", f"{work}/{name}/genotype-perturbation.json", "(same supernet)")
     for f in sorted(os.listdir(work)):
         if f.startswith(f"train-{name}-swap-") and f.endswith(".eval.json"):
             op = f[len(f"train-{name}-swap-"):-len(".eval.json")]
-            e = json.load(open(f"{work}/{f}"))
-            print(f"| found, {arm}, every edge {op} | — | — | — | (same) | {e['params']:,} | {e['psnr']:.2f} |")
-randoms = sorted(f[len("train-"):-len(".eval.json")] for f in os.listdir(work) if f.startswith("train-random-") and f.endswith(".eval.json"))
+            row(f"found, {arm}, every edge {op}", f"{name}-swap-{op}", f"{work}/{name}-swap-{op}/genotype.json")
+    if os.path.exists(f"{work}/train-{name}-chain.eval.json"):
+        row(f"found, {arm}, nodes chained", f"{name}-chain", f"{work}/{name}-chain/genotype.json")
+randoms = sorted(int(m.group(1)) for f in os.listdir(work) if (m := re.fullmatch(r"train-random-(\d+)\.eval\.json", f)))
 for r in randoms:
-    e = ev(r)
-    print(f"| {r.replace('-', ':', 1)} | — | — | — | — | {e['params']:,} | {e['psnr']:.2f} |")
+    row(f"random:{r}", f"random-{r}", f"{work}/train-random-{r}/genotype.json")
+    if os.path.exists(f"{work}/train-random-{r}-shallow.eval.json"):
+        row(f"random:{r}, every node on the cell inputs", f"random-{r}-shallow", f"{work}/random-{r}-shallow/genotype.json")
 if randoms:
-    scores = sorted(ev(r)["psnr"] for r in randoms)
-    print(f"\nMedian of the random genotypes: {scores[len(scores) // 2]:.2f} dB; input {ev(randoms[0])['input_psnr']:.2f} dB.")
+    means = sorted(statistics.mean(scores(f"random-{r}")) for r in randoms)
+    print(f"\nMedian of the random genotypes (each its mean over seeds): {means[len(means) // 2]:.2f} dB; input {ev(f'random-{randoms[0]}')['input_psnr']:.2f} dB.")
 EOF
