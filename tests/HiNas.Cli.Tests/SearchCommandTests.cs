@@ -3,6 +3,7 @@ using HiNas.Search.Searching;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 
 namespace HiNas.Cli.Tests;
 
@@ -26,6 +27,7 @@ public class SearchCommandTests
         Assert.Equal(2, genotype.Layers);
         Assert.Contains("width path: [", result.Stdout);
         Assert.Contains("epoch 2/2 [search]", result.Stdout);
+        Assert.Contains("α's mean weight per operation: conv_3x3 0.", result.Stdout);
         var options = SearchOptionsJson.Load(Path.Combine(dir, SearchRun.OptionsFile));
         Assert.Equal(2, options.Batch);
         Assert.Equal("deadleaves:6x40", options.Data.ToString());
@@ -35,6 +37,8 @@ public class SearchCommandTests
         Assert.Equal(0, resumed.ExitCode);
         using var json = JsonDocument.Parse(resumed.Stdout);
         Assert.Equal(genotype.WidthPath, json.RootElement.GetProperty("width_path").EnumerateArray().Select(e => e.GetInt32()));
+        var shares = json.RootElement.GetProperty("operation_shares");
+        Assert.Equal(OperationShares.Of(genotype.Alpha!)[OperationNames.SepConv3x3], shares.GetProperty("sep_conv_3x3").GetDouble(), 12);
 
         // A new run from the resolved options file repeats the search exactly (the server's job worker runs this way).
         var again = Path.Combine(CliRunner.TempDir(), "again");

@@ -10,6 +10,7 @@ using HiNas.Search.Tests.Training;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 using TorchSharp;
 
 namespace HiNas.Search.Tests.Searching;
@@ -156,6 +157,8 @@ public class SearcherTests
         Assert.Equal(chosen.BetaEntropy, completed.BetaEntropy);
         Assert.InRange(completed.BetaEntropy!.Value, 0.5, 1);
         Assert.All(epochs, e => Assert.NotNull(e.AlphaEntropy));
+        Assert.All(epochs, e => Assert.Equal(OperationNames.All, e.OperationShares!.Keys));
+        Assert.Equal(OperationShares.Of(chosen.Alpha!), completed.OperationShares);
 
         // interrupted after the window's first epoch: its checkpoint carries the best so far, and the resumed run chooses the same
         var resumedDir = TempDir();
