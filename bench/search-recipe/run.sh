@@ -171,5 +171,8 @@ for r in randoms:
         row(f"random:{r}, every node on the cell inputs", f"random-{r}-shallow", f"{work}/random-{r}-shallow/genotype.json")
 if randoms:
     means = sorted(statistics.mean(scores(f"random-{r}")) for r in randoms)
-    print(f"\nMedian of the random genotypes (each its mean over seeds): {means[len(means) // 2]:.2f} dB; input {ev(f'random-{randoms[0]}')['input_psnr']:.2f} dB.")
+    print(f"\n{len(means)} random genotypes (each its mean over seeds): median {statistics.median(means):.2f} dB, range {means[0]:.2f}–{means[-1]:.2f}; input {ev(f'random-{randoms[0]}')['input_psnr']:.2f} dB.")
+    spreads = [max(s) - min(s) for r in randoms if len(s := scores(f"random-{r}")) > 1]
+    if spreads:
+        print(f"Retraining noise: one network's scores over seeds differ by {min(spreads):.2f}–{max(spreads):.2f} dB.")
 EOF
