@@ -42,10 +42,10 @@ public sealed record SearchEvent
     public int? ChosenEpoch { get; init; }
     public double? AlphaEntropy { get; init; }
     public double? BetaEntropy { get; init; }
+    public string? Warning { get; init; }
 
     /// <summary>"epoch" and "completed": each operation's mean softmax(α) weight over every edge (<see cref="Genotypes.OperationShares"/>).</summary>
     public IReadOnlyDictionary<string, double>? OperationShares { get; init; }
-    public string? Warning { get; init; }
 
     public required double ElapsedSeconds { get; init; }
     public required double EtaSeconds { get; init; }
