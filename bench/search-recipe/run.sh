@@ -133,8 +133,7 @@ def psnr(name):
     s = scores(name)
     return f"{s[0]:.2f}" if len(s) == 1 else " / ".join(f"{x:.2f}" for x in s) + f" (mean {statistics.mean(s):.2f})"
 DEPTH = {"conv_3x3": 1, "dil_conv_3x3": 1, "dil_conv_5x5": 1, "sep_conv_3x3": 2, "sep_conv_5x5": 2, "skip_connect": 0}
-def depth(genotype):  # the most k×k convolutions on one path from the stem to the head (a separable conv is two)
-    g = json.load(open(genotype))
+def depth(g):  # the most k×k convolutions on one path from the stem to the head (a separable conv is two)
     cells = [0, 0]  # s0, s1 of the first cell: the stem
     for cell in g["cells"]:
         states = cells[-2:]
@@ -142,10 +141,9 @@ def depth(genotype):  # the most k×k convolutions on one path from the stem to 
             states.append(max(states[i] + DEPTH[op] for op, i in cell[2 * node:2 * node + 2]))
         cells.append(max(states[2:]))
     return cells[-1]
-def row(label, name, genotype, search="—", alpha="—", beta="—", path=None):
-    e = ev(name)
-    path = path if path is not None else json.load(open(genotype))["width_path"]
-    print(f"| {label} | {search} | {alpha} | {beta} | {path} | {depth(genotype)} | {e['params']:,} | {psnr(name)} |")
+def row(label, name, genotype, search="—", alpha="—", beta="—"):
+    g = json.load(open(genotype))
+    print(f"| {label} | {search} | {alpha} | {beta} | {g['width_path']} | {depth(g)} | {ev(name)['params']:,} | {psnr(name)} |")
 print("| network | supernet validation dB, first → best epoch | α entropy | β entropy | width path | depth | params | PSNR dB (photos) |")
 print("|---|---|---|---|---|---|---|---|")
 for arm in arms:

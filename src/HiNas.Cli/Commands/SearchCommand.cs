@@ -106,7 +106,7 @@ public static class SearchCommand
                 RunDir = runDir, Genotype = path, genotype.WidthPath,
                 Cells = genotype.Cells.Select(c => c.ToString()).ToArray(), AllSkip = genotype.IsAllSkip,
                 genotype.AlphaEntropy, genotype.BetaEntropy, Warning = ArchitectureEntropy.UndecidedWidthPath(genotype), Latency = report,
-                OperationShares = genotype.Alpha is null ? null : OperationShares.Of(genotype.Alpha),
+                genotype.OperationShares,
             }, CliJson.Options));
         }
         else
@@ -115,8 +115,8 @@ public static class SearchCommand
             for (var l = 0; l < genotype.Cells.Count; l++) output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"layer {l + 1}: {genotype.Cells[l]}"));
             if (genotype.AlphaEntropy is { } a && genotype.BetaEntropy is { } b)
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"normalised entropy (1 = uniform): α {a:0.0000}, β {b:0.0000}"));
-            if (genotype.Alpha is { } alpha)
-                output.Out.WriteLine("α's mean weight per operation: " + string.Join(", ", OperationShares.Of(alpha).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:0.000}"))));
+            if (genotype.OperationShares is { } shares)
+                output.Out.WriteLine("α's mean weight per operation: " + string.Join(", ", shares.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:0.000}"))));
             if (ArchitectureEntropy.UndecidedWidthPath(genotype) is { } warning) output.Out.WriteLine($"warning: {warning}");
             output.Out.WriteLine($"wrote {path}");
             if (report is not null)

@@ -62,6 +62,9 @@ public sealed class Genotype : IEquatable<Genotype>
     /// <summary>α's normalised entropy (1 = uniform; <see cref="ArchitectureEntropy"/>), when the genotype came from a search.</summary>
     public double? AlphaEntropy => Alpha is null ? null : ArchitectureEntropy.OfAlpha(Alpha);
 
+    /// <summary>Each operation's mean softmax(α) weight over every edge (<see cref="Genotypes.OperationShares"/>), when the genotype came from a search.</summary>
+    public IReadOnlyDictionary<string, double>? OperationShares => Alpha is null ? null : Genotypes.OperationShares.Of(Alpha);
+
     /// <summary>β's normalised entropy over the possible moves, when the genotype came from a search.</summary>
     public double? BetaEntropy => Beta is null ? null : ArchitectureEntropy.OfBeta(Beta, Space.Lattice);
 

@@ -150,7 +150,7 @@ public sealed class Searcher
                 ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs, DerivedLatencyMs = predicted,
                 MeasuredLatencyMs = measured, LatencyCalibration = measured is null ? null : session.Architect.LatencyCalibration,
                 AlphaEntropy = genotype.AlphaEntropy, BetaEntropy = genotype.BetaEntropy,
-                OperationShares = genotype.Alpha is null ? null : OperationShares.Of(genotype.Alpha),
+                OperationShares = genotype.OperationShares,
             });
         }
 
@@ -166,7 +166,7 @@ public sealed class Searcher
             Phase = "done", LearningRate = o.WeightLearningRateAt(o.Epochs), Genotype = result.ToString(), ElapsedSeconds = Elapsed(), EtaSeconds = 0,
             ChosenEpoch = bestEpoch ?? o.Epochs, AlphaEntropy = result.AlphaEntropy, BetaEntropy = result.BetaEntropy,
             Warning = ArchitectureEntropy.UndecidedWidthPath(result),
-            OperationShares = result.Alpha is null ? null : OperationShares.Of(result.Alpha),
+            OperationShares = result.OperationShares,
         });
         return result;
     }
