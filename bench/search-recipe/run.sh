@@ -12,13 +12,20 @@
 #              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
 #              adam-log-mse-dropNN  the same with operation dropout NN % (`--operation-dropout 0.NN`: each candidate's
 #                             output dropped per sample, so no operation leans on the others)
-#              NAME:EPOCHS:WARMUP  the same arm with another schedule (e.g. adam-log-mse:30:15)
+#              adam-log-mse-single-path  the same recipe training one drawn network per step (`--supernet-training
+#                             single-path`), its network derived by ranking drawn networks on the trained supernet
+#              NAME:EPOCHS:WARMUP[:STEPS]  the same arm with another schedule (e.g. adam-log-mse:30:15; STEPS per epoch, default 30)
 #   SWAP     operations, space-separated (e.g. "dil_conv_3x3"): also train each arm's genotype with every edge's
 #            operation replaced by each (same inputs, same width path) — what the derivation's choice of operation is worth
 #   REWIRE   rewirings, space-separated: "chain" also trains each arm's genotype with its nodes chained (node m ≥ 1
 #            reads node m − 1 and cell input (m + 1) mod 2; node 0 reads both inputs), "shallow" each random genotype
 #            with every node reading the two cell inputs — same operations, same parameters: what the cells' depth is worth
 #   RANDOMS  random genotypes of the space to train as the reference (default "1 2 3": random:1 … random:3)
+#   RANKED   places in a ranking (network-ranking.json: a single-path search's, or `hinas select --by ranking`'s) whose
+#            networks are trained too (e.g. "1 2 3"), as `train-NAME-rankK` (a single-path search's place 1 is its genotype)
+#   RANK     networks to draw for `hinas select --by ranking` after each mixture search (e.g. 64; a single-path search
+#            ranks by itself): every network trained here so far is ranked beside them, and the table gives how the
+#            supernet's ranking agrees with retraining (Kendall's τ)
 #   SEEDS    more retraining seeds for the found and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
@@ -43,7 +50,7 @@ mkdir -p "$work"
 
 task=(--task denoise --sigma 25 --channels 3)
 # bench/latency/front.sh's frame-time free search and trainings
-search=(--preset frame-time-denoise --data "$data" --steps-per-epoch 30 --skip-dropout 0.5)
+search=(--preset frame-time-denoise --data "$data" --skip-dropout 0.5)
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )) --width-multiplier 1 --head light)
 random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
 
@@ -85,25 +92,55 @@ PY
   train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
 }
 
+ranked() {  # NAME RUN_DIR PLACE: train the network at PLACE of the run's ranking
+  local name="$1" dir="$2" place="$3"
+  mkdir -p "$work/$name"
+  [ -f "$work/$name/genotype.json" ] || /usr/bin/python3 - "$dir" "$place" "$work/$name/genotype.json" <<'PY'
+import json, sys
+run, place, target = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+g = json.load(open(f"{run}/genotype.json"))
+c = json.load(open(f"{run}/network-ranking.json"))["candidates"][place - 1]
+g["cells"] = [[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]
+g["width_path"] = c["width_path"]
+for k in ("alpha", "beta", "alpha_entropy", "beta_entropy"): g.pop(k, None)
+json.dump(g, open(target, "w"), indent=1)
+PY
+  train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
+}
+
 for arm in $arms; do
-  IFS=: read -r recipe epochs warmup <<< "$arm"
+  IFS=: read -r recipe epochs warmup steps <<< "$arm"
   case "$recipe" in
     sgd) flags=(--weight-optimizer sgd) ;;
     adam-log-mse) flags=(--weight-optimizer adam --pixel-loss log-mse) ;;
     adam-log-mse-drop[0-9][0-9]) flags=(--weight-optimizer adam --pixel-loss log-mse --operation-dropout "0.${recipe##*-drop}") ;;
-    *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse, adam-log-mse-dropNN)" >&2; exit 2 ;;
+    adam-log-mse-single-path) flags=(--weight-optimizer adam --pixel-loss log-mse --supernet-training single-path) ;;
+    *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse, adam-log-mse-dropNN, adam-log-mse-single-path)" >&2; exit 2 ;;
   esac
   name="${arm//:/-}"
   dir="$work/$name"
   if [ ! -f "$dir/genotype.json" ]; then
     echo "== search $dir ($(date -u +%H:%M))" >&2
     if [ -f "$dir/options.json" ]; then "${hinas[@]}" search --resume "$dir" --json >/dev/null
-    else "${hinas[@]}" search "${task[@]}" "${search[@]}" --epochs "${epochs:-10}" --warmup "${warmup:-4}" "${flags[@]}" --out "$dir" --json >/dev/null; fi
+    else "${hinas[@]}" search "${task[@]}" "${search[@]}" --epochs "${epochs:-10}" --warmup "${warmup:-4}" --steps-per-epoch "${steps:-30}" "${flags[@]}" --out "$dir" --json >/dev/null; fi
   fi
   # the perturbation selection measures the trained supernet, so before its checkpoints go (33 MB: not committed)
-  if [ ! -f "$dir/genotype-perturbation.json" ] && [ -d "$dir/checkpoints" ]; then
+  if [ ! -f "$dir/genotype-perturbation.json" ] && [ -d "$dir/checkpoints" ] && [[ "$recipe" != *single-path ]]; then
     echo "== select $dir ($(date -u +%H:%M))" >&2
     "${hinas[@]}" select "$dir" --json >/dev/null
+  fi
+  if [ -n "${RANK:-}" ] && [ ! -f "$dir/network-ranking.json" ] && [ -d "$dir/checkpoints" ]; then
+    echo "== rank $dir ($(date -u +%H:%M))" >&2
+    known=()  # every network trained here (a `--arch random:N` training keeps its genotype in its options.json)
+    for e in "$work"/train-*.eval.json; do
+      n="$(basename "$e" .eval.json)"; n="${n#train-}"
+      [[ "$n" =~ -seed[0-9]+$ ]] && continue
+      if [ -f "$work/$n/genotype.json" ]; then known+=(--candidate "$work/$n/genotype.json")
+      elif [ -f "$work/train-$n/genotype.json" ]; then known+=(--candidate "$work/train-$n/genotype.json")
+      else /usr/bin/python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["architecture"]["genotype"], open(sys.argv[2], "w"))' "$work/train-$n/options.json" "$work/train-$n/genotype.json"
+        known+=(--candidate "$work/train-$n/genotype.json"); fi
+    done
+    "${hinas[@]}" select "$dir" --by ranking --samples "$RANK" "${known[@]}" --json >/dev/null
   fi
   rm -rf "$dir/checkpoints"
   train_and_evaluate "$name" --genotype "$dir/genotype.json"
@@ -114,6 +151,7 @@ for arm in $arms; do
   for op in ${SWAP:-}; do variant "$name-swap-$op" "$dir/genotype.json" swap "$op"; done
   if [[ " ${REWIRE:-} " == *" chain "* ]]; then variant "$name-chain" "$dir/genotype.json" chain; fi
   for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
+  if [ -f "$dir/network-ranking.json" ]; then for place in ${RANKED:-}; do ranked "$name-rank$place" "$dir" "$place"; done; fi
 done
 for n in $randoms; do
   train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"
@@ -141,8 +179,12 @@ def depth(g):  # the most k×k convolutions on one path from the stem to the hea
             states.append(max(states[i] + DEPTH[op] for op, i in cell[2 * node:2 * node + 2]))
         cells.append(max(states[2:]))
     return cells[-1]
+def load_genotype(path):  # a genotype.json, or a training's own (in its options.json: `--arch random:N` writes no genotype.json)
+    if os.path.exists(path):
+        return json.load(open(path))
+    return json.load(open(os.path.join(os.path.dirname(path), "options.json")))["architecture"]["genotype"]
 def row(label, name, genotype, search="—", alpha="—", beta="—"):
-    g = json.load(open(genotype))
+    g = load_genotype(genotype)
     print(f"| {label} | {search} | {alpha} | {beta} | {g['width_path']} | {depth(g)} | {ev(name)['params']:,} | {psnr(name)} |")
 print("| network | supernet validation dB, first → best epoch | α entropy | β entropy | width path | depth | params | PSNR dB (photos) |")
 print("|---|---|---|---|---|---|---|---|")
@@ -151,7 +193,8 @@ for arm in arms:
     epochs = [json.loads(l) for l in open(f"{work}/{name}/events.jsonl") if '"kind":"epoch"' in l]
     psnrs = [e["validation_psnr"] for e in epochs]
     g = json.load(open(f"{work}/{name}/genotype.json"))
-    row(f"found, {arm}", name, f"{work}/{name}/genotype.json", f"{psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs)", f"{g['alpha_entropy']:.3f}", f"{g['beta_entropy']:.3f}")
+    entropy = lambda key: f"{g[key]:.3f}" if key in g else "—"  # a single-path search trains no α or β
+    row(f"found, {arm}", name, f"{work}/{name}/genotype.json", f"{psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs)", entropy("alpha_entropy"), entropy("beta_entropy"))
     if os.path.exists(f"{work}/{name}/genotype-perturbation.json"):
         p = json.load(open(f"{work}/{name}/genotype-perturbation.json"))
         same = (p["cells"], p["width_path"]) == (g["cells"], g["width_path"])
@@ -160,8 +203,22 @@ for arm in arms:
         if f.startswith(f"train-{name}-swap-") and f.endswith(".eval.json"):
             op = f[len(f"train-{name}-swap-"):-len(".eval.json")]
             row(f"found, {arm}, every edge {op}", f"{name}-swap-{op}", f"{work}/{name}-swap-{op}/genotype.json")
+    for f in sorted(os.listdir(work)):
+        if (m := re.fullmatch(re.escape(f"train-{name}-rank") + r"(\d+)\.eval\.json", f)):
+            row(f"found, {arm}, ranked {m.group(1)}", f"{name}-rank{m.group(1)}", f"{work}/{name}-rank{m.group(1)}/genotype.json")
     if os.path.exists(f"{work}/train-{name}-chain.eval.json"):
         row(f"found, {arm}, nodes chained", f"{name}-chain", f"{work}/{name}-chain/genotype.json")
+def trained():  # (cells, width path) → the mean retrained PSNR, of every network trained here
+    found = {}
+    for f in os.listdir(work):
+        if (m := re.fullmatch(r"train-(.+)\.eval\.json", f)) and not re.search(r"-seed\d+$", m.group(1)):
+            n = m.group(1)
+            g = load_genotype(f"{work}/{n}/genotype.json" if os.path.exists(f"{work}/{n}/genotype.json") else f"{work}/train-{n}/genotype.json")
+            found[(json.dumps(g["cells"]), json.dumps(g["width_path"]))] = statistics.mean(scores(n))
+    return found
+def kendall(pairs):
+    signs = [(a[0] - b[0]) * (a[1] - b[1]) for i, a in enumerate(pairs) for b in pairs[i + 1:]]
+    return sum((s > 0) - (s < 0) for s in signs) / len(signs)
 randoms = sorted(int(m.group(1)) for f in os.listdir(work) if (m := re.fullmatch(r"train-random-(\d+)\.eval\.json", f)))
 for r in randoms:
     row(f"random:{r}", f"random-{r}", f"{work}/train-random-{r}/genotype.json")
@@ -173,4 +230,14 @@ if randoms:
     spreads = [max(s) - min(s) for r in randoms if len(s := scores(f"random-{r}")) > 1]
     if spreads:
         print(f"Retraining noise: one network's scores over seeds differ by {min(spreads):.2f}–{max(spreads):.2f} dB.")
+known = trained()
+for arm in arms:
+    name = arm.replace(":", "-")
+    if os.path.exists(f"{work}/{name}/network-ranking.json"):
+        ranking = json.load(open(f"{work}/{name}/network-ranking.json"))["candidates"]
+        pairs = [(c["psnr"], known[k]) for c in ranking
+                 if (k := (json.dumps([[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]), json.dumps(c["width_path"]))) in known]
+        if len(pairs) >= 3:
+            print(f"\n{arm}: its supernet ranks {len(ranking)} networks as sub-networks at {min(c['psnr'] for c in ranking):.2f}–{max(c['psnr'] for c in ranking):.2f} dB; "
+                  f"over the {len(pairs)} of them retrained here, Kendall's τ with the retrained PSNR {kendall(pairs):+.2f}.")
 EOF

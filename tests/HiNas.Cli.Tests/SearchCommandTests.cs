@@ -50,6 +50,50 @@ public class SearchCommandTests
         Assert.Contains("--options-file", mixed.Stderr);
     }
 
+    [Fact]
+    public async Task Select_MeasuresAMixtureRunsEdges_OrRanksItsNetworks()
+    {
+        var dir = Path.Combine(CliRunner.TempDir(), "run");
+        Assert.Equal(0, (await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--out", dir }.Concat(Tiny).ToArray())).ExitCode);
+
+        var edges = await CliRunner.RunAsync("select", dir, "--json");
+        Assert.True(edges.ExitCode == 0, edges.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir, PerturbationSelection.GenotypeFile)));
+
+        var networks = await CliRunner.RunAsync("select", dir, "--by", "ranking", "--samples", "2", "--batches", "1");
+        Assert.True(networks.ExitCode == 0, networks.Stderr);
+        Assert.Contains("α's network: ", networks.Stdout);
+        var ranking = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(dir, NetworkRanking.RankingFile));
+        Assert.Contains(ranking.Candidates, c => c.Origin == NetworkRanking.AlphaOrigin);
+        // the perturbation selection's network is ranked too, unless it is α's (the same network is measured once)
+        Assert.True(ranking.Candidates.Any(c => c.Origin == "perturbation")
+            || GenotypeJson.Load(Path.Combine(dir, PerturbationSelection.GenotypeFile)).Cells.SequenceEqual(GenotypeJson.Load(Path.Combine(dir, SearchRun.LastGenotypeFile)).Cells));
+    }
+
+    [Fact]
+    public async Task ASinglePathSearch_DerivesByRanking_AndSelectRanksGivenNetworksBeside()
+    {
+        var dir = Path.Combine(CliRunner.TempDir(), "run");
+        var result = await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--supernet-training", "single-path", "--ranked-networks", "3", "--out", dir }.Concat(Tiny).ToArray());
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("epoch 2/2 [single-path]", result.Stdout);
+        Assert.DoesNotContain("α's mean weight", result.Stdout); // nothing trained α
+        var found = GenotypeJson.Load(Path.Combine(dir, SearchRun.GenotypeFile));
+        Assert.Equal(found, GenotypeJson.Load(Path.Combine(dir, NetworkRanking.GenotypeFile)));
+
+        var mine = Path.Combine(CliRunner.TempDir(), "mine.json");
+        GenotypeJson.Save(RandomGenotype.Sample(found.Space, 9).OnWidthPath(new[] { 0, 0 }), mine);
+        var ranked = await CliRunner.RunAsync("select", dir, "--by", "ranking", "--samples", "2", "--batches", "2", "--candidate", mine, "--json");
+        Assert.True(ranked.ExitCode == 0, ranked.Stderr);
+        using var json = JsonDocument.Parse(ranked.Stdout);
+        Assert.Equal(Path.Combine(dir, NetworkRanking.GenotypeFile), json.RootElement.GetProperty("genotype").GetString());
+        var ranking = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(dir, NetworkRanking.RankingFile));
+        Assert.Equal(2, ranking.Batches);
+        Assert.Contains(ranking.Candidates, c => c.Origin.EndsWith("mine.json"));
+        Assert.Equal(2, ranking.Candidates.Count(c => c.Origin.StartsWith("drawn:")));
+    }
+
     [Theory]
     [InlineData("search", "--out", "{dir}/r")]
     [InlineData("search", "--task", "denoise")]
@@ -69,6 +113,8 @@ public class SearchCommandTests
     [InlineData("search", "--task", "denoise", "--pixel-loss", "huber", "--out", "{dir}/r")]
     [InlineData("select", "{dir}/no-run")]
     [InlineData("select")]
+    [InlineData("select", "{dir}", "--samples", "3")]
+    [InlineData("select", "{dir}", "--by", "edges")]
     public async Task BadSearchInvocationsFailWithOneLine(params string[] template)
     {
         var dir = CliRunner.TempDir();

@@ -31,6 +31,9 @@ public sealed class SearchSettingOptions
         NoCellSharing = new Option<bool>(prefix + "no-cell-sharing") { Description = "run one cell per incoming path (the per-path baseline of the memory claim)" };
         SkipDropout = new Option<double?>(prefix + "skip-dropout") { Description = "dropout rate in [0, 1) on the supernet's skip connections during the search, against the collapse toward skips (P-DARTS; default 0, the paper's search)" };
         OperationDropout = new Option<double?>(prefix + "operation-dropout") { Description = "rate in [0, 1) at which each candidate operation's output is dropped per sample during the search (path dropout: an operation the others cover for learns to restore on its own; default 0, the paper's search)" };
+        SupernetTraining = new Option<string?>(prefix + "supernet-training") { Description = "how the supernet's weights are trained: mixture (every operation and width at once, α/β steps after the warm-up; the paper's search; default) or single-path (one network of the space drawn per step, no α/β steps; the network is then derived by ranking drawn networks on the trained supernet, as `hinas select --by ranking`)" };
+        SupernetTraining.AcceptOnlyFromAmong(SupernetTrainings.Names.ToArray());
+        RankedNetworks = new Option<int?>(prefix + "ranked-networks") { Description = $"single-path: networks drawn and ranked on the trained supernet to derive the search's network (default {defaults.RankedNetworks})" };
         DilatedConvs = new Option<string?>(prefix + "dilated-convs") { Description = "dilated candidates: dense (the official operation table; default) or separable (DARTS's)" };
         DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
         HeadConv = new Option<string?>(prefix + "head-conv") { Description = "the light head's 3×3 convolution: dense (default) or separable (depthwise 3×3 → pointwise 1×1; frame-time-sr's, where the head goes to 3·(2s)² channels)" };
@@ -61,6 +64,8 @@ public sealed class SearchSettingOptions
     public Option<bool> NoCellSharing { get; }
     public Option<double?> SkipDropout { get; }
     public Option<double?> OperationDropout { get; }
+    public Option<string?> SupernetTraining { get; }
+    public Option<int?> RankedNetworks { get; }
     public Option<string?> DilatedConvs { get; }
     public Option<string?> HeadConv { get; }
     public Option<double?> ArchitectLearningRate { get; }
@@ -69,7 +74,7 @@ public sealed class SearchSettingOptions
     public Option<string?> PixelLoss { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
 
     public void AddTo(Command command)
     {
@@ -82,14 +87,15 @@ public sealed class SearchSettingOptions
         Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
         PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
-        SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
+        SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), SupernetTraining = p.GetValue(SupernetTraining), RankedNetworks = p.GetValue(RankedNetworks), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay), WeightOptimizer = p.GetValue(WeightOptimizer), PixelLoss = p.GetValue(PixelLoss),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
     public Protocol.V1.SearchSettings ToMessage(ParseResult p)
     {
-        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "" };
+        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "", SupernetTraining = p.GetValue(SupernetTraining) ?? "",
+            WeightOptimizer = p.GetValue(WeightOptimizer) ?? "", PixelLoss = p.GetValue(PixelLoss) ?? "" };
         if (p.GetValue(Layers) is { } layers) s.Layers = Count(layers, Layers);
         if (p.GetValue(Blocks) is { } blocks) s.Blocks = Count(blocks, Blocks);
         if (p.GetValue(Filters) is { } filters) s.Filters = Count(filters, Filters);
@@ -98,6 +104,7 @@ public sealed class SearchSettingOptions
         if (p.GetValue(Epochs) is { } epochs) s.Epochs = Count(epochs, Epochs);
         if (p.GetValue(Warmup) is { } warmup) s.Warmup = Count(warmup, Warmup);
         if (p.GetValue(Steps) is { } steps) s.StepsPerEpoch = Count(steps, Steps);
+        if (p.GetValue(RankedNetworks) is { } ranked) s.RankedNetworks = Count(ranked, RankedNetworks);
         if (p.GetValue(Batch) is { } batch) s.Batch = Count(batch, Batch);
         if (p.GetValue(Crop) is { } crop) s.Crop = Count(crop, Crop);
         if (p.GetValue(Seed) is { } seed) s.Seed = seed;

@@ -54,6 +54,17 @@ public sealed record SearchOptions
     /// </summary>
     public double OperationDropout { get; init; }
 
+    /// <summary>How the weights are trained (<see cref="SupernetTrainings"/>): the whole mixture (the paper's) or one drawn network per step.</summary>
+    public string SupernetTraining { get; init; } = SupernetTrainings.Mixture;
+
+    /// <summary>Whether the weights are trained one drawn network at a time (<see cref="SupernetTrainings.SinglePath"/>): no α/β steps.</summary>
+    public bool IsSinglePath => SupernetTraining == SupernetTrainings.SinglePath;
+
+    /// <summary>Networks a single-path search draws and ranks on its trained supernet to derive its network.</summary>
+    public int RankedNetworks { get; init; } = DefaultRankedNetworks;
+
+    public const int DefaultRankedNetworks = 64;
+
     /// <summary>Intra-op threads; null uses every core.</summary>
     public int? Threads { get; init; }
 
@@ -105,6 +116,9 @@ public sealed record SearchOptions
         SettingException.Require(ArchitectWeightDecay is >= 0 and <= 1, "architect_weight_decay", $"must be in [0, 1], got {ArchitectWeightDecay}");
         SettingException.Require(SkipDropout is >= 0 and < 1, "skip_dropout", $"must be in [0, 1), got {SkipDropout}");
         SettingException.Require(OperationDropout is >= 0 and < 1, "operation_dropout", $"must be in [0, 1), got {OperationDropout}");
+        SettingException.Require(RankedNetworks is >= 1 and <= 100_000, "ranked_networks", $"must be in [1, 100000], got {RankedNetworks}");
+        SettingException.Require(SupernetTrainings.IsValid(SupernetTraining), "supernet_training", SupernetTrainings.Refusal(SupernetTraining));
+        SettingException.Require(!IsSinglePath || Latency is null, "supernet_training", "a latency budget steers α and β, which a single-path search does not train");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
         Latency?.Validate();

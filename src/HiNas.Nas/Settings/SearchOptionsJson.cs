@@ -52,6 +52,10 @@ public static class SearchOptionsJson
         public double SkipDropout { get; set; }
         /// <summary>Absent in runs started before the setting existed: 0.</summary>
         public double OperationDropout { get; set; }
+        /// <summary>Absent in runs started before the setting existed: the mixture.</summary>
+        public string? SupernetTraining { get; set; }
+        /// <summary>Absent in runs started before the setting existed: 64.</summary>
+        public int? RankedNetworks { get; set; }
 
         /// <summary>Absent: the task's loss (the paper's).</summary>
         public string? PixelLoss { get; set; }
@@ -93,6 +97,8 @@ public static class SearchOptionsJson
             ArchitectWeightDecay = o.ArchitectWeightDecay,
             SkipDropout = o.SkipDropout,
             OperationDropout = o.OperationDropout,
+            SupernetTraining = o.SupernetTraining,
+            RankedNetworks = o.RankedNetworks,
             PixelLoss = o.PixelLoss,
             Threads = o.Threads,
             Device = o.Device,
@@ -121,6 +127,7 @@ public static class SearchOptionsJson
                     ArchitectSplit = ArchitectSplit, WeightOptimizer = WeightOptimizer ?? WeightOptimizers.Sgd, WeightLearningRate = WeightLearningRate, WeightLearningRateMin = WeightLearningRateMin,
                     Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
                     ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout, OperationDropout = OperationDropout, PixelLoss = PixelLoss,
+                    SupernetTraining = SupernetTraining ?? SupernetTrainings.Mixture, RankedNetworks = RankedNetworks ?? SearchOptions.DefaultRankedNetworks,
                     Threads = Threads, Device = Device ?? "auto",
                     Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
                 };

@@ -42,6 +42,8 @@ public static class SearchOptionsResolver
             Seed = s.Seed ?? o.Seed,
             SkipDropout = s.SkipDropout ?? o.SkipDropout,
             OperationDropout = s.OperationDropout ?? o.OperationDropout,
+            SupernetTraining = s.SupernetTraining is { Length: > 0 } training ? training : o.SupernetTraining,
+            RankedNetworks = s.RankedNetworks ?? o.RankedNetworks,
             PixelLoss = s.PixelLoss is { Length: > 0 } pixelLoss ? pixelLoss : o.PixelLoss,
             ArchitectLearningRate = s.ArchitectLearningRate ?? o.ArchitectLearningRate,
             ArchitectWeightDecay = s.ArchitectWeightDecay ?? o.ArchitectWeightDecay,

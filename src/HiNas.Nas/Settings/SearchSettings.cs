@@ -44,6 +44,9 @@ public sealed record SearchSettings
     public ulong? Seed { get; init; }
     public double? SkipDropout { get; init; }
     public double? OperationDropout { get; init; }
+    /// <summary><see cref="SupernetTrainings"/>; null: the mixture (the paper's).</summary>
+    public string? SupernetTraining { get; init; }
+    public int? RankedNetworks { get; init; }
     public int? Threads { get; init; }
     public string? Device { get; init; }
 

@@ -84,6 +84,20 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
         return sum!;
     }
 
+    /// <summary>
+    /// The edge reduced to one of its operations, at weight 1 and without dropout (a sub-network of the supernet run on
+    /// its own: <see cref="Supernets.Supernet.SetSubnetwork"/>).
+    /// </summary>
+    /// <param name="operation">the operation's index on α's last axis (not `none`)</param>
+    public Tensor ForwardOne(Tensor x, int operation)
+    {
+        var i = Array.IndexOf(_opIndex, operation);
+        if (i < 0) throw new ArgumentOutOfRangeException(nameof(operation), operation, $"'{OperationNames.All[operation]}' is not an operation an edge can run");
+        if (ops[i] is not IPreActivated preActivated) return ops[i].call(x);
+        using var activated = act.call(x);
+        return preActivated.ForwardActivated(activated);
+    }
+
     /// <summary>Inverted dropout: each mask element (broadcast over <paramref name="x"/>) kept with probability 1 − p and scaled by 1 / (1 − p).</summary>
     private Tensor DropOut(Tensor x, long[] maskShape, double p)
     {

@@ -2,6 +2,7 @@ using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using HiNas.Nas.Genotypes;
 using HiNas.Nas.Space;
 
 namespace HiNas.Search.Cells;
@@ -48,6 +49,27 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
             }
             states.Add(sum!);
         }
+        return Concatenate(states);
+    }
+
+    /// <summary>The cell reduced to <paramref name="cell"/>: each node the sum of its two edges, each edge its one operation.</summary>
+    public Tensor ForwardSubnetwork(Tensor s0, Tensor s1, CellGenotype cell)
+    {
+        if (cell.Blocks != Blocks) throw new ArgumentException($"the cell has {cell.Blocks} nodes, this search cell {Blocks}", nameof(cell));
+        var states = new List<Tensor> { s0, s1 };
+        for (var node = 0; node < Blocks; node++)
+        {
+            var (first, second) = cell.Node(node);
+            // not in place: a skip connection's output is its input's storage
+            using var a = edges[CellTopology.Edge(node, first.Input)].ForwardOne(states[first.Input], OperationNames.IndexOf(first.Op));
+            using var b = edges[CellTopology.Edge(node, second.Input)].ForwardOne(states[second.Input], OperationNames.IndexOf(second.Op));
+            states.Add(TensorMath.Add(a, b));
+        }
+        return Concatenate(states);
+    }
+
+    private static Tensor Concatenate(List<Tensor> states)
+    {
         var nodes = states.Skip(2).ToArray();
         var output = torch.cat(nodes, 1);
         // the nodes live on in autograd where a backward needs them (as an operation's input); their handles go now

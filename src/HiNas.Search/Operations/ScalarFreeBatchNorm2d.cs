@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace HiNas.Search.Operations;
 
 /// <summary>
-/// BatchNorm over NCHW channels (momentum 0.1, ε 1e-5, optional affine), computed by libtorch's batch_norm with
+/// BatchNorm over NCHW channels (momentum 0.1 unless set, ε 1e-5, optional affine), computed by libtorch's batch_norm with
 /// plain double arguments. It replaces TorchSharp's BatchNorm2d, whose training-mode forward increments
 /// num_batches_tracked through a temporary Scalar that the finalizer can free while libtorch reads it — a random
 /// abort in long Release-build trainings (see <see cref="Runtime.TensorMath"/>). Parameters and buffers keep
@@ -14,7 +14,7 @@ namespace HiNas.Search.Operations;
 /// </summary>
 public sealed class ScalarFreeBatchNorm2d : nn.Module<Tensor, Tensor>
 {
-    public const double Momentum = 0.1;
+    public const double DefaultMomentum = 0.1;
     public const double Epsilon = 1e-5;
 
     private readonly TorchSharp.Modules.Parameter? weight;
@@ -31,6 +31,12 @@ public sealed class ScalarFreeBatchNorm2d : nn.Module<Tensor, Tensor>
         register_buffer("running_mean", torch.zeros(channels));
         register_buffer("running_var", torch.ones(channels));
     }
+
+    /// <summary>
+    /// The weight of a training batch's statistics in the running ones (running ← (1 − m)·running + m·batch). A
+    /// recalibration sets it to 1/(n + 1) for its n-th batch, so that the running statistics are the batches' mean.
+    /// </summary>
+    public double Momentum { get; set; } = DefaultMomentum;
 
     public TorchSharp.Modules.Parameter? Weight => weight;
     public TorchSharp.Modules.Parameter? Bias => bias;

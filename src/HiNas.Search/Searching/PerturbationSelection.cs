@@ -38,16 +38,11 @@ public static class PerturbationSelection
     public static Genotype Run(string runDir, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         var full = Path.GetFullPath(runDir);
-        var optionsPath = Path.Combine(full, SearchRun.OptionsFile);
-        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{runDir}' is not a search run (no {SearchRun.OptionsFile})", optionsPath);
-        var checkpoint = SearchCheckpoint.FindLatest(full)
-            ?? throw new FileNotFoundException($"'{runDir}' has no checkpoint to measure (a finished search run by the scripts drops its {SearchRun.CheckpointsFolder}/)");
-        var options = SearchOptionsJson.Load(optionsPath);
-        using var session = new SearchSession(options);
-        SearchCheckpoint.Load(checkpoint, session.Network, session.WeightOptimizer, session.Architect.Optimizer);
-        session.Network.to(session.Device);
+        using var session = SearchSession.OpenTrained(full);
+        if (session.Options.IsSinglePath)
+            throw new InvalidOperationException($"'{runDir}' is a single-path search: it trained no mixture whose edges could be measured; rank its networks instead (--by ranking)");
         var strengths = Measure(session, progress, cancellation);
-        var genotype = Derivation.Derive(options.Supernet.Space, session.Network.AlphaSnapshot(), session.Network.BetaSnapshot(), strengths.Strength);
+        var genotype = Derivation.Derive(session.Options.Supernet.Space, session.Network.AlphaSnapshot(), session.Network.BetaSnapshot(), strengths.Strength);
         RunFiles.WriteJsonAtomic(Path.Combine(full, StrengthsFile), strengths);
         GenotypeJson.Save(genotype, Path.Combine(full, GenotypeFile));
         return genotype;

@@ -1,16 +1,20 @@
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.Randomness;
 using HiNas.Search.Architecture;
+using HiNas.Search.Checkpoints;
 using HiNas.Search.Data;
 using HiNas.Search.Evaluation;
 using HiNas.Search.Losses;
 using HiNas.Search.Networks;
+using HiNas.Search.Operations;
 using HiNas.Search.Runtime;
 using HiNas.Search.Supernets;
 using TorchSharp;
 using static TorchSharp.torch;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Latency;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Genotypes;
 
 namespace HiNas.Search.Searching;
 
@@ -58,6 +62,28 @@ public sealed class SearchSession : IDisposable
             ExpectedLatency is null ? null : (ExpectedLatency, options.Latency!));
         Random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0xA11));
         Network.train();
+    }
+
+    /// <summary>A search run's session at its newest checkpoint: the trained supernet, to measure after the search.</summary>
+    /// <exception cref="FileNotFoundException">the folder is not a search run, or its checkpoints are gone</exception>
+    public static SearchSession OpenTrained(string runDir)
+    {
+        var optionsPath = Path.Combine(runDir, SearchRun.OptionsFile);
+        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{runDir}' is not a search run (no {SearchRun.OptionsFile})", optionsPath);
+        var checkpoint = SearchCheckpoint.FindLatest(runDir)
+            ?? throw new FileNotFoundException($"'{runDir}' has no checkpoint to measure (a finished search run by the scripts drops its {SearchRun.CheckpointsFolder}/)");
+        var session = new SearchSession(SearchOptionsJson.Load(optionsPath));
+        try
+        {
+            SearchCheckpoint.Load(checkpoint, session.Network, session.WeightOptimizer, session.Architect.Optimizer);
+            session.Network.to(session.Device);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Per epoch: the dropout masks restart from a seed of the epoch, so a resumed search draws the same ones.</summary>
@@ -130,27 +156,118 @@ public sealed class SearchSession : IDisposable
         _ => optim.SGD(weights, o.WeightLearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay),
     };
 
-    /// <summary>One update of the weights on a w-train batch (gradient norm clipped); returns its loss.</summary>
-    public double WeightStep()
+    /// <summary>
+    /// One update of the weights on a w-train batch (gradient norm clipped); returns its loss. With
+    /// <paramref name="drawNetwork"/> (a single-path search after its warm-up: <see cref="SearchOptions.IsSinglePath"/>)
+    /// it trains one network drawn from the stream (<see cref="DrawSubnetwork"/>): the weights that network does not run
+    /// have no gradient, and the optimiser leaves them (and their moments) as they are.
+    /// </summary>
+    public double WeightStep(bool drawNetwork = false)
     {
         using var pause = GcPause.Begin();
         using var scope = torch.NewDisposeScope();
+        var drawn = drawNetwork ? DrawSubnetwork(Random) : null;  // drawn first, then the batch
         var (input, target) = TensorImages.ToBatch(Sample(_weightSampler), Device);
         using var architecture = FrozenParameters.Of(Network.ArchitectureParameters());
-        WeightOptimizer.zero_grad();
-        var loss = _loss.Compute(Network.call(input), target);
-        loss.backward();
-        nn.utils.clip_grad_norm_(Network.WeightParameters(), Options.GradientClip);
-        WeightOptimizer.step();
-        var value = loss.item<float>();
-        if (!float.IsFinite(value)) throw new InvalidOperationException($"the search diverged: the weight loss is {value}");
-        return value;
+        if (drawn is not null) Network.SetSubnetwork(drawn);
+        try
+        {
+            if (drawn is not null) Network.zero_grad(set_to_none: true);
+            else WeightOptimizer.zero_grad();
+            var loss = _loss.Compute(Network.call(input), target);
+            loss.backward();
+            nn.utils.clip_grad_norm_(Network.WeightParameters(), Options.GradientClip);
+            WeightOptimizer.step();
+            var value = loss.item<float>();
+            if (!float.IsFinite(value)) throw new InvalidOperationException($"the search diverged: the weight loss is {value}");
+            return value;
+        }
+        finally
+        {
+            if (drawn is not null) Network.SetSubnetwork(null);
+        }
     }
 
-    private TrainingPair[] Sample(PairSampler sampler)
+    /// <summary>
+    /// A network of the space drawn uniformly (<see cref="RandomGenotype"/>'s cells; with tied cells, its first cell in
+    /// every layer) on a width path the supernet runs on its own (<see cref="Supernet.DrawRunnablePath"/>).
+    /// </summary>
+    public Genotype DrawSubnetwork(DeterministicRandom random)
+    {
+        var drawn = RandomGenotype.Sample(Options.Supernet.Space, random.NextUInt64()).OnWidthPath(Network.DrawRunnablePath(random));
+        return Options.Supernet.TieCells ? drawn.WithCells(Enumerable.Repeat(drawn.Cells[0], drawn.Layers).ToArray()) : drawn;
+    }
+
+    /// <summary>The networks a single-path search validates each epoch (their mean PSNR): drawn once from the search's seed.</summary>
+    public const int ReferenceNetworks = 4;
+
+    /// <summary>Training batches each network's BatchNorm statistics are recalibrated on before it is validated.</summary>
+    public const int RecalibrationBatches = 20;
+
+    /// <summary>
+    /// A single-path search's validation PSNR: the mean of <see cref="ReferenceNetworks"/> fixed drawn networks run alone,
+    /// each recalibrated — what the weights are worth to the networks the search will rank.
+    /// </summary>
+    public double SubnetworkValidationPsnr()
+    {
+        var random = new DeterministicRandom(DeterministicRandom.Derive(Options.Seed, 0x4EF5));
+        var sum = 0.0;
+        try
+        {
+            for (var i = 0; i < ReferenceNetworks; i++)
+            {
+                Network.SetSubnetwork(DrawSubnetwork(random));
+                RecalibrateBatchNorm(RecalibrationBatches);
+                sum += Validation.MeanPsnr(Network, Device);
+            }
+        }
+        finally
+        {
+            Network.SetSubnetwork(null);
+        }
+        return sum / ReferenceNetworks;
+    }
+
+    /// <summary>
+    /// Replaces the BatchNorm statistics of the network <see cref="Supernet.SetSubnetwork"/> set with their means over
+    /// <paramref name="batches"/> w-train batches, run forward in training mode without gradients (a sub-network has no
+    /// dropout): its features are not distributed as the mixture's its statistics were gathered on. The batches are the
+    /// same at every call (their own stream, seeded by the search's seed), so networks recalibrated one after another
+    /// are measured alike.
+    /// </summary>
+    public void RecalibrateBatchNorm(int batches)
+    {
+        if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "at least one batch");
+        if (Network.Subnetwork is null) throw new InvalidOperationException("recalibration is for a sub-network of the supernet: set one first");
+        var norms = Network.modules().OfType<ScalarFreeBatchNorm2d>().ToArray();
+        var random = new DeterministicRandom(DeterministicRandom.Derive(Options.Seed, 0xBA7C4));
+        var wasTraining = Network.training;
+        Network.train();
+        try
+        {
+            using var noGrad = torch.no_grad();
+            for (var n = 0; n < batches; n++)
+            {
+                foreach (var norm in norms) norm.Momentum = 1.0 / (n + 1);
+                using var pause = GcPause.Begin();
+                using var scope = torch.NewDisposeScope();
+                var (input, _) = TensorImages.ToBatch(Sample(_weightSampler, random), Device);
+                Network.call(input);
+            }
+        }
+        finally
+        {
+            foreach (var norm in norms) norm.Momentum = ScalarFreeBatchNorm2d.DefaultMomentum;
+            Network.train(wasTraining);
+        }
+    }
+
+    private TrainingPair[] Sample(PairSampler sampler) => Sample(sampler, Random);
+
+    private TrainingPair[] Sample(PairSampler sampler, DeterministicRandom random)
     {
         var pairs = new TrainingPair[Options.Batch];
-        for (var i = 0; i < pairs.Length; i++) pairs[i] = sampler.Next(Random);
+        for (var i = 0; i < pairs.Length; i++) pairs[i] = sampler.Next(random);
         return pairs;
     }
 

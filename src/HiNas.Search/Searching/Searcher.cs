@@ -17,6 +17,9 @@ namespace HiNas.Search.Searching;
 /// selection window (<see cref="SearchRun.InSelectionWindow"/>) is the best so far, and at the end genotype-last.json and
 /// genotype.json: the best-validation genotype when there is one, else the last. A budgeted search keeps the last: its
 /// penalty has steered α and β toward the budget epoch by epoch, and an earlier, better network may not meet it.
+/// A single-path search (<see cref="SearchOptions.IsSinglePath"/>) trains the mixture's weights in its warm-up, then one
+/// drawn network per step with no α/β steps, validates drawn networks (<see cref="SearchSession.SubnetworkValidationPsnr"/>)
+/// and ends by ranking drawn networks (<see cref="NetworkRanking"/>): genotype.json is the best, without α and β.
 /// </summary>
 public sealed class Searcher
 {
@@ -64,6 +67,9 @@ public sealed class Searcher
         return new Searcher(options, full, measureLatency).Execute(session, resume: true, progress, cancellation);
     }
 
+    /// <summary>The epoch's phase: the warm-up (the mixture's weights only), then α/β steps, or single-path steps.</summary>
+    private string Phase(int epoch) => epoch < _options.Warmup ? "warmup" : _options.IsSinglePath ? SupernetTrainings.SinglePath : "search";
+
     private Genotype Execute(SearchSession session, bool resume, IProgress<SearchEvent>? progress, CancellationToken cancellation)
     {
         var o = _options;
@@ -101,37 +107,39 @@ public sealed class Searcher
             var learningRate = o.WeightLearningRateAt(epoch);
             session.SetWeightLearningRate(learningRate);
             session.StartEpoch(epoch);
-            var searching = epoch >= o.Warmup;
+            var searching = !o.IsSinglePath && epoch >= o.Warmup;
+            var singlePath = o.IsSinglePath && epoch >= o.Warmup;
             double weightLossSum = 0, architectLossSum = 0;
             for (var step = 0; step < o.StepsPerEpoch; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 double? architectLoss = searching ? session.ArchitectStep() : null;
                 architectLossSum += architectLoss ?? 0;
-                var weightLoss = session.WeightStep();
+                var weightLoss = session.WeightStep(drawNetwork: singlePath);
                 weightLossSum += weightLoss;
                 stepsThisRun++;
                 Emit(new SearchEvent
                 {
                     Kind = "step", Epoch = epoch + 1, Epochs = o.Epochs, Step = step + 1, StepsPerEpoch = o.StepsPerEpoch,
-                    Phase = searching ? "search" : "warmup", LearningRate = learningRate, WeightLoss = weightLoss, ArchitectLoss = architectLoss,
+                    Phase = Phase(epoch), LearningRate = learningRate, WeightLoss = weightLoss, ArchitectLoss = architectLoss,
                     ElapsedSeconds = Elapsed(), EtaSeconds = Eta((long)epoch * o.StepsPerEpoch + step + 1),
                 });
             }
 
-            var psnr = session.Validation.MeanPsnr(session.Network, session.Device);
-            var genotype = session.Network.Derive();
-            var predicted = session.LatencyTable is { } table ? NetworkLatency.Predict(genotype, table) : (double?)null;
+            var psnr = singlePath ? session.SubnetworkValidationPsnr() : session.Validation.MeanPsnr(session.Network, session.Device);
+            // a single-path search trains no α or β: its network comes from the ranking at the end
+            var genotype = o.IsSinglePath ? null : session.Network.Derive();
+            var predicted = session.LatencyTable is { } table ? NetworkLatency.Predict(genotype!, table) : (double?)null;
             double? measured = null;
             // from the last warm-up epoch on (the first architecture step uses it): what the table misses, measured
             if (_measureLatency is not null && epoch + 1 >= o.Warmup && predicted > 0)
             {
-                measured = _measureLatency(genotype);
+                measured = _measureLatency(genotype!);
                 session.Architect.LatencyCalibration = measured.Value / predicted.Value;
             }
-            var improved = o.Latency is null && SearchRun.InSelectionWindow(epoch + 1, o.Epochs, o.Warmup) && double.IsFinite(psnr)
+            var improved = genotype is not null && o.Latency is null && SearchRun.InSelectionWindow(epoch + 1, o.Epochs, o.Warmup) && double.IsFinite(psnr)
                 && (bestPsnr is null || psnr > bestPsnr);
-            if (improved) (bestPsnr, bestEpoch, bestGenotype) = (psnr, epoch + 1, GenotypeJson.Serialize(genotype));
+            if (improved) (bestPsnr, bestEpoch, bestGenotype) = (psnr, epoch + 1, GenotypeJson.Serialize(genotype!));
             SearchCheckpoint.Save(_runDir, session.Network, session.WeightOptimizer, session.Architect.Optimizer,
                 new SearchCheckpoint.State
                 {
@@ -139,25 +147,34 @@ public sealed class Searcher
                     LatencyCalibration = session.Architect.LatencyCalibration,
                     BestValidationPsnr = bestPsnr, BestEpoch = bestEpoch, BestGenotype = bestGenotype,
                 });
-            if (improved) GenotypeJson.Save(genotype, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
+            if (improved) GenotypeJson.Save(genotype!, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
             Emit(new SearchEvent
             {
                 Kind = "epoch", Epoch = epoch + 1, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,
-                Phase = searching ? "search" : "warmup", LearningRate = learningRate,
+                Phase = Phase(epoch), LearningRate = learningRate,
                 WeightLoss = weightLossSum / o.StepsPerEpoch, ArchitectLoss = searching ? architectLossSum / o.StepsPerEpoch : null,
-                ValidationPsnr = psnr, Genotype = genotype.ToString(), ElapsedSeconds = Elapsed(),
+                ValidationPsnr = psnr, Genotype = genotype?.ToString(), ElapsedSeconds = Elapsed(),
                 EtaSeconds = Eta((long)(epoch + 1) * o.StepsPerEpoch),
                 ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs, DerivedLatencyMs = predicted,
                 MeasuredLatencyMs = measured, LatencyCalibration = measured is null ? null : session.Architect.LatencyCalibration,
-                AlphaEntropy = genotype.AlphaEntropy, BetaEntropy = genotype.BetaEntropy,
-                OperationShares = genotype.OperationShares,
+                AlphaEntropy = genotype?.AlphaEntropy, BetaEntropy = genotype?.BetaEntropy,
+                OperationShares = genotype?.OperationShares,
             });
         }
 
-        var last = session.Network.Derive();
-        GenotypeJson.Save(last, Path.Combine(_runDir, SearchRun.LastGenotypeFile));
-        var result = bestGenotype is not null ? GenotypeJson.Deserialize(bestGenotype, "the best-validation genotype") : last;
-        if (bestGenotype is not null) GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
+        Genotype result;
+        if (o.IsSinglePath)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            result = NetworkRanking.Rank(session, _runDir, o.RankedNetworks, NetworkRanking.DefaultBatches, cancellation: cancellation).Best;
+        }
+        else
+        {
+            var last = session.Network.Derive();
+            GenotypeJson.Save(last, Path.Combine(_runDir, SearchRun.LastGenotypeFile));
+            result = bestGenotype is not null ? GenotypeJson.Deserialize(bestGenotype, "the best-validation genotype") : last;
+            if (bestGenotype is not null) GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
+        }
         GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.GenotypeFile));
         if (o.Latency is { } objective) BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
         Emit(new SearchEvent

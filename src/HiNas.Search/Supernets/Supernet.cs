@@ -1,3 +1,4 @@
+using HiNas.Imaging.Randomness;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Cells;
 using HiNas.Search.Networks;
@@ -94,6 +95,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
+        if (_subnetwork is { } subnetwork) return ForwardSubnetwork(x, subnetwork);
         var (stemS0, stemS1) = stem.call(x);
         var alphaWeights = nn.functional.softmax(alpha, -1);
         if (_operationMask is { } kept) alphaWeights = alphaWeights.mul(kept);
@@ -104,7 +106,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
             var weights = alphaWeights[Config.TieCells ? 0 : l - 1];
             for (var h = 0; h < Lattice.LiveWidths(l); h++)
             {
-                var twoBack = l == 1 ? stemS1 : states[(l - 2, Math.Min(h, Lattice.LiveWidths(l - 2) - 1))];
+                var twoBack = l == 1 ? stemS1 : states[(l - 2, TwoBackWidth(l, h))];
                 var s1 = preprocess[CellKey(l, h)].call(twoBack);
                 var cell = cells[CellKey(l, h)];
                 Tensor? output = null;
@@ -144,6 +146,86 @@ public sealed class Supernet : Module<Tensor, Tensor>
         }
         using var averaged = prediction!.div(_headWeights[live]);
         return TaskResidual.Apply(Config.Task, x, PixelUnshuffling.CropTo(averaged, x, Config.Task.Scale));
+    }
+
+    private Genotype? _subnetwork;
+
+    /// <summary>The genotype the supernet runs as (<see cref="SetSubnetwork"/>); null: the whole supernet.</summary>
+    public Genotype? Subnetwork => _subnetwork;
+
+    /// <summary>
+    /// Runs the supernet as one of its networks (null: the whole supernet again): along <paramref name="genotype"/>'s
+    /// width path only, each cell reduced to its genotype's edges, each edge to its operation at weight 1, the router
+    /// from the path's previous width as s0, and the head of the path's last width alone — the network the genotype
+    /// describes, with the supernet's weights (one-shot evaluation). BatchNorm statistics are the supernet's until
+    /// recalibrated (<see cref="SearchSession.RecalibrateBatchNorm"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">the genotype is of another space, or its path is not one the supernet ran:
+    /// from layer 3 on, the cell at width h reads the state two layers back at width min(h, live widths − 1) there,
+    /// which must be the path's</exception>
+    public void SetSubnetwork(Genotype? genotype)
+    {
+        if (genotype is not null) CheckRunsAlone(genotype);
+        _subnetwork = genotype;
+    }
+
+    private void CheckRunsAlone(Genotype genotype)
+    {
+        if (!genotype.Space.Equals(Config.Space))
+            throw new ArgumentException($"the genotype is of another search space ({genotype.Task.Slug} L{genotype.Layers} B{genotype.Blocks} F{genotype.Filters}, stem {genotype.StemChannels}) than the supernet's ({Config.Task.Slug} L{Config.Layers} B{Config.Blocks} F{Config.Filters}, stem {Config.StemChannels})", nameof(genotype));
+        if (WhyNotAlone(genotype.WidthPath) is { } reason) throw new ArgumentException(reason, nameof(genotype));
+    }
+
+    /// <summary>Whether a lattice path runs on its own in the supernet (<see cref="SetSubnetwork"/>).</summary>
+    public bool RunsAlone(IReadOnlyList<int> widthPath) => WhyNotAlone(widthPath) is null;
+
+    /// <summary>
+    /// A width path drawn from those that run on their own (<see cref="RunsAlone"/>): each layer's move uniformly among
+    /// the lattice's moves that keep the path runnable (from layer 3 on, the width two layers back is read there) — so
+    /// not every runnable path is equally likely.
+    /// </summary>
+    public int[] DrawRunnablePath(DeterministicRandom random)
+    {
+        var path = new int[Config.Layers];
+        for (var l = 1; l <= Config.Layers; l++)
+        {
+            var previous = l == 1 ? 0 : path[l - 2];
+            var moves = new[] { previous - 1, previous, previous + 1 }
+                .Where(w => Lattice.IsLive(l, w) && (l < 3 || TwoBackWidth(l, w) == path[l - 3])).ToArray();
+            path[l - 1] = moves[random.NextInt(moves.Length)];
+        }
+        return path;
+    }
+
+    private string? WhyNotAlone(IReadOnlyList<int> path)
+    {
+        for (var l = 3; l <= Config.Layers; l++)
+        {
+            var twoBack = TwoBackWidth(l, path[l - 1]);
+            if (twoBack != path[l - 3])
+                return $"width path [{string.Join(", ", path)}] does not run on its own in the supernet: its layer {l} cell (width {path[l - 1]}) reads layer {l - 2}'s state at width {twoBack}, and the path passes width {path[l - 3]} there";
+        }
+        return null;
+    }
+
+    private Tensor ForwardSubnetwork(Tensor x, Genotype genotype)
+    {
+        var (stemS0, stemS1) = stem.call(x);
+        var path = genotype.WidthPath;
+        Tensor beforePrevious = stemS1, previous = stemS0;
+        for (var l = 1; l <= Config.Layers; l++)
+        {
+            var (h, from) = (path[l - 1], l == 1 ? 0 : path[l - 2]);
+            using var s0 = routers[RouterKey(l, h, from)].call(previous);
+            using var s1 = preprocess[CellKey(l, h)].call(beforePrevious);
+            var output = cells[CellKey(l, h)].ForwardSubnetwork(s0, s1, genotype.Cells[l - 1]);
+            beforePrevious.Dispose();
+            (beforePrevious, previous) = (previous, output);
+        }
+        beforePrevious.Dispose();
+        using var prediction = heads[$"w{path[^1]}"].call(previous);
+        previous.Dispose();
+        return TaskResidual.Apply(Config.Task, x, PixelUnshuffling.CropTo(prediction, x, Config.Task.Scale));
     }
 
     /// <summary>α logits as [rows][k][|ops|].</summary>
@@ -226,8 +308,11 @@ public sealed class Supernet : Module<Tensor, Tensor>
     {
         1 => Config.NodeChannels(0),
         2 => Config.Blocks * Config.NodeChannels(0),
-        _ => Config.Blocks * Config.NodeChannels(Math.Min(width, Lattice.LiveWidths(layer - 2) - 1)),
+        _ => Config.Blocks * Config.NodeChannels(TwoBackWidth(layer, width)),
     };
+
+    /// <summary>The width of the state two layers back that the cell at (layer ≥ 2, width) reads as s1: its own width, or the widest live there.</summary>
+    private int TwoBackWidth(int layer, int width) => Math.Min(width, Lattice.LiveWidths(layer - 2) - 1);
 
     private static string RouterKey(int layer, int width, int from) => $"l{layer}_w{width}_from{from}";
 

@@ -52,6 +52,8 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             StepsPerEpoch = Count(s.HasStepsPerEpoch, s.StepsPerEpoch, field, "steps_per_epoch"), Batch = Count(s.HasBatch, s.Batch, field, "batch"),
             Crop = Count(s.HasCrop, s.Crop, field, "crop"), Seed = s.HasSeed ? s.Seed : null, SkipDropout = s.HasSkipDropout ? s.SkipDropout : null,
             OperationDropout = s.HasOperationDropout ? s.OperationDropout : null,
+            SupernetTraining = s.SupernetTraining.Length > 0 ? s.SupernetTraining : null,
+            RankedNetworks = Count(s.HasRankedNetworks, s.RankedNetworks, field, "ranked_networks"),
             DilatedConvs = s.DilatedConvs.Length > 0 ? s.DilatedConvs : null, HeadConv = s.HeadConv.Length > 0 ? s.HeadConv : null, ArchitectLearningRate = s.HasArchitectLearningRate ? s.ArchitectLearningRate : null,
             ArchitectWeightDecay = s.HasArchitectWeightDecay ? s.ArchitectWeightDecay : null,
             WeightOptimizer = s.WeightOptimizer.Length > 0 ? s.WeightOptimizer : null, PixelLoss = s.PixelLoss.Length > 0 ? s.PixelLoss : null,

@@ -110,6 +110,23 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public void TheSupernetTraining_IsResolvedCheckedAndKeptInTheOptionsFile()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        Assert.Equal(SupernetTrainings.Mixture, SearchOptionsResolver.Resolve(task, new SearchSettings()).SupernetTraining);
+        var singlePath = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise", SupernetTraining = "single-path" });
+        Assert.True(singlePath.IsSinglePath);
+        Assert.True(Reload(SearchOptionsJson.Serialize(singlePath), SearchOptionsJson.Load).IsSinglePath);
+        // runs started before the setting existed trained the mixture
+        Assert.False(Reload(Without(SearchOptionsJson.Serialize(singlePath), "supernet_training"), SearchOptionsJson.Load).IsSinglePath);
+
+        var bad = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "one-path" }));
+        Assert.Equal(("supernet_training", "'one-path' is not mixture or single-path"), (bad.Setting, bad.Problem));
+        var budgeted = Assert.Throws<SettingException>(() => (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10 } }).Validate());
+        Assert.Equal("supernet_training", budgeted.Setting);
+    }
+
+    [Fact]
     public void Ffdnet_IsADenoiserBaseline_ThatMayBeToldTheNoise()
     {
         var task = RestorationTask.Denoise(25, 1);

@@ -199,4 +199,63 @@ public class SupernetTests
         Assert.True(net.Beta.grad!.abs().sum().item<float>() > 0);
         Assert.DoesNotContain(net.WeightParameters(), p => ReferenceEquals(p, net.Alpha) || ReferenceEquals(p, net.Beta));
     }
+
+    /// <summary>A 3-layer genotype of the tiny space on <paramref name="path"/>, without skip connections (an identity has no weights to show).</summary>
+    private static HiNas.Nas.Genotypes.Genotype TinyGenotype(SupernetConfig config, params int[] path)
+    {
+        var edges = new[]
+        {
+            new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.SepConv3x3, 1),
+            new HiNas.Nas.Genotypes.CellEdge(OperationNames.DilConv3x3, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.SepConv5x5, 2),
+        };
+        return new HiNas.Nas.Genotypes.Genotype(config.Space, Enumerable.Range(0, config.Layers).Select(_ => new HiNas.Nas.Genotypes.CellGenotype(edges)).ToArray(), path);
+    }
+
+    [Fact]
+    public void ASubnetwork_RunsItsPathsCellsEdgesAndOperationsOnly()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = Tiny(RestorationTask.Denoise(25, 1));
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(config));
+        foreach (var head in net.PredictionLayers) using (torch.no_grad()) head.weight!.normal_(0, 0.1); // not the identity start
+        var genotype = TinyGenotype(config, 0, 1, 0);
+        var x = torch.rand(2, 1, 16, 16);
+        var whole = net.call(x).detach();
+
+        net.SetSubnetwork(genotype);
+        Assert.Same(genotype, net.Subnetwork);
+        net.zero_grad(set_to_none: true);
+        net.call(x).square().mean().backward();
+
+        var withGradient = net.named_parameters().Where(p => p.parameter.grad is { } g && g.abs().sum().item<float>() > 0).Select(p => p.name).ToArray();
+        var cellKeys = new[] { "l1_w0", "l2_w1", "l3_w0" };
+        var expectedPrefixes = new[] { "stem.", "heads.w0.", "routers.l1_w0_from0.", "routers.l2_w1_from0.", "routers.l3_w0_from1." }
+            .Concat(cellKeys.Select(k => $"preprocess.{k}.")).ToArray();
+        // in each cell, edges (node 0, s0), (0, s1), (1, s0), (1, node 0), each running its one operation
+        var nonNone = OperationNames.All.Where(o => o != OperationNames.None).ToList();
+        var chosen = new[] { (0, OperationNames.Conv3x3), (1, OperationNames.SepConv3x3), (2, OperationNames.DilConv3x3), (4, OperationNames.SepConv5x5) };
+        expectedPrefixes = expectedPrefixes.Concat(cellKeys.SelectMany(k => chosen.Select(c => $"cells.{k}.edges.{c.Item1}.ops.{nonNone.IndexOf(c.Item2)}."))).ToArray();
+        Assert.All(withGradient, name => Assert.Contains(expectedPrefixes, prefix => name.StartsWith(prefix)));
+        Assert.All(expectedPrefixes, prefix => Assert.Contains(withGradient, name => name.StartsWith(prefix)));
+
+        net.SetSubnetwork(null);
+        Assert.True(net.call(x).detach().allclose(whole), "the whole supernet runs again");
+    }
+
+    [Fact]
+    public void APathTheSupernetCannotRunAlone_IsRefusedNamingTheLayer_AndDrawnPathsAllRun()
+    {
+        var config = Tiny(RestorationTask.Denoise(25, 1), layers: 4);
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(config));
+        // layer 3's cell at width 0 reads layer 1's state at width 0; this path passes width 1 there
+        var error = Assert.Throws<ArgumentException>(() => net.SetSubnetwork(TinyGenotype(config, 1, 0, 0, 0)));
+        Assert.Contains("layer 3", error.Message);
+        Assert.Null(net.Subnetwork);
+
+        var random = new HiNas.Imaging.Randomness.DeterministicRandom(2);
+        var paths = Enumerable.Range(0, 200).Select(_ => net.DrawRunnablePath(random)).ToArray();
+        Assert.All(paths, p => Assert.True(net.RunsAlone(p), $"[{string.Join(",", p)}]"));
+        Assert.All(paths, p => TinyGenotype(config, p)); // lattice paths: each a valid genotype's
+        Assert.True(paths.Select(p => string.Join(",", p)).Distinct().Count() >= 5, "the draws cover the runnable paths");
+    }
 }
