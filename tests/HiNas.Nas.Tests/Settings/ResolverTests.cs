@@ -116,9 +116,15 @@ public sealed class ResolverTests
         Assert.Equal(SupernetTrainings.Mixture, SearchOptionsResolver.Resolve(task, new SearchSettings()).SupernetTraining);
         var singlePath = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise", SupernetTraining = "single-path" });
         Assert.True(singlePath.IsSinglePath);
-        Assert.True(Reload(SearchOptionsJson.Serialize(singlePath), SearchOptionsJson.Load).IsSinglePath);
-        // runs started before the setting existed trained the mixture
-        Assert.False(Reload(Without(SearchOptionsJson.Serialize(singlePath), "supernet_training"), SearchOptionsJson.Load).IsSinglePath);
+        Assert.Equal(SearchOptions.DefaultRankedNetworks, singlePath.RankedNetworks);
+        var twelve = SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "single-path", RankedNetworks = 12 });
+        var saved = Reload(SearchOptionsJson.Serialize(twelve), SearchOptionsJson.Load);
+        Assert.Equal((true, 12), (saved.IsSinglePath, saved.RankedNetworks));
+        // runs started before the settings existed trained the mixture (and would rank the default number)
+        var old = Reload(Without(SearchOptionsJson.Serialize(twelve), "supernet_training", "ranked_networks"), SearchOptionsJson.Load);
+        Assert.Equal((false, SearchOptions.DefaultRankedNetworks), (old.IsSinglePath, old.RankedNetworks));
+        var none = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { RankedNetworks = 0 }));
+        Assert.Equal(("ranked_networks", "must be in [1, 100000], got 0"), (none.Setting, none.Problem));
 
         var bad = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "one-path" }));
         Assert.Equal(("supernet_training", "'one-path' is not mixture or single-path"), (bad.Setting, bad.Problem));

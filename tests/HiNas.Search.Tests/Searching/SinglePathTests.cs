@@ -29,6 +29,15 @@ public sealed class SinglePathTests
         var changed = session.Network.named_parameters().Where(p => !p.parameter.detach().allclose(before[p.name], 0, 0)).Select(p => p.name).ToArray();
         Assert.NotEmpty(changed);
         Assert.All(changed, name => Assert.True(InNetwork(name, drawn), $"{name} is not in the drawn network (path [{string.Join(",", drawn.WidthPath)}])"));
+        // inside the drawn cells, only the chosen edges' chosen operations
+        var nonNone = HiNas.Nas.Space.OperationNames.All.Where(o => o != HiNas.Nas.Space.OperationNames.None).ToList();
+        var chosen = Enumerable.Range(1, drawn.Layers).SelectMany(l => Enumerable.Range(0, drawn.Blocks).SelectMany(node =>
+        {
+            var (first, second) = drawn.Cells[l - 1].Node(node);
+            return new[] { first, second }.Select(e =>
+                $"cells.l{l}_w{drawn.WidthPath[l - 1]}.edges.{HiNas.Nas.Space.CellTopology.Edge(node, e.Input)}.ops.{nonNone.IndexOf(e.Op)}.");
+        })).ToArray();
+        Assert.All(changed.Where(n => n.StartsWith("cells.")), name => Assert.Contains(chosen, name.StartsWith));
         Assert.Null(session.Network.Subnetwork); // the supernet is whole again between steps
     }
 
