@@ -132,31 +132,23 @@ public static class NetworkRanking
         IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         var measured = new List<Candidate>(candidates.Count);
-        try
+        foreach (var (origin, genotype, parameters) in candidates)
         {
-            foreach (var (origin, genotype, parameters) in candidates)
+            cancellation.ThrowIfCancellationRequested();
+            double psnr;
+            try
             {
-                cancellation.ThrowIfCancellationRequested();
-                try
-                {
-                    session.Network.SetSubnetwork(genotype);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new ArgumentException($"candidate '{origin}': {e.Message}", e);
-                }
-                session.RecalibrateBatchNorm(batches);
-                measured.Add(new Candidate
-                {
-                    Origin = origin, Psnr = session.Validation.MeanPsnr(session.Network, session.Device), Parameters = parameters,
-                    WidthPath = genotype.WidthPath, Cells = genotype.Cells.Select(c => c.Edges).ToArray(),
-                });
-                progress?.Report((measured.Count, candidates.Count));
+                psnr = session.SubnetworkPsnr(genotype, batches);
             }
-        }
-        finally
-        {
-            session.Network.SetSubnetwork(null);
+            catch (ArgumentException e) when (e.ParamName == "genotype")
+            {
+                throw new ArgumentException($"candidate '{origin}': {e.Message}", e);
+            }
+            measured.Add(new Candidate
+            {
+                Origin = origin, Psnr = psnr, Parameters = parameters, WidthPath = genotype.WidthPath, Cells = genotype.Cells.Select(c => c.Edges).ToArray(),
+            });
+            progress?.Report((measured.Count, candidates.Count));
         }
         return measured.ToArray();
     }

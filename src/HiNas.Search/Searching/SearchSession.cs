@@ -212,20 +212,28 @@ public sealed class SearchSession : IDisposable
     {
         var random = new DeterministicRandom(DeterministicRandom.Derive(Options.Seed, 0x4EF5));
         var sum = 0.0;
+        for (var i = 0; i < ReferenceNetworks; i++) sum += SubnetworkPsnr(DrawSubnetwork(random), RecalibrationBatches);
+        return sum / ReferenceNetworks;
+    }
+
+    /// <summary>
+    /// The validation PSNR of <paramref name="network"/> run alone on the supernet (<see cref="Supernet.SetSubnetwork"/>),
+    /// its BatchNorm statistics recalibrated on <paramref name="batches"/> training batches; the whole supernet runs
+    /// again afterwards, with that network's statistics.
+    /// </summary>
+    /// <exception cref="ArgumentException">(parameter `genotype`) the supernet cannot run the network on its own</exception>
+    public double SubnetworkPsnr(Genotype network, int batches)
+    {
+        Network.SetSubnetwork(network);
         try
         {
-            for (var i = 0; i < ReferenceNetworks; i++)
-            {
-                Network.SetSubnetwork(DrawSubnetwork(random));
-                RecalibrateBatchNorm(RecalibrationBatches);
-                sum += Validation.MeanPsnr(Network, Device);
-            }
+            RecalibrateBatchNorm(batches);
+            return Validation.MeanPsnr(Network, Device);
         }
         finally
         {
             Network.SetSubnetwork(null);
         }
-        return sum / ReferenceNetworks;
     }
 
     /// <summary>
