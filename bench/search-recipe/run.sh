@@ -12,9 +12,11 @@
 #              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
 #              adam-log-mse-dropNN  the same with operation dropout NN % (`--operation-dropout 0.NN`: each candidate's
 #                             output dropped per sample, so no operation leans on the others)
-#              adam-log-mse-single-path  the same recipe training one drawn network per step (`--supernet-training
-#                             single-path`), its network derived by ranking drawn networks on the trained supernet
-#              NAME:EPOCHS:WARMUP[:STEPS]  the same arm with another schedule (e.g. adam-log-mse:30:15; STEPS per epoch, default 30)
+#              adam-log-mse[-dropNN]-single-path  the same recipe training one drawn network per step after the warm-up
+#                             (`--supernet-training single-path`; the warm-up trains the mixture, with the dropout),
+#                             its network derived by ranking drawn networks on the trained supernet
+#              NAME:EPOCHS:WARMUP[:STEPS[:SINGLE_PATH_STEPS]]  the same arm with another schedule (e.g. adam-log-mse:30:15;
+#                             STEPS per epoch, default 30; SINGLE_PATH_STEPS per single-path epoch, default STEPS)
 #   SWAP     operations, space-separated (e.g. "dil_conv_3x3"): also train each arm's genotype with every edge's
 #            operation replaced by each (same inputs, same width path) — what the derivation's choice of operation is worth
 #   REWIRE   rewirings, space-separated: "chain" also trains each arm's genotype with its nodes chained (node m ≥ 1
@@ -22,11 +24,12 @@
 #            with every node reading the two cell inputs — same operations, same parameters: what the cells' depth is worth
 #   RANDOMS  random genotypes of the space to train as the reference (default "1 2 3": random:1 … random:3)
 #   RANKED   places in a ranking (network-ranking.json: a single-path search's, or `hinas select --by ranking`'s) whose
-#            networks are trained too (e.g. "1 2 3"), as `train-NAME-rankK` (a single-path search's place 1 is its genotype)
-#   RANK     networks to draw for `hinas select --by ranking` after each mixture search (e.g. 64; a single-path search
-#            ranks by itself): every network trained here so far is ranked beside them, and the table gives how the
-#            supernet's ranking agrees with retraining (Kendall's τ)
-#   SEEDS    more retraining seeds for the found and random genotypes (e.g. "2 3"; the first training is seed 1), as
+#            networks are trained too (e.g. "1 2 3"), as `train-NAME-rankK`: places among the networks the search drew
+#            (not the ones given to rank beside them), at most MAX_PARAMETERS parameters if set (`-rankK-maxP`)
+#   RANK     networks to draw for `hinas select --by ranking` after each search (e.g. 64; a single-path search's drawn
+#            as it trained them, the first ones those it ranked by itself): every network trained here so far is ranked
+#            beside them, and the table gives how the supernet's ranking agrees with retraining (Kendall's τ)
+#   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
 #   ITERATIONS  retraining iterations per network (default 4000)
@@ -92,31 +95,36 @@ PY
   train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
 }
 
-ranked() {  # NAME RUN_DIR PLACE: train the network at PLACE of the run's ranking
+ranked() {  # NAME RUN_DIR PLACE: train the network at PLACE among the search's own candidates in its ranking (under MAX_PARAMETERS)
   local name="$1" dir="$2" place="$3"
   mkdir -p "$work/$name"
-  [ -f "$work/$name/genotype.json" ] || /usr/bin/python3 - "$dir" "$place" "$work/$name/genotype.json" <<'PY'
+  [ -f "$work/$name/genotype.json" ] || /usr/bin/python3 - "$dir" "$place" "$work/$name/genotype.json" "${MAX_PARAMETERS:-0}" <<'PY'
 import json, sys
-run, place, target = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+run, place, target, ceiling = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 g = json.load(open(f"{run}/genotype.json"))
-c = json.load(open(f"{run}/network-ranking.json"))["candidates"][place - 1]
+own = [c for c in json.load(open(f"{run}/network-ranking.json"))["candidates"]  # drawn, α's, perturbation's: not the given files
+       if c["origin"].split(":")[0] in ("drawn", "alpha", "alpha-sample", "uniform", "perturbation") and (ceiling == 0 or c["parameters"] <= ceiling)]
+c = own[place - 1]
 g["cells"] = [[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]
 g["width_path"] = c["width_path"]
 for k in ("alpha", "beta", "alpha_entropy", "beta_entropy"): g.pop(k, None)
 json.dump(g, open(target, "w"), indent=1)
 PY
   train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
+  for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$work/$name/genotype.json" --seed "$seed"; done
 }
 
 for arm in $arms; do
-  IFS=: read -r recipe epochs warmup steps <<< "$arm"
+  IFS=: read -r recipe epochs warmup steps single_path_steps <<< "$arm"
   case "$recipe" in
     sgd) flags=(--weight-optimizer sgd) ;;
-    adam-log-mse) flags=(--weight-optimizer adam --pixel-loss log-mse) ;;
-    adam-log-mse-drop[0-9][0-9]) flags=(--weight-optimizer adam --pixel-loss log-mse --operation-dropout "0.${recipe##*-drop}") ;;
-    adam-log-mse-single-path) flags=(--weight-optimizer adam --pixel-loss log-mse --supernet-training single-path) ;;
-    *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse, adam-log-mse-dropNN, adam-log-mse-single-path)" >&2; exit 2 ;;
+    adam-log-mse|adam-log-mse-drop[0-9][0-9]|adam-log-mse-single-path|adam-log-mse-drop[0-9][0-9]-single-path)
+      flags=(--weight-optimizer adam --pixel-loss log-mse)
+      if [[ "$recipe" =~ -drop([0-9][0-9]) ]]; then flags+=(--operation-dropout "0.${BASH_REMATCH[1]}"); fi
+      if [[ "$recipe" == *-single-path ]]; then flags+=(--supernet-training single-path); fi ;;
+    *) echo "bench/search-recipe: unknown arm '$recipe' (sgd, adam-log-mse, adam-log-mse-dropNN, adam-log-mse[-dropNN]-single-path)" >&2; exit 2 ;;
   esac
+  if [ -n "${single_path_steps:-}" ]; then flags+=(--single-path-steps-per-epoch "$single_path_steps"); fi
   name="${arm//:/-}"
   dir="$work/$name"
   if [ ! -f "$dir/genotype.json" ]; then
@@ -129,7 +137,8 @@ for arm in $arms; do
     echo "== select $dir ($(date -u +%H:%M))" >&2
     "${hinas[@]}" select "$dir" --json >/dev/null
   fi
-  if [ -n "${RANK:-}" ] && [ ! -f "$dir/network-ranking.json" ] && [ -d "$dir/checkpoints" ]; then
+  # (a single-path search ranked its own draws: ranked again with the networks trained here beside them)
+  if [ -n "${RANK:-}" ] && [ -d "$dir/checkpoints" ] && { [[ "$recipe" == *single-path ]] || [ ! -f "$dir/network-ranking.json" ]; }; then
     echo "== rank $dir ($(date -u +%H:%M))" >&2
     known=()  # every network trained here (a `--arch random:N` training keeps its genotype in its options.json)
     for e in "$work"/train-*.eval.json; do
@@ -151,7 +160,7 @@ for arm in $arms; do
   for op in ${SWAP:-}; do variant "$name-swap-$op" "$dir/genotype.json" swap "$op"; done
   if [[ " ${REWIRE:-} " == *" chain "* ]]; then variant "$name-chain" "$dir/genotype.json" chain; fi
   for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
-  if [ -f "$dir/network-ranking.json" ]; then for place in ${RANKED:-}; do ranked "$name-rank$place" "$dir" "$place"; done; fi
+  if [ -f "$dir/network-ranking.json" ]; then for place in ${RANKED:-}; do ranked "$name-rank$place${MAX_PARAMETERS:+-max$MAX_PARAMETERS}" "$dir" "$place"; done; fi
 done
 for n in $randoms; do
   train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"
@@ -204,8 +213,9 @@ for arm in arms:
             op = f[len(f"train-{name}-swap-"):-len(".eval.json")]
             row(f"found, {arm}, every edge {op}", f"{name}-swap-{op}", f"{work}/{name}-swap-{op}/genotype.json")
     for f in sorted(os.listdir(work)):
-        if (m := re.fullmatch(re.escape(f"train-{name}-rank") + r"(\d+)\.eval\.json", f)):
-            row(f"found, {arm}, ranked {m.group(1)}", f"{name}-rank{m.group(1)}", f"{work}/{name}-rank{m.group(1)}/genotype.json")
+        if (m := re.fullmatch(re.escape(f"train-{name}-rank") + r"(\d+)(-max(\d+))?\.eval\.json", f)):
+            ranked = f"{name}-rank{m.group(1)}{m.group(2) or ''}"
+            row(f"found, {arm}, ranked {m.group(1)}" + (f" of those ≤ {int(m.group(3)):,} parameters" if m.group(3) else ""), ranked, f"{work}/{ranked}/genotype.json")
     if os.path.exists(f"{work}/train-{name}-chain.eval.json"):
         row(f"found, {arm}, nodes chained", f"{name}-chain", f"{work}/{name}-chain/genotype.json")
 def trained():  # (cells, width path) → the mean retrained PSNR, of every network trained here

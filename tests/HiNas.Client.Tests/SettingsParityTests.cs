@@ -24,7 +24,7 @@ public sealed class SettingsParityTests
         new[] { "--task", "sr", "--scale", "4", "--channels", "1", "--tie-cells", "--no-cell-sharing", "--warmup", "0" },
         new[] { "--preset", "paper-denoise", "--task", "denoise", "--sigma", "15" },
         new[] { "--task", "denoise", "--dilated-convs", "separable", "--arch-learning-rate", "0.005", "--arch-weight-decay", "0.0001" },
-        new[] { "--task", "denoise", "--channels", "3", "--preset", "frame-time-denoise", "--weight-optimizer", "adam", "--pixel-loss", "log-mse", "--supernet-training", "single-path", "--ranked-networks", "12" },
+        new[] { "--task", "denoise", "--channels", "3", "--preset", "frame-time-denoise", "--weight-optimizer", "adam", "--pixel-loss", "log-mse", "--supernet-training", "single-path", "--ranked-networks", "12", "--single-path-steps-per-epoch", "90" },
     };
 
     [Theory]

@@ -381,6 +381,7 @@ public sealed class JobsTests
         { "skip dropout of 1", "search.skip_dropout" },
         { "negative operation dropout", "search.operation_dropout" },
         { "unknown supernet training", "search.supernet_training" },
+        { "single-path steps for a mixture", "search.single_path_steps_per_epoch" },
         { "pixel unshuffle of 3", "search.pixel_unshuffle" },
         { "odd resolution for the frame-time space", "search.resolution" },
     };
@@ -414,6 +415,7 @@ public sealed class JobsTests
             "skip dropout of 1" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SkipDropout = 1 } }, auth).ResponseAsync,
             "negative operation dropout" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { OperationDropout = -0.1 } }, auth).ResponseAsync,
             "unknown supernet training" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SupernetTraining = "one-path" } }, auth).ResponseAsync,
+            "single-path steps for a mixture" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SinglePathStepsPerEpoch = 100 } }, auth).ResponseAsync,
             "pixel unshuffle of 3" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { PixelUnshuffle = 3 } }, auth).ResponseAsync,
             "odd resolution for the frame-time space" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise,
                 Search = new SearchSettings { Preset = "frame-time-denoise", BudgetMs = 30, Resolution = "641x360" } }, auth).ResponseAsync,

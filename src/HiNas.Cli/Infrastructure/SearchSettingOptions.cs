@@ -34,6 +34,7 @@ public sealed class SearchSettingOptions
         SupernetTraining = new Option<string?>(prefix + "supernet-training") { Description = "how the supernet's weights are trained: mixture (every operation and width at once, α/β steps after the warm-up; the paper's search; default) or single-path (one network of the space drawn per step, no α/β steps; the network is then derived by ranking drawn networks on the trained supernet, as `hinas select --by ranking`)" };
         SupernetTraining.AcceptOnlyFromAmong(SupernetTrainings.Names.ToArray());
         RankedNetworks = new Option<int?>(prefix + "ranked-networks") { Description = $"single-path: networks drawn and ranked on the trained supernet to derive the search's network (default {defaults.RankedNetworks})" };
+        SinglePathSteps = new Option<int?>(prefix + "single-path-steps-per-epoch") { Description = "single-path: steps in each epoch after the warm-up (default: --steps-per-epoch); a single-path step costs about a twentieth of a mixture step, so a mixture warm-up followed by single-path fine-tuning wants many more" };
         DilatedConvs = new Option<string?>(prefix + "dilated-convs") { Description = "dilated candidates: dense (the official operation table; default) or separable (DARTS's)" };
         DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
         HeadConv = new Option<string?>(prefix + "head-conv") { Description = "the light head's 3×3 convolution: dense (default) or separable (depthwise 3×3 → pointwise 1×1; frame-time-sr's, where the head goes to 3·(2s)² channels)" };
@@ -66,6 +67,7 @@ public sealed class SearchSettingOptions
     public Option<double?> OperationDropout { get; }
     public Option<string?> SupernetTraining { get; }
     public Option<int?> RankedNetworks { get; }
+    public Option<int?> SinglePathSteps { get; }
     public Option<string?> DilatedConvs { get; }
     public Option<string?> HeadConv { get; }
     public Option<double?> ArchitectLearningRate { get; }
@@ -74,7 +76,7 @@ public sealed class SearchSettingOptions
     public Option<string?> PixelLoss { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, SinglePathSteps, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
 
     public void AddTo(Command command)
     {
@@ -87,7 +89,7 @@ public sealed class SearchSettingOptions
         Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
         PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
-        SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), SupernetTraining = p.GetValue(SupernetTraining), RankedNetworks = p.GetValue(RankedNetworks), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
+        SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), SupernetTraining = p.GetValue(SupernetTraining), RankedNetworks = p.GetValue(RankedNetworks), SinglePathStepsPerEpoch = p.GetValue(SinglePathSteps), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay), WeightOptimizer = p.GetValue(WeightOptimizer), PixelLoss = p.GetValue(PixelLoss),
     };
 
@@ -105,6 +107,7 @@ public sealed class SearchSettingOptions
         if (p.GetValue(Warmup) is { } warmup) s.Warmup = Count(warmup, Warmup);
         if (p.GetValue(Steps) is { } steps) s.StepsPerEpoch = Count(steps, Steps);
         if (p.GetValue(RankedNetworks) is { } ranked) s.RankedNetworks = Count(ranked, RankedNetworks);
+        if (p.GetValue(SinglePathSteps) is { } singlePathSteps) s.SinglePathStepsPerEpoch = Count(singlePathSteps, SinglePathSteps);
         if (p.GetValue(Batch) is { } batch) s.Batch = Count(batch, Batch);
         if (p.GetValue(Crop) is { } crop) s.Crop = Count(crop, Crop);
         if (p.GetValue(Seed) is { } seed) s.Seed = seed;

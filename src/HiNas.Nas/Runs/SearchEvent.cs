@@ -50,6 +50,8 @@ public sealed record SearchEvent
     public required double ElapsedSeconds { get; init; }
     public required double EtaSeconds { get; init; }
 
-    public long CompletedSteps => (long)(Epoch - 1) * StepsPerEpoch + Step;
-    public long TotalSteps => (long)Epochs * StepsPerEpoch;
+    /// <summary>Steps done and in the whole search; <see cref="StepsPerEpoch"/> is this epoch's (a single-path phase's may differ from the warm-up's).</summary>
+    public required long CompletedSteps { get; init; }
+
+    public required long TotalSteps { get; init; }
 }

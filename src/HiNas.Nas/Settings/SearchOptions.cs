@@ -65,6 +65,20 @@ public sealed record SearchOptions
 
     public const int DefaultRankedNetworks = 64;
 
+    /// <summary>
+    /// Steps in each single-path epoch (after the warm-up); null: <see cref="StepsPerEpoch"/>. A single-path step costs
+    /// about a twentieth of a mixture step, so a search that warms up the mixture and fine-tunes one network at a time
+    /// needs many more of them per epoch.
+    /// </summary>
+    public int? SinglePathStepsPerEpoch { get; init; }
+
+    /// <summary>Steps in epoch <paramref name="epoch"/> (from 0): the single-path phase's after the warm-up, else <see cref="StepsPerEpoch"/>.</summary>
+    public int StepsIn(int epoch) => IsSinglePath && epoch >= Warmup ? SinglePathStepsPerEpoch ?? StepsPerEpoch : StepsPerEpoch;
+
+    /// <summary>Steps of the epochs before <paramref name="epoch"/> (from 0); <see cref="Epochs"/> gives the whole search's.</summary>
+    public long StepsBefore(int epoch) =>
+        (long)Math.Min(epoch, Warmup) * StepsPerEpoch + (long)Math.Max(0, epoch - Warmup) * StepsIn(Warmup);
+
     /// <summary>Intra-op threads; null uses every core.</summary>
     public int? Threads { get; init; }
 
@@ -118,6 +132,8 @@ public sealed record SearchOptions
         SettingException.Require(OperationDropout is >= 0 and < 1, "operation_dropout", $"must be in [0, 1), got {OperationDropout}");
         SettingException.Require(RankedNetworks is >= 1 and <= 100_000, "ranked_networks", $"must be in [1, 100000], got {RankedNetworks}");
         SettingException.Require(SupernetTrainings.IsValid(SupernetTraining), "supernet_training", SupernetTrainings.Refusal(SupernetTraining));
+        SettingException.Require(SinglePathStepsPerEpoch is null or (>= 1 and <= 1_000_000), "single_path_steps_per_epoch", $"must be in [1, 1000000], got {SinglePathStepsPerEpoch}");
+        SettingException.Require(SinglePathStepsPerEpoch is null || IsSinglePath, "single_path_steps_per_epoch", "applies to a single-path search only (supernet_training single-path)");
         SettingException.Require(!IsSinglePath || Latency is null, "supernet_training", "a latency budget steers α and β, which a single-path search does not train");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");

@@ -56,6 +56,8 @@ public static class SearchOptionsJson
         public string? SupernetTraining { get; set; }
         /// <summary>Absent in runs started before the setting existed: 64.</summary>
         public int? RankedNetworks { get; set; }
+        /// <summary>Absent: the single-path epochs take steps_per_epoch steps.</summary>
+        public int? SinglePathStepsPerEpoch { get; set; }
 
         /// <summary>Absent: the task's loss (the paper's).</summary>
         public string? PixelLoss { get; set; }
@@ -99,6 +101,7 @@ public static class SearchOptionsJson
             OperationDropout = o.OperationDropout,
             SupernetTraining = o.SupernetTraining,
             RankedNetworks = o.RankedNetworks,
+            SinglePathStepsPerEpoch = o.SinglePathStepsPerEpoch,
             PixelLoss = o.PixelLoss,
             Threads = o.Threads,
             Device = o.Device,
@@ -128,6 +131,7 @@ public static class SearchOptionsJson
                     Momentum = Momentum, WeightDecay = WeightDecay, GradientClip = GradientClip,
                     ArchitectLearningRate = ArchitectLearningRate, ArchitectWeightDecay = ArchitectWeightDecay, SkipDropout = SkipDropout, OperationDropout = OperationDropout, PixelLoss = PixelLoss,
                     SupernetTraining = SupernetTraining ?? SupernetTrainings.Mixture, RankedNetworks = RankedNetworks ?? SearchOptions.DefaultRankedNetworks,
+                    SinglePathStepsPerEpoch = SinglePathStepsPerEpoch,
                     Threads = Threads, Device = Device ?? "auto",
                     Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
                 };

@@ -44,6 +44,7 @@ public static class SearchOptionsResolver
             OperationDropout = s.OperationDropout ?? o.OperationDropout,
             SupernetTraining = s.SupernetTraining is { Length: > 0 } training ? training : o.SupernetTraining,
             RankedNetworks = s.RankedNetworks ?? o.RankedNetworks,
+            SinglePathStepsPerEpoch = s.SinglePathStepsPerEpoch ?? o.SinglePathStepsPerEpoch,
             PixelLoss = s.PixelLoss is { Length: > 0 } pixelLoss ? pixelLoss : o.PixelLoss,
             ArchitectLearningRate = s.ArchitectLearningRate ?? o.ArchitectLearningRate,
             ArchitectWeightDecay = s.ArchitectWeightDecay ?? o.ArchitectWeightDecay,

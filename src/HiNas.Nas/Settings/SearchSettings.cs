@@ -47,6 +47,8 @@ public sealed record SearchSettings
     /// <summary><see cref="SupernetTrainings"/>; null: the mixture (the paper's).</summary>
     public string? SupernetTraining { get; init; }
     public int? RankedNetworks { get; init; }
+    /// <summary>Steps in each single-path epoch after the warm-up; null: the steps per epoch.</summary>
+    public int? SinglePathStepsPerEpoch { get; init; }
     public int? Threads { get; init; }
     public string? Device { get; init; }
 

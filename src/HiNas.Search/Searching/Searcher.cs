@@ -97,10 +97,10 @@ public sealed class Searcher
         }
 
         var clock = Stopwatch.StartNew();
-        var stepsThisRun = 0L;
-        var totalSteps = (long)o.Epochs * o.StepsPerEpoch;
+        var totalSteps = o.StepsBefore(o.Epochs);
         double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
-        double Eta(long done) => stepsThisRun == 0 ? 0 : clock.Elapsed.TotalSeconds / stepsThisRun * (totalSteps - done);
+        var pace = new SearchPace(o.IsSinglePath ? o.StepsBefore(o.Warmup) : totalSteps, totalSteps);
+        double Eta(long done) => pace.SecondsLeft(done);
 
         for (var epoch = startEpoch; epoch < o.Epochs; epoch++)
         {
@@ -110,19 +110,22 @@ public sealed class Searcher
             var searching = !o.IsSinglePath && epoch >= o.Warmup;
             var singlePath = o.IsSinglePath && epoch >= o.Warmup;
             double weightLossSum = 0, architectLossSum = 0;
-            for (var step = 0; step < o.StepsPerEpoch; step++)
+            var steps = o.StepsIn(epoch);
+            var before = o.StepsBefore(epoch);
+            for (var step = 0; step < steps; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 double? architectLoss = searching ? session.ArchitectStep() : null;
                 architectLossSum += architectLoss ?? 0;
                 var weightLoss = session.WeightStep(drawNetwork: singlePath);
                 weightLossSum += weightLoss;
-                stepsThisRun++;
+                pace.Stepped(singlePath, clock.Elapsed.TotalSeconds);
                 Emit(new SearchEvent
                 {
-                    Kind = "step", Epoch = epoch + 1, Epochs = o.Epochs, Step = step + 1, StepsPerEpoch = o.StepsPerEpoch,
+                    Kind = "step", Epoch = epoch + 1, Epochs = o.Epochs, Step = step + 1, StepsPerEpoch = steps,
+                    CompletedSteps = before + step + 1, TotalSteps = totalSteps,
                     Phase = Phase(epoch), LearningRate = learningRate, WeightLoss = weightLoss, ArchitectLoss = architectLoss,
-                    ElapsedSeconds = Elapsed(), EtaSeconds = Eta((long)epoch * o.StepsPerEpoch + step + 1),
+                    ElapsedSeconds = Elapsed(), EtaSeconds = Eta(before + step + 1),
                 });
             }
 
@@ -150,11 +153,12 @@ public sealed class Searcher
             if (improved) GenotypeJson.Save(genotype!, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
             Emit(new SearchEvent
             {
-                Kind = "epoch", Epoch = epoch + 1, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,
+                Kind = "epoch", Epoch = epoch + 1, Epochs = o.Epochs, Step = steps, StepsPerEpoch = steps,
+                CompletedSteps = before + steps, TotalSteps = totalSteps,
                 Phase = Phase(epoch), LearningRate = learningRate,
-                WeightLoss = weightLossSum / o.StepsPerEpoch, ArchitectLoss = searching ? architectLossSum / o.StepsPerEpoch : null,
+                WeightLoss = weightLossSum / steps, ArchitectLoss = searching ? architectLossSum / steps : null,
                 ValidationPsnr = psnr, Genotype = genotype?.ToString(), ElapsedSeconds = Elapsed(),
-                EtaSeconds = Eta((long)(epoch + 1) * o.StepsPerEpoch),
+                EtaSeconds = Eta(before + steps),
                 ExpectedLatencyMs = session.ExpectedLatencyMs(), BudgetMs = o.Latency?.BudgetMs, DerivedLatencyMs = predicted,
                 MeasuredLatencyMs = measured, LatencyCalibration = measured is null ? null : session.Architect.LatencyCalibration,
                 AlphaEntropy = genotype?.AlphaEntropy, BetaEntropy = genotype?.BetaEntropy,
@@ -179,7 +183,8 @@ public sealed class Searcher
         if (o.Latency is { } objective) BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
         Emit(new SearchEvent
         {
-            Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsPerEpoch, StepsPerEpoch = o.StepsPerEpoch,
+            Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsIn(o.Epochs - 1), StepsPerEpoch = o.StepsIn(o.Epochs - 1),
+            CompletedSteps = totalSteps, TotalSteps = totalSteps,
             Phase = "done", LearningRate = o.WeightLearningRateAt(o.Epochs), Genotype = result.ToString(), ElapsedSeconds = Elapsed(), EtaSeconds = 0,
             ChosenEpoch = bestEpoch ?? o.Epochs, AlphaEntropy = result.AlphaEntropy, BetaEntropy = result.BetaEntropy,
             Warning = ArchitectureEntropy.UndecidedWidthPath(result),

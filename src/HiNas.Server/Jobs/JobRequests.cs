@@ -54,6 +54,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             OperationDropout = s.HasOperationDropout ? s.OperationDropout : null,
             SupernetTraining = s.SupernetTraining.Length > 0 ? s.SupernetTraining : null,
             RankedNetworks = Count(s.HasRankedNetworks, s.RankedNetworks, field, "ranked_networks"),
+            SinglePathStepsPerEpoch = Count(s.HasSinglePathStepsPerEpoch, s.SinglePathStepsPerEpoch, field, "single_path_steps_per_epoch"),
             DilatedConvs = s.DilatedConvs.Length > 0 ? s.DilatedConvs : null, HeadConv = s.HeadConv.Length > 0 ? s.HeadConv : null, ArchitectLearningRate = s.HasArchitectLearningRate ? s.ArchitectLearningRate : null,
             ArchitectWeightDecay = s.HasArchitectWeightDecay ? s.ArchitectWeightDecay : null,
             WeightOptimizer = s.WeightOptimizer.Length > 0 ? s.WeightOptimizer : null, PixelLoss = s.PixelLoss.Length > 0 ? s.PixelLoss : null,

@@ -126,6 +126,19 @@ public sealed class ResolverTests
         var none = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { RankedNetworks = 0 }));
         Assert.Equal(("ranked_networks", "must be in [1, 100000], got 0"), (none.Setting, none.Problem));
 
+        // the single-path epochs' own steps: kept, absent (= steps_per_epoch) in older runs, refused out of range or for a mixture
+        Assert.Null(singlePath.SinglePathStepsPerEpoch);
+        var fineTune = SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "single-path", Epochs = 5, Warmup = 3, StepsPerEpoch = 30, SinglePathStepsPerEpoch = 240 });
+        Assert.Equal(240, Reload(SearchOptionsJson.Serialize(fineTune), SearchOptionsJson.Load).SinglePathStepsPerEpoch);
+        Assert.Equal((30, 30, 240, 240), (fineTune.StepsIn(0), fineTune.StepsIn(2), fineTune.StepsIn(3), fineTune.StepsIn(4)));
+        Assert.Equal((0L, 60L, 90L, 330L, 570L), (fineTune.StepsBefore(0), fineTune.StepsBefore(2), fineTune.StepsBefore(3), fineTune.StepsBefore(4), fineTune.StepsBefore(5)));
+        Assert.Null(Reload(Without(SearchOptionsJson.Serialize(fineTune), "single_path_steps_per_epoch"), SearchOptionsJson.Load).SinglePathStepsPerEpoch);
+        Assert.Equal(30, (fineTune with { SinglePathStepsPerEpoch = null }).StepsIn(4));
+        var zero = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "single-path", SinglePathStepsPerEpoch = 0 }));
+        Assert.Equal(("single_path_steps_per_epoch", "must be in [1, 1000000], got 0"), (zero.Setting, zero.Problem));
+        var mixture = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SinglePathStepsPerEpoch = 240 }));
+        Assert.Equal(("single_path_steps_per_epoch", "applies to a single-path search only (supernet_training single-path)"), (mixture.Setting, mixture.Problem));
+
         var bad = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "one-path" }));
         Assert.Equal(("supernet_training", "'one-path' is not mixture or single-path"), (bad.Setting, bad.Problem));
         var budgeted = Assert.Throws<SettingException>(() => (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10 } }).Validate());

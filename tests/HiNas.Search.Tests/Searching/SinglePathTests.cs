@@ -91,7 +91,7 @@ public sealed class SinglePathTests
     {
         var dir = TempDir();
         var events = new List<SearchEvent>();
-        var options = SinglePath() with { Epochs = 3, Warmup = 1, StepsPerEpoch = 4 };
+        var options = SinglePath() with { Epochs = 3, Warmup = 1, StepsPerEpoch = 4, SinglePathStepsPerEpoch = 6 };
 
         var genotype = Searcher.Run(options, dir, new SynchronousProgress<SearchEvent>(events.Add));
 
@@ -102,6 +102,12 @@ public sealed class SinglePathTests
         Assert.Equal(genotype.Cells.Select(c => c.Edges), ranking.Candidates[0].Cells);
         Assert.All(ranking.Candidates, c => Assert.StartsWith("drawn:", c.Origin));
         Assert.All(events.Where(e => e.Kind == "step"), e => Assert.Null(e.ArchitectLoss));
+        // the warm-up epoch takes steps_per_epoch steps, each single-path epoch single_path_steps_per_epoch
+        var steps = events.Where(e => e.Kind == "step").ToList();
+        Assert.Equal(new[] { 4, 6, 6 }, steps.GroupBy(e => e.Epoch).Select(g => g.Count()));
+        Assert.Equal(Enumerable.Range(1, 16).Select(i => (long)i), steps.Select(e => e.CompletedSteps));
+        Assert.All(events, e => Assert.Equal(16, e.TotalSteps));
+        Assert.Equal(new long[] { 4, 10, 16, 16 }, events.Where(e => e.Kind != "step").Select(e => e.CompletedSteps));
         Assert.All(events.Where(e => e.Kind != "completed"), e => Assert.Equal(e.Epoch == 1 ? "warmup" : SupernetTrainings.SinglePath, e.Phase));
         Assert.All(events.Where(e => e.Kind == "epoch"), e => Assert.InRange(e.ValidationPsnr!.Value, 5, 60));
         Assert.False(File.Exists(Path.Combine(dir, SearchRun.LastGenotypeFile)));
