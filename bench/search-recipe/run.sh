@@ -203,7 +203,8 @@ for arm in arms:
     psnrs = [e["validation_psnr"] for e in epochs]
     g = json.load(open(f"{work}/{name}/genotype.json"))
     entropy = lambda key: f"{g[key]:.3f}" if key in g else "—"  # a single-path search trains no α or β
-    row(f"found, {arm}", name, f"{work}/{name}/genotype.json", f"{psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs)", entropy("alpha_entropy"), entropy("beta_entropy"))
+    if os.path.exists(f"{work}/train-{name}.eval.json"):  # (not yet trained: the arm's ranked places only)
+        row(f"found, {arm}", name, f"{work}/{name}/genotype.json", f"{psnrs[0]:.2f} → {max(psnrs):.2f} ({len(psnrs)} epochs)", entropy("alpha_entropy"), entropy("beta_entropy"))
     if os.path.exists(f"{work}/{name}/genotype-perturbation.json"):
         p = json.load(open(f"{work}/{name}/genotype-perturbation.json"))
         same = (p["cells"], p["width_path"]) == (g["cells"], g["width_path"])
