@@ -104,6 +104,8 @@ run, place, target, ceiling = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sy
 g = json.load(open(f"{run}/genotype.json"))
 own = [c for c in json.load(open(f"{run}/network-ranking.json"))["candidates"]  # drawn, α's, perturbation's: not the given files
        if c["origin"].split(":")[0] in ("drawn", "alpha", "alpha-sample", "uniform", "perturbation") and (ceiling == 0 or c["parameters"] <= ceiling)]
+if not 1 <= place <= len(own):
+    sys.exit(f"bench/search-recipe: RANKED place {place} is not among the {len(own)} networks the search ranked" + (f" at most {ceiling:,} parameters" if ceiling else ""))
 c = own[place - 1]
 g["cells"] = [[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]
 g["width_path"] = c["width_path"]
@@ -208,7 +210,8 @@ for arm in arms:
     if os.path.exists(f"{work}/{name}/genotype-perturbation.json"):
         p = json.load(open(f"{work}/{name}/genotype-perturbation.json"))
         same = (p["cells"], p["width_path"]) == (g["cells"], g["width_path"])
-        row(f"found, {arm}, operations by perturbation{' (the same network)' if same else ''}", name if same else f"{name}-pt", f"{work}/{name}/genotype-perturbation.json", "(same supernet)")
+        if os.path.exists(f"{work}/train-{name if same else name + '-pt'}.eval.json"):
+          row(f"found, {arm}, operations by perturbation{' (the same network)' if same else ''}", name if same else f"{name}-pt", f"{work}/{name}/genotype-perturbation.json", "(same supernet)")
     for f in sorted(os.listdir(work)):
         if f.startswith(f"train-{name}-swap-") and f.endswith(".eval.json"):
             op = f[len(f"train-{name}-swap-"):-len(".eval.json")]

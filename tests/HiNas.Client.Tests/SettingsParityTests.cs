@@ -37,6 +37,9 @@ public sealed class SettingsParityTests
         var id = await StartJob(server, new[] { "jobs", "search" }.Concat(settings).ToArray());
         var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobFiles.SearchOptionsFile));
         Assert.Equal(remote + Environment.NewLine, local.Out);
+        // both sides carry the newest settings (not both dropping them)
+        if (settings.Contains("--single-path-steps-per-epoch")) Assert.Contains("\"single_path_steps_per_epoch\": 90", remote);
+        if (settings.Contains("--ranked-networks")) Assert.Contains("\"ranked_networks\": 12", remote);
     }
 
     [Fact]

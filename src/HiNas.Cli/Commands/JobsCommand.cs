@@ -206,7 +206,7 @@ public static class JobsCommand
         else
         {
             result = ProgressView.Run<JobEvent, JobResult?>(output, show: true, progress => Follow(client, id, from, progress, cancellation).GetAwaiter().GetResult(),
-                e => ((long)Math.Round((e.Progress?.Fraction ?? 1) * 1000), 1000, e.Progress is { } p ? $"{p.Stage} {p.Message}" : "done"),
+                e => (e.Progress?.Fraction ?? 1, e.Progress is { } p ? $"{p.Stage} {p.Message}" : "done"),
                 Milestone);
             if (result is not null) output.Out.WriteLine(ResultLine(id, result));
         }

@@ -8,17 +8,17 @@ using HiNas.Nas.Settings;
 namespace HiNas.Cli.Infrastructure;
 
 /// <summary>
-/// Shows a long run's progress: a live bar (done/total, description, ETA) on an interactive terminal, and the
+/// Shows a long run's progress: a live bar (the share done by time, <see cref="RunProgress"/>; description, ETA) on an interactive terminal, and the
 /// milestone lines (epochs, validations) either way — the only output when stdout is a pipe or a log.
 /// </summary>
 public static class ProgressView
 {
     public static T Search<T>(CliOutput output, bool show, Func<IProgress<SearchEvent>, T> work) => Run(output, show, work,
-        e => (e.CompletedSteps, e.TotalSteps, string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{e.Epochs} {e.Phase} loss {e.WeightLoss ?? 0:F4}")),
+        e => (RunProgress.Fraction(e.ElapsedSeconds, e.EtaSeconds, e.CompletedSteps, e.TotalSteps), string.Create(CultureInfo.InvariantCulture, $"epoch {e.Epoch}/{e.Epochs} {e.Phase} loss {e.WeightLoss ?? 0:F4}")),
         e => e.Kind == "epoch" ? EpochLine(e) : null);
 
     public static T Train<T>(CliOutput output, bool show, Func<IProgress<TrainEvent>, T> work) => Run(output, show, work,
-        e => (e.Iteration, e.Iterations, string.Create(CultureInfo.InvariantCulture, $"iteration {e.Iteration}/{e.Iterations} loss {e.Loss ?? 0:F4}")),
+        e => (RunProgress.Fraction(e.ElapsedSeconds, e.EtaSeconds, e.Iteration, e.Iterations), string.Create(CultureInfo.InvariantCulture, $"iteration {e.Iteration}/{e.Iterations} loss {e.Loss ?? 0:F4}")),
         e => e.Kind == "validation" ? ValidationLine(e) : null);
 
     public static string EpochLine(SearchEvent e)
@@ -36,7 +36,7 @@ public static class ProgressView
         $"iteration {e.Iteration}/{e.Iterations} val PSNR {e.ValidationPsnr:F2} dB (best {e.BestPsnr:F2} at {e.BestIteration})  lr {e.LearningRate:G3}  elapsed {Duration(e.ElapsedSeconds)}  ETA {Duration(e.EtaSeconds)}");
 
     internal static T Run<TEvent, T>(CliOutput output, bool show, Func<IProgress<TEvent>, T> work,
-        Func<TEvent, (long Done, long Total, string Description)> state, Func<TEvent, string?> milestone)
+        Func<TEvent, (double Fraction, string Description)> state, Func<TEvent, string?> milestone)
     {
         if (!show) return work(new Reporter<TEvent>(_ => { }));
         var interactive = ReferenceEquals(output.Out, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -51,9 +51,9 @@ public static class ProgressView
                 ProgressTask? bar = null;
                 result = work(new Reporter<TEvent>(e =>
                 {
-                    var (done, total, description) = state(e);
-                    bar ??= context.AddTask("", maxValue: total);
-                    bar.Value = done;
+                    var (fraction, description) = state(e);
+                    bar ??= context.AddTask("", maxValue: 1);
+                    bar.Value = Math.Max(bar.Value, fraction); // a time left re-estimated upwards does not move the bar back
                     bar.Description = Markup.Escape(description);
                     if (milestone(e) is { } line) AnsiConsole.MarkupLine(Markup.Escape(line));
                 }));

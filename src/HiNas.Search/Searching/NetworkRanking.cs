@@ -88,8 +88,9 @@ public static class NetworkRanking
         var random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0x5A3D));
         if (options.IsSinglePath)
         {
-            candidates.AddRange(given ?? []);
+            // the draws first: a given network that is also drawn keeps its "drawn" origin (one of the search's own)
             for (var i = 1; i <= samples; i++) candidates.Add(($"drawn:{i}", session.DrawSubnetwork(random)));
+            candidates.AddRange(given ?? []);
         }
         else
         {

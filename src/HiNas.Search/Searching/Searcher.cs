@@ -151,6 +151,7 @@ public sealed class Searcher
                     BestValidationPsnr = bestPsnr, BestEpoch = bestEpoch, BestGenotype = bestGenotype,
                 });
             if (improved) GenotypeJson.Save(genotype!, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
+            pace.EpochEnded(singlePath, clock.Elapsed.TotalSeconds);
             Emit(new SearchEvent
             {
                 Kind = "epoch", Epoch = epoch + 1, Epochs = o.Epochs, Step = steps, StepsPerEpoch = steps,
@@ -180,10 +181,11 @@ public sealed class Searcher
             if (bestGenotype is not null) GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.BestGenotypeFile));
         }
         GenotypeJson.Save(result, Path.Combine(_runDir, SearchRun.GenotypeFile));
+        var lastSteps = o.StepsIn(o.Epochs - 1);
         if (o.Latency is { } objective) BudgetReport.For(result, session.LatencyTable!, objective, session.Floor!, _runDir);
         Emit(new SearchEvent
         {
-            Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = o.StepsIn(o.Epochs - 1), StepsPerEpoch = o.StepsIn(o.Epochs - 1),
+            Kind = "completed", Epoch = o.Epochs, Epochs = o.Epochs, Step = lastSteps, StepsPerEpoch = lastSteps,
             CompletedSteps = totalSteps, TotalSteps = totalSteps,
             Phase = "done", LearningRate = o.WeightLearningRateAt(o.Epochs), Genotype = result.ToString(), ElapsedSeconds = Elapsed(), EtaSeconds = 0,
             ChosenEpoch = bestEpoch ?? o.Epochs, AlphaEntropy = result.AlphaEntropy, BetaEntropy = result.BetaEntropy,

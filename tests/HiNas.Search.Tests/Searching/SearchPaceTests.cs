@@ -6,17 +6,20 @@ namespace HiNas.Search.Tests.Searching;
 public sealed class SearchPaceTests
 {
     [Fact]
-    public void EachKindOfStep_GoesAtItsOwnPace_AndAKindNotYetRun_AtTheOthers()
+    public void EachKindOfStep_GoesAtItsOwnPace_AndAKindNotYetRun_AtTheOthersScaled()
     {
         // 10 mixture steps (warm-up), then 100 single-path steps
         var pace = new SearchPace(mixtureSteps: 10, totalSteps: 110, start: 5);
         Assert.Equal(0, pace.SecondsLeft(0));
         pace.Stepped(singlePath: false, now: 7); // 2 s a mixture step
         pace.Stepped(singlePath: false, now: 9);
-        Assert.Equal(108 * 2.0, pace.SecondsLeft(2), 9); // single-path not timed yet: at the mixture's pace
+        // single-path steps not timed yet: at the mixture's pace times the share
+        Assert.Equal(8 * 2.0 + 100 * 2.0 * SearchPace.SinglePathShare, pace.SecondsLeft(2), 9);
         for (var s = 3; s <= 10; s++) pace.Stepped(false, 9 + 2 * (s - 2));
-        pace.Stepped(singlePath: true, now: 25.5); // 0.5 s
-        pace.Stepped(singlePath: true, now: 25.6); // 0.1 s: 0.3 s on average
+        pace.EpochEnded(singlePath: false, now: 27); // the warm-up's last validation: 2 s more on its 10 steps
+        Assert.Equal(100 * 2.2 * SearchPace.SinglePathShare, pace.SecondsLeft(10), 9);
+        pace.Stepped(singlePath: true, now: 27.5); // 0.5 s
+        pace.Stepped(singlePath: true, now: 27.6); // 0.1 s: 0.3 s on average
         Assert.Equal(98 * 0.3, pace.SecondsLeft(12), 9);
         Assert.Equal(0, pace.SecondsLeft(110));
     }

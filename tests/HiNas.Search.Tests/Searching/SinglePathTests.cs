@@ -87,6 +87,24 @@ public sealed class SinglePathTests
     }
 
     [Fact]
+    public void AResumedSinglePathSearch_CountsItsStepsFromWhereItStopped()
+    {
+        var dir = TempDir();
+        var options = SinglePath() with { Epochs = 3, Warmup = 1, StepsPerEpoch = 2, SinglePathStepsPerEpoch = 3, RankedNetworks = 1 };
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => Searcher.Run(options, dir,
+            new SynchronousProgress<SearchEvent>(e => { if (e is { Kind: "epoch", Epoch: 2 }) stop.Cancel(); }), stop.Token));
+
+        var resumed = new List<SearchEvent>();
+        Searcher.Resume(dir, new SynchronousProgress<SearchEvent>(resumed.Add));
+
+        // epochs 1 (2 warm-up steps) and 2 (3 single-path steps) were done: epoch 3's steps are 6, 7, 8 of 8
+        Assert.Equal(new long[] { 6, 7, 8 }, resumed.Where(e => e.Kind == "step").Select(e => e.CompletedSteps));
+        Assert.All(resumed, e => Assert.Equal(8, e.TotalSteps));
+        Assert.All(resumed.Where(e => e.Kind == "step"), e => Assert.Equal(3, e.StepsPerEpoch));
+    }
+
+    [Fact]
     public void ASinglePathSearch_TrainsNoAlphaOrBeta_AndDerivesByRanking()
     {
         var dir = TempDir();
@@ -112,6 +130,11 @@ public sealed class SinglePathTests
         Assert.All(events.Where(e => e.Kind == "epoch"), e => Assert.InRange(e.ValidationPsnr!.Value, 5, 60));
         Assert.False(File.Exists(Path.Combine(dir, SearchRun.LastGenotypeFile)));
         Assert.Contains("single-path", Assert.Throws<InvalidOperationException>(() => PerturbationSelection.Run(dir)).Message);
+        // ranked again with its own network given beside the draws: the same draws, and that network keeps its drawn origin
+        var again = NetworkRanking.Run(dir, batches: 1, given: new[] { ("mine.json", genotype) }).Ranking;
+        Assert.Equal(ranking.Candidates.Select(c => c.Origin).Order(), again.Candidates.Select(c => c.Origin).Order());
+        Assert.StartsWith("drawn:", again.Candidates.Single(c => c.WidthPath.SequenceEqual(genotype.WidthPath)
+            && c.Cells.Zip(genotype.Cells).All(p => p.First.SequenceEqual(p.Second.Edges))).Origin);
         using var session = SearchSession.OpenTrained(dir);
         Assert.All(session.Network.AlphaSnapshot().SelectMany(r => r.SelectMany(e => e)), a => Assert.InRange(a, -0.01, 0.01)); // as initialised
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HiNas.Nas.Runs;
 using HiNas.Nas.Workers;
 using HiNas.Server.Hosting;
 using Microsoft.Extensions.Logging;
@@ -88,7 +89,7 @@ public sealed class StageWorker(JobStore store, DataRoots roots, IOptions<Server
                 logger.LogWarning("job {Job}: unreadable {Stage} event line {Line}: {Reason}", job.Id, stage, line, e.Message);
                 continue;
             }
-            progress.Fraction = start + width * (progress.TotalSteps > 0 ? (double)progress.Step / progress.TotalSteps : 0);
+            progress.Fraction = start + width * RunProgress.Fraction(progress.ElapsedSeconds, progress.EtaSeconds, progress.Step, progress.TotalSteps);
             fraction = progress.Fraction;
             if (!KeepStep(job, progress, DateTimeOffset.UtcNow)) continue;
             store.Append(job, e => e.Progress = progress, stage, line);
