@@ -28,7 +28,8 @@
 #            (not the ones given to rank beside them), at most MAX_PARAMETERS parameters if set (`-rankK-maxP`)
 #   RANK     networks to draw for `hinas select --by ranking` after each search (e.g. 64; a single-path search's drawn
 #            as it trained them, the first ones those it ranked by itself): every network trained here so far is ranked
-#            beside them, and the table gives how the supernet's ranking agrees with retraining (Kendall's τ)
+#            beside them (but those whose width path does not run alone in the supernet), and the table gives how the
+#            supernet's ranking agrees with retraining (Kendall's τ)
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
@@ -151,7 +152,18 @@ for arm in $arms; do
       else /usr/bin/python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["architecture"]["genotype"], open(sys.argv[2], "w"))' "$work/train-$n/options.json" "$work/train-$n/genotype.json"
         known+=(--candidate "$work/train-$n/genotype.json"); fi
     done
-    "${hinas[@]}" select "$dir" --by ranking --samples "$RANK" "${known[@]}" --json >/dev/null
+    # a network whose width path does not run alone in the supernet is refused by name: left out, and ranked again
+    until "${hinas[@]}" select "$dir" --by ranking --samples "$RANK" "${known[@]}" --json >/dev/null 2>"$work/select.err"; do
+      refused="$(sed -n "s/^hinas: error: candidate '\(.*\)': width path .* does not run on its own.*/\1/p" "$work/select.err")"
+      [ -n "$refused" ] || { cat "$work/select.err" >&2; exit 1; }
+      echo "   (left out: $refused — its width path does not run alone in the supernet)" >&2
+      kept=(); for ((i = 0; i < ${#known[@]}; i += 2)); do
+        [ "$(realpath -m "${known[i + 1]}")" = "$(realpath -m "$refused")" ] || kept+=("${known[i]}" "${known[i + 1]}")
+      done
+      [ ${#kept[@]} -lt ${#known[@]} ] || { cat "$work/select.err" >&2; exit 1; }
+      known=("${kept[@]}")
+    done
+    rm -f "$work/select.err"
   fi
   rm -rf "$dir/checkpoints"
   train_and_evaluate "$name" --genotype "$dir/genotype.json"
