@@ -2,11 +2,12 @@
 # How the search trains its supernet's weights, judged where it matters: does the supernet learn to restore (its
 # validation PSNR per epoch), do α and β leave uniform (their entropies), and does the genotype it finds, retrained,
 # beat random genotypes of the same space trained the same way?
-# The task and space are bench/latency's frame-time front (σ 25 RGB, `--preset frame-time-denoise`, its free search's
-# schedule); every network is trained as searched (×1, light head) with that front's training settings and evaluated
-# on the photo collection's evaluation split.
+# The space is bench/latency's frame-time front (`--preset frame-time-denoise`, its free search's schedule), the task
+# σ 25 RGB unless TASK says otherwise; every network is trained as searched (×1, light head) with that front's training
+# settings and evaluated on the photo collection's evaluation split.
 # Usage: bench/search-recipe/run.sh [WORK_DIR=bench/search-recipe/runs]
 # Environment:
+#   TASK     denoise:SIGMA:CHANNELS (default denoise:25:3); give each task its own WORK_DIR
 #   ARMS     search arms, space-separated (default "sgd adam-log-mse"):
 #              sgd            the paper's: SGD 0.025 → 0.001 with momentum, the paper's loss (MSE + SSIM)
 #              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
@@ -30,6 +31,9 @@
 #            as it trained them, the first ones those it ranked by itself): every network trained here so far is ranked
 #            beside them (but those whose width path does not run alone in the supernet), and the table gives how the
 #            supernet's ranking agrees with retraining (Kendall's τ)
+#   SELECT   networks to train briefly after the ranking (`hinas select --by training --top SELECT`, SELECT_ITERATIONS
+#            iterations each, default 1000; the search's own networks, at most MAX_PARAMETERS parameters if set), the
+#            best by validation PSNR then retrained as `train-NAME-trainedK[-maxP]`
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
@@ -42,6 +46,9 @@ cd "$(dirname "$0")/../.."
 work="$(realpath -m "${1:-bench/search-recipe/runs}")"
 arms="${ARMS:-sgd adam-log-mse}"
 randoms="${RANDOMS-1 2 3}"
+IFS=: read -r task_kind task_sigma task_channels <<< "${TASK:-denoise:25:3}"
+[ "$task_kind" = denoise ] && [ -n "$task_sigma" ] && [ -n "$task_channels" ] || { echo "bench/search-recipe: TASK '${TASK:-}' is not denoise:SIGMA:CHANNELS" >&2; exit 2; }
+select_iterations="${SELECT_ITERATIONS:-1000}"
 data="${DATA:-/work/main/model-runs/data}"
 iterations="${ITERATIONS:-4000}"
 photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
@@ -52,10 +59,11 @@ hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 source scripts/resumable-step.sh
 mkdir -p "$work"
 
-task=(--task denoise --sigma 25 --channels 3)
+task=(--task denoise --sigma "$task_sigma" --channels "$task_channels")
 # bench/latency/front.sh's frame-time free search and trainings
 search=(--preset frame-time-denoise --data "$data" --skip-dropout 0.5)
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )) --width-multiplier 1 --head light)
+select_train=(--data "$data" --iterations "$select_iterations" --batch 8 --crop 48 --validate-every "$select_iterations" --width-multiplier 1 --head light)
 random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
 
 train_and_evaluate() {  # NAME ARCH…
@@ -175,6 +183,19 @@ for arm in $arms; do
   if [[ " ${REWIRE:-} " == *" chain "* ]]; then variant "$name-chain" "$dir/genotype.json" chain; fi
   for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
   if [ -f "$dir/network-ranking.json" ]; then for place in ${RANKED:-}; do ranked "$name-rank$place${MAX_PARAMETERS:+-max$MAX_PARAMETERS}" "$dir" "$place"; done; fi
+  if [ -n "${SELECT:-}" ] && [ -f "$dir/network-ranking.json" ]; then
+    picked="$name-trained$SELECT${MAX_PARAMETERS:+-max$MAX_PARAMETERS}"
+    if [ ! -f "$work/$picked/genotype.json" ]; then
+      echo "== select $dir by training the top $SELECT${MAX_PARAMETERS:+ of at most $MAX_PARAMETERS parameters} ($(date -u +%H:%M))" >&2
+      "${hinas[@]}" select "$dir" --by training --top "$SELECT" ${MAX_PARAMETERS:+--max-parameters "$MAX_PARAMETERS"} "${select_train[@]}" --json >/dev/null
+      rm -rf "$dir"/selection/*/checkpoints
+      mkdir -p "$work/$picked"
+      cp "$dir/training-selection.json" "$work/$picked/training-selection.json"
+      cp "$dir/genotype-trained.json" "$work/$picked/genotype.json"
+    fi
+    train_and_evaluate "$picked" --genotype "$work/$picked/genotype.json"
+    for seed in ${SEEDS:-}; do train_and_evaluate "$picked-seed$seed" --genotype "$work/$picked/genotype.json" --seed "$seed"; done
+  fi
 done
 for n in $randoms; do
   train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"
@@ -232,6 +253,10 @@ for arm in arms:
         if (m := re.fullmatch(re.escape(f"train-{name}-rank") + r"(\d+)(-max(\d+))?\.eval\.json", f)):
             ranked = f"{name}-rank{m.group(1)}{m.group(2) or ''}"
             row(f"found, {arm}, ranked {m.group(1)}" + (f" of those ≤ {int(m.group(3)):,} parameters" if m.group(3) else ""), ranked, f"{work}/{ranked}/genotype.json")
+    for f in sorted(os.listdir(work)):
+        if (m := re.fullmatch(re.escape(f"train-{name}-trained") + r"(\d+)(-max(\d+))?\.eval\.json", f)):
+            picked = f"{name}-trained{m.group(1)}{m.group(2) or ''}"
+            row(f"found, {arm}, best of the top {m.group(1)}" + (f" ≤ {int(m.group(3)):,} parameters" if m.group(3) else "") + " by a short training", picked, f"{work}/{picked}/genotype.json")
     if os.path.exists(f"{work}/train-{name}-chain.eval.json"):
         row(f"found, {arm}, nodes chained", f"{name}-chain", f"{work}/{name}-chain/genotype.json")
 def trained():  # (cells, width path) → the mean retrained PSNR, of every network trained here
@@ -266,4 +291,14 @@ for arm in arms:
         if len(pairs) >= 3:
             print(f"\n{arm}: its supernet ranks {len(ranking)} networks as sub-networks at {min(c['psnr'] for c in ranking):.2f}–{max(c['psnr'] for c in ranking):.2f} dB; "
                   f"over the {len(pairs)} of them retrained here, Kendall's τ with the retrained PSNR {kendall(pairs):+.2f}.")
+    for f in sorted(os.listdir(work)):
+        if f.startswith(f"{name}-trained") and os.path.exists(f"{work}/{f}/training-selection.json"):
+            s = json.load(open(f"{work}/{f}/training-selection.json"))
+            print(f"\n{arm}, selection by training ({f[len(name) + 1:]}: {s['iterations']:,} iterations each" + (f", ≤ {s['max_parameters']:,} parameters" if s.get("max_parameters") else "") + "):\n")
+            print("| network | ranking place | supernet dB | short training dB | params | retrained PSNR dB (mean over seeds) |")
+            print("|---|---|---|---|---|---|")
+            for c in s["candidates"]:
+                k = (json.dumps([[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]), json.dumps(c["width_path"]))
+                print(f"| {c['origin']} {c['width_path']} | {c['ranking_place']} | {c['ranking_psnr']:.2f} | {c['validation_psnr']:.2f} | {c['parameters']:,} | {known[k]:.2f} |" if k in known else
+                      f"| {c['origin']} {c['width_path']} | {c['ranking_place']} | {c['ranking_psnr']:.2f} | {c['validation_psnr']:.2f} | {c['parameters']:,} | — |")
 EOF

@@ -92,6 +92,19 @@ public class SearchCommandTests
         Assert.Equal(2, ranking.Batches);
         Assert.Contains(ranking.Candidates, c => c.Origin.EndsWith("mine.json"));
         Assert.Equal(2, ranking.Candidates.Count(c => c.Origin.StartsWith("drawn:")));
+
+        // then the ranking's top drawn networks trained briefly, the best by validation kept (the given one is not selected)
+        var trained = await CliRunner.RunAsync("select", dir, "--by", "training", "--top", "2", "--iterations", "4", "--batch", "2", "--crop", "24",
+            "--validate-every", "2", "--width-multiplier", "1", "--head", "light", "--json");
+        Assert.True(trained.ExitCode == 0, trained.Stderr);
+        using var chosen = JsonDocument.Parse(trained.Stdout);
+        Assert.Equal(Path.Combine(dir, TrainingSelection.GenotypeFile), chosen.RootElement.GetProperty("genotype").GetString());
+        var selection = RunFiles.ReadJson<TrainingSelection.Selection>(Path.Combine(dir, TrainingSelection.SelectionFile));
+        Assert.Equal(2, selection.Candidates.Count);
+        Assert.All(selection.Candidates, c => Assert.StartsWith("drawn:", c.Origin));
+        Assert.Equal(selection.Candidates[0].ValidationPsnr, chosen.RootElement.GetProperty("validation_psnr").GetDouble());
+        Assert.True(File.Exists(Path.Combine(chosen.RootElement.GetProperty("training").GetString()!, TrainRun.BestModelFile)));
+        Assert.Equal(selection.Candidates[0].WidthPath, GenotypeJson.Load(Path.Combine(dir, TrainingSelection.GenotypeFile)).WidthPath);
     }
 
     [Theory]
@@ -115,6 +128,12 @@ public class SearchCommandTests
     [InlineData("select")]
     [InlineData("select", "{dir}", "--samples", "3")]
     [InlineData("select", "{dir}", "--by", "edges")]
+    [InlineData("select", "{dir}", "--top", "2")]
+    [InlineData("select", "{dir}", "--by", "ranking", "--iterations", "20")]
+    [InlineData("select", "{dir}", "--max-parameters", "5000")]
+    [InlineData("select", "{dir}", "--by", "training", "--samples", "3")]
+    [InlineData("select", "{dir}", "--by", "training")]
+    [InlineData("select", "{dir}", "--by", "training", "--top", "0")]
     public async Task BadSearchInvocationsFailWithOneLine(params string[] template)
     {
         var dir = CliRunner.TempDir();

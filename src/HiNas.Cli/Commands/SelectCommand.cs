@@ -9,12 +9,14 @@ namespace HiNas.Cli.Commands;
 
 /// <summary>
 /// `hinas select RUN_DIR`: derives a search run's network from its trained supernet instead of from α — by edges
-/// (<see cref="PerturbationSelection"/>) or by whole networks (<see cref="NetworkRanking"/>).
+/// (<see cref="PerturbationSelection"/>), by whole networks (<see cref="NetworkRanking"/>), or by briefly training the
+/// ranking's best networks (<see cref="TrainingSelection"/>).
 /// </summary>
 public static class SelectCommand
 {
     public const string Perturbation = "perturbation";
     public const string Ranking = "ranking";
+    public const string Training = "training";
 
     public static Command Create(CliOutput output)
     {
@@ -22,29 +24,44 @@ public static class SelectCommand
         var by = new Option<string>("--by")
         {
             Description = $"{Perturbation}: each edge's operation by the validation PSNR the supernet loses when the operation alone is taken out of its edge (writes {PerturbationSelection.GenotypeFile}, {PerturbationSelection.StrengthsFile}); "
-                + $"{Ranking}: whole networks — a mixture search's on β's width path (α's, the perturbation selection's, drawn from α and uniformly), a single-path search's drawn as it trained them — each run as a sub-network of the supernet with recalibrated BatchNorm statistics and ranked by validation PSNR (writes {NetworkRanking.GenotypeFile}, {NetworkRanking.RankingFile})",
+                + $"{Ranking}: whole networks — a mixture search's on β's width path (α's, the perturbation selection's, drawn from α and uniformly), a single-path search's drawn as it trained them — each run as a sub-network of the supernet with recalibrated BatchNorm statistics and ranked by validation PSNR (writes {NetworkRanking.GenotypeFile}, {NetworkRanking.RankingFile}); "
+                + $"{Training}: the top networks of the run's ranking (--by {Ranking} first; a single-path search ranks its own), each trained briefly from scratch with the same settings and seed, kept by validation PSNR (writes {TrainingSelection.GenotypeFile}, {TrainingSelection.SelectionFile}, and each training in {TrainingSelection.TrainingsFolder}/)",
             DefaultValueFactory = _ => Perturbation,
         };
-        by.AcceptOnlyFromAmong(Perturbation, Ranking);
+        by.AcceptOnlyFromAmong(Perturbation, Ranking, Training);
         var samples = new Option<int?>("--samples") { Description = $"--by {Ranking}: networks to draw — a mixture search's on β's width path, half from α and half uniformly; a single-path search's as it trained them (default: a single-path search's ranked_networks, else {NetworkRanking.DefaultSamples})" };
         var batches = new Option<int>("--batches") { Description = $"--by {Ranking}: training batches each network's BatchNorm statistics are recalibrated on (default {NetworkRanking.DefaultBatches})", DefaultValueFactory = _ => NetworkRanking.DefaultBatches };
         var candidates = new Option<FileInfo[]>("--candidate") { Description = $"--by {Ranking}: a genotype.json to rank too, on its own width path (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var maxParameters = new Option<long?>("--max-parameters") { Description = $"--by {Ranking}: rank only networks of at most this many parameters (as searched: ×1, light head)" };
+        var maxParameters = new Option<long?>("--max-parameters") { Description = $"--by {Ranking} or {Training}: rank or train only networks of at most this many parameters (as searched: ×1, light head)" };
+        var top = new Option<int>("--top") { Description = $"--by {Training}: the ranking's best networks to train (the search's own, not --candidate ones; 1 to {TrainingSelection.MaxTop})", DefaultValueFactory = _ => TrainingSelection.DefaultTop };
+        // --by training trains as `hinas train` does; its --data defaults to the search's and --iterations to a short training
+        var training = new TrainSettingOptions();
+        training.Data.DefaultValueFactory = null;
+        training.Data.Description = $"--by {Training}: training images (default: the search's)";
+        training.Iterations.Description = $"--by {Training}: training iterations per network (default {TrainingSelection.DefaultIterations})";
+        Option[] trainingOnly = [top, .. training.All.Except([training.Depth, training.Width])];
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var command = new Command("select", "derive a search run's network from its trained supernet instead of from α: by edges or by whole networks (--by)");
         command.Arguments.Add(runDir);
-        foreach (var option in new Option[] { by, samples, batches, candidates, maxParameters, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { by, samples, batches, candidates, maxParameters, json }.Concat(trainingOnly)) command.Options.Add(option);
         command.SetAction((parse, cancellation) =>
         {
             var dir = parse.GetValue(runDir)!.FullName;
             var show = !parse.GetValue(json);
-            var ranking = parse.GetValue(by) == Ranking;
+            var method = parse.GetValue(by);
             var given = parse.GetValue(candidates) ?? [];
-            if (!ranking && (given.Length > 0 || parse.GetValue(samples) is not null || parse.GetResult(batches) is { Implicit: false } || parse.GetValue(maxParameters) is not null))
-                throw new CliUsageException($"--samples, --batches, --candidate and --max-parameters are options of --by {Ranking}");
-            return Task.FromResult(ranking
-                ? RankNetworks(dir, parse.GetValue(samples), parse.GetValue(batches), given, parse.GetValue(maxParameters), show, output, cancellation)
-                : SelectEdges(dir, show, output, cancellation));
+            if (method != Ranking && (given.Length > 0 || parse.GetValue(samples) is not null || parse.GetResult(batches) is { Implicit: false }))
+                throw new CliUsageException($"--samples, --batches and --candidate are options of --by {Ranking}");
+            if (method == Perturbation && parse.GetValue(maxParameters) is not null)
+                throw new CliUsageException($"--max-parameters is an option of --by {Ranking} and --by {Training}");
+            if (method != Training && trainingOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } misplaced)
+                throw new CliUsageException($"{misplaced.Name} is an option of --by {Training}");
+            return Task.FromResult(method switch
+            {
+                Ranking => RankNetworks(dir, parse.GetValue(samples), parse.GetValue(batches), given, parse.GetValue(maxParameters), show, output, cancellation),
+                Training => TrainNetworks(dir, parse.GetValue(top), parse.GetValue(maxParameters), training.ToSettings(parse), show, output, cancellation),
+                _ => SelectEdges(dir, show, output, cancellation),
+            });
         });
         return command;
     }
@@ -92,6 +109,33 @@ public static class SelectCommand
             {
                 RunDir = dir, Genotype = path, Ranking = Path.Combine(dir, NetworkRanking.RankingFile), best.WidthPath,
                 Cells = best.Cells.Select(c => c.ToString()).ToArray(), ranking.Candidates[0].Psnr, ranking.Candidates[0].Origin,
+            }, CliJson.Options));
+        }
+        return ExitCodes.Success;
+    }
+
+    private static int TrainNetworks(string dir, int top, long? maxParameters, Nas.Settings.TrainSettings settings, bool show, CliOutput output, CancellationToken cancellation)
+    {
+        var (best, selection) = TrainingSelection.Run(dir, top, maxParameters, settings,
+            show ? new LineProgress<(int Done, int Total, TrainingSelection.Candidate Trained)>(p => string.Create(CultureInfo.InvariantCulture,
+                $"network {p.Done}/{p.Total} trained: {p.Trained.ValidationPsnr:F2} dB  (ranking place {p.Trained.RankingPlace}, {p.Trained.Origin})"), output.Out) : null,
+            cancellation);
+        var path = Path.Combine(dir, TrainingSelection.GenotypeFile);
+        var winner = selection.Candidates[0];
+        if (show)
+        {
+            output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{selection.Candidates.Count} networks trained {selection.Iterations:N0} iterations each (seed {selection.Seed}, {selection.Data}), best validation PSNR first:"));
+            foreach (var c in selection.Candidates)
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.ValidationPsnr:F2} dB  ranking place {c.RankingPlace} ({c.RankingPsnr:F2} dB)  {c.Parameters,8:N0} params  [{string.Join(",", c.WidthPath)}]  {c.Origin}"));
+            WriteGenotype(best, output);
+            output.Out.WriteLine($"wrote {path} and {Path.Combine(dir, TrainingSelection.SelectionFile)}; its training: {Path.Combine(dir, winner.Training)}");
+        }
+        else
+        {
+            output.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                RunDir = dir, Genotype = path, Selection = Path.Combine(dir, TrainingSelection.SelectionFile), best.WidthPath,
+                Cells = best.Cells.Select(c => c.ToString()).ToArray(), winner.ValidationPsnr, winner.RankingPlace, winner.Origin, Training = Path.Combine(dir, winner.Training),
             }, CliJson.Options));
         }
         return ExitCodes.Success;

@@ -50,10 +50,12 @@ public sealed class TrainSettingOptions
     public Option<int?> Depth { get; }
     public Option<int?> Width { get; }
 
+    /// <summary>Every option, in help order.</summary>
+    public IReadOnlyList<Option> All => [Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, NoiseMap, PixelLoss, Seed, WidthMultiplier, Head, Depth, Width];
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, NoiseMap, PixelLoss, Seed, WidthMultiplier, Head, Depth, Width })
-            command.Options.Add(option);
+        foreach (var option in All) command.Options.Add(option);
     }
 
     public static double[] ParseRange(string text)

@@ -28,6 +28,13 @@ public static class NetworkRanking
     /// <summary>The origin of a mixture search's own network (α's argmax on β's path).</summary>
     public const string AlphaOrigin = "alpha";
 
+    /// <summary>Origins of the search's own candidates (α's, the perturbation selection's, sampled, drawn); any other origin is a given file's.</summary>
+    private const string PerturbationOrigin = "perturbation", AlphaSampleOrigin = "alpha-sample", UniformOrigin = "uniform", DrawnOrigin = "drawn";
+    private static readonly string[] OwnOrigins = [AlphaOrigin, PerturbationOrigin, AlphaSampleOrigin, UniformOrigin, DrawnOrigin];
+
+    /// <summary>Whether a candidate's origin is one of the search's own networks rather than a network given to rank beside them.</summary>
+    public static bool IsSearchOwn(string origin) => OwnOrigins.Contains(origin.Split(':')[0]);
+
     /// <summary>One ranked network.</summary>
     public sealed record Candidate
     {
@@ -89,7 +96,7 @@ public static class NetworkRanking
         if (options.IsSinglePath)
         {
             // the draws first: a given network that is also drawn keeps its "drawn" origin (one of the search's own)
-            for (var i = 1; i <= samples; i++) candidates.Add(($"drawn:{i}", session.DrawSubnetwork(random)));
+            for (var i = 1; i <= samples; i++) candidates.Add(($"{DrawnOrigin}:{i}", session.DrawSubnetwork(random)));
             candidates.AddRange(given ?? []);
         }
         else
@@ -99,12 +106,12 @@ public static class NetworkRanking
                 throw new InvalidOperationException($"β's width path [{string.Join(", ", derived.WidthPath)}] does not run on its own in the supernet (from layer 3 on, a cell reads the state two layers back at its own width), so no network on it can be ranked");
             candidates.Add((AlphaOrigin, derived));
             var perturbation = Path.Combine(runDir, PerturbationSelection.GenotypeFile);
-            if (File.Exists(perturbation)) candidates.Add(("perturbation", GenotypeJson.Load(perturbation)));
+            if (File.Exists(perturbation)) candidates.Add((PerturbationOrigin, GenotypeJson.Load(perturbation)));
             candidates.AddRange(given ?? []);
             for (var i = 1; i <= samples; i++)
                 candidates.Add(i % 2 == 1
-                    ? ($"alpha-sample:{i}", GenotypeSampler.FromAlpha(space, alpha, derived.WidthPath, random.NextUInt64()))
-                    : ($"uniform:{i}", GenotypeSampler.Uniform(space, derived.WidthPath, random.NextUInt64())));
+                    ? ($"{AlphaSampleOrigin}:{i}", GenotypeSampler.FromAlpha(space, alpha, derived.WidthPath, random.NextUInt64()))
+                    : ($"{UniformOrigin}:{i}", GenotypeSampler.Uniform(space, derived.WidthPath, random.NextUInt64())));
         }
         var distinct = candidates.DistinctBy(c => (string.Join(";", c.Genotype.Cells), string.Join(",", c.Genotype.WidthPath)))
             .Select(c => (c.Origin, c.Genotype, Parameters: Parameters(c.Genotype)))

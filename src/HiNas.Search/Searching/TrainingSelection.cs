@@ -1,0 +1,147 @@
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
+using HiNas.Search.Training;
+
+namespace HiNas.Search.Searching;
+
+/// <summary>
+/// Selects a search run's network by training: the top networks of its <see cref="NetworkRanking"/> (the search's own
+/// candidates, at most a parameter count if given) are each trained briefly from scratch with the same settings and
+/// seed, and the one with the best validation PSNR is kept. The supernet's ranking tells width paths apart but not
+/// cells of one path (it reversed retraining's order of three networks on one path, bench/search-recipe); a short
+/// training orders them as long retraining does more closely. Each network's training lives in
+/// <see cref="TrainingsFolder"/>/ORIGIN under the run folder and is resumed or reused whenever a selection with the same
+/// settings takes that network again (another --top or ceiling). Writes
+/// <see cref="GenotypeFile"/> (the best) and <see cref="SelectionFile"/> (every trained candidate, best first).
+/// </summary>
+public static class TrainingSelection
+{
+    public const string GenotypeFile = "genotype-trained.json";
+    public const string SelectionFile = "training-selection.json";
+    public const string TrainingsFolder = "selection";
+    public const int DefaultTop = 4;
+    public const int MaxTop = 64;
+    public const int DefaultIterations = 1000;
+
+    /// <summary>One trained candidate.</summary>
+    public sealed record Candidate
+    {
+        /// <summary>Its origin in the ranking (drawn:N, alpha, …).</summary>
+        public required string Origin { get; init; }
+        /// <summary>Its place in the ranking among the candidates selected from (1 = the ranking's best).</summary>
+        public required int RankingPlace { get; init; }
+        /// <summary>Its validation PSNR (dB) as a sub-network of the supernet.</summary>
+        public required double RankingPsnr { get; init; }
+        /// <summary>Its best validation PSNR (dB) in its short training.</summary>
+        public required double ValidationPsnr { get; init; }
+        public required int BestIteration { get; init; }
+        /// <summary>Parameters as searched (×1, light head), as the ranking counts them.</summary>
+        public required long Parameters { get; init; }
+        /// <summary>Parameters of the network as trained here (the settings' width multiplier and head).</summary>
+        public required long TrainedParameters { get; init; }
+        public required double TrainingSeconds { get; init; }
+        /// <summary>Its training folder, relative to the run folder (`hinas train --init-from` continues from it).</summary>
+        public required string Training { get; init; }
+        public required IReadOnlyList<int> WidthPath { get; init; }
+        public required IReadOnlyList<IReadOnlyList<CellEdge>> Cells { get; init; }
+    }
+
+    /// <summary>What <see cref="SelectionFile"/> holds.</summary>
+    public sealed record Selection
+    {
+        public required int Iterations { get; init; }
+        public required ulong Seed { get; init; }
+        public required string Data { get; init; }
+        /// <summary>The parameter ceiling the candidates were taken under (as searched), if any.</summary>
+        public long? MaxParameters { get; init; }
+        /// <summary>Best validation PSNR first.</summary>
+        public required IReadOnlyList<Candidate> Candidates { get; init; }
+    }
+
+    /// <summary>
+    /// Trains the top <paramref name="top"/> of the run's ranked networks and keeps the best by validation PSNR.
+    /// </summary>
+    /// <param name="settings">training settings as `hinas train` takes them; unset data is the search's, unset
+    /// iterations <see cref="DefaultIterations"/>; every candidate trains with the same seed</param>
+    /// <param name="progress">reports (networks trained, networks to train, the last one trained)</param>
+    public static (Genotype Best, Selection Selection) Run(string runDir, int top, long? maxParameters, TrainSettings settings,
+        IProgress<(int Done, int Total, Candidate Trained)>? progress = null, CancellationToken cancellation = default)
+    {
+        if (top is < 1 or > MaxTop) throw new ArgumentOutOfRangeException(nameof(top), top, $"the networks to train are 1 to {MaxTop}");
+        if (maxParameters is < 1) throw new ArgumentOutOfRangeException(nameof(maxParameters), maxParameters, "the parameter ceiling is at least 1");
+        var full = Path.GetFullPath(runDir);
+        var optionsPath = Path.Combine(full, SearchRun.OptionsFile);
+        if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{runDir}' is not a search run (no {SearchRun.OptionsFile})", optionsPath);
+        var search = SearchOptionsJson.Load(optionsPath);
+        var rankingPath = Path.Combine(full, NetworkRanking.RankingFile);
+        if (!File.Exists(rankingPath))
+            throw new FileNotFoundException($"'{runDir}' has no {NetworkRanking.RankingFile}: rank its networks first (hinas select RUN_DIR --by ranking)", rankingPath);
+        var ranking = RunFiles.ReadJson<NetworkRanking.Ranking>(rankingPath);
+        var own = ranking.Candidates.Where(c => NetworkRanking.IsSearchOwn(c.Origin) && (maxParameters is null || c.Parameters <= maxParameters)).ToArray();
+        if (own.Length == 0)
+            throw new ArgumentException(maxParameters is null
+                ? $"{NetworkRanking.RankingFile} holds none of the search's own networks (only given ones)"
+                : $"no network the search ranked has at most {maxParameters:N0} parameters", nameof(maxParameters));
+        var space = search.Supernet.Space;
+        var resolved = settings with { Data = settings.Data ?? search.Data.ToString(), Iterations = settings.Iterations ?? DefaultIterations };
+        var chosen = own.Take(top).Select((c, i) => (Place: i + 1, Ranked: c, Genotype: ToGenotype(space, c))).ToArray();
+        // every setting is checked before the first training starts
+        var plans = chosen.Select(c => (c.Place, c.Ranked, c.Genotype, Options: TrainOptionsResolver.Resolve(space.Task, ArchitectureSpec.FromGenotype(c.Genotype), resolved))).ToArray();
+        var trained = new List<Candidate>(plans.Length);
+        foreach (var (place, ranked, genotype, options) in plans)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var folder = Path.Combine(TrainingsFolder, ranked.Origin.Replace(':', '-'));
+            var summary = TrainOrReuse(options, Path.Combine(full, folder), cancellation);
+            var candidate = new Candidate
+            {
+                Origin = ranked.Origin, RankingPlace = place, RankingPsnr = ranked.Psnr, ValidationPsnr = summary.BestValidationPsnr, BestIteration = summary.BestIteration,
+                Parameters = ranked.Parameters, TrainedParameters = summary.Parameters, TrainingSeconds = summary.TrainingSeconds, Training = folder,
+                WidthPath = ranked.WidthPath, Cells = ranked.Cells,
+            };
+            trained.Add(candidate);
+            progress?.Report((trained.Count, plans.Length, candidate));
+        }
+        var order = trained.OrderByDescending(c => c.ValidationPsnr).ThenBy(c => c.RankingPlace).ToArray();
+        var winner = plans.Single(p => p.Place == order[0].RankingPlace).Genotype;
+        // a mixture search's network keeps the α and β it was derived with (as genotype.json has them); a single-path search has none trained
+        var best = !search.IsSinglePath && File.Exists(Path.Combine(full, "genotype.json")) && GenotypeJson.Load(Path.Combine(full, "genotype.json")) is { Alpha: not null } derived
+            ? new Genotype(space, winner.Cells, winner.WidthPath, derived.Alpha, derived.Beta)
+            : winner;
+        var selection = new Selection
+        {
+            Iterations = plans[0].Options.Iterations, Seed = plans[0].Options.Seed, Data = plans[0].Options.Data.ToString(), MaxParameters = maxParameters, Candidates = order,
+        };
+        RunFiles.WriteJsonAtomic(Path.Combine(full, SelectionFile), selection);
+        GenotypeJson.Save(best, Path.Combine(full, GenotypeFile));
+        return (best, selection);
+    }
+
+    private static Genotype ToGenotype(Nas.Space.SearchSpace space, NetworkRanking.Candidate c)
+    {
+        try
+        {
+            return new Genotype(space, c.Cells.Select(edges => new CellGenotype(edges)).ToArray(), c.WidthPath);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{NetworkRanking.RankingFile}: candidate '{c.Origin}' is not a network of the run's search space: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A finished training in <paramref name="dir"/> with these options is reused, a started one resumed, else one starts.</summary>
+    private static TrainSummary TrainOrReuse(TrainOptions options, string dir, CancellationToken cancellation)
+    {
+        var optionsPath = Path.Combine(dir, TrainRun.OptionsFile);
+        if (!File.Exists(optionsPath)) return Trainer.Run(options, dir, cancellation: cancellation);
+        var before = TrainOptionsJson.Load(optionsPath);
+        if (Comparable(before) != Comparable(options))
+            throw new InvalidOperationException($"'{dir}' holds a training with other settings or another network than this selection's; delete {Path.GetDirectoryName(dir)} to select again with new settings");
+        var summaryPath = Path.Combine(dir, TrainRun.SummaryFile);
+        return File.Exists(summaryPath) ? RunFiles.ReadJson<TrainSummary>(summaryPath) : Trainer.Resume(dir, cancellation: cancellation);
+
+        // the machine's threads do not change what is trained
+        static string Comparable(TrainOptions o) => TrainOptionsJson.Serialize(o with { Threads = null });
+    }
+}

@@ -1,0 +1,97 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
+using HiNas.Search.Searching;
+
+namespace HiNas.Search.Tests.Searching;
+
+/// <summary>Selecting a micro search's network by briefly training the top of its ranking: what is trained, kept, reused and refused.</summary>
+public sealed class TrainingSelectionTests
+{
+    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-search-tests", Guid.NewGuid().ToString("N"));
+
+    private static readonly TrainSettings Short = new() { Iterations = 6, Batch = 2, Crop = 24, ValidateEvery = 3, WidthMultiplier = 1, Head = "light", Threads = 2 };
+
+    [Fact]
+    public void TheRankingsTopOwnNetworks_AreTrainedAlike_AndTheBestByValidationIsKept_ThenReused()
+    {
+        var options = SearcherTests.Micro(RestorationTask.Denoise(25, 1), seed: 5);
+        var dir = TempDir();
+        Searcher.Run(options, dir);
+        Assert.Throws<FileNotFoundException>(() => TrainingSelection.Run(dir, top: 2, maxParameters: null, Short)); // not ranked yet
+        NetworkRanking.Run(dir, samples: 6, batches: 1);
+        // the ranking's best is made a given network's: it is there to compare against, not to select
+        var rankingPath = Path.Combine(dir, NetworkRanking.RankingFile);
+        var ranking = RunFiles.ReadJson<NetworkRanking.Ranking>(rankingPath);
+        ranking = ranking with { Candidates = [ranking.Candidates[0] with { Origin = "mine.json" }, .. ranking.Candidates.Skip(1)] };
+        RunFiles.WriteJsonAtomic(rankingPath, ranking);
+
+        var (best, selection) = TrainingSelection.Run(dir, top: 3, maxParameters: null, Short);
+
+        Assert.Equal(3, selection.Candidates.Count);
+        Assert.Equal(ranking.Candidates.Skip(1).Take(3).Select(c => c.Origin).Order(), selection.Candidates.Select(c => c.Origin).Order());
+        Assert.Equal(new[] { 1, 2, 3 }, selection.Candidates.Select(c => c.RankingPlace).Order());
+        Assert.Equal(selection.Candidates.OrderByDescending(c => c.ValidationPsnr).Select(c => c.Origin), selection.Candidates.Select(c => c.Origin));
+        Assert.True(selection.Candidates.Select(c => c.ValidationPsnr).Distinct().Count() > 1, "the networks train to different scores");
+        Assert.Equal(options.Data.ToString(), selection.Data); // the search's data when none is given
+        foreach (var c in selection.Candidates)
+        {
+            var trained = TrainOptionsJson.Load(Path.Combine(dir, c.Training, TrainRun.OptionsFile));
+            var summary = RunFiles.ReadJson<TrainSummary>(Path.Combine(dir, c.Training, TrainRun.SummaryFile));
+            Assert.Equal(summary.BestValidationPsnr, c.ValidationPsnr);
+            Assert.Equal((6, 2, 24, selection.Seed), (trained.Iterations, trained.Batch, trained.Crop, trained.Seed));
+            Assert.Equal(c.Cells.Select(edges => new CellGenotype(edges).ToString()), trained.Architecture.Genotype!.Cells.Select(g => g.ToString()));
+            Assert.Equal(c.WidthPath, trained.Architecture.Genotype.WidthPath);
+        }
+        var winner = selection.Candidates[0];
+        Assert.Equal(winner.WidthPath, best.WidthPath);
+        Assert.Equal(winner.Cells.Select(edges => new CellGenotype(edges).ToString()), best.Cells.Select(c => c.ToString()));
+        Assert.Equal(best, GenotypeJson.Load(Path.Combine(dir, TrainingSelection.GenotypeFile)));
+        Assert.NotNull(best.Alpha); // a mixture search's network keeps the α and β it was derived with
+        Assert.Equal(selection.Candidates.Select(c => c.Origin), RunFiles.ReadJson<TrainingSelection.Selection>(Path.Combine(dir, TrainingSelection.SelectionFile)).Candidates.Select(c => c.Origin));
+
+        // run again: the finished trainings are reused, not trained again
+        var written = selection.Candidates.Select(c => File.GetLastWriteTimeUtc(Path.Combine(dir, c.Training, TrainRun.SummaryFile))).ToArray();
+        var (again, second) = TrainingSelection.Run(dir, top: 3, maxParameters: null, Short);
+        Assert.Equal(best, again);
+        Assert.Equal(written, second.Candidates.Select(c => File.GetLastWriteTimeUtc(Path.Combine(dir, c.Training, TrainRun.SummaryFile))));
+
+        // other settings over the same trainings are refused, naming what to delete
+        var refused = Assert.Throws<InvalidOperationException>(() => TrainingSelection.Run(dir, top: 3, maxParameters: null, Short with { Iterations = 8 }));
+        Assert.Contains(Path.Combine(dir, TrainingSelection.TrainingsFolder), refused.Message);
+
+        // a ceiling keeps only networks under it; a network trained before is reused (the ranking's first own one is under this one)
+        var ceiling = selection.Candidates.Max(c => c.Parameters);
+        var (_, under) = TrainingSelection.Run(dir, top: 1, maxParameters: ceiling, Short);
+        var first = Assert.Single(under.Candidates);
+        Assert.Equal(selection.Candidates.Single(c => c.RankingPlace == 1).Training, first.Training);
+        Assert.Equal(written[selection.Candidates.ToList().FindIndex(c => c.RankingPlace == 1)], File.GetLastWriteTimeUtc(Path.Combine(dir, first.Training, TrainRun.SummaryFile)));
+        var smallest = ranking.Candidates.Skip(1).Min(c => c.Parameters);
+        var (_, small) = TrainingSelection.Run(dir, top: 2, maxParameters: smallest, Short);
+        Assert.All(small.Candidates, c => Assert.Equal(smallest, c.Parameters));
+        Assert.Equal(smallest, small.MaxParameters);
+    }
+
+    [Fact]
+    public void BadRequests_AreRefusedByName_BeforeAnyTraining()
+    {
+        var dir = TempDir();
+        Assert.Contains("not a search run", Assert.Throws<FileNotFoundException>(() => TrainingSelection.Run(dir, 1, null, Short)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 0, null, Short));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, TrainingSelection.MaxTop + 1, null, Short));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 1, 0, Short));
+
+        var options = SearcherTests.Micro(RestorationTask.Denoise(25, 1)) with { Epochs = 1 };
+        Searcher.Run(options, dir);
+        var noRanking = Assert.Throws<FileNotFoundException>(() => TrainingSelection.Run(dir, 1, null, Short));
+        Assert.Contains("--by ranking", noRanking.Message);
+        NetworkRanking.Run(dir, samples: 2, batches: 1);
+        var tooSmall = Assert.Throws<ArgumentException>(() => TrainingSelection.Run(dir, 1, 10, Short));
+        Assert.Contains("at most 10 parameters", tooSmall.Message);
+        var badSetting = Assert.Throws<SettingException>(() => TrainingSelection.Run(dir, 1, null, Short with { Crop = 1 }));
+        Assert.Contains("crop", badSetting.Message);
+        Assert.False(Directory.Exists(Path.Combine(dir, TrainingSelection.TrainingsFolder)));
+        Assert.False(File.Exists(Path.Combine(dir, TrainingSelection.SelectionFile)));
+    }
+}
