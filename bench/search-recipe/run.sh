@@ -34,6 +34,8 @@
 #   SELECT   networks to train briefly after the ranking (`hinas select --by training --top SELECT`, SELECT_ITERATIONS
 #            iterations each, default 1000; the search's own networks, at most MAX_PARAMETERS parameters if set), the
 #            best by validation PSNR then retrained as `train-NAME-trainedK[-maxP]`
+#   HAND     hand-designed networks trained the same way, space-separated: dncnn:DEPTH:WIDTH (full resolution) or
+#            ffdnet:DEPTH:WIDTH (at a quarter of the pixels, as the frame-time space), as `train-ARCH-DEPTH-WIDTH`
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
@@ -62,13 +64,19 @@ mkdir -p "$work"
 task=(--task denoise --sigma "$task_sigma" --channels "$task_channels")
 # bench/latency/front.sh's frame-time free search and trainings
 search=(--preset frame-time-denoise --data "$data" --skip-dropout 0.5)
-train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )) --width-multiplier 1 --head light)
+schedule=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
+train=("${schedule[@]}" --width-multiplier 1 --head light)  # HiNAS networks as searched
 select_train=(--data "$data" --iterations "$select_iterations" --batch 8 --crop 48 --validate-every "$select_iterations" --width-multiplier 1 --head light)
 random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
 
-train_and_evaluate() {  # NAME ARCH…
+train_and_evaluate() {  # NAME ARCH…: a HiNAS network
   local name="$1"; shift
-  resumable_step train "$work/train-$name" summary.json "$@" "${train[@]}"
+  trained_as "$name" "$@" "${train[@]}"
+}
+
+trained_as() {  # NAME ARGS…: `hinas train ARGS…` as train-NAME, then evaluated
+  local name="$1"; shift
+  resumable_step train "$work/train-$name" summary.json "$@"
   [ -f "$work/train-$name.eval.json" ] || "${hinas[@]}" eval --checkpoint "$work/train-$name" --data "$photos/evaluation" --json > "$work/train-$name.eval.json"
 }
 
@@ -102,6 +110,22 @@ g["cells"] = [rewire(cell) for cell in g["cells"]]
 json.dump(g, open(target, "w"), indent=1)
 PY
   train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
+}
+
+reuse_trained() {  # NAME GENOTYPE: a network trained here before under another name (same cells and width path) is linked, not trained again
+  local name="$1" genotype="$2" g n run
+  for g in "$work"/*/genotype.json; do
+    n="$(basename "$(dirname "$g")")"; n="${n#train-}"
+    [ "$n" != "$name" ] && [ -f "$work/train-$n.eval.json" ] && same_network "$g" "$genotype" || continue
+    for run in "$work/train-$n" "$work/train-$n"-seed*; do
+      [ -f "$run.eval.json" ] || continue
+      local as="$work/train-$name${run#"$work/train-$n"}"
+      [ -e "$as" ] || ln -s "$(basename "$run")" "$as"
+      [ -f "$as.eval.json" ] || cp "$run.eval.json" "$as.eval.json"
+    done
+    echo "   ($name is $n, trained before)" >&2
+    return
+  done
 }
 
 ranked() {  # NAME RUN_DIR PLACE: train the network at PLACE among the search's own candidates in its ranking (under MAX_PARAMETERS)
@@ -193,9 +217,16 @@ for arm in $arms; do
       cp "$dir/training-selection.json" "$work/$picked/training-selection.json"
       cp "$dir/genotype-trained.json" "$work/$picked/genotype.json"
     fi
+    reuse_trained "$picked" "$work/$picked/genotype.json"
     train_and_evaluate "$picked" --genotype "$work/$picked/genotype.json"
     for seed in ${SEEDS:-}; do train_and_evaluate "$picked-seed$seed" --genotype "$work/$picked/genotype.json" --seed "$seed"; done
   fi
+done
+for h in ${HAND:-}; do
+  IFS=: read -r arch depth width <<< "$h"
+  [[ "$arch" =~ ^(dncnn|ffdnet)$ ]] && [[ "$depth" =~ ^[0-9]+$ ]] && [[ "$width" =~ ^[0-9]+$ ]] || { echo "bench/search-recipe: HAND '$h' is not dncnn|ffdnet:DEPTH:WIDTH" >&2; exit 2; }
+  trained_as "$arch-$depth-$width" "${schedule[@]}" --arch "$arch" --depth "$depth" --width "$width" "${task[@]}"
+  for seed in ${SEEDS:-}; do trained_as "$arch-$depth-$width-seed$seed" "${schedule[@]}" --arch "$arch" --depth "$depth" --width "$width" "${task[@]}" --seed "$seed"; done
 done
 for n in $randoms; do
   train_and_evaluate "random-$n" --arch "random:$n" "${task[@]}" "${random_space[@]}"
@@ -262,7 +293,7 @@ for arm in arms:
 def trained():  # (cells, width path) → the mean retrained PSNR, of every network trained here
     found = {}
     for f in os.listdir(work):
-        if (m := re.fullmatch(r"train-(.+)\.eval\.json", f)) and not re.search(r"-seed\d+$", m.group(1)):
+        if (m := re.fullmatch(r"train-(.+)\.eval\.json", f)) and not re.search(r"-seed\d+$", m.group(1)) and not re.match(r"(dncnn|ffdnet)-", m.group(1)):
             n = m.group(1)
             g = load_genotype(f"{work}/{n}/genotype.json" if os.path.exists(f"{work}/{n}/genotype.json") else f"{work}/train-{n}/genotype.json")
             found[(json.dumps(g["cells"]), json.dumps(g["width_path"]))] = statistics.mean(scores(n))
@@ -275,6 +306,10 @@ for r in randoms:
     row(f"random:{r}", f"random-{r}", f"{work}/train-random-{r}/genotype.json")
     if os.path.exists(f"{work}/train-random-{r}-shallow.eval.json"):
         row(f"random:{r}, every node on the cell inputs", f"random-{r}-shallow", f"{work}/random-{r}-shallow/genotype.json")
+for f in sorted(os.listdir(work)):
+    if (m := re.fullmatch(r"train-(dncnn|ffdnet)-(\d+)-(\d+)\.eval\.json", f)):
+        hand = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+        print(f"| {m.group(1)} depth {m.group(2)} width {m.group(3)} (hand-designed) | — | — | — | — | {m.group(2)} | {ev(hand)['params']:,} | {psnr(hand)} |")
 if randoms:
     means = sorted(statistics.mean(scores(f"random-{r}")) for r in randoms)
     print(f"\n{len(means)} random genotypes (each its mean over seeds): median {statistics.median(means):.2f} dB, range {means[0]:.2f}–{means[-1]:.2f}; input {ev(f'random-{randoms[0]}')['input_psnr']:.2f} dB.")

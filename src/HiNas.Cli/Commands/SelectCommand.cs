@@ -41,7 +41,7 @@ public static class SelectCommand
         training.Iterations.Description = $"--by {Training}: training iterations per network (default {TrainingSelection.DefaultIterations})";
         Option[] trainingOnly = [top, .. training.All.Except([training.Depth, training.Width])];
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
-        var command = new Command("select", "derive a search run's network from its trained supernet instead of from α: by edges or by whole networks (--by)");
+        var command = new Command("select", "derive a search run's network from its trained supernet instead of from α: by edges, by whole networks, or by briefly training the ranking's best (--by)");
         command.Arguments.Add(runDir);
         foreach (var option in new Option[] { by, samples, batches, candidates, maxParameters, json }.Concat(trainingOnly)) command.Options.Add(option);
         command.SetAction((parse, cancellation) =>

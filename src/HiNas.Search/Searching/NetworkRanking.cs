@@ -28,12 +28,17 @@ public static class NetworkRanking
     /// <summary>The origin of a mixture search's own network (α's argmax on β's path).</summary>
     public const string AlphaOrigin = "alpha";
 
-    /// <summary>Origins of the search's own candidates (α's, the perturbation selection's, sampled, drawn); any other origin is a given file's.</summary>
+    /// <summary>Origins of the search's own candidates besides α's (the perturbation selection's, sampled, drawn); any other origin is a given file's.</summary>
     private const string PerturbationOrigin = "perturbation", AlphaSampleOrigin = "alpha-sample", UniformOrigin = "uniform", DrawnOrigin = "drawn";
-    private static readonly string[] OwnOrigins = [AlphaOrigin, PerturbationOrigin, AlphaSampleOrigin, UniformOrigin, DrawnOrigin];
 
-    /// <summary>Whether a candidate's origin is one of the search's own networks rather than a network given to rank beside them.</summary>
-    public static bool IsSearchOwn(string origin) => OwnOrigins.Contains(origin.Split(':')[0]);
+    /// <summary>Whether a candidate's origin is one of the search's own networks (`alpha`, `perturbation`, or a sampled
+    /// or drawn one's `KIND:N`) rather than a network given to rank beside them.</summary>
+    public static bool IsSearchOwn(string origin) => origin.Split(':') switch
+    {
+        [var kind] => kind is AlphaOrigin or PerturbationOrigin,
+        [var kind, var n] => kind is AlphaSampleOrigin or UniformOrigin or DrawnOrigin && n.Length is > 0 and <= 9 && n.All(char.IsAsciiDigit),
+        _ => false,
+    };
 
     /// <summary>One ranked network.</summary>
     public sealed record Candidate

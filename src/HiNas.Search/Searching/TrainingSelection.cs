@@ -106,7 +106,7 @@ public static class TrainingSelection
         var order = trained.OrderByDescending(c => c.ValidationPsnr).ThenBy(c => c.RankingPlace).ToArray();
         var winner = plans.Single(p => p.Place == order[0].RankingPlace).Genotype;
         // a mixture search's network keeps the α and β it was derived with (as genotype.json has them); a single-path search has none trained
-        var best = !search.IsSinglePath && File.Exists(Path.Combine(full, "genotype.json")) && GenotypeJson.Load(Path.Combine(full, "genotype.json")) is { Alpha: not null } derived
+        var best = !search.IsSinglePath && File.Exists(Path.Combine(full, SearchRun.GenotypeFile)) && GenotypeJson.Load(Path.Combine(full, SearchRun.GenotypeFile)) is { Alpha: not null } derived
             ? new Genotype(space, winner.Cells, winner.WidthPath, derived.Alpha, derived.Beta)
             : winner;
         var selection = new Selection

@@ -73,6 +73,20 @@ public sealed class NetworkRankingTests
         Assert.Contains("[1, 0, 0] does not run on its own", refused.Message);
     }
 
+    [Theory]
+    [InlineData("alpha", true)]
+    [InlineData("perturbation", true)]
+    [InlineData("drawn:28", true)]
+    [InlineData("alpha-sample:3", true)]
+    [InlineData("uniform:64", true)]
+    [InlineData("mine.json", false)]
+    [InlineData("runs/drawn.json", false)]
+    [InlineData("drawn:", false)]
+    [InlineData("drawn:../../etc", false)]
+    [InlineData("drawn:1:2", false)]
+    [InlineData("alpha:1", false)]
+    public void TheSearchsOwnOrigins_AreTheOnesItWrites(string origin, bool own) => Assert.Equal(own, NetworkRanking.IsSearchOwn(origin));
+
     private sealed class RankingComparer : IEqualityComparer<NetworkRanking.Ranking>
     {
         public bool Equals(NetworkRanking.Ranking? a, NetworkRanking.Ranking? b) =>
