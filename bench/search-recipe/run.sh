@@ -64,9 +64,11 @@ mkdir -p "$work"
 task=(--task denoise --sigma "$task_sigma" --channels "$task_channels")
 # bench/latency/front.sh's frame-time free search and trainings
 search=(--preset frame-time-denoise --data "$data" --skip-dropout 0.5)
-schedule=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
-train=("${schedule[@]}" --width-multiplier 1 --head light)  # HiNAS networks as searched
-select_train=(--data "$data" --iterations "$select_iterations" --batch 8 --crop 48 --validate-every "$select_iterations" --width-multiplier 1 --head light)
+batches=(--data "$data" --batch 8 --crop 48)
+as_searched=(--width-multiplier 1 --head light)  # HiNAS networks as searched
+schedule=("${batches[@]}" --iterations "$iterations" --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
+train=("${schedule[@]}" "${as_searched[@]}")
+select_train=("${batches[@]}" --iterations "$select_iterations" --validate-every "$select_iterations" "${as_searched[@]}")
 random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
 
 train_and_evaluate() {  # NAME ARCH…: a HiNAS network
