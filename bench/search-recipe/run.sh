@@ -33,7 +33,8 @@
 #            supernet's ranking agrees with retraining (Kendall's τ)
 #   SELECT   networks to train briefly after the ranking (`hinas select --by training --top SELECT`, SELECT_ITERATIONS
 #            iterations each, default 1000; the search's own networks, at most MAX_PARAMETERS parameters if set), the
-#            best by validation PSNR then retrained as `train-NAME-trainedK[-maxP]`
+#            best by validation PSNR then retrained as `train-NAME-trainedK[-maxP][-msT]`; with MAX_MS only networks that
+#            run within T ms at 640×360 on this machine as trained (`--max-ms`; give a hand design's time measured here)
 #   HAND     hand-designed networks trained the same way, space-separated: dncnn:DEPTH:WIDTH (full resolution) or
 #            ffdnet:DEPTH:WIDTH (at a quarter of the pixels, as the frame-time space), as `train-ARCH-DEPTH-WIDTH`
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
@@ -210,10 +211,10 @@ for arm in $arms; do
   for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
   if [ -f "$dir/network-ranking.json" ]; then for place in ${RANKED:-}; do ranked "$name-rank$place${MAX_PARAMETERS:+-max$MAX_PARAMETERS}" "$dir" "$place"; done; fi
   if [ -n "${SELECT:-}" ] && [ -f "$dir/network-ranking.json" ]; then
-    picked="$name-trained$SELECT${MAX_PARAMETERS:+-max$MAX_PARAMETERS}"
+    picked="$name-trained$SELECT${MAX_PARAMETERS:+-max$MAX_PARAMETERS}${MAX_MS:+-ms$MAX_MS}"
     if [ ! -f "$work/$picked/genotype.json" ]; then
-      echo "== select $dir by training the top $SELECT${MAX_PARAMETERS:+ of at most $MAX_PARAMETERS parameters} ($(date -u +%H:%M))" >&2
-      "${hinas[@]}" select "$dir" --by training --top "$SELECT" ${MAX_PARAMETERS:+--max-parameters "$MAX_PARAMETERS"} "${select_train[@]}" --json >/dev/null
+      echo "== select $dir by training the top $SELECT${MAX_PARAMETERS:+ of at most $MAX_PARAMETERS parameters}${MAX_MS:+ within $MAX_MS ms} ($(date -u +%H:%M))" >&2
+      "${hinas[@]}" select "$dir" --by training --top "$SELECT" ${MAX_PARAMETERS:+--max-parameters "$MAX_PARAMETERS"} ${MAX_MS:+--max-ms "$MAX_MS"} "${select_train[@]}" --json >/dev/null
       rm -rf "$dir"/selection/*/checkpoints
       mkdir -p "$work/$picked"
       cp "$dir/training-selection.json" "$work/$picked/training-selection.json"
@@ -287,9 +288,10 @@ for arm in arms:
             ranked = f"{name}-rank{m.group(1)}{m.group(2) or ''}"
             row(f"found, {arm}, ranked {m.group(1)}" + (f" of those ≤ {int(m.group(3)):,} parameters" if m.group(3) else ""), ranked, f"{work}/{ranked}/genotype.json")
     for f in sorted(os.listdir(work)):
-        if (m := re.fullmatch(re.escape(f"train-{name}-trained") + r"(\d+)(-max(\d+))?\.eval\.json", f)):
-            picked = f"{name}-trained{m.group(1)}{m.group(2) or ''}"
-            row(f"found, {arm}, best of the top {m.group(1)}" + (f" ≤ {int(m.group(3)):,} parameters" if m.group(3) else "") + " by a short training", picked, f"{work}/{picked}/genotype.json")
+        if (m := re.fullmatch(re.escape(f"train-{name}-trained") + r"(\d+)(-max(\d+))?(-ms([\d.]+))?\.eval\.json", f)):
+            picked = f"{name}-trained{m.group(1)}{m.group(2) or ''}{m.group(4) or ''}"
+            row(f"found, {arm}, best of the top {m.group(1)}" + (f" ≤ {int(m.group(3)):,} parameters" if m.group(3) else "")
+                + (f" within {m.group(5)} ms" if m.group(5) else "") + " by a short training", picked, f"{work}/{picked}/genotype.json")
     if os.path.exists(f"{work}/train-{name}-chain.eval.json"):
         row(f"found, {arm}, nodes chained", f"{name}-chain", f"{work}/{name}-chain/genotype.json")
 def trained():  # (cells, width path) → the mean retrained PSNR, of every network trained here
@@ -331,11 +333,14 @@ for arm in arms:
     for f in sorted(os.listdir(work)):
         if f.startswith(f"{name}-trained") and os.path.exists(f"{work}/{f}/training-selection.json"):
             s = json.load(open(f"{work}/{f}/training-selection.json"))
-            print(f"\n{arm}, selection by training ({f[len(name) + 1:]}: {s['iterations']:,} iterations each" + (f", ≤ {s['max_parameters']:,} parameters" if s.get("max_parameters") else "") + "):\n")
-            print("| network | ranking place | supernet dB | short training dB | params | retrained PSNR dB (mean over seeds) |")
-            print("|---|---|---|---|---|---|")
+            print(f"\n{arm}, selection by training ({f[len(name) + 1:]}: {s['iterations']:,} iterations each" + (f", ≤ {s['max_parameters']:,} parameters" if s.get("max_parameters") else "")
+                  + (f", within {s['max_ms']} ms at {s['latency_resolution']}" if s.get("max_ms") else "") + "):\n")
+            print("| network | ranking place | supernet dB | short training dB | params | ms | retrained PSNR dB (mean over seeds) |")
+            print("|---|---|---|---|---|---|---|")
             for c in s["candidates"]:
                 k = (json.dumps([[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]), json.dumps(c["width_path"]))
-                print(f"| {c['origin']} {c['width_path']} | {c['ranking_place']} | {c['ranking_psnr']:.2f} | {c['validation_psnr']:.2f} | {c['parameters']:,} | {known[k]:.2f} |" if k in known else
-                      f"| {c['origin']} {c['width_path']} | {c['ranking_place']} | {c['ranking_psnr']:.2f} | {c['validation_psnr']:.2f} | {c['parameters']:,} | — |")
+                ms = f"{c['latency_ms']:.1f}" if c.get("latency_ms") is not None else "—"
+                print(f"| {c['origin']} {c['width_path']} | {c['ranking_place']} | {c['ranking_psnr']:.2f} | {c['validation_psnr']:.2f} | {c['parameters']:,} | {ms} | {f'{known[k]:.2f}' if k in known else '—'} |")
+            if s.get("over_ceiling"):
+                print("\nPassed over, slower than the ceiling: " + ", ".join(f"place {o['ranking_place']} {o['origin']} {o['latency_ms']:.1f} ms" for o in s["over_ceiling"]) + ".")
 EOF

@@ -105,6 +105,23 @@ public class SearchCommandTests
         Assert.Equal(selection.Candidates[0].ValidationPsnr, chosen.RootElement.GetProperty("validation_psnr").GetDouble());
         Assert.True(File.Exists(Path.Combine(chosen.RootElement.GetProperty("training").GetString()!, TrainRun.BestModelFile)));
         Assert.Equal(selection.Candidates[0].WidthPath, GenotypeJson.Load(Path.Combine(dir, TrainingSelection.GenotypeFile)).WidthPath);
+
+        // under a frame-time ceiling each network is timed as trained by ONNX Runtime on this machine before any training
+        string[] shortTraining = ["--top", "2", "--iterations", "4", "--batch", "2", "--crop", "24", "--validate-every", "2", "--width-multiplier", "1", "--head", "light"];
+        var timed = await CliRunner.RunAsync(["select", dir, "--by", "training", .. shortTraining, "--max-ms", "100000", "--latency-size", "32", "--json"]);
+        Assert.True(timed.ExitCode == 0, timed.Stderr);
+        var selectionFile = Path.Combine(dir, TrainingSelection.SelectionFile);
+        var underCeiling = RunFiles.ReadJson<TrainingSelection.Selection>(selectionFile);
+        var written = File.ReadAllText(selectionFile);
+        Assert.Equal((100000.0, "32x32"), (underCeiling.MaxMs, underCeiling.LatencyResolution));
+        Assert.Equal(selection.Candidates.Select(c => c.Origin), underCeiling.Candidates.Select(c => c.Origin)); // the same trainings, reused
+        Assert.All(underCeiling.Candidates, c => Assert.InRange(c.LatencyMs!.Value, 1e-3, 100000));
+        Assert.Empty(underCeiling.OverCeiling);
+        // no network runs in a tenth of a microsecond: refused, naming the ceiling and the fastest, the last selection kept
+        var tooFast = await CliRunner.RunAsync(["select", dir, "--by", "training", .. shortTraining, "--max-ms", "0.0001", "--latency-size", "32"]);
+        Assert.NotEqual(0, tooFast.ExitCode);
+        Assert.Contains("runs within 0.0001 ms at 32x32 on this machine (the fastest: ", tooFast.Stderr);
+        Assert.Equal(written, File.ReadAllText(selectionFile));
     }
 
     [Theory]
@@ -134,6 +151,9 @@ public class SearchCommandTests
     [InlineData("select", "{dir}", "--by", "training", "--samples", "3")]
     [InlineData("select", "{dir}", "--by", "training")]
     [InlineData("select", "{dir}", "--by", "training", "--top", "0")]
+    [InlineData("select", "{dir}", "--by", "ranking", "--max-ms", "50")]
+    [InlineData("select", "{dir}", "--by", "training", "--max-ms", "0")]
+    [InlineData("select", "{dir}", "--by", "training", "--max-ms", "50", "--latency-size", "0x5")]
     public async Task BadSearchInvocationsFailWithOneLine(params string[] template)
     {
         var dir = CliRunner.TempDir();

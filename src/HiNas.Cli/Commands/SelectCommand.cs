@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using HiNas.Cli.Infrastructure;
 using HiNas.Nas.Genotypes;
+using HiNas.Onnx.Latency;
 using HiNas.Search.Searching;
 
 namespace HiNas.Cli.Commands;
@@ -33,13 +34,15 @@ public static class SelectCommand
         var batches = new Option<int>("--batches") { Description = $"--by {Ranking}: training batches each network's BatchNorm statistics are recalibrated on (default {NetworkRanking.DefaultBatches})", DefaultValueFactory = _ => NetworkRanking.DefaultBatches };
         var candidates = new Option<FileInfo[]>("--candidate") { Description = $"--by {Ranking}: a genotype.json to rank too, on its own width path (repeatable)", AllowMultipleArgumentsPerToken = false };
         var maxParameters = new Option<long?>("--max-parameters") { Description = $"--by {Ranking} or {Training}: rank or train only networks of at most this many parameters (as searched: ×1, light head)" };
+        var maxMs = new Option<double?>("--max-ms") { Description = $"--by {Training}: train only networks that run, as trained, within this many milliseconds for one --latency-size input (ONNX Runtime on this machine, measured before any training; slower ones are passed over for the ranking's next)" };
+        var latencySize = new Option<string>("--latency-size") { Description = "--max-ms's input size, W or WxH (for super-resolution the low-resolution input)", DefaultValueFactory = _ => DefaultLatencySize };
         var top = new Option<int>("--top") { Description = $"--by {Training}: the ranking's best networks to train (the search's own, not --candidate ones; 1 to {TrainingSelection.MaxTop})", DefaultValueFactory = _ => TrainingSelection.DefaultTop };
         // --by training trains as `hinas train` does; its --data defaults to the search's and --iterations to a short training
         var training = new TrainSettingOptions();
         training.Data.DefaultValueFactory = null;
         training.Data.Description = $"--by {Training}: training images (default: the search's)";
         training.Iterations.Description = $"--by {Training}: training iterations per network (default {TrainingSelection.DefaultIterations})";
-        Option[] trainingOnly = [top, .. training.All.Except([training.Depth, training.Width])];
+        Option[] trainingOnly = [top, maxMs, latencySize, .. training.All.Except([training.Depth, training.Width])];
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var command = new Command("select", "derive a search run's network from its trained supernet instead of from α: by edges, by whole networks, or by briefly training the ranking's best (--by)");
         command.Arguments.Add(runDir);
@@ -59,7 +62,8 @@ public static class SelectCommand
             return Task.FromResult(method switch
             {
                 Ranking => RankNetworks(dir, parse.GetValue(samples), parse.GetValue(batches), given, parse.GetValue(maxParameters), show, output, cancellation),
-                Training => TrainNetworks(dir, parse.GetValue(top), parse.GetValue(maxParameters), training.ToSettings(parse), show, output, cancellation),
+                Training => TrainNetworks(dir, parse.GetValue(top), parse.GetValue(maxParameters), Ceiling(parse.GetValue(maxMs), parse.GetValue(latencySize)!),
+                    training.ToSettings(parse), show, output, cancellation),
                 _ => SelectEdges(dir, show, output, cancellation),
             });
         });
@@ -114,19 +118,34 @@ public static class SelectCommand
         return ExitCodes.Success;
     }
 
-    private static int TrainNetworks(string dir, int top, long? maxParameters, Nas.Settings.TrainSettings settings, bool show, CliOutput output, CancellationToken cancellation)
+    public const string DefaultLatencySize = "640x360";
+
+    /// <summary>--max-ms as a ceiling measured with ONNX Runtime on this machine; null without it.</summary>
+    private static TrainingSelection.LatencyCeiling? Ceiling(double? maxMs, string size)
+    {
+        if (maxMs is null) return null;
+        if (!(double.IsFinite(maxMs.Value) && maxMs > 0)) throw new CliUsageException(FormattableString.Invariant($"--max-ms {maxMs}: give a positive number of milliseconds"));
+        var (width, height) = OptionParsing.ParseSize(size, "--latency-size");
+        return new TrainingSelection.LatencyCeiling(maxMs.Value, width, height, options => NetworkTiming.Measure(options, width, height));
+    }
+
+    private static int TrainNetworks(string dir, int top, long? maxParameters, TrainingSelection.LatencyCeiling? maxLatency, Nas.Settings.TrainSettings settings,
+        bool show, CliOutput output, CancellationToken cancellation)
     {
         var (best, selection) = TrainingSelection.Run(dir, top, maxParameters, settings,
             show ? new LineProgress<(int Done, int Total, TrainingSelection.Candidate Trained)>(p => string.Create(CultureInfo.InvariantCulture,
                 $"network {p.Done}/{p.Total} trained: {p.Trained.ValidationPsnr:F2} dB  (ranking place {p.Trained.RankingPlace}, {p.Trained.Origin})"), output.Out) : null,
-            cancellation);
+            cancellation, maxLatency);
         var path = Path.Combine(dir, TrainingSelection.GenotypeFile);
         var winner = selection.Candidates[0];
         if (show)
         {
+            if (selection.OverCeiling.Count > 0)
+                output.Out.WriteLine(FormattableString.Invariant($"passed over, slower than {selection.MaxMs} ms at {selection.LatencyResolution}: ")
+                    + string.Join(", ", selection.OverCeiling.Select(o => FormattableString.Invariant($"place {o.RankingPlace} {o.Origin} {o.LatencyMs:F1} ms"))));
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{selection.Candidates.Count} networks trained {selection.Iterations:N0} iterations each (seed {selection.Seed}, {selection.Data}), best validation PSNR first:"));
             foreach (var c in selection.Candidates)
-                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.ValidationPsnr:F2} dB  ranking place {c.RankingPlace} ({c.RankingPsnr:F2} dB)  {c.Parameters,8:N0} params  [{string.Join(",", c.WidthPath)}]  {c.Origin}"));
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.ValidationPsnr:F2} dB  ranking place {c.RankingPlace} ({c.RankingPsnr:F2} dB)  {c.Parameters,8:N0} params  [{string.Join(",", c.WidthPath)}]{(c.LatencyMs is { } ms ? $"  {ms:F1} ms" : "")}  {c.Origin}"));
             WriteGenotype(best, output);
             output.Out.WriteLine($"wrote {path} and {Path.Combine(dir, TrainingSelection.SelectionFile)}; its training: {Path.Combine(dir, winner.Training)}");
         }
@@ -135,7 +154,7 @@ public static class SelectCommand
             output.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 RunDir = dir, Genotype = path, Selection = Path.Combine(dir, TrainingSelection.SelectionFile), best.WidthPath,
-                Cells = best.Cells.Select(c => c.ToString()).ToArray(), winner.ValidationPsnr, winner.RankingPlace, winner.Origin, Training = Path.Combine(dir, winner.Training),
+                Cells = best.Cells.Select(c => c.ToString()).ToArray(), winner.ValidationPsnr, winner.RankingPlace, winner.Origin, winner.LatencyMs, Training = Path.Combine(dir, winner.Training),
             }, CliJson.Options));
         }
         return ExitCodes.Success;

@@ -73,15 +73,10 @@ public static class MeasuredBudget
     /// </summary>
     public static double? MeasureFloor(LatencyFloor floor, LatencyTable table) => MeasurerFor(table)?.Invoke(floor.Network);
 
-    /// <summary>The median of three rounds, each the median of the table's repeats: a slow spell of the machine spoils one round, not the verdict.</summary>
     private static double Measure(Genotype genotype, LatencyTable table)
     {
         using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
         network.eval();
-        var onnx = OnnxExporter.ExportBytes(network, genotype.Task);
-        var rounds = Enumerable.Range(0, 3)
-            .Select(_ => LatencyProfiler.TimeNetwork(onnx, genotype.Task.Channels, table.Width, table.Height, Math.Max(table.Repeats, 7)))
-            .Order().ToArray();
-        return rounds[1];
+        return NetworkTiming.Measure(network, genotype.Task, table.Width, table.Height, table.Repeats);
     }
 }

@@ -1,4 +1,5 @@
 using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
 using HiNas.Search.Training;
@@ -7,7 +8,7 @@ namespace HiNas.Search.Searching;
 
 /// <summary>
 /// Selects a search run's network by training: the top networks of its <see cref="NetworkRanking"/> (the search's own
-/// candidates, at most a parameter count if given) are each trained briefly from scratch with the same settings and
+/// candidates, at most a parameter count and a frame time if given) are each trained briefly from scratch with the same settings and
 /// seed, and the one with the best validation PSNR is kept. The supernet's ranking tells width paths apart but not
 /// cells of one path (it reversed retraining's order of three networks on one path, bench/search-recipe); a short
 /// training orders them as long retraining does more closely. Each network's training lives in
@@ -41,6 +42,8 @@ public static class TrainingSelection
         /// <summary>Parameters of the network as trained here (the settings' width multiplier and head).</summary>
         public required long TrainedParameters { get; init; }
         public required double TrainingSeconds { get; init; }
+        /// <summary>Its measured frame time (ms) as trained here, when the selection had a latency ceiling.</summary>
+        public double? LatencyMs { get; init; }
         /// <summary>Its training folder, relative to the run folder (`hinas train --init-from` continues from it).</summary>
         public required string Training { get; init; }
         public required IReadOnlyList<int> WidthPath { get; init; }
@@ -55,8 +58,27 @@ public static class TrainingSelection
         public required string Data { get; init; }
         /// <summary>The parameter ceiling the candidates were taken under (as searched), if any.</summary>
         public long? MaxParameters { get; init; }
+        /// <summary>The frame-time ceiling the candidates were taken under, if any.</summary>
+        public double? MaxMs { get; init; }
+        /// <summary>The input size the frame times were measured at (WIDTHxHEIGHT), with a ceiling.</summary>
+        public string? LatencyResolution { get; init; }
         /// <summary>Best validation PSNR first.</summary>
         public required IReadOnlyList<Candidate> Candidates { get; init; }
+        /// <summary>The ranking's networks passed over for running slower than the ceiling, in ranking order.</summary>
+        public IReadOnlyList<PassedOver> OverCeiling { get; init; } = [];
+    }
+
+    /// <summary>A ranked network passed over: its origin, place and measured frame time.</summary>
+    public sealed record PassedOver(string Origin, int RankingPlace, double LatencyMs);
+
+    /// <summary>
+    /// A frame-time ceiling: a network, as the selection would train it, that runs slower than <paramref name="MaxMs"/>
+    /// for one WIDTH×HEIGHT input is passed over for the next in the ranking. <paramref name="Measure"/> times the
+    /// network the options build (ONNX Runtime on this machine: the CLI's `--max-ms`).
+    /// </summary>
+    public sealed record LatencyCeiling(double MaxMs, int Width, int Height, Func<TrainOptions, double> Measure)
+    {
+        public string Resolution => $"{Width}x{Height}";
     }
 
     /// <summary>
@@ -65,11 +87,16 @@ public static class TrainingSelection
     /// <param name="settings">training settings as `hinas train` takes them; unset data is the search's, unset
     /// iterations <see cref="DefaultIterations"/>; every candidate trains with the same seed</param>
     /// <param name="progress">reports (networks trained, networks to train, the last one trained)</param>
+    /// <param name="maxLatency">a frame-time ceiling: the ranking's networks that run slower are passed over for the next ones</param>
     public static (Genotype Best, Selection Selection) Run(string runDir, int top, long? maxParameters, TrainSettings settings,
-        IProgress<(int Done, int Total, Candidate Trained)>? progress = null, CancellationToken cancellation = default)
+        IProgress<(int Done, int Total, Candidate Trained)>? progress = null, CancellationToken cancellation = default, LatencyCeiling? maxLatency = null)
     {
         if (top is < 1 or > MaxTop) throw new ArgumentOutOfRangeException(nameof(top), top, $"the networks to train are 1 to {MaxTop}");
         if (maxParameters is < 1) throw new ArgumentOutOfRangeException(nameof(maxParameters), maxParameters, "the parameter ceiling is at least 1");
+        if (maxLatency is not null && !(double.IsFinite(maxLatency.MaxMs) && maxLatency.MaxMs > 0))
+            throw new ArgumentOutOfRangeException(nameof(maxLatency), maxLatency.MaxMs, "the frame-time ceiling is a positive number of milliseconds");
+        if (maxLatency is { Width: < 1 } or { Height: < 1 })
+            throw new ArgumentOutOfRangeException(nameof(maxLatency), maxLatency.Resolution, "the frame-time ceiling's input size is positive");
         var full = Path.GetFullPath(runDir);
         var optionsPath = Path.Combine(full, SearchRun.OptionsFile);
         if (!File.Exists(optionsPath)) throw new FileNotFoundException($"'{runDir}' is not a search run (no {SearchRun.OptionsFile})", optionsPath);
@@ -84,12 +111,34 @@ public static class TrainingSelection
                 ? $"{NetworkRanking.RankingFile} holds none of the search's own networks (only given ones)"
                 : $"no network the search ranked has at most {maxParameters:N0} parameters", nameof(maxParameters));
         var space = search.Supernet.Space;
+        if (maxLatency is not null && LatencyTable.ResolutionProblem(maxLatency.Width, maxLatency.Height, search.Supernet.PixelUnshuffle) is { } problem)
+            throw new ArgumentOutOfRangeException(nameof(maxLatency), maxLatency.Resolution, problem);
         var resolved = settings with { Data = settings.Data ?? search.Data.ToString(), Iterations = settings.Iterations ?? DefaultIterations };
-        var chosen = own.Take(top).Select((c, i) => (Place: i + 1, Ranked: c, Genotype: ToGenotype(space, c))).ToArray();
-        // every setting is checked before the first training starts
-        var plans = chosen.Select(c => (c.Place, c.Ranked, c.Genotype, Options: TrainOptionsResolver.Resolve(space.Task, ArchitectureSpec.FromGenotype(c.Genotype), resolved))).ToArray();
-        var trained = new List<Candidate>(plans.Length);
-        foreach (var (place, ranked, genotype, options) in plans)
+        // every setting is checked, and every frame time measured, before the first training starts
+        var plans = new List<(int Place, NetworkRanking.Candidate Ranked, Genotype Genotype, TrainOptions Options, double? Ms)>();
+        var overCeiling = new List<PassedOver>();
+        for (var i = 0; i < own.Length && plans.Count < top; i++)
+        {
+            var genotype = ToGenotype(space, own[i]);
+            var options = TrainOptionsResolver.Resolve(space.Task, ArchitectureSpec.FromGenotype(genotype), resolved);
+            double? ms = null;
+            if (maxLatency is not null)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                ms = maxLatency.Measure(options);
+                if (ms > maxLatency.MaxMs)
+                {
+                    overCeiling.Add(new PassedOver(own[i].Origin, i + 1, ms.Value));
+                    continue;
+                }
+            }
+            plans.Add((i + 1, own[i], genotype, options, ms));
+        }
+        if (plans.Count == 0)
+            throw new ArgumentException(FormattableString.Invariant(
+                $"none of the {own.Length} networks the search ranked{(maxParameters is null ? "" : $" at most {maxParameters:N0} parameters")} runs within {maxLatency!.MaxMs} ms at {maxLatency.Resolution} on this machine (the fastest: {overCeiling.Min(o => o.LatencyMs):F1} ms)"), nameof(maxLatency));
+        var trained = new List<Candidate>(plans.Count);
+        foreach (var (place, ranked, _, options, ms) in plans)
         {
             cancellation.ThrowIfCancellationRequested();
             var folder = Path.Combine(TrainingsFolder, ranked.Origin.Replace(':', '-'));
@@ -98,10 +147,10 @@ public static class TrainingSelection
             {
                 Origin = ranked.Origin, RankingPlace = place, RankingPsnr = ranked.Psnr, ValidationPsnr = summary.BestValidationPsnr, BestIteration = summary.BestIteration,
                 Parameters = ranked.Parameters, TrainedParameters = summary.Parameters, TrainingSeconds = summary.TrainingSeconds, Training = folder,
-                WidthPath = ranked.WidthPath, Cells = ranked.Cells,
+                LatencyMs = ms, WidthPath = ranked.WidthPath, Cells = ranked.Cells,
             };
             trained.Add(candidate);
-            progress?.Report((trained.Count, plans.Length, candidate));
+            progress?.Report((trained.Count, plans.Count, candidate));
         }
         var order = trained.OrderByDescending(c => c.ValidationPsnr).ThenBy(c => c.RankingPlace).ToArray();
         var winner = plans.Single(p => p.Place == order[0].RankingPlace).Genotype;
@@ -112,6 +161,7 @@ public static class TrainingSelection
         var selection = new Selection
         {
             Iterations = plans[0].Options.Iterations, Seed = plans[0].Options.Seed, Data = plans[0].Options.Data.ToString(), MaxParameters = maxParameters, Candidates = order,
+            MaxMs = maxLatency?.MaxMs, LatencyResolution = maxLatency?.Resolution, OverCeiling = overCeiling,
         };
         RunFiles.WriteJsonAtomic(Path.Combine(full, SelectionFile), selection);
         GenotypeJson.Save(best, Path.Combine(full, GenotypeFile));

@@ -2,6 +2,7 @@ using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
+using HiNas.Search.Networks;
 using HiNas.Search.Searching;
 
 namespace HiNas.Search.Tests.Searching;
@@ -71,6 +72,50 @@ public sealed class TrainingSelectionTests
         var (_, small) = TrainingSelection.Run(dir, top: 2, maxParameters: smallest, Short);
         Assert.All(small.Candidates, c => Assert.Equal(smallest, c.Parameters));
         Assert.Equal(smallest, small.MaxParameters);
+    }
+
+    [Fact]
+    public void AFrameTimeCeiling_PassesOverSlowerNetworks_InRankingOrder_TimedAsTrained()
+    {
+        var options = SearcherTests.Micro(RestorationTask.Denoise(25, 1), seed: 5);
+        var dir = TempDir();
+        Searcher.Run(options, dir);
+        NetworkRanking.Run(dir, samples: 6, batches: 1);
+        var own = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(dir, NetworkRanking.RankingFile)).Candidates
+            .Where(c => NetworkRanking.IsSearchOwn(c.Origin)).ToArray();
+        // a clock that cannot wobble (the CLI's is ONNX Runtime's, tested end to end): a millisecond per hundred parameters
+        // of the network the options build — at width ×2 and the decoder, not the ranking's ×1 light-head count
+        var timed = new List<TrainOptions>();
+        double Clock(TrainOptions o)
+        {
+            timed.Add(o);
+            using var network = o.BuildNetwork();
+            return network.parameters().Sum(p => p.numel()) / 100.0;
+        }
+        var settings = Short with { WidthMultiplier = 2, Head = "decoder" };
+        var ms = own.Select(c => Clock(TrainOptionsResolver.Resolve(options.Supernet.Space.Task,
+            ArchitectureSpec.FromGenotype(new Genotype(options.Supernet.Space, c.Cells.Select(e => new CellGenotype(e)).ToArray(), c.WidthPath)), settings))).ToArray();
+        timed.Clear();
+        Assert.True(ms.Distinct().Count() > 1, "the networks differ in size");
+        var ceiling = ms.Order().ElementAt(ms.Length / 2);
+
+        var (_, selection) = TrainingSelection.Run(dir, top: 2, maxParameters: null, settings, maxLatency: new TrainingSelection.LatencyCeiling(ceiling, 64, 48, Clock));
+
+        var expected = Enumerable.Range(0, own.Length).Where(i => ms[i] <= ceiling).Take(2).ToArray();
+        Assert.Equal(expected.Select(i => (own[i].Origin, i + 1, (double?)ms[i])).Order(),
+            selection.Candidates.Select(c => (c.Origin, c.RankingPlace, c.LatencyMs)).Order());
+        Assert.Equal(Enumerable.Range(0, expected[^1]).Where(i => ms[i] > ceiling).Select(i => new TrainingSelection.PassedOver(own[i].Origin, i + 1, ms[i])),
+            selection.OverCeiling);
+        Assert.Equal(expected[^1] + 1, timed.Count); // timed in ranking order until enough were under the ceiling, no further
+        Assert.Equal((ceiling, "64x48"), (selection.MaxMs, selection.LatencyResolution));
+
+        var fastest = ms.Min();
+        var none = Assert.Throws<ArgumentException>(() => TrainingSelection.Run(dir, top: 2, maxParameters: null, settings,
+            maxLatency: new TrainingSelection.LatencyCeiling(fastest / 2, 64, 48, Clock)));
+        Assert.Contains(FormattableString.Invariant($"none of the {own.Length} networks the search ranked runs within {fastest / 2} ms at 64x48"), none.Message);
+        Assert.Contains(FormattableString.Invariant($"(the fastest: {fastest:F1} ms)"), none.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 1, null, settings, maxLatency: new TrainingSelection.LatencyCeiling(0, 64, 48, Clock)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 1, null, settings, maxLatency: new TrainingSelection.LatencyCeiling(double.NaN, 64, 48, Clock)));
     }
 
     [Fact]
