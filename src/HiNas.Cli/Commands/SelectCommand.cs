@@ -18,6 +18,8 @@ public static class SelectCommand
     public const string Perturbation = "perturbation";
     public const string Ranking = "ranking";
     public const string Training = "training";
+    /// <summary>--max-ms's input size by default: the frame the service's budgets are stated for.</summary>
+    public const string DefaultLatencySize = "640x360";
 
     public static Command Create(CliOutput output)
     {
@@ -117,8 +119,6 @@ public static class SelectCommand
         }
         return ExitCodes.Success;
     }
-
-    public const string DefaultLatencySize = "640x360";
 
     /// <summary>--max-ms as a ceiling measured with ONNX Runtime on this machine; null without it.</summary>
     private static TrainingSelection.LatencyCeiling? Ceiling(double? maxMs, string size)
