@@ -8,7 +8,7 @@
 # Usage: bench/search-recipe/run.sh [WORK_DIR=bench/search-recipe/runs]
 # Environment:
 #   TASK     denoise:SIGMA:CHANNELS (default denoise:25:3); give each task its own WORK_DIR
-#   ARMS     search arms, space-separated (default "sgd adam-log-mse"):
+#   ARMS     search arms, space-separated (default "sgd adam-log-mse"; empty: none, e.g. for HAND alone):
 #              sgd            the paper's: SGD 0.025 → 0.001 with momentum, the paper's loss (MSE + SSIM)
 #              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
 #              adam-log-mse-dropNN  the same with operation dropout NN % (`--operation-dropout 0.NN`: each candidate's
@@ -47,7 +47,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="$(realpath -m "${1:-bench/search-recipe/runs}")"
-arms="${ARMS:-sgd adam-log-mse}"
+arms="${ARMS-sgd adam-log-mse}"
 randoms="${RANDOMS-1 2 3}"
 IFS=: read -r task_kind task_sigma task_channels <<< "${TASK:-denoise:25:3}"
 [ "$task_kind" = denoise ] && [ -n "$task_sigma" ] && [ -n "$task_channels" ] || { echo "bench/search-recipe: TASK '${TASK:-}' is not denoise:SIGMA:CHANNELS" >&2; exit 2; }
