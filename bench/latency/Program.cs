@@ -5,7 +5,8 @@
 //   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, GENOTYPE.json*M (retrained M times as wide), or
 //     dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]
 //     (DnCNN or FFDNet, at its default size unless given)
-//     one JSON line per network: predicted (genotypes only) and measured milliseconds — the median over N rounds
+//     one JSON line per network: predicted (unwidened genotypes of the table's space and channels; else null) and
+//     measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
 //   packages WxH ROUNDS PACKAGE_DIR …
 //     model packages' graphs timed side by side (interleaved rounds, the median): one JSON line per package, for tables
@@ -55,6 +56,19 @@ var inv = CultureInfo.InvariantCulture;
 var table = LatencyTable.Load(args[1]);
 TorchRuntime.EnsureInitialized();
 
+// the table's prediction, or none when the table has no entry for one of the genotype's parts (another space or channel count)
+double? Predicted(Genotype genotype)
+{
+    try
+    {
+        return NetworkLatency.Predict(genotype, table);
+    }
+    catch (KeyNotFoundException)
+    {
+        return null;
+    }
+}
+
 double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationTask task) =>
     LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats);
 
@@ -84,7 +98,7 @@ if (args[0] == "measure")
         var genotype = GenotypeJson.Load(star < 0 ? spec : spec[..star]);
         using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(multiplier)));
         network.eval();
-        nets.Add((spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, multiplier == 1 ? NetworkLatency.Predict(genotype, table) : null));
+        nets.Add((spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, multiplier == 1 ? Predicted(genotype) : null));
     }
     var times = nets.Select(_ => new List<double>()).ToArray();
     for (var round = 0; round < rounds; round++)
