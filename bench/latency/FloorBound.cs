@@ -83,7 +83,7 @@ internal static class FloorBound
     }
 
     /// <summary>ONNX Runtime's own profile of 9 runs after one warm-up: per kernel type, the sum over its nodes of each node's median.</summary>
-    private static Dictionary<string, (double Ms, int Count)> KernelTimes(byte[] onnx, int channels, int width, int height)
+    internal static Dictionary<string, (double Ms, int Count)> KernelTimes(byte[] onnx, int channels, int width, int height)
     {
         var prefix = Path.Combine(Path.GetTempPath(), $"hinas-bound-{Environment.ProcessId}");
         // the level serving would choose, then a profiled session at that level

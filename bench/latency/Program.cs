@@ -8,6 +8,9 @@
 //     one JSON line per network: predicted (unwidened genotypes of the table's space and channels; else null) and
 //     measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
+//   kernels TABLE SPEC …
+//     where ONNX Runtime spends each network's time at the table's resolution, by kernel type (its profiler, the median
+//     of 9 runs of each node, as bound's): one JSON line per network.
 //   packages WxH ROUNDS PACKAGE_DIR …
 //     model packages' graphs timed side by side (interleaved rounds, the median): one JSON line per package, for tables
 //     whose rows were exported (and their manifests' latencies measured) at different times.
@@ -72,34 +75,50 @@ double? Predicted(Genotype genotype)
 double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationTask task) =>
     LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats);
 
+// SPEC as measure and kernels take it: its exported graph, input channels and the table's prediction
+(string Spec, byte[] Onnx, int Channels, double? Predicted) Load(string spec)
+{
+    // a hand-designed denoiser: KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] (dncnn or ffdnet; default size without DEPTH:WIDTH)
+    if (spec.StartsWith(ArchitectureSpec.DnCnnKind + ":", StringComparison.Ordinal) || spec.StartsWith(ArchitectureSpec.FfdnetKind + ":", StringComparison.Ordinal))
+    {
+        var p = spec.Split(':');
+        if (p.Length is not (4 or 6) || p[1] != "denoise") throw new ArgumentException($"'{spec}' is not KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]");
+        var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
+        int? depth = p.Length > 5 ? int.Parse(p[4], inv) : null, width = p.Length > 5 ? int.Parse(p[5], inv) : null;
+        using var baseline = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse(p[0], task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
+        baseline.eval();
+        return (spec, OnnxExporter.ExportBytes(baseline, task), task.Channels, null);
+    }
+    // a genotype.json, or GENOTYPE.json*M: that genotype retrained M times as wide (light head; the table, made for
+    // the searched widths, predicts only the unwidened one)
+    var star = spec.LastIndexOf('*');
+    var multiplier = star < 0 ? 1 : double.Parse(spec[(star + 1)..], inv);
+    var genotype = GenotypeJson.Load(star < 0 ? spec : spec[..star]);
+    using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(multiplier)));
+    network.eval();
+    return (spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, multiplier == 1 ? Predicted(genotype) : null);
+}
+
+if (args[0] == "kernels")
+{
+    foreach (var (spec, onnx, inputChannels, _) in args.Skip(2).Select(Load))
+    {
+        var kinds = HiNas.Bench.Latency.FloorBound.KernelTimes(onnx, inputChannels, table.Width, table.Height);
+        var total = kinds.Values.Sum(k => k.Ms);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            spec, kernel_ms = total,
+            kernels = kinds.OrderByDescending(k => k.Value.Ms).Select(k => new { kind = k.Key, ms = k.Value.Ms, share = k.Value.Ms / total, nodes = k.Value.Count }),
+        }));
+    }
+    return 0;
+}
+
 if (args[0] == "measure")
 {
     var hasRounds = args.Length > 3 && args[2] == "--rounds";
     var rounds = hasRounds ? int.Parse(args[3], inv) : 1;
-    var nets = new List<(string Spec, byte[] Onnx, int Channels, double? Predicted)>();
-    foreach (var spec in args.Skip(hasRounds ? 4 : 2))
-    {
-        // a hand-designed denoiser: KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] (dncnn or ffdnet; default size without DEPTH:WIDTH)
-        if (spec.StartsWith(ArchitectureSpec.DnCnnKind + ":", StringComparison.Ordinal) || spec.StartsWith(ArchitectureSpec.FfdnetKind + ":", StringComparison.Ordinal))
-        {
-            var p = spec.Split(':');
-            if (p.Length is not (4 or 6) || p[1] != "denoise") throw new ArgumentException($"'{spec}' is not KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]");
-            var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
-            int? depth = p.Length > 5 ? int.Parse(p[4], inv) : null, width = p.Length > 5 ? int.Parse(p[5], inv) : null;
-            using var baseline = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse(p[0], task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
-            baseline.eval();
-            nets.Add((spec, OnnxExporter.ExportBytes(baseline, task), task.Channels, null));
-            continue;
-        }
-        // a genotype.json, or GENOTYPE.json*M: that genotype retrained M times as wide (light head; the table, made for
-        // the searched widths, predicts only the unwidened one)
-        var star = spec.LastIndexOf('*');
-        var multiplier = star < 0 ? 1 : double.Parse(spec[(star + 1)..], inv);
-        var genotype = GenotypeJson.Load(star < 0 ? spec : spec[..star]);
-        using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(multiplier)));
-        network.eval();
-        nets.Add((spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, multiplier == 1 ? Predicted(genotype) : null));
-    }
+    var nets = args.Skip(hasRounds ? 4 : 2).Select(Load).ToList();
     var times = nets.Select(_ => new List<double>()).ToArray();
     for (var round = 0; round < rounds; round++)
         for (var i = 0; i < nets.Count; i++)
