@@ -59,7 +59,8 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
     /// measured on the photo training data, σ 25 RGB, batch 8, crop 48, 300 iterations, FFDNet 10 × 48 reached 23.1 dB
     /// of validation PSNR from the random start (it stayed at 24.3 after 4,000) and 30.2 from the identity, FFDNet 8 × 48
     /// 26.9 → 30.3, DnCNN 17 × 20 21.7 → 29.8; an orthogonal start 23.2 and the identity with noise of std 0.1 22.7
-    /// (bench/search-recipe README). The stack is the hand design's; only where its training starts changes.
+    /// (docs/cli.md; the 4,000-iteration trainings in bench/search-recipe). The stack is the hand design's; only where its
+    /// training starts changes.
     /// </summary>
     private static TorchSharp.Modules.Conv2d IdentityConv(int width)
     {
