@@ -142,8 +142,12 @@ public class ActivationLayoutTests
         Assert.Equal(float64.Select(p => p.Name), float32.Select(p => p.Name));
         var compared = float64.Zip(float32).Where(p => p.First.Gradient is not null).ToList();
         Assert.NotEmpty(compared);
+        // each gradient's error relative to its own size, but no less than a thousandth of the network's largest gradient:
+        // a gradient that vanishes in exact arithmetic has no digits to compare (DnCNN's first BatchNorm scale, which its
+        // identity-started next convolution and the BatchNorm after it make irrelevant at the start: ~1e-6 against ~0.1)
+        var largest = compared.Max(p => p.First.Gradient!.abs().max().item<double>());
         var worst = compared
-            .Select(p => (p.First.Name, Error: ((p.Second.Gradient! - p.First.Gradient!).abs().max() / p.First.Gradient!.abs().max().clamp_min(1e-12)).item<double>()))
+            .Select(p => (p.First.Name, Error: ((p.Second.Gradient! - p.First.Gradient!).abs().max() / p.First.Gradient!.abs().max().clamp_min(Math.Max(1e-3 * largest, 1e-12))).item<double>()))
             .OrderByDescending(e => double.IsNaN(e.Error) ? double.PositiveInfinity : e.Error).First();
         Assert.True(worst.Error < 1e-3, $"{TorchRuntime.OneDnn}: {kind}'s gradient of {worst.Name} is off by {worst.Error:G3} (relative)");
     }
