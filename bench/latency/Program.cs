@@ -60,17 +60,8 @@ var table = LatencyTable.Load(args[1]);
 TorchRuntime.EnsureInitialized();
 
 // the table's prediction, or none when the table has no entry for one of the genotype's parts (another space or channel count)
-double? Predicted(Genotype genotype)
-{
-    try
-    {
-        return NetworkLatency.Predict(genotype, table);
-    }
-    catch (KeyNotFoundException)
-    {
-        return null;
-    }
-}
+double? Predicted(Genotype genotype) =>
+    NetworkLatency.Parts(genotype).All(table.Milliseconds.ContainsKey) ? NetworkLatency.Predict(genotype, table) : null;
 
 double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationTask task) =>
     LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats);
