@@ -8,6 +8,9 @@
 # Usage: bench/search-recipe/run.sh [WORK_DIR=bench/search-recipe/runs]
 # Environment:
 #   TASK     denoise:SIGMA:CHANNELS (default denoise:25:3); give each task its own WORK_DIR
+#   SPACE    search-space flags on top of the preset, for the searches and the random genotypes alike (default: the
+#            preset's, L 3, B 3, widths 1,1.5,2), e.g. "--cell-form fused --width-factors 1,2,3 --layers 6 --blocks 1";
+#            give each space its own WORK_DIR
 #   ARMS     search arms, space-separated (default "sgd adam-log-mse"; empty: none, e.g. for HAND alone):
 #              sgd            the paper's: SGD 0.025 → 0.001 with momentum, the paper's loss (MSE + SSIM)
 #              adam-log-mse   the retraining's recipe: Adam 1e-3 → 1e-5 and the per-sample log-MSE (+ SSIM)
@@ -70,7 +73,12 @@ as_searched=(--width-multiplier 1 --head light)  # HiNAS networks as searched
 schedule=("${batches[@]}" --iterations "$iterations" --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 train=("${schedule[@]}" "${as_searched[@]}")
 select_train=("${batches[@]}" --iterations "$select_iterations" --validate-every "$select_iterations" "${as_searched[@]}")
-random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
+read -r -a space <<< "${SPACE:-}"
+search+=("${space[@]}")
+random_space=(--filters 16 --stem-channels 16 --pixel-unshuffle 2)
+[[ " ${SPACE:-} " == *" --layers "* ]] || random_space+=(--layers 3)
+[[ " ${SPACE:-} " == *" --blocks "* ]] || random_space+=(--blocks 3)
+random_space+=("${space[@]}")
 
 train_and_evaluate() {  # NAME ARCH…: a HiNAS network
   local name="$1"; shift

@@ -25,6 +25,7 @@ public sealed class SettingsParityTests
         new[] { "--preset", "paper-denoise", "--task", "denoise", "--sigma", "15" },
         new[] { "--task", "denoise", "--dilated-convs", "separable", "--arch-learning-rate", "0.005", "--arch-weight-decay", "0.0001" },
         new[] { "--task", "denoise", "--channels", "3", "--preset", "frame-time-denoise", "--weight-optimizer", "adam", "--pixel-loss", "log-mse", "--supernet-training", "single-path", "--ranked-networks", "12", "--single-path-steps-per-epoch", "90" },
+        new[] { "--task", "denoise", "--channels", "3", "--preset", "frame-time-denoise", "--cell-form", "fused", "--width-factors", "1,2,3", "--blocks", "1", "--layers", "6" },
     };
 
     [Theory]
@@ -40,6 +41,7 @@ public sealed class SettingsParityTests
         // both sides carry the newest settings (not both dropping them)
         if (settings.Contains("--single-path-steps-per-epoch")) Assert.Contains("\"single_path_steps_per_epoch\": 90", remote);
         if (settings.Contains("--ranked-networks")) Assert.Contains("\"ranked_networks\": 12", remote);
+        if (settings.Contains("--cell-form")) Assert.Contains("\"cell_form\": \"fused\"", remote);
     }
 
     [Fact]

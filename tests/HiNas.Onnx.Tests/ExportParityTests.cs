@@ -21,7 +21,7 @@ public class ExportParityTests
     private static readonly double[] Factors = { 1.0, 1.5, 2.0 };
 
     /// <summary>A genotype whose cells use every operation of the table at least once (over its layers).</summary>
-    internal static Genotype EveryOp(RestorationTask task, ConvStyle dilated = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense)
+    internal static Genotype EveryOp(RestorationTask task, ConvStyle dilated = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense, CellForm form = CellForm.Paper)
     {
         var a = new CellGenotype(new[]
         {
@@ -35,7 +35,7 @@ public class ExportParityTests
             new CellEdge(OperationNames.Conv3x3, 2), new CellEdge(OperationNames.SepConv5x5, 1),
             new CellEdge(OperationNames.DilConv3x3, 3), new CellEdge(OperationNames.SepConv3x3, 0),
         });
-        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, pixelUnshuffle, headConv), new[] { a, b, a }, new[] { 1, 2, 1 });
+        return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, pixelUnshuffle, headConv, form), new[] { a, b, a }, new[] { 1, 2, 1 });
     }
 
     public static TheoryData<string, string, int, int> Cases => new()
@@ -48,6 +48,9 @@ public class ExportParityTests
         { "every-op/frame-time", "denoise", 1, 1 }, { "every-op/frame-time", "denoise", 3, 1 }, { "every-op/frame-time/decoder", "sr", 3, 2 },
         { "random:16/frame-time/decoder", "denoise", 3, 1 }, { "random:17/frame-time", "sr", 1, 4 },
         { "every-op/frame-time/sep-head", "sr", 3, 2 }, { "every-op/frame-time/sep-head", "denoise", 3, 1 }, { "random:18/frame-time/sep-head", "sr", 3, 4 }, { "random:19/frame-time", "sr", 3, 3 },
+        { "every-op/fused", "denoise", 3, 1 }, { "every-op/fused/separable", "sr", 3, 2 }, { "every-op/frame-time/fused", "denoise", 3, 1 },
+        { "every-op/frame-time/fused/sep-head", "sr", 3, 2 }, { "every-op/fused/decoder", "denoise", 1, 1 },
+        { "random:20/frame-time/fused/b1", "denoise", 3, 1 }, { "random:21/fused/b1/x2", "sr", 3, 2 }, { "random:22/frame-time/fused/b1", "sr", 1, 4 },
         { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 }, { "ffdnet", "denoise", 1, 1 }, { "ffdnet", "denoise", 3, 1 },
         { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
     };
@@ -57,15 +60,17 @@ public class ExportParityTests
     public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        // "NAME[/separable][/frame-time][/sep-head][/decoder][/x2]": separable dilated convolutions, the frame-time space
-        // (pixel-unshuffle 2), the light head's separable convolution, the decoder head, retrained twice as wide
+        // "NAME[/separable][/frame-time][/sep-head][/fused][/b1][/decoder][/x2]": separable dilated convolutions, the
+        // frame-time space (pixel-unshuffle 2), the light head's separable convolution, fused cells, one node per cell
+        // (fused: no projection where a state has the cell's channels already), the decoder head, retrained twice as wide
         var parts = architecture.Split('/');
         var dilated = parts.Contains("separable") ? ConvStyle.Separable : ConvStyle.Dense;
         var unshuffle = parts.Contains("frame-time") ? 2 : 1;
         var headConv = parts.Contains("sep-head") ? ConvStyle.Separable : ConvStyle.Dense;
+        var form = parts.Contains("fused") ? CellForm.Fused : CellForm.Paper;
         var spec = parts[0] == "every-op"
-            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle, headConv))
-            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, unshuffle, headConv));
+            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle, headConv, form))
+            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, parts.Contains("b1") ? 1 : 3, 4, Factors, 8, dilated, unshuffle, headConv, form));
         if (spec.IsHiNas)
             spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1 };
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
@@ -87,6 +92,28 @@ public class ExportParityTests
             var maxDiff = expected.data<float>().ToArray().Zip(actual.Data).Max(p => Math.Abs(p.First - p.Second));
             Assert.True(maxDiff <= 1e-4, $"{architecture} {task.Slug} {h}×{w}: max |ORT − TorchSharp| = {maxDiff:E2}");
         }
+    }
+
+    /// <summary>
+    /// Fused cells export as ONNX Runtime can fold them: each node a ReLU right after its Add, LeakyReLU only in the
+    /// stem (after its convolution), and no projection of a state that already has the cell's channels.
+    /// </summary>
+    [Fact]
+    public void FusedCellsExportEachNodeAsAddThenRelu_AndNoOtherActivation()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var cell = new CellGenotype(new[] { new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.DilConv3x3, 1) });
+        var genotype = new Genotype(new SearchSpace(task, 4, 1, 4, new[] { 1.0, 2.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused), new[] { cell, cell, cell, cell }, new[] { 1, 1, 1, 1 });
+        using var network = TorchRuntime.Seeded(1, () => ArchitectureSpec.FromGenotype(genotype).Build(task));
+        network.eval();
+        var nodes = OnnxExporter.Export(network, task).Graph.Node;
+        var relus = nodes.Where(n => n.OpType == "Relu").ToArray();
+        Assert.Equal(4, relus.Length);
+        Assert.All(relus, relu => Assert.Equal("Add", nodes.Single(n => n.Output.Contains(relu.Input[0])).OpType));
+        Assert.Equal("Conv", nodes.Single(n => n.Output.Contains(nodes.Single(l => l.OpType == "LeakyRelu").Input[0])).OpType);
+        // stem 3; layer 1 projects both 4-channel stem states to 8, layer 2 its s1 (the stem's s0), layers 3 and 4 nothing;
+        // 2 operations per layer; head 1
+        Assert.Equal(3 + 2 + 1 + 4 * 2 + 1, nodes.Count(n => n.OpType == "Conv"));
     }
 
     [Fact]

@@ -21,13 +21,35 @@ public class LatencyTests
     /// <summary>The same sizes in the frame-time space: pixel-unshuffle 2, with the separable head convolution.</summary>
     private static readonly SupernetConfig FrameTime = Space with { PixelUnshuffle = 2, HeadConv = ConvStyle.Separable };
 
+    /// <summary>The frame-time sizes with fused cells of one node, widths 4/8/12 (a state of the cell's channels is not projected).</summary>
+    private static readonly SupernetConfig Fused = FrameTime with { Blocks = 1, WidthFactors = new[] { 1.0, 2.0, 3.0 }, Form = CellForm.Fused };
+
     private static LatencyTable? _table;
     private static LatencyTable? _frameTimeTable;
+    private static LatencyTable? _fusedTable;
 
     /// <summary>One profile for the class: every part at 24×16, 3 runs each.</summary>
     private static LatencyTable Table => _table ??= LatencyProfiler.Profile(Space.Space, 24, 16, repeats: 3);
 
     private static LatencyTable FrameTimeTable => _frameTimeTable ??= LatencyProfiler.Profile(FrameTime.Space, 24, 16, repeats: 3);
+
+    private static LatencyTable FusedTable => _fusedTable ??= LatencyProfiler.Profile(Fused.Space, 24, 16, repeats: 3);
+
+    [Fact]
+    public void AFusedProfile_PricesItsOwnParts_AndEveryNetworkOfItsSpace()
+    {
+        var table = FusedTable;
+        var keys = table.Milliseconds.Keys.ToArray();
+        Assert.DoesNotContain(keys, key => key.StartsWith("op:") || key.StartsWith("proj:") || key.StartsWith("add:") || key.StartsWith("concat"));
+        Assert.Contains(LatencyKeys.Operation(Fused.Space.Operation(OperationNames.Conv3x3), 8, 2, CellForm.Fused), keys);
+        // projections only between different channels: none from a width's own output to the same width
+        Assert.DoesNotContain(LatencyKeys.Projection(8, 8, 2, CellForm.Fused), keys);
+        Assert.Contains(LatencyKeys.Projection(4, 8, 2, CellForm.Fused), keys);
+        for (ulong g = 1; g <= 10; g++)
+            Assert.True(NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(Fused.Space, g), table) > 0);
+        // the frame-time paper-form table cannot price a fused network
+        Assert.Throws<KeyNotFoundException>(() => NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(Fused.Space, 1), FrameTimeTable));
+    }
 
     [Fact]
     public void AFrameTimeProfile_KeysEveryPartAtItsResolution_AndPredictsItsNetworks()
@@ -56,7 +78,7 @@ public class LatencyTests
         Assert.All(table.Milliseconds.Values, ms => Assert.True(ms > 0 && ms < 1000));
         foreach (var op in Space.Space.Operations.Where(o => o.HasCost))
             foreach (var w in new[] { 0, 1, 2 })
-                Assert.True(table.Milliseconds.ContainsKey(LatencyKeys.Operation(op, Space.NodeChannels(w), 1)), $"{op.Name} at width {w}");
+                Assert.True(table.Milliseconds.ContainsKey(LatencyKeys.Operation(op, Space.NodeChannels(w), 1, CellForm.Paper)), $"{op.Name} at width {w}");
         Assert.Contains(LatencyKeys.Head(2 * Space.NodeChannels(2), Space.Task, 1, ConvStyle.Dense), table.Milliseconds.Keys);
         var path = Path.Combine(Path.GetTempPath(), $"latency-{Guid.NewGuid():N}.json");
         table.Save(path);
@@ -68,11 +90,12 @@ public class LatencyTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ExpectedLatency_EqualsTheDerivedNetworksLatency_WhenAlphaAndBetaAreOneHot(bool frameTime)
+    [InlineData("paper")]
+    [InlineData("frame-time")]
+    [InlineData("fused")]
+    public void ExpectedLatency_EqualsTheDerivedNetworksLatency_WhenAlphaAndBetaAreOneHot(string which)
     {
-        var (space, table) = frameTime ? (FrameTime, FrameTimeTable) : (Space, Table);
+        var (space, table) = which switch { "frame-time" => (FrameTime, FrameTimeTable), "fused" => (Fused, FusedTable), _ => (Space, Table) };
         using var supernet = TorchRuntime.Seeded(3, () => new Supernet(space));
         var lattice = supernet.Lattice;
         var edges = CellTopology.EdgeCount(space.Blocks);
@@ -121,7 +144,7 @@ public class LatencyTests
         using (var loss = over.Penalty(model.Of(supernet))) loss.backward();
         using var grad = supernet.Alpha.grad!.detach().clone();
         var ops = OperationNames.All.ToArray();
-        var cost = Space.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, Space.NodeChannels(0), 1)) : 0).ToArray();
+        var cost = Space.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, Space.NodeChannels(0), 1, CellForm.Paper)) : 0).ToArray();
         var dearest = Array.IndexOf(cost, cost.Max());
         var g = grad.to(ScalarType.Float64).data<double>().ToArray();
         for (var l = 0; l < Space.Layers; l++)

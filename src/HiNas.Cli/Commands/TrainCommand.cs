@@ -29,6 +29,9 @@ public static class TrainCommand
         var pixelUnshuffle = new Option<int?>("--pixel-unshuffle") { Description = "random genotypes: the space's pixel-unshuffle factor (1 the paper's space, default; 2 the frame-time space)" };
         var headConv = new Option<string?>("--head-conv") { Description = "random genotypes: the light head's convolution, dense or separable (default dense, as hinas search without a preset; frame-time-sr searches separable)" };
         headConv.AcceptOnlyFromAmong("dense", "separable");
+        var cellForm = new Option<string?>("--cell-form") { Description = "random genotypes: the space's cells, paper (default) or fused (as hinas search --cell-form)" };
+        cellForm.AcceptOnlyFromAmong("paper", "fused");
+        var widthFactors = new Option<string?>("--width-factors") { Description = "random genotypes: the space's width levels as factors of F, comma-separated (default 1,1.5,2)" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
@@ -45,7 +48,7 @@ public static class TrainCommand
             genotype, arch,
         };
         settings.AddTo(command);
-        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, threads, device, outDir, resume, profile, profileSteps, json, initFrom, optionsFile, printOptions }) command.Options.Add(option);
+        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, widthFactors, threads, device, outDir, resume, profile, profileSteps, json, initFrom, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -80,7 +83,7 @@ public static class TrainCommand
         TrainOptions FineTune(ParseResult p, DirectoryInfo source)
         {
             if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p)
-                || new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
+                || new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, widthFactors, settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
                 throw new CliUsageException("--init-from trains the network of the run it starts from on its task; do not combine it with --genotype, --arch, the task options or the network's sizes");
             TrainedModel.BestWeightsOf(source.FullName); // a training run, with trained weights
             // --data has a default; only a given one replaces the run's data
@@ -119,7 +122,8 @@ public static class TrainCommand
                 var space = SearchOptionsResolver.Resolve(task, new SearchSettings
                 {
                     Layers = p.GetValue(layers), Blocks = p.GetValue(blocks), Filters = p.GetValue(filters), StemChannels = p.GetValue(stemChannels),
-                    PixelUnshuffle = p.GetValue(pixelUnshuffle), HeadConv = p.GetValue(headConv),
+                    PixelUnshuffle = p.GetValue(pixelUnshuffle), HeadConv = p.GetValue(headConv), CellForm = p.GetValue(cellForm),
+                    WidthFactors = p.GetValue(widthFactors) is { } factors ? SearchOptionsResolver.ParseWidthFactors(factors) : null,
                 }).Supernet.Space;
                 spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), space);
             }

@@ -39,6 +39,9 @@ public sealed class SearchSettingOptions
         DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
         HeadConv = new Option<string?>(prefix + "head-conv") { Description = "the light head's 3×3 convolution: dense (default) or separable (depthwise 3×3 → pointwise 1×1; frame-time-sr's, where the head goes to 3·(2s)² channels)" };
         HeadConv.AcceptOnlyFromAmong("dense", "separable");
+        CellForm = new Option<string?>(prefix + "cell-form") { Description = "paper (LeakyReLU before every operation and projection; default) or fused (linear operations, ReLU after each node's sum, projections only where the channels change: every part one convolution as ONNX Runtime runs it)" };
+        CellForm.AcceptOnlyFromAmong("paper", "fused");
+        WidthFactors = new Option<string?>(prefix + "width-factors") { Description = "the width levels as factors of F, comma-separated (default 1,1.5,2, the paper's; 1,2,3 with F 16 gives 16/32/48 channels, whole blocks of ONNX Runtime's 16-channel layout)" };
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };
         WeightOptimizer = new Option<string?>(prefix + "weight-optimizer") { Description = "the supernet's weights: sgd (the paper's search: momentum 0.9, cosine 0.025 → 0.001; default) or adam (the retraining's recipe: cosine 1e-3 → 1e-5)" };
@@ -70,13 +73,15 @@ public sealed class SearchSettingOptions
     public Option<int?> SinglePathSteps { get; }
     public Option<string?> DilatedConvs { get; }
     public Option<string?> HeadConv { get; }
+    public Option<string?> CellForm { get; }
+    public Option<string?> WidthFactors { get; }
     public Option<double?> ArchitectLearningRate { get; }
     public Option<double?> ArchitectWeightDecay { get; }
     public Option<string?> WeightOptimizer { get; }
     public Option<string?> PixelLoss { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, SinglePathSteps, DilatedConvs, HeadConv, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, SinglePathSteps, DilatedConvs, HeadConv, CellForm, WidthFactors, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
 
     public void AddTo(Command command)
     {
@@ -90,14 +95,16 @@ public sealed class SearchSettingOptions
         PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
         SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), SupernetTraining = p.GetValue(SupernetTraining), RankedNetworks = p.GetValue(RankedNetworks), SinglePathStepsPerEpoch = p.GetValue(SinglePathSteps), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
+        CellForm = p.GetValue(CellForm), WidthFactors = p.GetValue(WidthFactors) is { } factors ? SearchOptionsResolver.ParseWidthFactors(factors) : null,
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay), WeightOptimizer = p.GetValue(WeightOptimizer), PixelLoss = p.GetValue(PixelLoss),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
     public Protocol.V1.SearchSettings ToMessage(ParseResult p)
     {
-        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "", SupernetTraining = p.GetValue(SupernetTraining) ?? "",
+        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "", CellForm = p.GetValue(CellForm) ?? "", SupernetTraining = p.GetValue(SupernetTraining) ?? "",
             WeightOptimizer = p.GetValue(WeightOptimizer) ?? "", PixelLoss = p.GetValue(PixelLoss) ?? "" };
+        if (p.GetValue(WidthFactors) is { } factors) s.WidthFactors.AddRange(SearchOptionsResolver.ParseWidthFactors(factors));
         if (p.GetValue(Layers) is { } layers) s.Layers = Count(layers, Layers);
         if (p.GetValue(Blocks) is { } blocks) s.Blocks = Count(blocks, Blocks);
         if (p.GetValue(Filters) is { } filters) s.Filters = Count(filters, Filters);

@@ -35,6 +35,7 @@ public static class GenotypeJson
             DilatedConvs = genotype.Space.DilatedConvs.Name(),
             PixelUnshuffle = genotype.Space.IsFrameTime ? genotype.Space.PixelUnshuffle : null,
             HeadConv = genotype.Space.HeadConv.HeadJson(),
+            CellForm = genotype.Space.Form.Json(),
             Cells = genotype.Cells.Select(c => c.Edges.Select(e => new JsonArray(e.Op, e.Input)).ToArray()).ToArray(),
             WidthPath = genotype.WidthPath.ToArray(),
             Alpha = genotype.Alpha,
@@ -68,8 +69,9 @@ public static class GenotypeJson
             // A genotype written before the setting existed was searched with separable dilated convolutions.
             var dilated = ConvStyles.DilatedFromJson(dto.DilatedConvs);
             var head = ConvStyles.HeadFromJson(dto.HeadConv);
+            var form = CellForms.FromJson(dto.CellForm);
             var cells = dto.Cells.Select((edges, l) => new CellGenotype(edges.Select((pair, i) => ParseEdge(pair, l, i)).ToArray())).ToArray();
-            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1, head), cells, dto.WidthPath, dto.Alpha, dto.Beta);
+            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1, head, form), cells, dto.WidthPath, dto.Alpha, dto.Beta);
         }
         catch (ArgumentException e)
         {
@@ -109,6 +111,9 @@ public static class GenotypeJson
 
         /// <summary>Written when separable only; absent is the dense head convolution.</summary>
         public string? HeadConv { get; set; }
+
+        /// <summary>Written when fused only; absent is the paper's form.</summary>
+        public string? CellForm { get; set; }
         public JsonArray[][]? Cells { get; set; }
         public int[]? WidthPath { get; set; }
         public double[][][]? Alpha { get; set; }

@@ -30,7 +30,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
                     var c = space.NodeChannels(to);
                     var previous = b * space.NodeChannels(now);
                     var beforePrevious = before < 0 ? space.NodeChannels(0) : b * space.NodeChannels(before);
-                    var cost = ms + NetworkLatency.FixedLayerParts(b, previous, beforePrevious, c, space.PixelUnshuffle).Sum(table.Of);
+                    var cost = ms + NetworkLatency.FixedLayerParts(space, previous, beforePrevious, c).Sum(table.Of);
                     if (l == layers - 1) cost += table.Of(LatencyKeys.Head(b * c, space.Task, space.PixelUnshuffle, space.HeadConv));
                     if (!next.TryGetValue((now, to), out var known) || cost < known.Item1) next[(now, to)] = (cost, path.Append(to).ToArray());
                 }

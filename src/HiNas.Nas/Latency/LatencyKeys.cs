@@ -10,19 +10,25 @@ namespace HiNas.Nas.Latency;
 /// cell's operations, its node additions and its concatenation, and the head with the task's residual. In the
 /// frame-time space (pixel-unshuffle r &gt; 1) every part but the residual runs at 1/r of each side and its key ends in
 /// "/r" (the stem's includes the unshuffle and its 1×1 projections; the head's its pixel shuffle and the residual).
+/// The parts of fused cells (<see cref="CellForm.Fused"/>: linear operations and projections, a node's addition with
+/// its LeakyReLU) compute something else than the paper's and are keyed apart ("f" before the part's name), so that
+/// a table measured for one form is never read for the other.
 /// </summary>
 public static class LatencyKeys
 {
     public static string Stem(int imageChannels, int stemChannels, int s0Channels, int s1Channels, int pixelUnshuffle) =>
         Invariant($"stem:{imageChannels}-{stemChannels}-{s0Channels}-{s1Channels}") + At(pixelUnshuffle);
 
-    /// <summary>LeakyReLU + 1×1 conv (+ folded BN) from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
-    public static string Projection(int inChannels, int outChannels, int pixelUnshuffle) => Invariant($"proj:{inChannels}-{outChannels}") + At(pixelUnshuffle);
+    /// <summary>(LeakyReLU, in the paper's form) + 1×1 conv (+ folded BN) from <paramref name="inChannels"/> to <paramref name="outChannels"/>.</summary>
+    public static string Projection(int inChannels, int outChannels, int pixelUnshuffle, CellForm form) =>
+        Of(form) + Invariant($"proj:{inChannels}-{outChannels}") + At(pixelUnshuffle);
 
     /// <summary>A cell operation at <paramref name="channels"/>; "skip" and "none" cost nothing and have no entry.</summary>
-    public static string Operation(Operation op, int channels, int pixelUnshuffle) => Invariant($"op:{op.Key}:{channels}") + At(pixelUnshuffle);
+    public static string Operation(Operation op, int channels, int pixelUnshuffle, CellForm form) =>
+        Of(form) + Invariant($"op:{op.Key}:{channels}") + At(pixelUnshuffle);
 
-    public static string Add(int channels, int pixelUnshuffle) => Invariant($"add:{channels}") + At(pixelUnshuffle);
+    /// <summary>A node's addition of its two edges (and, fused, the LeakyReLU after it).</summary>
+    public static string Add(int channels, int pixelUnshuffle, CellForm form) => Of(form) + Invariant($"add:{channels}") + At(pixelUnshuffle);
 
     public static string Concat(int blocks, int channels, int pixelUnshuffle) => Invariant($"concat:{blocks}x{channels}") + At(pixelUnshuffle);
 
@@ -32,6 +38,8 @@ public static class LatencyKeys
     /// </summary>
     public static string Head(int inChannels, RestorationTask task, int pixelUnshuffle, ConvStyle conv) =>
         Invariant($"head{(conv == ConvStyle.Separable ? "-sep" : "")}:{inChannels}-{task.Channels}-x{task.Scale}") + At(pixelUnshuffle);
+
+    private static string Of(CellForm form) => form == CellForm.Paper ? "" : "f";
 
     private static string At(int pixelUnshuffle) => pixelUnshuffle == 1 ? "" : Invariant($"/{pixelUnshuffle}");
 

@@ -1,4 +1,5 @@
 using HiNas.Nas.Genotypes;
+using HiNas.Nas.Space;
 
 namespace HiNas.Nas.Latency;
 
@@ -19,9 +20,9 @@ public static class NetworkLatency
         for (var l = 0; l < genotype.Layers; l++)
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
-            foreach (var part in FixedLayerParts(b, previous, beforePrevious, c, r)) yield return part;
+            foreach (var part in FixedLayerParts(genotype.Space, previous, beforePrevious, c)) yield return part;
             foreach (var op in genotype.Cells[l].Edges.Select(e => genotype.Space.Operation(e.Op)))
-                if (op.HasCost) yield return LatencyKeys.Operation(op, c, r);
+                if (op.HasCost) yield return LatencyKeys.Operation(op, c, r, genotype.Space.Form);
             (beforePrevious, previous) = (previous, b * c);
         }
         yield return LatencyKeys.Head(previous, genotype.Task, r, genotype.Space.HeadConv);
@@ -29,14 +30,16 @@ public static class NetworkLatency
 
     /// <summary>
     /// The parts of a layer at <paramref name="channels"/> per node other than its operations: the projections of the
-    /// previous state and the one before it (the stem's s0 and s1 for the first layer), the node additions and the concatenation.
+    /// previous state and the one before it (the stem's s0 and s1 for the first layer) where the space projects them
+    /// (<see cref="SearchSpace.Projects"/>), the node additions and the concatenation (none for a cell of one node: its output is the node).
     /// </summary>
-    public static IEnumerable<string> FixedLayerParts(int blocks, int previousChannels, int beforePreviousChannels, int channels, int pixelUnshuffle)
+    public static IEnumerable<string> FixedLayerParts(SearchSpace space, int previousChannels, int beforePreviousChannels, int channels)
     {
-        yield return LatencyKeys.Projection(previousChannels, channels, pixelUnshuffle);
-        yield return LatencyKeys.Projection(beforePreviousChannels, channels, pixelUnshuffle);
-        for (var node = 0; node < blocks; node++) yield return LatencyKeys.Add(channels, pixelUnshuffle);
-        yield return LatencyKeys.Concat(blocks, channels, pixelUnshuffle);
+        var r = space.PixelUnshuffle;
+        foreach (var input in new[] { previousChannels, beforePreviousChannels })
+            if (space.Projects(input, channels)) yield return LatencyKeys.Projection(input, channels, r, space.Form);
+        for (var node = 0; node < space.Blocks; node++) yield return LatencyKeys.Add(channels, r, space.Form);
+        if (space.Blocks > 1) yield return LatencyKeys.Concat(space.Blocks, channels, r);
     }
 
     /// <summary>Predicted milliseconds per frame at the table's resolution.</summary>

@@ -32,6 +32,9 @@ public static class SearchOptionsJson
 
         /// <summary>Written when separable only; absent is dense (and every run started before the setting existed).</summary>
         public string? HeadConv { get; set; }
+
+        /// <summary>Written when fused only; absent is the paper's form (and every run started before the setting existed).</summary>
+        public string? CellForm { get; set; }
         public string? Data { get; set; }
         public int Epochs { get; set; }
         public int Warmup { get; set; }
@@ -81,6 +84,7 @@ public static class SearchOptionsJson
             CellSharing = o.Supernet.CellSharing,
             DilatedConvs = o.Supernet.DilatedConvs.Name(),
             HeadConv = o.Supernet.HeadConv.HeadJson(),
+            CellForm = o.Supernet.Form.Json(),
             Data = o.Data.ToString(),
             Epochs = o.Epochs,
             Warmup = o.Warmup,
@@ -124,6 +128,7 @@ public static class SearchOptionsJson
                         // a run started before the setting existed searched separable dilated convolutions
                         DilatedConvs = ConvStyles.DilatedFromJson(DilatedConvs),
                         HeadConv = ConvStyles.HeadFromJson(HeadConv),
+                        Form = CellForms.FromJson(CellForm),
                     },
                     Data = DataSpec.Parse(Data),
                     Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,

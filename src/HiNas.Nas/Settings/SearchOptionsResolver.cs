@@ -32,6 +32,8 @@ public static class SearchOptionsResolver
                 StemChannels = s.StemChannels ?? n.StemChannels, PixelUnshuffle = s.PixelUnshuffle ?? n.PixelUnshuffle, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
                 DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseStyle(dilated, ConvStyles.DilatedWhat, ConvStyles.DilatedSetting) : n.DilatedConvs,
                 HeadConv = s.HeadConv is { Length: > 0 } head ? ParseStyle(head, ConvStyles.HeadWhat, ConvStyles.HeadSetting) : n.HeadConv,
+                Form = s.CellForm is { Length: > 0 } form ? ParseForm(form) : n.Form,
+                WidthFactors = s.WidthFactors ?? n.WidthFactors,
             },
             Data = DataSpec.Parse(s.Data),
             Epochs = epochs,
@@ -65,6 +67,30 @@ public static class SearchOptionsResolver
         catch (ArgumentException e)
         {
             throw new SettingException(setting, e.Message);
+        }
+    }
+
+    /// <summary>Width factors as a user writes them, "1,2,3": 1 to 8 positive numbers, comma-separated.</summary>
+    public static IReadOnlyList<double> ParseWidthFactors(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var factors = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out factors[i]) || !(factors[i] > 0) || factors[i] > 16)
+                throw new SettingException("width_factors", $"'{text}' is not 1 to 8 comma-separated numbers in (0, 16] ('{parts[i]}' is not)");
+        SettingException.Require(factors.Length is >= 1 and <= 8, "width_factors", $"'{text}' has {factors.Length} factors; 1 to 8 are allowed");
+        return factors;
+    }
+
+    private static CellForm ParseForm(string text)
+    {
+        try
+        {
+            return CellForms.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SettingException(CellForms.Setting, e.Message);
         }
     }
 

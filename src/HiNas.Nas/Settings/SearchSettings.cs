@@ -24,6 +24,12 @@ public sealed record SearchSettings
     /// <summary>"dense" or "separable" light-head convolution (<see cref="HiNas.Nas.Space.SearchSpace.HeadConv"/>).</summary>
     public string? HeadConv { get; init; }
 
+    /// <summary>"paper" or "fused" cells (<see cref="HiNas.Nas.Space.SearchSpace.Form"/>).</summary>
+    public string? CellForm { get; init; }
+
+    /// <summary>The width levels' factors × F (<see cref="HiNas.Nas.Space.SearchSpace.WidthFactors"/>); null: the preset's, else 1, 1.5, 2.</summary>
+    public IReadOnlyList<double>? WidthFactors { get; init; }
+
     /// <summary>"sgd" (the paper's search) or "adam" (the retraining's recipe) for the supernet's weights (<see cref="WeightOptimizers"/>).</summary>
     public string? WeightOptimizer { get; init; }
 

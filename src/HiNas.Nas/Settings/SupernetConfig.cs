@@ -29,10 +29,13 @@ public sealed record SupernetConfig
     /// <summary>The light head's convolution (<see cref="SearchSpace.HeadConv"/>).</summary>
     public ConvStyle HeadConv { get; init; } = ConvStyle.Dense;
 
+    /// <summary>Where the cells' nonlinearity sits (<see cref="SearchSpace.Form"/>).</summary>
+    public CellForm Form { get; init; } = CellForm.Paper;
+
     public int NodeChannels(int level) => SearchSpace.NodeChannelsFor(Filters, WidthFactors[level]);
 
     /// <summary>The space these settings search (the two switches change how, not what).</summary>
-    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv);
+    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv, Form);
 
     public void Validate()
     {

@@ -7,14 +7,15 @@ namespace HiNas.Nas.Space;
 /// channels per node at width factor 1, the width levels' factors, the stem's channels, how its dilated
 /// candidates compute (<see cref="ConvStyle"/>), the pixel-unshuffle factor r at which the network runs
 /// (1: the paper's space, every part at the input's resolution; 2: the frame-time space, see <see cref="PixelUnshuffle"/>),
-/// and how the light head's convolution computes (<see cref="HeadConv"/>).
+/// how the light head's convolution computes (<see cref="HeadConv"/>), and where its cells' nonlinearity sits
+/// (<see cref="Form"/>).
 /// One record, so that a
 /// genotype, a random draw, a derivation, a latency floor or a baseline's search-space sizes never travel as loose numbers.
 /// </summary>
 public sealed class SearchSpace : IEquatable<SearchSpace>
 {
     public SearchSpace(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels,
-        ConvStyle dilatedConvs = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense)
+        ConvStyle dilatedConvs = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense, CellForm form = CellForm.Paper)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "layers must be ≥ 1");
@@ -33,6 +34,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
         DilatedConvs = dilatedConvs;
         PixelUnshuffle = pixelUnshuffle;
         HeadConv = headConv;
+        Form = form;
     }
 
 
@@ -62,6 +64,17 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     /// </summary>
     public ConvStyle HeadConv { get; }
 
+    /// <summary>Where the cells' nonlinearity sits: before each operation (the paper's) or after each node's sum (fused, <see cref="CellForm"/>).</summary>
+    public CellForm Form { get; }
+
+    /// <summary>
+    /// Whether a state of <paramref name="inChannels"/> is projected (1×1 convolution + BatchNorm) before a cell of
+    /// <paramref name="outChannels"/> per node reads it: always in the paper's form; in the fused form only where the
+    /// channels differ — a linear 1×1 projection onto as many channels adds a pass over memory and nothing the cell's
+    /// first convolutions cannot learn. The one rule the supernet, the derived network and the latency model follow.
+    /// </summary>
+    public bool Projects(int inChannels, int outChannels) => Form == CellForm.Paper || inChannels != outChannels;
+
     /// <summary>Whether this is the frame-time space (r &gt; 1) rather than the paper's.</summary>
     public bool IsFrameTime => PixelUnshuffle > 1;
 
@@ -79,7 +92,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     {
         if (!(multiplier > 0) || double.IsInfinity(multiplier)) throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "the width multiplier must be a positive number");
         var filters = Math.Max(1, (int)Math.Round(Filters * multiplier, MidpointRounding.AwayFromZero));
-        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv);
+        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv, Form);
     }
 
     /// <summary>The outer space: the width lattice over the layers.</summary>
@@ -93,7 +106,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public bool Equals(SearchSpace? other) =>
         other is not null && Task == other.Task && Layers == other.Layers && Blocks == other.Blocks && Filters == other.Filters
         && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors) && DilatedConvs == other.DilatedConvs
-        && PixelUnshuffle == other.PixelUnshuffle && HeadConv == other.HeadConv;
+        && PixelUnshuffle == other.PixelUnshuffle && HeadConv == other.HeadConv && Form == other.Form;
 
     public override bool Equals(object? obj) => Equals(obj as SearchSpace);
 
@@ -101,5 +114,5 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
 
     public override string ToString() =>
         $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}] {DilatedConvs.Name()} dilated convs" + (IsFrameTime ? $", pixel-unshuffle ×{PixelUnshuffle}" : "")
-        + (HeadConv == ConvStyle.Dense ? "" : $", {HeadConv.Name()} head convolution");
+        + (HeadConv == ConvStyle.Dense ? "" : $", {HeadConv.Name()} head convolution") + (Form == CellForm.Paper ? "" : $", {Form.Name()} cells");
 }

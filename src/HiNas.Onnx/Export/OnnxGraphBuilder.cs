@@ -50,6 +50,8 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
 
     public string LeakyRelu(string x, double slope) => Node("LeakyRelu", new[] { x }, Float("alpha", (float)slope));
 
+    public string Relu(string x) => Node("Relu", new[] { x });
+
     public string Add(string a, string b) => Node("Add", new[] { a, b });
 
     public string Sub(string a, string b) => Node("Sub", new[] { a, b });

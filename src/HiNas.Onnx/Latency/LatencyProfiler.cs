@@ -141,25 +141,30 @@ public static class LatencyProfiler
 
         var projectionInputs = new[] { c0 }.Concat(widths.Select(c => b * c)).Distinct();
         foreach (var cin in projectionInputs)
-            foreach (var cout in widths.Distinct())
-                yield return (LatencyKeys.Projection(cin, cout, r), Single(cin, cout, r, () => new ReluConvBn(cin, cout, 1, affine: true)));
+            foreach (var cout in widths.Distinct().Where(cout => space.Projects(cin, cout)))
+                yield return (LatencyKeys.Projection(cin, cout, r, space.Form), Single(cin, cout, r, () => OperationTable.Projection(space, cin, cout, affine: true)));
 
         foreach (var c in widths.Distinct())
         {
             foreach (var op in space.Operations.Where(o => o.HasCost))
-                yield return (LatencyKeys.Operation(op, c, r), Single(c, c, r, () => OperationTable.Create(op, c, affine: true)));
+                yield return (LatencyKeys.Operation(op, c, r, space.Form), Single(c, c, r, () => OperationTable.Create(op, c, affine: true, space.Form)));
             var channels = c;
             var pair = new[] { new PartInput("a", c, r), new PartInput("b", c, r) };
-            yield return (LatencyKeys.Add(c, r), new Part(pair, () =>
-                OnnxExporter.Part(pair.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Add(x[0], x[1]), channels) })));
+            yield return (LatencyKeys.Add(c, r, space.Form), new Part(pair, () =>
+                OnnxExporter.Part(pair.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) =>
+                {
+                    var sum = g.Add(x[0], x[1]);
+                    return new[] { (space.Form == CellForm.Fused ? g.Relu(sum) : sum, channels) };
+                })));
             var nodes = Enumerable.Range(0, b).Select(i => new PartInput($"n{i}", c, r)).ToArray();
-            yield return (LatencyKeys.Concat(b, c, r), new Part(nodes, () =>
-                OnnxExporter.Part(nodes.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Concat(x), b * channels) })));
+            if (b > 1)
+                yield return (LatencyKeys.Concat(b, c, r), new Part(nodes, () =>
+                    OnnxExporter.Part(nodes.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Concat(x), b * channels) })));
             var features = b * c;
             var headInputs = new[] { new PartInput("features", features, r), new PartInput("image", task.Channels) };
             yield return (LatencyKeys.Head(features, task, r, space.HeadConv), new Part(headInputs, () =>
             {
-                using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task, r, space.HeadConv));
+                using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task, r, space.HeadConv, space.Form));
                 head.eval();
                 return OnnxExporter.Part(headInputs.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) =>
                     new[] { (TaskResidual.Emit(g, task, x[1], head.Emit(g, x[0])), task.Channels) });

@@ -10,12 +10,14 @@ using HiNas.Nas.Space;
 namespace HiNas.Search.Cells;
 
 /// <summary>
-/// A fixed cell from a <see cref="CellGenotype"/>: node i = op_a(state[in_a]) + op_b(state[in_b]) with the
-/// operations of the same table as the search (affine BatchNorm); output = concat of the nodes (B·C channels).
+/// A fixed cell from a <see cref="CellGenotype"/>: node i = op_a(state[in_a]) + op_b(state[in_b]) (in fused cells,
+/// ReLU of that sum: <see cref="CellForm"/>) with the operations of the same table as the search (affine
+/// BatchNorm); output = concat of the nodes (B·C channels; one node is the output itself).
 /// </summary>
 public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
+    private readonly Module<Tensor, Tensor>? nodeAct;
     private readonly int[] _inputs;
 
     /// <param name="space">the space the genotype belongs to (how its operations compute)</param>
@@ -23,7 +25,9 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
     {
         Genotype = genotype;
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
-        foreach (var edge in genotype.Edges) ops.Add(OperationTable.Create(space.Operation(edge.Op), channels, affine: true));
+        foreach (var edge in genotype.Edges) ops.Add(OperationTable.Create(space.Operation(edge.Op), channels, affine: true, space.Form));
+        // in place: the sum is a fresh tensor no backward keeps
+        if (space.Form == CellForm.Fused) nodeAct = ReLU(inplace: true);
         _inputs = genotype.Edges.Select(e => e.Input).ToArray();
         RegisterComponents();
     }
@@ -38,9 +42,10 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         {
             var a = ((IExportable)ops[2 * node]).Emit(g, states[_inputs[2 * node]]);
             var b = ((IExportable)ops[2 * node + 1]).Emit(g, states[_inputs[2 * node + 1]]);
-            states.Add(g.Add(a, b));
+            var sum = g.Add(a, b);
+            states.Add(nodeAct is null ? sum : g.Relu(sum));
         }
-        return g.Concat(states.Skip(2));
+        return Genotype.Blocks == 1 ? states[2] : g.Concat(states.Skip(2));
     }
 
     public override Tensor forward(Tensor s0, Tensor s1)
@@ -50,8 +55,9 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         {
             var a = ops[2 * node].call(states[_inputs[2 * node]]);
             var b = ops[2 * node + 1].call(states[_inputs[2 * node + 1]]);
-            states.Add(TensorMath.Add(a, b));
+            var sum = TensorMath.Add(a, b);
+            states.Add(nodeAct is null ? sum : nodeAct.call(sum));
         }
-        return torch.cat(states.Skip(2).ToArray(), 1);
+        return Genotype.Blocks == 1 ? states[2] : torch.cat(states.Skip(2).ToArray(), 1);
     }
 }

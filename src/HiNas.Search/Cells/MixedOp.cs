@@ -18,21 +18,22 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
     private readonly int[] _opIndex;
-    private readonly Module<Tensor, Tensor> act;
+    private readonly Module<Tensor, Tensor>? act;
 
     /// <param name="candidates">the space's operations, in the order of α's last axis</param>
-    public MixedOp(IReadOnlyList<Operation> candidates, long channels) : base(nameof(MixedOp))
+    /// <param name="form">the space's cell form: in the paper's the operations begin with the LeakyReLU (shared here)</param>
+    public MixedOp(IReadOnlyList<Operation> candidates, long channels, CellForm form) : base(nameof(MixedOp))
     {
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         var indices = new List<int>();
         for (var i = 0; i < candidates.Count; i++)
         {
             if (i == OperationNames.NoneIndex) continue;
-            ops.Add(OperationTable.Create(candidates[i], channels, affine: false));
+            ops.Add(OperationTable.Create(candidates[i], channels, affine: false, form));
             indices.Add(i);
         }
         _opIndex = indices.ToArray();
-        act = LeakyReLU(ReluConvBn.Slope);
+        if (form == CellForm.Paper) act = LeakyReLU(ReluConvBn.Slope);
         RegisterComponents();
     }
 
@@ -51,19 +52,19 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
     /// <param name="x">the input state</param>
     /// <param name="weights">softmax weights over all operations, shape [|ops|]</param>
     /// <remarks>
-    /// The operations that begin with the LeakyReLU share one activation of <paramref name="x"/>. The weighted sum
+    /// The operations that begin with the LeakyReLU (the paper's form) share one activation of <paramref name="x"/>. The weighted sum
     /// accumulates in place, and each operation's output handle is released as soon as it is added: autograd keeps
     /// what its backward needs (the output only while the weights require gradients, i.e. in an architecture step),
     /// everything else is freed at once rather than at the end of the step.
     /// </remarks>
     public override Tensor forward(Tensor x, Tensor weights)
     {
-        using var activated = act.call(x);
+        using var activated = act?.call(x);
         Tensor? sum = null;
         for (var i = 0; i < _opIndex.Length; i++)
         {
             var op = ops[i];
-            var output = op is IPreActivated preActivated ? preActivated.ForwardActivated(activated) : op.call(x);
+            var output = op is IPreActivated { IsPreActivated: true } preActivated ? preActivated.ForwardActivated(activated!) : op.call(x);
             if (_opIndex[i] == OperationNames.SkipIndex && training && SkipDropout > 0)
             {
                 var dropped = DropOut(output, output.shape, SkipDropout);
@@ -93,8 +94,8 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
     {
         var i = Array.IndexOf(_opIndex, operation);
         if (i < 0) throw new ArgumentOutOfRangeException(nameof(operation), operation, $"'{OperationNames.All[operation]}' is not an operation an edge can run");
-        if (ops[i] is not IPreActivated preActivated) return ops[i].call(x);
-        using var activated = act.call(x);
+        if (ops[i] is not IPreActivated { IsPreActivated: true } preActivated) return ops[i].call(x);
+        using var activated = act!.call(x);
         return preActivated.ForwardActivated(activated);
     }
 

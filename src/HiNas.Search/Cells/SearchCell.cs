@@ -1,3 +1,4 @@
+using HiNas.Search.Operations;
 using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,18 +9,22 @@ using HiNas.Nas.Space;
 namespace HiNas.Search.Cells;
 
 /// <summary>
-/// The search cell: B nodes, node i = Σ_{j&lt;2+i} MixedOp_{edge(i,j)}(state_j) over s0, s1 and earlier nodes;
-/// output = concat of the B nodes (B·C channels). s0 and s1 must already have C channels.
+/// The search cell: B nodes, node i = Σ_{j&lt;2+i} MixedOp_{edge(i,j)}(state_j) over s0, s1 and earlier nodes (in
+/// fused cells, ReLU of that sum: <see cref="CellForm"/>); output = concat of the B nodes (B·C channels; one
+/// node is the output itself). s0 and s1 must already have C channels.
 /// </summary>
 public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<MixedOp> edges;
+    private readonly Module<Tensor, Tensor>? nodeAct;
 
-    public SearchCell(int blocks, long channels, IReadOnlyList<Operation> candidates) : base(nameof(SearchCell))
+    public SearchCell(int blocks, long channels, SearchSpace space) : base(nameof(SearchCell))
     {
         Blocks = blocks;
         edges = new TorchSharp.Modules.ModuleList<MixedOp>();
-        for (var e = 0; e < CellTopology.EdgeCount(blocks); e++) edges.Add(new MixedOp(candidates, channels));
+        for (var e = 0; e < CellTopology.EdgeCount(blocks); e++) edges.Add(new MixedOp(space.Operations, channels, space.Form));
+        // in place: a node's sum is a fresh tensor no backward keeps (ReLU's backward reads its output)
+        if (space.Form == CellForm.Fused) nodeAct = ReLU(inplace: true);
         RegisterComponents();
     }
 
@@ -47,7 +52,7 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
                     term.Dispose();
                 }
             }
-            states.Add(sum!);
+            states.Add(nodeAct is null ? sum! : nodeAct.call(sum!));
         }
         return Concatenate(states);
     }
@@ -63,7 +68,8 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
             // not in place: a skip connection's output is its input's storage
             using var a = edges[CellTopology.Edge(node, first.Input)].ForwardOne(states[first.Input], OperationNames.IndexOf(first.Op));
             using var b = edges[CellTopology.Edge(node, second.Input)].ForwardOne(states[second.Input], OperationNames.IndexOf(second.Op));
-            states.Add(TensorMath.Add(a, b));
+            var sum = TensorMath.Add(a, b);
+            states.Add(nodeAct is null ? sum : nodeAct.call(sum));
         }
         return Concatenate(states);
     }
@@ -71,6 +77,7 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
     private static Tensor Concatenate(List<Tensor> states)
     {
         var nodes = states.Skip(2).ToArray();
+        if (nodes.Length == 1) return nodes[0];
         var output = torch.cat(nodes, 1);
         // the nodes live on in autograd where a backward needs them (as an operation's input); their handles go now
         foreach (var node in nodes) node.Dispose();

@@ -9,6 +9,7 @@ public interface IGraphEmitter
 {
     string Conv(string x, FoldedConv conv);
     string LeakyRelu(string x, double slope);
+    string Relu(string x);
     string Add(string a, string b);
     string Sub(string a, string b);
     string Concat(IEnumerable<string> parts);

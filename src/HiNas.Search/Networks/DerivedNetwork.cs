@@ -14,7 +14,8 @@ namespace HiNas.Search.Networks;
 /// <summary>
 /// The network a <see cref="Genotype"/> describes: the stem (its first s0 has B·C₀ channels, its first s1 C₀);
 /// for layer l at width level w_l (C = round(factor·F) per node) a LeakyReLU + 1×1 conv + BN projecting
-/// the previous state (s0) and the one before it (s1) to C channels, then the fixed cell of layer l; on the last
+/// the previous state (s0) and the one before it (s1) to C channels (fused cells: 1×1 conv + BN where the channels
+/// differ, <see cref="OperationTable.Projection"/>), then the fixed cell of layer l; on the last
 /// cell the light head or the decoder (which also reads the stem's first s0, its low-level features); the task's
 /// residual. Retraining wider than the search is a widened genotype (<see cref="Genotype.Widened"/>).
 /// </summary>
@@ -44,13 +45,13 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         for (var l = 0; l < genotype.Layers; l++)
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
-            preprocess0.Add(new ReluConvBn(previous, c, 1, affine: true));
-            preprocess1.Add(new ReluConvBn(beforePrevious, c, 1, affine: true));
+            preprocess0.Add(OperationTable.Projection(genotype.Space, previous, c, affine: true));
+            preprocess1.Add(OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
             cells.Add(new DerivedCell(genotype.Cells[l], c, genotype.Space));
             (beforePrevious, previous) = (previous, b * c);
         }
         if (headKind == DerivedHead.Decoder) decoder = new Decoder(b * c0, previous, genotype.Task, genotype.Space.PixelUnshuffle);
-        else head = new RestorationHead(previous, genotype.Task, genotype.Space.PixelUnshuffle, genotype.Space.HeadConv);
+        else head = new RestorationHead(previous, genotype.Task, genotype.Space.PixelUnshuffle, genotype.Space.HeadConv, genotype.Space.Form);
         RegisterComponents();
     }
 
@@ -70,7 +71,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     public string Describe() =>
         $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {(decoder is null && Genotype.Space.HeadConv == ConvStyle.Separable ? "separable " : "")}{Head.Name()} head"
         + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "")
-        + (NoiseMap ? ", noise-level map" : "");
+        + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (NoiseMap ? ", noise-level map" : "");
 
     public Prediction EmitPrediction(IGraphEmitter g, string input)
     {

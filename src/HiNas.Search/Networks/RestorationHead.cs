@@ -9,22 +9,22 @@ using HiNas.Search.Export;
 namespace HiNas.Search.Networks;
 
 /// <summary>
-/// LeakyReLU → 3×3 conv to the image channels (denoising: the predicted noise) or to channels·s² followed by
+/// LeakyReLU (not after fused cells, whose output is already a ReLU's: <see cref="CellForm.Fused"/>) → 3×3 conv to the image channels (denoising: the predicted noise) or to channels·s² followed by
 /// PixelShuffle(s) (super-resolution: the residual over the upsampled input). In the frame-time space the features
 /// are at 1/r of each side: the conv goes to channels·(s·r)² and PixelShuffle(s·r). The 3×3 conv is dense, or
 /// separable (<see cref="ConvStyle"/>: depthwise 3×3 without bias → pointwise 1×1 with bias, nothing between).
 /// </summary>
 public sealed class RestorationHead : Module<Tensor, Tensor>
 {
-    private readonly Module<Tensor, Tensor> act;
+    private readonly Module<Tensor, Tensor>? act;
     private readonly TorchSharp.Modules.Conv2d? depthwise;
     private readonly TorchSharp.Modules.Conv2d conv;
     private readonly int _scale;
 
-    public RestorationHead(long inChannels, RestorationTask task, int pixelUnshuffle = 1, ConvStyle style = ConvStyle.Dense) : base(nameof(RestorationHead))
+    public RestorationHead(long inChannels, RestorationTask task, int pixelUnshuffle = 1, ConvStyle style = ConvStyle.Dense, CellForm form = CellForm.Paper) : base(nameof(RestorationHead))
     {
         _scale = task.Scale * pixelUnshuffle;
-        act = LeakyReLU(ReluConvBn.Slope);
+        if (form == CellForm.Paper) act = LeakyReLU(ReluConvBn.Slope);
         var outChannels = task.Channels * _scale * _scale;
         if (style == ConvStyle.Separable)
         {
@@ -40,7 +40,7 @@ public sealed class RestorationHead : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var activated = act.call(x);
+        using var activated = act is null ? x.alias() : act.call(x);
         Tensor y;
         if (depthwise is null) y = conv.call(activated);
         else
@@ -54,7 +54,7 @@ public sealed class RestorationHead : Module<Tensor, Tensor>
 
     public Prediction Emit(IGraphEmitter g, string x)
     {
-        var activated = g.LeakyRelu(x, ReluConvBn.Slope);
+        var activated = act is null ? x : g.LeakyRelu(x, ReluConvBn.Slope);
         return new Prediction(g.Conv(depthwise is null ? activated : g.Conv(activated, FoldedConv.From(depthwise)), FoldedConv.From(conv)), _scale);
     }
 }

@@ -9,6 +9,9 @@ namespace HiNas.Search.Operations;
 /// </summary>
 public interface IPreActivated
 {
-    /// <summary>The operation's output given its input already through the LeakyReLU.</summary>
+    /// <summary>Whether this instance begins with the LeakyReLU (a fused cell's operations do not: <see cref="HiNas.Nas.Space.CellForm.Fused"/>).</summary>
+    bool IsPreActivated { get; }
+
+    /// <summary>The operation's output given its input already through the LeakyReLU (pre-activated instances only).</summary>
     Tensor ForwardActivated(Tensor activated);
 }

@@ -9,16 +9,31 @@ namespace HiNas.Search.Operations;
 /// from its family, kernel and dilation: the one factory the search cell, the derived cell and the latency profiler use. Every module emits its
 /// own inference graph (<see cref="Export.IExportable"/>). BatchNorm is affine-free during search and affine in
 /// derived networks. "none" (zero) has no module: a mixed op leaves it out of the sum, since it adds nothing.
+/// In the paper's cells every operation but skip begins with the LeakyReLU; in fused cells none does (the node
+/// activates its sum: <see cref="CellForm"/>).
 /// </summary>
 public static class OperationTable
 {
-    public static Module<Tensor, Tensor> Create(Operation op, long channels, bool affine) =>
-        op.Kind switch
+    public static Module<Tensor, Tensor> Create(Operation op, long channels, bool affine, CellForm form)
+    {
+        var preActivated = form == CellForm.Paper;
+        return op.Kind switch
         {
-            OperationKind.Conv => new ReluConvBn(channels, channels, op.Kernel, affine, op.Dilation),
-            OperationKind.Separable => new SeparableConv(channels, op.Kernel, affine),
-            OperationKind.DilatedSeparable => new DilatedConv(channels, op.Kernel, op.Dilation, affine),
+            OperationKind.Conv => preActivated ? new ReluConvBn(channels, channels, op.Kernel, affine, op.Dilation) : new ConvBn(channels, channels, op.Kernel, affine, op.Dilation),
+            OperationKind.Separable => new SeparableConv(channels, op.Kernel, affine, preActivated),
+            OperationKind.DilatedSeparable => new DilatedConv(channels, op.Kernel, op.Dilation, affine, preActivated),
             OperationKind.Skip => new Identity(),
             _ => throw new ArgumentException($"'{op.Name}' has no module: it contributes zero", nameof(op)),
         };
+    }
+
+    /// <summary>
+    /// The projection of a state of <paramref name="inChannels"/> onto a cell of <paramref name="outChannels"/> per node:
+    /// LeakyReLU → 1×1 conv → BatchNorm in the paper's cells; in fused cells 1×1 conv → BatchNorm, or the state itself
+    /// where the space does not project it (<see cref="SearchSpace.Projects"/>).
+    /// </summary>
+    public static Module<Tensor, Tensor> Projection(SearchSpace space, long inChannels, long outChannels, bool affine) =>
+        space.Form == CellForm.Paper ? new ReluConvBn(inChannels, outChannels, 1, affine)
+        : space.Projects((int)inChannels, (int)outChannels) ? new ConvBn(inChannels, outChannels, 1, affine)
+        : new Identity();
 }

@@ -22,6 +22,8 @@ public sealed class ReluConvBn : Module<Tensor, Tensor>, IExportable, IPreActiva
         RegisterComponents();
     }
 
+    public bool IsPreActivated => true;
+
     public override Tensor forward(Tensor x)
     {
         using var activated = act.call(x);

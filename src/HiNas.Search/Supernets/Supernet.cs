@@ -17,7 +17,8 @@ namespace HiNas.Search.Supernets;
 /// The HiNAS supernet: a stem, L layers of cells at the live width levels of the lattice, one head per width
 /// of the last layer (their predictions averaged) and the task's residual.
 /// <para>Cell (l, h) has C_h = round(factor_h·F) channels per node. Its s0 is the β-weighted sum of the
-/// previous layer's neighbouring states, each projected to C_h by a router (LeakyReLU, 1×1 conv, BN); its s1
+/// previous layer's neighbouring states, each projected to C_h by a router (LeakyReLU, 1×1 conv, BN; fused cells:
+/// <see cref="OperationTable.Projection"/>); its s1
 /// is the state two layers back at the nearest live width (layer 1: the stem's F-channel output; layer 2: the
 /// stem's B·F-channel output), projected to C_h. With cell sharing one cell runs on the fused s0; without,
 /// the cell runs once per incoming path and the outputs are β-weighted (the per-path baseline).</para>
@@ -42,6 +43,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
         Config = config;
         Lattice = new WidthLattice(config.Layers, config.WidthFactors.Count);
         var b = config.Blocks;
+        var space = config.Space;
         stem = new Stem(config.Task.Channels, config.StemChannels, b * config.NodeChannels(0), config.NodeChannels(0), config.PixelUnshuffle);
         routers = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
         preprocess = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
@@ -52,12 +54,12 @@ public sealed class Supernet : Module<Tensor, Tensor>
             {
                 var c = config.NodeChannels(h);
                 foreach (var from in Lattice.Inputs(l, h))
-                    routers.Add(RouterKey(l, h, from), new ReluConvBn(b * config.NodeChannels(from), c, 1, affine: false));
-                preprocess.Add(CellKey(l, h), new ReluConvBn(TwoBackChannels(l, h), c, 1, affine: false));
-                cells.Add(CellKey(l, h), new SearchCell(b, c, config.Space.Operations));
+                    routers.Add(RouterKey(l, h, from), OperationTable.Projection(space, b * config.NodeChannels(from), c, affine: false));
+                preprocess.Add(CellKey(l, h), OperationTable.Projection(space, TwoBackChannels(l, h), c, affine: false));
+                cells.Add(CellKey(l, h), new SearchCell(b, c, space));
             }
         for (var h = 0; h < Lattice.LiveWidths(config.Layers); h++)
-            heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task, config.PixelUnshuffle, config.HeadConv));
+            heads.Add($"w{h}", new RestorationHead(b * config.NodeChannels(h), config.Task, config.PixelUnshuffle, config.HeadConv, config.Form));
 
         var alphaRows = config.TieCells ? 1 : config.Layers;
         alpha = new TorchSharp.Modules.Parameter(1e-3 * torch.randn(alphaRows, CellTopology.EdgeCount(b), OperationNames.Count));

@@ -66,6 +66,25 @@ public class GenotypeJsonTests
     }
 
     [Fact]
+    public void FusedCellsAreRecorded_AndAGenotypeWithoutThemHasThePapersCells()
+    {
+        var paper = Sample();
+        var s = paper.Space;
+        var fused = new Genotype(new SearchSpace(s.Task, s.Layers, s.Blocks, s.Filters, new[] { 1.0, 2.0, 3.0 }, 16, s.DilatedConvs, 2, form: CellForm.Fused),
+            paper.Cells, paper.WidthPath);
+        var json = GenotypeJson.Serialize(fused);
+        Assert.Contains("\"cell_form\": \"fused\"", json);
+        Assert.DoesNotContain("cell_form", GenotypeJson.Serialize(paper));
+        Assert.Equal(fused, GenotypeJson.Deserialize(json));
+        Assert.Equal(CellForm.Fused, fused.Widened(2).Space.Form);
+        var withoutIt = GenotypeJson.Deserialize(json.Replace("\"cell_form\": \"fused\",", ""));
+        Assert.Equal(CellForm.Paper, withoutIt.Space.Form);
+        Assert.NotEqual(fused, withoutIt);
+        Assert.Contains("cell form 'fast' is not paper or fused",
+            Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"fused\"", "\"fast\""))).Message);
+    }
+
+    [Fact]
     public void TheFrameTimeSpaceIsRecorded_AndAGenotypeWithoutItIsOfThePapersSpace()
     {
         var paper = Sample();

@@ -64,6 +64,19 @@ public sealed class ResolverTests
         Assert.Equal(ConvStyle.Separable, Reload(SearchOptionsJson.Serialize(separableHead), SearchOptionsJson.Load).Supernet.Space.HeadConv);
         Assert.Equal("head_conv: head convolutions 'pointwise' are not dense or separable",
             Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { HeadConv = "pointwise" })).Message);
+        // the cells' form: the paper's unless asked, written to options.json only when fused; the width factors as given
+        Assert.Equal(CellForm.Paper, defaults.Supernet.Space.Form);
+        Assert.DoesNotContain("cell_form", SearchOptionsJson.Serialize(defaults));
+        var fused = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr", CellForm = "fused", WidthFactors = SearchOptionsResolver.ParseWidthFactors("1, 2,3") });
+        var reloaded = Reload(SearchOptionsJson.Serialize(fused), SearchOptionsJson.Load).Supernet.Space;
+        Assert.Equal(CellForm.Fused, reloaded.Form);
+        Assert.Equal(new[] { 16, 32, 48 }, Enumerable.Range(0, 3).Select(reloaded.NodeChannels));
+        Assert.Equal("cell_form: cell form 'fast' is not paper or fused",
+            Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { CellForm = "fast" })).Message);
+        Assert.Equal("width_factors: '1,x' is not 1 to 8 comma-separated numbers in (0, 16] ('x' is not)",
+            Assert.Throws<SettingException>(() => SearchOptionsResolver.ParseWidthFactors("1,x")).Message);
+        Assert.Equal("width_factors", Assert.Throws<SettingException>(() => SearchOptionsResolver.ParseWidthFactors("1,-2")).Setting);
+        Assert.Equal("width_factors", Assert.Throws<SettingException>(() => SearchOptionsResolver.ParseWidthFactors("1,2,3,4,5,6,7,8,9")).Setting);
         Assert.Equal("architect_learning_rate", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectLearningRate = 0 })).Setting);
         Assert.Equal("architect_weight_decay", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectWeightDecay = -1 })).Setting);
         Assert.Equal(1e-4, SearchOptionsResolver.Resolve(task, new SearchSettings { ArchitectWeightDecay = 1e-4 }).ArchitectWeightDecay);
@@ -240,9 +253,34 @@ public sealed class ResolverTests
         Assert.Equal((OperationKind.Conv, 5, 2), (dense.Kind, dense.Kernel, dense.Dilation));
         Assert.Equal((OperationKind.DilatedSeparable, 5, 2), (separable.Kind, separable.Kernel, separable.Dilation));
         Assert.Equal(OperationNames.All, Operations.For(ConvStyle.Separable).Select(o => o.Name));
-        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10, 1), Latency.LatencyKeys.Operation(separable, 10, 1));
-        Assert.Equal(Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10, 1),
-            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, ConvStyle.Separable), 10, 1));
+        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10, 1, CellForm.Paper), Latency.LatencyKeys.Operation(separable, 10, 1, CellForm.Paper));
+        Assert.Equal(Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10, 1, CellForm.Paper),
+            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, ConvStyle.Separable), 10, 1, CellForm.Paper));
+        // a fused cell's operations, projections and node additions compute something else: a table never mixes the forms
+        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10, 1, CellForm.Paper), Latency.LatencyKeys.Operation(dense, 10, 1, CellForm.Fused));
+        Assert.NotEqual(Latency.LatencyKeys.Projection(10, 20, 2, CellForm.Paper), Latency.LatencyKeys.Projection(10, 20, 2, CellForm.Fused));
+        Assert.NotEqual(Latency.LatencyKeys.Add(10, 2, CellForm.Paper), Latency.LatencyKeys.Add(10, 2, CellForm.Fused));
+    }
+
+    /// <summary>
+    /// A fused network of one node per cell on widths 16/32/48, path [0, 1, 1]: layer 1 reads the stem's two 16-channel
+    /// states (no projection), layer 2 projects both (16 → 32), layer 3 only its s1 (layer 1's 16 channels); no
+    /// concatenation anywhere. The paper's form projects all six and concatenates nothing either (one node).
+    /// </summary>
+    [Fact]
+    public void AFusedNetworksPartsAreOnlyWhatItRuns()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var cell = new HiNas.Nas.Genotypes.CellGenotype(new[] { new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 1) });
+        HiNas.Nas.Genotypes.Genotype Of(CellForm form) => new(new SearchSpace(task, 3, 1, 16, new[] { 1.0, 2.0, 3.0 }, 16, pixelUnshuffle: 2, form: form), new[] { cell, cell, cell }, new[] { 0, 1, 1 });
+        var parts = Latency.NetworkLatency.Parts(Of(CellForm.Fused)).ToArray();
+        Assert.Equal(new[] { "fproj:16-32/2", "fproj:16-32/2", "fproj:16-32/2" }, parts.Where(p => p.Contains("proj")));
+        Assert.Equal(new[] { "fop:conv_3x3:16/2", "fop:conv_3x3:32/2", "fop:conv_3x3:32/2" }, parts.Where(p => p.Contains("op:")));
+        Assert.Equal(3, parts.Count(p => p.StartsWith("fadd:")));
+        Assert.DoesNotContain(parts, p => p.StartsWith("concat"));
+        var paper = Latency.NetworkLatency.Parts(Of(CellForm.Paper)).ToArray();
+        Assert.Equal(6, paper.Count(p => p.StartsWith("proj:")));
+        Assert.DoesNotContain(paper, p => p.StartsWith("concat"));
     }
 
     /// <summary>Options as a file of that JSON would load.</summary>

@@ -42,7 +42,7 @@ public class SupernetTests
     public void SkipDropout_DropsTheSkipConnectionWhileTraining_Reproducibly_AndNeverInEval()
     {
         using var scope = torch.NewDisposeScope();
-        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4);
+        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4, CellForm.Paper);
         using var generator = new Generator(5);
         var skipOnly = torch.zeros(OperationNames.Count);
         skipOnly[OperationNames.SkipIndex] = 1;
@@ -69,7 +69,7 @@ public class SupernetTests
     public void OperationDropout_DropsWholeOutputsPerSampleWhileTraining_AndNeverInEval()
     {
         using var scope = torch.NewDisposeScope();
-        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4);
+        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4, CellForm.Paper);
         using var generator = new Generator(9);
         var skipOnly = torch.zeros(OperationNames.Count);
         skipOnly[OperationNames.SkipIndex] = 1;
@@ -93,12 +93,14 @@ public class SupernetTests
     /// and summed, computes: the same output and the same gradients for the input, α's weights and the parameters.
     /// </summary>
     [Theory]
-    [InlineData(ConvStyle.Dense)]
-    [InlineData(ConvStyle.Separable)]
-    public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn(ConvStyle dilated)
+    [InlineData(ConvStyle.Dense, CellForm.Paper)]
+    [InlineData(ConvStyle.Separable, CellForm.Paper)]
+    [InlineData(ConvStyle.Dense, CellForm.Fused)]
+    [InlineData(ConvStyle.Separable, CellForm.Fused)]
+    public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn(ConvStyle dilated, CellForm form)
     {
         using var scope = torch.NewDisposeScope();
-        using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.For(dilated), 6));
+        using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.For(dilated), 6, form));
         op.train();
         using var generator = new Generator(11);
         var x0 = torch.randn(new long[] { 2, 6, 16, 16 }, generator: generator);
@@ -187,6 +189,30 @@ public class SupernetTests
         Assert.All(genotype.Cells.SelectMany(c => c.Edges), e => Assert.Equal(OperationNames.DilConv3x3, e.Op));
         // Masked moves read back at the masked logit.
         Assert.Equal(WidthLattice.MaskedLogit, net.BetaSnapshot()[0][WidthLattice.Down]);
+    }
+
+    /// <summary>
+    /// Fused cells of one node at widths 4 and 8: a router between states of the same channels is the state itself (no
+    /// parameters), one between widths a 1×1 convolution; α and β still receive gradients, and a subnetwork runs alone.
+    /// </summary>
+    [Fact]
+    public void AFusedSupernet_ProjectsOnlyBetweenWidths_AndTrainsAlphaAndBeta()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = Tiny(RestorationTask.Denoise(25, 3)) with { Blocks = 1, WidthFactors = new[] { 1.0, 2.0 }, PixelUnshuffle = 2, Form = CellForm.Fused };
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(config));
+        var names = net.named_parameters().Select(p => p.name).ToArray();
+        Assert.DoesNotContain(names, n => n.StartsWith("routers.l2_w0_from0.") || n.StartsWith("routers.l1_w0_from0.") || n.StartsWith("preprocess.l1_w0."));
+        Assert.Contains(names, n => n.StartsWith("routers.l2_w1_from0."));
+        Assert.Contains(names, n => n.StartsWith("preprocess.l1_w1."));
+
+        net.call(torch.rand(2, 3, 16, 16)).square().mean().backward();
+        Assert.True(net.Alpha.grad!.abs().sum().item<float>() > 0);
+        Assert.True(net.Beta.grad!.abs().sum().item<float>() > 0);
+
+        var cell = new HiNas.Nas.Genotypes.CellGenotype(new[] { new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 1) });
+        net.SetSubnetwork(new HiNas.Nas.Genotypes.Genotype(config.Space, new[] { cell, cell, cell }, new[] { 1, 1, 1 }));
+        Assert.True(net.call(torch.rand(2, 3, 16, 16)).isfinite().all().item<bool>());
     }
 
     [Fact]

@@ -133,6 +133,45 @@ public class DerivedNetworkTests
         Assert.Equal(2, ((IRestorationNetwork)net).PixelUnshuffle);
     }
 
+    /// <summary>
+    /// Fused cells, B = 1, widths 4/8 (factors 1, 2 of F 4), path [0, 0, 1]: layer 1 reads the stem's s0 and s1 (4
+    /// channels each) at width 0 and layer 2 the stem's s1 and layer 1's output (4 each): no projection; layer 3 (8
+    /// channels) projects both its inputs. Operations are conv → BN without activation, the node a ReLU of the sum, and
+    /// the head convolves the last node without another activation.
+    /// </summary>
+    [Fact]
+    public void FusedCells_ProjectOnlyWhereTheChannelsChange_AndActivateEachNodeOnce()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var cell = new CellGenotype(new[] { new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Skip, 1) });
+        var space = new SearchSpace(task, 3, 1, 4, new[] { 1.0, 2.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused);
+        var genotype = new Genotype(space, new[] { cell, cell, cell }, new[] { 0, 0, 1 });
+        using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+        const int stem = 8;
+        long bn(long ch) => 2 * ch;
+        long stemParams = 4 * stem * 9 + bn(stem) + stem * 4 + stem * 4;
+        long layers = (4 * 4 * 9 + bn(4)) * 2 + (4 * 8 + bn(8)) * 2 + 8 * 8 * 9 + bn(8);
+        long head = 8 * 4 * 9 + 4;
+        Assert.Equal(stemParams + layers + head, net.parameters().Sum(p => p.numel()));
+        Assert.Contains("fused cells", net.Describe());
+
+        // the same network in the paper's form projects all six inputs, each after a LeakyReLU
+        using var paper = TorchRuntime.Seeded(1, () => new DerivedNetwork(new Genotype(new SearchSpace(task, 3, 1, 4, new[] { 1.0, 2.0 }, 8, pixelUnshuffle: 2), genotype.Cells, genotype.WidthPath)));
+        Assert.Equal(stemParams + layers + head + 4 * (4 * 4 + bn(4)), paper.parameters().Sum(p => p.numel()));
+
+        // training: the in-place ReLU of each node keeps autograd whole, and every weight gets a gradient
+        net.train();
+        using var x = torch.rand(2, 1, 16, 16, generator: new Generator(3));
+        using var y = net.call(x);
+        using var loss = y.square().mean();
+        loss.backward();
+        Assert.All(net.named_parameters(), p =>
+        {
+            Assert.NotNull(p.parameter.grad);
+            Assert.True(p.parameter.grad!.isfinite().all().item<bool>(), p.name);
+        });
+    }
+
     [Fact]
     public void FlopsCountEveryConvolutionPerOutputPixel()
     {
