@@ -14,8 +14,8 @@ namespace HiNas.Nas.Space;
 /// applies ReLU in one pass — it does not do so for LeakyReLU, which it runs on its own, after reordering the state
 /// out of and back into its blocked layout: bench/latency kernels); the projections are linear 1×1 convolutions, and
 /// none where the state already has the cell's channels (<see cref="SearchSpace.Projects"/>); the head reads the last
-/// node without another activation. Every part of such a network is one convolution as ONNX Runtime runs it, as in a
-/// plain stack (FFDNet).</item>
+/// node without another activation; its convolutions onto as many channels start as the identity (HiNas.Search's
+/// ConvBn). Every part of such a network is one convolution as ONNX Runtime runs it, as in a plain stack (FFDNet).</item>
 /// </list>
 /// </summary>
 public enum CellForm
