@@ -11,7 +11,7 @@ namespace HiNas.Nas.Latency;
 /// frame-time space (pixel-unshuffle r &gt; 1) every part but the residual runs at 1/r of each side and its key ends in
 /// "/r" (the stem's includes the unshuffle and its 1×1 projections; the head's its pixel shuffle and the residual).
 /// The parts of fused cells (<see cref="CellForm.Fused"/>: linear operations and projections, a node's addition with
-/// its LeakyReLU) compute something else than the paper's and are keyed apart ("f" before the part's name), so that
+/// its ReLU) compute something else than the paper's and are keyed apart ("f" before the part's name), so that
 /// a table measured for one form is never read for the other.
 /// </summary>
 public static class LatencyKeys
@@ -27,7 +27,7 @@ public static class LatencyKeys
     public static string Operation(Operation op, int channels, int pixelUnshuffle, CellForm form) =>
         Of(form) + Invariant($"op:{op.Key}:{channels}") + At(pixelUnshuffle);
 
-    /// <summary>A node's addition of its two edges (and, fused, the LeakyReLU after it).</summary>
+    /// <summary>A node's addition of its two edges (and, fused, the ReLU after it).</summary>
     public static string Add(int channels, int pixelUnshuffle, CellForm form) => Of(form) + Invariant($"add:{channels}") + At(pixelUnshuffle);
 
     public static string Concat(int blocks, int channels, int pixelUnshuffle) => Invariant($"concat:{blocks}x{channels}") + At(pixelUnshuffle);
