@@ -34,7 +34,7 @@ public static class ProfileLatencyCommand
                 Layers = parse.GetValue(settings.Layers), Blocks = parse.GetValue(settings.Blocks), Filters = parse.GetValue(settings.Filters), StemChannels = parse.GetValue(settings.Stem),
                 PixelUnshuffle = parse.GetValue(settings.PixelUnshuffle), DilatedConvs = parse.GetValue(settings.DilatedConvs),
                 HeadConv = parse.GetValue(settings.HeadConv), CellForm = parse.GetValue(settings.CellForm),
-                WidthFactors = parse.GetValue(settings.WidthFactors) is { } factors ? SearchOptionsResolver.ParseWidthFactors(factors) : null,
+                WidthFactors = SearchOptionsResolver.ParseWidthFactors(parse.GetValue(settings.WidthFactors)),
             }).Supernet;
             var (width, height) = ParseResolution(parse.GetValue(resolution)!);
             if (LatencyTable.ResolutionProblem(width, height, space.PixelUnshuffle) is { } problem) throw new CliUsageException($"--resolution {problem}");

@@ -123,7 +123,7 @@ public static class TrainCommand
                 {
                     Layers = p.GetValue(layers), Blocks = p.GetValue(blocks), Filters = p.GetValue(filters), StemChannels = p.GetValue(stemChannels),
                     PixelUnshuffle = p.GetValue(pixelUnshuffle), HeadConv = p.GetValue(headConv), CellForm = p.GetValue(cellForm),
-                    WidthFactors = p.GetValue(widthFactors) is { } factors ? SearchOptionsResolver.ParseWidthFactors(factors) : null,
+                    WidthFactors = SearchOptionsResolver.ParseWidthFactors(p.GetValue(widthFactors)),
                 }).Supernet.Space;
                 spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), space);
             }

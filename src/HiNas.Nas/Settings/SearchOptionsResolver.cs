@@ -30,9 +30,9 @@ public static class SearchOptionsResolver
             {
                 Layers = s.Layers ?? n.Layers, Blocks = s.Blocks ?? n.Blocks, Filters = s.Filters ?? n.Filters,
                 StemChannels = s.StemChannels ?? n.StemChannels, PixelUnshuffle = s.PixelUnshuffle ?? n.PixelUnshuffle, TieCells = s.TieCells, CellSharing = !s.NoCellSharing,
-                DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? ParseStyle(dilated, ConvStyles.DilatedWhat, ConvStyles.DilatedSetting) : n.DilatedConvs,
-                HeadConv = s.HeadConv is { Length: > 0 } head ? ParseStyle(head, ConvStyles.HeadWhat, ConvStyles.HeadSetting) : n.HeadConv,
-                Form = s.CellForm is { Length: > 0 } form ? ParseForm(form) : n.Form,
+                DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? AsSetting(ConvStyles.DilatedSetting, () => ConvStyles.Parse(dilated, ConvStyles.DilatedWhat)) : n.DilatedConvs,
+                HeadConv = s.HeadConv is { Length: > 0 } head ? AsSetting(ConvStyles.HeadSetting, () => ConvStyles.Parse(head, ConvStyles.HeadWhat)) : n.HeadConv,
+                Form = s.CellForm is { Length: > 0 } form ? AsSetting(CellForms.Setting, () => CellForms.Parse(form)) : n.Form,
                 WidthFactors = s.WidthFactors ?? n.WidthFactors,
             },
             Data = DataSpec.Parse(s.Data),
@@ -58,11 +58,12 @@ public static class SearchOptionsResolver
         return o;
     }
 
-    private static ConvStyle ParseStyle(string text, string what, string setting)
+    /// <summary>A value parsed by its own parser, whose complaint becomes the setting's error.</summary>
+    private static T AsSetting<T>(string setting, Func<T> parse)
     {
         try
         {
-            return ConvStyles.Parse(text, what);
+            return parse();
         }
         catch (ArgumentException e)
         {
@@ -70,9 +71,11 @@ public static class SearchOptionsResolver
         }
     }
 
-    /// <summary>Width factors as a user writes them, "1,2,3": 1 to 8 positive numbers, comma-separated.</summary>
-    public static IReadOnlyList<double> ParseWidthFactors(string text)
+    /// <summary>Width factors as a user writes them, "1,2,3": 1 to 8 positive numbers, comma-separated; null when not given.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public static IReadOnlyList<double>? ParseWidthFactors(string? text)
     {
+        if (text is null) return null;
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var factors = new double[parts.Length];
         for (var i = 0; i < parts.Length; i++)
@@ -80,18 +83,6 @@ public static class SearchOptionsResolver
                 throw new SettingException("width_factors", $"'{text}' is not 1 to 8 comma-separated numbers in (0, 16] ('{parts[i]}' is not)");
         SettingException.Require(factors.Length is >= 1 and <= 8, "width_factors", $"'{text}' has {factors.Length} factors; 1 to 8 are allowed");
         return factors;
-    }
-
-    private static CellForm ParseForm(string text)
-    {
-        try
-        {
-            return CellForms.Parse(text);
-        }
-        catch (ArgumentException e)
-        {
-            throw new SettingException(CellForms.Setting, e.Message);
-        }
     }
 
     private static LatencyObjective? Objective(SearchSettings s)

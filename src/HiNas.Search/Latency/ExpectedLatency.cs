@@ -48,8 +48,8 @@ public sealed class ExpectedLatency
         for (var w = 0; w < widths; w++)
         {
             var c = config.NodeChannels(w);
-            _opLatency[w] = config.Space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c, r, config.Form)) : 0.0).ToArray();
-            _cellFixed[w] = b * table.Of(LatencyKeys.Add(c, r, config.Form)) + (b > 1 ? table.Of(LatencyKeys.Concat(b, c, r)) : 0.0);
+            _opLatency[w] = _space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c, r, _space.Form)) : 0.0).ToArray();
+            _cellFixed[w] = b * table.Of(LatencyKeys.Add(c, r, _space.Form)) + (b > 1 ? table.Of(LatencyKeys.Concat(b, c, r)) : 0.0);
             _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task, r, config.HeadConv));
         }
         var c0 = config.NodeChannels(0);
@@ -59,7 +59,7 @@ public sealed class ExpectedLatency
     public LatencyTable Table { get; }
 
     private double Projection(int inChannels, int outChannels) =>
-        _space.Projects(inChannels, outChannels) ? Table.Of(LatencyKeys.Projection(inChannels, outChannels, _config.PixelUnshuffle, _config.Form)) : 0.0;
+        _space.Projects(inChannels, outChannels) ? Table.Of(LatencyKeys.Projection(inChannels, outChannels, _space.PixelUnshuffle, _space.Form)) : 0.0;
 
     /// <summary>E[latency] in milliseconds for the supernet's current α and β (differentiable in both).</summary>
     public Tensor Of(Supernet supernet) => Of(supernet.Alpha, nn.functional.softmax(supernet.MaskedBeta(), -1));
