@@ -30,14 +30,18 @@
 #   RANKED   places in a ranking (network-ranking.json: a single-path search's, or `hinas select --by ranking`'s) whose
 #            networks are trained too (e.g. "1 2 3"), as `train-NAME-rankK`: places among the networks the search drew
 #            (not the ones given to rank beside them), at most MAX_PARAMETERS parameters if set (`-rankK-maxP`)
+#   DRAWN    draws of each single-path search to train too (e.g. "1 2 3": drawn:1 … drawn:3 of its ranking, in the order it
+#            drew them, so uniform draws of its space — within its latency budget, if it had one: the random reference of a
+#            bounded space), as `train-NAME-drawnN`
 #   RANK     networks to draw for `hinas select --by ranking` after each search (e.g. 64; a single-path search's drawn
 #            as it trained them, the first ones those it ranked by itself): every network trained here so far is ranked
 #            beside them (but those whose width path does not run alone in the supernet), and the table gives how the
 #            supernet's ranking agrees with retraining (Kendall's τ)
 #   SELECT   networks to train briefly after the ranking (`hinas select --by training --top SELECT`, SELECT_ITERATIONS
 #            iterations each, default 1000; the search's own networks, at most MAX_PARAMETERS parameters if set), the
-#            best by validation PSNR then retrained as `train-NAME-trainedK[-maxP][-msT]`; with MAX_MS only networks that
-#            run within T ms at 640×360 on this machine as trained (`--max-ms`; give a hand design's time measured here)
+#            best by validation PSNR then retrained as `train-NAME-trainedK[-maxP][-msT|-as-ARCH-DEPTH-WIDTH]`; with MAX_MS only
+#            networks that run within T ms at 640×360 on this machine as trained (`--max-ms`), with AS_FAST_AS=ARCH:DEPTH:WIDTH
+#            (e.g. ffdnet:7:48) only those no slower than that hand design timed side by side with each (`--as-fast-as`)
 #   HAND     hand-designed networks trained the same way, space-separated: dncnn:DEPTH:WIDTH (full resolution) or
 #            ffdnet:DEPTH:WIDTH (at a quarter of the pixels, as the frame-time space), as `train-ARCH-DEPTH-WIDTH`
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
@@ -75,7 +79,9 @@ train=("${schedule[@]}" "${as_searched[@]}")
 select_train=("${batches[@]}" --iterations "$select_iterations" --validate-every "$select_iterations" "${as_searched[@]}")
 read -r -a space <<< "${SPACE:-}"
 search+=("${space[@]}")
-random_space=(--filters 16 --stem-channels 16 --pixel-unshuffle 2)
+random_space=(--pixel-unshuffle 2)  # the preset's space, but where SPACE says otherwise
+[[ " ${SPACE:-} " == *" --filters "* ]] || random_space+=(--filters 16)
+[[ " ${SPACE:-} " == *" --stem-channels "* ]] || random_space+=(--stem-channels 16)
 [[ " ${SPACE:-} " == *" --layers "* ]] || random_space+=(--layers 3)
 [[ " ${SPACE:-} " == *" --blocks "* ]] || random_space+=(--blocks 3)
 random_space+=("${space[@]}")
@@ -139,18 +145,25 @@ reuse_trained() {  # NAME GENOTYPE: a network trained here before under another 
   done
 }
 
-ranked() {  # NAME RUN_DIR PLACE: train the network at PLACE among the search's own candidates in its ranking (under MAX_PARAMETERS)
+ranked() {  # NAME RUN_DIR PLACE|drawn:N: train the network at PLACE among the search's own candidates in its ranking (under
+  # MAX_PARAMETERS), or the one it drew Nth
   local name="$1" dir="$2" place="$3"
   mkdir -p "$work/$name"
   [ -f "$work/$name/genotype.json" ] || /usr/bin/python3 - "$dir" "$place" "$work/$name/genotype.json" "${MAX_PARAMETERS:-0}" <<'PY'
 import json, sys
-run, place, target, ceiling = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+run, which, target, ceiling = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 g = json.load(open(f"{run}/genotype.json"))
-own = [c for c in json.load(open(f"{run}/network-ranking.json"))["candidates"]  # drawn, α's, perturbation's: not the given files
-       if c["origin"].split(":")[0] in ("drawn", "alpha", "alpha-sample", "uniform", "perturbation") and (ceiling == 0 or c["parameters"] <= ceiling)]
-if not 1 <= place <= len(own):
-    sys.exit(f"bench/search-recipe: RANKED place {place} is not among the {len(own)} networks the search ranked" + (f" at most {ceiling:,} parameters" if ceiling else ""))
-c = own[place - 1]
+ranking = json.load(open(f"{run}/network-ranking.json"))["candidates"]
+if which.startswith("drawn:"):
+    c = next((c for c in ranking if c["origin"] == which), None)
+    if c is None: sys.exit(f"bench/search-recipe: DRAWN {which} is not in {run}/network-ranking.json")
+else:
+    place = int(which)
+    own = [c for c in ranking  # drawn, α's, perturbation's: not the given files
+           if c["origin"].split(":")[0] in ("drawn", "alpha", "alpha-sample", "uniform", "perturbation") and (ceiling == 0 or c["parameters"] <= ceiling)]
+    if not 1 <= place <= len(own):
+        sys.exit(f"bench/search-recipe: RANKED place {place} is not among the {len(own)} networks the search ranked" + (f" at most {ceiling:,} parameters" if ceiling else ""))
+    c = own[place - 1]
 g["cells"] = [[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]
 g["width_path"] = c["width_path"]
 for k in ("alpha", "beta", "alpha_entropy", "beta_entropy"): g.pop(k, None)
@@ -218,11 +231,13 @@ for arm in $arms; do
   if [[ " ${REWIRE:-} " == *" chain "* ]]; then variant "$name-chain" "$dir/genotype.json" chain; fi
   for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
   if [ -f "$dir/network-ranking.json" ]; then for place in ${RANKED:-}; do ranked "$name-rank$place${MAX_PARAMETERS:+-max$MAX_PARAMETERS}" "$dir" "$place"; done; fi
+  if [ -f "$dir/network-ranking.json" ]; then for n in ${DRAWN:-}; do ranked "$name-drawn$n" "$dir" "drawn:$n"; done; fi
   if [ -n "${SELECT:-}" ] && [ -f "$dir/network-ranking.json" ]; then
-    picked="$name-trained$SELECT${MAX_PARAMETERS:+-max$MAX_PARAMETERS}${MAX_MS:+-ms$MAX_MS}"
+    as_fast_as="${AS_FAST_AS:-}"
+    picked="$name-trained$SELECT${MAX_PARAMETERS:+-max$MAX_PARAMETERS}${MAX_MS:+-ms$MAX_MS}${as_fast_as:+-as-${as_fast_as//:/-}}"
     if [ ! -f "$work/$picked/genotype.json" ]; then
-      echo "== select $dir by training the top $SELECT${MAX_PARAMETERS:+ of at most $MAX_PARAMETERS parameters}${MAX_MS:+ within $MAX_MS ms} ($(date -u +%H:%M))" >&2
-      "${hinas[@]}" select "$dir" --by training --top "$SELECT" ${MAX_PARAMETERS:+--max-parameters "$MAX_PARAMETERS"} ${MAX_MS:+--max-ms "$MAX_MS"} "${select_train[@]}" --json >/dev/null
+      echo "== select $dir by training the top $SELECT${MAX_PARAMETERS:+ of at most $MAX_PARAMETERS parameters}${MAX_MS:+ within $MAX_MS ms}${as_fast_as:+ as fast as $as_fast_as} ($(date -u +%H:%M))" >&2
+      "${hinas[@]}" select "$dir" --by training --top "$SELECT" ${MAX_PARAMETERS:+--max-parameters "$MAX_PARAMETERS"} ${MAX_MS:+--max-ms "$MAX_MS"} ${as_fast_as:+--as-fast-as "$as_fast_as"} "${select_train[@]}" --json >/dev/null
       rm -rf "$dir"/selection/*/checkpoints
       mkdir -p "$work/$picked"
       cp "$dir/training-selection.json" "$work/$picked/training-selection.json"
@@ -274,6 +289,7 @@ def row(label, name, genotype, search="—", alpha="—", beta="—"):
     print(f"| {label} | {search} | {alpha} | {beta} | {g['width_path']} | {depth(g)} | {ev(name)['params']:,} | {psnr(name)} |")
 print("| network | supernet validation dB, first → best epoch | α entropy | β entropy | width path | depth | params | PSNR dB (photos) |")
 print("|---|---|---|---|---|---|---|---|")
+drawn_medians = {}
 for arm in arms:
     name = arm.replace(":", "-")
     epochs = [json.loads(l) for l in open(f"{work}/{name}/events.jsonl") if '"kind":"epoch"' in l]
@@ -296,10 +312,17 @@ for arm in arms:
             ranked = f"{name}-rank{m.group(1)}{m.group(2) or ''}"
             row(f"found, {arm}, ranked {m.group(1)}" + (f" of those ≤ {int(m.group(3)):,} parameters" if m.group(3) else ""), ranked, f"{work}/{ranked}/genotype.json")
     for f in sorted(os.listdir(work)):
-        if (m := re.fullmatch(re.escape(f"train-{name}-trained") + r"(\d+)(-max(\d+))?(-ms([\d.]+))?\.eval\.json", f)):
+        if (m := re.fullmatch(re.escape(f"train-{name}-trained") + r"(\d+)(-max(\d+))?(-ms([\d.]+)|-as-(\w+)-(\d+)-(\d+))?\.eval\.json", f)):
             picked = f"{name}-trained{m.group(1)}{m.group(2) or ''}{m.group(4) or ''}"
             row(f"found, {arm}, best of the top {m.group(1)}" + (f" ≤ {int(m.group(3)):,} parameters" if m.group(3) else "")
-                + (f" within {m.group(5)} ms" if m.group(5) else "") + " by a short training", picked, f"{work}/{picked}/genotype.json")
+                + (f" within {m.group(5)} ms" if m.group(5) else "") + (f" as fast as {m.group(6)} {m.group(7)}×{m.group(8)}" if m.group(6) else "")
+                + " by a short training", picked, f"{work}/{picked}/genotype.json")
+    drawn = sorted(int(m.group(1)) for f in os.listdir(work) if (m := re.fullmatch(re.escape(f"train-{name}-drawn") + r"(\d+)\.eval\.json", f)))
+    for n in drawn:
+        row(f"drawn:{n} of {arm}, uniform within its space" + (f" and its {budget} ms budget" if (budget := json.load(open(f"{work}/{name}/options.json")).get("budget_ms")) else ""),
+            f"{name}-drawn{n}", f"{work}/{name}-drawn{n}/genotype.json")
+    if drawn:
+        drawn_medians[arm] = statistics.median(statistics.mean(scores(f"{name}-drawn{n}")) for n in drawn), len(drawn)
     if os.path.exists(f"{work}/train-{name}-chain.eval.json"):
         row(f"found, {arm}, nodes chained", f"{name}-chain", f"{work}/{name}-chain/genotype.json")
 def trained():  # (cells, width path) → the mean retrained PSNR, of every network trained here
@@ -328,6 +351,8 @@ if randoms:
     spreads = [max(s) - min(s) for r in randoms if len(s := scores(f"random-{r}")) > 1]
     if spreads:
         print(f"Retraining noise: one network's scores over seeds differ by {min(spreads):.2f}–{max(spreads):.2f} dB.")
+for arm, (median, count) in drawn_medians.items():
+    print(f"\n{arm}: the median of its first {count} draws, {median:.2f} dB.")
 known = trained()
 for arm in arms:
     name = arm.replace(":", "-")
@@ -342,13 +367,15 @@ for arm in arms:
         if f.startswith(f"{name}-trained") and os.path.exists(f"{work}/{f}/training-selection.json"):
             s = json.load(open(f"{work}/{f}/training-selection.json"))
             print(f"\n{arm}, selection by training ({f[len(name) + 1:]}: {s['iterations']:,} iterations each" + (f", ≤ {s['max_parameters']:,} parameters" if s.get("max_parameters") else "")
-                  + (f", within {s['max_ms']} ms at {s['latency_resolution']}" if s.get("max_ms") else "") + "):\n")
+                  + (f", within {s['max_ms']} ms at {s['latency_resolution']}" if s.get("max_ms") else "")
+                  + (f", as fast as {s['as_fast_as']} at {s['latency_resolution']} timed side by side (its ms beside each)" if s.get("as_fast_as") else "") + "):\n")
             print("| network | ranking place | supernet dB | short training dB | params | ms | retrained PSNR dB (mean over seeds) |")
             print("|---|---|---|---|---|---|---|")
+            beside = lambda c: f" ({c['reference_ms']:.1f})" if c.get("reference_ms") is not None else ""
             for c in s["candidates"]:
                 k = (json.dumps([[[e["op"], e["input"]] for e in cell] for cell in c["cells"]]), json.dumps(c["width_path"]))
-                ms = f"{c['latency_ms']:.1f}" if c.get("latency_ms") is not None else "—"
+                ms = f"{c['latency_ms']:.1f}{beside(c)}" if c.get("latency_ms") is not None else "—"
                 print(f"| {c['origin']} {c['width_path']} | {c['ranking_place']} | {c['ranking_psnr']:.2f} | {c['validation_psnr']:.2f} | {c['parameters']:,} | {ms} | {f'{known[k]:.2f}' if k in known else '—'} |")
             if s.get("over_ceiling"):
-                print("\nPassed over, slower than the ceiling: " + ", ".join(f"place {o['ranking_place']} {o['origin']} {o['latency_ms']:.1f} ms" for o in s["over_ceiling"]) + ".")
+                print("\nPassed over, slower than the ceiling: " + ", ".join(f"place {o['ranking_place']} {o['origin']} {o['latency_ms']:.1f}{beside(o)} ms" for o in s["over_ceiling"]) + ".")
 EOF

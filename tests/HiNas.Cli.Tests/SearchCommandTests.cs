@@ -122,6 +122,22 @@ public class SearchCommandTests
         Assert.NotEqual(0, tooFast.ExitCode);
         Assert.Contains("runs within 0.0001 ms at 32x32 on this machine (the fastest: ", tooFast.Stderr);
         Assert.Equal(written, File.ReadAllText(selectionFile));
+
+        // as fast as a hand design: each network timed by ONNX Runtime side by side with it; a DnCNN of 20 layers × 64
+        // is far slower than these micro networks, so the same two are trained (reused) and each carries the reference's time
+        var asFast = await CliRunner.RunAsync(["select", dir, "--by", "training", .. shortTraining, "--as-fast-as", "dncnn:20:64", "--latency-size", "32"]);
+        Assert.True(asFast.ExitCode == 0, asFast.Stderr);
+        var beside = RunFiles.ReadJson<TrainingSelection.Selection>(selectionFile);
+        Assert.Equal(("dncnn:20:64", (double?)null, "32x32"), (beside.AsFastAs, beside.MaxMs, beside.LatencyResolution));
+        Assert.Equal(selection.Candidates.Select(c => c.Origin), beside.Candidates.Select(c => c.Origin));
+        Assert.All(beside.Candidates, c => Assert.True(c.LatencyMs > 0 && c.LatencyMs <= c.ReferenceMs, $"{c.LatencyMs} ms against {c.ReferenceMs}"));
+        Assert.Contains("(reference ", asFast.Stdout);
+        // a reference that is not a network for the run's task is refused by name before any timing, the last selection kept
+        var kept = File.ReadAllText(selectionFile);
+        var notADenoiser = await CliRunner.RunAsync(["select", dir, "--by", "training", .. shortTraining, "--as-fast-as", "espcn:2:8", "--latency-size", "32"]);
+        Assert.NotEqual(0, notADenoiser.ExitCode);
+        Assert.Contains("espcn is an upscaler", notADenoiser.Stderr);
+        Assert.Equal(kept, File.ReadAllText(selectionFile));
     }
 
     [Theory]
@@ -157,6 +173,9 @@ public class SearchCommandTests
     [InlineData("select", "{dir}", "--by", "ranking", "--max-ms", "50")]
     [InlineData("select", "{dir}", "--by", "training", "--max-ms", "0")]
     [InlineData("select", "{dir}", "--by", "training", "--max-ms", "50", "--latency-size", "0x5")]
+    [InlineData("select", "{dir}", "--by", "ranking", "--as-fast-as", "ffdnet:7:48")]
+    [InlineData("select", "{dir}", "--by", "training", "--max-ms", "50", "--as-fast-as", "ffdnet:7:48")]
+    [InlineData("select", "{dir}", "--by", "training", "--as-fast-as", " ")]
     public async Task BadSearchInvocationsFailWithOneLine(params string[] template)
     {
         var dir = CliRunner.TempDir();

@@ -1,3 +1,4 @@
+using HiNas.Imaging.Randomness;
 using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Latency;
 using HiNas.Search.Data;
@@ -112,6 +113,37 @@ public class BudgetedSearchTests
         // without a budget there is nothing to measure
         var free = options with { Latency = null };
         Searcher.Run(free, Path.Combine(root, "free"), measureLatency: g => throw new InvalidOperationException("measured a search without a budget"));
+    }
+
+    [Fact]
+    public void ASinglePathSearchsBudget_BoundsEveryNetworkItDrawsTrainsAndRanks()
+    {
+        var (root, table, tablePath, tiny) = Profiled(32, 32);
+        var options = tiny with { Epochs = 3, Warmup = 1, StepsPerEpoch = 4, SupernetTraining = SupernetTrainings.SinglePath, RankedNetworks = 6 };
+        // the budget: the median of the space's networks as the table predicts them, so half of what an unbounded draw gives is over it
+        var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(RandomGenotype.Sample(tiny.Supernet.Space, (ulong)seed), table)).Order().ToArray();
+        var budget = predicted[predicted.Length / 2];
+        Assert.True(predicted[^1] > budget, "some networks of the space are over the budget");
+        var budgeted = options with { Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = budget } };
+
+        var found = Searcher.Run(budgeted, Path.Combine(root, "budgeted"));
+
+        Assert.True(NetworkLatency.Predict(found, table) <= budget);
+        var ranked = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(root, "budgeted", NetworkRanking.RankingFile)).Candidates;
+        Assert.Equal(6, ranked.Count);
+        Assert.All(ranked, c => Assert.True(NetworkLatency.Predict(new Genotype(tiny.Supernet.Space, c.Cells.Select(e => new CellGenotype(e)).ToArray(), c.WidthPath), table) <= budget,
+            $"{c.Origin} is over the {budget:F4} ms budget"));
+        using (var session = new SearchSession(budgeted))
+        {
+            var random = new DeterministicRandom(7);
+            Assert.All(Enumerable.Range(0, 50).Select(_ => session.DrawSubnetwork(random)), g => Assert.True(NetworkLatency.Predict(g, table) <= budget));
+        }
+        // at the space's floor only the all-skip network fits, which uniform draws do not find: refused, naming the budget
+        var floor = LatencyFloor.Of(tiny.Supernet.Space, table);
+        using var atFloor = new SearchSession(options with { Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = floor.Milliseconds } });
+        var refusal = Assert.Throws<SettingException>(() => atFloor.DrawSubnetwork(new DeterministicRandom(7)));
+        Assert.Equal("budget_ms", refusal.Setting);
+        Assert.Contains("give a larger budget", refusal.Problem);
     }
 
     /// <summary>A tiny denoising space profiled at width × height into a fresh folder, and tiny search options for it.</summary>

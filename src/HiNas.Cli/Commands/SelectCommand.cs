@@ -37,14 +37,15 @@ public static class SelectCommand
         var candidates = new Option<FileInfo[]>("--candidate") { Description = $"--by {Ranking}: a genotype.json to rank too, on its own width path (repeatable)", AllowMultipleArgumentsPerToken = false };
         var maxParameters = new Option<long?>("--max-parameters") { Description = $"--by {Ranking} or {Training}: rank or train only networks of at most this many parameters (as searched: ×1, light head)" };
         var maxMs = new Option<double?>("--max-ms") { Description = $"--by {Training}: train only networks that run, as trained, within this many milliseconds for one --latency-size input (ONNX Runtime on this machine, measured before any training; slower ones are passed over for the ranking's next)" };
-        var latencySize = new Option<string>("--latency-size") { Description = "--max-ms's input size, W or WxH (for super-resolution the low-resolution input)", DefaultValueFactory = _ => DefaultLatencySize };
+        var asFastAs = new Option<string?>("--as-fast-as") { Description = $"--by {Training}: train only networks that run, as trained, no slower than this hand design (NAME:DEPTH:WIDTH, e.g. ffdnet:7:48) timed side by side with each for one --latency-size input ({NetworkTiming.SideBySideRounds} rounds of both, so a slow spell of the machine slows both; instead of --max-ms)" };
+        var latencySize = new Option<string>("--latency-size") { Description = "--max-ms's and --as-fast-as's input size, W or WxH (for super-resolution the low-resolution input)", DefaultValueFactory = _ => DefaultLatencySize };
         var top = new Option<int>("--top") { Description = $"--by {Training}: the ranking's best networks to train (the search's own, not --candidate ones; 1 to {TrainingSelection.MaxTop})", DefaultValueFactory = _ => TrainingSelection.DefaultTop };
         // --by training trains as `hinas train` does; its --data defaults to the search's and --iterations to a short training
         var training = new TrainSettingOptions();
         training.Data.DefaultValueFactory = null;
         training.Data.Description = $"--by {Training}: training images (default: the search's)";
         training.Iterations.Description = $"--by {Training}: training iterations per network (default {TrainingSelection.DefaultIterations})";
-        Option[] trainingOnly = [top, maxMs, latencySize, .. training.All.Except([training.Depth, training.Width])];
+        Option[] trainingOnly = [top, maxMs, asFastAs, latencySize, .. training.All.Except([training.Depth, training.Width])];
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var command = new Command("select", "derive a search run's network from its trained supernet instead of from α: by edges, by whole networks, or by briefly training the ranking's best (--by)");
         command.Arguments.Add(runDir);
@@ -64,7 +65,7 @@ public static class SelectCommand
             return Task.FromResult(method switch
             {
                 Ranking => RankNetworks(dir, parse.GetValue(samples), parse.GetValue(batches), given, parse.GetValue(maxParameters), show, output, cancellation),
-                Training => TrainNetworks(dir, parse.GetValue(top), parse.GetValue(maxParameters), Ceiling(parse.GetValue(maxMs), parse.GetValue(latencySize)!),
+                Training => TrainNetworks(dir, parse.GetValue(top), parse.GetValue(maxParameters), Ceiling(parse.GetValue(maxMs), parse.GetValue(asFastAs), parse.GetValue(latencySize)!),
                     training.ToSettings(parse), show, output, cancellation),
                 _ => SelectEdges(dir, show, output, cancellation),
             });
@@ -120,13 +121,17 @@ public static class SelectCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>--max-ms as a ceiling measured with ONNX Runtime on this machine; null without it.</summary>
-    private static TrainingSelection.LatencyCeiling? Ceiling(double? maxMs, string size)
+    /// <summary>--max-ms or --as-fast-as as a ceiling measured with ONNX Runtime on this machine; null without either.</summary>
+    private static TrainingSelection.LatencyCeiling? Ceiling(double? maxMs, string? asFastAs, string size)
     {
-        if (maxMs is null) return null;
-        if (!(double.IsFinite(maxMs.Value) && maxMs > 0)) throw new CliUsageException(FormattableString.Invariant($"--max-ms {maxMs}: give a positive number of milliseconds"));
+        if (maxMs is not null && asFastAs is not null) throw new CliUsageException("--max-ms and --as-fast-as are two ceilings: give one");
+        if (maxMs is not null && !(double.IsFinite(maxMs.Value) && maxMs > 0)) throw new CliUsageException(FormattableString.Invariant($"--max-ms {maxMs}: give a positive number of milliseconds"));
+        if (asFastAs is { } named && string.IsNullOrWhiteSpace(named)) throw new CliUsageException("--as-fast-as: name a hand design, NAME:DEPTH:WIDTH (e.g. ffdnet:7:48)");
+        if (maxMs is null && asFastAs is null) return null;
         var (width, height) = OptionParsing.ParseSize(size, "--latency-size");
-        return new TrainingSelection.LatencyCeiling(maxMs.Value, width, height, options => NetworkTiming.Measure(options, width, height));
+        return asFastAs is not null
+            ? TrainingSelection.LatencyCeiling.AsFastAs(asFastAs, width, height, (candidate, reference) => NetworkTiming.MeasureAgainst(candidate, reference, width, height))
+            : TrainingSelection.LatencyCeiling.Within(maxMs!.Value, width, height, options => NetworkTiming.Measure(options, width, height));
     }
 
     private static int TrainNetworks(string dir, int top, long? maxParameters, TrainingSelection.LatencyCeiling? maxLatency, Nas.Settings.TrainSettings settings,
@@ -141,11 +146,11 @@ public static class SelectCommand
         if (show)
         {
             if (selection.OverCeiling.Count > 0)
-                output.Out.WriteLine(FormattableString.Invariant($"passed over, slower than {selection.MaxMs} ms at {selection.LatencyResolution}: ")
-                    + string.Join(", ", selection.OverCeiling.Select(o => FormattableString.Invariant($"place {o.RankingPlace} {o.Origin} {o.LatencyMs:F1} ms"))));
+                output.Out.WriteLine(FormattableString.Invariant($"passed over, slower than {(selection.AsFastAs is { } r ? r + " timed beside each" : $"{selection.MaxMs} ms")} at {selection.LatencyResolution}: ")
+                    + string.Join(", ", selection.OverCeiling.Select(o => FormattableString.Invariant($"place {o.RankingPlace} {o.Origin} {Timing(o.LatencyMs, o.ReferenceMs)}"))));
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{selection.Candidates.Count} networks trained {selection.Iterations:N0} iterations each (seed {selection.Seed}, {selection.Data}), best validation PSNR first:"));
             foreach (var c in selection.Candidates)
-                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.ValidationPsnr:F2} dB  ranking place {c.RankingPlace} ({c.RankingPsnr:F2} dB)  {c.Parameters,8:N0} params  [{string.Join(",", c.WidthPath)}]{(c.LatencyMs is { } ms ? $"  {ms:F1} ms" : "")}  {c.Origin}"));
+                output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.ValidationPsnr:F2} dB  ranking place {c.RankingPlace} ({c.RankingPsnr:F2} dB)  {c.Parameters,8:N0} params  [{string.Join(",", c.WidthPath)}]{(c.LatencyMs is { } ms ? $"  {Timing(ms, c.ReferenceMs)}" : "")}  {c.Origin}"));
             WriteGenotype(best, output);
             output.Out.WriteLine($"wrote {path} and {Path.Combine(dir, TrainingSelection.SelectionFile)}; its training: {Path.Combine(dir, winner.Training)}");
         }
@@ -154,11 +159,15 @@ public static class SelectCommand
             output.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 RunDir = dir, Genotype = path, Selection = Path.Combine(dir, TrainingSelection.SelectionFile), best.WidthPath,
-                Cells = best.Cells.Select(c => c.ToString()).ToArray(), winner.ValidationPsnr, winner.RankingPlace, winner.Origin, winner.LatencyMs, Training = Path.Combine(dir, winner.Training),
+                Cells = best.Cells.Select(c => c.ToString()).ToArray(), winner.ValidationPsnr, winner.RankingPlace, winner.Origin, winner.LatencyMs, winner.ReferenceMs, Training = Path.Combine(dir, winner.Training),
             }, CliJson.Options));
         }
         return ExitCodes.Success;
     }
+
+    /// <summary>A candidate's frame time, and the reference's timed beside it.</summary>
+    private static string Timing(double ms, double? referenceMs) =>
+        FormattableString.Invariant($"{ms:F1} ms{(referenceMs is { } r ? $" (reference {r:F1} ms)" : "")}");
 
     private static Genotype Load(FileInfo file)
     {

@@ -11,7 +11,9 @@ namespace HiNas.Nas.Latency;
 /// one-sided λ·max(0, E/budget − 1) overshot: its gradient dwarfs the task loss's, Adam's step-size memory of it
 /// outlasts the overshoot, and a search with a budget of the unconstrained net's own latency ended all skip
 /// connections (34 ms for a 119 ms budget). The target sits under the budget so that the table's prediction error
-/// (±10 % against whole networks) does not carry the derived network over it when measured.
+/// (±10 % against whole networks) does not carry the derived network over it when measured. A single-path search,
+/// which trains no α or β, takes the budget as a bound instead: it draws (trains, validates and ranks) only networks
+/// whose predicted latency is within <see cref="BudgetMs"/> (<see cref="Admits"/>).
 /// </summary>
 public sealed record LatencyObjective
 {
@@ -22,7 +24,9 @@ public sealed record LatencyObjective
     public required double BudgetMs { get; init; }
 
     /// <summary>λ, the weight of the squared log-ratio to the target.</summary>
-    public double Weight { get; init; } = 1.0;
+    public double Weight { get; init; } = DefaultWeight;
+
+    public const double DefaultWeight = 1.0;
 
     public double TargetMs => BudgetMs * TargetFraction;
 
@@ -32,6 +36,9 @@ public sealed record LatencyObjective
         if (!(BudgetMs > 0) || !double.IsFinite(BudgetMs)) throw new SettingException("budget_ms", $"must be a positive number of milliseconds, got {BudgetMs}");
         if (!(Weight >= 0) || !double.IsFinite(Weight)) throw new SettingException("latency_weight", $"must be ≥ 0, got {Weight}");
     }
+
+    /// <summary>Whether a network the table predicts at <paramref name="predictedMs"/> is within the budget (a single-path search's bound).</summary>
+    public bool Admits(double predictedMs) => predictedMs <= BudgetMs;
 
     /// <summary>The penalty for an expected latency (milliseconds).</summary>
     public double Penalty(double expectedMs) => Weight * Math.Pow(Math.Log(Math.Max(expectedMs / TargetMs, MinRatio)), 2);

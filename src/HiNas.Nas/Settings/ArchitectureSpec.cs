@@ -132,6 +132,19 @@ public sealed record ArchitectureSpec
     }
 
     /// <summary>
+    /// A network named in one word, as a reference is given: a baseline with its size, NAME:DEPTH:WIDTH (e.g.
+    /// ffdnet:7:48), a baseline at its default size, NAME, or random:SEED.
+    /// </summary>
+    public static ArchitectureSpec ParseSized(string text, RestorationTask task, SearchSpace space)
+    {
+        var parts = text.Trim().Split(':');
+        if (parts.Length != 3 || parts[0].Equals(RandomKind, StringComparison.OrdinalIgnoreCase)) return Parse(text, task, null, null, space);
+        int Size(string part, string setting) => int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n : throw new SettingException(Setting, $"'{text}': the {setting} must be a positive integer (NAME:DEPTH:WIDTH, e.g. ffdnet:7:48)");
+        return Parse(parts[0], task, Size(parts[1], "depth"), Size(parts[2], "width"), space);
+    }
+
+    /// <summary>
     /// Baseline sizes, chosen near the ~20–40 k parameters of the networks the default searches find:
     /// DnCNN depth 8 × 26 channels (≈ 37 k), FFDNet depth 8 × 32 at a quarter of the pixels (≈ 58 k gray, about the
     /// frame-time defaults' cost per frame), ESPCN depth 4 × 32 (≈ 24 k for RGB ×2), FSRCNN with the original

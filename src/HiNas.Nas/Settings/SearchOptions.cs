@@ -85,7 +85,10 @@ public sealed record SearchOptions
     /// <summary>"auto" (CUDA when TorchSharp has it), "cpu" or "cuda[:N]".</summary>
     public string Device { get; init; } = "auto";
 
-    /// <summary>A frame-time budget the architecture step optimises for (latency-budgeted search); null: the paper's objective.</summary>
+    /// <summary>
+    /// A frame-time budget the architecture step optimises for (latency-budgeted search); a single-path search draws only
+    /// networks within it instead; null: the paper's objective.
+    /// </summary>
     public Latency.LatencyObjective? Latency { get; init; }
 
     /// <summary>
@@ -134,7 +137,8 @@ public sealed record SearchOptions
         SettingException.Require(SupernetTrainings.IsValid(SupernetTraining), "supernet_training", SupernetTrainings.Refusal(SupernetTraining));
         SettingException.Require(SinglePathStepsPerEpoch is null or (>= 1 and <= 1_000_000), "single_path_steps_per_epoch", $"must be in [1, 1000000], got {SinglePathStepsPerEpoch}");
         SettingException.Require(SinglePathStepsPerEpoch is null || IsSinglePath, "single_path_steps_per_epoch", "applies to a single-path search only (supernet_training single-path)");
-        SettingException.Require(!IsSinglePath || Latency is null, "supernet_training", "a latency budget steers α and β, which a single-path search does not train");
+        SettingException.Require(!IsSinglePath || Latency is null || Latency.Weight == HiNas.Nas.Latency.LatencyObjective.DefaultWeight, "latency_weight",
+            "weighs the latency in α and β's steps, which a single-path search does not take (its budget bounds the networks it draws)");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
         Latency?.Validate();

@@ -90,6 +90,6 @@ public static class SearchOptionsResolver
         if (s.LatencyTable is null && s.BudgetMs is null && s.LatencyWeight is null) return null;
         if (s.BudgetMs is null) throw new SettingException("budget_ms", "is not given: a latency budget needs budget_ms and a latency table");
         if (string.IsNullOrWhiteSpace(s.LatencyTable)) throw new SettingException("latency_table", "is not given: a latency budget needs budget_ms and a latency table");
-        return new LatencyObjective { TablePath = Path.GetFullPath(s.LatencyTable), BudgetMs = s.BudgetMs.Value, Weight = s.LatencyWeight ?? 1.0 };
+        return new LatencyObjective { TablePath = Path.GetFullPath(s.LatencyTable), BudgetMs = s.BudgetMs.Value, Weight = s.LatencyWeight ?? LatencyObjective.DefaultWeight };
     }
 }

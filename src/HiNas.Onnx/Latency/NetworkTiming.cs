@@ -18,20 +18,44 @@ public static class NetworkTiming
     public const int MinRepeats = 7;
 
     /// <summary>Milliseconds of <paramref name="network"/> (in eval mode) for one WIDTH×HEIGHT input.</summary>
-    public static double Measure(nn.Module<Tensor, Tensor> network, RestorationTask task, int width, int height, int repeats = MinRepeats)
-    {
-        var onnx = OnnxExporter.ExportBytes(network, task);
-        var rounds = Enumerable.Range(0, Rounds)
-            .Select(_ => LatencyProfiler.TimeNetwork(onnx, task.Channels, width, height, Math.Max(repeats, MinRepeats)))
-            .Order().ToArray();
-        return rounds[Rounds / 2];
-    }
+    public static double Measure(nn.Module<Tensor, Tensor> network, RestorationTask task, int width, int height, int repeats = MinRepeats) =>
+        Measure(OnnxExporter.ExportBytes(network, task), task, width, height, repeats);
+
+    private static double Measure(byte[] onnx, RestorationTask task, int width, int height, int repeats = MinRepeats) =>
+        Median(Enumerable.Range(0, Rounds).Select(_ => LatencyProfiler.TimeNetwork(onnx, task.Channels, width, height, Math.Max(repeats, MinRepeats))));
 
     /// <summary>Milliseconds of the network a training with <paramref name="options"/> builds (its width multiplier and head), weights as initialised.</summary>
-    public static double Measure(TrainOptions options, int width, int height)
+    public static double Measure(TrainOptions options, int width, int height) => Measure(Export(options), options.Task, width, height);
+
+    /// <summary>
+    /// The networks two trainings build, timed side by side: <see cref="SideBySideRounds"/> rounds, each timing the
+    /// reference and then the candidate. The reference's time is the median of its rounds; the candidate's is that
+    /// times the median of the rounds' ratios, so a slow spell that slows both leaves the comparison as it was.
+    /// </summary>
+    public static (double Ms, double ReferenceMs) MeasureAgainst(TrainOptions candidate, TrainOptions reference, int width, int height)
+    {
+        var (onnx, referenceOnnx) = (Export(candidate), Export(reference));
+        var rounds = Enumerable.Range(0, SideBySideRounds).Select(_ =>
+        {
+            var r = LatencyProfiler.TimeNetwork(referenceOnnx, reference.Task.Channels, width, height, MinRepeats);
+            return (Reference: r, Ratio: LatencyProfiler.TimeNetwork(onnx, candidate.Task.Channels, width, height, MinRepeats) / r);
+        }).ToArray();
+        var referenceMs = Median(rounds.Select(x => x.Reference));
+        return (referenceMs * Median(rounds.Select(x => x.Ratio)), referenceMs);
+    }
+
+    public const int SideBySideRounds = 5;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static byte[] Export(TrainOptions options)
     {
         using var network = TorchRuntime.Seeded(1, options.BuildNetwork);
         network.eval();
-        return Measure(network, options.Task, width, height);
+        return OnnxExporter.ExportBytes(network, options.Task);
     }
 }

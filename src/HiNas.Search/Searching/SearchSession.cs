@@ -57,7 +57,7 @@ public sealed class SearchSession : IDisposable
         Network.to(Device);
         _loss = RestorationLoss.For(task, options.PixelLoss);
         WeightOptimizer = CreateWeightOptimizer(options, Network.WeightParameters());
-        if (LatencyTable is not null) ExpectedLatency = new Latency.ExpectedLatency(options.Supernet, LatencyTable);
+        if (LatencyTable is not null && !options.IsSinglePath) ExpectedLatency = new Latency.ExpectedLatency(options.Supernet, LatencyTable);
         Architect = new Architect(Network, _loss, options.ArchitectLearningRate, options.ArchitectWeightDecay,
             ExpectedLatency is null ? null : (ExpectedLatency, options.Latency!));
         Random = new DeterministicRandom(DeterministicRandom.Derive(options.Seed, 0xA11));
@@ -190,13 +190,26 @@ public sealed class SearchSession : IDisposable
 
     /// <summary>
     /// A network of the space drawn uniformly (<see cref="RandomGenotype"/>'s cells; with tied cells, its first cell in
-    /// every layer) on a width path the supernet runs on its own (<see cref="Supernet.DrawRunnablePath"/>).
+    /// every layer) on a width path the supernet runs on its own (<see cref="Supernet.DrawRunnablePath"/>); with a
+    /// latency budget, uniformly among those the table predicts within it (drawn again until one is: SPOS's
+    /// constrained sampling), so the weights are trained, and the networks ranked, where the budget lets the search look.
     /// </summary>
+    /// <exception cref="SettingException">(budget_ms) none of <see cref="MaxDraws"/> draws is within the budget</exception>
     public Genotype DrawSubnetwork(DeterministicRandom random)
     {
-        var drawn = RandomGenotype.Sample(Options.Supernet.Space, random.NextUInt64()).OnWidthPath(Network.DrawRunnablePath(random));
-        return Options.Supernet.TieCells ? drawn.WithCells(Enumerable.Repeat(drawn.Cells[0], drawn.Layers).ToArray()) : drawn;
+        for (var draw = 1; ; draw++)
+        {
+            var drawn = RandomGenotype.Sample(Options.Supernet.Space, random.NextUInt64()).OnWidthPath(Network.DrawRunnablePath(random));
+            if (Options.Supernet.TieCells) drawn = drawn.WithCells(Enumerable.Repeat(drawn.Cells[0], drawn.Layers).ToArray());
+            if (Options.Latency is not { } budget || budget.Admits(NetworkLatency.Predict(drawn, LatencyTable!))) return drawn;
+            if (draw == MaxDraws)
+                throw new SettingException("budget_ms", FormattableString.Invariant(
+                    $"none of {MaxDraws:N0} networks drawn from the space is predicted within {budget.BudgetMs} ms (the space's floor: {Floor!.Milliseconds:F1} ms); give a larger budget"));
+        }
     }
+
+    /// <summary>Draws a budgeted single-path search makes for one network before it gives up on the budget.</summary>
+    public const int MaxDraws = 100_000;
 
     /// <summary>The networks a single-path search validates each epoch (their mean PSNR): drawn once from the search's seed.</summary>
     public const int ReferenceNetworks = 4;

@@ -132,7 +132,7 @@ public sealed class Searcher
             var psnr = singlePath ? session.SubnetworkValidationPsnr() : session.Validation.MeanPsnr(session.Network, session.Device);
             // a single-path search trains no α or β: its network comes from the ranking at the end
             var genotype = o.IsSinglePath ? null : session.Network.Derive();
-            var predicted = session.LatencyTable is { } table ? NetworkLatency.Predict(genotype!, table) : (double?)null;
+            var predicted = session.LatencyTable is { } table && genotype is not null ? NetworkLatency.Predict(genotype, table) : (double?)null;
             double? measured = null;
             // from the last warm-up epoch on (the first architecture step uses it): what the table misses, measured
             if (_measureLatency is not null && epoch + 1 >= o.Warmup && predicted > 0)

@@ -44,6 +44,8 @@ public static class TrainingSelection
         public required double TrainingSeconds { get; init; }
         /// <summary>Its measured frame time (ms) as trained here, when the selection had a latency ceiling.</summary>
         public double? LatencyMs { get; init; }
+        /// <summary>The reference network's frame time (ms), timed alongside it, when the ceiling was a reference.</summary>
+        public double? ReferenceMs { get; init; }
         /// <summary>Its training folder, relative to the run folder (`hinas train --init-from` continues from it).</summary>
         public required string Training { get; init; }
         public required IReadOnlyList<int> WidthPath { get; init; }
@@ -60,6 +62,8 @@ public static class TrainingSelection
         public long? MaxParameters { get; init; }
         /// <summary>The frame-time ceiling the candidates were taken under, if any.</summary>
         public double? MaxMs { get; init; }
+        /// <summary>The reference network the candidates had to run as fast as (NAME:DEPTH:WIDTH), if that was the ceiling.</summary>
+        public string? AsFastAs { get; init; }
         /// <summary>The input size the frame times were measured at (WIDTHxHEIGHT), with a ceiling.</summary>
         public string? LatencyResolution { get; init; }
         /// <summary>Best validation PSNR first.</summary>
@@ -68,17 +72,58 @@ public static class TrainingSelection
         public IReadOnlyList<PassedOver> OverCeiling { get; init; } = [];
     }
 
-    /// <summary>A ranked network passed over: its origin, place and measured frame time.</summary>
-    public sealed record PassedOver(string Origin, int RankingPlace, double LatencyMs);
+    /// <summary>A ranked network passed over: its origin, place and measured frame time (and the reference's beside it).</summary>
+    public sealed record PassedOver(string Origin, int RankingPlace, double LatencyMs, double? ReferenceMs = null);
 
     /// <summary>
-    /// A frame-time ceiling: a network, as the selection would train it, that runs slower than <paramref name="MaxMs"/>
-    /// for one WIDTH×HEIGHT input is passed over for the next in the ranking. <paramref name="Measure"/> times the
-    /// network the options build (ONNX Runtime on this machine: the CLI's `--max-ms`).
+    /// A frame-time ceiling for one WIDTH×HEIGHT input: a network, as the selection would train it, that runs slower is
+    /// passed over for the next in the ranking. The ceiling is a number of milliseconds (<see cref="Within"/>, the CLI's
+    /// `--max-ms`) or a reference network timed side by side with each candidate (<see cref="AsFastAs"/>, `--as-fast-as`):
+    /// a slow spell of the machine then slows both, so the verdict does not move with it.
     /// </summary>
-    public sealed record LatencyCeiling(double MaxMs, int Width, int Height, Func<TrainOptions, double> Measure)
+    public sealed record LatencyCeiling
     {
+        private readonly Func<TrainOptions, double>? _measure;
+        private readonly Func<TrainOptions, TrainOptions, (double Ms, double ReferenceMs)>? _measureAgainst;
+
+        private LatencyCeiling(int width, int height, Func<TrainOptions, double>? measure, Func<TrainOptions, TrainOptions, (double, double)>? measureAgainst)
+        {
+            (Width, Height, _measure, _measureAgainst) = (width, height, measure, measureAgainst);
+        }
+
+        /// <summary>At most <paramref name="maxMs"/> as <paramref name="measure"/> times the network the options build.</summary>
+        public static LatencyCeiling Within(double maxMs, int width, int height, Func<TrainOptions, double> measure) =>
+            new(width, height, measure, null) { MaxMs = maxMs };
+
+        /// <summary>
+        /// No slower than <paramref name="reference"/> (NAME:DEPTH:WIDTH, <see cref="ArchitectureSpec.ParseSized"/>, built
+        /// for the run's task and space); <paramref name="measure"/> times a candidate (the first options) and the
+        /// reference (the second) side by side.
+        /// </summary>
+        public static LatencyCeiling AsFastAs(string reference, int width, int height, Func<TrainOptions, TrainOptions, (double Ms, double ReferenceMs)> measure) =>
+            new(width, height, null, measure) { Reference = reference };
+
+        public int Width { get; }
+        public int Height { get; }
+        /// <summary>The ceiling in milliseconds (<see cref="Within"/>).</summary>
+        public double? MaxMs { get; private init; }
+        /// <summary>The reference network (<see cref="AsFastAs"/>).</summary>
+        public string? Reference { get; private init; }
         public string Resolution => $"{Width}x{Height}";
+
+        /// <summary>The candidate's frame time and the one it must not exceed (the reference's, timed alongside, or <see cref="MaxMs"/>).</summary>
+        internal (double Ms, double CeilingMs, double? ReferenceMs) Time(TrainOptions candidate, TrainOptions? reference)
+        {
+            if (_measureAgainst is not null)
+            {
+                var (ms, referenceMs) = _measureAgainst(candidate, reference!);
+                return (ms, referenceMs, referenceMs);
+            }
+            return (_measure!(candidate), MaxMs!.Value, null);
+        }
+
+        /// <summary>What the ceiling is, in words.</summary>
+        internal string Describe() => Reference is null ? FormattableString.Invariant($"runs within {MaxMs} ms at {Resolution}") : $"runs as fast as {Reference} at {Resolution} (timed side by side)";
     }
 
     /// <summary>
@@ -93,7 +138,7 @@ public static class TrainingSelection
     {
         if (top is < 1 or > MaxTop) throw new ArgumentOutOfRangeException(nameof(top), top, $"the networks to train are 1 to {MaxTop}");
         if (maxParameters is < 1) throw new ArgumentOutOfRangeException(nameof(maxParameters), maxParameters, "the parameter ceiling is at least 1");
-        if (maxLatency is not null && !(double.IsFinite(maxLatency.MaxMs) && maxLatency.MaxMs > 0))
+        if (maxLatency is { Reference: null } && !(double.IsFinite(maxLatency.MaxMs!.Value) && maxLatency.MaxMs > 0))
             throw new ArgumentOutOfRangeException(nameof(maxLatency), maxLatency.MaxMs, "the frame-time ceiling is a positive number of milliseconds");
         if (maxLatency is { Width: < 1 } or { Height: < 1 })
             throw new ArgumentOutOfRangeException(nameof(maxLatency), maxLatency.Resolution, "the frame-time ceiling's input size is positive");
@@ -114,31 +159,39 @@ public static class TrainingSelection
         if (maxLatency is not null && LatencyTable.ResolutionProblem(maxLatency.Width, maxLatency.Height, search.Supernet.PixelUnshuffle) is { } problem)
             throw new ArgumentOutOfRangeException(nameof(maxLatency), maxLatency.Resolution, problem);
         var resolved = settings with { Data = settings.Data ?? search.Data.ToString(), Iterations = settings.Iterations ?? DefaultIterations };
+        // the reference is built as `hinas train --arch REFERENCE` would build it with the same settings (a baseline takes no width multiplier or head)
+        var reference = maxLatency?.Reference is { } named
+            ? TrainOptionsResolver.Resolve(space.Task, ArchitectureSpec.ParseSized(named, space.Task, space), resolved with { WidthMultiplier = null, Head = null })
+            : null;
         // every setting is checked, and every frame time measured, before the first training starts
-        var plans = new List<(int Place, NetworkRanking.Candidate Ranked, Genotype Genotype, TrainOptions Options, double? Ms)>();
+        var plans = new List<(int Place, NetworkRanking.Candidate Ranked, Genotype Genotype, TrainOptions Options, double? Ms, double? ReferenceMs)>();
         var overCeiling = new List<PassedOver>();
         for (var i = 0; i < own.Length && plans.Count < top; i++)
         {
             var genotype = ToGenotype(space, own[i]);
             var options = TrainOptionsResolver.Resolve(space.Task, ArchitectureSpec.FromGenotype(genotype), resolved);
-            double? ms = null;
+            (double? Ms, double? ReferenceMs) time = (null, null);
             if (maxLatency is not null)
             {
                 cancellation.ThrowIfCancellationRequested();
-                ms = maxLatency.Measure(options);
-                if (ms > maxLatency.MaxMs)
+                var (ms, ceiling, referenceMs) = maxLatency.Time(options, reference);
+                if (ms > ceiling)
                 {
-                    overCeiling.Add(new PassedOver(own[i].Origin, i + 1, ms.Value));
+                    overCeiling.Add(new PassedOver(own[i].Origin, i + 1, ms, referenceMs));
                     continue;
                 }
+                time = (ms, referenceMs);
             }
-            plans.Add((i + 1, own[i], genotype, options, ms));
+            plans.Add((i + 1, own[i], genotype, options, time.Ms, time.ReferenceMs));
         }
         if (plans.Count == 0)
+        {
+            var fastest = overCeiling.MinBy(o => o.LatencyMs)!;
             throw new ArgumentException(FormattableString.Invariant(
-                $"none of the {own.Length} networks the search ranked{(maxParameters is null ? "" : $" at most {maxParameters:N0} parameters")} runs within {maxLatency!.MaxMs} ms at {maxLatency.Resolution} on this machine (the fastest: {overCeiling.Min(o => o.LatencyMs):F1} ms)"), nameof(maxLatency));
+                $"none of the {own.Length} networks the search ranked{(maxParameters is null ? "" : $" at most {maxParameters:N0} parameters")} {maxLatency!.Describe()} on this machine (the fastest: {fastest.LatencyMs:F1} ms{(fastest.ReferenceMs is { } r ? $" against its {r:F1}" : "")})"), nameof(maxLatency));
+        }
         var trained = new List<Candidate>(plans.Count);
-        foreach (var (place, ranked, _, options, ms) in plans)
+        foreach (var (place, ranked, _, options, ms, referenceMs) in plans)
         {
             cancellation.ThrowIfCancellationRequested();
             var folder = Path.Combine(TrainingsFolder, ranked.Origin.Replace(':', '-'));
@@ -147,7 +200,7 @@ public static class TrainingSelection
             {
                 Origin = ranked.Origin, RankingPlace = place, RankingPsnr = ranked.Psnr, ValidationPsnr = summary.BestValidationPsnr, BestIteration = summary.BestIteration,
                 Parameters = ranked.Parameters, TrainedParameters = summary.Parameters, TrainingSeconds = summary.TrainingSeconds, Training = folder,
-                LatencyMs = ms, WidthPath = ranked.WidthPath, Cells = ranked.Cells,
+                LatencyMs = ms, ReferenceMs = referenceMs, WidthPath = ranked.WidthPath, Cells = ranked.Cells,
             };
             trained.Add(candidate);
             progress?.Report((trained.Count, plans.Count, candidate));
@@ -161,7 +214,7 @@ public static class TrainingSelection
         var selection = new Selection
         {
             Iterations = plans[0].Options.Iterations, Seed = plans[0].Options.Seed, Data = plans[0].Options.Data.ToString(), MaxParameters = maxParameters, Candidates = order,
-            MaxMs = maxLatency?.MaxMs, LatencyResolution = maxLatency?.Resolution, OverCeiling = overCeiling,
+            MaxMs = maxLatency?.MaxMs, AsFastAs = maxLatency?.Reference, LatencyResolution = maxLatency?.Resolution, OverCeiling = overCeiling,
         };
         RunFiles.WriteJsonAtomic(Path.Combine(full, SelectionFile), selection);
         GenotypeJson.Save(best, Path.Combine(full, GenotypeFile));

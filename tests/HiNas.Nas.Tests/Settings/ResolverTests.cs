@@ -154,8 +154,11 @@ public sealed class ResolverTests
 
         var bad = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "one-path" }));
         Assert.Equal(("supernet_training", "'one-path' is not mixture or single-path"), (bad.Setting, bad.Problem));
-        var budgeted = Assert.Throws<SettingException>(() => (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10 } }).Validate());
-        Assert.Equal("supernet_training", budgeted.Setting);
+        // a single-path search's budget bounds what it draws; a latency weight, which only α and β's steps use, is refused
+        (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10 } }).Validate();
+        var weighted = Assert.Throws<SettingException>(() => (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10, Weight = 2 } }).Validate());
+        Assert.Equal("latency_weight", weighted.Setting);
+        Assert.Contains("single-path search does not take", weighted.Problem);
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class TrainingSelectionTests
         Assert.True(ms.Distinct().Count() > 1, "the networks differ in size");
         var ceiling = ms.Order().ElementAt(ms.Length / 2);
 
-        var (_, selection) = TrainingSelection.Run(dir, top: 2, maxParameters: null, settings, maxLatency: new TrainingSelection.LatencyCeiling(ceiling, 64, 48, Clock));
+        var (_, selection) = TrainingSelection.Run(dir, top: 2, maxParameters: null, settings, maxLatency: TrainingSelection.LatencyCeiling.Within(ceiling, 64, 48, Clock));
 
         var expected = Enumerable.Range(0, own.Length).Where(i => ms[i] <= ceiling).Take(2).ToArray();
         Assert.Equal(expected.Select(i => (own[i].Origin, i + 1, (double?)ms[i])).Order(),
@@ -111,11 +111,62 @@ public sealed class TrainingSelectionTests
 
         var fastest = ms.Min();
         var none = Assert.Throws<ArgumentException>(() => TrainingSelection.Run(dir, top: 2, maxParameters: null, settings,
-            maxLatency: new TrainingSelection.LatencyCeiling(fastest / 2, 64, 48, Clock)));
+            maxLatency: TrainingSelection.LatencyCeiling.Within(fastest / 2, 64, 48, Clock)));
         Assert.Contains(FormattableString.Invariant($"none of the {own.Length} networks the search ranked runs within {fastest / 2} ms at 64x48"), none.Message);
         Assert.Contains(FormattableString.Invariant($"(the fastest: {fastest:F1} ms)"), none.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 1, null, settings, maxLatency: new TrainingSelection.LatencyCeiling(0, 64, 48, Clock)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 1, null, settings, maxLatency: new TrainingSelection.LatencyCeiling(double.NaN, 64, 48, Clock)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 1, null, settings, maxLatency: TrainingSelection.LatencyCeiling.Within(0, 64, 48, Clock)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TrainingSelection.Run(dir, 1, null, settings, maxLatency: TrainingSelection.LatencyCeiling.Within(double.NaN, 64, 48, Clock)));
+    }
+
+    [Fact]
+    public void AReferenceCeiling_PassesOverNetworksSlowerThanTheReferenceTimedBesideEach_WhateverTheMachinesSpeedDoes()
+    {
+        var options = SearcherTests.Micro(RestorationTask.Denoise(25, 1), seed: 5);
+        var dir = TempDir();
+        Searcher.Run(options, dir);
+        NetworkRanking.Run(dir, samples: 6, batches: 1);
+        var own = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(dir, NetworkRanking.RankingFile)).Candidates
+            .Where(c => NetworkRanking.IsSearchOwn(c.Origin)).ToArray();
+        static long Parameters(TrainOptions o)
+        {
+            using var network = o.BuildNetwork();
+            return network.parameters().Sum(p => p.numel());
+        }
+        var size = own.Select(c => Parameters(TrainOptionsResolver.Resolve(options.Supernet.Space.Task,
+            ArchitectureSpec.FromGenotype(new Genotype(options.Supernet.Space, c.Cells.Select(e => new CellGenotype(e)).ToArray(), c.WidthPath)), Short))).ToArray();
+        Assert.True(size.Distinct().Count() > 1, "the networks differ in size");
+        var median = size.Order().ElementAt(size.Length / 2);
+        // a machine whose speed halves with every timing: an absolute ceiling would pass the first networks and refuse the
+        // later ones; side by side, candidate and reference slow alike. The reference "runs" as the median network.
+        var slowdown = 1.0;
+        var references = new List<ArchitectureSpec>();
+        (double, double) SideBySide(TrainOptions candidate, TrainOptions reference)
+        {
+            references.Add(reference.Architecture);
+            slowdown *= 2;
+            return (Parameters(candidate) / 100.0 * slowdown, median / 100.0 * slowdown);
+        }
+
+        var (_, selection) = TrainingSelection.Run(dir, top: 2, maxParameters: null, Short,
+            maxLatency: TrainingSelection.LatencyCeiling.AsFastAs("dncnn:3:8", 64, 48, SideBySide));
+
+        var expected = Enumerable.Range(0, own.Length).Where(i => size[i] <= median).Take(2).ToArray();
+        Assert.Equal(expected.Select(i => own[i].Origin).Order(), selection.Candidates.Select(c => c.Origin).Order());
+        Assert.Equal(Enumerable.Range(0, expected[^1]).Where(i => size[i] > median).Select(i => own[i].Origin), selection.OverCeiling.Select(o => o.Origin));
+        Assert.All(selection.Candidates, c => Assert.True(c.LatencyMs <= c.ReferenceMs));
+        Assert.All(selection.OverCeiling, o => Assert.True(o.LatencyMs > o.ReferenceMs));
+        Assert.Equal(("dncnn:3:8", (double?)null, "64x48"), (selection.AsFastAs, selection.MaxMs, selection.LatencyResolution));
+        // the reference is the hand design named, built for the run's task, no HiNAS retraining settings
+        Assert.All(references, r => Assert.Equal((ArchitectureSpec.DnCnnKind, (int?)3, (int?)8, (double?)null), (r.Kind, r.Depth, r.Width, r.WidthMultiplier)));
+
+        var none = Assert.Throws<ArgumentException>(() => TrainingSelection.Run(dir, top: 2, maxParameters: null, Short,
+            maxLatency: TrainingSelection.LatencyCeiling.AsFastAs("dncnn:3:8", 64, 48, (c, _) => (Parameters(c) / 100.0, 0.001))));
+        Assert.Contains("runs as fast as dncnn:3:8 at 64x48 (timed side by side)", none.Message);
+        Assert.Contains("against its 0.0", none.Message);
+        var unknown = Assert.Throws<SettingException>(() => TrainingSelection.Run(dir, 1, null, Short, maxLatency: TrainingSelection.LatencyCeiling.AsFastAs("unet:3:8", 64, 48, SideBySide)));
+        Assert.Contains("'unet'", unknown.Message);
+        var badDepth = Assert.Throws<SettingException>(() => TrainingSelection.Run(dir, 1, null, Short, maxLatency: TrainingSelection.LatencyCeiling.AsFastAs("dncnn:three:8", 64, 48, SideBySide)));
+        Assert.Contains("the depth must be a positive integer", badDepth.Message);
     }
 
     [Fact]
