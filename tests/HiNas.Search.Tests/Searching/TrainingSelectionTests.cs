@@ -74,8 +74,8 @@ public sealed class TrainingSelectionTests
         Assert.Equal(smallest, small.MaxParameters);
     }
 
-    [Fact]
-    public void AFrameTimeCeiling_PassesOverSlowerNetworks_InRankingOrder_TimedAsTrained()
+    /// <summary>A micro search (seed 5) whose ranking holds 6 drawn networks, and those networks in ranking order.</summary>
+    private static (SearchOptions Options, string Dir, NetworkRanking.Candidate[] Own) RankedMicroSearch()
     {
         var options = SearcherTests.Micro(RestorationTask.Denoise(25, 1), seed: 5);
         var dir = TempDir();
@@ -83,6 +83,13 @@ public sealed class TrainingSelectionTests
         NetworkRanking.Run(dir, samples: 6, batches: 1);
         var own = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(dir, NetworkRanking.RankingFile)).Candidates
             .Where(c => NetworkRanking.IsSearchOwn(c.Origin)).ToArray();
+        return (options, dir, own);
+    }
+
+    [Fact]
+    public void AFrameTimeCeiling_PassesOverSlowerNetworks_InRankingOrder_TimedAsTrained()
+    {
+        var (options, dir, own) = RankedMicroSearch();
         // a clock that cannot wobble (the CLI's is ONNX Runtime's, tested end to end): a millisecond per hundred parameters
         // of the network the options build — at width ×2 and the decoder, not the ranking's ×1 light-head count
         var timed = new List<TrainOptions>();
@@ -121,12 +128,7 @@ public sealed class TrainingSelectionTests
     [Fact]
     public void AReferenceCeiling_PassesOverNetworksSlowerThanTheReferenceTimedBesideEach_WhateverTheMachinesSpeedDoes()
     {
-        var options = SearcherTests.Micro(RestorationTask.Denoise(25, 1), seed: 5);
-        var dir = TempDir();
-        Searcher.Run(options, dir);
-        NetworkRanking.Run(dir, samples: 6, batches: 1);
-        var own = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(dir, NetworkRanking.RankingFile)).Candidates
-            .Where(c => NetworkRanking.IsSearchOwn(c.Origin)).ToArray();
+        var (options, dir, own) = RankedMicroSearch();
         static long Parameters(TrainOptions o)
         {
             using var network = o.BuildNetwork();
