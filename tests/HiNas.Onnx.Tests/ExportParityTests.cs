@@ -51,6 +51,7 @@ public class ExportParityTests
         { "every-op/fused", "denoise", 3, 1 }, { "every-op/fused/separable", "sr", 3, 2 }, { "every-op/frame-time/fused", "denoise", 3, 1 },
         { "every-op/frame-time/fused/sep-head", "sr", 3, 2 }, { "every-op/fused/decoder", "denoise", 1, 1 },
         { "random:20/frame-time/fused/b1", "denoise", 3, 1 }, { "random:21/fused/b1/x2", "sr", 3, 2 }, { "random:22/frame-time/fused/b1", "sr", 1, 4 },
+        { "random:23/frame-time/fused/b1/stem-at-width", "denoise", 3, 1 }, { "random:24/fused/b1/stem-at-width", "sr", 3, 2 },
         { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 }, { "ffdnet", "denoise", 1, 1 }, { "ffdnet", "denoise", 3, 1 },
         { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
     };
@@ -60,9 +61,10 @@ public class ExportParityTests
     public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        // "NAME[/separable][/frame-time][/sep-head][/fused][/b1][/decoder][/x2]": separable dilated convolutions, the
-        // frame-time space (pixel-unshuffle 2), the light head's separable convolution, fused cells, one node per cell
-        // (fused: no projection where a state has the cell's channels already), the decoder head, retrained twice as wide
+        // "NAME[/separable][/frame-time][/sep-head][/fused][/b1][/stem-at-width][/decoder][/x2]": separable dilated
+        // convolutions, the frame-time space (pixel-unshuffle 2), the light head's separable convolution, fused cells, one
+        // node per cell (fused: no projection where a state has the cell's channels already), the stem at the first
+        // width's channels (fused: a stem without projections), the decoder head, retrained twice as wide
         var parts = architecture.Split('/');
         var dilated = parts.Contains("separable") ? ConvStyle.Separable : ConvStyle.Dense;
         var unshuffle = parts.Contains("frame-time") ? 2 : 1;
@@ -70,7 +72,7 @@ public class ExportParityTests
         var form = parts.Contains("fused") ? CellForm.Fused : CellForm.Paper;
         var spec = parts[0] == "every-op"
             ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle, headConv, form))
-            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, parts.Contains("b1") ? 1 : 3, 4, Factors, 8, dilated, unshuffle, headConv, form));
+            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, parts.Contains("b1") ? 1 : 3, 4, Factors, parts.Contains("stem-at-width") ? 4 : 8, dilated, unshuffle, headConv, form));
         if (spec.IsHiNas)
             spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1 };
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
@@ -95,25 +97,30 @@ public class ExportParityTests
     }
 
     /// <summary>
-    /// Fused cells export as ONNX Runtime can fold them: each node a ReLU right after its Add, LeakyReLU only in the
-    /// stem (after its convolution), and no projection of a state that already has the cell's channels.
+    /// Fused cells export as ONNX Runtime can fold them: each node a ReLU right after its Add, the stem's ReLU right
+    /// after its convolution, no LeakyReLU, and no projection of a state that already has the cell's channels — the
+    /// stem's own two when it has the first cell's width.
     /// </summary>
-    [Fact]
-    public void FusedCellsExportEachNodeAsAddThenRelu_AndNoOtherActivation()
+    [Theory]
+    [InlineData(8, 3)]
+    [InlineData(4, 1)]
+    public void FusedCellsExportEachNodeAsAddThenRelu_AndNoOtherActivation(int stemChannels, int stemConvs)
     {
         var task = RestorationTask.Denoise(25, 3);
         var cell = new CellGenotype(new[] { new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.DilConv3x3, 1) });
-        var genotype = new Genotype(new SearchSpace(task, 4, 1, 4, new[] { 1.0, 2.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused), new[] { cell, cell, cell, cell }, new[] { 1, 1, 1, 1 });
+        var genotype = new Genotype(new SearchSpace(task, 4, 1, 4, new[] { 1.0, 2.0 }, stemChannels, pixelUnshuffle: 2, form: CellForm.Fused), new[] { cell, cell, cell, cell }, new[] { 1, 1, 1, 1 });
         using var network = TorchRuntime.Seeded(1, () => ArchitectureSpec.FromGenotype(genotype).Build(task));
         network.eval();
         var nodes = OnnxExporter.Export(network, task).Graph.Node;
+        string WriterOf(HiNas.Onnx.Proto.NodeProto n) => nodes.Single(w => w.Output.Contains(n.Input[0])).OpType;
         var relus = nodes.Where(n => n.OpType == "Relu").ToArray();
-        Assert.Equal(4, relus.Length);
-        Assert.All(relus, relu => Assert.Equal("Add", nodes.Single(n => n.Output.Contains(relu.Input[0])).OpType));
-        Assert.Equal("Conv", nodes.Single(n => n.Output.Contains(nodes.Single(l => l.OpType == "LeakyRelu").Input[0])).OpType);
-        // stem 3; layer 1 projects both 4-channel stem states to 8, layer 2 its s1 (the stem's s0), layers 3 and 4 nothing;
-        // 2 operations per layer; head 1
-        Assert.Equal(3 + 2 + 1 + 4 * 2 + 1, nodes.Count(n => n.OpType == "Conv"));
+        Assert.Equal(5, relus.Length);
+        Assert.Equal(4, relus.Count(relu => WriterOf(relu) == "Add"));
+        Assert.Equal("Conv", WriterOf(relus.Single(relu => WriterOf(relu) != "Add")));
+        Assert.DoesNotContain(nodes, n => n.OpType == "LeakyRelu");
+        // stem: its conv, and its projections onto 4 channels unless it has 4; layer 1 projects both 4-channel stem
+        // states to 8, layer 2 its s1 (the stem's s0), layers 3 and 4 nothing; 2 operations per layer; head 1
+        Assert.Equal(stemConvs + 2 + 1 + 4 * 2 + 1, nodes.Count(n => n.OpType == "Conv"));
     }
 
     [Fact]

@@ -31,14 +31,13 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
                     var previous = b * space.NodeChannels(now);
                     var beforePrevious = before < 0 ? space.NodeChannels(0) : b * space.NodeChannels(before);
                     var cost = ms + NetworkLatency.FixedLayerParts(space, previous, beforePrevious, c).Sum(table.Of);
-                    if (l == layers - 1) cost += table.Of(LatencyKeys.Head(b * c, space.Task, space.PixelUnshuffle, space.HeadConv));
+                    if (l == layers - 1) cost += table.Of(LatencyKeys.Head(space, b * c));
                     if (!next.TryGetValue((now, to), out var known) || cost < known.Item1) next[(now, to)] = (cost, path.Append(to).ToArray());
                 }
             best = next;
         }
         var (cheapest, widthPath) = best.Values.MinBy(v => v.Ms);
-        var c0 = space.NodeChannels(0);
-        var stem = table.Of(LatencyKeys.Stem(space.Task.Channels, space.StemChannels, b * c0, c0, space.PixelUnshuffle));
+        var stem = table.Of(LatencyKeys.Stem(space));
         var cells = Enumerable.Range(0, layers).Select(_ => AllSkip(b)).ToArray();
         var network = new Genotype(space, cells, widthPath);
         return new LatencyFloor(stem + cheapest, network);

@@ -15,7 +15,7 @@ public static class NetworkLatency
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
         var r = genotype.Space.PixelUnshuffle;
-        yield return LatencyKeys.Stem(genotype.Task.Channels, genotype.StemChannels, b * c0, c0, r);
+        yield return LatencyKeys.Stem(genotype.Space);
         int previous = b * c0, beforePrevious = c0;
         for (var l = 0; l < genotype.Layers; l++)
         {
@@ -25,7 +25,7 @@ public static class NetworkLatency
                 if (op.HasCost) yield return LatencyKeys.Operation(op, c, r, genotype.Space.Form);
             (beforePrevious, previous) = (previous, b * c);
         }
-        yield return LatencyKeys.Head(previous, genotype.Task, r, genotype.Space.HeadConv);
+        yield return LatencyKeys.Head(genotype.Space, previous);
     }
 
     /// <summary>

@@ -128,14 +128,14 @@ public static class LatencyProfiler
         var c0 = widths[0];
 
         var image = new PartInput("x", task.Channels);
-        yield return (LatencyKeys.Stem(task.Channels, space.StemChannels, b * c0, c0, r), new Part(new[] { image }, () =>
+        yield return (LatencyKeys.Stem(space), new Part(new[] { image }, () =>
         {
-            using var stem = TorchRuntime.Seeded(1, () => new Stem(task.Channels, space.StemChannels, b * c0, c0, r));
+            using var stem = TorchRuntime.Seeded(1, () => new Stem(task.Channels, space));
             stem.eval();
             return OnnxExporter.Part(new[] { (image.Name, image.Channels) }, (g, x) =>
             {
                 var (s0, s1) = stem.Emit(g, x[0]);
-                return new[] { (s0, b * c0), (s1, c0) };
+                return new[] { (s0, b * c0), (s1, c0) }.DistinctBy(o => o.Item1).ToArray(); // one output where the stem does not project
             });
         }));
 
@@ -162,7 +162,7 @@ public static class LatencyProfiler
                     OnnxExporter.Part(nodes.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Concat(x), b * channels) })));
             var features = b * c;
             var headInputs = new[] { new PartInput("features", features, r), new PartInput("image", task.Channels) };
-            yield return (LatencyKeys.Head(features, task, r, space.HeadConv), new Part(headInputs, () =>
+            yield return (LatencyKeys.Head(space, features), new Part(headInputs, () =>
             {
                 using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task, r, space.HeadConv, space.Form));
                 head.eval();

@@ -50,10 +50,9 @@ public sealed class ExpectedLatency
             var c = config.NodeChannels(w);
             _opLatency[w] = _space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c, r, _space.Form)) : 0.0).ToArray();
             _cellFixed[w] = b * table.Of(LatencyKeys.Add(c, r, _space.Form)) + (b > 1 ? table.Of(LatencyKeys.Concat(b, c, r)) : 0.0);
-            _head[w] = table.Of(LatencyKeys.Head(b * c, config.Task, r, config.HeadConv));
+            _head[w] = table.Of(LatencyKeys.Head(_space, b * c));
         }
-        var c0 = config.NodeChannels(0);
-        _stem = table.Of(LatencyKeys.Stem(config.Task.Channels, config.StemChannels, b * c0, c0, r));
+        _stem = table.Of(LatencyKeys.Stem(_space));
     }
 
     public LatencyTable Table { get; }

@@ -37,7 +37,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         NoiseMap = noiseMap;
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
-        stem = new Stem(genotype.Task.Channels + (noiseMap ? 1 : 0), genotype.StemChannels, b * c0, c0, genotype.Space.PixelUnshuffle);
+        stem = new Stem(genotype.Task.Channels + (noiseMap ? 1 : 0), genotype.Space);
         preprocess0 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         preprocess1 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         cells = new TorchSharp.Modules.ModuleList<DerivedCell>();

@@ -1,3 +1,4 @@
+using HiNas.Nas.Space;
 using HiNas.Search.Operations;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,29 +8,39 @@ using HiNas.Search.Export;
 namespace HiNas.Search.Networks;
 
 /// <summary>
-/// 3×3 conv (image channels → stem channels) + BN + LeakyReLU, then two 3×3 convs: one to B·F channels
-/// (the first s0) and one to F channels (the first s1). In the frame-time space (pixel-unshuffle r &gt; 1) the
-/// input is first pixel-unshuffled (image channels · r²) and the two projections are 1×1.
+/// The stem of a space: 3×3 conv (image channels → stem channels) + BN + activation, then a projection to B·C₀
+/// channels (the first s0) and one to C₀ channels (the first s1), 3×3 at full resolution and 1×1 in the frame-time
+/// space (pixel-unshuffle r &gt; 1, whose input is first pixel-unshuffled: image channels · r²). In the paper's form
+/// the activation is LeakyReLU and both projections are always there; in fused form (<see cref="CellForm.Fused"/>) it
+/// is ReLU, which ONNX Runtime folds into the convolution, and a projection onto as many channels as the stem's is left
+/// out (<see cref="SearchSpace.Projects"/>, the rule the cells follow): with the stem at the cells' width the stem is
+/// one convolution, as a plain stack's first layer.
 /// </summary>
 public sealed class Stem : Module<Tensor, (Tensor S0, Tensor S1)>
 {
     private readonly TorchSharp.Modules.Conv2d conv;
     private readonly ScalarFreeBatchNorm2d bn;
     private readonly Module<Tensor, Tensor> act;
-    private readonly TorchSharp.Modules.Conv2d to_s0;
-    private readonly TorchSharp.Modules.Conv2d to_s1;
+    private readonly TorchSharp.Modules.Conv2d? to_s0;
+    private readonly TorchSharp.Modules.Conv2d? to_s1;
 
     private readonly int _unshuffle;
+    private readonly bool _leaky;
 
-    public Stem(long imageChannels, long stemChannels, long s0Channels, long s1Channels, int pixelUnshuffle = 1) : base(nameof(Stem))
+    /// <param name="imageChannels">the channels the network reads: the task's, one more with a noise-level map</param>
+    public Stem(long imageChannels, SearchSpace space) : base(nameof(Stem))
     {
-        _unshuffle = pixelUnshuffle;
-        var projection = pixelUnshuffle > 1 ? 1 : 3;
-        conv = Conv2d(imageChannels * pixelUnshuffle * pixelUnshuffle, stemChannels, 3, padding: 1, bias: false);
-        bn = new ScalarFreeBatchNorm2d(stemChannels);
-        act = LeakyReLU(ReluConvBn.Slope);
-        to_s0 = Conv2d(stemChannels, s0Channels, projection, padding: projection / 2, bias: false);
-        to_s1 = Conv2d(stemChannels, s1Channels, projection, padding: projection / 2, bias: false);
+        _unshuffle = space.PixelUnshuffle;
+        _leaky = space.Form == CellForm.Paper;
+        var c0 = space.NodeChannels(0);
+        var projection = _unshuffle > 1 ? 1 : 3;
+        TorchSharp.Modules.Conv2d? Projection(int channels) =>
+            space.Projects(space.StemChannels, channels) ? Conv2d(space.StemChannels, channels, projection, padding: projection / 2, bias: false) : null;
+        conv = Conv2d(imageChannels * _unshuffle * _unshuffle, space.StemChannels, 3, padding: 1, bias: false);
+        bn = new ScalarFreeBatchNorm2d(space.StemChannels);
+        act = _leaky ? LeakyReLU(ReluConvBn.Slope) : ReLU();
+        to_s0 = Projection(space.Blocks * c0);
+        to_s1 = Projection(c0);
         RegisterComponents();
     }
 
@@ -37,13 +48,14 @@ public sealed class Stem : Module<Tensor, (Tensor S0, Tensor S1)>
     {
         using var input = PixelUnshuffling.In(x, _unshuffle);
         using var h = act.call(bn.call(conv.call(input)));
-        return (to_s0.call(h), to_s1.call(h));
+        return (to_s0?.call(h) ?? h.alias(), to_s1?.call(h) ?? h.alias());
     }
 
     /// <summary>The stem's graph: the first s0 and s1.</summary>
     public (string S0, string S1) Emit(IGraphEmitter g, string x)
     {
-        var h = g.LeakyRelu(g.Conv(PixelUnshuffling.Emit(g, x, _unshuffle), FoldedConv.From(conv, bn)), ReluConvBn.Slope);
-        return (g.Conv(h, FoldedConv.From(to_s0)), g.Conv(h, FoldedConv.From(to_s1)));
+        var stem = g.Conv(PixelUnshuffling.Emit(g, x, _unshuffle), FoldedConv.From(conv, bn));
+        var h = _leaky ? g.LeakyRelu(stem, ReluConvBn.Slope) : g.Relu(stem);
+        return (to_s0 is null ? h : g.Conv(h, FoldedConv.From(to_s0)), to_s1 is null ? h : g.Conv(h, FoldedConv.From(to_s1)));
     }
 }

@@ -44,7 +44,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
         Lattice = new WidthLattice(config.Layers, config.WidthFactors.Count);
         var b = config.Blocks;
         var space = config.Space;
-        stem = new Stem(config.Task.Channels, config.StemChannels, b * config.NodeChannels(0), config.NodeChannels(0), config.PixelUnshuffle);
+        stem = new Stem(config.Task.Channels, config.Space);
         routers = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
         preprocess = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
         cells = new TorchSharp.Modules.ModuleDict<SearchCell>();

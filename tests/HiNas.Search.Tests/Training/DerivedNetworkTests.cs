@@ -172,6 +172,33 @@ public class DerivedNetworkTests
         });
     }
 
+    /// <summary>
+    /// A fused stem with the first cell's channels is one convolution (+ BN, ReLU): neither of its projections; the
+    /// paper's form keeps both, after a LeakyReLU. Layer 1 reads the stem's output as its s0 and s1.
+    /// </summary>
+    [Fact]
+    public void AFusedStemAtTheCellsWidth_IsOneConvolution()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var cell = new CellGenotype(new[] { new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.Conv3x3, 1) });
+        Genotype In(CellForm form) => new(new SearchSpace(task, 2, 1, 4, new[] { 1.0 }, 4, pixelUnshuffle: 2, form: form), new[] { cell, cell }, new[] { 0, 0 });
+        using var fused = TorchRuntime.Seeded(1, () => new DerivedNetwork(In(CellForm.Fused)));
+        using var paper = TorchRuntime.Seeded(1, () => new DerivedNetwork(In(CellForm.Paper)));
+        long bn(long ch) => 2 * ch;
+        long stem = 4 * 4 * 9 + bn(4);
+        long cells = 2 * 2 * (4 * 4 * 9 + bn(4));
+        long head = 4 * 4 * 9 + 4;
+        Assert.Equal(stem + cells + head, fused.parameters().Sum(p => p.numel()));
+        Assert.DoesNotContain(fused.named_modules(), m => m.module is TorchSharp.Modules.LeakyReLU);
+        Assert.Equal(stem + 2 * 4 * 4 + cells + 4 * (4 * 4 + bn(4)) + head, paper.parameters().Sum(p => p.numel()));
+
+        using var x = torch.rand(2, 1, 16, 16, generator: new Generator(5));
+        using var y = fused.call(x);
+        using var loss = y.square().mean();
+        loss.backward();
+        Assert.All(fused.named_parameters(), p => Assert.True(p.parameter.grad is not null && p.parameter.grad.isfinite().all().item<bool>(), p.name));
+    }
+
     [Fact]
     public void FlopsCountEveryConvolutionPerOutputPixel()
     {
