@@ -50,6 +50,38 @@ public class SearchCommandTests
         Assert.Contains("--options-file", mixed.Stderr);
     }
 
+    /// <summary>
+    /// `--operations` restricts the space: the search records it, and the mixture search's network, a single-path
+    /// search's ranked networks and a random genotype of the space (`hinas train --arch random:N --operations`) all keep to it.
+    /// </summary>
+    [Fact]
+    public async Task SearchesAndRandomGenotypesOfSomeOperations_KeepToThem()
+    {
+        var offered = new HashSet<string> { OperationNames.Conv3x3, OperationNames.DilConv3x3, OperationNames.Skip };
+        var mixture = Path.Combine(CliRunner.TempDir(), "mixture");
+        var result = await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--operations", "skip_connect,conv_3x3,dil_conv_3x3", "--out", mixture }.Concat(Tiny).ToArray());
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var found = GenotypeJson.Load(Path.Combine(mixture, SearchRun.GenotypeFile));
+        Assert.Equal(offered.Order(), found.Space.Candidates.Names.Order());
+        Assert.Subset(offered, found.Cells.SelectMany(c => c.Edges).Select(e => e.Op).ToHashSet());
+        Assert.Equal(found.Space.Candidates, SearchOptionsJson.Load(Path.Combine(mixture, SearchRun.OptionsFile)).Supernet.Candidates);
+        Assert.DoesNotContain("sep_conv", result.Stdout.Split('\n').Single(l => l.Contains("α's mean weight")));
+
+        var singlePath = Path.Combine(CliRunner.TempDir(), "single-path");
+        result = await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--operations", "conv_3x3,skip_connect", "--supernet-training", "single-path", "--ranked-networks", "6", "--out", singlePath }.Concat(Tiny).ToArray());
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var ranking = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(singlePath, NetworkRanking.RankingFile));
+        Assert.Equal(6, ranking.Candidates.Count);
+        Assert.All(ranking.Candidates.SelectMany(c => c.Cells).SelectMany(edges => edges), e => Assert.Contains(e.Op, new[] { OperationNames.Conv3x3, OperationNames.Skip }));
+
+        var train = Path.Combine(CliRunner.TempDir(), "random");
+        result = await CliRunner.RunAsync("train", "--task", "denoise", "--arch", "random:4", "--operations", "dil_conv_3x3", "--layers", "2", "--blocks", "1", "--filters", "4",
+            "--stem-channels", "8", "--iterations", "2", "--batch", "2", "--crop", "24", "--data", "deadleaves:6x40", "--validate-every", "2", "--out", train);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("dil_conv_3x3", File.ReadAllText(Path.Combine(train, "options.json")));
+        Assert.DoesNotContain("\"conv_3x3\"", File.ReadAllText(Path.Combine(train, "options.json")));
+    }
+
     [Fact]
     public async Task Select_MeasuresAMixtureRunsEdges_OrRanksItsNetworks()
     {
@@ -158,6 +190,8 @@ public class SearchCommandTests
     [InlineData("search", "--task", "denoise", "--weight-optimizer", "rmsprop", "--out", "{dir}/r")]
     [InlineData("search", "--task", "denoise", "--pixel-loss", "huber", "--out", "{dir}/r")]
     [InlineData("search", "--task", "denoise", "--cell-form", "fast", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--operations", "conv_3x3,conv_7x7", "--out", "{dir}/r")]
+    [InlineData("search", "--task", "denoise", "--operations", "none", "--out", "{dir}/r")]
     [InlineData("search", "--task", "denoise", "--width-factors", "1,two", "--out", "{dir}/r")]
     [InlineData("search", "--task", "denoise", "--width-factors", "0,1", "--out", "{dir}/r")]
     [InlineData("select", "{dir}/no-run")]

@@ -25,7 +25,7 @@ public static class ProfileLatencyCommand
         var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
         var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
         task.AddTo(command);
-        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, settings.PixelUnshuffle, settings.DilatedConvs, settings.HeadConv, settings.CellForm, settings.WidthFactors, settings.Preset, resolution, repeats, outFile, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, settings.PixelUnshuffle, settings.DilatedConvs, settings.HeadConv, settings.CellForm, settings.Operations, settings.WidthFactors, settings.Preset, resolution, repeats, outFile, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var space = SearchOptionsResolver.Resolve(task.Resolve(parse), new SearchSettings
@@ -33,7 +33,7 @@ public static class ProfileLatencyCommand
                 Preset = parse.GetValue(settings.Preset),
                 Layers = parse.GetValue(settings.Layers), Blocks = parse.GetValue(settings.Blocks), Filters = parse.GetValue(settings.Filters), StemChannels = parse.GetValue(settings.Stem),
                 PixelUnshuffle = parse.GetValue(settings.PixelUnshuffle), DilatedConvs = parse.GetValue(settings.DilatedConvs),
-                HeadConv = parse.GetValue(settings.HeadConv), CellForm = parse.GetValue(settings.CellForm),
+                HeadConv = parse.GetValue(settings.HeadConv), CellForm = parse.GetValue(settings.CellForm), Operations = parse.GetValue(settings.Operations),
                 WidthFactors = SearchOptionsResolver.ParseWidthFactors(parse.GetValue(settings.WidthFactors)),
             }).Supernet;
             var (width, height) = ParseResolution(parse.GetValue(resolution)!);

@@ -31,6 +31,7 @@ public static class TrainCommand
         headConv.AcceptOnlyFromAmong("dense", "separable");
         var cellForm = new Option<string?>("--cell-form") { Description = "random genotypes: the space's cells, paper (default) or fused (as hinas search --cell-form)" };
         cellForm.AcceptOnlyFromAmong("paper", "fused");
+        var operations = new Option<string?>("--operations") { Description = "random genotypes: the operations the space's edges may run, comma-separated (as hinas search --operations; default all)" };
         var widthFactors = new Option<string?>("--width-factors") { Description = "random genotypes: the space's width levels as factors of F, comma-separated (default 1,1.5,2)" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
@@ -48,7 +49,7 @@ public static class TrainCommand
             genotype, arch,
         };
         settings.AddTo(command);
-        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, widthFactors, threads, device, outDir, resume, profile, profileSteps, json, initFrom, optionsFile, printOptions }) command.Options.Add(option);
+        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, operations, widthFactors, threads, device, outDir, resume, profile, profileSteps, json, initFrom, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -83,7 +84,7 @@ public static class TrainCommand
         TrainOptions FineTune(ParseResult p, DirectoryInfo source)
         {
             if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p)
-                || new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, widthFactors, settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
+                || new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, operations, widthFactors, settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
                 throw new CliUsageException("--init-from trains the network of the run it starts from on its task; do not combine it with --genotype, --arch, the task options or the network's sizes");
             TrainedModel.BestWeightsOf(source.FullName); // a training run, with trained weights
             // --data has a default; only a given one replaces the run's data
@@ -122,7 +123,7 @@ public static class TrainCommand
                 var space = SearchOptionsResolver.Resolve(task, new SearchSettings
                 {
                     Layers = p.GetValue(layers), Blocks = p.GetValue(blocks), Filters = p.GetValue(filters), StemChannels = p.GetValue(stemChannels),
-                    PixelUnshuffle = p.GetValue(pixelUnshuffle), HeadConv = p.GetValue(headConv), CellForm = p.GetValue(cellForm),
+                    PixelUnshuffle = p.GetValue(pixelUnshuffle), HeadConv = p.GetValue(headConv), CellForm = p.GetValue(cellForm), Operations = p.GetValue(operations),
                     WidthFactors = SearchOptionsResolver.ParseWidthFactors(p.GetValue(widthFactors)),
                 }).Supernet.Space;
                 spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), space);

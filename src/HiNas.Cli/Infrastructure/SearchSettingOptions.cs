@@ -41,6 +41,7 @@ public sealed class SearchSettingOptions
         HeadConv.AcceptOnlyFromAmong("dense", "separable");
         CellForm = new Option<string?>(prefix + "cell-form") { Description = "paper (LeakyReLU before every operation and projection; default) or fused (linear operations, ReLU after each node's sum, projections only where the channels change: every part one convolution as ONNX Runtime runs it)" };
         CellForm.AcceptOnlyFromAmong("paper", "fused");
+        Operations = new Option<string?>(prefix + "operations") { Description = "the operations cell edges may run, comma-separated (e.g. conv_3x3,dil_conv_3x3,skip_connect; default all: conv_3x3, sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5, skip_connect)" };
         WidthFactors = new Option<string?>(prefix + "width-factors") { Description = "the width levels as factors of F, comma-separated (default 1,1.5,2, the paper's; 1,2,3 with F 16 gives 16/32/48 channels, whole blocks of ONNX Runtime's 16-channel layout)" };
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };
@@ -74,6 +75,7 @@ public sealed class SearchSettingOptions
     public Option<string?> DilatedConvs { get; }
     public Option<string?> HeadConv { get; }
     public Option<string?> CellForm { get; }
+    public Option<string?> Operations { get; }
     public Option<string?> WidthFactors { get; }
     public Option<double?> ArchitectLearningRate { get; }
     public Option<double?> ArchitectWeightDecay { get; }
@@ -81,7 +83,7 @@ public sealed class SearchSettingOptions
     public Option<string?> PixelLoss { get; }
     public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, SinglePathSteps, DilatedConvs, HeadConv, CellForm, WidthFactors, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, SinglePathSteps, DilatedConvs, HeadConv, CellForm, Operations, WidthFactors, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
 
     public void AddTo(Command command)
     {
@@ -95,14 +97,14 @@ public sealed class SearchSettingOptions
         PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
         SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), SupernetTraining = p.GetValue(SupernetTraining), RankedNetworks = p.GetValue(RankedNetworks), SinglePathStepsPerEpoch = p.GetValue(SinglePathSteps), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
-        CellForm = p.GetValue(CellForm), WidthFactors = SearchOptionsResolver.ParseWidthFactors(p.GetValue(WidthFactors)),
+        CellForm = p.GetValue(CellForm), Operations = p.GetValue(Operations), WidthFactors = SearchOptionsResolver.ParseWidthFactors(p.GetValue(WidthFactors)),
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay), WeightOptimizer = p.GetValue(WeightOptimizer), PixelLoss = p.GetValue(PixelLoss),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
     public Protocol.V1.SearchSettings ToMessage(ParseResult p)
     {
-        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "", CellForm = p.GetValue(CellForm) ?? "", SupernetTraining = p.GetValue(SupernetTraining) ?? "",
+        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "", CellForm = p.GetValue(CellForm) ?? "", Operations = p.GetValue(Operations) ?? "", SupernetTraining = p.GetValue(SupernetTraining) ?? "",
             WeightOptimizer = p.GetValue(WeightOptimizer) ?? "", PixelLoss = p.GetValue(PixelLoss) ?? "" };
         if (p.GetValue(WidthFactors) is { } factors) s.WidthFactors.AddRange(SearchOptionsResolver.ParseWidthFactors(factors));
         if (p.GetValue(Layers) is { } layers) s.Layers = Count(layers, Layers);

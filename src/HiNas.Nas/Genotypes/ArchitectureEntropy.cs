@@ -14,9 +14,9 @@ public static class ArchitectureEntropy
     /// <summary>β at or above this normalised entropy has not decided the width path (about ±0.07 around uniform for 3 moves).</summary>
     public const double UndecidedBeta = 0.99;
 
-    /// <summary>α's mean normalised entropy over every layer's edges.</summary>
+    /// <summary>α's mean normalised entropy over every layer's edges, over the operations the space offers (masked ones left out).</summary>
     public static double OfAlpha(double[][][] alpha) =>
-        alpha.SelectMany(layer => layer).Select(row => Normalised(Derivation.Softmax(row))).Average();
+        alpha.SelectMany(layer => layer).Select(row => Normalised(Derivation.Softmax(row.Where(logit => logit > WidthLattice.MaskedLogit).ToArray()))).Average();
 
     /// <summary>β's mean normalised entropy over the sources with a choice (masked moves left out).</summary>
     public static double OfBeta(double[][] beta, WidthLattice lattice)

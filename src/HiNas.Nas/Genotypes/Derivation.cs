@@ -16,10 +16,12 @@ public static class Derivation
 
     /// <summary>
     /// The derived cell of one layer from a strength per edge and operation [k, |ops|] (softmax α, or what removing the
-    /// operation is worth to the trained supernet: HiNas.Search's PerturbationSelection); `none`'s strength is ignored.
+    /// operation is worth to the trained supernet: HiNas.Search's PerturbationSelection); `none`'s strength is ignored,
+    /// and so is that of an operation the space does not offer (<paramref name="offered"/>, default every one).
     /// </summary>
-    public static CellGenotype DeriveCellByStrength(double[][] strengths, int blocks)
+    public static CellGenotype DeriveCellByStrength(double[][] strengths, int blocks, OperationSet? offered = null)
     {
+        offered ??= OperationSet.All;
         var edges = CellTopology.EdgeCount(blocks);
         if (strengths.Length != edges) throw new ArgumentException($"α has {strengths.Length} edges, a {blocks}-node cell has {edges}");
         var chosen = new List<CellEdge>(2 * blocks);
@@ -31,7 +33,7 @@ public static class Derivation
                 var weights = strengths[CellTopology.Edge(node, input)];
                 var best = -1;
                 for (var o = 0; o < weights.Length; o++)
-                    if (o != OperationNames.NoneIndex && (best < 0 || weights[o] > weights[best])) best = o;
+                    if (o != OperationNames.NoneIndex && offered.Offers(OperationNames.All[o]) && (best < 0 || weights[o] > weights[best])) best = o;
                 candidates.Add((input, best, weights[best]));
             }
             // Strongest first; ties go to the earlier input. Then keep the pair in input order.
@@ -99,7 +101,7 @@ public static class Derivation
     {
         if (alpha.Length != space.Layers && alpha.Length != 1) throw new ArgumentException($"α has {alpha.Length} layer rows, expected {space.Layers} (LWAS) or 1 (tied)");
         if (strengths.Length != alpha.Length) throw new ArgumentException($"the strengths have {strengths.Length} layer rows, α {alpha.Length}");
-        var cells = Enumerable.Range(0, space.Layers).Select(l => DeriveCellByStrength(strengths[strengths.Length == 1 ? 0 : l], space.Blocks)).ToArray();
+        var cells = Enumerable.Range(0, space.Layers).Select(l => DeriveCellByStrength(strengths[strengths.Length == 1 ? 0 : l], space.Blocks, space.Candidates)).ToArray();
         return new Genotype(space, cells, DeriveWidthPath(beta, space.Lattice), alpha, beta);
     }
 

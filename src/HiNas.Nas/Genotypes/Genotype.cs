@@ -26,6 +26,8 @@ public sealed class Genotype : IEquatable<Genotype>
                 {
                     if (!Operations.All.Any(o => o.Name == edge.Op && o.IsUsable))
                         throw new ArgumentException($"layer {l + 1} node {n}: '{edge.Op}' is not a usable operation", nameof(cells));
+                    if (!space.Candidates.Offers(edge.Op))
+                        throw new ArgumentException($"layer {l + 1} node {n}: '{edge.Op}' is not one of the space's operations ({space.Candidates})", nameof(cells));
                     if (edge.Input < 0 || edge.Input >= 2 + n)
                         throw new ArgumentException($"layer {l + 1} node {n}: input {edge.Input} must be in [0, {n + 1}]", nameof(cells));
                 }

@@ -36,6 +36,7 @@ public static class GenotypeJson
             PixelUnshuffle = genotype.Space.IsFrameTime ? genotype.Space.PixelUnshuffle : null,
             HeadConv = genotype.Space.HeadConv.HeadJson(),
             CellForm = genotype.Space.Form.Json(),
+            Operations = genotype.Space.Candidates.Json()?.ToArray(),
             Cells = genotype.Cells.Select(c => c.Edges.Select(e => new JsonArray(e.Op, e.Input)).ToArray()).ToArray(),
             WidthPath = genotype.WidthPath.ToArray(),
             Alpha = genotype.Alpha,
@@ -71,7 +72,7 @@ public static class GenotypeJson
             var head = ConvStyles.HeadFromJson(dto.HeadConv);
             var form = CellForms.FromJson(dto.CellForm);
             var cells = dto.Cells.Select((edges, l) => new CellGenotype(edges.Select((pair, i) => ParseEdge(pair, l, i)).ToArray())).ToArray();
-            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1, head, form), cells, dto.WidthPath, dto.Alpha, dto.Beta);
+            return new Genotype(new SearchSpace(dto.Task.ToTask(), dto.Layers, dto.Blocks, dto.Filters, dto.WidthFactors, dto.StemChannels, dilated, dto.PixelUnshuffle ?? 1, head, form, OperationSet.FromJson(dto.Operations)), cells, dto.WidthPath, dto.Alpha, dto.Beta);
         }
         catch (ArgumentException e)
         {
@@ -114,6 +115,9 @@ public static class GenotypeJson
 
         /// <summary>Written when fused only; absent is the paper's form.</summary>
         public string? CellForm { get; set; }
+
+        /// <summary>Written when the space offers only some operations; absent is every one.</summary>
+        public string[]? Operations { get; set; }
         public JsonArray[][]? Cells { get; set; }
         public int[]? WidthPath { get; set; }
         public double[][][]? Alpha { get; set; }

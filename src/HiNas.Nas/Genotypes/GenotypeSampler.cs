@@ -7,7 +7,7 @@ namespace HiNas.Nas.Genotypes;
 /// Whole networks drawn on one width path, for a derivation that ranks networks rather than edges (HiNas.Search's
 /// NetworkRanking): cells drawn from α — per node two distinct inputs, each in proportion to its edge's strongest
 /// non-none softmax weight (the weight <see cref="Derivation"/> ranks inputs by), then each edge's operation in
-/// proportion to its softmax weight among the usable ones — or drawn uniformly (<see cref="RandomGenotype"/>'s cells).
+/// proportion to its softmax weight among the usable ones the space offers — or drawn uniformly (<see cref="RandomGenotype"/>'s cells).
 /// </summary>
 public static class GenotypeSampler
 {
@@ -15,7 +15,7 @@ public static class GenotypeSampler
     public static Genotype FromAlpha(SearchSpace space, double[][][] alpha, IReadOnlyList<int> widthPath, ulong seed)
     {
         var random = new DeterministicRandom(DeterministicRandom.Derive(seed, 0xA1FA5));
-        var usable = Operations.All.Select(o => o.IsUsable).ToArray();
+        var usable = Operations.All.Select(o => o.IsUsable && space.Candidates.Offers(o.Name)).ToArray();
         var cells = new CellGenotype[space.Layers];
         for (var l = 0; l < space.Layers; l++)
         {

@@ -11,7 +11,8 @@ namespace HiNas.Nas.Genotypes;
 public static class OperationShares
 {
     /// <param name="alpha">[layers][edges][|ops|], the last axis in <see cref="OperationNames.All"/>'s order</param>
-    /// <returns>operation name → mean share, in <see cref="OperationNames.All"/>'s order</returns>
+    /// <returns>operation name → mean share, in <see cref="OperationNames.All"/>'s order; operations the space leaves out
+    /// (masked logits: <see cref="SearchSpace.Candidates"/>) are not listed</returns>
     public static IReadOnlyDictionary<string, double> Of(double[][][] alpha)
     {
         var rows = alpha.SelectMany(layer => layer).ToArray();
@@ -25,7 +26,8 @@ public static class OperationShares
             for (var o = 0; o < sums.Length; o++) sums[o] += weights[o];
         }
         var shares = new Dictionary<string, double>();
-        for (var o = 0; o < sums.Length; o++) shares[OperationNames.All[o]] = sums[o] / rows.Length;
+        for (var o = 0; o < sums.Length; o++)
+            if (rows.Any(row => row[o] > WidthLattice.MaskedLogit)) shares[OperationNames.All[o]] = sums[o] / rows.Length;
         return shares;
     }
 }

@@ -6,7 +6,7 @@ namespace HiNas.Nas.Genotypes;
 
 /// <summary>
 /// A genotype drawn uniformly from the search space (the random-search baseline): per layer and node two
-/// distinct inputs among the node's states and a non-none operation for each; a width path that moves
+/// distinct inputs among the node's states and one of the space's operations for each (never none); a width path that moves
 /// down/same/up uniformly among the moves that stay on the lattice.
 /// </summary>
 public static class RandomGenotype
@@ -15,7 +15,7 @@ public static class RandomGenotype
     {
         var (layers, blocks, widthFactors) = (space.Layers, space.Blocks, space.WidthFactors);
         var random = new DeterministicRandom(DeterministicRandom.Derive(seed, 0x5EA5C4));
-        var usable = Operations.All.Where(o => o.IsUsable).Select(o => o.Name).ToArray();
+        var usable = space.Candidates.Names;
         var cells = new CellGenotype[layers];
         for (var l = 0; l < layers; l++)
         {
@@ -27,7 +27,7 @@ public static class RandomGenotype
                 var second = random.NextInt(states - 1);
                 if (second >= first) second++;
                 foreach (var input in new[] { Math.Min(first, second), Math.Max(first, second) })
-                    edges.Add(new CellEdge(usable[random.NextInt(usable.Length)], input));
+                    edges.Add(new CellEdge(usable[random.NextInt(usable.Count)], input));
             }
             cells[l] = new CellGenotype(edges);
         }

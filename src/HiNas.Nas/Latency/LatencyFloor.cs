@@ -5,9 +5,10 @@ using HiNas.Nas.Space;
 namespace HiNas.Nas.Latency;
 
 /// <summary>
-/// The cheapest network a search space holds, as a latency table predicts it: every cell made of skip connections
-/// (so only the fixed parts remain — stem, projections, additions, concatenations, head) on the width path where
-/// those parts cost least. No derivation can go below it, so a budget under it cannot be met by any search of the
+/// The cheapest network a search space holds, as a latency table predicts it: every edge its width's cheapest offered
+/// operation — a skip connection, unless the space leaves skips out (<see cref="SearchSpace.Candidates"/>), so that
+/// only the fixed parts remain (stem, projections, additions, concatenations, head) — on the width path where the
+/// layers cost least. No derivation can go below it, so a budget under it cannot be met by any search of the
 /// space; the search refuses such a budget before it starts.
 /// </summary>
 public sealed record LatencyFloor(double Milliseconds, Genotype Network)
@@ -19,6 +20,9 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
         var b = space.Blocks;
         // cost[l][(from, to)] of layer l's fixed parts, by dynamic programming over (width of layer l−1, width of layer l);
         // the stem is width 0 at layer 0, and the two-back state of layer 1 is the stem's s1 (C₀ channels).
+        var cheapestOp = Enumerable.Range(0, widths).Select(w => space.Offered
+            .Select(op => (op.Name, Ms: op.HasCost ? table.Of(LatencyKeys.Operation(op, space.NodeChannels(w), space.PixelUnshuffle, space.Form)) : 0.0))
+            .MinBy(o => o.Ms)).ToArray();
         var best = new Dictionary<(int Before, int Now), (double Ms, int[] Path)> { [(-1, 0)] = (0, Array.Empty<int>()) };
         for (var l = 0; l < layers; l++)
         {
@@ -30,7 +34,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
                     var c = space.NodeChannels(to);
                     var previous = b * space.NodeChannels(now);
                     var beforePrevious = before < 0 ? space.NodeChannels(0) : b * space.NodeChannels(before);
-                    var cost = ms + NetworkLatency.FixedLayerParts(space, previous, beforePrevious, c).Sum(table.Of);
+                    var cost = ms + NetworkLatency.FixedLayerParts(space, previous, beforePrevious, c).Sum(table.Of) + 2 * b * cheapestOp[to].Ms;
                     if (l == layers - 1) cost += table.Of(LatencyKeys.Head(space, b * c));
                     if (!next.TryGetValue((now, to), out var known) || cost < known.Item1) next[(now, to)] = (cost, path.Append(to).ToArray());
                 }
@@ -38,14 +42,14 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
         }
         var (cheapest, widthPath) = best.Values.MinBy(v => v.Ms);
         var stem = table.Of(LatencyKeys.Stem(space));
-        var cells = Enumerable.Range(0, layers).Select(_ => AllSkip(b)).ToArray();
+        var cells = widthPath.Select(w => Uniform(b, cheapestOp[w].Name)).ToArray();
         var network = new Genotype(space, cells, widthPath);
         return new LatencyFloor(stem + cheapest, network);
     }
 
-    /// <summary>A cell whose every node adds skip connections from the cell's two inputs.</summary>
-    private static CellGenotype AllSkip(int blocks) =>
-        new(Enumerable.Range(0, blocks).SelectMany(_ => new[] { new CellEdge(OperationNames.Skip, 0), new CellEdge(OperationNames.Skip, 1) }).ToList());
+    /// <summary>A cell whose every node adds <paramref name="operation"/> of the cell's two inputs.</summary>
+    private static CellGenotype Uniform(int blocks, string operation) =>
+        new(Enumerable.Range(0, blocks).SelectMany(_ => new[] { new CellEdge(operation, 0), new CellEdge(operation, 1) }).ToList());
 
     /// <summary>A measured floor this many times the prediction says more about the machine's load than about the space.</summary>
     public const double BusyFactor = 1.5;
@@ -67,6 +71,6 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
             ? FormattableString.Invariant($"; the measurement is {over / Milliseconds:0.#}× the table's prediction, far beyond the table's own error: if other work was running, measure again with the cores free (a budgeted search needs them to itself)")
             : "";
         return FormattableString.Invariant(
-            $"the budget of {budgetMs:0.###} ms is below the cheapest network of this search space at {table.Resolution} on {table.Device}: {how} with every cell made of skip connections (stem, 1×1 projections, additions, concatenations and head alone); raise the budget, or search a space with fewer layers, fewer filters or fewer stem channels{busy}");
+            $"the budget of {budgetMs:0.###} ms is below the cheapest network of this search space at {table.Resolution} on {table.Device}: {how} with every edge its cheapest operation ({string.Join(", ", Network.Cells.SelectMany(c => c.Edges).Select(e => e.Op).Distinct())}; stem, 1×1 projections, additions, concatenations and head otherwise); raise the budget, or search a space with fewer layers, fewer filters or fewer stem channels{busy}");
     }
 }

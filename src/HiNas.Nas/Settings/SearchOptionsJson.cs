@@ -35,6 +35,9 @@ public static class SearchOptionsJson
 
         /// <summary>Written when fused only; absent is the paper's form (and every run started before the setting existed).</summary>
         public string? CellForm { get; set; }
+
+        /// <summary>Written when the space offers only some operations; absent is every one (and every run started before the setting existed).</summary>
+        public string[]? Operations { get; set; }
         public string? Data { get; set; }
         public int Epochs { get; set; }
         public int Warmup { get; set; }
@@ -85,6 +88,7 @@ public static class SearchOptionsJson
             DilatedConvs = o.Supernet.DilatedConvs.Name(),
             HeadConv = o.Supernet.HeadConv.HeadJson(),
             CellForm = o.Supernet.Form.Json(),
+            Operations = o.Supernet.Candidates.Json()?.ToArray(),
             Data = o.Data.ToString(),
             Epochs = o.Epochs,
             Warmup = o.Warmup,
@@ -129,6 +133,7 @@ public static class SearchOptionsJson
                         DilatedConvs = ConvStyles.DilatedFromJson(DilatedConvs),
                         HeadConv = ConvStyles.HeadFromJson(HeadConv),
                         Form = CellForms.FromJson(CellForm),
+                        Candidates = OperationSet.FromJson(Operations),
                     },
                     Data = DataSpec.Parse(Data),
                     Epochs = Epochs, Warmup = Warmup, StepsPerEpoch = StepsPerEpoch, Batch = Batch, Crop = Crop, Seed = Seed,

@@ -33,6 +33,7 @@ public static class SearchOptionsResolver
                 DilatedConvs = s.DilatedConvs is { Length: > 0 } dilated ? AsSetting(ConvStyles.DilatedSetting, () => ConvStyles.Parse(dilated, ConvStyles.DilatedWhat)) : n.DilatedConvs,
                 HeadConv = s.HeadConv is { Length: > 0 } head ? AsSetting(ConvStyles.HeadSetting, () => ConvStyles.Parse(head, ConvStyles.HeadWhat)) : n.HeadConv,
                 Form = s.CellForm is { Length: > 0 } form ? AsSetting(CellForms.Setting, () => CellForms.Parse(form)) : n.Form,
+                Candidates = s.Operations is { Length: > 0 } operations ? AsSetting(OperationSet.Setting, () => OperationSet.Parse(operations)) : n.Candidates,
                 WidthFactors = s.WidthFactors ?? n.WidthFactors,
             },
             Data = DataSpec.Parse(s.Data),

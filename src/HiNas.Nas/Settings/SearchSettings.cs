@@ -27,6 +27,9 @@ public sealed record SearchSettings
     /// <summary>"paper" or "fused" cells (<see cref="HiNas.Nas.Space.SearchSpace.Form"/>).</summary>
     public string? CellForm { get; init; }
 
+    /// <summary>Comma-separated operations the edges may run, or "all" (<see cref="HiNas.Nas.Space.SearchSpace.Candidates"/>); null: the preset's, else all.</summary>
+    public string? Operations { get; init; }
+
     /// <summary>The width levels' factors × F (<see cref="HiNas.Nas.Space.SearchSpace.WidthFactors"/>); null: the preset's, else 1, 1.5, 2.</summary>
     public IReadOnlyList<double>? WidthFactors { get; init; }
 

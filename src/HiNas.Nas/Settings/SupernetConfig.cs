@@ -32,10 +32,13 @@ public sealed record SupernetConfig
     /// <summary>Where the cells' nonlinearity sits (<see cref="SearchSpace.Form"/>).</summary>
     public CellForm Form { get; init; } = CellForm.Paper;
 
+    /// <summary>The operations the edges may run (<see cref="SearchSpace.Candidates"/>).</summary>
+    public OperationSet Candidates { get; init; } = OperationSet.All;
+
     public int NodeChannels(int level) => SearchSpace.NodeChannelsFor(Filters, WidthFactors[level]);
 
     /// <summary>The space these settings search (the two switches change how, not what).</summary>
-    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv, Form);
+    public SearchSpace Space => new(Task, Layers, Blocks, Filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv, Form, Candidates);
 
     public void Validate()
     {

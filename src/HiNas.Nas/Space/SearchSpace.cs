@@ -7,15 +7,16 @@ namespace HiNas.Nas.Space;
 /// channels per node at width factor 1, the width levels' factors, the stem's channels, how its dilated
 /// candidates compute (<see cref="ConvStyle"/>), the pixel-unshuffle factor r at which the network runs
 /// (1: the paper's space, every part at the input's resolution; 2: the frame-time space, see <see cref="PixelUnshuffle"/>),
-/// how the light head's convolution computes (<see cref="HeadConv"/>), and where its cells' nonlinearity sits
-/// (<see cref="Form"/>).
+/// how the light head's convolution computes (<see cref="HeadConv"/>), where its cells' nonlinearity sits
+/// (<see cref="Form"/>), and which operations its edges may run (<see cref="Candidates"/>).
 /// One record, so that a
 /// genotype, a random draw, a derivation, a latency floor or a baseline's search-space sizes never travel as loose numbers.
 /// </summary>
 public sealed class SearchSpace : IEquatable<SearchSpace>
 {
     public SearchSpace(RestorationTask task, int layers, int blocks, int filters, IReadOnlyList<double> widthFactors, int stemChannels,
-        ConvStyle dilatedConvs = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense, CellForm form = CellForm.Paper)
+        ConvStyle dilatedConvs = ConvStyle.Dense, int pixelUnshuffle = 1, ConvStyle headConv = ConvStyle.Dense, CellForm form = CellForm.Paper,
+        OperationSet? candidates = null)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (layers < 1) throw new ArgumentOutOfRangeException(nameof(layers), layers, "layers must be ≥ 1");
@@ -35,6 +36,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
         PixelUnshuffle = pixelUnshuffle;
         HeadConv = headConv;
         Form = form;
+        Candidates = candidates ?? OperationSet.All;
     }
 
 
@@ -78,8 +80,14 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     /// <summary>Whether this is the frame-time space (r &gt; 1) rather than the paper's.</summary>
     public bool IsFrameTime => PixelUnshuffle > 1;
 
-    /// <summary>The candidate operations of this space's edges, in the order of α's last axis.</summary>
+    /// <summary>The registry's operations as this space computes them, in the order of α's last axis (those it does not offer included: <see cref="Candidates"/>).</summary>
     public IReadOnlyList<Operation> Operations => Space.Operations.For(DilatedConvs);
+
+    /// <summary>The operations this space offers its edges (every usable one unless restricted).</summary>
+    public OperationSet Candidates { get; }
+
+    /// <summary>The operations a network of this space may run on an edge, as it computes them, in α's order (none excluded).</summary>
+    public IEnumerable<Operation> Offered => Operations.Where(o => o.IsUsable && Candidates.Offers(o.Name));
 
     /// <summary>The operation named <paramref name="name"/> as this space computes it.</summary>
     public Operation Operation(string name) => Space.Operations.Named(name, DilatedConvs);
@@ -92,7 +100,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     {
         if (!(multiplier > 0) || double.IsInfinity(multiplier)) throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "the width multiplier must be a positive number");
         var filters = Math.Max(1, (int)Math.Round(Filters * multiplier, MidpointRounding.AwayFromZero));
-        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv, Form);
+        return new SearchSpace(Task, Layers, Blocks, filters, WidthFactors, StemChannels, DilatedConvs, PixelUnshuffle, HeadConv, Form, Candidates);
     }
 
     /// <summary>The outer space: the width lattice over the layers.</summary>
@@ -106,7 +114,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public bool Equals(SearchSpace? other) =>
         other is not null && Task == other.Task && Layers == other.Layers && Blocks == other.Blocks && Filters == other.Filters
         && StemChannels == other.StemChannels && WidthFactors.SequenceEqual(other.WidthFactors) && DilatedConvs == other.DilatedConvs
-        && PixelUnshuffle == other.PixelUnshuffle && HeadConv == other.HeadConv && Form == other.Form;
+        && PixelUnshuffle == other.PixelUnshuffle && HeadConv == other.HeadConv && Form == other.Form && Candidates.Equals(other.Candidates);
 
     public override bool Equals(object? obj) => Equals(obj as SearchSpace);
 
@@ -114,5 +122,5 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
 
     public override string ToString() =>
         $"{Task.Slug} L={Layers} B={Blocks} F={Filters} stem {StemChannels} widths [{string.Join(", ", WidthFactors)}] {DilatedConvs.Name()} dilated convs" + (IsFrameTime ? $", pixel-unshuffle ×{PixelUnshuffle}" : "")
-        + (HeadConv == ConvStyle.Dense ? "" : $", {HeadConv.Name()} head convolution") + (Form == CellForm.Paper ? "" : $", {Form.Name()} cells");
+        + (HeadConv == ConvStyle.Dense ? "" : $", {HeadConv.Name()} head convolution") + (Form == CellForm.Paper ? "" : $", {Form.Name()} cells") + (Candidates.IsAll ? "" : $", operations {Candidates}");
 }

@@ -146,7 +146,7 @@ public static class LatencyProfiler
 
         foreach (var c in widths.Distinct())
         {
-            foreach (var op in space.Operations.Where(o => o.HasCost))
+            foreach (var op in space.Offered.Where(o => o.HasCost))
                 yield return (LatencyKeys.Operation(op, c, r, space.Form), Single(c, c, r, () => OperationTable.Create(op, c, affine: true, space.Form)));
             var channels = c;
             var pair = new[] { new PartInput("a", c, r), new PartInput("b", c, r) };

@@ -8,7 +8,8 @@ using HiNas.Nas.Space;
 namespace HiNas.Search.Cells;
 
 /// <summary>
-/// One searchable edge: Σ_o softmax(α)[o] · o(x) over the candidate operations ("none" adds zero). In training mode
+/// One searchable edge: Σ_o softmax(α)[o] · o(x) over the space's offered operations ("none" adds zero; those not
+/// offered have no module and no weight). In training mode
 /// the skip connection's output can be dropped out (<see cref="SkipDropout"/>, P-DARTS's remedy for the collapse
 /// toward skip connections: an untrained supernet rewards the identity before the convolutions have learnt anything),
 /// and every operation's output can be dropped per sample (<see cref="OperationDropout"/>, the path dropout of one-shot
@@ -20,20 +21,19 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
     private readonly int[] _opIndex;
     private readonly Module<Tensor, Tensor>? act;
 
-    /// <param name="candidates">the space's operations, in the order of α's last axis</param>
-    /// <param name="form">the space's cell form: in the paper's the operations begin with the LeakyReLU (shared here)</param>
-    public MixedOp(IReadOnlyList<Operation> candidates, long channels, CellForm form) : base(nameof(MixedOp))
+    /// <param name="space">the space whose offered operations (<see cref="SearchSpace.Offered"/>) the edge mixes, in its
+    /// cell form: in the paper's the operations begin with the LeakyReLU (shared here)</param>
+    public MixedOp(SearchSpace space, long channels) : base(nameof(MixedOp))
     {
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         var indices = new List<int>();
-        for (var i = 0; i < candidates.Count; i++)
+        foreach (var op in space.Offered)
         {
-            if (i == OperationNames.NoneIndex) continue;
-            ops.Add(OperationTable.Create(candidates[i], channels, affine: false, form));
-            indices.Add(i);
+            ops.Add(OperationTable.Create(op, channels, affine: false, space.Form));
+            indices.Add(OperationNames.IndexOf(op.Name));
         }
         _opIndex = indices.ToArray();
-        if (form == CellForm.Paper) act = LeakyReLU(ReluConvBn.Slope);
+        if (space.Form == CellForm.Paper) act = LeakyReLU(ReluConvBn.Slope);
         RegisterComponents();
     }
 

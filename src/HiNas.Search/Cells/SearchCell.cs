@@ -22,7 +22,7 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
     {
         Blocks = blocks;
         edges = new TorchSharp.Modules.ModuleList<MixedOp>();
-        for (var e = 0; e < CellTopology.EdgeCount(blocks); e++) edges.Add(new MixedOp(space.Operations, channels, space.Form));
+        for (var e = 0; e < CellTopology.EdgeCount(blocks); e++) edges.Add(new MixedOp(space, channels));
         // in place: a node's sum is a fresh tensor no backward keeps (ReLU's backward reads its output)
         if (space.Form == CellForm.Fused) nodeAct = ReLU(inplace: true);
         RegisterComponents();

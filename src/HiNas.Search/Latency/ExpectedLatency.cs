@@ -48,7 +48,7 @@ public sealed class ExpectedLatency
         for (var w = 0; w < widths; w++)
         {
             var c = config.NodeChannels(w);
-            _opLatency[w] = _space.Operations.Select(op => op.HasCost ? table.Of(LatencyKeys.Operation(op, c, r, _space.Form)) : 0.0).ToArray();
+            _opLatency[w] = _space.Operations.Select(op => op.HasCost && _space.Candidates.Offers(op.Name) ? table.Of(LatencyKeys.Operation(op, c, r, _space.Form)) : 0.0).ToArray();
             _cellFixed[w] = b * table.Of(LatencyKeys.Add(c, r, _space.Form)) + (b > 1 ? table.Of(LatencyKeys.Concat(b, c, r)) : 0.0);
             _head[w] = table.Of(LatencyKeys.Head(_space, b * c));
         }
@@ -61,7 +61,7 @@ public sealed class ExpectedLatency
         _space.Projects(inChannels, outChannels) ? Table.Of(LatencyKeys.Projection(inChannels, outChannels, _space.PixelUnshuffle, _space.Form)) : 0.0;
 
     /// <summary>E[latency] in milliseconds for the supernet's current α and β (differentiable in both).</summary>
-    public Tensor Of(Supernet supernet) => Of(supernet.Alpha, nn.functional.softmax(supernet.MaskedBeta(), -1));
+    public Tensor Of(Supernet supernet) => Of(supernet.MaskedAlpha(), nn.functional.softmax(supernet.MaskedBeta(), -1));
 
     /// <summary>E[latency] for α logits [rows, k, |ops|] and β weights (after softmax) [sources, 3].</summary>
     public Tensor Of(Tensor alphaLogits, Tensor betaWeights)

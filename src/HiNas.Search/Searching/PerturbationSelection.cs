@@ -65,7 +65,7 @@ public static class PerturbationSelection
                 {
                     for (var o = 0; o < OperationNames.Count; o++)
                     {
-                        if (o == OperationNames.NoneIndex) continue;
+                        if (o == OperationNames.NoneIndex || !session.Options.Supernet.Candidates.Offers(OperationNames.All[o])) continue;
                         cancellation.ThrowIfCancellationRequested();
                         kept[r][e][o] = 0;
                         network.SetOperationMask(kept);

@@ -64,6 +64,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
         var alphaRows = config.TieCells ? 1 : config.Layers;
         alpha = new TorchSharp.Modules.Parameter(1e-3 * torch.randn(alphaRows, CellTopology.EdgeCount(b), OperationNames.Count));
         beta = new TorchSharp.Modules.Parameter(1e-3 * torch.randn(Lattice.SourceCount, WidthLattice.MoveCount));
+        if (!space.Candidates.IsAll) _alphaMask = OperationNames.All.Select(name => !space.Candidates.Offers(name)).ToArray();
         var mask = Lattice.ImpossibleMoves();
         _betaMask = new bool[Lattice.SourceCount * WidthLattice.MoveCount];
         for (var s = 0; s < Lattice.SourceCount; s++)
@@ -88,6 +89,20 @@ public sealed class Supernet : Module<Tensor, Tensor>
     public IEnumerable<TorchSharp.Modules.Conv2d> PredictionLayers =>
         Enumerable.Range(0, Lattice.LiveWidths(Config.Layers)).Select(h => heads[$"w{h}"].PredictionLayer);
 
+    /// <summary>
+    /// α with the operations the space does not offer (<see cref="SearchSpace.Candidates"/>) set to the masked logit: out of
+    /// every mixture, derivation and draw, and without gradient. α itself when the space offers every operation.
+    /// </summary>
+    public Tensor MaskedAlpha()
+    {
+        if (_alphaMask is null) return alpha;
+        var mask = torch.tensor(_alphaMask, device: alpha.device);
+        return torch.where(mask, torch.tensor(WidthLattice.MaskedLogit, dtype: alpha.dtype, device: alpha.device), alpha);
+    }
+
+    /// <summary>Per operation of α's last axis, whether the space leaves it out; null when it offers every one.</summary>
+    private readonly bool[]? _alphaMask;
+
     /// <summary>β with impossible moves set to the masked logit.</summary>
     public Tensor MaskedBeta()
     {
@@ -99,7 +114,7 @@ public sealed class Supernet : Module<Tensor, Tensor>
     {
         if (_subnetwork is { } subnetwork) return ForwardSubnetwork(x, subnetwork);
         var (stemS0, stemS1) = stem.call(x);
-        var alphaWeights = nn.functional.softmax(alpha, -1);
+        var alphaWeights = nn.functional.softmax(MaskedAlpha(), -1);
         if (_operationMask is { } kept) alphaWeights = alphaWeights.mul(kept);
         var betaWeights = nn.functional.softmax(MaskedBeta(), -1);
         var states = new Dictionary<(int Layer, int Width), Tensor> { [(0, 0)] = stemS0 };
@@ -230,10 +245,11 @@ public sealed class Supernet : Module<Tensor, Tensor>
         return TaskResidual.Apply(Config.Task, x, PixelUnshuffling.CropTo(prediction, x, Config.Task.Scale));
     }
 
-    /// <summary>α logits as [rows][k][|ops|].</summary>
+    /// <summary>α logits as [rows][k][|ops|], operations the space does not offer at the masked value.</summary>
     public double[][][] AlphaSnapshot()
     {
-        using var a = alpha.detach().cpu().to(ScalarType.Float64);
+        using var scope = torch.NewDisposeScope();
+        var a = MaskedAlpha().detach().cpu().to(ScalarType.Float64);
         var flat = a.data<double>().ToArray();
         var (rows, edges, ops) = ((int)a.shape[0], (int)a.shape[1], (int)a.shape[2]);
         return Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, edges).Select(e => flat.AsSpan((r * edges + e) * ops, ops).ToArray()).ToArray()).ToArray();

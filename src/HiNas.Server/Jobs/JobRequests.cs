@@ -56,7 +56,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             RankedNetworks = Count(s.HasRankedNetworks, s.RankedNetworks, field, "ranked_networks"),
             SinglePathStepsPerEpoch = Count(s.HasSinglePathStepsPerEpoch, s.SinglePathStepsPerEpoch, field, "single_path_steps_per_epoch"),
             DilatedConvs = s.DilatedConvs.Length > 0 ? s.DilatedConvs : null, HeadConv = s.HeadConv.Length > 0 ? s.HeadConv : null,
-            CellForm = s.CellForm.Length > 0 ? s.CellForm : null, WidthFactors = s.WidthFactors.Count > 0 ? s.WidthFactors.ToArray() : null, ArchitectLearningRate = s.HasArchitectLearningRate ? s.ArchitectLearningRate : null,
+            CellForm = s.CellForm.Length > 0 ? s.CellForm : null, Operations = s.Operations.Length > 0 ? s.Operations : null, WidthFactors = s.WidthFactors.Count > 0 ? s.WidthFactors.ToArray() : null, ArchitectLearningRate = s.HasArchitectLearningRate ? s.ArchitectLearningRate : null,
             ArchitectWeightDecay = s.HasArchitectWeightDecay ? s.ArchitectWeightDecay : null,
             WeightOptimizer = s.WeightOptimizer.Length > 0 ? s.WeightOptimizer : null, PixelLoss = s.PixelLoss.Length > 0 ? s.PixelLoss : null,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,

@@ -38,11 +38,15 @@ public class SupernetTests
         }
     }
 
+    /// <summary>A space whose edges compute as <paramref name="dilated"/> and <paramref name="form"/> say, offering <paramref name="operations"/> (default all).</summary>
+    private static SearchSpace EdgeSpace(ConvStyle dilated, CellForm form, string operations = "all") =>
+        new(RestorationTask.Denoise(25, 1), 1, 1, 4, new[] { 1.0 }, 4, dilated, form: form, candidates: OperationSet.Parse(operations));
+
     [Fact]
     public void SkipDropout_DropsTheSkipConnectionWhileTraining_Reproducibly_AndNeverInEval()
     {
         using var scope = torch.NewDisposeScope();
-        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4, CellForm.Paper);
+        using var op = new HiNas.Search.Cells.MixedOp(EdgeSpace(ConvStyle.Dense, CellForm.Paper), 4);
         using var generator = new Generator(5);
         var skipOnly = torch.zeros(OperationNames.Count);
         skipOnly[OperationNames.SkipIndex] = 1;
@@ -69,7 +73,7 @@ public class SupernetTests
     public void OperationDropout_DropsWholeOutputsPerSampleWhileTraining_AndNeverInEval()
     {
         using var scope = torch.NewDisposeScope();
-        using var op = new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.All, 4, CellForm.Paper);
+        using var op = new HiNas.Search.Cells.MixedOp(EdgeSpace(ConvStyle.Dense, CellForm.Paper), 4);
         using var generator = new Generator(9);
         var skipOnly = torch.zeros(OperationNames.Count);
         skipOnly[OperationNames.SkipIndex] = 1;
@@ -100,7 +104,7 @@ public class SupernetTests
     public void MixedOp_WithItsSharedActivationAndInPlaceSum_EqualsEachOperationRunOnItsOwn(ConvStyle dilated, CellForm form)
     {
         using var scope = torch.NewDisposeScope();
-        using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(HiNas.Nas.Space.Operations.For(dilated), 6, form));
+        using var op = TorchRuntime.Seeded(3, () => new HiNas.Search.Cells.MixedOp(EdgeSpace(dilated, form), 6));
         op.train();
         using var generator = new Generator(11);
         var x0 = torch.randn(new long[] { 2, 6, 16, 16 }, generator: generator);
@@ -224,6 +228,39 @@ public class SupernetTests
         Assert.True(net.Alpha.grad!.abs().sum().item<float>() > 0);
         Assert.True(net.Beta.grad!.abs().sum().item<float>() > 0);
         Assert.DoesNotContain(net.WeightParameters(), p => ReferenceEquals(p, net.Alpha) || ReferenceEquals(p, net.Beta));
+    }
+
+    /// <summary>
+    /// A space of dense convolutions and skips: its edges build no other operation, α's other entries are masked out of
+    /// the mixture (no weight, no gradient, the masked logit in the snapshot), and the derivation keeps to the set even
+    /// when the raw α favours a left-out operation.
+    /// </summary>
+    [Fact]
+    public void ASupernetOfSomeOperations_BuildsMixesAndDerivesOnlyThose()
+    {
+        using var scope = torch.NewDisposeScope();
+        var all = Tiny(RestorationTask.Denoise(25, 3));
+        var some = all with { Candidates = OperationSet.Parse("conv_3x3,dil_conv_3x3,skip_connect") };
+        using var full = TorchRuntime.Seeded(1, () => new Supernet(all));
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(some));
+        Assert.True(net.WeightParameters().Sum(p => p.numel()) < full.WeightParameters().Sum(p => p.numel()));
+        using (var op = new HiNas.Search.Cells.MixedOp(EdgeSpace(ConvStyle.Dense, CellForm.Paper, "conv_3x3,skip_connect"), 4))
+            Assert.Equal(4 * 4 * 9, op.parameters().Sum(p => p.numel())); // the conv 3×3 alone (its search BatchNorm is affine-free): no separable, no dilated
+
+        using (torch.no_grad())
+        {
+            net.Alpha.zero_();
+            net.Alpha[.., .., OperationNames.IndexOf(OperationNames.SepConv3x3)] = 10; // what the set leaves out
+            net.Alpha[.., .., OperationNames.IndexOf(OperationNames.DilConv3x3)] = 1;
+        }
+        net.call(torch.rand(1, 3, 16, 16)).square().mean().backward();
+        var grad = net.Alpha.grad!;
+        Assert.Equal(0f, grad[.., .., OperationNames.IndexOf(OperationNames.SepConv3x3)].abs().sum().item<float>());
+        Assert.True(grad[.., .., OperationNames.IndexOf(OperationNames.Conv3x3)].abs().sum().item<float>() > 0);
+        Assert.All(net.AlphaSnapshot().SelectMany(r => r).Select(e => e[OperationNames.IndexOf(OperationNames.SepConv5x5)]), v => Assert.Equal(WidthLattice.MaskedLogit, v));
+        var derived = net.Derive();
+        Assert.All(derived.Cells.SelectMany(c => c.Edges), e => Assert.Equal(OperationNames.DilConv3x3, e.Op));
+        Assert.Equal(some.Candidates, derived.Space.Candidates);
     }
 
     /// <summary>A 3-layer genotype of the tiny space on <paramref name="path"/>, without skip connections (an identity has no weights to show).</summary>
