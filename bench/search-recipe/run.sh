@@ -42,6 +42,8 @@
 #            best by validation PSNR then retrained as `train-NAME-trainedK[-maxP][-msT|-as-ARCH-DEPTH-WIDTH]`; with MAX_MS only
 #            networks that run within T ms at 640×360 on this machine as trained (`--max-ms`), with AS_FAST_AS=ARCH:DEPTH:WIDTH
 #            (e.g. ffdnet:7:48) only those no slower than that hand design timed side by side with each (`--as-fast-as`)
+#   GIVEN    genotypes of the space written by hand, space-separated NAME=GENOTYPE_FILE, trained the same way as
+#            `train-NAME` (the file copied to NAME/genotype.json)
 #   HAND     hand-designed networks trained the same way, space-separated: dncnn:DEPTH:WIDTH (full resolution) or
 #            ffdnet:DEPTH:WIDTH (at a quarter of the pixels, as the frame-time space), as `train-ARCH-DEPTH-WIDTH`
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
@@ -247,6 +249,14 @@ for arm in $arms; do
     train_and_evaluate "$picked" --genotype "$work/$picked/genotype.json"
     for seed in ${SEEDS:-}; do train_and_evaluate "$picked-seed$seed" --genotype "$work/$picked/genotype.json" --seed "$seed"; done
   fi
+done
+for given in ${GIVEN:-}; do
+  name="${given%%=*}" file="${given#*=}"
+  [[ "$name" =~ ^[a-z0-9-]+$ ]] && [ "$name" != "$given" ] && [ -f "$file" ] || { echo "bench/search-recipe: GIVEN '$given' is not NAME=GENOTYPE_FILE (NAME of a-z, 0-9, -; an existing file)" >&2; exit 2; }
+  mkdir -p "$work/$name"
+  [ -f "$work/$name/genotype.json" ] || cp "$file" "$work/$name/genotype.json"
+  train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
+  for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$work/$name/genotype.json" --seed "$seed"; done
 done
 for h in ${HAND:-}; do
   IFS=: read -r arch depth width <<< "$h"
