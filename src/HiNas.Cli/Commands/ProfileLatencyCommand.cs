@@ -46,7 +46,7 @@ public static class ProfileLatencyCommand
             {
                 output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} on {table.Device}, {table.Runtime} → {path}");
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"cheapest network of this space (every edge {string.Join(" or ", floor.Network.Cells.SelectMany(c => c.Edges).Select(e => e.Op).Distinct())}, width path [{string.Join(",", floor.Network.WidthPath)}]): {measuredFloor:F1} ms measured, {floor.Milliseconds:F1} ms predicted; no budget below it can be met"));
+                    $"cheapest network of this space (every edge {string.Join(" or ", floor.Operations)}, width path [{string.Join(",", floor.Network.WidthPath)}]): {measuredFloor:F1} ms measured, {floor.Milliseconds:F1} ms predicted; no budget below it can be met"));
             }
             else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height, FloorMs = floor.Milliseconds, FloorMeasuredMs = measuredFloor }, CliJson.Options));
             return ExitCodes.Success;

@@ -15,7 +15,7 @@ public static class GenotypeSampler
     public static Genotype FromAlpha(SearchSpace space, double[][][] alpha, IReadOnlyList<int> widthPath, ulong seed)
     {
         var random = new DeterministicRandom(DeterministicRandom.Derive(seed, 0xA1FA5));
-        var usable = Operations.All.Select(o => o.IsUsable && space.Candidates.Offers(o.Name)).ToArray();
+        var usable = OperationNames.All.Select(space.Candidates.Names.Contains).ToArray();
         var cells = new CellGenotype[space.Layers];
         for (var l = 0; l < space.Layers; l++)
         {

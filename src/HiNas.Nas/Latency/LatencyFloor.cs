@@ -51,6 +51,9 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
     private static CellGenotype Uniform(int blocks, string operation) =>
         new(Enumerable.Range(0, blocks).SelectMany(_ => new[] { new CellEdge(operation, 0), new CellEdge(operation, 1) }).ToList());
 
+    /// <summary>The operations on the floor network's edges ("skip_connect" unless the space leaves skips out).</summary>
+    public IReadOnlyList<string> Operations => Network.Cells.SelectMany(c => c.Edges).Select(e => e.Op).Distinct().ToArray();
+
     /// <summary>A measured floor this many times the prediction says more about the machine's load than about the space.</summary>
     public const double BusyFactor = 1.5;
 
@@ -71,6 +74,6 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
             ? FormattableString.Invariant($"; the measurement is {over / Milliseconds:0.#}× the table's prediction, far beyond the table's own error: if other work was running, measure again with the cores free (a budgeted search needs them to itself)")
             : "";
         return FormattableString.Invariant(
-            $"the budget of {budgetMs:0.###} ms is below the cheapest network of this search space at {table.Resolution} on {table.Device}: {how} with every edge its cheapest operation ({string.Join(", ", Network.Cells.SelectMany(c => c.Edges).Select(e => e.Op).Distinct())}; stem, 1×1 projections, additions, concatenations and head otherwise); raise the budget, or search a space with fewer layers, fewer filters or fewer stem channels{busy}");
+            $"the budget of {budgetMs:0.###} ms is below the cheapest network of this search space at {table.Resolution} on {table.Device}: {how} with every edge its cheapest operation ({string.Join(", ", Operations)}; stem, 1×1 projections, additions, concatenations and head otherwise); raise the budget, or search a space with fewer layers, fewer filters or fewer stem channels{busy}");
     }
 }
