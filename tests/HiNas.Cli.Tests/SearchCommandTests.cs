@@ -68,11 +68,15 @@ public class SearchCommandTests
         Assert.DoesNotContain("sep_conv", result.Stdout.Split('\n').Single(l => l.Contains("α's mean weight")));
 
         var singlePath = Path.Combine(CliRunner.TempDir(), "single-path");
-        result = await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--operations", "conv_3x3,skip_connect", "--supernet-training", "single-path", "--ranked-networks", "6", "--out", singlePath }.Concat(Tiny).ToArray());
+        // with none: networks with nodes of one operation are trained and ranked too
+        result = await CliRunner.RunAsync(new[] { "search", "--task", "denoise", "--operations", "conv_3x3,skip_connect,none", "--supernet-training", "single-path", "--ranked-networks", "6", "--out", singlePath }.Concat(Tiny).ToArray());
         Assert.True(result.ExitCode == 0, result.Stderr);
         var ranking = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(singlePath, NetworkRanking.RankingFile));
         Assert.Equal(6, ranking.Candidates.Count);
-        Assert.All(ranking.Candidates.SelectMany(c => c.Cells).SelectMany(edges => edges), e => Assert.Contains(e.Op, new[] { OperationNames.Conv3x3, OperationNames.Skip }));
+        var rankedEdges = ranking.Candidates.SelectMany(c => c.Cells).SelectMany(edges => edges).ToArray();
+        Assert.All(rankedEdges, e => Assert.Contains(e.Op, new[] { OperationNames.Conv3x3, OperationNames.Skip, OperationNames.None }));
+        Assert.Contains(rankedEdges, e => e.Op == OperationNames.None);
+        Assert.True(GenotypeJson.Load(Path.Combine(singlePath, SearchRun.GenotypeFile)).Space.Candidates.OffersNone);
 
         var train = Path.Combine(CliRunner.TempDir(), "random");
         result = await CliRunner.RunAsync("train", "--task", "denoise", "--arch", "random:4", "--operations", "dil_conv_3x3", "--layers", "2", "--blocks", "1", "--filters", "4",

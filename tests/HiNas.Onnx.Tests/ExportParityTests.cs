@@ -52,6 +52,7 @@ public class ExportParityTests
         { "every-op/frame-time/fused/sep-head", "sr", 3, 2 }, { "every-op/fused/decoder", "denoise", 1, 1 },
         { "random:20/frame-time/fused/b1", "denoise", 3, 1 }, { "random:21/fused/b1/x2", "sr", 3, 2 }, { "random:22/frame-time/fused/b1", "sr", 1, 4 },
         { "random:23/frame-time/fused/b1/stem-at-width", "denoise", 3, 1 }, { "random:24/fused/b1/stem-at-width", "sr", 3, 2 },
+        { "random:25/frame-time/fused/b1/stem-at-width/none", "denoise", 3, 1 }, { "random:26/fused/none", "denoise", 1, 1 }, { "random:27/none", "sr", 3, 2 },
         { "dncnn", "denoise", 1, 1 }, { "dncnn", "denoise", 3, 1 }, { "ffdnet", "denoise", 1, 1 }, { "ffdnet", "denoise", 3, 1 },
         { "espcn", "sr", 3, 2 }, { "espcn", "sr", 3, 3 }, { "fsrcnn", "sr", 3, 4 }, { "fsrcnn", "sr", 1, 2 },
     };
@@ -61,10 +62,11 @@ public class ExportParityTests
     public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        // "NAME[/separable][/frame-time][/sep-head][/fused][/b1][/stem-at-width][/decoder][/x2]": separable dilated
+        // "NAME[/separable][/frame-time][/sep-head][/fused][/b1][/stem-at-width][/none][/decoder][/x2]": separable dilated
         // convolutions, the frame-time space (pixel-unshuffle 2), the light head's separable convolution, fused cells, one
         // node per cell (fused: no projection where a state has the cell's channels already), the stem at the first
-        // width's channels (fused: a stem without projections), the decoder head, retrained twice as wide
+        // width's channels (fused: a stem without projections), nodes of one operation (none derived), the decoder head,
+        // retrained twice as wide
         var parts = architecture.Split('/');
         var dilated = parts.Contains("separable") ? ConvStyle.Separable : ConvStyle.Dense;
         var unshuffle = parts.Contains("frame-time") ? 2 : 1;
@@ -72,9 +74,11 @@ public class ExportParityTests
         var form = parts.Contains("fused") ? CellForm.Fused : CellForm.Paper;
         var spec = parts[0] == "every-op"
             ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle, headConv, form))
-            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, parts.Contains("b1") ? 1 : 3, 4, Factors, parts.Contains("stem-at-width") ? 4 : 8, dilated, unshuffle, headConv, form));
+            : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, parts.Contains("b1") ? 1 : 3, 4, Factors, parts.Contains("stem-at-width") ? 4 : 8, dilated, unshuffle, headConv, form,
+                parts.Contains("none") ? OperationSet.Parse("conv_3x3,dil_conv_3x3,skip_connect,none") : null));
         if (spec.IsHiNas)
             spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1 };
+        if (parts.Contains("none")) Assert.Contains(spec.Genotype!.Cells.SelectMany(c => c.Edges), e => e.Op == OperationNames.None);
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
         GiveBatchNormsRealStatistics(network, channels);
         network.eval();
@@ -121,6 +125,27 @@ public class ExportParityTests
         // stem: its conv, and its projections onto 4 channels unless it has 4; layer 1 projects both 4-channel stem
         // states to 8, layer 2 its s1 (the stem's s0), layers 3 and 4 nothing; 2 operations per layer; head 1
         Assert.Equal(stemConvs + 2 + 1 + 4 * 2 + 1, nodes.Count(n => n.OpType == "Conv"));
+    }
+
+    /// <summary>
+    /// Nodes of one operation (none derived) export as the plain stack they are: each layer's convolution writes its
+    /// ReLU directly, with no Add — FFDNet's graph, reached from the space.
+    /// </summary>
+    [Fact]
+    public void APlainStackOfTheSpace_ExportsEachLayerAsConvThenRelu_WithoutAdd()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var cell = new CellGenotype(new[] { new CellEdge(OperationNames.Conv3x3, 0), new CellEdge(OperationNames.None, 1) });
+        var space = new SearchSpace(task, 4, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,skip_connect,none"));
+        using var network = TorchRuntime.Seeded(1, () => ArchitectureSpec.FromGenotype(new Genotype(space, new[] { cell, cell, cell, cell }, new[] { 0, 0, 0, 0 })).Build(task));
+        network.eval();
+        var nodes = OnnxExporter.Export(network, task).Graph.Node;
+        string WriterOf(HiNas.Onnx.Proto.NodeProto n) => nodes.Single(w => w.Output.Contains(n.Input[0])).OpType;
+        // stem conv + 4 layers, each a Conv then its Relu; the head's conv
+        Assert.Equal(6, nodes.Count(n => n.OpType == "Conv"));
+        Assert.Equal(5, nodes.Count(n => n.OpType == "Relu"));
+        Assert.All(nodes.Where(n => n.OpType == "Relu"), relu => Assert.Equal("Conv", WriterOf(relu)));
+        Assert.DoesNotContain(nodes, n => n.OpType == "Add" && nodes.Any(c => c.OpType == "Relu" && c.Input[0] == n.Output[0]));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class SearchSettingOptions
         HeadConv.AcceptOnlyFromAmong("dense", "separable");
         CellForm = new Option<string?>(prefix + "cell-form") { Description = "paper (LeakyReLU before every operation and projection; default) or fused (linear operations, ReLU after each node's sum, projections only where the channels change: every part one convolution as ONNX Runtime runs it)" };
         CellForm.AcceptOnlyFromAmong("paper", "fused");
-        Operations = new Option<string?>(prefix + "operations") { Description = "the operations cell edges may run, comma-separated (e.g. conv_3x3,dil_conv_3x3,skip_connect; default all: conv_3x3, sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5, skip_connect)" };
+        Operations = new Option<string?>(prefix + "operations") { Description = "the operations cell edges may run, comma-separated (e.g. conv_3x3,dil_conv_3x3,skip_connect; default all: conv_3x3, sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5, skip_connect; add none for nodes of one operation)" };
         WidthFactors = new Option<string?>(prefix + "width-factors") { Description = "the width levels as factors of F, comma-separated (default 1,1.5,2, the paper's; 1,2,3 with F 16 gives 16/32/48 channels, whole blocks of ONNX Runtime's 16-channel layout)" };
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };

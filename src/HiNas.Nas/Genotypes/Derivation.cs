@@ -5,7 +5,8 @@ namespace HiNas.Nas.Genotypes;
 
 /// <summary>
 /// Derives a discrete architecture from the continuous one: per layer and node the 2 incoming edges whose
-/// strongest non-none operation weighs most, each with that operation; and the width path that maximises
+/// strongest non-none operation weighs most, each with that operation (the weaker one none where the space derives
+/// none and none outweighs it); and the width path that maximises
 /// the product of β transition probabilities from width 0 (Viterbi).
 /// </summary>
 public static class Derivation
@@ -16,8 +17,11 @@ public static class Derivation
 
     /// <summary>
     /// The derived cell of one layer from a strength per edge and operation [k, |ops|] (softmax α, or what removing the
-    /// operation is worth to the trained supernet: HiNas.Search's PerturbationSelection); `none`'s strength is ignored,
-    /// and so is that of an operation the space does not offer (<paramref name="offered"/>, default every one).
+    /// operation is worth to the trained supernet: HiNas.Search's PerturbationSelection); `none`'s strength does not
+    /// rank the inputs, and that of an operation the space does not offer (<paramref name="offered"/>, default every one)
+    /// is ignored. Where the space derives none (<see cref="OperationSet.OffersNone"/>), the weaker of a node's two edges
+    /// is none when none's strength exceeds its operation's: softmax α's none weight, or 0 for a measured strength (an
+    /// operation the supernet validates better without).
     /// </summary>
     public static CellGenotype DeriveCellByStrength(double[][] strengths, int blocks, OperationSet? offered = null)
     {
@@ -37,8 +41,11 @@ public static class Derivation
                 candidates.Add((input, best, weights[best]));
             }
             // Strongest first; ties go to the earlier input. Then keep the pair in input order.
-            var top = candidates.OrderByDescending(c => c.Strength).ThenBy(c => c.Input).Take(2).OrderBy(c => c.Input).ToArray();
-            foreach (var (input, op, _) in top) chosen.Add(new CellEdge(OperationNames.All[op], input));
+            var ranked = candidates.OrderByDescending(c => c.Strength).ThenBy(c => c.Input).Take(2).ToArray();
+            // A space that derives none makes the weaker edge none where none outweighs its operation.
+            if (offered.OffersNone && strengths[CellTopology.Edge(node, ranked[1].Input)][OperationNames.NoneIndex] > ranked[1].Strength)
+                ranked[1] = ranked[1] with { Op = OperationNames.NoneIndex };
+            foreach (var (input, op, _) in ranked.OrderBy(c => c.Input)) chosen.Add(new CellEdge(OperationNames.All[op], input));
         }
         return new CellGenotype(chosen);
     }

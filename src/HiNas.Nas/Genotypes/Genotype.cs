@@ -22,15 +22,21 @@ public sealed class Genotype : IEquatable<Genotype>
             var cell = cells[l];
             if (cell.Blocks != blocks) throw new ArgumentException($"layer {l + 1}: cell has {cell.Blocks} nodes, expected {blocks}", nameof(cells));
             for (var n = 0; n < blocks; n++)
+            {
+                if (cell.Node(n) is ({ Op: OperationNames.None }, { Op: OperationNames.None }))
+                    throw new ArgumentException($"layer {l + 1} node {n}: both edges are none (a node needs an operation)", nameof(cells));
                 foreach (var edge in new[] { cell.Node(n).First, cell.Node(n).Second })
                 {
-                    if (!Operations.All.Any(o => o.Name == edge.Op && o.IsUsable))
-                        throw new ArgumentException($"layer {l + 1} node {n}: '{edge.Op}' is not a usable operation", nameof(cells));
+                    if (edge.Op == OperationNames.None ? !space.Candidates.OffersNone : !Operations.All.Any(o => o.Name == edge.Op && o.IsUsable))
+                        throw new ArgumentException(edge.Op == OperationNames.None
+                            ? $"layer {l + 1} node {n}: 'none' is not derived in this space (its operations: {space.Candidates}; add none to them for nodes of one operation)"
+                            : $"layer {l + 1} node {n}: '{edge.Op}' is not a usable operation", nameof(cells));
                     if (!space.Candidates.Offers(edge.Op))
                         throw new ArgumentException($"layer {l + 1} node {n}: '{edge.Op}' is not one of the space's operations ({space.Candidates})", nameof(cells));
                     if (edge.Input < 0 || edge.Input >= 2 + n)
                         throw new ArgumentException($"layer {l + 1} node {n}: input {edge.Input} must be in [0, {n + 1}]", nameof(cells));
                 }
+            }
             var previous = l == 0 ? 0 : widthPath[l - 1];
             if (widthPath[l] < 0 || widthPath[l] >= space.WidthFactors.Count || Math.Abs(widthPath[l] - previous) > 1)
                 throw new ArgumentException($"width path {string.Join(",", widthPath)} is not a lattice path from width 0 over {space.WidthFactors.Count} levels", nameof(widthPath));
@@ -85,8 +91,8 @@ public sealed class Genotype : IEquatable<Genotype>
     /// <summary>The same cells on another width path (without α and β).</summary>
     public Genotype OnWidthPath(IReadOnlyList<int> widthPath) => new(Space, Cells, widthPath);
 
-    /// <summary>True when every chosen edge of every cell is a skip connection (a degenerate result).</summary>
-    public bool IsAllSkip => Cells.All(c => c.Edges.All(e => e.Op == OperationNames.Skip));
+    /// <summary>True when every chosen edge of every cell is a skip connection or none (a degenerate result: no operation learns).</summary>
+    public bool IsAllSkip => Cells.All(c => c.Edges.All(e => e.Op is OperationNames.Skip or OperationNames.None));
 
     public bool Equals(Genotype? other) =>
         other is not null && Space.Equals(other.Space)

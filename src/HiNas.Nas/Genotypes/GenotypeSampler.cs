@@ -7,7 +7,8 @@ namespace HiNas.Nas.Genotypes;
 /// Whole networks drawn on one width path, for a derivation that ranks networks rather than edges (HiNas.Search's
 /// NetworkRanking): cells drawn from α — per node two distinct inputs, each in proportion to its edge's strongest
 /// non-none softmax weight (the weight <see cref="Derivation"/> ranks inputs by), then each edge's operation in
-/// proportion to its softmax weight among the usable ones the space offers — or drawn uniformly (<see cref="RandomGenotype"/>'s cells).
+/// proportion to its softmax weight among the ones the space offers (none too where it derives none, on one edge of a
+/// node at most) — or drawn uniformly (<see cref="RandomGenotype"/>'s cells).
 /// </summary>
 public static class GenotypeSampler
 {
@@ -26,12 +27,15 @@ public static class GenotypeSampler
                 var states = 2 + node;
                 var operationWeights = Enumerable.Range(0, states)
                     .Select(input => weights[CellTopology.Edge(node, input)].Select((w, o) => usable[o] ? w : 0).ToArray()).ToArray();
-                var strength = operationWeights.Select(w => w.Max()).ToArray();
+                var strength = operationWeights.Select(w => w.Where((_, o) => o != OperationNames.NoneIndex).Max()).ToArray();
                 var first = Draw(strength, random);
                 strength[first] = 0;
                 var second = Draw(strength, random);
-                foreach (var input in new[] { Math.Min(first, second), Math.Max(first, second) })
-                    edges.Add(new CellEdge(OperationNames.All[Draw(operationWeights[input], random)], input));
+                var inputs = new[] { Math.Min(first, second), Math.Max(first, second) };
+                var ops = inputs.Select(input => Draw(operationWeights[input], random)).ToArray();
+                if (ops is [var a, var b] && a == OperationNames.NoneIndex && b == a)
+                    ops[1] = Draw(operationWeights[inputs[1]].Select((w, o) => o == OperationNames.NoneIndex ? 0 : w).ToArray(), random);
+                for (var e = 0; e < 2; e++) edges.Add(new CellEdge(OperationNames.All[ops[e]], inputs[e]));
             }
             cells[l] = new CellGenotype(edges);
         }

@@ -6,7 +6,8 @@ namespace HiNas.Nas.Genotypes;
 
 /// <summary>
 /// A genotype drawn uniformly from the search space (the random-search baseline): per layer and node two
-/// distinct inputs among the node's states and one of the space's operations for each (never none); a width path that moves
+/// distinct inputs among the node's states and one of the space's operations for each (none only where the space
+/// derives it, and then on one edge at most: a drawn second none is redrawn among the operations); a width path that moves
 /// down/same/up uniformly among the moves that stay on the lattice.
 /// </summary>
 public static class RandomGenotype
@@ -16,6 +17,7 @@ public static class RandomGenotype
         var (layers, blocks, widthFactors) = (space.Layers, space.Blocks, space.WidthFactors);
         var random = new DeterministicRandom(DeterministicRandom.Derive(seed, 0x5EA5C4));
         var usable = space.Candidates.Names;
+        var operations = usable.Where(n => n != OperationNames.None).ToArray();
         var cells = new CellGenotype[layers];
         for (var l = 0; l < layers; l++)
         {
@@ -26,8 +28,10 @@ public static class RandomGenotype
                 var first = random.NextInt(states);
                 var second = random.NextInt(states - 1);
                 if (second >= first) second++;
-                foreach (var input in new[] { Math.Min(first, second), Math.Max(first, second) })
-                    edges.Add(new CellEdge(usable[random.NextInt(usable.Count)], input));
+                var ops = new[] { usable[random.NextInt(usable.Count)], usable[random.NextInt(usable.Count)] };
+                if (ops is [OperationNames.None, OperationNames.None]) ops[1] = operations[random.NextInt(operations.Length)];
+                edges.Add(new CellEdge(ops[0], Math.Min(first, second)));
+                edges.Add(new CellEdge(ops[1], Math.Max(first, second)));
             }
             cells[l] = new CellGenotype(edges);
         }

@@ -5,9 +5,10 @@ using HiNas.Nas.Space;
 namespace HiNas.Nas.Latency;
 
 /// <summary>
-/// The cheapest network a search space holds, as a latency table predicts it: every edge its width's cheapest offered
-/// operation — a skip connection, unless the space leaves skips out (<see cref="SearchSpace.Candidates"/>), so that
-/// only the fixed parts remain (stem, projections, additions, concatenations, head) — on the width path where the
+/// The cheapest network a search space holds, as a latency table predicts it: every node its width's cheapest — both
+/// edges the cheapest offered operation, a skip connection unless the space leaves skips out
+/// (<see cref="SearchSpace.Candidates"/>), so that only the fixed parts remain (stem, projections, additions,
+/// concatenations, head), or one operation alone where the space derives none — on the width path where the
 /// layers cost least. No derivation can go below it, so a budget under it cannot be met by any search of the
 /// space; the search refuses such a budget before it starts.
 /// </summary>
@@ -20,9 +21,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
         var b = space.Blocks;
         // cost[l][(from, to)] of layer l's fixed parts, by dynamic programming over (width of layer l−1, width of layer l);
         // the stem is width 0 at layer 0, and the two-back state of layer 1 is the stem's s1 (C₀ channels).
-        var cheapestOp = Enumerable.Range(0, widths).Select(w => space.Offered
-            .Select(op => (op.Name, Ms: op.HasCost ? table.Of(LatencyKeys.Operation(op, space.NodeChannels(w), space.PixelUnshuffle, space.Form)) : 0.0))
-            .MinBy(o => o.Ms)).ToArray();
+        var cheapestNode = Enumerable.Range(0, widths).Select(w => CheapestNode(space, table, space.NodeChannels(w))).ToArray();
         var best = new Dictionary<(int Before, int Now), (double Ms, int[] Path)> { [(-1, 0)] = (0, Array.Empty<int>()) };
         for (var l = 0; l < layers; l++)
         {
@@ -34,7 +33,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
                     var c = space.NodeChannels(to);
                     var previous = b * space.NodeChannels(now);
                     var beforePrevious = before < 0 ? space.NodeChannels(0) : b * space.NodeChannels(before);
-                    var cost = ms + NetworkLatency.FixedLayerParts(space, previous, beforePrevious, c).Sum(table.Of) + 2 * b * cheapestOp[to].Ms;
+                    var cost = ms + NetworkLatency.FixedLayerParts(space, previous, beforePrevious, c).Sum(table.Of) + b * cheapestNode[to].Ms;
                     if (l == layers - 1) cost += table.Of(LatencyKeys.Head(space, b * c));
                     if (!next.TryGetValue((now, to), out var known) || cost < known.Item1) next[(now, to)] = (cost, path.Append(to).ToArray());
                 }
@@ -42,14 +41,22 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
         }
         var (cheapest, widthPath) = best.Values.MinBy(v => v.Ms);
         var stem = table.Of(LatencyKeys.Stem(space));
-        var cells = widthPath.Select(w => Uniform(b, cheapestOp[w].Name)).ToArray();
+        var cells = widthPath.Select(w => new CellGenotype(Enumerable.Range(0, b).SelectMany(_ => cheapestNode[w].Edges).ToList())).ToArray();
         var network = new Genotype(space, cells, widthPath);
         return new LatencyFloor(stem + cheapest, network);
     }
 
-    /// <summary>A cell whose every node adds <paramref name="operation"/> of the cell's two inputs.</summary>
-    private static CellGenotype Uniform(int blocks, string operation) =>
-        new(Enumerable.Range(0, blocks).SelectMany(_ => new[] { new CellEdge(operation, 0), new CellEdge(operation, 1) }).ToList());
+    /// <summary>
+    /// The cheapest node at <paramref name="channels"/>: the cheapest offered operation on both of the cell's inputs, or
+    /// one operation alone where the space derives none (<see cref="NetworkLatency.NodeParts"/>: a computing one writes
+    /// its node without an addition).
+    /// </summary>
+    private static (CellEdge[] Edges, double Ms) CheapestNode(SearchSpace space, LatencyTable table, int channels)
+    {
+        var nodes = space.Offered.Select(op => new[] { new CellEdge(op.Name, 0), new CellEdge(op.Name, 1) });
+        if (space.Candidates.OffersNone) nodes = nodes.Concat(space.Offered.Select(op => new[] { new CellEdge(op.Name, 0), new CellEdge(OperationNames.None, 1) }));
+        return nodes.Select(edges => (edges, NetworkLatency.NodeParts(space, (edges[0], edges[1]), channels).Sum(table.Of))).MinBy(n => n.Item2);
+    }
 
     /// <summary>The operations on the floor network's edges ("skip_connect" unless the space leaves skips out).</summary>
     public IReadOnlyList<string> Operations => Network.Cells.SelectMany(c => c.Edges).Select(e => e.Op).Distinct().ToArray();

@@ -21,25 +21,37 @@ public static class NetworkLatency
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
             foreach (var part in FixedLayerParts(genotype.Space, previous, beforePrevious, c)) yield return part;
-            foreach (var op in genotype.Cells[l].Edges.Select(e => genotype.Space.Operation(e.Op)))
-                if (op.HasCost) yield return LatencyKeys.Operation(op, c, r, genotype.Space.Form);
+            for (var node = 0; node < b; node++)
+                foreach (var part in NodeParts(genotype.Space, genotype.Cells[l].Node(node), c)) yield return part;
             (beforePrevious, previous) = (previous, b * c);
         }
         yield return LatencyKeys.Head(genotype.Space, previous);
     }
 
     /// <summary>
-    /// The parts of a layer at <paramref name="channels"/> per node other than its operations: the projections of the
+    /// The parts of a layer at <paramref name="channels"/> per node other than its nodes: the projections of the
     /// previous state and the one before it (the stem's s0 and s1 for the first layer) where the space projects them
-    /// (<see cref="SearchSpace.Projects"/>), the node additions and the concatenation (none for a cell of one node: its output is the node).
+    /// (<see cref="SearchSpace.Projects"/>), and the concatenation (none for a cell of one node: its output is the node).
     /// </summary>
     public static IEnumerable<string> FixedLayerParts(SearchSpace space, int previousChannels, int beforePreviousChannels, int channels)
     {
         var r = space.PixelUnshuffle;
         foreach (var input in new[] { previousChannels, beforePreviousChannels })
             if (space.Projects(input, channels)) yield return LatencyKeys.Projection(input, channels, r, space.Form);
-        for (var node = 0; node < space.Blocks; node++) yield return LatencyKeys.Add(channels, r, space.Form);
         if (space.Blocks > 1) yield return LatencyKeys.Concat(space.Blocks, channels, r);
+    }
+
+    /// <summary>
+    /// A node's parts at <paramref name="channels"/>: its operations, and its addition — none for a node of one operation
+    /// that computes (its other edge none: the operation writes the node, and a fused cell's ReLU folds into it as in a
+    /// plain stack); a node of one skip connection keeps it (the state passes once more through memory: its ReLU in fused cells).
+    /// </summary>
+    public static IEnumerable<string> NodeParts(SearchSpace space, (CellEdge First, CellEdge Second) node, int channels)
+    {
+        var ops = new[] { node.First, node.Second }.Where(e => e.Op != OperationNames.None).Select(e => space.Operation(e.Op)).ToArray();
+        foreach (var op in ops)
+            if (op.HasCost) yield return LatencyKeys.Operation(op, channels, space.PixelUnshuffle, space.Form);
+        if (ops is not [{ HasCost: true }]) yield return LatencyKeys.Add(channels, space.PixelUnshuffle, space.Form);
     }
 
     /// <summary>Predicted milliseconds per frame at the table's resolution.</summary>

@@ -11,24 +11,35 @@ namespace HiNas.Search.Cells;
 
 /// <summary>
 /// A fixed cell from a <see cref="CellGenotype"/>: node i = op_a(state[in_a]) + op_b(state[in_b]) (in fused cells,
-/// ReLU of that sum: <see cref="CellForm"/>) with the operations of the same table as the search (affine
-/// BatchNorm); output = concat of the nodes (B·C channels; one node is the output itself).
+/// ReLU of that sum: <see cref="CellForm"/>; a none edge adds nothing, so a node of one operation is that operation,
+/// activated in fused cells) with the operations of the same table as the search (affine BatchNorm); output = concat of
+/// the nodes (B·C channels; one node is the output itself).
 /// </summary>
 public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
-    private readonly Module<Tensor, Tensor>? nodeAct;
-    private readonly int[] _inputs;
+    private readonly bool _activates;
+    private readonly CellEdge[][] _nodes;
+    private readonly int[][] _modules;
 
     /// <param name="space">the space the genotype belongs to (how its operations compute)</param>
     public DerivedCell(CellGenotype genotype, long channels, SearchSpace space) : base(nameof(DerivedCell))
     {
         Genotype = genotype;
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
-        foreach (var edge in genotype.Edges) ops.Add(OperationTable.Create(space.Operation(edge.Op), channels, affine: true, space.Form));
-        // in place: the sum is a fresh tensor no backward keeps
-        if (space.Form == CellForm.Fused) nodeAct = ReLU(inplace: true);
-        _inputs = genotype.Edges.Select(e => e.Input).ToArray();
+        // a node's edges other than none, and their modules' places in ops (none has no module)
+        _nodes = Enumerable.Range(0, genotype.Blocks).Select(n => new[] { genotype.Node(n).First, genotype.Node(n).Second }.Where(e => e.Op != OperationNames.None).ToArray()).ToArray();
+        _modules = new int[genotype.Blocks][];
+        for (var n = 0; n < genotype.Blocks; n++)
+        {
+            _modules[n] = new int[_nodes[n].Length];
+            for (var e = 0; e < _nodes[n].Length; e++)
+            {
+                _modules[n][e] = ops.Count;
+                ops.Add(OperationTable.Create(space.Operation(_nodes[n][e].Op), channels, affine: true, space.Form));
+            }
+        }
+        _activates = space.Form == CellForm.Fused;
         RegisterComponents();
     }
 
@@ -40,10 +51,9 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         var states = new List<string>(2 + Genotype.Blocks) { s0, s1 };
         for (var node = 0; node < Genotype.Blocks; node++)
         {
-            var a = ((IExportable)ops[2 * node]).Emit(g, states[_inputs[2 * node]]);
-            var b = ((IExportable)ops[2 * node + 1]).Emit(g, states[_inputs[2 * node + 1]]);
-            var sum = g.Add(a, b);
-            states.Add(nodeAct is null ? sum : g.Relu(sum));
+            var terms = _nodes[node].Select((edge, e) => ((IExportable)ops[_modules[node][e]]).Emit(g, states[edge.Input])).ToArray();
+            var sum = terms.Length == 1 ? terms[0] : g.Add(terms[0], terms[1]);
+            states.Add(_activates ? g.Relu(sum) : sum);
         }
         return Genotype.Blocks == 1 ? states[2] : g.Concat(states.Skip(2));
     }
@@ -53,10 +63,8 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         var states = new List<Tensor>(2 + Genotype.Blocks) { s0, s1 };
         for (var node = 0; node < Genotype.Blocks; node++)
         {
-            var a = ops[2 * node].call(states[_inputs[2 * node]]);
-            var b = ops[2 * node + 1].call(states[_inputs[2 * node + 1]]);
-            var sum = TensorMath.Add(a, b);
-            states.Add(nodeAct is null ? sum : nodeAct.call(sum));
+            var terms = _nodes[node].Select((edge, e) => ops[_modules[node][e]].call(states[edge.Input])).ToArray();
+            states.Add(NodeSum.Of(terms, _activates));
         }
         return Genotype.Blocks == 1 ? states[2] : torch.cat(states.Skip(2).ToArray(), 1);
     }

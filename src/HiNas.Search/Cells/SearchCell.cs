@@ -57,7 +57,7 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
         return Concatenate(states);
     }
 
-    /// <summary>The cell reduced to <paramref name="cell"/>: each node the sum of its two edges, each edge its one operation.</summary>
+    /// <summary>The cell reduced to <paramref name="cell"/>: each node the sum of its two edges (<see cref="NodeSum"/>; a none edge adds nothing), each edge its one operation.</summary>
     public Tensor ForwardSubnetwork(Tensor s0, Tensor s1, CellGenotype cell)
     {
         if (cell.Blocks != Blocks) throw new ArgumentException($"the cell has {cell.Blocks} nodes, this search cell {Blocks}", nameof(cell));
@@ -65,11 +65,9 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
         for (var node = 0; node < Blocks; node++)
         {
             var (first, second) = cell.Node(node);
-            // not in place: a skip connection's output is its input's storage
-            using var a = edges[CellTopology.Edge(node, first.Input)].ForwardOne(states[first.Input], OperationNames.IndexOf(first.Op));
-            using var b = edges[CellTopology.Edge(node, second.Input)].ForwardOne(states[second.Input], OperationNames.IndexOf(second.Op));
-            var sum = TensorMath.Add(a, b);
-            states.Add(nodeAct is null ? sum : nodeAct.call(sum));
+            var terms = new[] { first, second }.Where(e => e.Op != OperationNames.None)
+                .Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input], OperationNames.IndexOf(e.Op))).ToArray();
+            states.Add(NodeSum.Of(terms, nodeAct is not null));
         }
         return Concatenate(states);
     }

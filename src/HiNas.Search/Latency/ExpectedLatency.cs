@@ -21,7 +21,9 @@ namespace HiNas.Search.Latency;
 /// <item>the projections weighted by the probabilities of the transitions (s0) and widths (s1) they serve, the
 /// head by the last layer's width probabilities, and the stem as a constant.</item>
 /// </list>
-/// With one-hot α and β it equals <see cref="NetworkLatency.Predict"/> of the derived network.
+/// With one-hot α and β it equals <see cref="NetworkLatency.Predict"/> of the derived network — but for a space that
+/// derives none (<see cref="OperationSet.OffersNone"/>), where it prices every node's two edges and its addition: an
+/// upper bound for the nodes derived as one operation.
 /// </summary>
 public sealed class ExpectedLatency
 {

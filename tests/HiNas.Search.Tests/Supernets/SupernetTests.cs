@@ -306,6 +306,30 @@ public class SupernetTests
     }
 
     [Fact]
+    public void ASubnetworkWithNoneEdges_RunsEachSuchNodeAsItsOneOperation()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = Tiny(RestorationTask.Denoise(25, 1)) with { Form = CellForm.Fused, Candidates = OperationSet.Parse("conv_3x3,skip_connect,none") };
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(config));
+        foreach (var head in net.PredictionLayers) using (torch.no_grad()) head.weight!.normal_(0, 0.1);
+        HiNas.Nas.Genotypes.CellEdge E(string op, int input) => new(op, input);
+        var cell = new HiNas.Nas.Genotypes.CellGenotype(new[] { E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1), E(OperationNames.None, 0), E(OperationNames.Skip, 2) });
+        var genotype = new HiNas.Nas.Genotypes.Genotype(config.Space, new[] { cell, cell, cell }, new[] { 0, 0, 0 });
+        var x = torch.rand(2, 1, 16, 16);
+
+        net.SetSubnetwork(genotype);
+        net.zero_grad(set_to_none: true);
+        var y = net.call(x);
+        Assert.True(y.isfinite().all().item<bool>());
+        y.square().mean().backward();
+        var withGradient = net.named_parameters().Where(p => p.parameter.grad is { } g && g.abs().sum().item<float>() > 0).Select(p => p.name).ToArray();
+        // the conv of edge (node 0, s0) learns; the conv of edge (node 0, s1), whose operation is none, does not
+        Assert.Contains(withGradient, name => name.StartsWith("cells.l1_w0.edges.0.ops.0."));
+        Assert.DoesNotContain(withGradient, name => name.Contains(".edges.1."));
+        Assert.DoesNotContain(withGradient, name => name.Contains(".edges.2.") || name.Contains(".edges.3."));
+    }
+
+    [Fact]
     public void APathTheSupernetCannotRunAlone_IsRefusedNamingTheLayer_AndDrawnPathsAllRun()
     {
         var config = Tiny(RestorationTask.Denoise(25, 1), layers: 4);
