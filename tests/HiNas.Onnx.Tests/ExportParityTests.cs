@@ -169,7 +169,7 @@ public class ExportParityTests
     }
 
     /// <summary>A few training-mode forward passes so that every BatchNorm has non-trivial running statistics,
-    /// and random affine parameters, which the exporter must fold correctly.</summary>
+    /// and random affine parameters, which the exporter must fold correctly (and random factors on fused skips).</summary>
     /// <remarks>Its own generator: tests run in parallel, and draws from the global one would differ from run to run.</remarks>
     internal static void GiveBatchNormsRealStatistics(nn.Module<Tensor, Tensor> network, int channels)
     {
@@ -183,6 +183,7 @@ public class ExportParityTests
                     bn.Weight!.uniform_(0.5, 1.5, generator);
                     bn.Bias!.uniform_(-0.2, 0.2, generator);
                 }
+                else if (module is HiNas.Search.Operations.ScaledIdentity skip) skip.Factors.uniform_(-1, 1, generator); // not the 0 start
             for (var i = 0; i < 3; i++)
             {
                 using var scope = torch.NewDisposeScope();

@@ -94,7 +94,7 @@ public sealed record BudgetReport
     /// <summary>
     /// Ever cheaper variants of <paramref name="genotype"/>: its dearest operation (by the table) turned into a skip
     /// connection, one at a time, until every one is; then the same on <paramref name="floorPath"/> from the derived
-    /// cells again (when that path differs). The last one is the floor network.
+    /// cells again (when that path differs). The last one is the floor network. None in a space without skips.
     /// </summary>
     public static IEnumerable<Candidate> Candidates(Genotype genotype, LatencyTable table, IReadOnlyList<int>? floorPath = null)
     {
@@ -105,6 +105,7 @@ public sealed record BudgetReport
 
     private static IEnumerable<Candidate> Skipping(Genotype genotype, LatencyTable table, bool pathChanged)
     {
+        if (!genotype.Space.Candidates.Offers(OperationNames.Skip)) yield break; // a space without skips has no such variants
         var cells = genotype.Cells.Select(c => c.Edges.ToArray()).ToArray();
         var replaced = 0;
         var current = genotype;
@@ -112,7 +113,7 @@ public sealed record BudgetReport
         {
             if (replaced > 0) yield return new Candidate(current, NetworkLatency.Predict(current, table), replaced, pathChanged);
             var dearest = cells.SelectMany((edges, l) => edges.Select((e, i) => (l, i, Op: genotype.Space.Operation(e.Op))))
-                .Where(x => x.Op.HasCost)
+                .Where(x => x.Op.HasCost && x.Op.Name != OperationNames.Skip)
                 .Select(x => (x.l, x.i, Cost: table.Of(LatencyKeys.Operation(x.Op, genotype.NodeChannels(genotype.WidthPath[x.l]), genotype.Space.PixelUnshuffle, genotype.Space.Form))))
                 .OrderByDescending(x => x.Cost).FirstOrDefault();
             if (dearest.Cost <= 0) yield break;

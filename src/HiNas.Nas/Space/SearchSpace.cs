@@ -81,7 +81,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public bool IsFrameTime => PixelUnshuffle > 1;
 
     /// <summary>The registry's operations as this space computes them, in the order of α's last axis (those it does not offer included: <see cref="Candidates"/>).</summary>
-    public IReadOnlyList<Operation> Operations => Space.Operations.For(DilatedConvs);
+    public IReadOnlyList<Operation> Operations => Space.Operations.For(DilatedConvs, Form);
 
     /// <summary>The operations this space offers its edges (every usable one unless restricted).</summary>
     public OperationSet Candidates { get; }
@@ -90,7 +90,7 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     public IEnumerable<Operation> Offered => Operations.Where(o => o.IsUsable && Candidates.Offers(o.Name));
 
     /// <summary>The operation named <paramref name="name"/> as this space computes it.</summary>
-    public Operation Operation(string name) => Space.Operations.Named(name, DilatedConvs);
+    public Operation Operation(string name) => Space.Operations.Named(name, DilatedConvs, Form);
 
     /// <summary>
     /// The same space <paramref name="multiplier"/> times as wide: F·multiplier channels per node at width factor 1

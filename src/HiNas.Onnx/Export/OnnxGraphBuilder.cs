@@ -56,6 +56,8 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
 
     public string Sub(string a, string b) => Node("Sub", new[] { a, b });
 
+    public string Scale(string x, float[] perChannel) => Node("Mul", new[] { x, Initializer("scale", perChannel, new long[] { 1, perChannel.Length, 1, 1 }) });
+
     public string Concat(IEnumerable<string> parts) => Node("Concat", parts, Int("axis", 1));
 
     public string SpaceToDepth(string x, int blocksize) => Node("SpaceToDepth", new[] { x }, Int("blocksize", blocksize));

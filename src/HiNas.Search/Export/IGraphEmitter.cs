@@ -12,6 +12,9 @@ public interface IGraphEmitter
     string Relu(string x);
     string Add(string a, string b);
     string Sub(string a, string b);
+
+    /// <summary><paramref name="x"/> times one factor per channel (ONNX Mul by a [1, C, 1, 1] initializer).</summary>
+    string Scale(string x, float[] perChannel);
     string Concat(IEnumerable<string> parts);
 
     /// <summary>ONNX SpaceToDepth(blocksize): channel (row offset · r + column offset) · C + channel.</summary>

@@ -10,7 +10,7 @@ namespace HiNas.Search.Operations;
 /// own inference graph (<see cref="Export.IExportable"/>). BatchNorm is affine-free during search and affine in
 /// derived networks. "none" (zero) has no module: a mixed op leaves it out of the sum, since it adds nothing.
 /// In the paper's cells every operation but skip begins with the LeakyReLU; in fused cells none does (the node
-/// activates its sum: <see cref="CellForm"/>).
+/// activates its sum: <see cref="CellForm"/>), and the skip is scaled (<see cref="ScaledIdentity"/>).
 /// </summary>
 public static class OperationTable
 {
@@ -23,6 +23,7 @@ public static class OperationTable
             OperationKind.Separable => new SeparableConv(channels, op.Kernel, affine, preActivated),
             OperationKind.DilatedSeparable => new DilatedConv(channels, op.Kernel, op.Dilation, affine, preActivated),
             OperationKind.Skip => new Identity(),
+            OperationKind.ScaledSkip => new ScaledIdentity(channels),
             _ => throw new ArgumentException($"'{op.Name}' has no module: it contributes zero", nameof(op)),
         };
     }

@@ -146,7 +146,7 @@ public class GenotypeJsonTests
     public void InvalidContentIsRefused()
     {
         var json = GenotypeJson.Serialize(Sample());
-        Assert.Contains("not a usable operation", Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"skip_connect\"", "\"none\""))).Message);
+        Assert.Contains("'none' is not derived in this space", Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"skip_connect\"", "\"none\""))).Message);
         Assert.Contains("lattice path", Assert.Throws<InvalidDataException>(() => GenotypeJson.Deserialize(json.Replace("\"width_path\": [\n    1,\n    2\n  ]", "\"width_path\": [\n    2,\n    2\n  ]"))).Message);
     }
 }

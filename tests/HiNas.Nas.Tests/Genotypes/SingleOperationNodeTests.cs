@@ -109,8 +109,10 @@ public class SingleOperationNodeTests
         var conv = LatencyKeys.Operation(space.Operation(OperationNames.Conv3x3), c, 2, CellForm.Fused);
         Assert.Equal(new[] { conv }, NetworkLatency.NodeParts(space, (E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1)), c));
         Assert.Equal(new[] { conv }, NetworkLatency.NodeParts(space, (E(OperationNames.None, 0), E(OperationNames.Conv3x3, 1)), c));
-        Assert.Equal(new[] { add }, NetworkLatency.NodeParts(space, (E(OperationNames.Skip, 0), E(OperationNames.None, 1)), c));
-        Assert.Equal(new[] { conv, add }, NetworkLatency.NodeParts(space, (E(OperationNames.Conv3x3, 0), E(OperationNames.Skip, 1)), c));
+        // a fused skip is scaled (one Mul); alone in its node, its ReLU is a pass of its own
+        var skip = LatencyKeys.Operation(space.Operation(OperationNames.Skip), c, 2, CellForm.Fused);
+        Assert.Equal(new[] { skip, add }, NetworkLatency.NodeParts(space, (E(OperationNames.Skip, 0), E(OperationNames.None, 1)), c));
+        Assert.Equal(new[] { conv, skip, add }, NetworkLatency.NodeParts(space, (E(OperationNames.Conv3x3, 0), E(OperationNames.Skip, 1)), c));
 
         // without skips, the floor's node is one convolution, not two and their addition
         var noSkips = Space("conv_3x3,none", blocks: 1);

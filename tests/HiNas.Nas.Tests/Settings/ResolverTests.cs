@@ -278,11 +278,13 @@ public sealed class ResolverTests
         HiNas.Nas.Genotypes.Genotype Of(CellForm form) => new(new SearchSpace(task, 3, 1, 16, new[] { 1.0, 2.0, 3.0 }, 16, pixelUnshuffle: 2, form: form), new[] { cell, cell, cell }, new[] { 0, 1, 1 });
         var parts = Latency.NetworkLatency.Parts(Of(CellForm.Fused)).ToArray();
         Assert.Equal(new[] { "fproj:16-32/2", "fproj:16-32/2", "fproj:16-32/2" }, parts.Where(p => p.Contains("proj")));
-        Assert.Equal(new[] { "fop:conv_3x3:16/2", "fop:conv_3x3:32/2", "fop:conv_3x3:32/2" }, parts.Where(p => p.Contains("op:")));
+        // the fused skip is scaled: one Mul each
+        Assert.Equal(new[] { "fop:conv_3x3:16/2", "fop:skip_connect~scaled:16/2", "fop:conv_3x3:32/2", "fop:skip_connect~scaled:32/2", "fop:conv_3x3:32/2", "fop:skip_connect~scaled:32/2" }, parts.Where(p => p.Contains("op:")));
         Assert.Equal(3, parts.Count(p => p.StartsWith("fadd:")));
         Assert.DoesNotContain(parts, p => p.StartsWith("concat"));
         var paper = Latency.NetworkLatency.Parts(Of(CellForm.Paper)).ToArray();
         Assert.Equal(6, paper.Count(p => p.StartsWith("proj:")));
+        Assert.DoesNotContain(paper, p => p.Contains("skip_connect"));
         Assert.DoesNotContain(paper, p => p.StartsWith("concat"));
     }
 

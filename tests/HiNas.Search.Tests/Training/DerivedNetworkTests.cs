@@ -136,8 +136,8 @@ public class DerivedNetworkTests
     /// <summary>
     /// Fused cells, B = 1, widths 4/8 (factors 1, 2 of F 4), path [0, 0, 1]: layer 1 reads the stem's s0 and s1 (4
     /// channels each) at width 0 and layer 2 the stem's s1 and layer 1's output (4 each): no projection; layer 3 (8
-    /// channels) projects both its inputs. Operations are conv → BN without activation, the node a ReLU of the sum, and
-    /// the head convolves the last node without another activation.
+    /// channels) projects both its inputs. Operations are conv → BN without activation (the skip scaled per channel), the
+    /// node a ReLU of the sum, and the head convolves the last node without another activation.
     /// </summary>
     [Fact]
     public void FusedCells_ProjectOnlyWhereTheChannelsChange_AndActivateEachNodeOnce()
@@ -151,8 +151,9 @@ public class DerivedNetworkTests
         long bn(long ch) => 2 * ch;
         long stemParams = 4 * stem * 9 + bn(stem) + stem * 4 + stem * 4;
         long layers = (4 * 4 * 9 + bn(4)) * 2 + (4 * 8 + bn(8)) * 2 + 8 * 8 * 9 + bn(8);
+        long skips = 4 + 4 + 8; // the fused skip's factor per channel
         long head = 8 * 4 * 9 + 4;
-        Assert.Equal(stemParams + layers + head, net.parameters().Sum(p => p.numel()));
+        Assert.Equal(stemParams + layers + skips + head, net.parameters().Sum(p => p.numel()));
         Assert.Contains("fused cells", net.Describe());
 
         // the same network in the paper's form projects all six inputs, each after a LeakyReLU

@@ -35,4 +35,33 @@ public sealed class FusedStartTests
         using var projection = TorchRuntime.Seeded(3, () => OperationTable.Projection(new SearchSpace(HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 1), 1, 1, 6, new[] { 1.0 }, 8, form: CellForm.Fused), 6, 12, affine: true));
         Assert.True(projection.parameters().First().abs().sum().item<float>() > 0);
     }
+
+    /// <summary>
+    /// A fused cell's skip starts at 0, so a network of convolutions and skips starts as the plain stack of its
+    /// convolutions (the same network with none for each skip), and its first step moves the skips' factors.
+    /// </summary>
+    [Fact]
+    public void AFusedSkipStartsAtZero_SoTheNetworkStartsAsItsPlainStack_AndLearnsFromThere()
+    {
+        var task = HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 3);
+        var space = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,skip_connect,none"));
+        Assert.Equal(OperationKind.ScaledSkip, space.Operation(OperationNames.Skip).Kind);
+        Assert.Equal(OperationKind.Skip, new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8).Operation(OperationNames.Skip).Kind); // the paper's skip is the input itself
+        HiNas.Nas.Genotypes.Genotype Network(string second)
+        {
+            var cell = new HiNas.Nas.Genotypes.CellGenotype(new[] { new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 0), new HiNas.Nas.Genotypes.CellEdge(second, 1) });
+            return new HiNas.Nas.Genotypes.Genotype(space, new[] { cell, cell, cell }, new[] { 0, 0, 0 });
+        }
+        using var residual = TorchRuntime.Seeded(5, () => new HiNas.Search.Networks.DerivedNetwork(Network(OperationNames.Skip)));
+        using var plain = TorchRuntime.Seeded(5, () => new HiNas.Search.Networks.DerivedNetwork(Network(OperationNames.None)));
+        foreach (var net in new[] { residual, plain }) using (no_grad()) net.PredictionLayer.weight!.fill_(0.01f); // not the zero start
+        using var x = rand(2, 3, 16, 16);
+        using var y = residual.call(x);
+        Assert.True(y.allclose(plain.call(x), rtol: 1e-5, atol: 1e-6), "the skips add something at the start");
+
+        y.square().mean().backward();
+        var factors = residual.modules().OfType<ScaledIdentity>().ToArray();
+        Assert.Equal(3, factors.Length);
+        Assert.All(factors, f => Assert.True(f.Factors.grad is { } g && g.abs().sum().item<float>() > 0, "a skip's factors get no gradient"));
+    }
 }
