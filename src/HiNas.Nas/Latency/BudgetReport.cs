@@ -113,7 +113,7 @@ public sealed record BudgetReport
         {
             if (replaced > 0) yield return new Candidate(current, NetworkLatency.Predict(current, table), replaced, pathChanged);
             var dearest = cells.SelectMany((edges, l) => edges.Select((e, i) => (l, i, Op: genotype.Space.Operation(e.Op))))
-                .Where(x => x.Op.HasCost && x.Op.Name != OperationNames.Skip)
+                .Where(x => x.Op.Convolves)
                 .Select(x => (x.l, x.i, Cost: table.Of(LatencyKeys.Operation(x.Op, genotype.NodeChannels(genotype.WidthPath[x.l]), genotype.Space.PixelUnshuffle, genotype.Space.Form))))
                 .OrderByDescending(x => x.Cost).FirstOrDefault();
             if (dearest.Cost <= 0) yield break;

@@ -48,7 +48,7 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
 
     /// <summary>
     /// The cheapest node at <paramref name="channels"/>: the cheapest offered operation on both of the cell's inputs, or
-    /// one operation alone where the space derives none (<see cref="NetworkLatency.NodeParts"/>: a computing one writes
+    /// one operation alone where the space derives none (<see cref="NetworkLatency.NodeParts"/>: a convolution writes
     /// its node without an addition).
     /// </summary>
     private static (CellEdge[] Edges, double Ms) CheapestNode(SearchSpace space, LatencyTable table, int channels)

@@ -12,7 +12,8 @@ namespace HiNas.Nas.Space;
 /// ReLU after its first half) and a node is ReLU of the sum of its two edges, so that the sum and the activation fold
 /// into the convolution that writes the node (ONNX Runtime's blocked-layout convolution adds a second input and then
 /// applies ReLU in one pass — it does not do so for LeakyReLU, which it runs on its own, after reordering the state
-/// out of and back into its blocked layout: bench/latency kernels); the projections are linear 1×1 convolutions, and
+/// out of and back into its blocked layout: bench/latency kernels); a skip is the state scaled per channel, started at
+/// 0 (<see cref="OperationKind.ScaledSkip"/>, one Mul); the projections are linear 1×1 convolutions, and
 /// none where the state already has the cell's channels (<see cref="SearchSpace.Projects"/>); the head reads the last
 /// node without another activation; its convolutions onto as many channels start as the identity (HiNas.Search's
 /// ConvBn). Every part of such a network is one convolution as ONNX Runtime runs it, as in a plain stack (FFDNet).</item>

@@ -16,17 +16,18 @@ public enum OperationKind
     Skip,
 
     /// <summary>
-    /// The input times a learned factor per channel that starts at 0: the skip connection of fused cells
-    /// (<see cref="CellForm.Fused"/>). Their nodes sum without a normalising projection, so a plain skip adds its state
-    /// at full size to a BatchNorm'd convolution layer after layer and the activations grow; started at 0, a network
-    /// begins as the plain stack of its convolutions (FFDNet's start) and learns how much of each skip to add —
+    /// The input times a learned factor per channel that starts at 0 (at 1 in a derived node without a convolution,
+    /// which would otherwise be dead): the skip connection of fused cells (<see cref="CellForm.Fused"/>). Their nodes
+    /// sum without a normalising projection, so a plain skip adds its state at full size to a BatchNorm'd convolution
+    /// layer after layer and the activations grow; started at 0, a network begins as the plain stack of its
+    /// convolutions (FFDNet's start) and learns how much of each skip to add —
     /// measured (bench/search-recipe, σ 25 RGB, 4,000 iterations): FFDNet 7 × 48's five convolutions wired as
     /// ReLU(conv(previous) + skip(the one before)) scored 28.19 dB with plain skips, 29.06 with scaled ones (the stack
     /// alone 28.92, a BatchNorm on each node's sum instead 28.97). Exported as one Mul.
     /// </summary>
     ScaledSkip,
 
-    /// <summary>Zero: the edge contributes nothing (a mixed op's candidate only; derivation never keeps it).</summary>
+    /// <summary>Zero: the edge contributes nothing (every mixed op's candidate; derived only where the space's set names it: <see cref="OperationSet.OffersNone"/>).</summary>
     None,
 }
 
@@ -50,6 +51,6 @@ public sealed record Operation(string Name, OperationKind Kind, int Kernel = 0, 
     /// </summary>
     public string Key => Kind == OperationKind.Conv && Dilation > 1 ? Name + "~dense" : Kind == OperationKind.ScaledSkip ? Name + "~scaled" : Name;
 
-    /// <summary>Whether a derived cell may use it (none is a search-only candidate).</summary>
+    /// <summary>Whether it is an operation with a module (none is not: a none edge adds nothing).</summary>
     public bool IsUsable => Kind != OperationKind.None;
 }

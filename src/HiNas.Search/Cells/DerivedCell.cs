@@ -1,5 +1,4 @@
 using HiNas.Search.Operations;
-using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -33,10 +32,14 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         for (var n = 0; n < genotype.Blocks; n++)
         {
             _modules[n] = new int[_nodes[n].Length];
+            var convolves = _nodes[n].Any(e => space.Operation(e.Op).Convolves);
             for (var e = 0; e < _nodes[n].Length; e++)
             {
                 _modules[n][e] = ops.Count;
-                ops.Add(OperationTable.Create(space.Operation(_nodes[n][e].Op), channels, affine: true, space.Form));
+                var op = OperationTable.Create(space.Operation(_nodes[n][e].Op), channels, affine: true, space.Form);
+                // a fused skip starts at 0 beside a convolution (the node starts as the convolution alone), at 1 without one
+                if (op is ScaledIdentity skip && !convolves) skip.StartAsIdentity();
+                ops.Add(op);
             }
         }
         _activates = space.Form == CellForm.Fused;

@@ -64,4 +64,26 @@ public sealed class FusedStartTests
         Assert.Equal(3, factors.Length);
         Assert.All(factors, f => Assert.True(f.Factors.grad is { } g && g.abs().sum().item<float>() > 0, "a skip's factors get no gradient"));
     }
+
+    /// <summary>
+    /// A node of skips alone starts passing its state (factors at 1): at 0 it would be ReLU(0), with no output and no
+    /// gradient, and every layer after it that reads only it would never learn.
+    /// </summary>
+    [Fact]
+    public void ANodeOfSkipsAloneStartsPassingItsState_SoEveryWeightLearns()
+    {
+        var task = HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 3);
+        var space = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,skip_connect,none"));
+        HiNas.Nas.Genotypes.CellGenotype Cell(string a, string b) => new(new[] { new HiNas.Nas.Genotypes.CellEdge(a, 0), new HiNas.Nas.Genotypes.CellEdge(b, 1) });
+        var genotype = new HiNas.Nas.Genotypes.Genotype(space,
+            new[] { Cell(OperationNames.Conv3x3, OperationNames.None), Cell(OperationNames.Skip, OperationNames.None), Cell(OperationNames.Conv3x3, OperationNames.Skip) }, new[] { 0, 0, 0 });
+        using var net = TorchRuntime.Seeded(5, () => new HiNas.Search.Networks.DerivedNetwork(genotype));
+        var skips = net.modules().OfType<ScaledIdentity>().ToArray();
+        Assert.Equal(new[] { 1f, 0f }, skips.Select(s => s.Factors.mean().item<float>()));
+
+        using (no_grad()) net.PredictionLayer.weight!.fill_(0.01f); // not the zero start
+        using var x = rand(2, 3, 16, 16);
+        net.call(x).square().mean().backward();
+        Assert.All(net.named_parameters(), p => Assert.True(p.parameter.grad is { } g && g.abs().sum().item<float>() > 0, $"{p.name} gets no gradient"));
+    }
 }
