@@ -287,7 +287,7 @@ def depth(g):  # the most k×k convolutions on one path from the stem to the hea
     for cell in g["cells"]:
         states = cells[-2:]
         for node in range(len(cell) // 2):
-            states.append(max(states[i] + DEPTH[op] for op, i in cell[2 * node:2 * node + 2]))
+            states.append(max(states[i] + DEPTH[op] for op, i in cell[2 * node:2 * node + 2] if op != "none"))  # none adds no path
         cells.append(max(states[2:]))
     return cells[-1]
 def load_genotype(path):  # a genotype.json, or a training's own (in its options.json: `--arch random:N` writes no genotype.json)

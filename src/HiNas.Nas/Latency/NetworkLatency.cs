@@ -44,14 +44,15 @@ public static class NetworkLatency
     /// <summary>
     /// A node's parts at <paramref name="channels"/>: its operations, and its addition — none for a node of one
     /// convolution (its other edge none: the convolution writes the node, and a fused cell's ReLU folds into it as in a
-    /// plain stack); a node of one skip connection keeps it (the state passes once more through memory: its ReLU in fused cells).
+    /// plain stack) or of one plain skip (the paper's: the node is the state); a fused node of one skip keeps it (the state
+    /// passes once more through memory: its Mul and ReLU).
     /// </summary>
     public static IEnumerable<string> NodeParts(SearchSpace space, (CellEdge First, CellEdge Second) node, int channels)
     {
         var ops = new[] { node.First, node.Second }.Where(e => e.Op != OperationNames.None).Select(e => space.Operation(e.Op)).ToArray();
         foreach (var op in ops)
             if (op.HasCost) yield return LatencyKeys.Operation(op, channels, space.PixelUnshuffle, space.Form);
-        if (ops is not [{ Convolves: true }]) yield return LatencyKeys.Add(channels, space.PixelUnshuffle, space.Form);
+        if (ops is not ([{ Convolves: true }] or [{ Kind: OperationKind.Skip }])) yield return LatencyKeys.Add(channels, space.PixelUnshuffle, space.Form);
     }
 
     /// <summary>Predicted milliseconds per frame at the table's resolution.</summary>

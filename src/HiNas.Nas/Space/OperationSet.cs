@@ -48,6 +48,7 @@ public sealed class OperationSet : IEquatable<OperationSet>
     {
         var names = (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names is ["all"]) return All;
+        if (names.Contains("all")) names = names.Where(n => n != "all").Concat(All.Names).Distinct().ToArray(); // "all,none": every operation, and nodes of one
         if (names.Length == 0) throw new ArgumentException($"'{text}' names no operation (give some of {string.Join(", ", All.Names)}, or all)");
         foreach (var name in names)
             if (name != OperationNames.None && !All.Names.Contains(name))

@@ -13,7 +13,7 @@ namespace HiNas.Search.Latency;
 /// differentiable function of α and β (a 0-dimensional tensor, milliseconds at the table's resolution):
 /// <list type="bullet">
 /// <item>per edge, the latencies of its operations other than none weighted by their softmax over α without none
-/// (the derivation never picks none; skip costs 0);</item>
+/// (a skip costs 0 in the paper's cells, its Mul in fused ones; on none see below);</item>
 /// <item>per node, the edges weighted as the derivation keeps two of them: 2·softmax over the node's incoming edges
 /// of each edge's strength (logsumexp of its non-none logits), capped at 1 (a node with two inputs keeps both);</item>
 /// <item>per cell (l, w), the nodes plus the cell's additions and concatenation, weighted by the probability that

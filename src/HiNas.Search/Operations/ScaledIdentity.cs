@@ -35,5 +35,9 @@ public sealed class ScaledIdentity : nn.Module<Tensor, Tensor>, IExportable
 
     public override Tensor forward(Tensor x) => x.mul(scale);
 
-    public string Emit(IGraphEmitter g, string x) => g.Scale(x, scale.detach().cpu().data<float>().ToArray());
+    public string Emit(IGraphEmitter g, string x)
+    {
+        using var factors = scale.detach().cpu();
+        return g.Scale(x, factors.data<float>().ToArray());
+    }
 }

@@ -33,6 +33,7 @@ public class SingleOperationNodeTests
         Assert.Contains("'none' alone", Assert.Throws<ArgumentException>(() => OperationSet.Parse("none")).Message);
         Assert.Contains("'none' alone", Assert.Throws<ArgumentException>(() => OperationSet.Parse("none,none")).Message);
         Assert.False(OperationSet.Parse(string.Join(",", OperationSet.All.Names) + ",none").IsAll);
+        Assert.Equal(OperationSet.All.Names.Append(OperationNames.None), OperationSet.Parse("all,none").Names);
 
         var genotype = RandomGenotype.Sample(Space("conv_3x3,skip_connect,none"), 5);
         var back = GenotypeJson.Deserialize(GenotypeJson.Serialize(genotype));
@@ -113,6 +114,9 @@ public class SingleOperationNodeTests
         var skip = LatencyKeys.Operation(space.Operation(OperationNames.Skip), c, 2, CellForm.Fused);
         Assert.Equal(new[] { skip, add }, NetworkLatency.NodeParts(space, (E(OperationNames.Skip, 0), E(OperationNames.None, 1)), c));
         Assert.Equal(new[] { conv, skip, add }, NetworkLatency.NodeParts(space, (E(OperationNames.Conv3x3, 0), E(OperationNames.Skip, 1)), c));
+        // in the paper's cells a node of one skip is its state: nothing to pass over
+        var paper = new SearchSpace(Task, 4, 1, 8, new[] { 1.0 }, 8, candidates: OperationSet.Parse("conv_3x3,skip_connect,none"));
+        Assert.Empty(NetworkLatency.NodeParts(paper, (E(OperationNames.Skip, 0), E(OperationNames.None, 1)), c));
 
         // without skips, the floor's node is one convolution, not two and their addition
         var noSkips = Space("conv_3x3,none", blocks: 1);
