@@ -1,3 +1,5 @@
+using HiNas.Nas.Space;
+
 namespace HiNas.Nas.Genotypes;
 
 /// <summary>A derived cell: for each node, its two incoming edges (so 2·B edges in node order).</summary>
@@ -16,6 +18,13 @@ public sealed class CellGenotype : IEquatable<CellGenotype>
 
     /// <summary>The two edges into node <paramref name="node"/>.</summary>
     public (CellEdge First, CellEdge Second) Node(int node) => (Edges[2 * node], Edges[2 * node + 1]);
+
+    /// <summary>The edges into node <paramref name="node"/> that run an operation (a none edge adds nothing: one or two).</summary>
+    public IReadOnlyList<CellEdge> Running(int node) => Running(Node(node));
+
+    /// <summary>The edges of a node that run an operation, none left out.</summary>
+    public static IReadOnlyList<CellEdge> Running((CellEdge First, CellEdge Second) node) =>
+        new[] { node.First, node.Second }.Where(e => e.Op != OperationNames.None).ToArray();
 
     public bool Equals(CellGenotype? other) => other is not null && Edges.SequenceEqual(other.Edges);
 

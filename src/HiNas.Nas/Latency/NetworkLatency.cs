@@ -49,7 +49,7 @@ public static class NetworkLatency
     /// </summary>
     public static IEnumerable<string> NodeParts(SearchSpace space, (CellEdge First, CellEdge Second) node, int channels)
     {
-        var ops = new[] { node.First, node.Second }.Where(e => e.Op != OperationNames.None).Select(e => space.Operation(e.Op)).ToArray();
+        var ops = CellGenotype.Running(node).Select(e => space.Operation(e.Op)).ToArray();
         foreach (var op in ops)
             if (op.HasCost) yield return LatencyKeys.Operation(op, channels, space.PixelUnshuffle, space.Form);
         if (ops is not ([{ Convolves: true }] or [{ Kind: OperationKind.Skip }])) yield return LatencyKeys.Add(channels, space.PixelUnshuffle, space.Form);

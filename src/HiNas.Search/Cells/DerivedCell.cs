@@ -18,7 +18,7 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
     private readonly bool _activates;
-    private readonly CellEdge[][] _nodes;
+    private readonly IReadOnlyList<CellEdge>[] _nodes;
     private readonly int[][] _modules;
 
     /// <param name="space">the space the genotype belongs to (how its operations compute)</param>
@@ -27,13 +27,13 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         Genotype = genotype;
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
         // a node's edges other than none, and their modules' places in ops (none has no module)
-        _nodes = Enumerable.Range(0, genotype.Blocks).Select(n => new[] { genotype.Node(n).First, genotype.Node(n).Second }.Where(e => e.Op != OperationNames.None).ToArray()).ToArray();
+        _nodes = Enumerable.Range(0, genotype.Blocks).Select(n => genotype.Running(n)).ToArray();
         _modules = new int[genotype.Blocks][];
         for (var n = 0; n < genotype.Blocks; n++)
         {
-            _modules[n] = new int[_nodes[n].Length];
+            _modules[n] = new int[_nodes[n].Count];
             var convolves = _nodes[n].Any(e => space.Operation(e.Op).Convolves);
-            for (var e = 0; e < _nodes[n].Length; e++)
+            for (var e = 0; e < _nodes[n].Count; e++)
             {
                 _modules[n][e] = ops.Count;
                 var op = OperationTable.Create(space.Operation(_nodes[n][e].Op), channels, affine: true, space.Form);

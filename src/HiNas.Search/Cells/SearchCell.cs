@@ -64,9 +64,7 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
         var states = new List<Tensor> { s0, s1 };
         for (var node = 0; node < Blocks; node++)
         {
-            var (first, second) = cell.Node(node);
-            var terms = new[] { first, second }.Where(e => e.Op != OperationNames.None)
-                .Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input], OperationNames.IndexOf(e.Op))).ToArray();
+            var terms = cell.Running(node).Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input], OperationNames.IndexOf(e.Op))).ToArray();
             states.Add(NodeSum.Of(terms, nodeAct is not null));
         }
         return Concatenate(states);
