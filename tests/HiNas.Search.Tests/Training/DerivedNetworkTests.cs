@@ -149,16 +149,17 @@ public class DerivedNetworkTests
         using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
         const int stem = 8;
         long bn(long ch) => 2 * ch;
-        long stemParams = 4 * stem * 9 + bn(stem) + stem * 4 + stem * 4;
+        long projections = stem * 4 + stem * 4;
+        long stemParams = 4 * stem * 9 + stem + projections; // a bias, no BatchNorm
         long layers = (4 * 4 * 9 + bn(4)) * 2 + (4 * 8 + bn(8)) * 2 + 8 * 8 * 9 + bn(8);
         long skips = 4 + 4 + 8; // the fused skip's factor per channel
         long head = 8 * 4 * 9 + 4;
         Assert.Equal(stemParams + layers + skips + head, net.parameters().Sum(p => p.numel()));
         Assert.Contains("fused cells", net.Describe());
 
-        // the same network in the paper's form projects all six inputs, each after a LeakyReLU
+        // the same network in the paper's form projects all six inputs, each after a LeakyReLU; its stem is BatchNorm'd
         using var paper = TorchRuntime.Seeded(1, () => new DerivedNetwork(new Genotype(new SearchSpace(task, 3, 1, 4, new[] { 1.0, 2.0 }, 8, pixelUnshuffle: 2), genotype.Cells, genotype.WidthPath)));
-        Assert.Equal(stemParams + layers + head + 4 * (4 * 4 + bn(4)), paper.parameters().Sum(p => p.numel()));
+        Assert.Equal(4 * stem * 9 + bn(stem) + projections + layers + head + 4 * (4 * 4 + bn(4)), paper.parameters().Sum(p => p.numel()));
 
         // training: the in-place ReLU of each node keeps autograd whole, and every weight gets a gradient
         net.train();
@@ -174,8 +175,9 @@ public class DerivedNetworkTests
     }
 
     /// <summary>
-    /// A fused stem with the first cell's channels is one convolution (+ BN, ReLU): neither of its projections; the
-    /// paper's form keeps both, after a LeakyReLU. Layer 1 reads the stem's output as its s0 and s1.
+    /// A fused stem with the first cell's channels is one convolution (with a bias, then ReLU): neither of its
+    /// projections; the paper's form keeps both, after a BatchNorm and a LeakyReLU. Layer 1 reads the stem's output as
+    /// its s0 and s1.
     /// </summary>
     [Fact]
     public void AFusedStemAtTheCellsWidth_IsOneConvolution()
@@ -186,12 +188,12 @@ public class DerivedNetworkTests
         using var fused = TorchRuntime.Seeded(1, () => new DerivedNetwork(In(CellForm.Fused)));
         using var paper = TorchRuntime.Seeded(1, () => new DerivedNetwork(In(CellForm.Paper)));
         long bn(long ch) => 2 * ch;
-        long stem = 4 * 4 * 9 + bn(4);
+        long stem = 4 * 4 * 9 + 4;
         long cells = 2 * 2 * (4 * 4 * 9 + bn(4));
         long head = 4 * 4 * 9 + 4;
         Assert.Equal(stem + cells + head, fused.parameters().Sum(p => p.numel()));
         Assert.DoesNotContain(fused.named_modules(), m => m.module is TorchSharp.Modules.LeakyReLU);
-        Assert.Equal(stem + 2 * 4 * 4 + cells + 4 * (4 * 4 + bn(4)) + head, paper.parameters().Sum(p => p.numel()));
+        Assert.Equal(4 * 4 * 9 + bn(4) + 2 * 4 * 4 + cells + 4 * (4 * 4 + bn(4)) + head, paper.parameters().Sum(p => p.numel()));
 
         using var x = torch.rand(2, 1, 16, 16, generator: new Generator(5));
         using var y = fused.call(x);
