@@ -38,6 +38,25 @@ public sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, long
             conv.groups, new[] { padding[0], padding[1], padding[0], padding[1] }, conv.dilation ?? new long[] { 1, 1 });
     }
 
+    /// <summary>
+    /// This k×k convolution plus a 1×1 one on the same input (no groups, the same channels): the 1×1 weights added at
+    /// the kernel's centre tap, the biases summed — one convolution computing both (for an odd k, any dilation: the
+    /// centre tap reads the pixel itself).
+    /// </summary>
+    public FoldedConv WithCentre(FoldedConv pointwise)
+    {
+        var (outChannels, inChannels, kh, kw) = (Shape[0], Shape[1], Shape[2], Shape[3]);
+        if (Groups != 1 || pointwise.Groups != 1 || kh % 2 == 0 || kw % 2 == 0
+            || pointwise.Shape is not [var o, var i, 1, 1] || o != outChannels || i != inChannels)
+            throw new ArgumentException($"a 1×1 convolution of shape [{string.Join(", ", pointwise.Shape)}] does not fold into one of [{string.Join(", ", Shape)}]", nameof(pointwise));
+        var weight = (float[])Weight.Clone();
+        var centre = kh / 2 * kw + kw / 2;
+        for (var oc = 0; oc < outChannels; oc++)
+            for (var ic = 0; ic < inChannels; ic++)
+                weight[(oc * inChannels + ic) * kh * kw + centre] += pointwise.Weight[oc * inChannels + ic];
+        return this with { Weight = weight, Bias = Bias.Zip(pointwise.Bias, (a, b) => a + b).ToArray() };
+    }
+
     private static double[] ToDoubles(Tensor t)
     {
         using var d = t.detach().cpu().to(ScalarType.Float64).contiguous();

@@ -10,16 +10,19 @@ namespace HiNas.Search.Networks;
 /// here are stride 1 at the input resolution (the LR image for SR) divided by the network's pixel-unshuffle r on each
 /// side, so a conv with weight [O, I/g, k, k] costs O·(I/g)·k² multiply-adds per pixel it runs at, i.e. that divided
 /// by (r·scale)² per output pixel. BatchNorm (folded at export), activations, additions and the bicubic upsampling
-/// are not counted.
+/// are not counted, nor the training-time branches the export folds into their convolution
+/// (<see cref="Operations.PointwiseBranch"/>): the cost is the served network's.
 /// </summary>
 public sealed record NetworkCost(long Parameters, double FlopsPerMegapixel)
 {
     public static NetworkCost Of(nn.Module<Tensor, Tensor> network, RestorationTask task)
     {
-        var parameters = network.parameters().Sum(p => p.numel());
+        var folded = network.named_modules().Where(m => m.module is Operations.PointwiseBranch).Select(m => m.name + ".").ToArray();
+        bool Served(string name) => !folded.Any(name.StartsWith);
+        var parameters = network.named_parameters().Where(p => Served(p.name)).Sum(p => p.parameter.numel());
         long macsPerConvPixel = 0;
-        foreach (var (_, module) in network.named_modules())
-            if (module is TorchSharp.Modules.Conv2d conv)
+        foreach (var (name, module) in network.named_modules())
+            if (module is TorchSharp.Modules.Conv2d conv && Served(name))
                 macsPerConvPixel += conv.weight!.numel();
         var pixelsPerConvPixel = Math.Pow(task.Scale * ((network as IRestorationNetwork)?.PixelUnshuffle ?? 1), 2);
         var flopsPerOutputPixel = 2.0 * macsPerConvPixel / pixelsPerConvPixel;

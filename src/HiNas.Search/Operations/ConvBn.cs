@@ -1,3 +1,4 @@
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -13,11 +14,14 @@ namespace HiNas.Search.Operations;
 /// input as a plain BatchNorm'd stack does — measured on the photo training data, σ 25 RGB, batch 8, crop 48, 300
 /// iterations, the six-layer fused network drawn:30 of bench/search-recipe's runs-fused reached 21.2 dB of validation
 /// PSNR from the random start and 27.2 from the identity (27.5 with its separable convolutions started so too).
+/// A k×k convolution (k &gt; 1) trains with a 1×1 branch beside it (<see cref="PointwiseBranch"/>), folded into its
+/// kernel at export.
 /// </summary>
 public sealed class ConvBn : Module<Tensor, Tensor>, IExportable
 {
     private readonly TorchSharp.Modules.Conv2d conv;
     private readonly ScalarFreeBatchNorm2d bn;
+    private readonly PointwiseBranch? pointwise;
 
     public ConvBn(long inChannels, long outChannels, long kernel, bool affine, long dilation = 1) : base(nameof(ConvBn))
     {
@@ -28,14 +32,22 @@ public sealed class ConvBn : Module<Tensor, Tensor>, IExportable
             nn.init.dirac_(conv.weight!);
         }
         bn = new ScalarFreeBatchNorm2d(outChannels, affine);
+        if (kernel > 1) pointwise = new PointwiseBranch(inChannels, outChannels);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var convolved = conv.call(x);
-        return bn.call(convolved);
+        if (pointwise is null) return bn.call(convolved);
+        using var normalised = bn.call(convolved);
+        using var branch = pointwise.call(x);
+        return TensorMath.Add(normalised, branch);
     }
 
-    public string Emit(IGraphEmitter g, string x) => g.Conv(x, FoldedConv.From(conv, bn));
+    public string Emit(IGraphEmitter g, string x)
+    {
+        var folded = FoldedConv.From(conv, bn);
+        return g.Conv(x, pointwise is null ? folded : folded.WithCentre(pointwise.Folded()));
+    }
 }

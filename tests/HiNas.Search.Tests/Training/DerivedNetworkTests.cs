@@ -154,7 +154,9 @@ public class DerivedNetworkTests
         long layers = (4 * 4 * 9 + bn(4)) * 2 + (4 * 8 + bn(8)) * 2 + 8 * 8 * 9 + bn(8);
         long skips = 4 + 4 + 8; // the fused skip's factor per channel
         long head = 8 * 4 * 9 + 4;
-        Assert.Equal(stemParams + layers + skips + head, net.parameters().Sum(p => p.numel()));
+        Assert.Equal(stemParams + layers + skips + head, NetworkCost.Of(net, task).Parameters);
+        long branches = 2 * (4 * 4 + bn(4)) + 8 * 8 + bn(8); // each 3×3's 1×1 branch, folded at export
+        Assert.Equal(stemParams + layers + skips + head + branches, net.parameters().Sum(p => p.numel()));
         Assert.Contains("fused cells", net.Describe());
 
         // the same network in the paper's form projects all six inputs, each after a LeakyReLU; its stem is BatchNorm'd
@@ -191,9 +193,9 @@ public class DerivedNetworkTests
         long stem = 4 * 4 * 9 + 4;
         long cells = 2 * 2 * (4 * 4 * 9 + bn(4));
         long head = 4 * 4 * 9 + 4;
-        Assert.Equal(stem + cells + head, fused.parameters().Sum(p => p.numel()));
+        Assert.Equal(stem + cells + head, NetworkCost.Of(fused, task).Parameters);
         Assert.DoesNotContain(fused.named_modules(), m => m.module is TorchSharp.Modules.LeakyReLU);
-        Assert.Equal(4 * 4 * 9 + bn(4) + 2 * 4 * 4 + cells + 4 * (4 * 4 + bn(4)) + head, paper.parameters().Sum(p => p.numel()));
+        Assert.Equal(4 * 4 * 9 + bn(4) + 2 * 4 * 4 + cells + 4 * (4 * 4 + bn(4)) + head, NetworkCost.Of(paper, task).Parameters);
 
         using var x = torch.rand(2, 1, 16, 16, generator: new Generator(5));
         using var y = fused.call(x);
