@@ -146,6 +146,36 @@ public class BudgetedSearchTests
         Assert.Contains("give a larger budget", refusal.Problem);
     }
 
+    /// <summary>
+    /// With a band, a single-path search draws only networks from that fraction of the budget up to it — uniform draws
+    /// within a budget alone fall mostly below — and a band no draw reaches is refused naming it.
+    /// </summary>
+    [Fact]
+    public void ABudgetsBand_KeepsEveryDrawInIt_AndABandNoDrawReaches_IsRefusedNamingIt()
+    {
+        var (_, table, tablePath, tiny) = Profiled(32, 32);
+        var options = tiny with { SupernetTraining = SupernetTrainings.SinglePath };
+        var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(RandomGenotype.Sample(tiny.Supernet.Space, (ulong)seed), table)).Order().ToArray();
+        var budget = predicted[predicted.Length * 3 / 4];
+        var band = predicted[predicted.Length / 2] / budget; // from the median to the third quartile
+        double[] Draws(LatencyObjective objective)
+        {
+            using var session = new SearchSession(options with { Latency = objective });
+            var random = new DeterministicRandom(7);
+            return Enumerable.Range(0, 40).Select(_ => NetworkLatency.Predict(session.DrawSubnetwork(random), table)).ToArray();
+        }
+        var banded = Draws(new LatencyObjective { TablePath = tablePath, BudgetMs = budget, Band = band });
+        Assert.All(banded, ms => Assert.InRange(ms, band * budget, budget));
+        Assert.Contains(Draws(new LatencyObjective { TablePath = tablePath, BudgetMs = budget }), ms => ms < band * budget);
+
+        // at the space's floor only the all-skip network is in any band, which uniform draws do not find
+        var floor = LatencyFloor.Of(tiny.Supernet.Space, table);
+        using var atFloor = new SearchSession(options with { Latency = new LatencyObjective { TablePath = tablePath, BudgetMs = floor.Milliseconds, Band = 0.5 } });
+        var refusal = Assert.Throws<SettingException>(() => atFloor.DrawSubnetwork(new DeterministicRandom(7)));
+        Assert.Equal("budget_band", refusal.Setting);
+        Assert.Contains("give a lower band or another budget", refusal.Problem);
+    }
+
     /// <summary>A tiny denoising space profiled at width × height into a fresh folder, and tiny search options for it.</summary>
     private static (string Root, LatencyTable Table, string TablePath, SearchOptions Options) Profiled(int width, int height)
     {

@@ -33,12 +33,13 @@ public static class SearchCommand
         var latencyTable = new Option<FileInfo?>("--latency-table") { Description = "latency-budgeted search: a table from hinas profile-latency for this space (with --budget-ms)" };
         var budget = new Option<double?>("--budget-ms") { Description = "the frame-time budget in milliseconds at the table's resolution" };
         var latencyWeight = new Option<double?>("--latency-weight") { Description = "λ of the budget penalty λ·ln²(E[latency] / (0.9·budget)) (default 1)" };
+        var budgetBand = new Option<double?>("--budget-band") { Description = "single-path search: draw only networks predicted at no less than this fraction of the budget, e.g. 0.9 (default 0: any within it)" };
         var printOptions = new Option<bool>("--print-options") { Description = "print the resolved options (the run's options.json) and exit without searching" };
         var optionsFile = new Option<FileInfo?>("--options-file") { Description = "take every setting from a resolved options JSON (an earlier run's options.json) instead of the options above" };
 
         var command = new Command("search", "HiNAS search: find a cell per layer and a width path for denoising or super-resolution");
         settings.AddTo(command);
-        foreach (var option in new Option[] { latencyTable, budget, latencyWeight, threads, device, outDir, resume, profile, profileSteps, json, optionsFile, printOptions }) command.Options.Add(option);
+        foreach (var option in new Option[] { latencyTable, budget, latencyWeight, budgetBand, threads, device, outDir, resume, profile, profileSteps, json, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -88,7 +89,7 @@ public static class SearchCommand
                 return SearchOptionsResolver.Resolve(taskOptions.Resolve(p, presetKind), settings.ToSettings(p) with
                 {
                     Threads = p.GetValue(threads), Device = p.GetValue(device),
-                    LatencyTable = p.GetValue(latencyTable)?.FullName, BudgetMs = p.GetValue(budget), LatencyWeight = p.GetValue(latencyWeight),
+                    LatencyTable = p.GetValue(latencyTable)?.FullName, BudgetMs = p.GetValue(budget), LatencyWeight = p.GetValue(latencyWeight), BudgetBand = p.GetValue(budgetBand),
                 });
             }
         });

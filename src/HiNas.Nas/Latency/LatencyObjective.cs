@@ -13,7 +13,8 @@ namespace HiNas.Nas.Latency;
 /// connections (34 ms for a 119 ms budget). The target sits under the budget so that the table's prediction error
 /// (±10 % against whole networks) does not carry the derived network over it when measured. A single-path search,
 /// which trains no α or β, takes the budget as a bound instead: it draws (trains, validates and ranks) only networks
-/// whose predicted latency is within <see cref="BudgetMs"/> (<see cref="Admits"/>).
+/// whose predicted latency is within <see cref="BudgetMs"/> (<see cref="Admits"/>), and with a <see cref="Band"/> no
+/// less than that fraction of it.
 /// </summary>
 public sealed record LatencyObjective
 {
@@ -30,15 +31,27 @@ public sealed record LatencyObjective
 
     public double TargetMs => BudgetMs * TargetFraction;
 
+    /// <summary>
+    /// The fraction of the budget a single-path search's draws must reach (0: any network within the budget). Uniform
+    /// draws within a budget concentrate well below it — most networks of a space within it leave time unused — so
+    /// without a band the search compares networks that give up quality for time it does not save; with 0.9 it compares
+    /// the ways of spending the time.
+    /// </summary>
+    public double Band { get; init; }
+
+    /// <summary>The least predicted milliseconds a single-path search draws (<see cref="Band"/> · <see cref="BudgetMs"/>).</summary>
+    public double BandMs => Band * BudgetMs;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(TablePath)) throw new SettingException("latency_table", "the path is empty");
         if (!(BudgetMs > 0) || !double.IsFinite(BudgetMs)) throw new SettingException("budget_ms", $"must be a positive number of milliseconds, got {BudgetMs}");
         if (!(Weight >= 0) || !double.IsFinite(Weight)) throw new SettingException("latency_weight", $"must be ≥ 0, got {Weight}");
+        if (!(Band is >= 0 and < 1)) throw new SettingException("budget_band", $"must be a fraction of the budget in [0, 1), got {Band}");
     }
 
-    /// <summary>Whether a network the table predicts at <paramref name="predictedMs"/> is within the budget (a single-path search's bound).</summary>
-    public bool Admits(double predictedMs) => predictedMs <= BudgetMs;
+    /// <summary>Whether a network the table predicts at <paramref name="predictedMs"/> is within the budget and its band (a single-path search's bounds).</summary>
+    public bool Admits(double predictedMs) => predictedMs <= BudgetMs && predictedMs >= BandMs;
 
     /// <summary>The penalty for an expected latency (milliseconds).</summary>
     public double Penalty(double expectedMs) => Weight * Math.Pow(Math.Log(Math.Max(expectedMs / TargetMs, MinRatio)), 2);

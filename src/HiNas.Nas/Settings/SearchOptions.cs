@@ -139,6 +139,8 @@ public sealed record SearchOptions
         SettingException.Require(SinglePathStepsPerEpoch is null || IsSinglePath, "single_path_steps_per_epoch", "applies to a single-path search only (supernet_training single-path)");
         SettingException.Require(!IsSinglePath || Latency is null || Latency.Weight == HiNas.Nas.Latency.LatencyObjective.DefaultWeight, "latency_weight",
             "weighs the latency in α and β's steps, which a single-path search does not take (its budget bounds the networks it draws)");
+        SettingException.Require(IsSinglePath || Latency is not { Band: > 0 }, "budget_band",
+            "bounds the networks a single-path search draws (supernet_training single-path); a search of α and β aims at 0.9 of the budget by its penalty");
         SettingException.Require(Threads is null or (>= 1 and <= 1024), "threads", $"must be in [1, 1024], got {Threads}");
         SettingException.Require(DeviceNames.IsValid(Device), "device", $"'{Device}' is not auto, cpu, cuda or cuda:N");
         Latency?.Validate();

@@ -72,6 +72,7 @@ public static class SearchOptionsJson
         public string? LatencyTable { get; set; }
         public double? BudgetMs { get; set; }
         public double? LatencyWeight { get; set; }
+        public double? BudgetBand { get; set; }
 
         public static Dto From(SearchOptions o) => new()
         {
@@ -116,6 +117,7 @@ public static class SearchOptionsJson
             LatencyTable = o.Latency?.TablePath,
             BudgetMs = o.Latency?.BudgetMs,
             LatencyWeight = o.Latency?.Weight,
+            BudgetBand = o.Latency is { Band: > 0 } band ? band.Band : null,
         };
 
         public SearchOptions ToOptions(string path)
@@ -143,7 +145,7 @@ public static class SearchOptionsJson
                     SupernetTraining = SupernetTraining ?? SupernetTrainings.Mixture, RankedNetworks = RankedNetworks ?? SearchOptions.DefaultRankedNetworks,
                     SinglePathStepsPerEpoch = SinglePathStepsPerEpoch,
                     Threads = Threads, Device = Device ?? "auto",
-                    Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0 },
+                    Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0, Band = BudgetBand ?? 0 },
                 };
                 options.Validate();
                 return options;

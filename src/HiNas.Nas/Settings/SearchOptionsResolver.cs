@@ -88,9 +88,9 @@ public static class SearchOptionsResolver
 
     private static LatencyObjective? Objective(SearchSettings s)
     {
-        if (s.LatencyTable is null && s.BudgetMs is null && s.LatencyWeight is null) return null;
+        if (s.LatencyTable is null && s.BudgetMs is null && s.LatencyWeight is null && s.BudgetBand is null) return null;
         if (s.BudgetMs is null) throw new SettingException("budget_ms", "is not given: a latency budget needs budget_ms and a latency table");
         if (string.IsNullOrWhiteSpace(s.LatencyTable)) throw new SettingException("latency_table", "is not given: a latency budget needs budget_ms and a latency table");
-        return new LatencyObjective { TablePath = Path.GetFullPath(s.LatencyTable), BudgetMs = s.BudgetMs.Value, Weight = s.LatencyWeight ?? LatencyObjective.DefaultWeight };
+        return new LatencyObjective { TablePath = Path.GetFullPath(s.LatencyTable), BudgetMs = s.BudgetMs.Value, Weight = s.LatencyWeight ?? LatencyObjective.DefaultWeight, Band = s.BudgetBand ?? 0 };
     }
 }

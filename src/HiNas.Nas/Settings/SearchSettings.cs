@@ -65,4 +65,7 @@ public sealed record SearchSettings
     public string? LatencyTable { get; init; }
     public double? BudgetMs { get; init; }
     public double? LatencyWeight { get; init; }
+
+    /// <summary>A single-path search draws networks predicted at no less than this fraction of the budget (<see cref="Latency.LatencyObjective.Band"/>).</summary>
+    public double? BudgetBand { get; init; }
 }

@@ -191,7 +191,7 @@ public sealed class SearchSession : IDisposable
     /// <summary>
     /// A network of the space drawn uniformly (<see cref="RandomGenotype"/>'s cells; with tied cells, its first cell in
     /// every layer) on a width path the supernet runs on its own (<see cref="Supernet.DrawRunnablePath"/>); with a
-    /// latency budget, uniformly among those the table predicts within it (drawn again until one is: SPOS's
+    /// latency budget, uniformly among those the table predicts within it and its band (drawn again until one is: SPOS's
     /// constrained sampling), so the weights are trained, and the networks ranked, where the budget lets the search look.
     /// </summary>
     /// <exception cref="SettingException">(budget_ms) none of <see cref="MaxDraws"/> draws is within the budget</exception>
@@ -203,8 +203,11 @@ public sealed class SearchSession : IDisposable
             if (Options.Supernet.TieCells) drawn = drawn.WithCells(Enumerable.Repeat(drawn.Cells[0], drawn.Layers).ToArray());
             if (Options.Latency is not { } budget || budget.Admits(NetworkLatency.Predict(drawn, LatencyTable!))) return drawn;
             if (draw == MaxDraws)
-                throw new SettingException("budget_ms", FormattableString.Invariant(
-                    $"none of {MaxDraws:N0} networks drawn from the space is predicted within {budget.BudgetMs} ms (the space's floor: {Floor!.Milliseconds:F1} ms); give a larger budget"));
+                throw budget.Band > 0
+                    ? new SettingException("budget_band", FormattableString.Invariant(
+                        $"none of {MaxDraws:N0} networks drawn from the space is predicted within {budget.BandMs:0.#}–{budget.BudgetMs} ms ({budget.Band} of the budget and up; the space's floor: {Floor!.Milliseconds:F1} ms); give a lower band or another budget"))
+                    : new SettingException("budget_ms", FormattableString.Invariant(
+                        $"none of {MaxDraws:N0} networks drawn from the space is predicted within {budget.BudgetMs} ms (the space's floor: {Floor!.Milliseconds:F1} ms); give a larger budget"));
         }
     }
 

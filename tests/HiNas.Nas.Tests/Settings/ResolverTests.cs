@@ -159,6 +159,20 @@ public sealed class ResolverTests
         var weighted = Assert.Throws<SettingException>(() => (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10, Weight = 2 } }).Validate());
         Assert.Equal("latency_weight", weighted.Setting);
         Assert.Contains("single-path search does not take", weighted.Problem);
+
+        // its band: kept (absent when 0), refused outside [0, 1) and for a search of α and β
+        var banded = SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "single-path", LatencyTable = "table.json", BudgetMs = 40, BudgetBand = 0.9 });
+        Assert.Equal((0.9, 36.0), (banded.Latency!.Band, banded.Latency.BandMs));
+        Assert.Equal(0.9, Reload(SearchOptionsJson.Serialize(banded), SearchOptionsJson.Load).Latency!.Band);
+        Assert.DoesNotContain("budget_band", SearchOptionsJson.Serialize(banded with { Latency = banded.Latency with { Band = 0 } }));
+        Assert.True(banded.Latency.Admits(36) && banded.Latency.Admits(40) && !banded.Latency.Admits(35.9) && !banded.Latency.Admits(40.1));
+        var wide = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "single-path", LatencyTable = "table.json", BudgetMs = 40, BudgetBand = 1 }));
+        Assert.Equal(("budget_band", "must be a fraction of the budget in [0, 1), got 1"), (wide.Setting, wide.Problem));
+        var ofAlpha = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { LatencyTable = "table.json", BudgetMs = 40, BudgetBand = 0.9 }));
+        Assert.Equal("budget_band", ofAlpha.Setting);
+        Assert.Contains("single-path", ofAlpha.Problem);
+        var alone = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "single-path", BudgetBand = 0.9 }));
+        Assert.Equal("budget_ms", alone.Setting);
     }
 
     [Fact]
