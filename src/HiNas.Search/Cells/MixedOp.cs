@@ -20,6 +20,7 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
     private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> ops;
     private readonly int[] _opIndex;
     private readonly Module<Tensor, Tensor>? act;
+    private readonly ScaledIdentity? skipAlone;
 
     /// <param name="space">the space whose offered operations (<see cref="SearchSpace.Offered"/>) the edge mixes, in its
     /// cell form: in the paper's the operations begin with the LeakyReLU (shared here)</param>
@@ -34,6 +35,13 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
         }
         _opIndex = indices.ToArray();
         if (space.Form == CellForm.Paper) act = LeakyReLU(ReluConvBn.Slope);
+        // the fused skip of a node without a convolution has factors of its own, started at 1 as the derived cell starts
+        // them: the edge's own start at 0 would make such a node ReLU(0), no output and no gradient
+        if (space.Offered.Any(op => op.Kind == OperationKind.ScaledSkip))
+        {
+            skipAlone = new ScaledIdentity(channels);
+            skipAlone.StartAsIdentity();
+        }
         RegisterComponents();
     }
 
@@ -90,8 +98,11 @@ public sealed class MixedOp : Module<Tensor, Tensor, Tensor>
     /// its own: <see cref="Supernets.Supernet.SetSubnetwork"/>).
     /// </summary>
     /// <param name="operation">the operation's index on α's last axis (not `none`)</param>
-    public Tensor ForwardOne(Tensor x, int operation)
+    /// <param name="besideConvolution">whether the node has a convolution: a fused skip in a node without one runs with
+    /// its own factors, started at 1 (the derived cell's <see cref="ScaledIdentity.StartAsIdentity"/>)</param>
+    public Tensor ForwardOne(Tensor x, int operation, bool besideConvolution)
     {
+        if (!besideConvolution && skipAlone is not null && operation == OperationNames.SkipIndex) return skipAlone.call(x);
         var i = Array.IndexOf(_opIndex, operation);
         if (i < 0) throw new ArgumentOutOfRangeException(nameof(operation), operation, $"'{OperationNames.All[operation]}' is not an operation an edge can run");
         if (ops[i] is not IPreActivated { IsPreActivated: true } preActivated) return ops[i].call(x);

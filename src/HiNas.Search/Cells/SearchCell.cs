@@ -17,10 +17,12 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<MixedOp> edges;
     private readonly Module<Tensor, Tensor>? nodeAct;
+    private readonly SearchSpace _space;
 
     public SearchCell(int blocks, long channels, SearchSpace space) : base(nameof(SearchCell))
     {
         Blocks = blocks;
+        _space = space;
         edges = new TorchSharp.Modules.ModuleList<MixedOp>();
         for (var e = 0; e < CellTopology.EdgeCount(blocks); e++) edges.Add(new MixedOp(space, channels));
         // in place: a node's sum is a fresh tensor no backward keeps (ReLU's backward reads its output)
@@ -57,14 +59,20 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
         return Concatenate(states);
     }
 
-    /// <summary>The cell reduced to <paramref name="cell"/>: each node the sum of its two edges (<see cref="NodeSum"/>; a none edge adds nothing), each edge its one operation.</summary>
+    /// <summary>
+    /// The cell reduced to <paramref name="cell"/>: each node the sum of its two edges (<see cref="NodeSum"/>; a none
+    /// edge adds nothing), each edge its one operation — a fused skip in a node without a convolution with the factors
+    /// it has there (<see cref="MixedOp.ForwardOne"/>), as the derived cell starts it.
+    /// </summary>
     public Tensor ForwardSubnetwork(Tensor s0, Tensor s1, CellGenotype cell)
     {
         if (cell.Blocks != Blocks) throw new ArgumentException($"the cell has {cell.Blocks} nodes, this search cell {Blocks}", nameof(cell));
         var states = new List<Tensor> { s0, s1 };
         for (var node = 0; node < Blocks; node++)
         {
-            var terms = cell.Running(node).Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input], OperationNames.IndexOf(e.Op))).ToArray();
+            var running = cell.Running(node);
+            var convolves = running.Any(e => _space.Operation(e.Op).Convolves);
+            var terms = running.Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input], OperationNames.IndexOf(e.Op), convolves)).ToArray();
             states.Add(NodeSum.Of(terms, nodeAct is not null));
         }
         return Concatenate(states);

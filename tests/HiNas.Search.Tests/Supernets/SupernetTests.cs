@@ -119,7 +119,8 @@ public class SupernetTests
             var w = w0.clone().requires_grad_(true);
             var y = forward(x, w);
             (y * upstream).sum().backward();
-            return (y.detach(), x.grad!.clone(), w.grad!.clone(), op.parameters().Select(p => p.grad!.clone()).ToArray());
+            // the fused skip's factors for a node without a convolution run only in a sub-network (MixedOp.ForwardOne)
+            return (y.detach(), x.grad!.clone(), w.grad!.clone(), op.named_parameters().Where(p => !p.name.StartsWith("skipAlone.")).Select(p => p.parameter.grad!.clone()).ToArray());
         }
 
         var ours = Run((x, w) => op.call(x, w));
@@ -327,6 +328,34 @@ public class SupernetTests
         Assert.Contains(withGradient, name => name.StartsWith("cells.l1_w0.edges.0.ops.0."));
         Assert.DoesNotContain(withGradient, name => name.Contains(".edges.1."));
         Assert.DoesNotContain(withGradient, name => name.Contains(".edges.2.") || name.Contains(".edges.3."));
+        // node 1 is a skip alone (edge 4: node 1 from node 0): it runs with its edge's own factors for such a node,
+        // started at 1 as the derived cell starts them (the edge's factors beside a convolution start at 0: ReLU(0)
+        // would pass nothing back)
+        Assert.Contains(withGradient, name => name.StartsWith("cells.l1_w0.edges.4.skipAlone."));
+        Assert.DoesNotContain(withGradient, name => name.StartsWith("cells.l1_w0.edges.4.ops."));
+        Assert.All(net.named_parameters().Where(p => p.name.Contains(".skipAlone.")), p => Assert.Equal(1f, p.parameter.mean().item<float>()));
+    }
+
+    /// <summary>
+    /// A node of skips alone passes its state in a sub-network as in the derived network: the layers after it learn, and
+    /// the sub-network restores (before, such a node was ReLU(0) in the supernet and everything after it saw zeros).
+    /// </summary>
+    [Fact]
+    public void ASubnetworksNodeOfASkipAlone_PassesItsState_SoTheLayersAfterItLearn()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = Tiny(RestorationTask.Denoise(25, 1)) with { Blocks = 1, Form = CellForm.Fused, Candidates = OperationSet.Parse("conv_3x3,skip_connect,none") };
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(config));
+        foreach (var head in net.PredictionLayers) using (torch.no_grad()) head.weight!.normal_(0, 0.1);
+        HiNas.Nas.Genotypes.CellGenotype Cell(string previous, string beforePrevious) => new(new[] { new HiNas.Nas.Genotypes.CellEdge(previous, 0), new HiNas.Nas.Genotypes.CellEdge(beforePrevious, 1) });
+        var skipAlone = Cell(OperationNames.Skip, OperationNames.None);
+        var conv = Cell(OperationNames.Conv3x3, OperationNames.None);
+        net.SetSubnetwork(new HiNas.Nas.Genotypes.Genotype(config.Space, Enumerable.Repeat(skipAlone, config.Layers - 1).Append(conv).ToArray(), new int[config.Layers]));
+        net.zero_grad(set_to_none: true);
+        var x = torch.rand(2, 1, 16, 16);
+        net.call(x).square().mean().backward();
+        var last = $"cells.l{config.Layers}_w0.edges.0.ops.0.";
+        Assert.Contains(net.named_parameters(), p => p.name.StartsWith(last) && p.parameter.grad is { } g && g.abs().sum().item<float>() > 0);
     }
 
     [Fact]
