@@ -6,8 +6,9 @@ namespace HiNas.Search.Operations;
 
 /// <summary>
 /// The skip connection of fused cells: the input times a learned factor per channel, started at 0
-/// (<see cref="HiNas.Nas.Space.OperationKind.ScaledSkip"/>) — or at 1 in a derived node without a convolution
-/// (<see cref="StartAsIdentity"/>) — learned in search and retraining alike. Exported as one Mul.
+/// (<see cref="HiNas.Nas.Space.OperationKind.ScaledSkip"/>) — or at 1 in a node without a convolution
+/// (<see cref="StartAsIdentity"/>: a derived cell's, and the factors a supernet's edge keeps for such nodes,
+/// <see cref="Cells.MixedOp.ForwardOne"/>) — learned in search and retraining alike. Exported as one Mul.
 /// </summary>
 public sealed class ScaledIdentity : nn.Module<Tensor, Tensor>, IExportable
 {
