@@ -166,10 +166,10 @@ public static class NetworkRanking
         return measured.ToArray();
     }
 
-    /// <summary>The parameters of the genotype's network as searched (×1, light head).</summary>
+    /// <summary>The parameters of the genotype's network as searched (×1, light head) and served (<see cref="NetworkCost"/>: without the branches its export folds away).</summary>
     private static long Parameters(Genotype genotype)
     {
         using var network = new DerivedNetwork(genotype);
-        return network.parameters().Sum(p => p.numel());
+        return NetworkCost.Of(network, genotype.Task).Parameters;
     }
 }
