@@ -337,8 +337,8 @@ public class SupernetTests
     }
 
     /// <summary>
-    /// A node of skips alone passes its state in a sub-network as in the derived network: the layers after it learn, and
-    /// the sub-network restores (before, such a node was ReLU(0) in the supernet and everything after it saw zeros).
+    /// A node of skips alone passes its state in a sub-network as in the derived network, so the layers after it learn
+    /// (before, such a node was ReLU(0) in the supernet and everything after it saw zeros).
     /// </summary>
     [Fact]
     public void ASubnetworksNodeOfASkipAlone_PassesItsState_SoTheLayersAfterItLearn()
