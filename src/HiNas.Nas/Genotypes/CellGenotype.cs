@@ -26,6 +26,12 @@ public sealed class CellGenotype : IEquatable<CellGenotype>
     public static IReadOnlyList<CellEdge> Running((CellEdge First, CellEdge Second) node) =>
         new[] { node.First, node.Second }.Where(e => e.Op != OperationNames.None).ToArray();
 
+    /// <summary>
+    /// Whether a node's <paramref name="running"/> edges include a convolution in <paramref name="space"/>: a fused
+    /// skip in a node without one starts passing its state (factors at 1), in the derived cell and the supernet alike.
+    /// </summary>
+    public static bool Convolves(IEnumerable<CellEdge> running, SearchSpace space) => running.Any(e => space.Operation(e.Op).Convolves);
+
     public bool Equals(CellGenotype? other) => other is not null && Edges.SequenceEqual(other.Edges);
 
     public override bool Equals(object? obj) => Equals(obj as CellGenotype);

@@ -32,7 +32,7 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
         for (var n = 0; n < genotype.Blocks; n++)
         {
             _modules[n] = new int[_nodes[n].Count];
-            var convolves = _nodes[n].Any(e => space.Operation(e.Op).Convolves);
+            var convolves = CellGenotype.Convolves(_nodes[n], space);
             for (var e = 0; e < _nodes[n].Count; e++)
             {
                 _modules[n][e] = ops.Count;

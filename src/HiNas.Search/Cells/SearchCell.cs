@@ -71,7 +71,7 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
         for (var node = 0; node < Blocks; node++)
         {
             var running = cell.Running(node);
-            var convolves = running.Any(e => _space.Operation(e.Op).Convolves);
+            var convolves = CellGenotype.Convolves(running, _space);
             var terms = running.Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input], OperationNames.IndexOf(e.Op), convolves)).ToArray();
             states.Add(NodeSum.Of(terms, nodeAct is not null));
         }

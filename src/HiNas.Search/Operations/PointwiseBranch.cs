@@ -14,7 +14,7 @@ namespace HiNas.Search.Operations;
 /// re-parameterisation (RepVGG, Ding et al. 2021; ECBSR, Zhang et al. 2021). Measured (σ 25 RGB, 4,000 iterations,
 /// bench/search-recipe's schedule, seed 1): FFDNet 7 × 48's stack written in the fused space went from 32.62 to 32.89 dB
 /// of validation PSNR, 29.12 to 29.24 on the evaluation photographs; a scaled identity as a third branch added nothing
-/// (32.84). <see cref="NetworkCost"/> counts the served network, without the branch.
+/// (32.84). <see cref="Networks.NetworkCost"/> counts the served network, without the branch.
 /// </summary>
 public sealed class PointwiseBranch : Module<Tensor, Tensor>
 {
