@@ -38,8 +38,25 @@ public class ExportParityTests
         return new Genotype(new SearchSpace(task, 3, 3, 4, Factors, 8, dilated, pixelUnshuffle, headConv, form), new[] { a, b, a }, new[] { 1, 2, 1 });
     }
 
+    /// <summary>
+    /// A network with dead layers (<see cref="LayerLiveness"/>) on two widths: 0-based, layer 4 reads layer 2 (s1), so
+    /// layer 3 is dead; layer 2 reads layer 0, so layer 1 is dead; the cells read one input or both.
+    /// </summary>
+    internal static Genotype DeadLayers(RestorationTask task, int pixelUnshuffle = 1, CellForm form = CellForm.Paper)
+    {
+        CellEdge E(string op, int input) => new(op, input);
+        var both = new CellGenotype(new[] { E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1), E(OperationNames.DilConv3x3, 2), E(OperationNames.Skip, 1) });
+        var fromS0 = new CellGenotype(new[] { E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1), E(OperationNames.SepConv3x3, 2), E(OperationNames.None, 0) });
+        var fromS1 = new CellGenotype(new[] { E(OperationNames.DilConv3x3, 1), E(OperationNames.None, 0), E(OperationNames.Conv3x3, 2), E(OperationNames.Skip, 1) });
+        var space = new SearchSpace(task, 5, 2, 4, Factors, 8, pixelUnshuffle: pixelUnshuffle, form: form, candidates: OperationSet.Parse("conv_3x3,sep_conv_3x3,dil_conv_3x3,skip_connect,none"));
+        var genotype = new Genotype(space, new[] { both, fromS0, fromS1, fromS0, fromS1 }, new[] { 1, 2, 1, 0, 1 });
+        Assert.Equal(new[] { 1, 3 }, genotype.Liveness.Dead);
+        return genotype;
+    }
+
     public static TheoryData<string, string, int, int> Cases => new()
     {
+        { "dead-layers", "denoise", 3, 1 }, { "dead-layers/fused", "denoise", 3, 1 }, { "dead-layers/frame-time/fused", "sr", 3, 2 }, { "dead-layers/decoder", "sr", 1, 2 },
         { "every-op", "denoise", 1, 1 }, { "every-op", "denoise", 3, 1 }, { "every-op", "sr", 3, 2 }, { "every-op", "sr", 3, 3 }, { "every-op", "sr", 1, 4 },
         { "random:11", "denoise", 1, 1 }, { "random:12", "sr", 3, 2 }, { "random:13", "sr", 3, 4 },
         { "every-op/separable", "denoise", 3, 1 }, { "every-op/separable", "sr", 3, 2 },
@@ -72,8 +89,8 @@ public class ExportParityTests
         var unshuffle = parts.Contains("frame-time") ? 2 : 1;
         var headConv = parts.Contains("sep-head") ? ConvStyle.Separable : ConvStyle.Dense;
         var form = parts.Contains("fused") ? CellForm.Fused : CellForm.Paper;
-        var spec = parts[0] == "every-op"
-            ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle, headConv, form))
+        var spec = parts[0] == "every-op" ? ArchitectureSpec.FromGenotype(EveryOp(task, dilated, unshuffle, headConv, form))
+            : parts[0] == "dead-layers" ? ArchitectureSpec.FromGenotype(DeadLayers(task, unshuffle, form))
             : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, parts.Contains("b1") ? 1 : 3, 4, Factors, parts.Contains("stem-at-width") ? 4 : 8, dilated, unshuffle, headConv, form,
                 parts.Contains("none") ? OperationSet.Parse("conv_3x3,dil_conv_3x3,skip_connect,none") : null));
         if (spec.IsHiNas)
@@ -146,6 +163,27 @@ public class ExportParityTests
         Assert.Equal(5, nodes.Count(n => n.OpType == "Relu"));
         Assert.All(nodes.Where(n => n.OpType == "Relu"), relu => Assert.Equal("Conv", WriterOf(relu)));
         Assert.DoesNotContain(nodes, n => n.OpType == "Add" && nodes.Any(c => c.OpType == "Relu" && c.Input[0] == n.Output[0]));
+    }
+
+    /// <summary>A dead layer is not in the graph: every Conv of the export is one of the network's built convolutions, and with the dead layers live the graph has theirs too.</summary>
+    [Fact]
+    public void DeadLayersAreNotExported()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var genotype = DeadLayers(task);
+        int Convs(Genotype g, out int modules)
+        {
+            using var network = TorchRuntime.Seeded(1, () => ArchitectureSpec.FromGenotype(g).Build(task));
+            network.eval();
+            modules = network.modules().Count(m => m is TorchSharp.Modules.Conv2d);
+            return OnnxExporter.Export(network, task).Graph.Node.Count(n => n.OpType == "Conv");
+        }
+        var pruned = Convs(genotype, out var built);
+        Assert.Equal(built, pruned);
+        var live = genotype.Cells[0];
+        var whole = Convs(genotype.WithCells(Enumerable.Repeat(live, 5).ToArray()), out _);
+        Assert.Empty(genotype.WithCells(Enumerable.Repeat(live, 5).ToArray()).Liveness.Dead);
+        Assert.True(whole > pruned, $"{whole} convolutions with every layer live, {pruned} with two dead");
     }
 
     [Fact]

@@ -26,6 +26,9 @@ public sealed class CellGenotype : IEquatable<CellGenotype>
     public static IReadOnlyList<CellEdge> Running((CellEdge First, CellEdge Second) node) =>
         new[] { node.First, node.Second }.Where(e => e.Op != OperationNames.None).ToArray();
 
+    /// <summary>Whether a running edge of the cell reads input <paramref name="input"/> (0 = s0, 1 = s1; <see cref="LayerLiveness"/>).</summary>
+    public bool Reads(int input) => Enumerable.Range(0, Blocks).Any(n => Running(n).Any(e => e.Input == input));
+
     /// <summary>
     /// Whether a node's <paramref name="running"/> edges include a convolution in <paramref name="space"/>: a fused
     /// skip in a node without one starts passing its state (factors at 1), in the derived cell and the supernet alike.

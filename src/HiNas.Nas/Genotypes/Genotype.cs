@@ -61,6 +61,11 @@ public sealed class Genotype : IEquatable<Genotype>
     public IReadOnlyList<CellGenotype> Cells { get; }
     public IReadOnlyList<int> WidthPath { get; }
 
+    /// <summary>Which layers the output depends on (<see cref="LayerLiveness"/>).</summary>
+    public LayerLiveness Liveness => _liveness ??= LayerLiveness.Of(Cells);
+
+    private LayerLiveness? _liveness;
+
     /// <summary>α as [L or 1, k, |ops|] logits, when the genotype came from a search.</summary>
     public double[][][]? Alpha { get; }
 

@@ -8,21 +8,24 @@ public static class NetworkLatency
 {
     /// <summary>
     /// Every part of the network described by <paramref name="genotype"/> (keys of <see cref="LatencyKeys"/>): the stem,
-    /// per layer its fixed parts and its operations, the head.
+    /// per live layer (<see cref="LayerLiveness"/>: a dead layer is not run) its fixed parts and its operations, the head.
     /// </summary>
     public static IEnumerable<string> Parts(Genotype genotype)
     {
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
-        var r = genotype.Space.PixelUnshuffle;
+        var live = genotype.Liveness;
         yield return LatencyKeys.Stem(genotype.Space);
         int previous = b * c0, beforePrevious = c0;
         for (var l = 0; l < genotype.Layers; l++)
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
-            foreach (var part in FixedLayerParts(genotype.Space, previous, beforePrevious, c)) yield return part;
-            for (var node = 0; node < b; node++)
-                foreach (var part in NodeParts(genotype.Space, genotype.Cells[l].Node(node), c)) yield return part;
+            if (live.IsLive(l))
+            {
+                foreach (var part in FixedLayerParts(genotype.Space, live.ReadsPrevious(l) ? previous : null, live.ReadsBeforePrevious(l) ? beforePrevious : null, c)) yield return part;
+                for (var node = 0; node < b; node++)
+                    foreach (var part in NodeParts(genotype.Space, genotype.Cells[l].Node(node), c)) yield return part;
+            }
             (beforePrevious, previous) = (previous, b * c);
         }
         yield return LatencyKeys.Head(genotype.Space, previous);
@@ -30,14 +33,15 @@ public static class NetworkLatency
 
     /// <summary>
     /// The parts of a layer at <paramref name="channels"/> per node other than its nodes: the projections of the
-    /// previous state and the one before it (the stem's s0 and s1 for the first layer) where the space projects them
-    /// (<see cref="SearchSpace.Projects"/>), and the concatenation (none for a cell of one node: its output is the node).
+    /// previous state and the one before it (the stem's s0 and s1 for the first layer) where the cell reads them (null:
+    /// it does not) and the space projects them (<see cref="SearchSpace.Projects"/>), and the concatenation (none for a
+    /// cell of one node: its output is the node).
     /// </summary>
-    public static IEnumerable<string> FixedLayerParts(SearchSpace space, int previousChannels, int beforePreviousChannels, int channels)
+    public static IEnumerable<string> FixedLayerParts(SearchSpace space, int? previousChannels, int? beforePreviousChannels, int channels)
     {
         var r = space.PixelUnshuffle;
         foreach (var input in new[] { previousChannels, beforePreviousChannels })
-            if (space.Projects(input, channels)) yield return LatencyKeys.Projection(input, channels, r, space.Form);
+            if (input is { } read && space.Projects(read, channels)) yield return LatencyKeys.Projection(read, channels, r, space.Form);
         if (space.Blocks > 1) yield return LatencyKeys.Concat(space.Blocks, channels, r);
     }
 

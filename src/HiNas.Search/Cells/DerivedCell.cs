@@ -48,27 +48,29 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
 
     public CellGenotype Genotype { get; }
 
-    /// <summary>The cell's graph on the projected states s0 and s1: its nodes, concatenated.</summary>
-    public string Emit(IGraphEmitter g, string s0, string s1)
+    /// <summary>The cell's graph on the projected states s0 and s1 (null where the cell does not read it): its nodes, concatenated.</summary>
+    public string Emit(IGraphEmitter g, string? s0, string? s1)
     {
-        var states = new List<string>(2 + Genotype.Blocks) { s0, s1 };
+        var states = new List<string?>(2 + Genotype.Blocks) { s0, s1 };
         for (var node = 0; node < Genotype.Blocks; node++)
         {
-            var terms = _nodes[node].Select((edge, e) => ((IExportable)ops[_modules[node][e]]).Emit(g, states[edge.Input])).ToArray();
+            var terms = _nodes[node].Select((edge, e) => ((IExportable)ops[_modules[node][e]]).Emit(g, states[edge.Input]!)).ToArray();
             var sum = terms.Length == 1 ? terms[0] : g.Add(terms[0], terms[1]);
             states.Add(_activates ? g.Relu(sum) : sum);
         }
-        return Genotype.Blocks == 1 ? states[2] : g.Concat(states.Skip(2));
+        return Genotype.Blocks == 1 ? states[2]! : g.Concat(states.Skip(2)!);
     }
 
-    public override Tensor forward(Tensor s0, Tensor s1)
+    /// <param name="s0">the projected previous state; null where the cell does not read it (<see cref="CellGenotype.Reads"/>)</param>
+    /// <param name="s1">the projected state two layers back; null where the cell does not read it</param>
+    public override Tensor forward(Tensor? s0, Tensor? s1)
     {
-        var states = new List<Tensor>(2 + Genotype.Blocks) { s0, s1 };
+        var states = new List<Tensor?>(2 + Genotype.Blocks) { s0, s1 };
         for (var node = 0; node < Genotype.Blocks; node++)
         {
-            var terms = _nodes[node].Select((edge, e) => ops[_modules[node][e]].call(states[edge.Input])).ToArray();
+            var terms = _nodes[node].Select((edge, e) => ops[_modules[node][e]].call(states[edge.Input]!)).ToArray();
             states.Add(NodeSum.Of(terms, _activates));
         }
-        return Genotype.Blocks == 1 ? states[2] : torch.cat(states.Skip(2).ToArray(), 1);
+        return Genotype.Blocks == 1 ? states[2]! : torch.cat(states.Skip(2).ToArray()!, 1);
     }
 }

@@ -62,20 +62,21 @@ public sealed class SearchCell : Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>
     /// The cell reduced to <paramref name="cell"/>: each node the sum of its two edges (<see cref="NodeSum"/>; a none
     /// edge adds nothing), each edge its one operation — a fused skip in a node without a convolution with the factors
-    /// it has there (<see cref="MixedOp.ForwardOne"/>), as the derived cell starts it.
+    /// it has there (<see cref="MixedOp.ForwardOne"/>), as the derived cell starts it. An input the cell does not read
+    /// may be null.
     /// </summary>
-    public Tensor ForwardSubnetwork(Tensor s0, Tensor s1, CellGenotype cell)
+    public Tensor ForwardSubnetwork(Tensor? s0, Tensor? s1, CellGenotype cell)
     {
         if (cell.Blocks != Blocks) throw new ArgumentException($"the cell has {cell.Blocks} nodes, this search cell {Blocks}", nameof(cell));
-        var states = new List<Tensor> { s0, s1 };
+        var states = new List<Tensor?> { s0, s1 };
         for (var node = 0; node < Blocks; node++)
         {
             var running = cell.Running(node);
             var convolves = CellGenotype.Convolves(running, _space);
-            var terms = running.Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input], OperationNames.IndexOf(e.Op), convolves)).ToArray();
+            var terms = running.Select(e => edges[CellTopology.Edge(node, e.Input)].ForwardOne(states[e.Input]!, OperationNames.IndexOf(e.Op), convolves)).ToArray();
             states.Add(NodeSum.Of(terms, nodeAct is not null));
         }
-        return Concatenate(states);
+        return Concatenate(states!);
     }
 
     private static Tensor Concatenate(List<Tensor> states)

@@ -22,8 +22,9 @@ namespace HiNas.Search.Latency;
 /// head by the last layer's width probabilities, and the stem as a constant.</item>
 /// </list>
 /// With one-hot α and β it equals <see cref="NetworkLatency.Predict"/> of the derived network — but for a space that
-/// derives none (<see cref="OperationSet.OffersNone"/>), where it prices every node's two edges and its addition: an
-/// upper bound for the nodes derived as one operation.
+/// derives none (<see cref="OperationSet.OffersNone"/>), where it prices every node's two edges and its addition and
+/// every layer: an upper bound for the nodes derived as one operation and for networks with dead layers
+/// (<see cref="LayerLiveness"/>).
 /// </summary>
 public sealed class ExpectedLatency
 {

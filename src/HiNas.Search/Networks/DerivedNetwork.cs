@@ -17,14 +17,17 @@ namespace HiNas.Search.Networks;
 /// the previous state (s0) and the one before it (s1) to C channels (fused cells: 1×1 conv + BN where the channels
 /// differ, <see cref="OperationTable.Projection"/>), then the fixed cell of layer l; on the last
 /// cell the light head or the decoder (which also reads the stem's first s0, its low-level features); the task's
-/// residual. Retraining wider than the search is a widened genotype (<see cref="Genotype.Widened"/>).
+/// residual. Only what the output needs is built (<see cref="Genotype.Liveness"/>): a dead layer has no modules, and a
+/// cell's unread input no projection; modules keep their layer's index in their names. Retraining wider than the
+/// search is a widened genotype (<see cref="Genotype.Widened"/>).
 /// </summary>
 public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 {
     private readonly Stem stem;
-    private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> preprocess0;
-    private readonly TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>> preprocess1;
-    private readonly TorchSharp.Modules.ModuleList<DerivedCell> cells;
+    private readonly TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> preprocess0;
+    private readonly TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> preprocess1;
+    private readonly TorchSharp.Modules.ModuleDict<DerivedCell> cells;
+    private readonly LayerLiveness _live;
     private readonly RestorationHead? head;
     private readonly Decoder? decoder;
 
@@ -38,16 +41,20 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
         stem = new Stem(genotype.Task.Channels + (noiseMap ? 1 : 0), genotype.Space);
-        preprocess0 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
-        preprocess1 = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
-        cells = new TorchSharp.Modules.ModuleList<DerivedCell>();
+        preprocess0 = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
+        preprocess1 = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
+        cells = new TorchSharp.Modules.ModuleDict<DerivedCell>();
+        _live = genotype.Liveness;
         long previous = b * c0, beforePrevious = c0;
         for (var l = 0; l < genotype.Layers; l++)
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
-            preprocess0.Add(OperationTable.Projection(genotype.Space, previous, c, affine: true));
-            preprocess1.Add(OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
-            cells.Add(new DerivedCell(genotype.Cells[l], c, genotype.Space));
+            if (_live.IsLive(l))
+            {
+                if (_live.ReadsPrevious(l)) preprocess0.Add($"{l}", OperationTable.Projection(genotype.Space, previous, c, affine: true));
+                if (_live.ReadsBeforePrevious(l)) preprocess1.Add($"{l}", OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
+                cells.Add($"{l}", new DerivedCell(genotype.Cells[l], c, genotype.Space));
+            }
             (beforePrevious, previous) = (previous, b * c);
         }
         if (headKind == DerivedHead.Decoder) decoder = new Decoder(b * c0, previous, genotype.Task, genotype.Space.PixelUnshuffle);
@@ -71,30 +78,40 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     public string Describe() =>
         $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {(decoder is null && Genotype.Space.HeadConv == ConvStyle.Separable ? "separable " : "")}{Head.Name()} head"
         + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "")
-        + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (NoiseMap ? ", noise-level map" : "");
+        + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (NoiseMap ? ", noise-level map" : "")
+        + (_live.Dead is { Count: > 0 } dead ? $", layer{(dead.Count > 1 ? "s" : "")} {string.Join(", ", dead.Select(l => l + 1))} dead (not run)" : "");
 
     public Prediction EmitPrediction(IGraphEmitter g, string input)
     {
-        var (previous, beforePrevious) = stem.Emit(g, input);
-        var low = previous;
-        for (var l = 0; l < cells.Count; l++)
+        var (s0, s1) = stem.Emit(g, input);
+        string? previous = s0, beforePrevious = s1;
+        for (var l = 0; l < Genotype.Layers; l++)
         {
-            var output = cells[l].Emit(g, ((IExportable)preprocess0[l]).Emit(g, previous), ((IExportable)preprocess1[l]).Emit(g, beforePrevious));
+            var output = cells.TryGetValue($"{l}", out var cell)
+                ? cell.Emit(g, Read(preprocess0, l, previous, (p, s) => ((IExportable)p).Emit(g, s)), Read(preprocess1, l, beforePrevious, (p, s) => ((IExportable)p).Emit(g, s)))
+                : null;
             (beforePrevious, previous) = (previous, output);
         }
-        return decoder is null ? head!.Emit(g, previous) : decoder.Emit(g, low, previous);
+        return decoder is null ? head!.Emit(g, previous!) : decoder.Emit(g, s0, previous!);
     }
 
     public override Tensor forward(Tensor x)
     {
         var (s0, s1) = stem.call(x);
-        Tensor previous = s0, beforePrevious = s1;
-        for (var l = 0; l < cells.Count; l++)
+        Tensor? previous = s0, beforePrevious = s1;
+        for (var l = 0; l < Genotype.Layers; l++)
         {
-            var output = cells[l].call(preprocess0[l].call(previous), preprocess1[l].call(beforePrevious));
+            // a cell's unread input is null (DerivedCell.forward reads only what its edges name)
+            var output = cells.TryGetValue($"{l}", out var cell)
+                ? cell.call(Read(preprocess0, l, previous, (p, s) => p.call(s))!, Read(preprocess1, l, beforePrevious, (p, s) => p.call(s))!)
+                : null;
             (beforePrevious, previous) = (previous, output);
         }
-        var prediction = decoder is null ? head!.call(previous) : decoder.call(s0, previous);
+        var prediction = decoder is null ? head!.call(previous!) : decoder.call(s0, previous!);
         return TaskResidual.Apply(Task, x, PixelUnshuffling.CropTo(prediction, x, Task.Scale));
     }
+
+    /// <summary>Layer <paramref name="layer"/>'s projection of <paramref name="state"/>, or null where its cell does not read it (and the state may be a dead layer's).</summary>
+    private static T? Read<T>(TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> projections, int layer, T? state, Func<Module<Tensor, Tensor>, T, T> project) where T : class =>
+        projections.TryGetValue($"{layer}", out var projection) ? project(projection, state!) : null;
 }

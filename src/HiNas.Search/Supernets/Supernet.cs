@@ -229,19 +229,25 @@ public sealed class Supernet : Module<Tensor, Tensor>
     {
         var (stemS0, stemS1) = stem.call(x);
         var path = genotype.WidthPath;
-        Tensor beforePrevious = stemS1, previous = stemS0;
+        var live = genotype.Liveness;
+        Tensor? beforePrevious = stemS1, previous = stemS0;
         for (var l = 1; l <= Config.Layers; l++)
         {
             var (h, from) = (path[l - 1], l == 1 ? 0 : path[l - 2]);
-            using var s0 = routers[RouterKey(l, h, from)].call(previous);
-            using var s1 = preprocess[CellKey(l, h)].call(beforePrevious);
-            var output = cells[CellKey(l, h)].ForwardSubnetwork(s0, s1, genotype.Cells[l - 1]);
-            beforePrevious.Dispose();
+            Tensor? output = null;
+            if (live.IsLive(l - 1))
+            {
+                // a dead layer is not run, nor the router or preprocessing of an input its cell does not read
+                using var s0 = live.ReadsPrevious(l - 1) ? routers[RouterKey(l, h, from)].call(previous!) : null;
+                using var s1 = live.ReadsBeforePrevious(l - 1) ? preprocess[CellKey(l, h)].call(beforePrevious!) : null;
+                output = cells[CellKey(l, h)].ForwardSubnetwork(s0, s1, genotype.Cells[l - 1]);
+            }
+            beforePrevious?.Dispose();
             (beforePrevious, previous) = (previous, output);
         }
-        beforePrevious.Dispose();
-        using var prediction = heads[$"w{path[^1]}"].call(previous);
-        previous.Dispose();
+        beforePrevious?.Dispose();
+        using var prediction = heads[$"w{path[^1]}"].call(previous!);
+        previous!.Dispose();
         return TaskResidual.Apply(Config.Task, x, PixelUnshuffling.CropTo(prediction, x, Config.Task.Scale));
     }
 

@@ -102,7 +102,7 @@ public class SingleOperationNodeTests
     }
 
     [Fact]
-    public void ANodeOfOneComputingOperationHasNoAddition_AndTheFloorUsesTheCheapestNode()
+    public void ANodeOfOneComputingOperationHasNoAddition_AndTheFloorUsesTheCheapestNode_OnEveryOtherLayer()
     {
         var space = Space("conv_3x3,skip_connect,none", blocks: 1);
         const int c = 8;
@@ -129,7 +129,9 @@ public class SingleOperationNodeTests
             Milliseconds = keys.Distinct().ToDictionary(k => k, k => k.Contains("conv_3x3") ? 3.0 : 0.5),
         };
         var floor = LatencyFloor.Of(noSkips, table);
-        Assert.All(floor.Network.Cells, cell => Assert.Equal(new[] { E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1) }, cell.Edges));
+        // the live layers, every other one from the head back, read their two-back state (s1): the layers between are dead
+        Assert.Equal(new[] { 0, 2 }, floor.Network.Liveness.Dead);
+        Assert.All(new[] { 1, 3 }, l => Assert.Equal(new[] { E(OperationNames.Conv3x3, 1), E(OperationNames.None, 0) }, floor.Network.Cells[l].Edges));
         Assert.Equal(NetworkLatency.Predict(floor.Network, table), floor.Milliseconds, 9);
     }
 }

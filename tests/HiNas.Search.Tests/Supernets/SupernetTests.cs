@@ -358,6 +358,32 @@ public class SupernetTests
         Assert.Contains(net.named_parameters(), p => p.name.StartsWith(last) && p.parameter.grad is { } g && g.abs().sum().item<float>() > 0);
     }
 
+    /// <summary>
+    /// A sub-network runs only the layers its output needs (<see cref="HiNas.Nas.Genotypes.LayerLiveness"/>): a dead
+    /// layer's operations see no batch (their BatchNorm statistics stay), nor does the router of an unread input.
+    /// </summary>
+    [Fact]
+    public void ASubnetworksDeadLayer_IsNotRun()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = Tiny(RestorationTask.Denoise(25, 1), layers: 4) with { Blocks = 1, Form = CellForm.Fused, Candidates = OperationSet.Parse("conv_3x3,skip_connect,none") };
+        using var net = TorchRuntime.Seeded(1, () => new Supernet(config));
+        HiNas.Nas.Genotypes.CellGenotype Cell(string previous, string beforePrevious) => new(new[] { new HiNas.Nas.Genotypes.CellEdge(previous, 0), new HiNas.Nas.Genotypes.CellEdge(beforePrevious, 1) });
+        var fromS0 = Cell(OperationNames.Conv3x3, OperationNames.None);
+        var fromS1 = Cell(OperationNames.None, OperationNames.Conv3x3);
+        // layer 4 reads layer 2 (s1): layer 3 is dead
+        var genotype = new HiNas.Nas.Genotypes.Genotype(config.Space, new[] { fromS0, fromS0, fromS0, fromS1 }, new int[4]);
+        Assert.Equal(new[] { 2 }, genotype.Liveness.Dead);
+        net.SetSubnetwork(genotype);
+        net.train();
+        Tensor Statistics(string prefix) => torch.cat(net.named_buffers().Where(b => b.name.StartsWith(prefix) && b.name.EndsWith("running_mean")).Select(b => b.buffer.clone()).ToArray());
+        var dead = Statistics("cells.l3_w0.edges.0.ops.0.");
+        var live = Statistics("cells.l2_w0.edges.0.ops.0.");
+        using (torch.no_grad()) net.call(torch.rand(2, 1, 16, 16));
+        Assert.True(Statistics("cells.l3_w0.edges.0.ops.0.").eq(dead).all().item<bool>(), "the dead layer's convolution ran");
+        Assert.False(Statistics("cells.l2_w0.edges.0.ops.0.").eq(live).all().item<bool>(), "a live layer's convolution did not run");
+    }
+
     [Fact]
     public void APathTheSupernetCannotRunAlone_IsRefusedNamingTheLayer_AndDrawnPathsAllRun()
     {

@@ -204,6 +204,42 @@ public class DerivedNetworkTests
         Assert.All(fused.named_parameters(), p => Assert.True(p.parameter.grad is not null && p.parameter.grad.isfinite().all().item<bool>(), p.name));
     }
 
+    /// <summary>
+    /// Only the layers the output needs are built (<see cref="LayerLiveness"/>): no modules for a dead layer nor for the
+    /// projection of an input a cell does not read, so neither trains, runs nor counts; the others keep their layer's
+    /// index in their names.
+    /// </summary>
+    [Fact]
+    public void ADeadLayer_AndAnUnreadInputsProjection_AreNotBuilt()
+    {
+        var space = new SearchSpace(RestorationTask.Denoise(25, 1), 4, 1, 4, SearchSpace.DefaultWidthFactors, 8, candidates: OperationSet.Parse("conv_3x3,dil_conv_3x3,none"));
+        CellGenotype Cell(string previous, string beforePrevious) => new(new[] { new CellEdge(previous, 0), new CellEdge(beforePrevious, 1) });
+        var both = Cell(OperationNames.Conv3x3, OperationNames.DilConv3x3);
+        var fromS0 = Cell(OperationNames.Conv3x3, OperationNames.None);
+        var fromS1 = Cell(OperationNames.None, OperationNames.Conv3x3);
+        // 0-based: layer 3 reads layer 1 (s1), so layer 2 is dead; layer 1 reads layer 0 (s0)
+        var genotype = new Genotype(space, new[] { both, fromS0, both, fromS1 }, new[] { 0, 1, 1, 0 });
+        using var net = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+        var names = net.named_parameters().Select(p => p.name).ToArray();
+        foreach (var built in new[] { "cells.0.", "cells.1.", "cells.3.", "preprocess0.0.", "preprocess1.0.", "preprocess0.1.", "preprocess1.3." })
+            Assert.Contains(names, n => n.StartsWith(built));
+        foreach (var absent in new[] { "cells.2.", "preprocess0.2.", "preprocess1.2.", "preprocess1.1.", "preprocess0.3." })
+            Assert.DoesNotContain(names, n => n.StartsWith(absent));
+        Assert.Contains("layer 3 dead (not run)", net.Describe());
+
+        // the same network with layer 2 live costs its cell and projections more
+        var allLive = genotype.WithCells(new[] { both, fromS0, both, both });
+        using var whole = TorchRuntime.Seeded(1, () => new DerivedNetwork(allLive));
+        var c = space.NodeChannels(1);
+        long bn(long ch) => 2 * ch;
+        // its 1×1 projections (paper cells) of layer 1 (C channels) and layer 0 (C₀), conv 3×3, dilated 3×3
+        var layer2 = c * c + bn(c) + space.NodeChannels(0) * c + bn(c) + c * c * 9 + bn(c) + c * c * 9 + bn(c);
+        var layer3Extra = (c * space.NodeChannels(0) + bn(space.NodeChannels(0))) + space.NodeChannels(0) * space.NodeChannels(0) * 9 + bn(space.NodeChannels(0)); // its s0 projection and dilated conv
+        Assert.Equal(NetworkCost.Of(net, genotype.Task).Parameters + layer2 + layer3Extra, NetworkCost.Of(whole, genotype.Task).Parameters);
+        using var x = torch.rand(2, 1, 16, 16);
+        using (torch.no_grad()) Assert.Equal(x.shape, net.call(x).shape);
+    }
+
     [Fact]
     public void FlopsCountEveryConvolutionPerOutputPixel()
     {

@@ -1,0 +1,134 @@
+using HiNas.Imaging.Tasks;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Space;
+
+namespace HiNas.Nas.Tests.Genotypes;
+
+/// <summary>
+/// Dead layers: a cell whose nodes all read s1 leaves the layer before it unread, and the network is the layers its
+/// output needs — found backwards from the head, priced without the dead layers and the projections of unread inputs,
+/// and the latency floor of a space offering none is the cheapest such network.
+/// </summary>
+public class LayerLivenessTests
+{
+    private static readonly RestorationTask Task = RestorationTask.Denoise(25, 3);
+
+    private static CellEdge E(string op, int input) => new(op, input);
+
+    private static SearchSpace Space(int layers, int blocks, string operations, CellForm form = CellForm.Fused) =>
+        new(Task, layers, blocks, 8, new[] { 1.0, 2.0 }, 8, pixelUnshuffle: 2, form: form, candidates: OperationSet.Parse(operations));
+
+    /// <summary>One node reading s0 (conv) or s1 (conv), or both (conv + dilated conv).</summary>
+    private static readonly CellGenotype FromS0 = new(new[] { E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1) });
+    private static readonly CellGenotype FromS1 = new(new[] { E(OperationNames.None, 0), E(OperationNames.Conv3x3, 1) });
+    private static readonly CellGenotype FromBoth = new(new[] { E(OperationNames.Conv3x3, 0), E(OperationNames.DilConv3x3, 1) });
+
+    [Fact]
+    public void ALayerIsDead_WhenNoLiveLayerAfterItReadsIt()
+    {
+        var space = Space(6, 1, "conv_3x3,dil_conv_3x3,none");
+        // 0-based: 5 reads s1 (layer 3), so nothing reads layer 4; 3 reads layers 2 and 1; 2 reads layer 0; 1 and 0 the stem
+        var genotype = new Genotype(space, new[] { FromS0, FromS1, FromS1, FromBoth, FromS0, FromS1 }, new[] { 0, 0, 0, 0, 0, 0 });
+        var live = genotype.Liveness;
+        Assert.Equal(new[] { 4 }, live.Dead);
+        Assert.True(live.ReadsPrevious(3) && live.ReadsBeforePrevious(3));
+        Assert.True(live.ReadsBeforePrevious(5) && !live.ReadsPrevious(5));
+        Assert.False(live.IsLive(4));
+        Assert.False(live.ReadsPrevious(4) || live.ReadsBeforePrevious(4)); // a dead layer reads nothing
+
+        // every other layer, from the head back: half the network is dead
+        var chain = new Genotype(space, Enumerable.Repeat(FromS1, 6).ToArray(), new int[6]);
+        Assert.Equal(new[] { 0, 2, 4 }, chain.Liveness.Dead);
+        // a cell of several nodes reads s0 if any node does, through the nodes before it or not
+        var deep = new CellGenotype(new[] { E(OperationNames.Conv3x3, 1), E(OperationNames.None, 0), E(OperationNames.Conv3x3, 2), E(OperationNames.Skip, 0) });
+        Assert.True(deep.Reads(0) && deep.Reads(1));
+        Assert.False(new CellGenotype(new[] { E(OperationNames.Conv3x3, 1), E(OperationNames.None, 0), E(OperationNames.Conv3x3, 2), E(OperationNames.None, 1) }).Reads(0));
+        Assert.Empty(new Genotype(space, Enumerable.Repeat(FromBoth, 6).ToArray(), new int[6]).Liveness.Dead);
+    }
+
+    [Fact]
+    public void APredictionLeavesOutDeadLayers_AndTheProjectionsOfUnreadInputs()
+    {
+        // two widths (8 and 16 channels per node): a fused cell projects a state of other channels
+        var space = Space(4, 1, "conv_3x3,dil_conv_3x3,none");
+        var table = TableFor(space);
+        // 0-based: 3 reads 1 (s1) → 2 dead; 1 reads 0 (s0); 0 reads both stem states
+        var genotype = new Genotype(space, new[] { FromBoth, FromS0, FromBoth, FromS1 }, new[] { 1, 1, 0, 0 });
+        var c = new[] { space.NodeChannels(0), space.NodeChannels(1) };
+        var conv = LatencyKeys.Operation(space.Operation(OperationNames.Conv3x3), c[0], 2, CellForm.Fused);
+        var convWide = LatencyKeys.Operation(space.Operation(OperationNames.Conv3x3), c[1], 2, CellForm.Fused);
+        var dilWide = LatencyKeys.Operation(space.Operation(OperationNames.DilConv3x3), c[1], 2, CellForm.Fused);
+        var expected = new[]
+        {
+            LatencyKeys.Stem(space),
+            // layer 0 at 16: both 8-channel stem states projected, two operations and their addition
+            LatencyKeys.Projection(c[0], c[1], 2, CellForm.Fused), LatencyKeys.Projection(c[0], c[1], 2, CellForm.Fused),
+            convWide, dilWide, LatencyKeys.Add(c[1], 2, CellForm.Fused),
+            // layer 1 at 16 reads layer 0 (16: no projection); layer 2 dead; layer 3 at 8 reads layer 1 (16 → 8)
+            convWide,
+            LatencyKeys.Projection(c[1], c[0], 2, CellForm.Fused), conv,
+            LatencyKeys.Head(space, c[0]),
+        };
+        Assert.Equal(expected, NetworkLatency.Parts(genotype));
+        Assert.Equal(expected.Sum(table.Of), NetworkLatency.Predict(genotype, table), 9);
+        // with layer 2 live (and layer 3 reading both) the prediction grows by more than a convolution
+        var allLive = genotype.WithCells(new[] { FromBoth, FromS0, FromBoth, FromBoth });
+        Assert.Empty(allLive.Liveness.Dead);
+        Assert.True(NetworkLatency.Predict(allLive, table) > NetworkLatency.Predict(genotype, table) + table.Of(conv));
+    }
+
+    /// <summary>Every network of a small space (first edge on s0, second on s1, each any offered operation or none), priced: none is under the floor, and the floor is one of them.</summary>
+    [Theory]
+    [InlineData("conv_3x3,skip_connect,none", CellForm.Fused)]
+    [InlineData("conv_3x3,dil_conv_3x3,none", CellForm.Fused)]
+    [InlineData("conv_3x3,skip_connect,none", CellForm.Paper)]
+    [InlineData("conv_3x3,skip_connect", CellForm.Fused)]
+    public void TheFloorIsTheCheapestNetworkOfTheSpace_DeadLayersCounted(string operations, CellForm form)
+    {
+        var space = Space(4, 1, operations, form);
+        var table = TableFor(space);
+        var ops = space.Offered.Select(o => o.Name).Concat(space.Candidates.OffersNone ? new[] { OperationNames.None } : Array.Empty<string>()).ToArray();
+        var cells = (from a in ops from b in ops where a != OperationNames.None || b != OperationNames.None
+                     select new CellGenotype(new[] { E(a, 0), E(b, 1) })).ToArray();
+        var paths = Paths(space.Layers, space.WidthFactors.Count).ToArray();
+        var cheapest = double.PositiveInfinity;
+        foreach (var path in paths)
+            foreach (var choice in Choices(space.Layers, cells.Length))
+                cheapest = Math.Min(cheapest, NetworkLatency.Predict(new Genotype(space, choice.Select(i => cells[i]).ToArray(), path), table));
+        var floor = LatencyFloor.Of(space, table);
+        Assert.Equal(cheapest, floor.Milliseconds, 9);
+        Assert.Equal(NetworkLatency.Predict(floor.Network, table), floor.Milliseconds, 9);
+        if (space.Candidates.OffersNone) Assert.Equal(new[] { 0, 2 }, floor.Network.Liveness.Dead);
+        else Assert.Empty(floor.Network.Liveness.Dead);
+    }
+
+    private static IEnumerable<int[]> Paths(int layers, int widths)
+    {
+        IEnumerable<int[]> Extend(int[] prefix) => prefix.Length == layers ? new[] { prefix }
+            : new[] { -1, 0, 1 }.Select(d => (prefix.Length == 0 ? 0 : prefix[^1]) + d).Where(w => w >= 0 && w < widths).SelectMany(w => Extend(prefix.Append(w).ToArray()));
+        return Extend(Array.Empty<int>());
+    }
+
+    private static IEnumerable<int[]> Choices(int layers, int options) =>
+        Enumerable.Range(0, (int)Math.Pow(options, layers)).Select(n => Enumerable.Range(0, layers).Select(l => n / (int)Math.Pow(options, l) % options).ToArray());
+
+    /// <summary>A table of every part of <paramref name="space"/>, each a different positive time (projections and the head dearer at more channels).</summary>
+    internal static LatencyTable TableFor(SearchSpace space)
+    {
+        var r = space.PixelUnshuffle;
+        var b = space.Blocks;
+        var channels = Enumerable.Range(0, space.WidthFactors.Count).Select(space.NodeChannels).ToArray();
+        var inputs = channels.Select(c => b * c).Append(channels[0]).Append(space.StemChannels).Distinct().ToArray();
+        var ms = new Dictionary<string, double> { [LatencyKeys.Stem(space)] = 1.0 };
+        foreach (var c in channels)
+        {
+            foreach (var op in space.Offered) ms[LatencyKeys.Operation(op, c, r, space.Form)] = op.Convolves ? 0.1 * c + 0.05 * op.Name.Length : 0.02 * c;
+            ms[LatencyKeys.Add(c, r, space.Form)] = 0.01 * c;
+            ms[LatencyKeys.Concat(b, c, r)] = 0.015 * c;
+            ms[LatencyKeys.Head(space, b * c)] = 0.05 * b * c;
+            foreach (var i in inputs) ms[LatencyKeys.Projection(i, c, r, space.Form)] = 0.004 * i * c / 8;
+        }
+        return new LatencyTable { Device = "test", Runtime = "test", Width = 32, Height = 32, Repeats = 1, Milliseconds = ms };
+    }
+}
