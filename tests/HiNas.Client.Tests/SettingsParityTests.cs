@@ -120,6 +120,17 @@ public sealed class SettingsParityTests
         Assert.StartsWith($"hinas: error: server: {StatusCode.InvalidArgument}: {named}", remote.Err.Trim());
     }
 
+    /// <summary>The latency options of `hinas jobs search` reach the job's search (a local search reads a table file instead: no byte parity).</summary>
+    [Fact]
+    public async Task BudgetOptions_ReachTheJobsSearch()
+    {
+        await using var server = await StartServerAsync();
+        var id = await StartJob(server, new[] { "jobs", "search", "--task", "denoise", "--supernet-training", "single-path", "--budget-ms", "30", "--resolution", "64x48", "--budget-band", "0.9" });
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobFiles.SearchOptionsFile));
+        Assert.Contains("\"budget_ms\": 30", remote);
+        Assert.Contains("\"budget_band\": 0.9", remote);
+    }
+
     private static Task<LoopbackServer> StartServerAsync() =>
         LoopbackServer.StartAsync(settings: new Dictionary<string, string?> { ["HiNas:Jobs:Enabled"] = "false" });
 

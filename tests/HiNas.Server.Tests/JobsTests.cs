@@ -120,6 +120,18 @@ public sealed class JobsTests
         Assert.True(nextEvents[^1].Result.State == JobState.Succeeded, nextEvents[^1].Result.Error);
     }
 
+    /// <summary>A job's budget band reaches the search as `hinas search --budget-band` gives it (the worker is not run here).</summary>
+    [Fact]
+    public async Task ABudgetBand_IsPartOfTheJobsSearchOptions()
+    {
+        await using var host = await TestServerHost.StartAsync(settings: new Dictionary<string, string?> { ["HiNas:Jobs:Enabled"] = "false" });
+        var search = new SearchSettings { SupernetTraining = "single-path", BudgetMs = 30, BudgetBand = 0.9, Resolution = "64x48" };
+        var job = await host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = search }, TestServerHost.Auth());
+        var options = await File.ReadAllTextAsync(Path.Combine(host.StateFolder, "jobs", job.Id, HiNas.Server.Jobs.JobFiles.SearchOptionsFile));
+        Assert.Contains("\"budget_band\": 0.9", options);
+        Assert.Contains("\"budget_ms\": 30", options);
+    }
+
     [Fact]
     public async Task AWorkerKilledByASignal_IsRestartedOnceFromItsCheckpoints_ASecondKillFailsTheJobNamingTheSignal()
     {
@@ -378,6 +390,9 @@ public sealed class JobsTests
         { "negative budget", "search.budget_ms" },
         { "bad resolution", "search.resolution" },
         { "resolution without a budget", "search.budget_ms" },
+        { "band without a budget", "search.budget_ms" },
+        { "band of 1", "search.budget_band" },
+        { "band for a mixture", "search.budget_band" },
         { "skip dropout of 1", "search.skip_dropout" },
         { "negative operation dropout", "search.operation_dropout" },
         { "unknown supernet training", "search.supernet_training" },
@@ -412,6 +427,9 @@ public sealed class JobsTests
             "negative budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = -1 } }, auth).ResponseAsync,
             "bad resolution" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = 10, Resolution = "big" } }, auth).ResponseAsync,
             "resolution without a budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { Resolution = "640x360" } }, auth).ResponseAsync,
+            "band without a budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SupernetTraining = "single-path", BudgetBand = 0.9 } }, auth).ResponseAsync,
+            "band of 1" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SupernetTraining = "single-path", BudgetMs = 30, BudgetBand = 1 } }, auth).ResponseAsync,
+            "band for a mixture" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = 30, BudgetBand = 0.9 } }, auth).ResponseAsync,
             "skip dropout of 1" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SkipDropout = 1 } }, auth).ResponseAsync,
             "negative operation dropout" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { OperationDropout = -0.1 } }, auth).ResponseAsync,
             "unknown supernet training" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { SupernetTraining = "one-path" } }, auth).ResponseAsync,

@@ -29,12 +29,14 @@ public static class JobsCommand
         public Option<double?> BudgetMs { get; } = new(prefix + "budget-ms") { Description = "latency-budgeted search: the frame-time budget in ms on the server, for one frame of --resolution" };
         public Option<string?> Resolution { get; } = new(prefix + "resolution") { Description = "the model input size the budget is for, WIDTHxHEIGHT (default 1280x720)" };
         public Option<double?> Weight { get; } = new(prefix + "latency-weight") { Description = "λ of the budget penalty (default 1)" };
+        public Option<double?> Band { get; } = new(prefix + "budget-band") { Description = "single-path: draw only networks predicted from f·budget to the budget (f in [0, 1), e.g. 0.9)" };
 
         public void AddTo(Command command)
         {
             command.Options.Add(BudgetMs);
             command.Options.Add(Resolution);
             command.Options.Add(Weight);
+            command.Options.Add(Band);
         }
 
         public SearchSettings Apply(ParseResult p, SearchSettings settings)
@@ -42,6 +44,7 @@ public static class JobsCommand
             if (p.GetValue(BudgetMs) is { } ms) settings.BudgetMs = ms;
             if (p.GetValue(Resolution) is { } size) settings.Resolution = size;
             if (p.GetValue(Weight) is { } weight) settings.LatencyWeight = weight;
+            if (p.GetValue(Band) is { } band) settings.BudgetBand = band;
             return settings;
         }
     }

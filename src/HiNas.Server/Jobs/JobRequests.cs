@@ -39,7 +39,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
     {
         var s = settings ?? new ProtoSearchSettings();
         resolution = null;
-        if (!s.HasBudgetMs && (s.Resolution.Length > 0 || s.HasLatencyWeight)) throw RpcErrors.Invalid($"{field}.budget_ms", "resolution and latency_weight need a budget");
+        if (!s.HasBudgetMs && (s.Resolution.Length > 0 || s.HasLatencyWeight || s.HasBudgetBand)) throw RpcErrors.Invalid($"{field}.budget_ms", "resolution, latency_weight and budget_band need a budget");
         if (s.HasBudgetMs) resolution = ParseResolution(s.Resolution.Length > 0 ? s.Resolution : "1280x720", $"{field}.resolution");
         var mapped = new SearchSettings
         {
@@ -61,7 +61,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             WeightOptimizer = s.WeightOptimizer.Length > 0 ? s.WeightOptimizer : null, PixelLoss = s.PixelLoss.Length > 0 ? s.PixelLoss : null,
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
             LatencyTable = s.HasBudgetMs ? Path.Combine(jobFolder, JobFiles.LatencyTableFile) : null,
-            BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null,
+            BudgetMs = s.HasBudgetMs ? s.BudgetMs : null, LatencyWeight = s.HasLatencyWeight ? s.LatencyWeight : null, BudgetBand = s.HasBudgetBand ? s.BudgetBand : null,
         };
         var options = Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));
         if (resolution is { } r && LatencyTable.ResolutionProblem(r.Width, r.Height, options.Supernet.PixelUnshuffle) is { } problem)
