@@ -7,7 +7,8 @@ namespace HiNas.Nas.Genotypes;
 /// <summary>
 /// A genotype drawn uniformly from the search space (the random-search baseline): per layer and node two
 /// distinct inputs among the node's states and one of the space's operations for each (none only where the space
-/// derives it, and then on one edge at most: a drawn second none is redrawn among the operations); a width path that moves
+/// derives it, and then on one edge at most: a pair of nones is drawn again, both edges, so either edge is as likely to
+/// be the none — a node of one operation as likely reads s0 as s1); a width path that moves
 /// down/same/up uniformly among the moves that stay on the lattice.
 /// </summary>
 public static class RandomGenotype
@@ -17,7 +18,6 @@ public static class RandomGenotype
         var (layers, blocks, widthFactors) = (space.Layers, space.Blocks, space.WidthFactors);
         var random = new DeterministicRandom(DeterministicRandom.Derive(seed, 0x5EA5C4));
         var usable = space.Candidates.Names;
-        var operations = usable.Where(n => n != OperationNames.None).ToArray();
         var cells = new CellGenotype[layers];
         for (var l = 0; l < layers; l++)
         {
@@ -28,8 +28,9 @@ public static class RandomGenotype
                 var first = random.NextInt(states);
                 var second = random.NextInt(states - 1);
                 if (second >= first) second++;
-                var ops = new[] { usable[random.NextInt(usable.Count)], usable[random.NextInt(usable.Count)] };
-                if (ops is [OperationNames.None, OperationNames.None]) ops[1] = operations[random.NextInt(operations.Length)];
+                string[] ops;
+                do ops = new[] { usable[random.NextInt(usable.Count)], usable[random.NextInt(usable.Count)] };
+                while (ops is [OperationNames.None, OperationNames.None]);
                 edges.Add(new CellEdge(ops[0], Math.Min(first, second)));
                 edges.Add(new CellEdge(ops[1], Math.Max(first, second)));
             }

@@ -75,6 +75,19 @@ public class SingleOperationNodeTests
         Assert.All(sampled, g => Assert.All(g.Cells, c => Assert.Equal(c.Blocks, Enumerable.Range(0, c.Blocks).Count(n => c.Node(n).First.Op == OperationNames.None || c.Node(n).Second.Op == OperationNames.None))));
     }
 
+    /// <summary>A node of one operation is as likely drawn on s0 as on s1 (a pair of nones is drawn again whole), so draws do not lean to cells that leave the layer before them dead.</summary>
+    [Fact]
+    public void ADrawnNodeOfOneOperation_ReadsS0AsOftenAsS1()
+    {
+        var space = Space("conv_3x3,none", blocks: 1);
+        var nodes = Enumerable.Range(1, 600).SelectMany(seed => RandomGenotype.Sample(space, (ulong)seed).Cells).Select(c => c.Node(0)).ToArray();
+        var fromS0 = nodes.Count(n => n.Second.Op == OperationNames.None);
+        var fromS1 = nodes.Count(n => n.First.Op == OperationNames.None);
+        // (conv, conv), (conv, none), (none, conv) a third each: 800 ± 23 of 2,400
+        Assert.InRange(fromS0, 700, 900);
+        Assert.InRange(fromS1, 700, 900);
+    }
+
     [Fact]
     public void TheDerivationMakesANodesWeakerEdgeNone_WhereNoneOutweighsItsOperation()
     {
