@@ -66,6 +66,14 @@ public sealed class Genotype : IEquatable<Genotype>
 
     private LayerLiveness? _liveness;
 
+    /// <summary>
+    /// What the network computes, as text: per layer its width level and each node's running edges, or "dead"
+    /// (<see cref="Liveness"/>). Genotypes that differ only in dead layers or in the inputs of none edges build the same
+    /// network and have the same key.
+    /// </summary>
+    public string NetworkKey => string.Join(" ; ", Enumerable.Range(0, Layers).Select(l => !Liveness.IsLive(l) ? "dead"
+        : $"w{WidthPath[l]}: " + string.Join(" | ", Enumerable.Range(0, Blocks).Select(n => string.Join(" + ", Cells[l].Running(n).Select(e => $"{e.Op}({e.Input})"))))));
+
     /// <summary>α as [L or 1, k, |ops|] logits, when the genotype came from a search.</summary>
     public double[][][]? Alpha { get; }
 

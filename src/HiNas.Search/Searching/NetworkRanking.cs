@@ -118,7 +118,8 @@ public static class NetworkRanking
                     ? ($"{AlphaSampleOrigin}:{i}", GenotypeSampler.FromAlpha(space, alpha, derived.WidthPath, random.NextUInt64()))
                     : ($"{UniformOrigin}:{i}", GenotypeSampler.Uniform(space, derived.WidthPath, random.NextUInt64())));
         }
-        var distinct = candidates.DistinctBy(c => (string.Join(";", c.Genotype.Cells), string.Join(",", c.Genotype.WidthPath)))
+        // one network once: draws that differ only in dead layers or none edges' inputs build the same network
+        var distinct = candidates.DistinctBy(c => c.Genotype.NetworkKey)
             .Select(c => (c.Origin, c.Genotype, Parameters: Parameters(c.Genotype)))
             .Where(c => maxParameters is null || c.Parameters <= maxParameters).ToArray();
         if (distinct.Length == 0)

@@ -47,6 +47,27 @@ public class LayerLivenessTests
         Assert.Empty(new Genotype(space, Enumerable.Repeat(FromBoth, 6).ToArray(), new int[6]).Liveness.Dead);
     }
 
+    /// <summary>Genotypes that differ only in a dead layer (its cell or its width) or in a none edge's input build one network: one key (the ranking ranks it once).</summary>
+    [Fact]
+    public void TheNetworkKey_IgnoresDeadLayersAndTheInputsOfNoneEdges()
+    {
+        var space = Space(4, 2, "conv_3x3,dil_conv_3x3,none");
+        CellGenotype Cell(params CellEdge[] edges) => new(edges);
+        var live = Cell(E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1), E(OperationNames.DilConv3x3, 2), E(OperationNames.None, 0));
+        var liveNoneElsewhere = Cell(E(OperationNames.Conv3x3, 0), E(OperationNames.None, 1), E(OperationNames.DilConv3x3, 2), E(OperationNames.None, 1));
+        var fromS1 = Cell(E(OperationNames.None, 0), E(OperationNames.Conv3x3, 1), E(OperationNames.Conv3x3, 2), E(OperationNames.None, 1));
+        var other = Cell(E(OperationNames.DilConv3x3, 0), E(OperationNames.None, 1), E(OperationNames.DilConv3x3, 2), E(OperationNames.None, 0));
+        // layer 3 (0-based) reads layer 1: layer 2 is dead
+        var a = new Genotype(space, new[] { live, live, live, fromS1 }, new[] { 0, 1, 1, 1 });
+        var b = new Genotype(space, new[] { live, liveNoneElsewhere, other, fromS1 }, new[] { 0, 1, 0, 1 });
+        Assert.NotEqual(a, b);
+        Assert.Equal(a.NetworkKey, b.NetworkKey);
+        Assert.Contains("dead", a.NetworkKey);
+        // a live layer's operation, or a live layer's width, is another network
+        Assert.NotEqual(a.NetworkKey, a.WithCells(new[] { live, other, live, fromS1 }).NetworkKey);
+        Assert.NotEqual(a.NetworkKey, a.OnWidthPath(new[] { 0, 0, 1, 1 }).NetworkKey);
+    }
+
     [Fact]
     public void APredictionLeavesOutDeadLayers_AndTheProjectionsOfUnreadInputs()
     {
