@@ -18,15 +18,15 @@ namespace HiNas.Search.Networks;
 /// differ, <see cref="OperationTable.Projection"/>), then the fixed cell of layer l; on the last
 /// cell the light head or the decoder (which also reads the stem's first s0, its low-level features); the task's
 /// residual. Only what the output needs is built (<see cref="Genotype.Liveness"/>): a dead layer has no modules, and a
-/// cell's unread input no projection; modules keep their layer's index in their names. Retraining wider than the
+/// cell's unread input no projection; modules keep their layer's index in their names (<see cref="LayerModules{T}"/>). Retraining wider than the
 /// search is a widened genotype (<see cref="Genotype.Widened"/>).
 /// </summary>
 public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 {
     private readonly Stem stem;
-    private readonly TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> preprocess0;
-    private readonly TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> preprocess1;
-    private readonly TorchSharp.Modules.ModuleDict<DerivedCell> cells;
+    private readonly LayerModules<Module<Tensor, Tensor>> preprocess0;
+    private readonly LayerModules<Module<Tensor, Tensor>> preprocess1;
+    private readonly LayerModules<DerivedCell> cells;
     private readonly LayerLiveness _live;
     private readonly RestorationHead? head;
     private readonly Decoder? decoder;
@@ -41,9 +41,9 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
         stem = new Stem(genotype.Task.Channels + (noiseMap ? 1 : 0), genotype.Space);
-        preprocess0 = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
-        preprocess1 = new TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>>();
-        cells = new TorchSharp.Modules.ModuleDict<DerivedCell>();
+        preprocess0 = new LayerModules<Module<Tensor, Tensor>>();
+        preprocess1 = new LayerModules<Module<Tensor, Tensor>>();
+        cells = new LayerModules<DerivedCell>();
         _live = genotype.Liveness;
         long previous = b * c0, beforePrevious = c0;
         for (var l = 0; l < genotype.Layers; l++)
@@ -51,9 +51,9 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
             if (_live.IsLive(l))
             {
-                if (_live.ReadsPrevious(l)) preprocess0.Add($"{l}", OperationTable.Projection(genotype.Space, previous, c, affine: true));
-                if (_live.ReadsBeforePrevious(l)) preprocess1.Add($"{l}", OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
-                cells.Add($"{l}", new DerivedCell(genotype.Cells[l], c, genotype.Space));
+                if (_live.ReadsPrevious(l)) preprocess0.Add(l, OperationTable.Projection(genotype.Space, previous, c, affine: true));
+                if (_live.ReadsBeforePrevious(l)) preprocess1.Add(l, OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
+                cells.Add(l, new DerivedCell(genotype.Cells[l], c, genotype.Space));
             }
             (beforePrevious, previous) = (previous, b * c);
         }
@@ -87,7 +87,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         string? previous = s0, beforePrevious = s1;
         for (var l = 0; l < Genotype.Layers; l++)
         {
-            var output = cells.TryGetValue($"{l}", out var cell)
+            var output = cells.TryGet(l, out var cell)
                 ? cell.Emit(g, Read(preprocess0, l, previous, (p, s) => ((IExportable)p).Emit(g, s)), Read(preprocess1, l, beforePrevious, (p, s) => ((IExportable)p).Emit(g, s)))
                 : null;
             (beforePrevious, previous) = (previous, output);
@@ -102,7 +102,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         for (var l = 0; l < Genotype.Layers; l++)
         {
             // a cell's unread input is null (DerivedCell.forward reads only what its edges name)
-            var output = cells.TryGetValue($"{l}", out var cell)
+            var output = cells.TryGet(l, out var cell)
                 ? cell.call(Read(preprocess0, l, previous, (p, s) => p.call(s))!, Read(preprocess1, l, beforePrevious, (p, s) => p.call(s))!)
                 : null;
             (beforePrevious, previous) = (previous, output);
@@ -112,6 +112,6 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     }
 
     /// <summary>Layer <paramref name="layer"/>'s projection of <paramref name="state"/>, or null where its cell does not read it (and the state may be a dead layer's).</summary>
-    private static T? Read<T>(TorchSharp.Modules.ModuleDict<Module<Tensor, Tensor>> projections, int layer, T? state, Func<Module<Tensor, Tensor>, T, T> project) where T : class =>
-        projections.TryGetValue($"{layer}", out var projection) ? project(projection, state!) : null;
+    private static T? Read<T>(LayerModules<Module<Tensor, Tensor>> projections, int layer, T? state, Func<Module<Tensor, Tensor>, T, T> project) where T : class =>
+        projections.TryGet(layer, out var projection) ? project(projection, state!) : null;
 }
