@@ -22,6 +22,8 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
         var layers = space.Layers;
         var b = space.Blocks;
         var singles = space.Candidates.OffersNone;
+        // the inputs a live layer's cell reads (s0, s1): one where nodes are single operations, both otherwise
+        var reads = singles ? new[] { (true, false), (false, true) } : new[] { (true, true) };
         var cheapestNode = Enumerable.Range(0, widths).Select(w => CheapestNode(space, table, space.NodeChannels(w), singles)).ToArray();
         // Dynamic programming over layers; a state is the widths of the two layers before (the stem's s1 as −1 and its s0
         // as width 0 before the first layer) and whether they are live (the stem's states always are). A live layer reads
@@ -44,7 +46,6 @@ public sealed record LatencyFloor(double Milliseconds, Genotype Network)
                     var beforePrevious = state.Before < 0 ? space.NodeChannels(0) : b * space.NodeChannels(state.Before);
                     var head = l == layers - 1 ? table.Of(LatencyKeys.Head(space, b * c)) : 0;
                     var node = b * cheapestNode[to].Ms;
-                    var reads = singles ? new[] { (true, false), (false, true) } : new[] { (true, true) };
                     foreach (var (p, bp) in reads)
                     {
                         if ((p && !state.NowLive) || (bp && !state.BeforeLive)) continue;

@@ -27,7 +27,6 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     private readonly LayerModules<Module<Tensor, Tensor>> preprocess0;
     private readonly LayerModules<Module<Tensor, Tensor>> preprocess1;
     private readonly LayerModules<DerivedCell> cells;
-    private readonly LayerLiveness _live;
     private readonly RestorationHead? head;
     private readonly Decoder? decoder;
 
@@ -44,15 +43,15 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         preprocess0 = new LayerModules<Module<Tensor, Tensor>>();
         preprocess1 = new LayerModules<Module<Tensor, Tensor>>();
         cells = new LayerModules<DerivedCell>();
-        _live = genotype.Liveness;
+        var live = genotype.Liveness;
         long previous = b * c0, beforePrevious = c0;
         for (var l = 0; l < genotype.Layers; l++)
         {
             var c = genotype.NodeChannels(genotype.WidthPath[l]);
-            if (_live.IsLive(l))
+            if (live.IsLive(l))
             {
-                if (_live.ReadsPrevious(l)) preprocess0.Add(l, OperationTable.Projection(genotype.Space, previous, c, affine: true));
-                if (_live.ReadsBeforePrevious(l)) preprocess1.Add(l, OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
+                if (live.ReadsPrevious(l)) preprocess0.Add(l, OperationTable.Projection(genotype.Space, previous, c, affine: true));
+                if (live.ReadsBeforePrevious(l)) preprocess1.Add(l, OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
                 cells.Add(l, new DerivedCell(genotype.Cells[l], c, genotype.Space));
             }
             (beforePrevious, previous) = (previous, b * c);
@@ -79,7 +78,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
         $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {(decoder is null && Genotype.Space.HeadConv == ConvStyle.Separable ? "separable " : "")}{Head.Name()} head"
         + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "")
         + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (NoiseMap ? ", noise-level map" : "")
-        + (_live.Dead is { Count: > 0 } dead ? $", layer{(dead.Count > 1 ? "s" : "")} {string.Join(", ", dead.Select(l => l + 1))} dead (not run)" : "");
+        + (Genotype.Liveness.Dead is { Count: > 0 } dead ? $", layer{(dead.Count > 1 ? "s" : "")} {string.Join(", ", dead.Select(l => l + 1))} dead (not run)" : "");
 
     public Prediction EmitPrediction(IGraphEmitter g, string input)
     {

@@ -135,7 +135,7 @@ public class LayerLivenessTests
         Enumerable.Range(0, (int)Math.Pow(options, layers)).Select(n => Enumerable.Range(0, layers).Select(l => n / (int)Math.Pow(options, l) % options).ToArray());
 
     /// <summary>A table of every part of <paramref name="space"/>, each a different positive time (projections and the head dearer at more channels).</summary>
-    internal static LatencyTable TableFor(SearchSpace space)
+    private static LatencyTable TableFor(SearchSpace space)
     {
         var r = space.PixelUnshuffle;
         var b = space.Blocks;
