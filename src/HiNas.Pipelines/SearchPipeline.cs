@@ -13,7 +13,8 @@ namespace HiNas.Pipelines;
 /// <list type="number">
 /// <item>with a budget, the space's floor (its cheapest network): a budget under the table's prediction of it is
 /// refused, and on the table's machine the floor is run by ONNX Runtime and a budget under that measurement refused
-/// too, before anything is written (the sum of warm parts predicts the floor low, and no search meets a budget in between);</item>
+/// too, before anything is written (the sum of warm parts predicts the floor low, and no search meets a budget in between);
+/// a single-path search logs the share of the space its budget admits (<see cref="BudgetAdmission"/>: a small one makes each step slow);</item>
 /// <item>the search, which on the table's machine measures each searching epoch's derived network and calibrates the
 /// penalty by it;</item>
 /// <item>with a budget, the measured verdict: the derived network (and, when it misses, its cheaper variants) run by
@@ -27,7 +28,11 @@ public static class SearchPipeline
         Action<string>? log = null)
     {
         options.Validate();
-        if (options.Latency is { } objective) CheckBudget(options.Supernet, objective, log);
+        if (options.Latency is { } objective)
+        {
+            CheckBudget(options.Supernet, objective, log);
+            if (options.IsSinglePath) log?.Invoke(BudgetAdmission.Estimate(options.Supernet.Space, LatencyTable.Load(objective.TablePath), objective).Describe(objective));
+        }
         var genotype = Searcher.Run(options, runDir, progress, cancellation, MeasurerFor(options));
         return Finish(runDir, genotype, log);
     }

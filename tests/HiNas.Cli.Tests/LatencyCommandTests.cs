@@ -54,6 +54,17 @@ public class LatencyCommandTests
         Assert.True(latency.GetProperty("measured_ms").GetDouble() > 0);
         Assert.True(latency.GetProperty("meets_budget").GetBoolean());
         Assert.True(File.Exists(Path.Combine(run, BudgetReport.FileName)));
+
+        // A single-path search says how much of the space its budget admits (each step draws until one network is
+        // admitted); under --json on stderr, stdout staying one JSON object.
+        run = Path.Combine(dir, "single-path");
+        searched = await CliRunner.RunAsync(Space.Prepend("search").Concat(TinySearch).Concat(new[]
+        {
+            "--supernet-training", "single-path", "--ranked-networks", "3", "--latency-table", tablePath, "--budget-ms", "10000", "--out", run, "--json",
+        }).ToArray());
+        Assert.True(searched.ExitCode == 0, searched.Stderr);
+        using (JsonDocument.Parse(searched.Stdout)) { }
+        Assert.Contains("the budget (10000 ms) admits 100 % of the space's networks (2,000 of 2,000 drawn)", searched.Stderr);
     }
 
     /// <summary>The floor a table predicts, as `hinas profile-latency` would print it for that table's space.</summary>

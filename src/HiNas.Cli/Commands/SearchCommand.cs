@@ -48,7 +48,7 @@ public static class SearchCommand
             {
                 if (parse.GetValue(outDir) is not null || taskOptions.IsGiven(parse))
                     throw new CliUsageException("--resume continues a run with its saved options; do not combine it with --out or the task options");
-                var log = parse.GetValue(json) ? null : (Action<string>)output.Out.WriteLine;
+                Action<string> log = parse.GetValue(json) ? output.Error.WriteLine : output.Out.WriteLine;  // (stdout: one JSON object)
                 return Task.FromResult(Finish(output, parse.GetValue(json),
                     ProgressView.Search(output, !parse.GetValue(json), p => SearchPipeline.Resume(resumeDir.FullName, p, cancellation, log))));
             }
@@ -70,7 +70,7 @@ public static class SearchCommand
                 throw new CliUsageException($"--latency-table '{objective.TablePath}' does not exist (make it with hinas profile-latency)");
             var show = !parse.GetValue(json);
             if (show) output.Out.WriteLine($"search {options.RunName} → {runDir}");
-            var outcome = ProgressView.Search(output, show, p => SearchPipeline.Run(options, runDir, p, cancellation, show ? output.Out.WriteLine : null));
+            var outcome = ProgressView.Search(output, show, p => SearchPipeline.Run(options, runDir, p, cancellation, show ? output.Out.WriteLine : output.Error.WriteLine));
             return Task.FromResult(Finish(output, parse.GetValue(json), outcome));
 
             SearchOptions FromFile(FileInfo file)

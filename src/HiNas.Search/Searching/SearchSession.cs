@@ -194,7 +194,7 @@ public sealed class SearchSession : IDisposable
     /// latency budget, uniformly among those the table predicts within it and its band (drawn again until one is: SPOS's
     /// constrained sampling), so the weights are trained, and the networks ranked, where the budget lets the search look.
     /// </summary>
-    /// <exception cref="SettingException">(budget_ms) none of <see cref="MaxDraws"/> draws is within the budget</exception>
+    /// <exception cref="SettingException">(budget_ms) none of <see cref="BudgetAdmission.MaxDraws"/> draws is within the budget</exception>
     public Genotype DrawSubnetwork(DeterministicRandom random)
     {
         for (var draw = 1; ; draw++)
@@ -202,17 +202,14 @@ public sealed class SearchSession : IDisposable
             var drawn = RandomGenotype.Sample(Options.Supernet.Space, random.NextUInt64()).OnWidthPath(Network.DrawRunnablePath(random));
             if (Options.Supernet.TieCells) drawn = drawn.WithCells(Enumerable.Repeat(drawn.Cells[0], drawn.Layers).ToArray());
             if (Options.Latency is not { } budget || budget.Admits(NetworkLatency.Predict(drawn, LatencyTable!))) return drawn;
-            if (draw == MaxDraws)
+            if (draw == BudgetAdmission.MaxDraws)
                 throw budget.Band > 0
                     ? new SettingException("budget_band", FormattableString.Invariant(
-                        $"none of {MaxDraws:N0} networks drawn from the space is predicted within {budget.BandMs:0.#}–{budget.BudgetMs} ms ({budget.Band} of the budget and up; the space's floor: {Floor!.Milliseconds:F1} ms); give a lower band or another budget"))
+                        $"none of {BudgetAdmission.MaxDraws:N0} networks drawn from the space is predicted within {budget.BandMs:0.#}–{budget.BudgetMs} ms ({budget.Band} of the budget and up; the space's floor: {Floor!.Milliseconds:F1} ms); give a lower band or another budget"))
                     : new SettingException("budget_ms", FormattableString.Invariant(
-                        $"none of {MaxDraws:N0} networks drawn from the space is predicted within {budget.BudgetMs} ms (the space's floor: {Floor!.Milliseconds:F1} ms); give a larger budget"));
+                        $"none of {BudgetAdmission.MaxDraws:N0} networks drawn from the space is predicted within {budget.BudgetMs} ms (the space's floor: {Floor!.Milliseconds:F1} ms); give a larger budget"));
         }
     }
-
-    /// <summary>Draws a budgeted single-path search makes for one network before it gives up on the budget.</summary>
-    public const int MaxDraws = 100_000;
 
     /// <summary>The networks a single-path search validates each epoch (their mean PSNR): drawn once from the search's seed.</summary>
     public const int ReferenceNetworks = 4;

@@ -2,6 +2,7 @@ using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Space;
+using HiNas.Nas.Tests.Latency;
 
 namespace HiNas.Nas.Tests.Genotypes;
 
@@ -73,7 +74,7 @@ public class LayerLivenessTests
     {
         // two widths (8 and 16 channels per node): a fused cell projects a state of other channels
         var space = Space(4, 1, "conv_3x3,dil_conv_3x3,none");
-        var table = TableFor(space);
+        var table = TestTables.Of(space);
         // 0-based: 3 reads 1 (s1) → 2 dead; 1 reads 0 (s0); 0 reads both stem states
         var genotype = new Genotype(space, new[] { FromBoth, FromS0, FromBoth, FromS1 }, new[] { 1, 1, 0, 0 });
         var c = new[] { space.NodeChannels(0), space.NodeChannels(1) };
@@ -108,7 +109,7 @@ public class LayerLivenessTests
     public void TheFloorIsTheCheapestNetworkOfTheSpace_DeadLayersCounted(string operations, CellForm form)
     {
         var space = Space(4, 1, operations, form);
-        var table = TableFor(space);
+        var table = TestTables.Of(space);
         var ops = space.Offered.Select(o => o.Name).Concat(space.Candidates.OffersNone ? new[] { OperationNames.None } : Array.Empty<string>()).ToArray();
         var cells = (from a in ops from b in ops where a != OperationNames.None || b != OperationNames.None
                      select new CellGenotype(new[] { E(a, 0), E(b, 1) })).ToArray();
@@ -133,23 +134,4 @@ public class LayerLivenessTests
 
     private static IEnumerable<int[]> Choices(int layers, int options) =>
         Enumerable.Range(0, (int)Math.Pow(options, layers)).Select(n => Enumerable.Range(0, layers).Select(l => n / (int)Math.Pow(options, l) % options).ToArray());
-
-    /// <summary>A table of every part of <paramref name="space"/>, each a different positive time (projections and the head dearer at more channels).</summary>
-    private static LatencyTable TableFor(SearchSpace space)
-    {
-        var r = space.PixelUnshuffle;
-        var b = space.Blocks;
-        var channels = Enumerable.Range(0, space.WidthFactors.Count).Select(space.NodeChannels).ToArray();
-        var inputs = channels.Select(c => b * c).Append(channels[0]).Append(space.StemChannels).Distinct().ToArray();
-        var ms = new Dictionary<string, double> { [LatencyKeys.Stem(space)] = 1.0 };
-        foreach (var c in channels)
-        {
-            foreach (var op in space.Offered) ms[LatencyKeys.Operation(op, c, r, space.Form)] = op.Convolves ? 0.1 * c + 0.05 * op.Name.Length : 0.02 * c;
-            ms[LatencyKeys.Add(c, r, space.Form)] = 0.01 * c;
-            ms[LatencyKeys.Concat(b, c, r)] = 0.015 * c;
-            ms[LatencyKeys.Head(space, b * c)] = 0.05 * b * c;
-            foreach (var i in inputs) ms[LatencyKeys.Projection(i, c, r, space.Form)] = 0.004 * i * c / 8;
-        }
-        return new LatencyTable { Device = "test", Runtime = "test", Width = 32, Height = 32, Repeats = 1, Milliseconds = ms };
-    }
 }

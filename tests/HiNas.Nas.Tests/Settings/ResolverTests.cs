@@ -1,4 +1,5 @@
 using HiNas.Imaging.Tasks;
+using HiNas.Nas.Latency;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Space;
 using HiNas.Nas.Workers;
@@ -155,8 +156,8 @@ public sealed class ResolverTests
         var bad = Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(task, new SearchSettings { SupernetTraining = "one-path" }));
         Assert.Equal(("supernet_training", "'one-path' is not mixture or single-path"), (bad.Setting, bad.Problem));
         // a single-path search's budget bounds what it draws; a latency weight, which only α and β's steps use, is refused
-        (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10 } }).Validate();
-        var weighted = Assert.Throws<SettingException>(() => (singlePath with { Latency = new Latency.LatencyObjective { TablePath = "table.json", BudgetMs = 10, Weight = 2 } }).Validate());
+        (singlePath with { Latency = new LatencyObjective { TablePath = "table.json", BudgetMs = 10 } }).Validate();
+        var weighted = Assert.Throws<SettingException>(() => (singlePath with { Latency = new LatencyObjective { TablePath = "table.json", BudgetMs = 10, Weight = 2 } }).Validate());
         Assert.Equal("latency_weight", weighted.Setting);
         Assert.Contains("single-path search does not take", weighted.Problem);
 
@@ -270,13 +271,13 @@ public sealed class ResolverTests
         Assert.Equal((OperationKind.Conv, 5, 2), (dense.Kind, dense.Kernel, dense.Dilation));
         Assert.Equal((OperationKind.DilatedSeparable, 5, 2), (separable.Kind, separable.Kernel, separable.Dilation));
         Assert.Equal(OperationNames.All, Operations.For(ConvStyle.Separable).Select(o => o.Name));
-        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10, 1, CellForm.Paper), Latency.LatencyKeys.Operation(separable, 10, 1, CellForm.Paper));
-        Assert.Equal(Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10, 1, CellForm.Paper),
-            Latency.LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, ConvStyle.Separable), 10, 1, CellForm.Paper));
+        Assert.NotEqual(LatencyKeys.Operation(dense, 10, 1, CellForm.Paper), LatencyKeys.Operation(separable, 10, 1, CellForm.Paper));
+        Assert.Equal(LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3), 10, 1, CellForm.Paper),
+            LatencyKeys.Operation(Operations.Named(OperationNames.Conv3x3, ConvStyle.Separable), 10, 1, CellForm.Paper));
         // a fused cell's operations, projections and node additions compute something else: a table never mixes the forms
-        Assert.NotEqual(Latency.LatencyKeys.Operation(dense, 10, 1, CellForm.Paper), Latency.LatencyKeys.Operation(dense, 10, 1, CellForm.Fused));
-        Assert.NotEqual(Latency.LatencyKeys.Projection(10, 20, 2, CellForm.Paper), Latency.LatencyKeys.Projection(10, 20, 2, CellForm.Fused));
-        Assert.NotEqual(Latency.LatencyKeys.Add(10, 2, CellForm.Paper), Latency.LatencyKeys.Add(10, 2, CellForm.Fused));
+        Assert.NotEqual(LatencyKeys.Operation(dense, 10, 1, CellForm.Paper), LatencyKeys.Operation(dense, 10, 1, CellForm.Fused));
+        Assert.NotEqual(LatencyKeys.Projection(10, 20, 2, CellForm.Paper), LatencyKeys.Projection(10, 20, 2, CellForm.Fused));
+        Assert.NotEqual(LatencyKeys.Add(10, 2, CellForm.Paper), LatencyKeys.Add(10, 2, CellForm.Fused));
     }
 
     /// <summary>
@@ -290,13 +291,13 @@ public sealed class ResolverTests
         var task = RestorationTask.Denoise(25, 3);
         var cell = new HiNas.Nas.Genotypes.CellGenotype(new[] { new HiNas.Nas.Genotypes.CellEdge(OperationNames.Conv3x3, 0), new HiNas.Nas.Genotypes.CellEdge(OperationNames.Skip, 1) });
         HiNas.Nas.Genotypes.Genotype Of(CellForm form) => new(new SearchSpace(task, 3, 1, 16, new[] { 1.0, 2.0, 3.0 }, 16, pixelUnshuffle: 2, form: form), new[] { cell, cell, cell }, new[] { 0, 1, 1 });
-        var parts = Latency.NetworkLatency.Parts(Of(CellForm.Fused)).ToArray();
+        var parts = NetworkLatency.Parts(Of(CellForm.Fused)).ToArray();
         Assert.Equal(new[] { "fproj:16-32/2", "fproj:16-32/2", "fproj:16-32/2" }, parts.Where(p => p.Contains("proj")));
         // the fused skip is scaled: one Mul each
         Assert.Equal(new[] { "fop:conv_3x3:16/2", "fop:skip_connect~scaled:16/2", "fop:conv_3x3:32/2", "fop:skip_connect~scaled:32/2", "fop:conv_3x3:32/2", "fop:skip_connect~scaled:32/2" }, parts.Where(p => p.Contains("op:")));
         Assert.Equal(3, parts.Count(p => p.StartsWith("fadd:")));
         Assert.DoesNotContain(parts, p => p.StartsWith("concat"));
-        var paper = Latency.NetworkLatency.Parts(Of(CellForm.Paper)).ToArray();
+        var paper = NetworkLatency.Parts(Of(CellForm.Paper)).ToArray();
         Assert.Equal(6, paper.Count(p => p.StartsWith("proj:")));
         Assert.DoesNotContain(paper, p => p.Contains("skip_connect"));
         Assert.DoesNotContain(paper, p => p.StartsWith("concat"));
