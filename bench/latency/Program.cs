@@ -3,8 +3,8 @@
 //     RANDOM genotypes sampled from the table's space plus the genotype files: a markdown table and the mean
 //     absolute error of the predictions (exit 1 above 15 %).
 //   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, GENOTYPE.json*M (retrained M times as wide), or
-//     dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]
-//     (DnCNN or FFDNet, at its default size unless given)
+//     dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] or espcn|fsrcnn:sr:CHANNELS:SCALE[:DEPTH:WIDTH]
+//     (a hand design at its default size unless given; an upscaler timed on a table-sized low-resolution input)
 //     one JSON line per network: predicted (unwidened genotypes of the table's space and channels; else null) and
 //     measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
@@ -69,12 +69,13 @@ double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationT
 // SPEC as measure and kernels take it: its exported graph, input channels and the table's prediction
 (string Spec, byte[] Onnx, int Channels, double? Predicted) Load(string spec)
 {
-    // a hand-designed denoiser: KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] (dncnn or ffdnet; default size without DEPTH:WIDTH)
-    if (spec.StartsWith(ArchitectureSpec.DnCnnKind + ":", StringComparison.Ordinal) || spec.StartsWith(ArchitectureSpec.FfdnetKind + ":", StringComparison.Ordinal))
+    // a hand design: dncnn|ffdnet:denoise:CHANNELS:SIGMA or espcn|fsrcnn:sr:CHANNELS:SCALE, then [:DEPTH:WIDTH] (default size without)
+    string[] hands = [ArchitectureSpec.DnCnnKind, ArchitectureSpec.FfdnetKind, ArchitectureSpec.EspcnKind, ArchitectureSpec.FsrcnnKind];
+    if (hands.Any(kind => spec.StartsWith(kind + ":", StringComparison.Ordinal)))
     {
         var p = spec.Split(':');
-        if (p.Length is not (4 or 6) || p[1] != "denoise") throw new ArgumentException($"'{spec}' is not KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH]");
-        var task = RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
+        if (p.Length is not (4 or 6) || p[1] is not ("denoise" or "sr")) throw new ArgumentException($"'{spec}' is not KIND:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] or KIND:sr:CHANNELS:SCALE[:DEPTH:WIDTH]");
+        var task = p[1] == "sr" ? RestorationTask.SuperResolution(int.Parse(p[3], inv), int.Parse(p[2], inv)) : RestorationTask.Denoise(double.Parse(p[3], inv), int.Parse(p[2], inv));
         int? depth = p.Length > 5 ? int.Parse(p[4], inv) : null, width = p.Length > 5 ? int.Parse(p[5], inv) : null;
         using var baseline = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse(p[0], task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
         baseline.eval();

@@ -2,12 +2,12 @@
 # How the search trains its supernet's weights, judged where it matters: does the supernet learn to restore (its
 # validation PSNR per epoch), do α and β leave uniform (their entropies), and does the genotype it finds, retrained,
 # beat random genotypes of the same space trained the same way?
-# The space is bench/latency's frame-time front (`--preset frame-time-denoise`, its free search's schedule), the task
-# σ 25 RGB unless TASK says otherwise; every network is trained as searched (×1, light head) with that front's training
+# The space is bench/latency's frame-time front (`--preset frame-time-denoise`, or `frame-time-sr` for super-resolution,
+# its free search's schedule), the task σ 25 RGB unless TASK says otherwise; every network is trained as searched (×1, light head) with that front's training
 # settings and evaluated on the photo collection's evaluation split.
 # Usage: bench/search-recipe/run.sh [WORK_DIR=bench/search-recipe/runs]
 # Environment:
-#   TASK     denoise:SIGMA:CHANNELS (default denoise:25:3); give each task its own WORK_DIR
+#   TASK     denoise:SIGMA:CHANNELS or sr:SCALE:CHANNELS (default denoise:25:3); give each task its own WORK_DIR
 #   SPACE    search-space flags on top of the preset, for the searches and the random genotypes alike (default: the
 #            preset's, L 3, B 3, widths 1,1.5,2), e.g. "--cell-form fused --width-factors 1,2,3 --layers 6 --blocks 1";
 #            give each space its own WORK_DIR
@@ -45,11 +45,14 @@
 #   GIVEN    genotypes of the space written by hand, space-separated NAME=GENOTYPE_FILE, trained the same way as
 #            `train-NAME` (the file copied to NAME/genotype.json)
 #   HAND     hand-designed networks trained the same way, space-separated: dncnn:DEPTH:WIDTH (full resolution) or
-#            ffdnet:DEPTH:WIDTH (at a quarter of the pixels, as the frame-time space), as `train-ARCH-DEPTH-WIDTH`
+#            ffdnet:DEPTH:WIDTH (at a quarter of the pixels, as the frame-time space) for denoising, espcn:DEPTH:WIDTH or
+#            fsrcnn:DEPTH:WIDTH (at the low resolution) for super-resolution, as `train-ARCH-DEPTH-WIDTH`
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
 #   ITERATIONS  retraining iterations per network (default 4000)
+#   CROP     retraining patch size, high-resolution pixels (default 48; for super-resolution 48 × SCALE, so that the cells at
+#            a quarter of the low-resolution pixels see 24 × 24)
 # After each search, `hinas select` measures what each operation is worth to the trained supernet (perturbation
 # selection, docs/cli.md) and its genotype is trained too ("operations by perturbation").
 # Each step is skipped when its result exists, so the script can be stopped and run again; run it alone (2 cores).
@@ -58,8 +61,8 @@ cd "$(dirname "$0")/../.."
 work="$(realpath -m "${1:-bench/search-recipe/runs}")"
 arms="${ARMS-sgd adam-log-mse}"
 randoms="${RANDOMS-1 2 3}"
-IFS=: read -r task_kind task_sigma task_channels <<< "${TASK:-denoise:25:3}"
-[ "$task_kind" = denoise ] && [ -n "$task_sigma" ] && [ -n "$task_channels" ] || { echo "bench/search-recipe: TASK '${TASK:-}' is not denoise:SIGMA:CHANNELS" >&2; exit 2; }
+IFS=: read -r task_kind task_value task_channels <<< "${TASK:-denoise:25:3}"
+[[ "$task_kind" =~ ^(denoise|sr)$ ]] && [[ "$task_value" =~ ^[0-9]+$ ]] && [[ "${task_channels:-}" =~ ^[13]$ ]] || { echo "bench/search-recipe: TASK '${TASK:-}' is not denoise:SIGMA:CHANNELS or sr:SCALE:CHANNELS (CHANNELS 1 or 3)" >&2; exit 2; }
 select_iterations="${SELECT_ITERATIONS:-1000}"
 data="${DATA:-/work/main/model-runs/data}"
 iterations="${ITERATIONS:-4000}"
@@ -71,10 +74,11 @@ hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 source scripts/resumable-step.sh
 mkdir -p "$work"
 
-task=(--task denoise --sigma "$task_sigma" --channels "$task_channels")
+if [ "$task_kind" = denoise ]; then task=(--task denoise --sigma "$task_value" --channels "$task_channels")
+else task=(--task sr --scale "$task_value" --channels "$task_channels"); fi
 # bench/latency/front.sh's frame-time free search and trainings
-search=(--preset frame-time-denoise --data "$data" --skip-dropout 0.5)
-batches=(--data "$data" --batch 8 --crop 48)
+search=(--preset "frame-time-$task_kind" --data "$data" --skip-dropout 0.5)
+batches=(--data "$data" --batch 8 --crop "${CROP:-$([ "$task_kind" = sr ] && echo $((48 * task_value)) || echo 48)}")
 as_searched=(--width-multiplier 1 --head light)  # HiNAS networks as searched
 schedule=("${batches[@]}" --iterations "$iterations" --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 train=("${schedule[@]}" "${as_searched[@]}")
@@ -86,6 +90,7 @@ random_space=(--pixel-unshuffle 2)  # the preset's space, but where SPACE says o
 [[ " ${SPACE:-} " == *" --stem-channels "* ]] || random_space+=(--stem-channels 16)
 [[ " ${SPACE:-} " == *" --layers "* ]] || random_space+=(--layers 3)
 [[ " ${SPACE:-} " == *" --blocks "* ]] || random_space+=(--blocks 3)
+[ "$task_kind" = denoise ] || random_space+=(--head-conv separable)  # frame-time-sr's head
 random_space+=("${space[@]}")
 
 train_and_evaluate() {  # NAME ARCH…: a HiNAS network
@@ -260,7 +265,8 @@ for given in ${GIVEN:-}; do
 done
 for h in ${HAND:-}; do
   IFS=: read -r arch depth width <<< "$h"
-  [[ "$arch" =~ ^(dncnn|ffdnet)$ ]] && [[ "$depth" =~ ^[0-9]+$ ]] && [[ "$width" =~ ^[0-9]+$ ]] || { echo "bench/search-recipe: HAND '$h' is not dncnn|ffdnet:DEPTH:WIDTH" >&2; exit 2; }
+  hands="$([ "$task_kind" = denoise ] && echo "dncnn|ffdnet" || echo "espcn|fsrcnn")"
+  [[ "$arch" =~ ^($hands)$ ]] && [[ "$depth" =~ ^[0-9]+$ ]] && [[ "$width" =~ ^[0-9]+$ ]] || { echo "bench/search-recipe: HAND '$h' is not $hands:DEPTH:WIDTH" >&2; exit 2; }
   trained_as "$arch-$depth-$width" "${schedule[@]}" --arch "$arch" --depth "$depth" --width "$width" "${task[@]}"
   for seed in ${SEEDS:-}; do trained_as "$arch-$depth-$width-seed$seed" "${schedule[@]}" --arch "$arch" --depth "$depth" --width "$width" "${task[@]}" --seed "$seed"; done
 done
@@ -338,7 +344,7 @@ for arm in arms:
 def trained():  # (cells, width path) → the mean retrained PSNR, of every network trained here
     found = {}
     for f in os.listdir(work):
-        if (m := re.fullmatch(r"train-(.+)\.eval\.json", f)) and not re.search(r"-seed\d+$", m.group(1)) and not re.match(r"(dncnn|ffdnet)-", m.group(1)):
+        if (m := re.fullmatch(r"train-(.+)\.eval\.json", f)) and not re.search(r"-seed\d+$", m.group(1)) and not re.match(r"(dncnn|ffdnet|espcn|fsrcnn)-", m.group(1)):
             n = m.group(1)
             g = load_genotype(f"{work}/{n}/genotype.json" if os.path.exists(f"{work}/{n}/genotype.json") else f"{work}/train-{n}/genotype.json")
             found[(json.dumps(g["cells"]), json.dumps(g["width_path"]))] = statistics.mean(scores(n))
@@ -352,7 +358,7 @@ for r in randoms:
     if os.path.exists(f"{work}/train-random-{r}-shallow.eval.json"):
         row(f"random:{r}, every node on the cell inputs", f"random-{r}-shallow", f"{work}/random-{r}-shallow/genotype.json")
 for f in sorted(os.listdir(work)):
-    if (m := re.fullmatch(r"train-(dncnn|ffdnet)-(\d+)-(\d+)\.eval\.json", f)):
+    if (m := re.fullmatch(r"train-(dncnn|ffdnet|espcn|fsrcnn)-(\d+)-(\d+)\.eval\.json", f)):
         hand = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
         print(f"| {m.group(1)} depth {m.group(2)} width {m.group(3)} (hand-designed) | — | — | — | — | {m.group(2)} | {ev(hand)['params']:,} | {psnr(hand)} |")
 if randoms:
