@@ -11,8 +11,8 @@
 #      few that a budgeted draw takes thousands of tries (the selection below then keeps those measured as fast);
 #   3. a single-path search within that budget (`--budget-band 0.9`: its draws within 90–100 % of it), its top 4 by
 #      ranking trained briefly and the best kept (`hinas select --by training --as-fast-as`: only networks no slower than
-#      the hand reference timed side by side); that pick, the ranking's first, 3 uniform draws within the budget, the
-#      hand stack and the hand reference retrained the same way (ITERATIONS, seeds 1 and 2);
+#      the hand reference timed side by side); that pick, the hand stack and the hand designs retrained the same way
+#      (ITERATIONS, seeds 1 and 2), the ranking's first and 3 uniform draws within the budget too (seed 1);
 #   4. each retrained network exported to ONNX and evaluated as served (`hinas eval --model`, seed 1's training), every
 #      package of the task timed side by side at 640×360 (`bench/latency packages`, ROUNDS rounds, the median);
 #   5. the task's table (bench/quality/frame_time_table.py).
@@ -23,13 +23,16 @@
 #   DEPTH       the hand design's depth (default 7: FFDNet 7 × 48, five convolutions in the space)
 #   SR_HAND     super-resolution's hand reference, ARCH:DEPTH:WIDTH (default espcn:4:32); denoising's is ffdnet:DEPTH:48
 #               (ESPCN 4 × W at the hand stack's parameters is trained beside it)
-#   ITERATIONS  retraining iterations (default 4000), ROUNDS timing rounds (default 5), DATA as bench/search-recipe/run.sh
+#   ITERATIONS  retraining iterations (default 10000, 20 times the first table's: at 4,000 every network of the gray σ 25
+#               pilot still gained 0.1 dB of validation PSNR over its last fifth), ROUNDS timing rounds (default 5), DATA
+#               as bench/search-recipe/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="$(realpath -m "${1:-bench/quality/runs-frame-time}")"
 tasks="${TASKS:-denoise:25:1 denoise:50:1 denoise:25:3}"
 depth="${DEPTH:-7}"
 rounds="${ROUNDS:-5}"
+iterations="${ITERATIONS:-10000}"
 [[ "$depth" =~ ^[0-9]+$ ]] && [ "$depth" -ge 3 ] || { echo "bench/quality: DEPTH '$depth' is not an integer of at least 3" >&2; exit 2; }
 dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
@@ -83,7 +86,7 @@ PY
   budget="$(/usr/bin/python3 -c "import json, sys; print(round(1.05 * json.load(open(sys.argv[1]))['predicted_ms'], 1))" "$dir/budget.json")"
   echo "   budget: $budget ms, the hand stack's predicted time and 5 %" >&2
   TASK="$spec" SPACE="${space[*]} --latency-table $dir/latency-table.json --budget-ms $budget --budget-band 0.9" ARMS="$arm" RANDOMS="" \
-    SELECT=4 AS_FAST_AS="$hand" DRAWN="1 2 3" SEEDS=2 GIVEN="hand-stack=$dir/hand-stack/genotype.json" HAND="${hands[*]}" \
+    SELECT=4 AS_FAST_AS="$hand" DRAWN="1 2 3" SEEDS=2 DRAWN_SEEDS="" ITERATIONS="$iterations" GIVEN="hand-stack=$dir/hand-stack/genotype.json" HAND="${hands[*]}" \
     bash bench/search-recipe/run.sh "$dir" > "$dir/search-recipe.md"
 
   # the served form of each network: exported, evaluated by ONNX Runtime, timed side by side (a package is exported

@@ -49,6 +49,7 @@
 #            fsrcnn:DEPTH:WIDTH (at the low resolution) for super-resolution, as `train-ARCH-DEPTH-WIDTH`
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
+#   DRAWN_SEEDS  the same for the search's own genotype (the ranking's first), its ranked places and its draws (default SEEDS)
 #   DATA     training images (default /work/main/model-runs/data: models/build.sh's photos + rendered frames)
 #   ITERATIONS  retraining iterations per network (default 4000)
 #   CROP     retraining patch size, high-resolution pixels (default 48; for super-resolution 48 × SCALE, so that the cells at
@@ -177,7 +178,7 @@ for k in ("alpha", "beta", "alpha_entropy", "beta_entropy"): g.pop(k, None)
 json.dump(g, open(target, "w"), indent=1)
 PY
   train_and_evaluate "$name" --genotype "$work/$name/genotype.json"
-  for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$work/$name/genotype.json" --seed "$seed"; done
+  for seed in ${DRAWN_SEEDS-${SEEDS:-}}; do train_and_evaluate "$name-seed$seed" --genotype "$work/$name/genotype.json" --seed "$seed"; done
 }
 
 for arm in $arms; do
@@ -236,7 +237,7 @@ for arm in $arms; do
   fi
   for op in ${SWAP:-}; do variant "$name-swap-$op" "$dir/genotype.json" swap "$op"; done
   if [[ " ${REWIRE:-} " == *" chain "* ]]; then variant "$name-chain" "$dir/genotype.json" chain; fi
-  for seed in ${SEEDS:-}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
+  for seed in ${DRAWN_SEEDS-${SEEDS:-}}; do train_and_evaluate "$name-seed$seed" --genotype "$dir/genotype.json" --seed "$seed"; done
   if [ -f "$dir/network-ranking.json" ]; then for place in ${RANKED:-}; do ranked "$name-rank$place${MAX_PARAMETERS:+-max$MAX_PARAMETERS}" "$dir" "$place"; done; fi
   if [ -f "$dir/network-ranking.json" ]; then for n in ${DRAWN:-}; do ranked "$name-drawn$n" "$dir" "drawn:$n"; done; fi
   if [ -n "${SELECT:-}" ] && [ -f "$dir/network-ranking.json" ]; then
