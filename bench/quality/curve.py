@@ -1,6 +1,6 @@
 """Validation PSNR against training iterations for one or more training folders (their events.jsonl), as a Markdown
 table on stdout and a PNG, to show where a retraining flattens.
-Usage: curve.py OUT.png TRAIN_DIR [TRAIN_DIR …]"""
+Usage: curve.py OUT.png TRAIN_DIR[=LABEL] [TRAIN_DIR[=LABEL] …]   (LABEL: the curve's name; default the folder and its network)"""
 import json
 import os
 import sys
@@ -12,14 +12,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 out, dirs = sys.argv[1], sys.argv[2:]
 curves = {}
-for d in dirs:
+for arg in dirs:
+    d, _, given = arg.partition("=")
     points = {}
     for line in open(os.path.join(d, "events.jsonl")):
         e = json.loads(line)
         if e.get("kind") == "validation":
             points[e["iteration"]] = e["validation_psnr"]  # a resumed run repeats the last validations: keep the newest
     summary = json.load(open(os.path.join(d, "summary.json"))) if os.path.exists(os.path.join(d, "summary.json")) else None
-    label = os.path.relpath(d) + (f" ({summary['network']})" if summary else "")
+    label = given or os.path.relpath(d) + (f" ({summary['network']})" if summary else "")
     curves[label] = sorted(points.items())
 
 iterations = sorted({i for c in curves.values() for i, _ in c})
