@@ -4,11 +4,12 @@
 # same time? Per task (bench/search-recipe/run.sh does the searching and training, in WORK_DIR/SLUG):
 #   1. the space's latency table, profiled on this machine (`hinas profile-latency`);
 #   2. the hand stack: the hand design written in the space (a chain of DEPTH − 2 convolutions 3×3 between the space's
-#      stem and head: FFDNet DEPTH × 48 for denoising, where FFDNet is also the hand reference, at the same parameters and
-#      time; for super-resolution a plain stack at a quarter of the pixels, whose time is about ESPCN 4 × 32's, the hand
-#      reference, at 4.5 times its parameters, so ESPCN 4 × W at the stack's parameters is trained too); the search's budget is the table's prediction of its time (`bench/latency measure`) and 5 %:
-#      the prediction errs by about that much, and at the prediction itself only networks without one addition fit, so
-#      few that a budgeted draw takes thousands of tries (the selection below then keeps those measured as fast);
+#      stem and head: FFDNet DEPTH × 48 for denoising, where FFDNet is also the hand reference, at the same parameters
+#      and time; for super-resolution a plain stack at a quarter of the pixels, whose time is about ESPCN 4 × 32's, the
+#      hand reference, at 4.5 times its parameters, so ESPCN 4 × W at the stack's parameters is trained too); the
+#      search's budget is the table's prediction of its time (`bench/latency measure`) and 5 %: the prediction errs by
+#      about that much, and at the prediction itself only networks without one addition fit, so few that a budgeted draw
+#      takes hundreds of tries (the selection below then keeps those measured as fast as the hand reference);
 #   3. a single-path search within that budget (`--budget-band 0.9`: its draws within 90–100 % of it), its top 4 by
 #      ranking trained briefly and the best kept (`hinas select --by training --as-fast-as`: only networks no slower than
 #      the hand reference timed side by side); that pick, the hand stack and the hand designs retrained the same way

@@ -38,7 +38,9 @@ public sealed record BudgetAdmission(int Admitted, int Drawn)
     /// <summary>The estimate in words, with what to change when it is slow.</summary>
     public string Describe(LatencyObjective objective)
     {
-        var range = objective.Band > 0 ? $"{objective.BandMs:0.#}–{objective.BudgetMs:0.#} ms" : $"{objective.BudgetMs:0.#} ms";
+        var range = objective.Band > 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{objective.BandMs:0.#}–{objective.BudgetMs:0.#} ms")
+            : string.Create(CultureInfo.InvariantCulture, $"{objective.BudgetMs:0.#} ms");
         var share = string.Create(CultureInfo.InvariantCulture, $"the budget ({range}) admits {100 * Share:0.##} % of the space's networks ({Admitted:N0} of {Drawn:N0} drawn)");
         return IsSlow
             ? share + string.Create(CultureInfo.InvariantCulture,
