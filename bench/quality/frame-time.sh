@@ -35,19 +35,12 @@ depth="${DEPTH:-7}"
 rounds="${ROUNDS:-5}"
 iterations="${ITERATIONS:-10000}"
 [[ "$depth" =~ ^[0-9]+$ ]] && [ "$depth" -ge 3 ] || { echo "bench/quality: DEPTH '$depth' is not an integer of at least 3" >&2; exit 2; }
-dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
+source bench/quality/lib.sh  # the photo collection, the built CLI (hinas), parameters, baseline_width
 dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
-hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll)
-photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 space=(--cell-form fused --filters 48 --width-factors 1 --stem-channels 48 --layers "$((depth - 2))" --blocks 1 --operations conv_3x3,dil_conv_3x3,none)
 arm=adam-log-mse-drop50-single-path:30:10:30:240  # bench/search-recipe's single-path arm: 30 epochs, 10 of warm-up
 name="${arm//:/-}"
-
-parameters() {  # ARCH_AND_TASK_ARGS…: the parameter count of the network `hinas train` builds (two tiny profiled steps)
-  "${hinas[@]}" train "$@" --batch 1 --crop 48 --threads 1 --profile-memory --profile-steps 2 2>/dev/null \
-    | /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)['parameters'])"
-}
 
 for spec in $tasks; do
   IFS=: read -r kind value channels <<< "$spec"
@@ -76,12 +69,7 @@ PY
   hands=("$hand")
   if [ "$kind" = sr ]; then  # ESPCN at the hand stack's parameters (the smallest width with at least as many)
     stack="$(parameters --genotype "$dir/hand-stack/genotype.json" --width-multiplier 1 --head light)"
-    low=1 high=512
-    while [ "$low" -lt "$high" ]; do
-      mid=$(( (low + high) / 2 ))
-      if [ "$(parameters --arch espcn --depth 4 --width "$mid" "${task[@]}")" -ge "$stack" ]; then high=$mid; else low=$((mid + 1)); fi
-    done
-    hands+=("espcn:4:$low")
+    hands+=("espcn:4:$(baseline_width espcn 4 "$stack" "${task[@]}")")
   fi
   [ -f "$dir/budget.json" ] || "${latency[@]}" measure "$dir/latency-table.json" --rounds 1 "$dir/hand-stack/genotype.json" > "$dir/budget.json"
   budget="$(/usr/bin/python3 -c "import json, sys; print(round(1.05 * json.load(open(sys.argv[1]))['predicted_ms'], 1))" "$dir/budget.json")"

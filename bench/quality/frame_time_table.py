@@ -54,7 +54,7 @@ def describe(g):  # each layer's operations and what they read (the previous lay
                       for i, cell in enumerate(cells))
 
 
-budget = 1.05 * load(f"{work}/budget.json")["predicted_ms"]  # (frame-time.sh's rule)
+budget = load(f"{work}/{arm}/options.json")["budget_ms"]  # the search's
 rows = [("found: the search's pick (best of its top 4 by a short training)", found),
         ("the ranking's first", arm),
         *[(f"uniform draw {n} within the budget", net) for n, net in enumerate(drawn, 1)],

@@ -30,8 +30,9 @@ public static class SearchPipeline
         options.Validate();
         if (options.Latency is { } objective)
         {
-            CheckBudget(options.Supernet, objective, log);
-            if (options.IsSinglePath) log?.Invoke(BudgetAdmission.Estimate(options.Supernet.Space, LatencyTable.Load(objective.TablePath), objective).Describe(objective));
+            var table = LatencyTable.Load(objective.TablePath);
+            CheckBudget(options.Supernet, objective, table, log);
+            if (options.IsSinglePath) log?.Invoke(BudgetAdmission.Estimate(options.Supernet.Space, table, objective).Describe(objective));
         }
         var genotype = Searcher.Run(options, runDir, progress, cancellation, MeasurerFor(options));
         return Finish(runDir, genotype, log);
@@ -53,9 +54,8 @@ public static class SearchPipeline
     /// Refuses a budget under the space's floor (<see cref="LatencyFloor"/>): predicted, then — on the table's machine —
     /// measured. Returns the measured floor (null on another machine).
     /// </summary>
-    public static double? CheckBudget(SupernetConfig space, LatencyObjective objective, Action<string>? log = null)
+    public static double? CheckBudget(SupernetConfig space, LatencyObjective objective, LatencyTable table, Action<string>? log = null)
     {
-        var table = LatencyTable.Load(objective.TablePath);
         var floor = LatencyFloor.Of(space.Space, table);
         if (floor.Refuses(objective.BudgetMs, table) is { } predicted) throw new SettingException("budget_ms", predicted);
         if (MeasuredBudget.MeasureFloor(floor, table) is not { } measured) return null;
