@@ -38,15 +38,8 @@ dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 mkdir -p "$work"
 
-# The training data: the photo collection's fixed train/validation split plus rendered frames (training scenes only)
-data="$work/data"
-if [ ! -f "$data/ready" ]; then
-  rm -rf "$data" && mkdir -p "$data/train" "$data/validation"
-  ln -s "$photos/train" "$data/train/photos" && ln -s "$photos/validation" "$data/validation/photos"
-  "${hinas[@]}" dataset rendered "$data/train/rendered" --training-seed 1 --count 160 --size 480x270 >/dev/null
-  "${hinas[@]}" dataset rendered "$data/validation/rendered" --training-seed 2 --count 6 --size 480x270 >/dev/null
-  touch "$data/ready"
-fi
+data="$work/data"  # the photo collection's train/validation split plus rendered frames
+bash data/training/prepare.sh "$data" "$photos"
 
 # step KIND DIR DONE_FILE ARGS…: start `hinas KIND ARGS… --out DIR`, resume it, or skip it when DONE_FILE is there
 source scripts/resumable-step.sh
