@@ -50,8 +50,8 @@
 #   SEEDS    more retraining seeds for the found, ranked and random genotypes (e.g. "2 3"; the first training is seed 1), as
 #            `train-NAME-seedN`: how far one network's score moves from one training to the next
 #   DRAWN_SEEDS  the same for the search's own genotype (the ranking's first), its ranked places and its draws (default SEEDS)
-#   DATA     training images (default model-runs/data: models/build.sh's photos + rendered frames, data/training/prepare.sh,
-#            made when missing)
+#   DATA     training images, a folder or deadleaves (default model-runs/data: models/build.sh's photos + rendered
+#            frames, made by data/training/prepare.sh when missing)
 #   ITERATIONS  retraining iterations per network (default 4000)
 #   CROP     retraining patch size, high-resolution pixels (default 48; for super-resolution 48 × SCALE, so that the cells at
 #            a quarter of the low-resolution pixels see 24 × 24)
@@ -66,7 +66,7 @@ randoms="${RANDOMS-1 2 3}"
 IFS=: read -r task_kind task_value task_channels <<< "${TASK:-denoise:25:3}"
 [[ "$task_kind" =~ ^(denoise|sr)$ ]] && [[ "$task_value" =~ ^[0-9]+$ ]] && [[ "${task_channels:-}" =~ ^[13]$ ]] || { echo "bench/search-recipe: TASK '${TASK:-}' is not denoise:SIGMA:CHANNELS or sr:SCALE:CHANNELS (CHANNELS 1 or 3)" >&2; exit 2; }
 select_iterations="${SELECT_ITERATIONS:-1000}"
-data="$(realpath -m "${DATA:-model-runs/data}")"
+data="${DATA:-$(realpath -m model-runs/data)}"
 iterations="${ITERATIONS:-4000}"
 photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 bash scripts/install-deps.sh
@@ -75,7 +75,7 @@ dotnet build src/HiNas.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 source scripts/resumable-step.sh
 mkdir -p "$work"
-bash data/training/prepare.sh "$data" "$photos"
+[ -n "${DATA:-}" ] || bash data/training/prepare.sh "$data" "$photos"
 
 if [ "$task_kind" = denoise ]; then task=(--task denoise --sigma "$task_value" --channels "$task_channels")
 else task=(--task sr --scale "$task_value" --channels "$task_channels"); fi
