@@ -58,12 +58,12 @@ public sealed class StalledStreamsTests
                 var clock = Stopwatch.StartNew();
                 var answer = await client.RestoreAsync(small, deadline: Soon());
                 var elapsed = clock.Elapsed.TotalMilliseconds;
-                var large = Math.Max(warm.Timings.TotalMs, work.Since(before, answer.Timings));
-                var allowed = 3 * large + 100;
+                var largeMs = Math.Max(warm.Timings.TotalMs, work.Since(before, answer.Timings));
+                var allowed = 3 * largeMs + 100;
                 Assert.True(answer.Timings.QueueMs < allowed,
-                    $"round {round}: a unary restore waited {answer.Timings.QueueMs:F0} ms on the server (allowed {allowed:F0}: three large frames' work of {large:F0} ms) {when} (on the server: {answer.Timings})");
+                    $"round {round}: a unary restore waited {answer.Timings.QueueMs:F0} ms on the server (allowed {allowed:F0}: three large frames' work of {largeMs:F0} ms) {when} (on the server: {answer.Timings})");
                 var transport = elapsed - answer.Timings.TotalMs;
-                var transportAllowed = restorer.Scheduler.Places * large + 1000;
+                var transportAllowed = restorer.Scheduler.Places * largeMs + 1000;
                 Assert.True(transport < transportAllowed,
                     $"round {round}: a unary restore took {elapsed:F0} ms, {transport:F0} ms of it outside the server (allowed {transportAllowed:F0}) {when} (on the server: {answer.Timings})");
             }
