@@ -7,12 +7,12 @@ namespace HiNas.Search.Losses;
 /// <summary>
 /// SSIM as a differentiable tensor function with the evaluation's settings (11×11 Gaussian σ 1.5, valid
 /// window, C1 = 0.01², C2 = 0.03² for images on [0, 1]); the mean over the batch, channels and positions, in the
-/// inputs' type. Computed in float64: its Gaussian filters are convolutions whose input needs a gradient, and for a
-/// one-channel input oneDNN's float32 input gradient is wrong on the project's CPUs in the channels-last layout
-/// (<see cref="ActivationLayouts"/>); float64 does not go through oneDNN. libtorch convolves float64 through
-/// im2col, whose column buffer holds a window's taps for every position of the batch: the five local moments (x, y,
-/// x², y², xy) are filtered as one stacked tensor, and the Gaussian as its two 11-tap factors (an exact product), so
-/// the buffers are 11 taps deep instead of 121.
+/// inputs' type. The five local moments (x, y, x², y², xy) are filtered as one stacked tensor by depthwise
+/// convolutions, the Gaussian as its two 11-tap factors (an exact product), in the process's depthwise layout
+/// (<see cref="ActivationLayouts.ForDepthwiseConvolution"/>): oneDNN's float32 kernels for these shapes are covered by
+/// <see cref="OneDnnSelfCheck"/>. In float32 this is 2–4 times faster than in float64 and agrees with it to about
+/// 2e-6 (value and gradient): on an 8 × 3 × 192 × 192 batch, forward and backward took 33 ms in float32 against
+/// 110–130 ms in float64 with oneDNN on, 51 ms with it off.
 /// </summary>
 public static class DifferentiableSsim
 {
@@ -25,10 +25,7 @@ public static class DifferentiableSsim
         if (!x.shape.SequenceEqual(y.shape)) throw new ArgumentException($"SSIM of tensors of different shapes [{string.Join(",", x.shape)}] and [{string.Join(",", y.shape)}]");
         if (x.shape[2] < Imaging.Metrics.Ssim.WindowSize || x.shape[3] < Imaging.Metrics.Ssim.WindowSize)
             throw new ArgumentException($"SSIM needs at least {Imaging.Metrics.Ssim.WindowSize}×{Imaging.Metrics.Ssim.WindowSize} pixels, got {x.shape[2]}×{x.shape[3]}");
-        var type = x.dtype;
-        (x, y) = (x.to(ScalarType.Float64), y.to(ScalarType.Float64));
-        var channels = x.shape[1];
-        var moments = torch.cat(new[] { x, y, x * x, y * y, x * y }, 1);
+        var moments = ActivationLayouts.ForDepthwiseConvolution(torch.cat(new[] { x, y, x * x, y * y, x * y }, 1), TorchRuntime.Layout);
         var k1 = torch.tensor(Imaging.Metrics.Ssim.Kernel1D(), dtype: x.dtype, device: x.device);
         var down = k1.reshape(1, 1, -1, 1).expand(moments.shape[1], 1, -1, -1).contiguous();
         var across = k1.reshape(1, 1, 1, -1).expand(moments.shape[1], 1, -1, -1).contiguous();
@@ -43,7 +40,7 @@ public static class DifferentiableSsim
         var numerator = TensorMath.AddScalar(muXY.mul(Two), C1) * TensorMath.AddScalar(cov.mul(Two), C2);
         var denominator = TensorMath.AddScalar(TensorMath.Add(muX2, muY2), C1) * TensorMath.AddScalar(TensorMath.Add(varX, varY), C2);
         var map = numerator / denominator;
-        return map.mean().to(type);
+        return map.mean();
     }
 
     private static (Tensor, Tensor, Tensor, Tensor, Tensor) Split(Tensor[] parts) => (parts[0], parts[1], parts[2], parts[3], parts[4]);

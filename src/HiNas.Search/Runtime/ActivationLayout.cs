@@ -44,7 +44,7 @@ public static class ActivationLayouts
     /// orders are the same): libtorch takes a contiguous one-channel tensor for NCHW and would give the convolution's
     /// output the channel-blocked layout, whose weight gradient came out NaN here. A one-channel input must not need
     /// a gradient: oneDNN's channels-last input gradient of one channel is wrong here (relative error 0.25–0.4). The
-    /// project's one-channel inputs are images (the stems); the SSIM loss filters in float64.
+    /// project's one-channel inputs are images (the stems); the SSIM loss filters its moments depthwise.
     /// </summary>
     public static Tensor ForDenseConvolution(Tensor x, ActivationLayout layout)
     {

@@ -5,14 +5,17 @@ using static TorchSharp.torch;
 namespace HiNas.Search.Runtime;
 
 /// <summary>
-/// One convolution the self-check differentiates: batch × in → out channels, k×k, dilation, groups, side; whether the
-/// project needs its input gradient (not for one-channel inputs: those are images, see <see cref="ActivationLayouts.ForDenseConvolution"/>).
+/// One convolution the self-check differentiates: batch × in → out channels, kernel rows × columns (square unless
+/// <paramref name="KernelColumns"/> is given), dilation, groups, side; whether the project needs its input gradient (not
+/// for one-channel inputs: those are images, see <see cref="ActivationLayouts.ForDenseConvolution"/>).
 /// </summary>
-public sealed record ConvCase(long Batch, long In, long Out, long Kernel, long Dilation, long Groups, long Side)
+public sealed record ConvCase(long Batch, long In, long Out, long Kernel, long Dilation, long Groups, long Side, long? KernelColumns = null)
 {
     public bool InputGradient => In > 1;
 
-    public override string ToString() => $"{In}→{Out} {Kernel}×{Kernel}" + (Dilation > 1 ? $" d{Dilation}" : "") + (Groups > 1 ? $" g{Groups}" : "");
+    public long Columns => KernelColumns ?? Kernel;
+
+    public override string ToString() => $"{In}→{Out} {Kernel}×{Columns}" + (Dilation > 1 ? $" d{Dilation}" : "") + (Groups > 1 ? $" g{Groups}" : "");
 }
 
 /// <summary>The self-check's measurements: the largest relative errors of float32 against float64 outputs and gradients.</summary>
@@ -28,7 +31,7 @@ public sealed record OneDnnCheckResult(double MaxOutputError, double MaxInputErr
 /// Runs the convolution shapes this project trains (stem and head 3×3 from and to gray and RGB, dense 3×3/5×5 at the
 /// search widths 10, 15, 20 and the baseline widths 26 and 64, dilated — dense as the dilated candidates, also at the
 /// doubled retraining widths — depthwise as in the separable operations and the decoder, 1×1 projections, the decoder's
-/// 176 → 128 and its output convolution) forward and backward in float32 and in float64 with the backends
+/// 176 → 128 and its output convolution, the SSIM loss's Gaussian factors over the moments of gray and RGB images) forward and backward in float32 and in float64 with the backends
 /// libtorch has on, in the <see cref="ActivationLayout"/> the process would compute in, and compares outputs, input
 /// gradients and weight gradients, <see cref="Rounds"/> times with fresh tensors, the upstream gradient alternately
 /// channels-last and NCHW. On some of the project's CPUs oneDNN's float32 kernels return wrong values or NaN, some only
@@ -59,6 +62,8 @@ public static class OneDnnSelfCheck
         new ConvCase(2, 176, 128, 1, 1, 1, 16),
         new ConvCase(2, 128, 128, 3, 2, 128, 16),
         new ConvCase(2, 128, 1, 3, 1, 1, 16),
+        new ConvCase(2, 5, 5, 11, 1, 5, 32, KernelColumns: 1),
+        new ConvCase(2, 15, 15, 1, 1, 15, 32, KernelColumns: 11),
     };
 
     /// <summary>Times every case runs, each with fresh tensors (some faults show only now and then).</summary>
@@ -80,7 +85,7 @@ public static class OneDnnSelfCheck
             {
                 using var scope = torch.NewDisposeScope();
                 var x = torch.randn(new[] { c.Batch, c.In, c.Side, c.Side }, dtype: ScalarType.Float64, generator: generator);
-                var w = torch.randn(new[] { c.Out, c.In / c.Groups, c.Kernel, c.Kernel }, dtype: ScalarType.Float64, generator: generator) * 0.1;
+                var w = torch.randn(new[] { c.Out, c.In / c.Groups, c.Kernel, c.Columns }, dtype: ScalarType.Float64, generator: generator) * 0.1;
                 var upstreamLast = round % 2 == 0;
                 var (output64, input64, weight64) = Differentiate(c, x, w, layout, upstreamLast);
                 var (output32, input32, weight32) = Differentiate(c, x.to(ScalarType.Float32), w.to(ScalarType.Float32), layout, upstreamLast);
@@ -103,9 +108,9 @@ public static class OneDnnSelfCheck
     {
         var input = x.detach().requires_grad_(c.InputGradient);
         var weight = w.detach().requires_grad_(true);
-        var padding = c.Dilation * (c.Kernel - 1) / 2;
+        var padding = new[] { c.Dilation * (c.Kernel - 1) / 2, c.Dilation * (c.Columns - 1) / 2 };
         var laidOut = ActivationLayouts.ForConvolution(input, c.Groups, layout);
-        var y = nn.functional.conv2d(laidOut, weight, padding: new[] { padding, padding }, dilation: new[] { c.Dilation, c.Dilation }, groups: c.Groups);
+        var y = nn.functional.conv2d(laidOut, weight, padding: padding, dilation: new[] { c.Dilation, c.Dilation }, groups: c.Groups);
         // a non-uniform upstream gradient, so that every tap of every weight matters, laid out as the next operation would give it
         var upstream = torch.linspace(-1, 1, y.numel(), dtype: y.dtype).reshape(y.shape);
         if (upstreamLast) upstream = ActivationLayouts.ForDenseConvolution(upstream, layout);

@@ -49,6 +49,36 @@ public class DifferentiableSsimTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void InFloat32_ValueAndGradient_AreTheFloat64Ones(int channels)
+    {
+        // as a training computes it: a float32 network output, channels-last where the process lays activations out so
+        using var scope = torch.NewDisposeScope();
+        var generator = new Generator(13);
+        var clean = torch.rand(4, channels, 40, 36, dtype: ScalarType.Float64, generator: generator);
+        var noisy = (clean + 0.1 * torch.randn(4, channels, 40, 36, dtype: ScalarType.Float64, generator: generator)).clamp(0, 1);
+        (Tensor Value, Tensor Gradient) Differentiate(ScalarType type, bool channelsLast)
+        {
+            var output = noisy.to(type).detach();
+            if (channelsLast) output = output.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+            output.requires_grad_(true);
+            var value = DifferentiableSsim.Compute(output, clean.to(type));
+            Assert.Equal(type, value.dtype);
+            value.backward();
+            return (value.to(ScalarType.Float64), output.grad!.to(ScalarType.Float64));
+        }
+        var (value64, gradient64) = Differentiate(ScalarType.Float64, false);
+        foreach (var channelsLast in new[] { false, true })
+        {
+            var (value32, gradient32) = Differentiate(ScalarType.Float32, channelsLast);
+            Assert.Equal(value64.item<double>(), value32.item<double>(), 6);
+            var error = ((gradient32 - gradient64).abs().max() / gradient64.abs().max()).item<double>();
+            Assert.True(error < 1e-4, $"{channels} channel(s), channels-last {channelsLast}: float32 gradient off by {error:E2} of the largest");
+        }
+    }
+
     private static PlanarImage Planar(Tensor chw) =>
         new((int)chw.shape[0], (int)chw.shape[1], (int)chw.shape[2], chw.contiguous().data<float>().ToArray());
 }
