@@ -31,12 +31,13 @@ public sealed record OneDnnCheckResult(double MaxOutputError, double MaxInputErr
 /// Runs the convolution shapes this project trains (stem and head 3×3 from and to gray and RGB, dense 3×3/5×5 at the
 /// search widths 10, 15, 20 and the baseline widths 26 and 64, dilated — dense as the dilated candidates, also at the
 /// doubled retraining widths — depthwise as in the separable operations and the decoder, 1×1 projections, the decoder's
-/// 176 → 128 and its output convolution, the SSIM loss's Gaussian factors over the moments of gray and RGB images) forward and backward in float32 and in float64 with the backends
-/// libtorch has on, in the <see cref="ActivationLayout"/> the process would compute in, and compares outputs, input
-/// gradients and weight gradients, <see cref="Rounds"/> times with fresh tensors, the upstream gradient alternately
-/// channels-last and NCHW. On some of the project's CPUs oneDNN's float32 kernels return wrong values or NaN, some only
-/// now and then (channel counts that are not a multiple of its blocks: 10, 15, 20, 26); float64 does not go through
-/// oneDNN. Takes a fraction of a second.
+/// 176 → 128 and its output convolution, the SSIM loss's Gaussian factors over the moments of gray and RGB images)
+/// forward and backward in float32 and in float64 with the backends libtorch has on, in the
+/// <see cref="ActivationLayout"/> the process would compute in, and compares outputs, input gradients and weight
+/// gradients, <see cref="Rounds"/> times with fresh tensors, the upstream gradient alternately channels-last and NCHW.
+/// On some of the project's CPUs oneDNN's float32 kernels return wrong values or NaN, some only now and then (channel
+/// counts that are not a multiple of its blocks: 10, 15, 20, 26); float64 does not go through oneDNN. Takes a fraction
+/// of a second.
 /// </summary>
 public static class OneDnnSelfCheck
 {
