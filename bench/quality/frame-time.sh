@@ -24,6 +24,10 @@
 #   DEPTH       the hand design's depth (default 7: FFDNet 7 × 48, five convolutions in the space)
 #   SR_HAND     super-resolution's hand reference, ARCH:DEPTH:WIDTH (default espcn:4:32); denoising's is ffdnet:DEPTH:48
 #               (ESPCN 4 × W at the hand stack's parameters is trained beside it)
+#   SR_CELLS    where super-resolution's cells run: quarter (default: the frame-time space, DEPTH − 2 layers of 48
+#               channels at a quarter of the input's pixels) or input (SR_LAYERS layers, default 13, of 16 channels at the
+#               input's pixels: about ESPCN 4 × 32's time at ×4; ONNX Runtime blocks channels by 16, and a width between
+#               runs unblocked, slower (bench/quality/README.md); the task folder gets the suffix -input)
 #   ITERATIONS  retraining iterations (default 10000, 20 times the first table's: at 4,000 every network of the gray σ 25
 #               pilot still gained 0.1 dB of validation PSNR over its last fifth), ROUNDS timing rounds (default 5), DATA
 #               as bench/search-recipe/run.sh
@@ -34,11 +38,13 @@ tasks="${TASKS:-denoise:25:1 denoise:50:1 denoise:25:3}"
 depth="${DEPTH:-7}"
 rounds="${ROUNDS:-5}"
 iterations="${ITERATIONS:-10000}"
+sr_cells="${SR_CELLS:-quarter}"
+[[ "${SR_LAYERS:-13}" =~ ^[1-9][0-9]*$ ]] || { echo "bench/quality: SR_LAYERS '${SR_LAYERS}' is not a positive integer" >&2; exit 2; }
+[[ "$sr_cells" =~ ^(quarter|input)$ ]] || { echo "bench/quality: SR_CELLS '$sr_cells' is neither quarter nor input" >&2; exit 2; }
 [[ "$depth" =~ ^[0-9]+$ ]] && [ "$depth" -ge 3 ] || { echo "bench/quality: DEPTH '$depth' is not an integer of at least 3" >&2; exit 2; }
 source bench/quality/lib.sh  # the photo collection, the built CLI (hinas), parameters, baseline_width
 dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
 latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll)
-space=(--cell-form fused --filters 48 --width-factors 1 --stem-channels 48 --layers "$((depth - 2))" --blocks 1 --operations conv_3x3,dil_conv_3x3,none)
 arm=adam-log-mse-drop50-single-path:30:10:30:240  # bench/search-recipe's single-path arm: 30 epochs, 10 of warm-up
 name="${arm//:/-}"
 
@@ -49,18 +55,23 @@ for spec in $tasks; do
     sr) task=(--task sr --scale "$value" --channels "$channels"); preset=frame-time-sr; slug="sr-x$value-c$channels"; hand="${SR_HAND:-espcn:4:32}";;
     *) echo "bench/quality: unknown task '$spec' (denoise:SIGMA:CHANNELS or sr:SCALE:CHANNELS)" >&2; exit 2;;
   esac
+  width=48 unshuffle=2 layers=$((depth - 2)) resolution=()  # the space's cells at a quarter of the input's pixels (the presets')
+  if [ "$kind" = sr ] && [ "$sr_cells" = input ]; then
+    width=16 unshuffle=1 layers="${SR_LAYERS:-13}" resolution=(--pixel-unshuffle 1) slug+="-input"
+  fi
+  space=(--cell-form fused --filters "$width" --width-factors 1 --stem-channels "$width" "${resolution[@]}" --layers "$layers" --blocks 1 --operations conv_3x3,dil_conv_3x3,none)
   dir="$work/$slug"
   mkdir -p "$dir/hand-stack"
   echo "== $slug ($(date -u +%H:%M))" >&2
   [ -f "$dir/latency-table.json" ] || "${hinas[@]}" profile-latency "${task[@]}" --preset "$preset" "${space[@]}" --resolution 640x360 --repeats 15 --out "$dir/latency-table.json" >&2
   # the hand stack: node 0 of each cell one convolution of the previous layer (input 1 is the layer before it, unread)
-  [ -f "$dir/hand-stack/genotype.json" ] || /usr/bin/python3 - "$dir/hand-stack/genotype.json" "$kind" "$value" "$channels" "$((depth - 2))" "$preset" <<'PY'
+  [ -f "$dir/hand-stack/genotype.json" ] || /usr/bin/python3 - "$dir/hand-stack/genotype.json" "$kind" "$value" "$channels" "$layers" "$preset" "$width" "$unshuffle" <<'PY'
 import json, sys
-path, kind, value, channels, layers, preset = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+path, kind, value, channels, layers, preset, width, unshuffle = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6]), sys.argv[6], *map(int, sys.argv[7:9])
 g = {"schema": "hinas.genotype/v1",
      "task": {"kind": kind, "sigma": value if kind == "denoise" else 0, "scale": value if kind == "sr" else 1, "channels": channels},
-     "layers": layers, "blocks": 1, "filters": 48, "width_factors": [1], "stem_channels": 48, "dilated_convs": "dense",
-     "pixel_unshuffle": 2, "cell_form": "fused", "cells": [[["conv_3x3", 0], ["none", 1]] for _ in range(layers)],
+     "layers": layers, "blocks": 1, "filters": width, "width_factors": [1], "stem_channels": width, "dilated_convs": "dense",
+     "pixel_unshuffle": unshuffle, "cell_form": "fused", "cells": [[["conv_3x3", 0], ["none", 1]] for _ in range(layers)],
      "width_path": [0] * layers, "operations": ["conv_3x3", "dil_conv_3x3", "none"]}
 if preset.endswith("-sr"):
     g["head_conv"] = "separable"
