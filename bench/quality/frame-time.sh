@@ -42,7 +42,7 @@ sr_cells="${SR_CELLS:-quarter}"
 [[ "${SR_LAYERS:-13}" =~ ^[1-9][0-9]*$ ]] || { echo "bench/quality: SR_LAYERS '${SR_LAYERS}' is not a positive integer" >&2; exit 2; }
 [[ "$sr_cells" =~ ^(quarter|input)$ ]] || { echo "bench/quality: SR_CELLS '$sr_cells' is neither quarter nor input" >&2; exit 2; }
 [[ "$depth" =~ ^[0-9]+$ ]] && [ "$depth" -ge 3 ] || { echo "bench/quality: DEPTH '$depth' is not an integer of at least 3" >&2; exit 2; }
-source bench/quality/lib.sh  # the photo collection, the built CLI (hinas), parameters, baseline_width
+source bench/quality/lib.sh  # the photo collection, the built CLI (hinas), parameters, baseline_width, served_side_by_side
 dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
 latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll)
 arm=adam-log-mse-drop50-single-path:30:10:30:240  # bench/search-recipe's single-path arm: 30 epochs, 10 of warm-up
@@ -89,19 +89,8 @@ PY
     SELECT=4 AS_FAST_AS="$hand" DRAWN="1 2 3" SEEDS=2 DRAWN_SEEDS="" ITERATIONS="$iterations" GIVEN="hand-stack=$dir/hand-stack/genotype.json" HAND="${hands[*]}" \
     bash bench/search-recipe/run.sh "$dir" > "$dir/search-recipe.md"
 
-  # the served form of each network: exported, evaluated by ONNX Runtime, timed side by side (a package is exported
-  # again from the trained weights when a step needs it, and dropped once the task is timed: it is those weights again)
-  nets=("$name-trained4-as-${hand//:/-}" "$name" "$name-drawn1" "$name-drawn2" "$name-drawn3" hand-stack "${hands[@]//:/-}")
-  packages=()
-  for net in "${nets[@]}"; do
-    run="$dir/train-$net"
-    if [ ! -f "$run/package.eval.json" ] || [ ! -f "$dir/latency.jsonl" ]; then
-      [ -f "$run/package/manifest.json" ] || "${hinas[@]}" export --checkpoint "$run" --out "$run/package" --force --json >/dev/null
-    fi
-    [ -f "$run/package.eval.json" ] || "${hinas[@]}" eval --model "$run/package" --data "$photos/evaluation" --json > "$run/package.eval.json"
-    packages+=("$run/package")
-  done
-  [ -f "$dir/latency.jsonl" ] || { "${latency[@]}" packages 640x360 "$rounds" "${packages[@]}" > "$dir/latency.jsonl.tmp" && mv "$dir/latency.jsonl.tmp" "$dir/latency.jsonl"; }
-  rm -rf "${packages[@]}"
+  # the served form of each network: exported, evaluated by ONNX Runtime, timed side by side
+  served_side_by_side "$dir" "$dir/latency.jsonl" "$rounds" \
+    "$name-trained4-as-${hand//:/-}" "$name" "$name-drawn1" "$name-drawn2" "$name-drawn3" hand-stack "${hands[@]//:/-}"
   /usr/bin/python3 bench/quality/frame_time_table.py "$dir" "${hands[@]}" | tee "$dir/table.md"
 done

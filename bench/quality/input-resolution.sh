@@ -13,7 +13,7 @@ hand="${2:-espcn-4-32}"
 for f in hand-stack/genotype.json train-hand-stack/options.json "train-$hand/summary.json"; do
   [ -f "$dir/$f" ] || { echo "bench/quality: $dir/$f is missing: run bench/quality/frame-time.sh for this task first" >&2; exit 2; }
 done
-source bench/quality/lib.sh  # the photo collection, the built CLI (hinas), resumable steps
+source bench/quality/lib.sh  # the photo collection, the built CLI (hinas), resumable steps, served_side_by_side
 dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
 latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll)
 name=input-resolution-stack
@@ -30,12 +30,12 @@ g.update(pixel_unshuffle=1, filters=g["filters"] // 2, stem_channels=g["stem_cha
 json.dump(g, open(f"{work}/{name}/genotype.json", "w"), indent=1)
 o = json.load(open(f"{work}/train-hand-stack/options.json"))
 t = o["task"]
+print(o["data"])
 print(f"--task sr --scale {t['scale']} --channels {t['channels']} --data {o['data']} --batch {o['batch']} --crop {o['crop']}"
       f" --iterations {o['iterations']} --validate-every {o['validate_every']} --width-multiplier 1 --head light")
 PY
 )"
-read -r -a train <<< "$args"
-data="$(sed -n 's/.*--data \([^ ]*\).*/\1/p' <<< "$args")"
+{ read -r data; read -r -a train; } <<< "$args"  # the training images, then the training options
 [ -d "$data" ] || bash data/training/prepare.sh "$data" "$photos"  # the training images the task's networks were trained on
 for seed in 1 2; do
   run="$dir/train-$name$([ "$seed" = 1 ] || echo "-seed$seed")"
@@ -43,15 +43,7 @@ for seed in 1 2; do
   [ -f "$run.eval.json" ] || "${hinas[@]}" eval --checkpoint "$run" --data "$photos/evaluation" --json > "$run.eval.json"
 done
 
-packages=()
-for net in "$name" hand-stack "$hand"; do
-  run="$dir/train-$net"
-  [ -f "$run/package/manifest.json" ] || "${hinas[@]}" export --checkpoint "$run" --out "$run/package" --force --json >/dev/null
-  [ -f "$run/package.eval.json" ] || "${hinas[@]}" eval --model "$run/package" --data "$photos/evaluation" --json > "$run/package.eval.json"
-  packages+=("$run/package")
-done
-[ -f "$dir/$name-latency.jsonl" ] || { "${latency[@]}" packages 640x360 5 "${packages[@]}" > "$dir/$name-latency.jsonl.tmp" && mv "$dir/$name-latency.jsonl.tmp" "$dir/$name-latency.jsonl"; }
-rm -rf "${packages[@]}"
+served_side_by_side "$dir" "$dir/$name-latency.jsonl" 5 "$name" hand-stack "$hand"
 
 "$py" - "$dir" "$name" "$hand" <<'PY' | tee "$dir/input-resolution.md"
 import json, os, statistics, sys
@@ -59,8 +51,9 @@ work, name, hand = sys.argv[1:]
 ms = {os.path.realpath(e["package"]): e["measured_ms"] for e in map(json.loads, open(f"{work}/{name}-latency.jsonl"))}
 print("| network | params | ms at 640×360 (side by side) | PSNR dB served (seed 1) | SSIM | PSNR dB seeds 1 / 2 (mean) |")
 print("|---|---|---|---|---|---|")
-for label, net in ((f"the hand stack at the input's resolution, 24 channels", name),
-                   ("the hand stack in the space (a quarter of the pixels, 48 channels)", "hand-stack"), (hand, hand)):
+width = {net: json.load(open(f"{work}/{net}/genotype.json"))["filters"] for net in (name, "hand-stack")}
+for label, net in ((f"the hand stack at the input's resolution, {width[name]} channels", name),
+                   (f"the hand stack in the space (a quarter of the pixels, {width['hand-stack']} channels)", "hand-stack"), (hand, hand)):
     e = json.load(open(f"{work}/train-{net}/package.eval.json"))
     s = [json.load(open(p))["psnr"] for p in (f"{work}/train-{net}.eval.json", f"{work}/train-{net}-seed2.eval.json") if os.path.exists(p)]
     print(f"| {label} | {e['params']:,} | {ms[os.path.realpath(f'{work}/train-{net}/package')]:.1f} | {e['psnr']:.2f} | {e['ssim']:.4f} | "

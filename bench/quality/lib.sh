@@ -53,3 +53,22 @@ parameters() {
   "${hinas[@]}" train "$@" --batch 1 --crop 48 --threads 1 --profile-memory --profile-steps 2 2>/dev/null \
     | "$py" -c "import json, sys; print(json.load(sys.stdin)['parameters'])"
 }
+
+# served_side_by_side DIR TIMES ROUNDS NET…: the served form of each trained network DIR/train-NET, exported, evaluated
+# by ONNX Runtime on the evaluation photographs (DIR/train-NET/package.eval.json), and all timed side by side at 640×360
+# into TIMES (`bench/latency packages`, ROUNDS interleaved rounds, the median; the caller builds bench/latency and sets
+# `latency`). A package is exported again from the trained weights when a step needs it, and dropped once timed.
+served_side_by_side() {
+  local dir="$1" times="$2" rounds="$3"; shift 3
+  local net run packages=()
+  for net in "$@"; do
+    run="$dir/train-$net"
+    if [ ! -f "$run/package.eval.json" ] || [ ! -f "$times" ]; then
+      [ -f "$run/package/manifest.json" ] || "${hinas[@]}" export --checkpoint "$run" --out "$run/package" --force --json >/dev/null
+    fi
+    [ -f "$run/package.eval.json" ] || "${hinas[@]}" eval --model "$run/package" --data "$photos/evaluation" --json > "$run/package.eval.json"
+    packages+=("$run/package")
+  done
+  [ -f "$times" ] || { "${latency[@]}" packages 640x360 "$rounds" "${packages[@]}" > "$times.tmp" && mv "$times.tmp" "$times"; }
+  rm -rf "${packages[@]}"
+}
