@@ -6,8 +6,8 @@
 #   2. the hand stack: the hand design written in the space (a chain of DEPTH − 2 convolutions 3×3 between the space's
 #      stem and head: FFDNet DEPTH × 48 for denoising, where FFDNet is also the hand reference, at the same parameters
 #      and time; for super-resolution a plain stack at a quarter of the pixels, whose time is about ESPCN 4 × 32's, the
-#      hand reference, at 4.5 times its parameters, so ESPCN 4 × W at the stack's parameters is trained too); the
-#      search's budget is the table's prediction of its time (`bench/latency measure`) and 5 %: the prediction errs by
+#      hand reference, at 4.5 times its parameters, so ESPCN 4 × W at the stack's parameters is trained too when the
+#      reference has fewer); the search's budget is the table's prediction of its time (`bench/latency measure`) and 5 %: the prediction errs by
 #      about that much, and at the prediction itself only networks without one addition fit, so few that a budgeted draw
 #      takes hundreds of tries (the selection below then keeps those measured as fast as the hand reference);
 #   3. a single-path search within that budget (`--budget-band 0.9`: its draws within 90–100 % of it), its top 4 by
@@ -78,9 +78,13 @@ if preset.endswith("-sr"):
 json.dump(g, open(path, "w"), indent=1)
 PY
   hands=("$hand")
-  if [ "$kind" = sr ]; then  # ESPCN at the hand stack's parameters (the smallest width with at least as many)
+  if [ "$kind" = sr ]; then  # ESPCN at the hand stack's parameters (the smallest width with at least as many), when the
+    # hand reference has fewer (at the input's resolution the stack has fewer than ESPCN 4 × 32)
     stack="$(parameters --genotype "$dir/hand-stack/genotype.json" --width-multiplier 1 --head light)"
-    hands+=("espcn:4:$(baseline_width espcn 4 "$stack" "${task[@]}")")
+    IFS=: read -r arch arch_depth arch_width <<< "$hand"
+    if [ "$(parameters --arch "$arch" --depth "$arch_depth" --width "$arch_width" "${task[@]}")" -lt "$stack" ]; then
+      hands+=("espcn:4:$(baseline_width espcn 4 "$stack" "${task[@]}")")
+    fi
   fi
   [ -f "$dir/budget.json" ] || "${latency[@]}" measure "$dir/latency-table.json" --rounds 1 "$dir/hand-stack/genotype.json" > "$dir/budget.json"
   budget="$(/usr/bin/python3 -c "import json, sys; print(round(1.05 * json.load(open(sys.argv[1]))['predicted_ms'], 1))" "$dir/budget.json")"
