@@ -7,9 +7,10 @@
 #      stem and head: FFDNet DEPTH × 48 for denoising, where FFDNet is also the hand reference, at the same parameters
 #      and time; for super-resolution a plain stack at a quarter of the pixels, whose time is about ESPCN 4 × 32's, the
 #      hand reference, at 4.5 times its parameters, so ESPCN 4 × W at the stack's parameters is trained too when the
-#      reference has fewer); the search's budget is the table's prediction of its time (`bench/latency measure`) and 5 %: the prediction errs by
-#      about that much, and at the prediction itself only networks without one addition fit, so few that a budgeted draw
-#      takes hundreds of tries (the selection below then keeps those measured as fast as the hand reference);
+#      reference has fewer); the search's budget is the table's prediction of its time (`bench/latency measure`) and
+#      5 %: the prediction errs by about that much, and at the prediction itself only networks without one addition
+#      fit, so few that a budgeted draw takes hundreds of tries (the selection below then keeps those measured as fast
+#      as the hand reference);
 #   3. a single-path search within that budget (`--budget-band 0.9`: its draws within 90–100 % of it), its top 4 by
 #      ranking trained briefly and the best kept (`hinas select --by training --as-fast-as`: only networks no slower than
 #      the hand reference timed side by side); that pick, the hand stack and the hand designs retrained the same way
@@ -23,7 +24,7 @@
 #   TASKS       space-separated denoise:SIGMA:CHANNELS or sr:SCALE:CHANNELS (default "denoise:25:1 denoise:50:1 denoise:25:3")
 #   DEPTH       the hand design's depth (default 7: FFDNet 7 × 48, five convolutions in the space)
 #   SR_HAND     super-resolution's hand reference, ARCH:DEPTH:WIDTH (default espcn:4:32); denoising's is ffdnet:DEPTH:48
-#               (ESPCN 4 × W at the hand stack's parameters is trained beside it)
+#               (ESPCN 4 × W at the hand stack's parameters is trained beside it when the reference has fewer)
 #   SR_CELLS    where super-resolution's cells run: quarter (default: the frame-time space, DEPTH − 2 layers of 48
 #               channels at a quarter of the input's pixels) or input (SR_LAYERS layers, default 13, of 16 channels at the
 #               input's pixels: about ESPCN 4 × 32's time at ×4; ONNX Runtime blocks channels by 16, and a width between
