@@ -48,10 +48,11 @@ baseline_width() {
   echo "$low"
 }
 
-# parameters ARCH_AND_TASK_ARGS…: the parameter count of the network `hinas train` would build (two tiny profiled steps)
+# parameters ARCH_AND_TASK_ARGS…: the served parameter count of the network `hinas train` would build (two tiny profiled
+# steps), the count the tables print (without the 1×1 branches the export folds away)
 parameters() {
   "${hinas[@]}" train "$@" --batch 1 --crop 48 --threads 1 --profile-memory --profile-steps 2 2>/dev/null \
-    | "$py" -c "import json, sys; print(json.load(sys.stdin)['parameters'])"
+    | "$py" -c "import json, sys; print(json.load(sys.stdin)['served_parameters'])"
 }
 
 # served_side_by_side DIR TIMES ROUNDS NET…: the served form of each trained network DIR/train-NET, exported, evaluated

@@ -16,7 +16,12 @@ public sealed record TrainProfile
     public required int Steps { get; init; }
     public required int Batch { get; init; }
     public required int Crop { get; init; }
+    /// <summary>Every parameter that trains, the 1×1 branches the export folds away included.</summary>
     public required long Parameters { get; init; }
+
+    /// <summary>The served network's parameters (<see cref="NetworkCost"/>), the count manifests, summaries and
+    /// <c>hinas eval</c> give.</summary>
+    public required long ServedParameters { get; init; }
 
     /// <summary>The process's oneDNN decision (<see cref="Runtime.OneDnnDecision"/>).</summary>
     public required string OneDnn { get; init; }
@@ -54,6 +59,7 @@ public static class TrainProfiler
             Batch = options.Batch,
             Crop = options.Crop,
             Parameters = network.parameters().Sum(p => p.numel()),
+            ServedParameters = NetworkCost.Of(network, options.Task).Parameters,
             OneDnn = TorchRuntime.OneDnn.ToString(),
             PeakMemoryBytes = measured.PeakMemoryBytes,
             BaselineMemoryBytes = measured.BaselineMemoryBytes,
