@@ -26,6 +26,7 @@ public sealed class SettingsParityTests
         new[] { "--task", "denoise", "--dilated-convs", "separable", "--arch-learning-rate", "0.005", "--arch-weight-decay", "0.0001" },
         new[] { "--task", "denoise", "--channels", "3", "--preset", "frame-time-denoise", "--weight-optimizer", "adam", "--pixel-loss", "log-mse", "--supernet-training", "single-path", "--ranked-networks", "12", "--single-path-steps-per-epoch", "90" },
         new[] { "--task", "denoise", "--channels", "3", "--preset", "frame-time-denoise", "--cell-form", "fused", "--width-factors", "1,2,3", "--blocks", "1", "--layers", "6" },
+        new[] { "--task", "sr", "--scale", "4", "--channels", "3", "--preset", "frame-time-sr-input", "--layers", "4" },
     };
 
     [Theory]

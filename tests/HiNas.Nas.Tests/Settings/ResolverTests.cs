@@ -100,6 +100,28 @@ public sealed class ResolverTests
         Assert.Equal(("pixel_loss", "'huber' is not mse, l1, log-mse"), (bad.Setting, bad.Problem));
     }
 
+    /// <summary>
+    /// frame-time-sr-input searches as bench/quality's SR ×4 frame-time row at the input's resolution did (its options
+    /// file's settings, written out here), fits super-resolution only, and explicit settings still apply on top.
+    /// </summary>
+    [Fact]
+    public void TheInputResolutionUpscalerPreset_SearchesAsTheFrameTimeRowDid()
+    {
+        var task = RestorationTask.SuperResolution(4, 3);
+        var o = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr-input" });
+        var n = o.Supernet;
+        Assert.Equal((13, 1, 16, 16, 1), (n.Layers, n.Blocks, n.Filters, n.StemChannels, n.PixelUnshuffle));
+        Assert.Equal(new[] { 1.0 }, n.WidthFactors);
+        Assert.Equal((CellForm.Fused, ConvStyle.Separable, ConvStyle.Dense), (n.Form, n.HeadConv, n.DilatedConvs));
+        Assert.Equal(new[] { "conv_3x3", "dil_conv_3x3", "none" }, n.Candidates.Names);
+        Assert.Equal((30, 10, 30, (int?)240, 24, 64), (o.Epochs, o.Warmup, o.StepsPerEpoch, o.SinglePathStepsPerEpoch, o.Batch, o.Crop));
+        Assert.Equal((SupernetTrainings.SinglePath, WeightOptimizers.Adam, 1e-3, 1e-5, 0.0), (o.SupernetTraining, o.WeightOptimizer, o.WeightLearningRate, o.WeightLearningRateMin, o.WeightDecay));
+        Assert.Equal(((string?)PixelLosses.LogMse, 0.5, 3e-3, 0.0), (o.PixelLoss, o.OperationDropout, o.ArchitectLearningRate, o.ArchitectWeightDecay));
+        Assert.Equal(66, SearchOptionsResolver.Resolve(RestorationTask.SuperResolution(3, 3), new SearchSettings { Preset = "frame-time-sr-input" }).Crop);
+        Assert.Equal(9, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr-input", Layers = 9 }).Supernet.Layers);
+        Assert.Equal("preset", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(RestorationTask.Denoise(25, 3), new SearchSettings { Preset = "frame-time-sr-input" })).Setting);
+    }
+
     [Fact]
     public void TheSearchsWeightOptimizer_BringsItsRecipe_AndWithThePixelLossIsKeptInTheOptionsFile()
     {
