@@ -52,12 +52,13 @@ public sealed record ArchitectureSpec
     /// <summary>
     /// The retraining settings applied: for a HiNAS network the given multiplier and head, or the defaults — the
     /// official ×2 and decoder; the network as searched, ×1 with the light head, when <paramref name="asSearched"/> (it
-    /// met a latency budget as searched) or when it belongs to the frame-time space, whose searches price exactly that
-    /// network (the 128-channel decoder alone would cost more than the rest of it); for a baseline neither may be given.
+    /// met a latency budget as searched) or when its space retrains so (<see cref="SearchSpace.RetrainsAsSearched"/>: the
+    /// 128-channel decoder alone would cost more than the rest of a frame-time network); for a baseline neither may be
+    /// given.
     /// </summary>
     public ArchitectureSpec WithRetraining(double? widthMultiplier, string? head, bool asSearched = false)
     {
-        asSearched |= Genotype?.Space.IsFrameTime == true;
+        asSearched |= Genotype?.Space.RetrainsAsSearched == true;
         if (!IsHiNas)
         {
             RefuseRetrainingSettings(widthMultiplier is not null, head is { Length: > 0 });

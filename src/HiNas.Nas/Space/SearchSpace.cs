@@ -80,6 +80,13 @@ public sealed class SearchSpace : IEquatable<SearchSpace>
     /// <summary>Whether this is the frame-time space (r &gt; 1) rather than the paper's.</summary>
     public bool IsFrameTime => PixelUnshuffle > 1;
 
+    /// <summary>
+    /// Whether its networks retrain as searched (×1, the light head) by default rather than as the official code
+    /// retrains the paper's (×2, the decoder): the frame-time spaces, at a quarter of the pixels or of fused cells at
+    /// the input's (frame-time-sr-input), whose searches price exactly the searched network.
+    /// </summary>
+    public bool RetrainsAsSearched => IsFrameTime || Form == CellForm.Fused;
+
     /// <summary>The registry's operations as this space computes them, in the order of α's last axis (those it does not offer included: <see cref="Candidates"/>).</summary>
     public IReadOnlyList<Operation> Operations => Space.Operations.For(DilatedConvs, Form);
 

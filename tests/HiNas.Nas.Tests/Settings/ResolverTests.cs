@@ -267,6 +267,15 @@ public sealed class ResolverTests
         Assert.Equal(space, defaults.NetworkGenotype!.Space);
         var asked = TrainOptionsResolver.Resolve(task, random, new TrainSettings { WidthMultiplier = 2, Head = "decoder" }).Architecture;
         Assert.Equal((2.0, DerivedHead.Decoder, 2), (asked.WidthMultiplier!.Value, asked.Head!.Value, asked.NetworkGenotype!.Space.PixelUnshuffle));
+
+        // the upscaler's space at the input's resolution (fused cells, pixel-unshuffle 1) too; the paper's does not
+        var sr = RestorationTask.SuperResolution(4, 3);
+        var inputResolution = SearchOptionsResolver.Resolve(sr, new SearchSettings { Preset = "frame-time-sr-input" }).Supernet.Space;
+        var atInput = TrainOptionsResolver.Resolve(sr, ArchitectureSpec.Parse("random:3", sr, null, null, inputResolution), new TrainSettings()).Architecture;
+        Assert.Equal((1.0, DerivedHead.Light, 1), (atInput.WidthMultiplier!.Value, atInput.Head!.Value, atInput.NetworkGenotype!.Space.PixelUnshuffle));
+        var paper = SearchOptionsResolver.Resolve(sr, new SearchSettings { Preset = "paper-sr" }).Supernet.Space;
+        var official = TrainOptionsResolver.Resolve(sr, ArchitectureSpec.Parse("random:3", sr, null, null, paper), new TrainSettings()).Architecture;
+        Assert.Equal((2.0, DerivedHead.Decoder), (official.WidthMultiplier!.Value, official.Head!.Value));
     }
 
     [Fact]
