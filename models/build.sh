@@ -12,16 +12,21 @@
 #                  with this machine's latency table of the frame-time ×2 space (its separable head; bench/latency):
 #                  23 ms so that server and client fit 30 frames/s on 2 shared cores (bench/serving); 28 ms gave 26
 #                  (the budgeted search needs the cores to itself: its floor check and epochs measure ONNX Runtime)
-#   sr-x4-rgb      ×4 RGB upscaler (trained at crop 64, then fine-tuned at crop 128: 32 input pixels per patch)
+#   sr-x4-rgb      ×4 RGB upscaler with its cells at the input's resolution (`--preset frame-time-sr-input`: 13 fused
+#                  layers of 16 channels, a single-path search under a budget of SR_X4_BUDGET_MS, default 157, per
+#                  640×360 input, band 0.9), retrained on patches of 48 input pixels (crop 192, batch 8), as
+#                  bench/quality's ×4 frame-time row: bicubic + 1.00 dB on the photographs there, against + 0.87 for the
+#                  quarter-resolution space at the same time (the budget is that row's: its plain stack of 13
+#                  convolutions, about ESPCN 4 × 32's time, by this machine's table and 5 %)
 # Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
-# model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the ×4's fine-tuning ~1 h more); a finished
-# model replaces its package in models/.
+# model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the ×4: search ~10 min, training ~40 min); a
+# finished model replaces its package in models/.
 # Run one build (or training) at a time: two trainings on every core each, side by side on these 2 cores, ran 17×
 # slower than one alone (1,190 against 70 iterations per minute, 2026-12-02: their threads wait for each other's).
-# Knobs (environment): MODELS (default all four), SEARCH_ARGS, ITERATIONS (default 20000), TRAIN_ARGS, SR_X2_BUDGET_MS
-# FINETUNE_ITERATIONS (default ITERATIONS / 2: the ×4 upscaler's fine-tuning at 32 input pixels per patch, crop 128)
+# Knobs (environment): MODELS (default all four), SEARCH_ARGS (the quarter-resolution models'), ITERATIONS (default
+# 20000), TRAIN_ARGS (the quarter-resolution models'), SR_X2_BUDGET_MS, SR_X4_BUDGET_MS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(realpath -m "${1:-model-runs}")"
@@ -30,7 +35,6 @@ photos="${PHOTOS:-$HOME/.cache/hinas/photos}"
 models="${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}"
 search_args="${SEARCH_ARGS:---epochs 40 --warmup 8 --batch 4 --crop 48}"
 iterations="${ITERATIONS:-20000}"
-finetune_iterations="${FINETUNE_ITERATIONS:-$(( iterations / 2 > 0 ? iterations / 2 : 1 ))}"
 train_args="${TRAIN_ARGS:---iterations $iterations --batch 16 --crop 64 --validate-every 1000}"
 bash scripts/install-deps.sh  # tcmalloc, which the training commands run on
 [ -f "$photos/manifest.json" ] || bash data/photos/collect.sh "$photos"
@@ -50,7 +54,14 @@ task_scale() { local scale=1; while [ $# -gt 0 ]; do [ "$1" = --scale ] && scale
 # build ID PRESET BUDGET_MS TASK…: search (under a latency budget at 640×360 unless BUDGET_MS is "-"), retrain, export
 build() {
   local id="$1" preset="$2" budget="$3"; shift 3
-  local -a task=("$@") extra=() budgeted=()
+  local -a task=("$@") extra=() budgeted=() searching training
+  local scale
+  scale=$(task_scale "${task[@]}")
+  read -r -a searching <<< "$search_args"; read -r -a training <<< "$train_args"
+  if [ "$preset" = frame-time-sr-input ]; then  # its own schedule; trained as bench/quality's frame-time rows
+    searching=(--budget-band 0.9)
+    training=(--iterations "$iterations" --batch 8 --crop $((48 * scale)) --validate-every 1000)
+  fi
   # trainings start as the identity restoration (docs/cli.md): their folders end in "-id-train"; the folders without
   # "-id" are the record of the same trainings from libtorch's default start, which the packages came from until then
   local search="$work/$id-search" train="$work/$id-id-train"
@@ -61,20 +72,8 @@ build() {
     budgeted=(--latency-table "$table" --budget-ms "$budget")
     search="$work/$id-${budget}ms-search"; train="$work/$id-${budget}ms-id-train"
   fi
-  # shellcheck disable=SC2086
-  resumable_step search "$search" genotype.json "${task[@]}" --preset "$preset" "${budgeted[@]}" --data "$data" $search_args
-  # shellcheck disable=SC2086
-  resumable_step train "$train" summary.json --genotype "$search/genotype.json" "${extra[@]}" --data "$data" $train_args
-  # an upscaler's crop is its target's side: at 64 a ×4 patch is 16 input pixels, 8 at its cells, where one dense
-  # dilated 5×5 already spans 9 (+0.42 dB over bicubic on the photographs, bench/defaults). Beyond ×2 the network
-  # then learns on patches of 32 input pixels, as ×2 does, fine-tuned from the first training for half its iterations
-  local scale
-  scale=$(task_scale "${task[@]}")
-  if [ "$scale" -gt 2 ]; then
-    local first="$train"
-    train="$work/$id-crop$((32 * scale))-id-train"
-    resumable_step train "$train" summary.json --init-from "$first" --crop $((32 * scale)) --iterations "$finetune_iterations"
-  fi
+  resumable_step search "$search" genotype.json "${task[@]}" --preset "$preset" "${budgeted[@]}" --data "$data" "${searching[@]}"
+  resumable_step train "$train" summary.json --genotype "$search/genotype.json" "${extra[@]}" --data "$data" "${training[@]}"
   if [ ! -f "$out/$id/manifest.json" ] || ! grep -q "\"producer\": \"hinas export from $train\"" "$out/$id/manifest.json"; then
     echo "== export $id" >&2
     "${hinas[@]}" export --checkpoint "$train" --out "$out/$id" --id "$id" --measure-latency 640x360 --force
@@ -86,7 +85,7 @@ for id in $models; do
     denoise-gray) build "$id" frame-time-denoise - --task denoise --sigma 25 --channels 1;;
     denoise-rgb) build "$id" frame-time-denoise - --task denoise --sigma 25 --channels 3;;
     sr-x2-rgb) build "$id" frame-time-sr "${SR_X2_BUDGET_MS:-23}" --task sr --scale 2 --channels 3;;
-    sr-x4-rgb) build "$id" frame-time-sr - --task sr --scale 4 --channels 3;;
+    sr-x4-rgb) build "$id" frame-time-sr-input "${SR_X4_BUDGET_MS:-157}" --task sr --scale 4 --channels 3;;
     *) echo "models/build.sh: unknown model '$id'" >&2; exit 2;;
   esac
 done
