@@ -49,7 +49,7 @@ public sealed class SearchSettingOptions
         WeightOptimizer.AcceptOnlyFromAmong(WeightOptimizers.Names.ToArray());
         PixelLoss = new Option<string?>(prefix + "pixel-loss") { Description = "the loss's pixel term for weights and α/β: mse, l1 or log-mse (each sample's error in decibels); default the task's (mse for denoising, l1 for SR)" };
         PixelLoss.AcceptOnlyFromAmong(PixelLosses.Names.ToArray());
-        Preset = new Option<string?>(prefix + "preset") { Description = "a configuration: paper-denoise or paper-sr (the paper's), frame-time-denoise or frame-time-sr (the frame-time space), frame-time-sr-input (its upscaler with the cells at the input's resolution); explicit options still apply on top" };
+        Preset = new Option<string?>(prefix + "preset") { Description = "a configuration: paper-denoise or paper-sr (the paper's), frame-time-denoise or frame-time-sr (the frame-time space), frame-time-denoise-fused and frame-time-sr-input (its fused cells; the upscaler's at the input's resolution); explicit options still apply on top" };
         Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
     }
 

@@ -101,26 +101,33 @@ public sealed class ResolverTests
     }
 
     /// <summary>
-    /// frame-time-sr-input searches as bench/quality's SR ×4 frame-time row at the input's resolution did (its options
-    /// file's settings, written out here), fits super-resolution only, and explicit settings still apply on top.
+    /// The fused frame-time presets search as bench/quality's frame-time rows did (their options files' settings,
+    /// written out here): frame-time-denoise-fused as the denoising rows, frame-time-sr-input as the SR ×4 row at the
+    /// input's resolution. Each fits its task only, and explicit settings still apply on top.
     /// </summary>
-    [Fact]
-    public void TheInputResolutionUpscalerPreset_SearchesAsTheFrameTimeRowDid()
+    [Theory]
+    [InlineData("frame-time-denoise-fused", "denoise", 5, 48, 2, 6, 64)]
+    [InlineData("frame-time-sr-input", "sr", 13, 16, 1, 24, 64)]
+    public void TheFusedFrameTimePresets_SearchAsTheFrameTimeRowsDid(string preset, string kind, int layers, int width, int pixelUnshuffle, int batch, int crop)
     {
-        var task = RestorationTask.SuperResolution(4, 3);
-        var o = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr-input" });
+        var task = kind == "sr" ? RestorationTask.SuperResolution(4, 3) : RestorationTask.Denoise(25, 1);
+        var o = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = preset });
         var n = o.Supernet;
-        Assert.Equal((13, 1, 16, 16, 1), (n.Layers, n.Blocks, n.Filters, n.StemChannels, n.PixelUnshuffle));
+        Assert.Equal((layers, 1, width, width, pixelUnshuffle), (n.Layers, n.Blocks, n.Filters, n.StemChannels, n.PixelUnshuffle));
         Assert.Equal(new[] { 1.0 }, n.WidthFactors);
-        Assert.Equal((CellForm.Fused, ConvStyle.Separable, ConvStyle.Dense), (n.Form, n.HeadConv, n.DilatedConvs));
+        Assert.Equal((CellForm.Fused, kind == "sr" ? ConvStyle.Separable : ConvStyle.Dense, ConvStyle.Dense), (n.Form, n.HeadConv, n.DilatedConvs));
         Assert.Equal(new[] { "conv_3x3", "dil_conv_3x3", "none" }, n.Candidates.Names);
-        Assert.Equal((30, 10, 30, (int?)240, 24, 64), (o.Epochs, o.Warmup, o.StepsPerEpoch, o.SinglePathStepsPerEpoch, o.Batch, o.Crop));
+        Assert.Equal((30, 10, 30, (int?)240, batch, crop), (o.Epochs, o.Warmup, o.StepsPerEpoch, o.SinglePathStepsPerEpoch, o.Batch, o.Crop));
         Assert.Equal((SupernetTrainings.SinglePath, WeightOptimizers.Adam, 1e-3, 1e-5, 0.0), (o.SupernetTraining, o.WeightOptimizer, o.WeightLearningRate, o.WeightLearningRateMin, o.WeightDecay));
         Assert.Equal(((string?)PixelLosses.LogMse, 0.5, 3e-3, 0.0), (o.PixelLoss, o.OperationDropout, o.ArchitectLearningRate, o.ArchitectWeightDecay));
-        Assert.Equal(66, SearchOptionsResolver.Resolve(RestorationTask.SuperResolution(3, 3), new SearchSettings { Preset = "frame-time-sr-input" }).Crop);
-        Assert.Equal(9, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-sr-input", Layers = 9 }).Supernet.Layers);
-        Assert.Equal("preset", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(RestorationTask.Denoise(25, 3), new SearchSettings { Preset = "frame-time-sr-input" })).Setting);
+        Assert.Equal(9, SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = preset, Layers = 9 }).Supernet.Layers);
+        var other = kind == "sr" ? RestorationTask.Denoise(25, 3) : RestorationTask.SuperResolution(2, 3);
+        Assert.Equal("preset", Assert.Throws<SettingException>(() => SearchOptionsResolver.Resolve(other, new SearchSettings { Preset = preset })).Setting);
     }
+
+    [Fact]
+    public void TheInputResolutionUpscalerPreset_RoundsItsCropToTheScale() =>
+        Assert.Equal(66, SearchOptionsResolver.Resolve(RestorationTask.SuperResolution(3, 3), new SearchSettings { Preset = "frame-time-sr-input" }).Crop);
 
     [Fact]
     public void TheSearchsWeightOptimizer_BringsItsRecipe_AndWithThePixelLossIsKeptInTheOptionsFile()
