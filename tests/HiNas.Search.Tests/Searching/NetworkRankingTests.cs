@@ -8,7 +8,7 @@ namespace HiNas.Search.Tests.Searching;
 /// <summary>Ranking whole networks on a micro search's trained supernet: what is measured, written and refused.</summary>
 public sealed class NetworkRankingTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-search-tests", Guid.NewGuid().ToString("N"));
+    private static string TempDir() => TestFolders.TempDir("hinas-search-tests");
 
     [Fact]
     public void AMixtureRun_RanksAlphasNetworkAndDrawnOnesOnBetasPath_BestFirst_AsMeasuredByHand()

@@ -12,7 +12,7 @@ namespace HiNas.Search.Tests.Searching;
 /// <summary>Perturbation selection on a micro search's trained supernet: measured strengths, the genotype they give, α untouched.</summary>
 public sealed class PerturbationSelectionTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-search-tests", Guid.NewGuid().ToString("N"));
+    private static string TempDir() => TestFolders.TempDir("hinas-search-tests");
 
     [Fact]
     public void EachStrength_IsThePsnrWithTheEdgeReducedToTheOperation_LessWithoutTheEdge_AndChoosesTheCells()

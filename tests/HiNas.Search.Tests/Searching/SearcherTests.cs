@@ -17,7 +17,7 @@ namespace HiNas.Search.Tests.Searching;
 
 public class SearcherTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-search-tests", Guid.NewGuid().ToString("N"));
+    private static string TempDir() => TestFolders.TempDir("hinas-search-tests");
 
     internal static SearchOptions Micro(RestorationTask task, ulong seed = 7) => new()
     {

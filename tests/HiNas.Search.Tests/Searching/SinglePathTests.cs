@@ -11,7 +11,7 @@ namespace HiNas.Search.Tests.Searching;
 /// <summary>Single-path supernet training: each weight step trains the network it draws and nothing else; the search ends by ranking.</summary>
 public sealed class SinglePathTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-search-tests", Guid.NewGuid().ToString("N"));
+    private static string TempDir() => TestFolders.TempDir("hinas-search-tests");
 
     internal static SearchOptions SinglePath(ulong seed = 5) => SearcherTests.Micro(RestorationTask.Denoise(25, 1), seed).WithWeightOptimizer(WeightOptimizers.Adam)
         with { SupernetTraining = SupernetTrainings.SinglePath, RankedNetworks = 4 };

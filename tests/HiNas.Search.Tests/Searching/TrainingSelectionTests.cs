@@ -10,7 +10,7 @@ namespace HiNas.Search.Tests.Searching;
 /// <summary>Selecting a micro search's network by briefly training the top of its ranking: what is trained, kept, reused and refused.</summary>
 public sealed class TrainingSelectionTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-search-tests", Guid.NewGuid().ToString("N"));
+    private static string TempDir() => TestFolders.TempDir("hinas-search-tests");
 
     private static readonly TrainSettings Short = new() { Iterations = 6, Batch = 2, Crop = 24, ValidateEvery = 3, WidthMultiplier = 1, Head = "light", Threads = 2 };
 

@@ -17,7 +17,7 @@ public sealed class TrainProfilerTests
 {
     public TrainProfilerTests() => TorchRuntime.EnsureInitialized();
 
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-profile-tests", Guid.NewGuid().ToString("N"));
+    private static string TempDir() => TestFolders.TempDir("hinas-profile-tests");
 
     [Fact]
     public void AFusedNetwork_ServesFewerParametersThanItTrains_AndTheServedCountIsTheSummarys()

@@ -16,7 +16,7 @@ namespace HiNas.Search.Tests.Training;
 
 public class TrainerTests
 {
-    private static string TempDir() => Path.Combine(Path.GetTempPath(), "hinas-train-tests", Guid.NewGuid().ToString("N"));
+    private static string TempDir() => TestFolders.TempDir("hinas-train-tests");
 
     internal static TrainOptions Tiny(RestorationTask task, ArchitectureSpec spec, int iterations = 40) => new()
     {
