@@ -63,10 +63,9 @@ build() {
   local scale
   scale=$(task_scale "${task[@]}")
   read -r -a searching <<< "$search_args"; read -r -a training <<< "$train_args"
-  case "$preset" in  # the fused presets' own schedule and band; the ×4 trained as bench/quality's frame-time row
-    frame-time-denoise-fused) searching=(--budget-band 0.9);;
-    frame-time-sr-input) searching=(--budget-band 0.9); training=(--iterations "$iterations" --batch 8 --crop $((48 * scale)) --validate-every 1000);;
-  esac
+  # the fused presets search with their own schedule, in bench/quality's band; the ×4 trains as that bench's row
+  if [[ "$preset" == frame-time-denoise-fused || "$preset" == frame-time-sr-input ]]; then searching=(--budget-band 0.9); fi
+  if [ "$preset" = frame-time-sr-input ]; then training=(--iterations "$iterations" --batch 8 --crop $((48 * scale)) --validate-every 1000); fi
   # trainings start as the identity restoration (docs/cli.md): their folders end in "-id-train"; the folders without
   # "-id" are the record of the same trainings from libtorch's default start, which the packages came from until then
   local search="$work/$id-search" train="$work/$id-id-train"
