@@ -11,9 +11,12 @@
 # measure all nets at 640×360 in interleaved rounds; write front.md and front.png.
 # SPACE=frame-time runs the same in the frame-time space (preset frame-time-denoise: pixel-unshuffle 2, stem 16, F 16)
 # against its hand designs, FFDNet at three sizes (its paper's gray size 15 × 64 the largest) and DnCNN.
+# SPACE=fused runs it in the fused frame-time space of the default denoisers (preset frame-time-denoise-fused: 5
+# layers of 48 channels at a quarter of the pixels, its own single-path search schedule) against FFDNet 4, 7 and 10 × 48
+# and DnCNN.
 # WIDER="1.5 2" adds the free net retrained 1.5 and 2 times as wide (points a work folder can gain later: the rest is
 # not repeated; the measurement is, when the networks changed).
-# Usage: [SPACE=stem8|frame-time] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] bench/latency/front.sh [WORK_DIR]
+# Usage: [SPACE=stem8|frame-time|fused] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
@@ -36,11 +39,17 @@ case "${SPACE:-stem8}" in
   # `hinas train --arch random:N` draws from the space its options describe (it takes no preset): the preset's space
   frame-time) space=(--preset frame-time-denoise); random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
     baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
-  *) echo "front.sh: SPACE is stem8 or frame-time, not '$SPACE'" >&2; exit 2 ;;
+  # the fused frame-time space the default denoisers are searched in (5 layers of 48 at a quarter of the pixels), with
+  # its preset's own single-path schedule; FFDNet at its widths 48 and three depths (7 × 48: the space's hand stack)
+  fused) space=(--preset frame-time-denoise-fused)
+    random_space=(--cell-form fused --layers 5 --blocks 1 --filters 48 --stem-channels 48 --width-factors 1 --pixel-unshuffle 2 --operations conv_3x3,dil_conv_3x3,none)
+    baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn) ;;
+  *) echo "front.sh: SPACE is stem8, frame-time or fused, not '$SPACE'" >&2; exit 2 ;;
 esac
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
 search=(--data "$data" --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
+[ "${SPACE:-stem8}" = fused ] && search=(--data "$data")
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 # a work folder holds one configuration's results (each step is skipped when its result exists)
 # (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
