@@ -40,7 +40,7 @@ case "${SPACE:-stem8}" in
   frame-time) space=(--preset frame-time-denoise); random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
     baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
   # the fused frame-time space the default denoisers are searched in (5 layers of 48 at a quarter of the pixels), with
-  # its preset's own single-path schedule; FFDNet at its widths 48 and three depths (7 × 48: the space's hand stack)
+  # its preset's own single-path schedule; FFDNet at width 48 and three depths (7 × 48: the space's hand stack)
   fused) space=(--preset frame-time-denoise-fused)
     random_space=(--cell-form fused --layers 5 --blocks 1 --filters 48 --stem-channels 48 --width-factors 1 --pixel-unshuffle 2 --operations conv_3x3,dil_conv_3x3,none)
     baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn) ;;
@@ -49,7 +49,7 @@ esac
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
 search=(--data "$data" --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
-[ "${SPACE:-stem8}" = fused ] && search=(--data "$data")
+if [ "${SPACE:-stem8}" = fused ]; then search=(--data "$data"); fi
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 # a work folder holds one configuration's results (each step is skipped when its result exists)
 # (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
