@@ -33,6 +33,8 @@ dotnet build bench/latency -c Release -nologo -clp:ErrorsOnly >/dev/null
 hinas=(dotnet src/HiNas.Cli/bin/Release/net10.0/linux-x64/hinas.dll)
 latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.dll measure "$work/table.json")
 task=(--task denoise --sigma 25 --channels 3)
+# the supernet search's schedule (a space may bring its own)
+schedule=(--epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
 # baselines: KIND or KIND:DEPTH:WIDTH (hand-designed denoisers, trained with the same data and budget)
 case "${SPACE:-stem8}" in
   stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); random_space=("${space[@]}"); baselines=(dncnn) ;;
@@ -41,15 +43,14 @@ case "${SPACE:-stem8}" in
     baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
   # the fused frame-time space the default denoisers are searched in (5 layers of 48 at a quarter of the pixels), with
   # its preset's own single-path schedule; FFDNet at width 48 and three depths (7 × 48: the space's hand stack)
-  fused) space=(--preset frame-time-denoise-fused)
+  fused) space=(--preset frame-time-denoise-fused); schedule=()
     random_space=(--cell-form fused --layers 5 --blocks 1 --filters 48 --stem-channels 48 --width-factors 1 --pixel-unshuffle 2 --operations conv_3x3,dil_conv_3x3,none)
     baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn) ;;
   *) echo "front.sh: SPACE is stem8, frame-time or fused, not '$SPACE'" >&2; exit 2 ;;
 esac
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
-search=(--data "$data" --epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
-if [ "${SPACE:-stem8}" = fused ]; then search=(--data "$data"); fi
+search=(--data "$data" "${schedule[@]}")
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 # a work folder holds one configuration's results (each step is skipped when its result exists)
 # (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
