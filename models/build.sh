@@ -7,8 +7,8 @@
 #                  restores colour frames per channel. Searched in the fused frame-time space
 #                  (`--preset frame-time-denoise-fused`: 5 layers of 48 channels at a quarter of the pixels) under a
 #                  budget of DENOISE_GRAY_BUDGET_MS (default 45: bench/quality's gray σ 25 frame-time row's, FFDNet
-#                  7 × 48's time by this machine's table and 5 %), band 0.9: the paper-cell build was +0.49 dB over
-#                  NL-means at σ 50 on the photographs, the goal +0.5 (bench/defaults)
+#                  7 × 48's time by this machine's table and 5 %), band 0.9: over NL-means +0.63/+0.97/+0.81 dB at
+#                  σ 15/25/50 on the photographs, where the paper-cell build was +0.61/+0.83/+0.49 (bench/defaults)
 #   denoise-rgb    RGB denoiser for σ ∈ [0, 50], told each frame's σ
 # (told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs; trained with
 # the per-sample log-MSE loss rather than the paper's MSE + SSIM by measurement: bench/defaults/pixel-loss.sh,
@@ -26,7 +26,8 @@
 # Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
-# model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the ×4: search ~10 min, training ~40 min); a
+# model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the fused gray: table and search 11 min, training 18 min;
+# the ×4: search 9 min, training 45 min, 2026-12-05); a
 # finished model replaces its package in models/.
 # Run one build (or training) at a time: two trainings on every core each, side by side on these 2 cores, ran 17×
 # slower than one alone (1,190 against 70 iterations per minute, 2026-12-02: their threads wait for each other's).
