@@ -2,7 +2,9 @@ using Google.Protobuf;
 using HiNas.Imaging.Tasks;
 using HiNas.Inference.Engine;
 using HiNas.Inference.Packages;
+using HiNas.Nas.Genotypes;
 using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Packaging;
 using HiNas.Onnx.Proto;
@@ -23,9 +25,20 @@ public class Int8ExportTests
 {
     public Int8ExportTests() => TorchRuntime.EnsureInitialized();
 
-    private static (ModelProto Float, float[] Input, int[] Shape) EveryOpGraph(RestorationTask task, int pixelUnshuffle = 1)
+    private static (ModelProto Float, float[] Input, int[] Shape) EveryOpGraph(RestorationTask task, int pixelUnshuffle = 1) =>
+        GraphOf(ExportParityTests.EveryOp(task, pixelUnshuffle: pixelUnshuffle), task);
+
+    /// <summary>Fused cells of convolutions, dilated ones and none, as the default denoisers' space has them: each node a ReLU after its Add.</summary>
+    private static Genotype FusedConvolutions(RestorationTask task)
     {
-        using var network = TorchRuntime.Seeded(5, () => ArchitectureSpec.FromGenotype(ExportParityTests.EveryOp(task, pixelUnshuffle: pixelUnshuffle)).Build(task));
+        var space = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,dil_conv_3x3,none"));
+        CellGenotype Cell(string a, string b) => new(new[] { new CellEdge(a, 0), new CellEdge(b, 1) });
+        return new Genotype(space, new[] { Cell(OperationNames.DilConv3x3, OperationNames.Conv3x3), Cell(OperationNames.None, OperationNames.Conv3x3), Cell(OperationNames.Conv3x3, OperationNames.DilConv3x3) }, new[] { 0, 0, 0 });
+    }
+
+    private static (ModelProto Float, float[] Input, int[] Shape) GraphOf(Genotype genotype, RestorationTask task)
+    {
+        using var network = TorchRuntime.Seeded(5, () => ArchitectureSpec.FromGenotype(genotype).Build(task));
         ExportParityTests.GiveBatchNormsRealStatistics(network, task.Channels);
         network.eval();
         var shape = new[] { 1, task.Channels, 24, 20 };
@@ -265,12 +278,14 @@ public class Int8ExportTests
     }
 
     [Theory]
-    [InlineData("denoise", 1)]
-    [InlineData("sr", 2)] // the frame-time upscaler: its bicubic phases reshape the colours into the batch
-    public void FakeQuantizationComputesWhatTheInt8GraphComputes(string kind, int pixelUnshuffle)
+    [InlineData("denoise", 1, false)]
+    [InlineData("sr", 2, false)] // the frame-time upscaler: its bicubic phases reshape the colours into the batch
+    [InlineData("denoise", 2, true)] // fused cells: a Relu node after each Add
+    public void FakeQuantizationComputesWhatTheInt8GraphComputes(string kind, int pixelUnshuffle, bool fused)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, 3) : RestorationTask.SuperResolution(2, 3);
-        var (model, input, shape) = EveryOpGraph(task, pixelUnshuffle);
+        var (model, input, shape) = fused ? GraphOf(FusedConvolutions(task), task) : EveryOpGraph(task, pixelUnshuffle);
+        if (fused) Assert.Contains(model.Graph.Node, n => n.OpType == "Relu");
         var ranges = Calibrate(model, 3);
         var int8 = Run(QdqQuantizer.Quantize(model, ranges).ToByteArray(), input, shape);
         var reference = Run(model.ToByteArray(), input, shape);

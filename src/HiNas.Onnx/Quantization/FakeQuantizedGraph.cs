@@ -14,7 +14,7 @@ namespace HiNas.Onnx.Quantization;
 /// biases (BatchNorm already folded in) are the parameters, and every value <see cref="QuantizationPlan"/> quantizes is
 /// rounded on the way as the int8 graph rounds it (<see cref="Int8Scales"/>; activations over fixed calibrated ranges,
 /// weights per output channel). Rounding passes gradients straight through, none where a value's range clips it.
-/// Runs the operators the exporter writes: Conv, LeakyRelu, Add, Sub, Mul, Concat, Slice, DepthToSpace (CRD),
+/// Runs the operators the exporter writes: Conv, LeakyRelu, Relu, Add, Sub, Mul, Concat, Slice, DepthToSpace (CRD),
 /// SpaceToDepth, Pad (edge). A graph told the noise (a <see cref="NoiseLevelMap.InputName"/> input) is called as its
 /// network is trained: on the image's planes followed by the noise-level plane (<see cref="NoiseLevelMap"/>).
 /// </summary>
@@ -55,7 +55,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             foreach (var read in _model.Graph.Node[index].Input) _lastReader[read] = index;
         _lastReader.Remove(_model.Graph.Output[0].Name);
         foreach (var node in _model.Graph.Node)
-            if (node.OpType is not ("Conv" or "LeakyRelu" or "Add" or "Sub" or "Mul" or "Concat" or "Slice" or "DepthToSpace" or "SpaceToDepth" or "Pad" or "Reshape"))
+            if (node.OpType is not ("Conv" or "LeakyRelu" or "Relu" or "Add" or "Sub" or "Mul" or "Concat" or "Slice" or "DepthToSpace" or "SpaceToDepth" or "Pad" or "Reshape"))
                 throw new NotSupportedException($"operator {node.OpType} (node '{node.Name}') is not one the exporter writes");
         RegisterComponents();
     }
@@ -98,6 +98,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             {
                 "Conv" => Conv(node, Read(0), quantizedNode),
                 "LeakyRelu" => nn.functional.leaky_relu(Read(0), FloatAttribute(node, "alpha")),
+                "Relu" => nn.functional.relu(Read(0)),
                 "Add" => Read(0) + Read(1),
                 "Sub" => Read(0) - Read(1),
                 "Mul" => Read(0) * Read(1),
