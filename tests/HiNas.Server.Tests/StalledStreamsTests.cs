@@ -79,6 +79,12 @@ public sealed class StalledStreamsTests
 
             async Task<(long Peak, long Held, long End)> Attack(int round)
             {
+                // the test holds every place at the engine until the backlog has built: how fast frames arrive over
+                // loopback against how fast the engine runs them differs by machine and load (a fast engine kept the
+                // backlog under twice the places, and the streams then stalled with none waiting: CI, 2026-12-05)
+                var holds = new List<InferenceScheduler.Admission>();
+                for (var i = 0; i < restorer.Scheduler.Places; i++)
+                    holds.Add((await restorer.Scheduler.AdmitAsync($"test {round}: holds the engine", 0, null, CancellationToken.None))!);
                 var attackers = Enumerable.Range(0, 4).Select(_ => Connect()).ToList();
                 using var attack = new CancellationTokenSource();
                 var calls = Enumerable.Range(0, Streams)
@@ -102,6 +108,7 @@ public sealed class StalledStreamsTests
                     Assert.True(filling.Elapsed < TimeSpan.FromMinutes(1), $"round {round}: the streams did not fill the server: {restorer.Scheduler.Waiting} frames waiting for a place");
                     await Task.Delay(20);
                 }
+                foreach (var hold in holds) hold.Dispose();
                 await Prompt(round, "while the streams filled the server");
 
                 // the streams hold what the bound allows and stop: held bytes settle
