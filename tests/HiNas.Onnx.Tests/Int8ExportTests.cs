@@ -29,9 +29,9 @@ public class Int8ExportTests
         GraphOf(ExportParityTests.EveryOp(task, pixelUnshuffle: pixelUnshuffle), task);
 
     /// <summary>Fused cells of convolutions, dilated ones and none, as the default denoisers' space has them: each node a ReLU after its Add.</summary>
-    private static Genotype FusedConvolutions(RestorationTask task)
+    private static Genotype FusedConvolutions(RestorationTask task, int pixelUnshuffle)
     {
-        var space = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,dil_conv_3x3,none"));
+        var space = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: pixelUnshuffle, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,dil_conv_3x3,none"));
         CellGenotype Cell(string a, string b) => new(new[] { new CellEdge(a, 0), new CellEdge(b, 1) });
         return new Genotype(space, new[] { Cell(OperationNames.DilConv3x3, OperationNames.Conv3x3), Cell(OperationNames.None, OperationNames.Conv3x3), Cell(OperationNames.Conv3x3, OperationNames.DilConv3x3) }, new[] { 0, 0, 0 });
     }
@@ -284,7 +284,7 @@ public class Int8ExportTests
     public void FakeQuantizationComputesWhatTheInt8GraphComputes(string kind, int pixelUnshuffle, bool fused)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, 3) : RestorationTask.SuperResolution(2, 3);
-        var (model, input, shape) = fused ? GraphOf(FusedConvolutions(task), task) : EveryOpGraph(task, pixelUnshuffle);
+        var (model, input, shape) = fused ? GraphOf(FusedConvolutions(task, pixelUnshuffle), task) : EveryOpGraph(task, pixelUnshuffle);
         if (fused) Assert.Contains(model.Graph.Node, n => n.OpType == "Relu");
         var ranges = Calibrate(model, 3);
         var int8 = Run(QdqQuantizer.Quantize(model, ranges).ToByteArray(), input, shape);

@@ -14,8 +14,7 @@ namespace HiNas.Onnx.Quantization;
 /// biases (BatchNorm already folded in) are the parameters, and every value <see cref="QuantizationPlan"/> quantizes is
 /// rounded on the way as the int8 graph rounds it (<see cref="Int8Scales"/>; activations over fixed calibrated ranges,
 /// weights per output channel). Rounding passes gradients straight through, none where a value's range clips it.
-/// Runs the operators the exporter writes: Conv, LeakyRelu, Relu, Add, Sub, Mul, Concat, Slice, DepthToSpace (CRD),
-/// SpaceToDepth, Pad (edge). A graph told the noise (a <see cref="NoiseLevelMap.InputName"/> input) is called as its
+/// Runs the operators the exporter writes (<see cref="Operators"/>; DepthToSpace in CRD order, Pad at the edge). A graph told the noise (a <see cref="NoiseLevelMap.InputName"/> input) is called as its
 /// network is trained: on the image's planes followed by the noise-level plane (<see cref="NoiseLevelMap"/>).
 /// </summary>
 public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
@@ -55,7 +54,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             foreach (var read in _model.Graph.Node[index].Input) _lastReader[read] = index;
         _lastReader.Remove(_model.Graph.Output[0].Name);
         foreach (var node in _model.Graph.Node)
-            if (node.OpType is not ("Conv" or "LeakyRelu" or "Relu" or "Add" or "Sub" or "Mul" or "Concat" or "Slice" or "DepthToSpace" or "SpaceToDepth" or "Pad" or "Reshape"))
+            if (!Operators.ContainsKey(node.OpType))
                 throw new NotSupportedException($"operator {node.OpType} (node '{node.Name}') is not one the exporter writes");
         RegisterComponents();
     }
@@ -72,6 +71,26 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         var scale = (int)(output.shape[2] / padded.shape[2]);
         return PixelUnshuffling.CropTo(output, input, scale).alias();
     }
+
+    /// <summary>An operator on a node's inputs (read by index), told whether the node is one the int8 graph quantizes.</summary>
+    private delegate Tensor Operator(FakeQuantizedGraph graph, NodeProto node, Func<int, Tensor> read, bool quantized);
+
+    /// <summary>The operators the exporter writes, as TorchSharp runs them.</summary>
+    private static readonly Dictionary<string, Operator> Operators = new(StringComparer.Ordinal)
+    {
+        ["Conv"] = (g, node, read, quantized) => g.Conv(node, read(0), quantized),
+        ["LeakyRelu"] = (_, node, read, _) => nn.functional.leaky_relu(read(0), FloatAttribute(node, "alpha")),
+        ["Relu"] = (_, _, read, _) => nn.functional.relu(read(0)),
+        ["Add"] = (_, _, read, _) => read(0) + read(1),
+        ["Sub"] = (_, _, read, _) => read(0) - read(1),
+        ["Mul"] = (_, _, read, _) => read(0) * read(1),
+        ["Concat"] = (_, node, read, _) => torch.cat(Enumerable.Range(0, node.Input.Count).Select(read).ToArray(), 1),
+        ["Slice"] = (g, node, read, _) => g.Slice(node, read(0)),
+        ["DepthToSpace"] = (_, node, read, _) => nn.functional.pixel_shuffle(read(0), IntAttribute(node, "blocksize")),
+        ["SpaceToDepth"] = (_, node, read, _) => PixelUnshuffling.SpaceToDepth(read(0), (int)IntAttribute(node, "blocksize")),
+        ["Pad"] = (g, node, read, _) => g.Pad(node, read(0)),
+        ["Reshape"] = (g, node, read, _) => g.Reshape(node, read(0)),
+    };
 
     private Tensor Run(Tensor input)
     {
@@ -94,22 +113,7 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             Tensor Read(int i) => !quantizedNode && inputs.TryGetValue(node.Input[i], out var given) ? given
                 : _constants.TryGetValue(node.Input[i], out var constant) ? constant : values[node.Input[i]];
             using var nodeScope = torch.NewDisposeScope(); // the node's temporaries go when it is done
-            var output = node.OpType switch
-            {
-                "Conv" => Conv(node, Read(0), quantizedNode),
-                "LeakyRelu" => nn.functional.leaky_relu(Read(0), FloatAttribute(node, "alpha")),
-                "Relu" => nn.functional.relu(Read(0)),
-                "Add" => Read(0) + Read(1),
-                "Sub" => Read(0) - Read(1),
-                "Mul" => Read(0) * Read(1),
-                "Concat" => torch.cat(Enumerable.Range(0, node.Input.Count).Select(Read).ToArray(), 1),
-                "Slice" => Slice(node, Read(0)),
-                "DepthToSpace" => nn.functional.pixel_shuffle(Read(0), IntAttribute(node, "blocksize")),
-                "SpaceToDepth" => PixelUnshuffling.SpaceToDepth(Read(0), (int)IntAttribute(node, "blocksize")),
-                "Pad" => Pad(node, Read(0)),
-                "Reshape" => Reshape(node, Read(0)),
-                _ => throw new NotSupportedException(node.OpType),
-            };
+            var output = Operators[node.OpType](this, node, Read, quantizedNode);
             var name = node.Output[0];
             values[name] = (_activations.ContainsKey(name) ? Activation(name, output) : output).MoveToOuterDisposeScope();
             // a value goes as soon as its last reader has run (autograd keeps what it needs): a whole image's features
