@@ -37,14 +37,12 @@ task=(--task denoise --sigma 25 --channels 3)
 schedule=(--epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
 # baselines: KIND or KIND:DEPTH:WIDTH (hand-designed denoisers, trained with the same data and budget)
 case "${SPACE:-stem8}" in
-  stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); random_space=("${space[@]}"); baselines=(dncnn) ;;
-  # `hinas train --arch random:N` draws from the space its options describe (it takes no preset): the preset's space
-  frame-time) space=(--preset frame-time-denoise); random_space=(--layers 3 --blocks 3 --filters 16 --stem-channels 16 --pixel-unshuffle 2)
+  stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); baselines=(dncnn) ;;
+  frame-time) space=(--preset frame-time-denoise)
     baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
   # the fused frame-time space the default denoisers are searched in (5 layers of 48 at a quarter of the pixels), with
   # its preset's own single-path schedule; FFDNet at width 48 and three depths (7 × 48: the space's hand stack)
   fused) space=(--preset frame-time-denoise-fused); schedule=()
-    random_space=(--cell-form fused --layers 5 --blocks 1 --filters 48 --stem-channels 48 --width-factors 1 --pixel-unshuffle 2 --operations conv_3x3,dil_conv_3x3,none)
     baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn) ;;
   *) echo "front.sh: SPACE is stem8, frame-time or fused, not '$SPACE'" >&2; exit 2 ;;
 esac
@@ -96,7 +94,7 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
       IFS=: read -r kind depth width <<< "$net"
       size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
       arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$kind:denoise:3:25${depth:+:$depth:$width}" ;;
-    random:*) arch=(--arch "$net" "${task[@]}" "${random_space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
+    random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
     free-x*) arch=(--genotype "$work/free/genotype.json" --width-multiplier "${net#free-x}" --head light); spec="$work/free/genotype.json*${net#free-x}" ;;
     *) genotype="$work/$net/genotype.json"
        [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"

@@ -88,13 +88,7 @@ train=("${schedule[@]}" "${as_searched[@]}")
 select_train=("${batches[@]}" --iterations "$select_iterations" --validate-every "$select_iterations" "${as_searched[@]}")
 read -r -a space <<< "${SPACE:-}"
 search+=("${space[@]}")
-random_space=(--pixel-unshuffle 2)  # the preset's space, but where SPACE says otherwise
-[[ " ${SPACE:-} " == *" --filters "* ]] || random_space+=(--filters 16)
-[[ " ${SPACE:-} " == *" --stem-channels "* ]] || random_space+=(--stem-channels 16)
-[[ " ${SPACE:-} " == *" --layers "* ]] || random_space+=(--layers 3)
-[[ " ${SPACE:-} " == *" --blocks "* ]] || random_space+=(--blocks 3)
-[ "$task_kind" = denoise ] || random_space+=(--head-conv separable)  # frame-time-sr's head
-random_space+=("${space[@]}")
+random_space=(--preset "frame-time-$task_kind" "${space[@]}")  # the space searched: the preset's, with SPACE on top
 
 train_and_evaluate() {  # NAME ARCH…: a HiNAS network
   local name="$1"; shift

@@ -24,6 +24,42 @@ public class TrainEvalCommandTests
     }
 
     [Fact]
+    public async Task ARandomGenotype_IsDrawnFromTheSpaceASearchWouldSearch_PresetIncluded_AndSpaceOptionsAreRefusedElsewhere()
+    {
+        var task = new[] { "--task", "denoise", "--sigma", "25", "--channels", "3" };
+        async Task<JsonElement> Printed(params string[] args)
+        {
+            var result = await CliRunner.RunAsync(new[] { "train" }.Concat(task).Concat(args).Append("--print-options").ToArray());
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            return JsonSerializer.Deserialize<JsonElement>(result.Stdout).GetProperty("architecture").GetProperty("genotype");
+        }
+        var searched = JsonSerializer.Deserialize<JsonElement>((await CliRunner.RunAsync(new[] { "search", "--preset", "frame-time-denoise-fused", "--print-options" }.Concat(task).ToArray())).Stdout);
+        var drawn = await Printed("--arch", "random:3", "--preset", "frame-time-denoise-fused");
+        foreach (var field in new[] { "layers", "blocks", "filters", "width_factors", "stem_channels", "pixel_unshuffle", "dilated_convs", "cell_form", "operations" })
+            Assert.Equal(JsonSerializer.Serialize(searched.GetProperty(field)), JsonSerializer.Serialize(drawn.GetProperty(field)));
+        Assert.Equal((5, 48, 2, "fused"), (drawn.GetProperty("layers").GetInt32(), drawn.GetProperty("filters").GetInt32(), drawn.GetProperty("pixel_unshuffle").GetInt32(), drawn.GetProperty("cell_form").GetString()));
+        var edges = drawn.GetProperty("cells").EnumerateArray().SelectMany(c => c.EnumerateArray()).Select(e => e[0].GetString()).ToArray();
+        Assert.All(edges, op => Assert.Contains(op, new[] { "conv_3x3", "dil_conv_3x3", "none" }));
+        // explicit options apply on top of the preset, as in hinas search
+        Assert.Equal(3, (await Printed("--arch", "random:3", "--preset", "frame-time-denoise-fused", "--layers", "3")).GetProperty("layers").GetInt32());
+
+        // where no genotype is drawn, an option of the space is refused by name
+        var genotype = Path.Combine(CliRunner.TempDir(), "genotype.json");
+        File.WriteAllText(genotype, drawn.GetRawText());
+        foreach (var (args, words) in new[]
+        {
+            (new[] { "--arch", "dncnn", "--layers", "3" }, "--layers describes the space a random genotype is drawn from"),
+            (new[] { "--arch", "ffdnet", "--preset", "frame-time-denoise-fused" }, "--preset describes the space a random genotype is drawn from"),
+            (new[] { "--genotype", genotype, "--cell-form", "paper" }, "--cell-form describes the space a random genotype is drawn from"),
+        })
+        {
+            var refused = await CliRunner.RunAsync(new[] { "train" }.Concat(task).Concat(args).Append("--print-options").ToArray());
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains(words, refused.Stderr);
+        }
+    }
+
+    [Fact]
     public async Task TrainThenEvalReportsAboveTheInputAndRepeats()
     {
         var root = CliRunner.TempDir();

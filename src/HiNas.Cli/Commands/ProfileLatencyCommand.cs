@@ -18,28 +18,22 @@ public static class ProfileLatencyCommand
     public static Command Create(CliOutput output)
     {
         var task = new TaskOptions();
-        var settings = new SearchSettingOptions();
+        var space = new SearchSpaceOptions();
         var resolution = new Option<string>("--resolution") { Description = "the model input's size, WIDTHxHEIGHT (for SR the low-resolution input, e.g. 640x360 for a 1280x720 ×2 output)", DefaultValueFactory = _ => "1280x720" };
         var repeats = new Option<int>("--repeats") { Description = "timed runs per part (the median is kept)", DefaultValueFactory = _ => ProfileOptions.DefaultRepeats };
         var outFile = new Option<FileInfo>("--out") { Description = "the table to write (hinas.latency/v1 JSON)", Required = true };
         var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
         var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
         task.AddTo(command);
-        foreach (var option in new Option[] { settings.Layers, settings.Blocks, settings.Filters, settings.Stem, settings.PixelUnshuffle, settings.DilatedConvs, settings.HeadConv, settings.CellForm, settings.Operations, settings.WidthFactors, settings.Preset, resolution, repeats, outFile, json }) command.Options.Add(option);
+        space.AddTo(command);
+        foreach (var option in new Option[] { resolution, repeats, outFile, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            var space = SearchOptionsResolver.Resolve(task.Resolve(parse), new SearchSettings
-            {
-                Preset = parse.GetValue(settings.Preset),
-                Layers = parse.GetValue(settings.Layers), Blocks = parse.GetValue(settings.Blocks), Filters = parse.GetValue(settings.Filters), StemChannels = parse.GetValue(settings.Stem),
-                PixelUnshuffle = parse.GetValue(settings.PixelUnshuffle), DilatedConvs = parse.GetValue(settings.DilatedConvs),
-                HeadConv = parse.GetValue(settings.HeadConv), CellForm = parse.GetValue(settings.CellForm), Operations = parse.GetValue(settings.Operations),
-                WidthFactors = SearchOptionsResolver.ParseWidthFactors(parse.GetValue(settings.WidthFactors)),
-            }).Supernet;
+            var supernet = SearchOptionsResolver.Resolve(task.Resolve(parse), space.ToSettings(parse)).Supernet;
             var (width, height) = ParseResolution(parse.GetValue(resolution)!);
-            if (LatencyTable.ResolutionProblem(width, height, space.PixelUnshuffle) is { } problem) throw new CliUsageException($"--resolution {problem}");
+            if (LatencyTable.ResolutionProblem(width, height, supernet.PixelUnshuffle) is { } problem) throw new CliUsageException($"--resolution {problem}");
             var show = !parse.GetValue(json);
-            var (path, table, floor, measuredFloor) = LatencyProfilePipeline.Run(space.Space, width, height, parse.GetValue(repeats), parse.GetValue(outFile)!.FullName, show
+            var (path, table, floor, measuredFloor) = LatencyProfilePipeline.Run(supernet.Space, width, height, parse.GetValue(repeats), parse.GetValue(outFile)!.FullName, show
                 ? (key, ms) => output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-28} {ms,9:F3} ms"))
                 : null);
             if (show)

@@ -22,17 +22,7 @@ public static class TrainCommand
         var arch = new Option<string?>("--arch") { Description = "a baseline instead: dncnn or ffdnet (denoising; ffdnet runs at a quarter of the pixels), espcn or fsrcnn (SR), or random:SEED (a random genotype from the search space)" };
         var taskOptions = new TaskOptions();
         var settings = new TrainSettingOptions();
-        var layers = new Option<int?>("--layers") { Description = "random genotypes: L (default as hinas search)" };
-        var blocks = new Option<int?>("--blocks") { Description = "random genotypes: B (default as hinas search)" };
-        var filters = new Option<int?>("--filters") { Description = "random genotypes: F (default as hinas search)" };
-        var stemChannels = new Option<int?>("--stem-channels") { Description = "random genotypes: stem channels (default as hinas search)" };
-        var pixelUnshuffle = new Option<int?>("--pixel-unshuffle") { Description = "random genotypes: the space's pixel-unshuffle factor (1 the paper's space, default; 2 the frame-time space)" };
-        var headConv = new Option<string?>("--head-conv") { Description = "random genotypes: the light head's convolution, dense or separable (default dense, as hinas search without a preset; frame-time-sr searches separable)" };
-        headConv.AcceptOnlyFromAmong("dense", "separable");
-        var cellForm = new Option<string?>("--cell-form") { Description = "random genotypes: the space's cells, paper (default) or fused (as hinas search --cell-form)" };
-        cellForm.AcceptOnlyFromAmong("paper", "fused");
-        var operations = new Option<string?>("--operations") { Description = "random genotypes: the operations the space's edges may run, comma-separated (as hinas search --operations; default all)" };
-        var widthFactors = new Option<string?>("--width-factors") { Description = "random genotypes: the space's width levels as factors of F, comma-separated (default 1,1.5,2)" };
+        var space = new SearchSpaceOptions(role: "random genotypes: ");
         var threads = new Option<int?>("--threads") { Description = "CPU threads (default: all cores)" };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "training folder to create (options.json, events.jsonl, best/model.bin, checkpoints/, summary.json)" };
@@ -49,7 +39,8 @@ public static class TrainCommand
             genotype, arch,
         };
         settings.AddTo(command);
-        foreach (var option in new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, operations, widthFactors, threads, device, outDir, resume, profile, profileSteps, json, initFrom, optionsFile, printOptions }) command.Options.Add(option);
+        space.AddTo(command);
+        foreach (var option in new Option[] { threads, device, outDir, resume, profile, profileSteps, json, initFrom, optionsFile, printOptions }) command.Options.Add(option);
         taskOptions.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
@@ -84,7 +75,7 @@ public static class TrainCommand
         TrainOptions FineTune(ParseResult p, DirectoryInfo source)
         {
             if (p.GetValue(genotype) is not null || p.GetValue(arch) is not null || taskOptions.IsGiven(p)
-                || new Option[] { layers, blocks, filters, stemChannels, pixelUnshuffle, headConv, cellForm, operations, widthFactors, settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
+                || space.FirstGiven(p) is not null || new Option[] { settings.Depth, settings.Width }.Any(o => p.GetResult(o) is not null))
                 throw new CliUsageException("--init-from trains the network of the run it starts from on its task; do not combine it with --genotype, --arch, the task options or the network's sizes");
             TrainedModel.BestWeightsOf(source.FullName); // a training run, with trained weights
             // --data has a default; only a given one replaces the run's data
@@ -115,20 +106,23 @@ public static class TrainCommand
                 task = taskOptions.IsGiven(p) ? taskOptions.Resolve(p, defaults: found.Task) : found.Task;
                 if (task != found.Task) throw new CliUsageException($"the genotype was searched for {found.Task.Slug}; it cannot be trained for {task.Slug}");
                 spec = ArchitectureSpec.FromGenotype(found);
+                RefuseSpaceOptions(p, "the genotype's network is its own");
             }
             else
             {
                 task = taskOptions.Resolve(p);
-                // a random genotype is drawn from the space `hinas search` would search with these sizes
-                var space = SearchOptionsResolver.Resolve(task, new SearchSettings
-                {
-                    Layers = p.GetValue(layers), Blocks = p.GetValue(blocks), Filters = p.GetValue(filters), StemChannels = p.GetValue(stemChannels),
-                    PixelUnshuffle = p.GetValue(pixelUnshuffle), HeadConv = p.GetValue(headConv), CellForm = p.GetValue(cellForm), Operations = p.GetValue(operations),
-                    WidthFactors = SearchOptionsResolver.ParseWidthFactors(p.GetValue(widthFactors)),
-                }).Supernet.Space;
-                spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), space);
+                if (!archText!.Trim().StartsWith(ArchitectureSpec.RandomKind + ":", StringComparison.OrdinalIgnoreCase)) RefuseSpaceOptions(p, $"{archText} is a hand design (its sizes: --depth, --width)");
+                // a random genotype is drawn from the space `hinas search` would search with these options
+                var drawnFrom = SearchOptionsResolver.Resolve(task, space.ToSettings(p)).Supernet.Space;
+                spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), drawnFrom);
             }
             return TrainOptionsResolver.Resolve(task, spec, settings.ToSettings(p) with { Threads = p.GetValue(threads), Device = p.GetValue(device) });
+        }
+
+        void RefuseSpaceOptions(ParseResult p, string why)
+        {
+            if (space.FirstGiven(p) is { } misplaced)
+                throw new CliUsageException($"{misplaced.Name} describes the space a random genotype is drawn from (--arch random:SEED); {why}");
         }
     }
 

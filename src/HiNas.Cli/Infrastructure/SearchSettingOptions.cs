@@ -15,12 +15,8 @@ public sealed class SearchSettingOptions
     public SearchSettingOptions(string prefix = "--")
     {
         var defaults = SearchOptions.DefaultsFor(RestorationTask.Denoise(25, 1));
+        Space = new SearchSpaceOptions(prefix);
         Data = new Option<string>(prefix + "data") { Description = "training images: a folder, deadleaves, or deadleaves:COUNTxSIZE", DefaultValueFactory = _ => "deadleaves" };
-        Layers = new Option<int?>(prefix + "layers") { Description = "L, layers of cells (default 3 for denoising, 2 for SR)" };
-        Blocks = new Option<int?>(prefix + "blocks") { Description = $"B, nodes per cell (default {defaults.Supernet.Blocks})" };
-        Filters = new Option<int?>(prefix + "filters") { Description = "F, channels per node at width factor 1 (default 10 for denoising, 8 for SR)" };
-        Stem = new Option<int?>(prefix + "stem-channels") { Description = $"channels of the stem convolution (default {defaults.Supernet.StemChannels})" };
-        PixelUnshuffle = new Option<int?>(prefix + "pixel-unshuffle") { Description = $"r: run the network at 1/r² of the pixels (space-to-depth in, pixel shuffle out); 1 is the paper's space (default), 2 the frame-time space (1, 2 or 4)" };
         Epochs = new Option<int?>(prefix + "epochs") { Description = $"epochs (default {defaults.Epochs})" };
         Warmup = new Option<int?>(prefix + "warmup") { Description = $"warm-up epochs with weight updates only (default {defaults.Warmup})" };
         Steps = new Option<int?>(prefix + "steps-per-epoch") { Description = $"search steps per epoch (default {defaults.StepsPerEpoch})" };
@@ -35,30 +31,18 @@ public sealed class SearchSettingOptions
         SupernetTraining.AcceptOnlyFromAmong(SupernetTrainings.Names.ToArray());
         RankedNetworks = new Option<int?>(prefix + "ranked-networks") { Description = $"single-path: networks drawn and ranked on the trained supernet to derive the search's network (default {defaults.RankedNetworks})" };
         SinglePathSteps = new Option<int?>(prefix + "single-path-steps-per-epoch") { Description = "single-path: steps in each epoch after the warm-up (default: --steps-per-epoch); a single-path step costs about a twentieth of a mixture step, so a mixture warm-up followed by single-path fine-tuning wants many more" };
-        DilatedConvs = new Option<string?>(prefix + "dilated-convs") { Description = "dilated candidates: dense (the official operation table; default) or separable (DARTS's)" };
-        DilatedConvs.AcceptOnlyFromAmong("dense", "separable");
-        HeadConv = new Option<string?>(prefix + "head-conv") { Description = "the light head's 3×3 convolution: dense (default) or separable (depthwise 3×3 → pointwise 1×1; frame-time-sr's, where the head goes to 3·(2s)² channels)" };
-        HeadConv.AcceptOnlyFromAmong("dense", "separable");
-        CellForm = new Option<string?>(prefix + "cell-form") { Description = "paper (LeakyReLU before every operation and projection; default) or fused (linear operations, ReLU after each node's sum, projections only where the channels change: every part one convolution as ONNX Runtime runs it)" };
-        CellForm.AcceptOnlyFromAmong("paper", "fused");
-        Operations = new Option<string?>(prefix + "operations") { Description = "the operations cell edges may run, comma-separated (e.g. conv_3x3,dil_conv_3x3,skip_connect; default all: conv_3x3, sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5, skip_connect; add none for nodes of one operation)" };
-        WidthFactors = new Option<string?>(prefix + "width-factors") { Description = "the width levels as factors of F, comma-separated (default 1,1.5,2, the paper's; 1,2,3 with F 16 gives 16/32/48 channels, whole blocks of ONNX Runtime's 16-channel layout)" };
         ArchitectLearningRate = new Option<double?>(prefix + "arch-learning-rate") { Description = $"Adam's learning rate for α and β (default {defaults.ArchitectLearningRate})" };
         ArchitectWeightDecay = new Option<double?>(prefix + "arch-weight-decay") { Description = $"Adam's L2 weight decay on α and β (default {defaults.ArchitectWeightDecay}; the paper presets 1e-3, the official value)" };
         WeightOptimizer = new Option<string?>(prefix + "weight-optimizer") { Description = "the supernet's weights: sgd (the paper's search: momentum 0.9, cosine 0.025 → 0.001; default) or adam (the retraining's recipe: cosine 1e-3 → 1e-5)" };
         WeightOptimizer.AcceptOnlyFromAmong(WeightOptimizers.Names.ToArray());
         PixelLoss = new Option<string?>(prefix + "pixel-loss") { Description = "the loss's pixel term for weights and α/β: mse, l1 or log-mse (each sample's error in decibels); default the task's (mse for denoising, l1 for SR)" };
         PixelLoss.AcceptOnlyFromAmong(PixelLosses.Names.ToArray());
-        Preset = new Option<string?>(prefix + "preset") { Description = "a configuration: paper-denoise or paper-sr (the paper's), frame-time-denoise or frame-time-sr (the frame-time space), frame-time-denoise-fused and frame-time-sr-input (its fused cells; the upscaler's at the input's resolution); explicit options still apply on top" };
-        Preset.AcceptOnlyFromAmong(SearchPresets.Names.ToArray());
     }
 
+    /// <summary>The options that describe the space searched.</summary>
+    public SearchSpaceOptions Space { get; }
+    public Option<string?> Preset => Space.Preset;
     public Option<string> Data { get; }
-    public Option<int?> Layers { get; }
-    public Option<int?> Blocks { get; }
-    public Option<int?> Filters { get; }
-    public Option<int?> Stem { get; }
-    public Option<int?> PixelUnshuffle { get; }
     public Option<int?> Epochs { get; }
     public Option<int?> Warmup { get; }
     public Option<int?> Steps { get; }
@@ -72,18 +56,12 @@ public sealed class SearchSettingOptions
     public Option<string?> SupernetTraining { get; }
     public Option<int?> RankedNetworks { get; }
     public Option<int?> SinglePathSteps { get; }
-    public Option<string?> DilatedConvs { get; }
-    public Option<string?> HeadConv { get; }
-    public Option<string?> CellForm { get; }
-    public Option<string?> Operations { get; }
-    public Option<string?> WidthFactors { get; }
     public Option<double?> ArchitectLearningRate { get; }
     public Option<double?> ArchitectWeightDecay { get; }
     public Option<string?> WeightOptimizer { get; }
     public Option<string?> PixelLoss { get; }
-    public Option<string?> Preset { get; }
 
-    public IEnumerable<Option> All => new Option[] { Data, Layers, Blocks, Filters, Stem, PixelUnshuffle, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, SinglePathSteps, DilatedConvs, HeadConv, CellForm, Operations, WidthFactors, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss, Preset };
+    public IEnumerable<Option> All => new Option[] { Data, Epochs, Warmup, Steps, Batch, Crop, Seed, TieCells, NoCellSharing, SkipDropout, OperationDropout, SupernetTraining, RankedNetworks, SinglePathSteps, ArchitectLearningRate, ArchitectWeightDecay, WeightOptimizer, PixelLoss }.Concat(Space.All);
 
     public void AddTo(Command command)
     {
@@ -91,27 +69,20 @@ public sealed class SearchSettingOptions
     }
 
     /// <summary>The settings as <see cref="SearchOptionsResolver"/> takes them (unset options stay unset).</summary>
-    public SearchSettings ToSettings(ParseResult p) => new()
+    public SearchSettings ToSettings(ParseResult p) => Space.ToSettings(p) with
     {
-        Preset = p.GetValue(Preset), Layers = p.GetValue(Layers), Blocks = p.GetValue(Blocks), Filters = p.GetValue(Filters), StemChannels = p.GetValue(Stem),
-        PixelUnshuffle = p.GetValue(PixelUnshuffle), TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
+        TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Data = p.GetValue(Data), Epochs = p.GetValue(Epochs),
         Warmup = p.GetValue(Warmup), StepsPerEpoch = p.GetValue(Steps), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), Seed = p.GetValue(Seed),
-        SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), SupernetTraining = p.GetValue(SupernetTraining), RankedNetworks = p.GetValue(RankedNetworks), SinglePathStepsPerEpoch = p.GetValue(SinglePathSteps), DilatedConvs = p.GetValue(DilatedConvs), HeadConv = p.GetValue(HeadConv), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
-        CellForm = p.GetValue(CellForm), Operations = p.GetValue(Operations), WidthFactors = SearchOptionsResolver.ParseWidthFactors(p.GetValue(WidthFactors)),
+        SkipDropout = p.GetValue(SkipDropout), OperationDropout = p.GetValue(OperationDropout), SupernetTraining = p.GetValue(SupernetTraining), RankedNetworks = p.GetValue(RankedNetworks), SinglePathStepsPerEpoch = p.GetValue(SinglePathSteps), ArchitectLearningRate = p.GetValue(ArchitectLearningRate),
         ArchitectWeightDecay = p.GetValue(ArchitectWeightDecay), WeightOptimizer = p.GetValue(WeightOptimizer), PixelLoss = p.GetValue(PixelLoss),
     };
 
     /// <summary>The settings as the Jobs service takes them (unset options stay unset: the server applies the same defaults).</summary>
     public Protocol.V1.SearchSettings ToMessage(ParseResult p)
     {
-        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), Preset = p.GetValue(Preset) ?? "", DilatedConvs = p.GetValue(DilatedConvs) ?? "", HeadConv = p.GetValue(HeadConv) ?? "", CellForm = p.GetValue(CellForm) ?? "", Operations = p.GetValue(Operations) ?? "", SupernetTraining = p.GetValue(SupernetTraining) ?? "",
+        var s = new Protocol.V1.SearchSettings { Data = p.GetValue(Data) ?? "", TieCells = p.GetValue(TieCells), NoCellSharing = p.GetValue(NoCellSharing), SupernetTraining = p.GetValue(SupernetTraining) ?? "",
             WeightOptimizer = p.GetValue(WeightOptimizer) ?? "", PixelLoss = p.GetValue(PixelLoss) ?? "" };
-        if (p.GetValue(WidthFactors) is { } factors) s.WidthFactors.AddRange(SearchOptionsResolver.ParseWidthFactors(factors));
-        if (p.GetValue(Layers) is { } layers) s.Layers = Count(layers, Layers);
-        if (p.GetValue(Blocks) is { } blocks) s.Blocks = Count(blocks, Blocks);
-        if (p.GetValue(Filters) is { } filters) s.Filters = Count(filters, Filters);
-        if (p.GetValue(Stem) is { } stem) s.StemChannels = Count(stem, Stem);
-        if (p.GetValue(PixelUnshuffle) is { } unshuffle) s.PixelUnshuffle = Count(unshuffle, PixelUnshuffle);
+        Space.WriteTo(p, s);
         if (p.GetValue(Epochs) is { } epochs) s.Epochs = Count(epochs, Epochs);
         if (p.GetValue(Warmup) is { } warmup) s.Warmup = Count(warmup, Warmup);
         if (p.GetValue(Steps) is { } steps) s.StepsPerEpoch = Count(steps, Steps);
