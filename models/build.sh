@@ -18,16 +18,17 @@
 #                  23 ms so that server and client fit 30 frames/s on 2 shared cores (bench/serving); 28 ms gave 26
 #                  (the budgeted search needs the cores to itself: its floor check and epochs measure ONNX Runtime)
 #   sr-x4-rgb      ×4 RGB upscaler with its cells at the input's resolution (`--preset frame-time-sr-input`: 13 fused
-#                  layers of 16 channels, a single-path search under a budget of SR_X4_BUDGET_MS, default 157, per
+#                  layers of 16 channels, a single-path search under a budget of SR_X4_BUDGET_MS, default 120, per
 #                  640×360 input, band 0.9), retrained on patches of 48 input pixels (crop 192, batch 8), as
 #                  bench/quality's ×4 frame-time row: bicubic + 1.00 dB on the photographs there, against + 0.87 for the
-#                  quarter-resolution space at the same time (the budget is that row's: its plain stack of 13
-#                  convolutions, about ESPCN 4 × 32's time, by this machine's table and 5 %)
+#                  quarter-resolution space at the same time. 120 ms so that server and client fit 30 frames/s from
+#                  320×180 on 2 shared cores (31.7 served, bicubic + 1.07 dB); 157 (bench/quality's ×4 row's budget,
+#                  about ESPCN 4 × 32's time) gave 26.6 at + 1.06 (bench/serving, 2026-12-06)
 # Usage: models/build.sh [WORK_DIR=model-runs] [MODELS_DIR=models]   Each step resumes from its checkpoints and is skipped once done, so the script
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
 # model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the fused gray: table and search 11 min, training 18 min;
-# the ×4: search 9 min, training 45 min, 2026-12-05); a
+# the ×4: search 9 min, training 38–45 min, 2026-12-06); a
 # finished model replaces its package in models/.
 # Run one build (or training) at a time: two trainings on every core each, side by side on these 2 cores, ran 17×
 # slower than one alone (1,190 against 70 iterations per minute, 2026-12-02: their threads wait for each other's).
@@ -90,7 +91,7 @@ for id in $models; do
     denoise-gray) build "$id" frame-time-denoise-fused "${DENOISE_GRAY_BUDGET_MS:-45}" --task denoise --sigma 25 --channels 1;;
     denoise-rgb) build "$id" frame-time-denoise - --task denoise --sigma 25 --channels 3;;
     sr-x2-rgb) build "$id" frame-time-sr "${SR_X2_BUDGET_MS:-23}" --task sr --scale 2 --channels 3;;
-    sr-x4-rgb) build "$id" frame-time-sr-input "${SR_X4_BUDGET_MS:-157}" --task sr --scale 4 --channels 3;;
+    sr-x4-rgb) build "$id" frame-time-sr-input "${SR_X4_BUDGET_MS:-120}" --task sr --scale 4 --channels 3;;
     *) echo "models/build.sh: unknown model '$id'" >&2; exit 2;;
   esac
 done
