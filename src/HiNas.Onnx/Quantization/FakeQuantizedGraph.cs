@@ -14,8 +14,9 @@ namespace HiNas.Onnx.Quantization;
 /// biases (BatchNorm already folded in) are the parameters, and every value <see cref="QuantizationPlan"/> quantizes is
 /// rounded on the way as the int8 graph rounds it (<see cref="Int8Scales"/>; activations over fixed calibrated ranges,
 /// weights per output channel). Rounding passes gradients straight through, none where a value's range clips it.
-/// Runs the operators the exporter writes (<see cref="Operators"/>; DepthToSpace in CRD order, Pad at the edge). A graph told the noise (a <see cref="NoiseLevelMap.InputName"/> input) is called as its
-/// network is trained: on the image's planes followed by the noise-level plane (<see cref="NoiseLevelMap"/>).
+/// Runs the operators the exporter writes (<see cref="Operators"/>; DepthToSpace in CRD order, Pad at the edge). A
+/// graph told the noise (a <see cref="NoiseLevelMap.InputName"/> input) is called as its network is trained: on the
+/// image's planes followed by the noise-level plane (<see cref="NoiseLevelMap"/>).
 /// </summary>
 public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
 {
