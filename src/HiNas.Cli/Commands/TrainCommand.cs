@@ -111,7 +111,7 @@ public static class TrainCommand
             else
             {
                 task = taskOptions.Resolve(p);
-                if (!archText!.Trim().StartsWith(ArchitectureSpec.RandomKind + ":", StringComparison.OrdinalIgnoreCase)) RefuseSpaceOptions(p, $"{archText} is a hand design (its sizes: --depth, --width)");
+                if (!ArchitectureSpec.NamesRandomGenotype(archText!)) RefuseSpaceOptions(p, $"{archText} is a hand design (its sizes: --depth, --width)");
                 // a random genotype is drawn from the space `hinas search` would search with these options
                 var drawnFrom = SearchOptionsResolver.Resolve(task, space.ToSettings(p)).Supernet.Space;
                 spec = ArchitectureSpec.Parse(archText!, task, p.GetValue(settings.Depth), p.GetValue(settings.Width), drawnFrom);

@@ -102,6 +102,9 @@ public sealed record ArchitectureSpec
 
     public static ArchitectureSpec FromGenotype(Genotype genotype) => new() { Kind = GenotypeKind, Genotype = genotype };
 
+    /// <summary>Whether the architecture setting <paramref name="text"/> asks for a random genotype (random:SEED), which is drawn from a search space.</summary>
+    public static bool NamesRandomGenotype(string text) => text.Trim().StartsWith(RandomKind + ":", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>
     /// Parses the architecture setting: dncnn | ffdnet | espcn | fsrcnn | random:SEED. Random genotypes are drawn from <paramref name="space"/>.
     /// Baseline defaults are small, in the parameter range of the networks the default search finds.
@@ -111,7 +114,7 @@ public sealed record ArchitectureSpec
         var name = text.Trim().ToLowerInvariant();
         if (depth is < 1 or > 256) throw new SettingException("depth", $"must be in [1, 256], got {depth}");
         if (width is < 1 or > 4096) throw new SettingException("width", $"must be in [1, 4096], got {width}");
-        if (name.StartsWith(RandomKind + ":", StringComparison.Ordinal))
+        if (NamesRandomGenotype(text))
         {
             if (!ulong.TryParse(name[(RandomKind.Length + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
                 throw new SettingException(Setting, $"'{text}': the random seed must be a non-negative integer, e.g. random:3");
