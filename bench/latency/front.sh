@@ -14,10 +14,14 @@
 # against its hand designs, FFDNet at three sizes (its paper's gray size 15 × 64 the largest) and DnCNN.
 # SPACE=fused runs it in the fused frame-time space of the default denoisers (preset frame-time-denoise-fused: 5
 # layers of 48 channels at a quarter of the pixels, its own single-path search schedule) against FFDNet 4, 7 and 10 × 48
-# and DnCNN.
+# and DnCNN, with the recipe of bench/search-recipe's budgeted searches: each search draws only networks predicted
+# within 0.9 of its budget and up (--budget-band; the tight budget, the floor's, without a band), and its network is
+# chosen by training the ranking's top 4 for 1,000 iterations (`hinas select --by training`). It also searches at each
+# hand design's latency that the free net does not already cover ("at-NAME": budget 1.1 × the design's measured time,
+# band 0.8, the selection's networks no slower than the design timed beside it, `--as-fast-as`).
 # WIDER="1.5 2" adds the free net retrained 1.5 and 2 times as wide (points a work folder can gain later: the rest is
 # not repeated; the measurement is, when the networks changed).
-# Usage: [SPACE=stem8|frame-time|fused] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] bench/latency/front.sh [WORK_DIR]
+# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
@@ -36,6 +40,8 @@ latency=(dotnet bench/latency/bin/Release/net10.0/linux-x64/HiNas.Bench.Latency.
 task=(--task denoise --sigma 25 --channels 3)
 # the supernet search's schedule (a space may bring its own)
 schedule=(--epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
+# a space's recipe may add a band to its budgeted searches, a selection by training, and searches at the hand designs' latencies
+band=""; at_band=""; select_top=""
 # baselines: KIND or KIND:DEPTH:WIDTH (hand-designed denoisers, trained with the same data and budget)
 case "${SPACE:-stem8}" in
   stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); baselines=(dncnn) ;;
@@ -44,8 +50,12 @@ case "${SPACE:-stem8}" in
   # the fused frame-time space the default denoisers are searched in (5 layers of 48 at a quarter of the pixels), with
   # its preset's own single-path schedule; FFDNet at width 48 and three depths (7 × 48: the space's hand stack)
   fused) space=(--preset frame-time-denoise-fused); schedule=()
-    baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn) ;;
-  *) echo "front.sh: SPACE is stem8, frame-time or fused, not '$SPACE'" >&2; exit 2 ;;
+    baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn); band=0.9; at_band=0.8; select_top=4 ;;
+  # the same with the paper's outer space over two widths, 32 and 48 channels (ONNX Runtime's 16-channel blocks), the
+  # stem 32: a floor of 32-channel convolutions, under FFDNet 4 × 48
+  fused-widths) space=(--preset frame-time-denoise-fused --filters 16 --width-factors 2,3 --stem-channels 32); schedule=()
+    baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn); band=0.9; at_band=0.8; select_top=4 ;;
+  *) echo "front.sh: SPACE is stem8, frame-time, fused or fused-widths, not '$SPACE'" >&2; exit 2 ;;
 esac
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
@@ -53,12 +63,44 @@ search=(--data "$data" "${schedule[@]}")
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 # a work folder holds one configuration's results (each step is skipped when its result exists)
 # (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
-knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity"
+knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${band:+ band $band}${select_top:+ select $select_top}${at_band:+ at $at_band}"
 [ -f "$work/knobs" ] && [ "$(cat "$work/knobs")" != "$knobs" ] && { echo "front.sh: $work holds a run with $(cat "$work/knobs"); give another WORK_DIR" >&2; exit 2; }
 echo "$knobs" > "$work/knobs"
 # HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
 as_searched=(--width-multiplier 1 --head light)
 json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['$1'])"; }
+select_train=(--iterations 1000 --validate-every 1000 --batch 8 --crop 48 "${as_searched[@]}")
+# found NET: the genotype a search folder's network is trained from (the selection's, else the within-budget variant
+# where the derivation missed, else the derived one)
+found() {
+  if [ -f "$work/$1/genotype-trained.json" ]; then echo "$work/$1/genotype-trained.json"
+  elif [ -f "$work/$1/genotype-within-budget.json" ]; then echo "$work/$1/genotype-within-budget.json"
+  else echo "$work/$1/genotype.json"; fi
+}
+# choose NET [--as-fast-as DESIGN]: the selection by training over the search folder's ranking (when the recipe has one)
+choose() {
+  local net="$1"; shift
+  [ -n "$select_top" ] && [ ! -f "$work/$net/genotype-trained.json" ] || return 0
+  "${hinas[@]}" select "$work/$net" --by training --top "$select_top" "$@" "${select_train[@]}" --json > "$work/$net.select.json"
+  rm -rf "$work/$net"/selection/*/checkpoints
+}
+# budgeted NET BUDGET BAND [SELECT ARGS…]: a search under BUDGET ms (in BAND of it and up, unless BAND is empty), its
+# selection; refused budgets are recorded, not fatal
+budgeted() {
+  local net="$1" budget="$2" b="$3"; shift 3
+  local -a banded=()
+  [ -n "$b" ] && banded=(--budget-band "$b")
+  if [ ! -f "$work/$net/genotype.json" ]; then
+    if ! "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" --budget-ms "$budget" "${banded[@]}" \
+      --out "$work/$net" --json > "$work/$net.json" 2> "$work/$net.err"; then
+      /usr/bin/python3 -c "import json,sys;print(json.dumps({'net':sys.argv[2],'budget_ms':float(sys.argv[3]),'refused':open(sys.argv[1]).read().strip()}))" "$work/$net.err" "$net" "$budget" >> "$work/refused.jsonl"
+      return 0
+    fi
+  fi
+  rm -rf "$work/$net/checkpoints"
+  choose "$net" "$@"
+  nets+=("$net")
+}
 
 # steps whose results exist are not repeated
 [ -f "$work/table.json" ] || "${hinas[@]}" profile-latency "${task[@]}" "${space[@]}" --resolution 640x360 --repeats 15 --out "$work/table.json" --json > "$work/table.out.json"
@@ -66,23 +108,30 @@ floor=$(json floor_ms < "$work/table.out.json")
 floor_measured=$(json floor_measured_ms < "$work/table.out.json")
 [ -f "$work/free/genotype.json" ] || "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --out "$work/free" --json > "$work/free.json"
 rm -rf "$work/free/checkpoints" # a finished search keeps its genotypes, not its supernet (33 MB), so the folder can be committed
-[ -f "$work/l0.json" ] || "${latency[@]}" --rounds 5 "$work/free/genotype.json" > "$work/l0.json"
+choose free
+[ -f "$work/l0.json" ] || "${latency[@]}" --rounds 5 "$(found free)" > "$work/l0.json"
 l0=$(json measured_ms < "$work/l0.json")
 echo "unconstrained: $l0 ms measured; floor of the space: $floor_measured ms measured, $floor ms predicted" >&2
 nets=(free)
 : > "$work/refused.jsonl"
 for f in 1.0 0.5 0.25 tight; do
   if [ "$f" = tight ]; then budget=$(/usr/bin/python3 -c "print(round(max($floor_measured, $floor)*1.15, 2))"); else budget=$(/usr/bin/python3 -c "print(round($l0*$f, 2))"); fi
-  if [ ! -f "$work/b$f/genotype.json" ]; then
-    if ! "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" --budget-ms "$budget" \
-      --out "$work/b$f" --json > "$work/b$f.json" 2> "$work/b$f.err"; then
-      /usr/bin/python3 -c "import json,sys;print(json.dumps({'net':'b$f','budget_ms':$budget,'refused':open(sys.argv[1]).read().strip()}))" "$work/b$f.err" >> "$work/refused.jsonl"
-      continue
-    fi
-  fi
-  rm -rf "$work/b$f/checkpoints"
-  nets+=("b$f")
+  # the tight budget without a band: it asks for the cheapest networks, which a band of it would leave out
+  if [ "$f" = tight ]; then budgeted "b$f" "$budget" ""; else budgeted "b$f" "$budget" "$band"; fi
 done
+# at each hand design's latency that the free net does not cover (it is not 1.25 × slower): a search at 1.1 × the
+# design's time measured alone, its selection no slower than the design timed beside each network
+if [ -n "$at_band" ]; then
+  for design in "${baselines[@]}"; do
+    [[ "$design" == *:*:* ]] || continue  # --as-fast-as names NAME:DEPTH:WIDTH
+    at="at-${design//:/-}"
+    IFS=: read -r kind depth width <<< "$design"
+    [ -f "$work/$at.ms.json" ] || "${latency[@]}" --rounds 5 "$kind:denoise:3:25:$depth:$width" > "$work/$at.ms.json"
+    design_ms=$(json measured_ms < "$work/$at.ms.json")
+    /usr/bin/python3 -c "import sys; sys.exit(0 if $design_ms <= 1.25 * $l0 else 1)" || continue
+    budgeted "$at" "$(/usr/bin/python3 -c "print(round($design_ms * 1.1, 2))")" "$at_band" --as-fast-as "$design"
+  done
+fi
 
 # the free net retrained wider (WIDER, e.g. "1.5 2": as the official code retrains, with the light head): points
 # between the free net and the slower hand designs
@@ -96,10 +145,8 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
       size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
       arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$kind:denoise:3:25${depth:+:$depth:$width}" ;;
     random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
-    free-x*) arch=(--genotype "$work/free/genotype.json" --width-multiplier "${net#free-x}" --head light); spec="$work/free/genotype.json*${net#free-x}" ;;
-    *) genotype="$work/$net/genotype.json"
-       [ -f "$work/$net/genotype-within-budget.json" ] && genotype="$work/$net/genotype-within-budget.json"
-       arch=(--genotype "$genotype" "${as_searched[@]}"); spec="$genotype" ;;
+    free-x*) arch=(--genotype "$(found free)" --width-multiplier "${net#free-x}" --head light); spec="$(found free)*${net#free-x}" ;;
+    *) arch=(--genotype "$(found "$net")" "${as_searched[@]}"); spec="$(found "$net")" ;;
   esac
   if [ ! -f "$dir/summary.json" ]; then
     if [ -f "$dir/options.json" ]; then "${hinas[@]}" train --resume "$dir" --json > "$dir.train.json"  # interrupted: continue it
@@ -130,10 +177,15 @@ for net, m in zip(names, measured):
     e = json.load(open(d + ".eval.json"))
     row = {"net": net, "psnr": e["psnr"], "params": e["params"], "measured_ms": m["measured_ms"], "rounds_ms": m["rounds"],
            "predicted_ms": m.get("predicted_ms"), "l0_ms": l0, "floor_ms": floor, "floor_measured_ms": floor_measured}
-    if net.startswith("b"):
+    if net.startswith(("b", "at-")):
         report = json.load(open(f"{work}/{net}/latency.json"))
         row.update(budget_ms=report["budget_ms"], derived_predicted_ms=report["predicted_ms"], meets_budget=report["meets_budget"],
                    within_budget_used=report.get("within_budget_genotype") is not None, measured_within_budget=m["measured_ms"] <= report["budget_ms"])
+    try:  # the selection by training's pick: its ranking place and how many networks it trained
+        s = json.load(open(f"{work}/{net}/training-selection.json"))
+        row.update(selected=s["candidates"][0]["origin"], selected_place=s["candidates"][0]["ranking_place"], selection_trained=len(s["candidates"]))
+    except (FileNotFoundError, KeyError, IndexError):
+        pass
     print(json.dumps(row))
 for line in open(f"{work}/refused.jsonl"):
     print(line.strip())
