@@ -6,8 +6,10 @@ resumable_step() {
   local kind="$1" dir="$2" done_file="$3"; shift 3
   if [ ! -f "$dir/$done_file" ]; then
     echo "== $kind $dir ($(date -u +%H:%M))" >&2
-    if [ -f "$dir/options.json" ]; then "${hinas[@]}" "$kind" --resume "$dir" --json >/dev/null
-    else "${hinas[@]}" "$kind" "$@" --out "$dir" --json >/dev/null; fi
+    # a failed step returns its status with its checkpoints kept, also where the caller tests it (`if !`, where
+    # errexit does not stop a function)
+    if [ -f "$dir/options.json" ]; then "${hinas[@]}" "$kind" --resume "$dir" --json >/dev/null || return
+    else "${hinas[@]}" "$kind" "$@" --out "$dir" --json >/dev/null || return; fi
   fi
   rm -rf "$dir/checkpoints"
 }

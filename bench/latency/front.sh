@@ -48,12 +48,11 @@ case "${SPACE:-stem8}" in
   frame-time) space=(--preset frame-time-denoise)
     baselines=(ffdnet:8:32 ffdnet:12:48 ffdnet:15:64 dncnn) ;;
   # the fused frame-time space the default denoisers are searched in (5 layers of 48 at a quarter of the pixels), with
-  # its preset's own single-path schedule; FFDNet at width 48 and three depths (7 × 48: the space's hand stack)
-  fused) space=(--preset frame-time-denoise-fused); schedule=()
-    baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn); band=0.9; at_band=0.8; select_top=4 ;;
-  # the same with the paper's outer space over two widths, 32 and 48 channels (ONNX Runtime's 16-channel blocks), the
-  # stem 32: a floor of 32-channel convolutions, under FFDNet 4 × 48
-  fused-widths) space=(--preset frame-time-denoise-fused --filters 16 --width-factors 2,3 --stem-channels 32); schedule=()
+  # its preset's own single-path schedule and search-recipe's recipe; FFDNet at width 48 and three depths (7 × 48: the
+  # space's hand stack). fused-widths: the same with the paper's outer space over two widths, 32 and 48 channels (ONNX
+  # Runtime's 16-channel blocks), the stem 32 — a floor of 32-channel convolutions, under FFDNet 4 × 48
+  fused|fused-widths) space=(--preset frame-time-denoise-fused); schedule=()
+    [ "$SPACE" = fused-widths ] && space+=(--filters 16 --width-factors 2,3 --stem-channels 32)
     baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn); band=0.9; at_band=0.8; select_top=4 ;;
   *) echo "front.sh: SPACE is stem8, frame-time, fused or fused-widths, not '$SPACE'" >&2; exit 2 ;;
 esac
@@ -68,6 +67,8 @@ knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${b
 echo "$knobs" > "$work/knobs"
 # HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
 as_searched=(--width-multiplier 1 --head light)
+# searches and trainings resume where a stop left them (scripts/resumable-step.sh)
+source scripts/resumable-step.sh
 json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['$1'])"; }
 select_train=(--iterations 1000 --validate-every 1000 --batch 8 --crop 48 "${as_searched[@]}")
 # found NET: the genotype a search folder's network is trained from (the selection's, else the within-budget variant
@@ -82,7 +83,8 @@ choose() {
   local net="$1"; shift
   [ -n "$select_top" ] && [ ! -f "$work/$net/genotype-trained.json" ] || return 0
   "${hinas[@]}" select "$work/$net" --by training --top "$select_top" "$@" "${select_train[@]}" --json > "$work/$net.select.json"
-  rm -rf "$work/$net"/selection/*/checkpoints
+  # the short trainings' scores stay, their weights go (the chosen network is trained again in full)
+  rm -rf "$work/$net"/selection/*/checkpoints "$work/$net"/selection/*/best
 }
 # budgeted NET BUDGET BAND [SELECT ARGS…]: a search under BUDGET ms (in BAND of it and up, unless BAND is empty), its
 # selection; refused budgets are recorded, not fatal
@@ -90,14 +92,14 @@ budgeted() {
   local net="$1" budget="$2" b="$3"; shift 3
   local -a banded=()
   [ -n "$b" ] && banded=(--budget-band "$b")
-  if [ ! -f "$work/$net/genotype.json" ]; then
-    if ! "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" --budget-ms "$budget" "${banded[@]}" \
-      --out "$work/$net" --json > "$work/$net.json" 2> "$work/$net.err"; then
-      /usr/bin/python3 -c "import json,sys;print(json.dumps({'net':sys.argv[2],'budget_ms':float(sys.argv[3]),'refused':open(sys.argv[1]).read().strip()}))" "$work/$net.err" "$net" "$budget" >> "$work/refused.jsonl"
-      return 0
-    fi
+  if ! resumable_step search "$work/$net" genotype.json "${task[@]}" "${space[@]}" "${search[@]}" --latency-table "$work/table.json" \
+    --budget-ms "$budget" "${banded[@]}" 2> "$work/$net.err"; then
+    # refused (the budget under the floor, no network in its band) is a point of the front; any other failure stops it
+    grep -q "^hinas: error: budget_" "$work/$net.err" || { cat "$work/$net.err" >&2; exit 1; }
+    /usr/bin/python3 -c "import json,sys;print(json.dumps({'net':sys.argv[2],'budget_ms':float(sys.argv[3]),'refused':[l for l in open(sys.argv[1]) if l.startswith('hinas: error:')][-1].strip()}))" "$work/$net.err" "$net" "$budget" >> "$work/refused.jsonl"
+    rm -rf "$work/$net"  # nothing to resume
+    return 0
   fi
-  rm -rf "$work/$net/checkpoints"
   choose "$net" "$@"
   nets+=("$net")
 }
@@ -106,8 +108,8 @@ budgeted() {
 [ -f "$work/table.json" ] || "${hinas[@]}" profile-latency "${task[@]}" "${space[@]}" --resolution 640x360 --repeats 15 --out "$work/table.json" --json > "$work/table.out.json"
 floor=$(json floor_ms < "$work/table.out.json")
 floor_measured=$(json floor_measured_ms < "$work/table.out.json")
-[ -f "$work/free/genotype.json" ] || "${hinas[@]}" search "${task[@]}" "${space[@]}" "${search[@]}" --out "$work/free" --json > "$work/free.json"
-rm -rf "$work/free/checkpoints" # a finished search keeps its genotypes, not its supernet (33 MB), so the folder can be committed
+# (a finished search keeps its genotypes, not its supernet, so the folder can be committed)
+resumable_step search "$work/free" genotype.json "${task[@]}" "${space[@]}" "${search[@]}"
 choose free
 [ -f "$work/l0.json" ] || "${latency[@]}" --rounds 5 "$(found free)" > "$work/l0.json"
 l0=$(json measured_ms < "$work/l0.json")
