@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 refused = [r for r in rows if "refused" in r]
 rows = [r for r in rows if "refused" not in r]
-print("| network | budget ms | derived net within budget (predicted) | measured ms (640×360, ONNX Runtime) | measured ≤ budget | predicted ms | PSNR (dB) | params |")
+print("| network | budget ms | the search's own network within budget (its timing) | measured ms (640×360, ONNX Runtime) | measured ≤ budget | predicted ms | PSNR (dB) | params |")
 print("|---|---|---|---|---|---|---|---|")
 for r in rows:
     budget = f"{r['budget_ms']:.1f}" if "budget_ms" in r else "—"
