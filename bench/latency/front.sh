@@ -70,6 +70,8 @@ as_searched=(--width-multiplier 1 --head light)
 # searches and trainings resume where a stop left them (scripts/resumable-step.sh)
 source scripts/resumable-step.sh
 json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['$1'])"; }
+# design_spec KIND[:DEPTH:WIDTH]: the latency tool's spec of a hand design built for the front's task
+design_spec() { local kind depth width; IFS=: read -r kind depth width <<< "$1"; echo "$kind:denoise:3:25${depth:+:$depth:$width}"; }
 select_train=(--iterations 1000 --validate-every 1000 --batch 8 --crop 48 "${as_searched[@]}")
 # found NET: the genotype a search folder's network is trained from (the selection's, else the within-budget variant
 # where the derivation missed, else the derived one)
@@ -117,9 +119,9 @@ echo "unconstrained: $l0 ms measured; floor of the space: $floor_measured ms mea
 nets=(free)
 : > "$work/refused.jsonl"
 for f in 1.0 0.5 0.25 tight; do
-  if [ "$f" = tight ]; then budget=$(/usr/bin/python3 -c "print(round(max($floor_measured, $floor)*1.15, 2))"); else budget=$(/usr/bin/python3 -c "print(round($l0*$f, 2))"); fi
   # the tight budget without a band: it asks for the cheapest networks, which a band of it would leave out
-  if [ "$f" = tight ]; then budgeted "b$f" "$budget" ""; else budgeted "b$f" "$budget" "$band"; fi
+  if [ "$f" = tight ]; then budgeted "b$f" "$(/usr/bin/python3 -c "print(round(max($floor_measured, $floor)*1.15, 2))")" ""
+  else budgeted "b$f" "$(/usr/bin/python3 -c "print(round($l0*$f, 2))")" "$band"; fi
 done
 # at each hand design's latency that the free net does not cover (it is not 1.25 × slower): a search at 1.1 × the
 # design's time measured alone, its selection no slower than the design timed beside each network
@@ -127,8 +129,7 @@ if [ -n "$at_band" ]; then
   for design in "${baselines[@]}"; do
     [[ "$design" == *:*:* ]] || continue  # --as-fast-as names NAME:DEPTH:WIDTH
     at="at-${design//:/-}"
-    IFS=: read -r kind depth width <<< "$design"
-    [ -f "$work/$at.ms.json" ] || "${latency[@]}" --rounds 5 "$kind:denoise:3:25:$depth:$width" > "$work/$at.ms.json"
+    [ -f "$work/$at.ms.json" ] || "${latency[@]}" --rounds 5 "$(design_spec "$design")" > "$work/$at.ms.json"
     design_ms=$(json measured_ms < "$work/$at.ms.json")
     /usr/bin/python3 -c "import sys; sys.exit(0 if $design_ms <= 1.25 * $l0 else 1)" || continue
     budgeted "$at" "$(/usr/bin/python3 -c "print(round($design_ms * 1.1, 2))")" "$at_band" --as-fast-as "$design"
@@ -145,16 +146,12 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
     dncnn*|ffdnet*)
       IFS=: read -r kind depth width <<< "$net"
       size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
-      arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$kind:denoise:3:25${depth:+:$depth:$width}" ;;
+      arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$(design_spec "$net")" ;;
     random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
     free-x*) arch=(--genotype "$(found free)" --width-multiplier "${net#free-x}" --head light); spec="$(found free)*${net#free-x}" ;;
     *) arch=(--genotype "$(found "$net")" "${as_searched[@]}"); spec="$(found "$net")" ;;
   esac
-  if [ ! -f "$dir/summary.json" ]; then
-    if [ -f "$dir/options.json" ]; then "${hinas[@]}" train --resume "$dir" --json > "$dir.train.json"  # interrupted: continue it
-    else "${hinas[@]}" train "${arch[@]}" "${train[@]}" --out "$dir" --json > "$dir.train.json"; fi
-  fi
-  rm -rf "$dir/checkpoints" # finished: its best weights stay
+  resumable_step train "$dir" summary.json "${arch[@]}" "${train[@]}"  # finished: its best weights stay
   [ -f "$dir.eval.json" ] || "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
   [[ "$net" == random:* ]] && /usr/bin/python3 -c "
 import json, sys
