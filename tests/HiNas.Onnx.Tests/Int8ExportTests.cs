@@ -108,6 +108,35 @@ public class Int8ExportTests
         finally { File.Delete(path); }
     }
 
+    [Fact]
+    public void AValueOnlyAReluReadsIsRoundedOnce_AtTheRelusOutput_AndOnnxRuntimeFoldsBoth()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, input, shape) = GraphOf(FusedConvolutions(task, 2), task);
+        var plan = QuantizationPlan.Of(model);
+        var relus = model.Graph.Node.Where(n => n.OpType == "Relu").ToArray();
+        Assert.NotEmpty(relus);
+        Assert.All(relus, relu =>
+        {
+            Assert.Contains(relu.Output[0], plan.Activations);
+            Assert.DoesNotContain(relu.Input[0], plan.Activations);
+        });
+        var path = Path.Combine(Path.GetTempPath(), $"hinas-int8-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            Run(QdqQuantizer.Quantize(model, Calibrate(model, 3)).ToByteArray(), input, shape, optimizedPath: path);
+            var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            // every convolution and sum writes its successor's uint8 input itself: no ReLU left, and no value dequantized
+            // only to be quantized again
+            Assert.Equal(model.Graph.Node.Count(n => n.OpType == "Conv"), optimized.Graph.Node.Count(n => n.OpType == "QLinearConv"));
+            Assert.DoesNotContain(optimized.Graph.Node, n => n.OpType == "Relu");
+            var dequantized = optimized.Graph.Node.Where(n => n.OpType == "DequantizeLinear").Select(n => n.Output[0]).ToHashSet();
+            var requantized = optimized.Graph.Node.Where(n => n.OpType == "QuantizeLinear" && dequantized.Contains(n.Input[0])).Select(n => n.Input[0]).ToArray();
+            Assert.True(requantized.Length == 0, $"dequantized and quantized again: {string.Join(", ", requantized)}");
+        }
+        finally { File.Delete(path); }
+    }
+
     /// <summary>A denoiser told the noise with every operation: its float graph, and calibration feeds of image and level.</summary>
     private static (ModelProto Float, IReadOnlyDictionary<string, ValueRange> Ranges) ToldGraph(RestorationTask task)
     {

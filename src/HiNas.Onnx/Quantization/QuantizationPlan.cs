@@ -109,6 +109,18 @@ public sealed class QuantizationPlan
             foreach (var name in node.Input.Concat(node.Output))
                 if (name.Length > 0 && !constants.Contains(name)) activations.Add(name);
         }
+        // a value only a ReLU reads is rounded once, at the ReLU's output: uint8 with zero point 0 clips at 0 as the ReLU
+        // does, and ONNX Runtime folds the ReLU and its rounding into the convolution or sum that writes the value
+        // (QLinearConv, QLinearAdd). Rounded before the ReLU too, the value would be rounded twice — first over a
+        // signed range, half of whose levels the ReLU throws away — with a dequantize and a quantize pass between.
+        var readers = graph.Node.SelectMany(n => n.Input).Where(n => n.Length > 0).GroupBy(n => n, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var outputs = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal) { prediction, networkInput };
+        foreach (var index in nodes)
+        {
+            var relu = graph.Node[index];
+            if (relu.OpType == "Relu" && readers[relu.Input[0]] == 1 && !outputs.Contains(relu.Input[0]) && producers.TryGetValue(relu.Input[0], out var writer) && nodes.Contains(writer))
+                activations.Remove(relu.Input[0]);
+        }
         return new QuantizationPlan(networkInput, prediction, nodes, tail, activations, distance.Values.DefaultIfEmpty(0).Max());
     }
 
