@@ -9,7 +9,10 @@
 #                  budget of DENOISE_GRAY_BUDGET_MS (default 45: bench/quality's gray σ 25 frame-time row's, FFDNet
 #                  7 × 48's time by this machine's table and 5 %), band 0.9: over NL-means +0.63/+0.97/+0.81 dB at
 #                  σ 15/25/50 on the photographs, where the paper-cell build was +0.61/+0.83/+0.49 (bench/defaults)
-#   denoise-rgb    RGB denoiser for σ ∈ [0, 50], told each frame's σ
+#   denoise-rgb    RGB denoiser for σ ∈ [0, 50], told each frame's σ; searched in the gray one's space under a budget
+#                  of DENOISE_RGB_BUDGET_MS (default 45, the gray one's), band 0.9: over colour NL-means
+#                  +2.97/+2.95/+1.69 dB at σ 15/25/50 on the photographs and +3.82/+4.47/+3.53 on rendered frames,
+#                  where the paper-cell build was +2.87/+2.84/+1.59 and +3.09/+3.63/+2.98 (bench/defaults)
 # (told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs; trained with
 # the per-sample log-MSE loss rather than the paper's MSE + SSIM by measurement: bench/defaults/pixel-loss.sh,
 # +0.9 to +2.6 dB on photographs and rendered frames)
@@ -28,12 +31,13 @@
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
 # model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the fused gray: table and search 11 min, training 18 min;
+# the fused RGB: table and search 6 min, training 25 min;
 # the ×4: search 9 min, training 38–45 min, 2026-12-06); a
 # finished model replaces its package in models/.
 # Run one build (or training) at a time: two trainings on every core each, side by side on these 2 cores, ran 17×
 # slower than one alone (1,190 against 70 iterations per minute, 2026-12-02: their threads wait for each other's).
 # Knobs (environment): MODELS (default all four), SEARCH_ARGS (the paper-cell models'), ITERATIONS (default
-# 20000), TRAIN_ARGS (all but the ×4's), DENOISE_GRAY_BUDGET_MS, SR_X2_BUDGET_MS, SR_X4_BUDGET_MS
+# 20000), TRAIN_ARGS (all but the ×4's), DENOISE_GRAY_BUDGET_MS, DENOISE_RGB_BUDGET_MS, SR_X2_BUDGET_MS, SR_X4_BUDGET_MS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(realpath -m "${1:-model-runs}")"
@@ -89,7 +93,7 @@ build() {
 for id in $models; do
   case "$id" in
     denoise-gray) build "$id" frame-time-denoise-fused "${DENOISE_GRAY_BUDGET_MS:-45}" --task denoise --sigma 25 --channels 1;;
-    denoise-rgb) build "$id" frame-time-denoise - --task denoise --sigma 25 --channels 3;;
+    denoise-rgb) build "$id" frame-time-denoise-fused "${DENOISE_RGB_BUDGET_MS:-45}" --task denoise --sigma 25 --channels 3;;
     sr-x2-rgb) build "$id" frame-time-sr "${SR_X2_BUDGET_MS:-23}" --task sr --scale 2 --channels 3;;
     sr-x4-rgb) build "$id" frame-time-sr-input "${SR_X4_BUDGET_MS:-120}" --task sr --scale 4 --channels 3;;
     *) echo "models/build.sh: unknown model '$id'" >&2; exit 2;;
