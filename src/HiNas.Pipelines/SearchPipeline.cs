@@ -14,7 +14,10 @@ namespace HiNas.Pipelines;
 /// <item>with a budget, the space's floor (its cheapest network): a budget under the table's prediction of it is
 /// refused, and on the table's machine the floor is run by ONNX Runtime and a budget under that measurement refused
 /// too, before anything is written (the sum of warm parts predicts the floor low, and no search meets a budget in between);
-/// a single-path search logs the share of the space its budget admits (<see cref="BudgetAdmission"/>: a small one makes each step slow);</item>
+/// a single-path search then, on the table's machine, measures networks in its budget's band and admits by the
+/// prediction times what the table misses (<see cref="BudgetCalibration"/>, kept in the run's options so a resumed
+/// search draws as it did), and logs the share of the space its budget admits (<see cref="BudgetAdmission"/>: a small
+/// one makes each step slow);</item>
 /// <item>the search, which on the table's machine measures each searching epoch's derived network and calibrates the
 /// penalty by it;</item>
 /// <item>with a budget, the measured verdict: the derived network (and, when it misses, its cheaper variants) run by
@@ -32,7 +35,17 @@ public static class SearchPipeline
         {
             var table = LatencyTable.Load(objective.TablePath);
             CheckBudget(options.Supernet, objective, table, log);
-            if (options.IsSinglePath) log?.Invoke(BudgetAdmission.Estimate(options.Supernet.Space, table, objective).Describe(objective));
+            if (options.IsSinglePath)
+            {
+                if (objective.Calibration is null && MeasuredBudget.MeasurerFor(table) is { } measure
+                    && BudgetCalibration.Measure(options.Supernet.Space, table, objective, measure, options.Seed) is { } calibration)
+                {
+                    log?.Invoke(calibration.Describe());
+                    objective = objective with { Calibration = calibration.Calibration };
+                    options = options with { Latency = objective };
+                }
+                log?.Invoke(BudgetAdmission.Estimate(options.Supernet.Space, table, objective).Describe(objective));
+            }
         }
         var genotype = Searcher.Run(options, runDir, progress, cancellation, MeasurerFor(options));
         return Finish(runDir, genotype, log);

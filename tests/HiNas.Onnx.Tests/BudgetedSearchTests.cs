@@ -176,6 +176,63 @@ public class BudgetedSearchTests
         Assert.Contains("give a lower band or another budget", refusal.Problem);
     }
 
+    /// <summary>
+    /// A calibrated objective admits by the prediction times its calibration: a single-path search's draws move with it
+    /// (a calibration under 1 draws networks the table predicts over the budget), and the calibration is kept in the
+    /// options file a resumed search reads.
+    /// </summary>
+    [Fact]
+    public void ACalibratedBudget_AdmitsByThePredictionTimesTheCalibration_AndTheOptionsFileKeepsIt()
+    {
+        var (root, table, tablePath, tiny) = Profiled(32, 32);
+        var options = tiny with { SupernetTraining = SupernetTrainings.SinglePath };
+        var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(RandomGenotype.Sample(tiny.Supernet.Space, (ulong)seed), table)).Order().ToArray();
+        var budget = predicted[predicted.Length * 3 / 4];
+        var band = predicted[predicted.Length / 2] / budget;
+        const double calibration = 0.8;
+        var objective = new LatencyObjective { TablePath = tablePath, BudgetMs = budget, Band = band, Calibration = calibration };
+        Assert.Equal(objective, SearchOptionsJson.Load(SaveAndReturn(options with { Latency = objective }, Path.Combine(root, "options.json"))).Latency);
+
+        using var session = new SearchSession(options with { Latency = objective });
+        var random = new DeterministicRandom(7);
+        var draws = Enumerable.Range(0, 40).Select(_ => NetworkLatency.Predict(session.DrawSubnetwork(random), table)).ToArray();
+        Assert.All(draws, ms => Assert.InRange(ms, band * budget / calibration - 1e-9, budget / calibration + 1e-9));
+        Assert.Contains(draws, ms => ms > budget);
+
+        var refused = Assert.Throws<SettingException>(() => (objective with { Calibration = 7 }).Validate());
+        Assert.Equal("latency_calibration", refused.Setting);
+    }
+
+    /// <summary>
+    /// The calibration measured before a single-path search: its first round's networks are those the prediction as it
+    /// is admits, its second round's those the first round's ratio admits, each run by ONNX Runtime, and the ratio is the
+    /// second round's median.
+    /// </summary>
+    [Fact]
+    public void ABudgetCalibration_MeasuresNetworksInTheBand_AndTakesTheSecondRoundsMedian()
+    {
+        var (_, table, tablePath, tiny) = Profiled(32, 32);
+        var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(RandomGenotype.Sample(tiny.Supernet.Space, (ulong)seed), table)).Order().ToArray();
+        var objective = new LatencyObjective { TablePath = tablePath, BudgetMs = predicted[predicted.Length * 3 / 4], Band = 0.5 };
+        var measure = MeasuredBudget.MeasurerFor(table)!;
+        Assert.NotNull(measure);
+
+        var calibration = BudgetCalibration.Measure(tiny.Supernet.Space, table, objective, measure)!;
+
+        Assert.Equal(BudgetCalibration.NetworksPerRound, calibration.First.Count);
+        Assert.All(calibration.First, n => Assert.True(objective.Admits(n.PredictedMs)));
+        Assert.All(calibration.First.Concat(calibration.Second), n => Assert.InRange(n.MeasuredMs, 1e-4, 1e4));
+        var firstRatios = calibration.First.Select(n => n.Ratio).Order().ToArray();
+        var afterFirst = objective with { Calibration = Math.Clamp(firstRatios[1], LatencyObjective.MinCalibration, LatencyObjective.MaxCalibration) };
+        Assert.All(calibration.Second, n => Assert.True(afterFirst.Admits(n.PredictedMs)));
+        Assert.Equal(calibration.Second.Select(n => n.Ratio).Order().ElementAt(1), calibration.Ratio, 12);
+        Assert.StartsWith("latency calibration: ONNX Runtime measures", calibration.Describe());
+
+        // a band no network reaches: nothing to measure
+        var floor = LatencyFloor.Of(tiny.Supernet.Space, table);
+        Assert.Null(BudgetCalibration.Measure(tiny.Supernet.Space, table, objective with { BudgetMs = floor.Milliseconds, Band = 0.99 }, measure));
+    }
+
     /// <summary>A tiny denoising space profiled at width × height into a fresh folder, and tiny search options for it.</summary>
     private static (string Root, LatencyTable Table, string TablePath, SearchOptions Options) Profiled(int width, int height)
     {

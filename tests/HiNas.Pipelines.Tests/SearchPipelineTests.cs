@@ -54,4 +54,36 @@ public sealed class SearchPipelineTests
         Assert.StartsWith("the found network is measured at", result.Message);
         Assert.Equal(result, WorkerResult.TryLoad(outcome.RunDir)! with { Outputs = result.Outputs });
     }
+
+    /// <summary>
+    /// A single-path search on its table's machine measures networks in its budget's band first, and draws and ranks by
+    /// the prediction times that calibration, which its run's options keep for a resumed search.
+    /// </summary>
+    [Fact]
+    public void ASinglePathSearch_CalibratesItsBudgetByMeasuredNetworks_AndItsOptionsKeepTheCalibration()
+    {
+        var root = Directory.CreateTempSubdirectory("hinas-pipeline-tests").FullName;
+        var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 1), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
+        var profile = LatencyProfilePipeline.Run(space.Space, 48, 32, repeats: 3, Path.Combine(root, "table.json"));
+        var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(space.Space, (ulong)seed), profile.Table)).Order().ToArray();
+        var options = SearchOptionsResolver.Resolve(space.Task, new SearchSettings
+        {
+            Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8, Epochs = 2, Warmup = 1, StepsPerEpoch = 2, Batch = 2, Crop = 24,
+            Data = "deadleaves:6x40", Threads = 2, Device = "cpu", LatencyTable = profile.TablePath, BudgetMs = predicted[^1] * 2,
+            SupernetTraining = "single-path", RankedNetworks = 4, BudgetBand = 0.3,
+        });
+
+        var lines = new List<string>();
+        var outcome = SearchPipeline.Run(options, Path.Combine(root, "run"), log: lines.Add);
+
+        var calibrated = SearchOptionsJson.Load(Path.Combine(outcome.RunDir, SearchRun.OptionsFile)).Latency!;
+        Assert.NotNull(calibrated.Calibration);
+        Assert.Contains(lines, l => l.StartsWith("latency calibration: ONNX Runtime measures", StringComparison.Ordinal)
+            && l.EndsWith(FormattableString.Invariant($"the prediction × {calibrated.Calibration:0.###}"), StringComparison.Ordinal));
+        Assert.Equal(options.Latency! with { Calibration = calibrated.Calibration }, calibrated);
+        Assert.Contains(lines, l => l.Contains(", the table's predictions ×", StringComparison.Ordinal));
+        var ranked = RunFiles.ReadJson<HiNas.Search.Searching.NetworkRanking.Ranking>(Path.Combine(outcome.RunDir, HiNas.Search.Searching.NetworkRanking.RankingFile)).Candidates;
+        Assert.All(ranked.Where(c => c.Origin.StartsWith("drawn:", StringComparison.Ordinal)), c => Assert.True(calibrated.Admits(NetworkLatency.Predict(
+            new HiNas.Nas.Genotypes.Genotype(space.Space, c.Cells.Select(e => new HiNas.Nas.Genotypes.CellGenotype(e)).ToArray(), c.WidthPath), profile.Table)), c.Origin));
+    }
 }

@@ -38,10 +38,7 @@ public sealed record BudgetAdmission(int Admitted, int Drawn)
     /// <summary>The estimate in words, with what to change when it is slow.</summary>
     public string Describe(LatencyObjective objective)
     {
-        var range = objective.Band > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{objective.BandMs:0.#}–{objective.BudgetMs:0.#} ms")
-            : string.Create(CultureInfo.InvariantCulture, $"{objective.BudgetMs:0.#} ms");
-        var share = string.Create(CultureInfo.InvariantCulture, $"the budget ({range}) admits {100 * Share:0.##} % of the space's networks ({Admitted:N0} of {Drawn:N0} drawn)");
+        var share = string.Create(CultureInfo.InvariantCulture, $"the budget ({objective.AdmittedRange()}) admits {100 * Share:0.##} % of the space's networks ({Admitted:N0} of {Drawn:N0} drawn)");
         return IsSlow
             ? share + string.Create(CultureInfo.InvariantCulture,
                 $": a single-path step draws about {(Admitted == 0 ? $"{Drawn:N0} or more" : $"{Drawn / Admitted:N0}")} networks for each one it trains (at most {MaxDraws:N0}); {(objective.Band > 0 ? "a lower band or " : "")}a larger budget makes the search faster")

@@ -23,6 +23,12 @@ public sealed record BudgetReport
     public required string Table { get; init; }
     public required string Resolution { get; init; }
 
+    /// <summary>
+    /// The objective's <see cref="LatencyObjective.Calibration"/>: the predicted verdict and the closest network judge
+    /// the prediction times it (<see cref="PredictedMs"/> stays the table's own).
+    /// </summary>
+    public double? Calibration { get; init; }
+
     /// <summary>The cheapest network of the searched space on this table (<see cref="LatencyFloor"/>).</summary>
     public double? FloorMs { get; init; }
 
@@ -47,13 +53,13 @@ public sealed record BudgetReport
         var predicted = NetworkLatency.Predict(genotype, table);
         var report = new BudgetReport
         {
-            BudgetMs = objective.BudgetMs, PredictedMs = predicted, MeetsBudget = predicted <= objective.BudgetMs,
-            Table = objective.TablePath, Resolution = table.Resolution, FloorMs = floor.Milliseconds,
+            BudgetMs = objective.BudgetMs, PredictedMs = predicted, MeetsBudget = objective.Calibrated(predicted) <= objective.BudgetMs,
+            Table = objective.TablePath, Resolution = table.Resolution, FloorMs = floor.Milliseconds, Calibration = objective.Calibration,
         };
         File.Delete(Path.Combine(runDir, WithinBudgetFile)); // a resumed run derives anew
         if (!report.MeetsBudget)
         {
-            var closest = Candidates(genotype, table, floor.Network.WidthPath).FirstOrDefault(c => c.PredictedMs <= objective.BudgetMs);
+            var closest = Candidates(genotype, table, floor.Network.WidthPath).FirstOrDefault(c => objective.Calibrated(c.PredictedMs) <= objective.BudgetMs);
             if (closest.Genotype is not null) report = report.WithClosest(closest, runDir);
         }
         report.Save(runDir);

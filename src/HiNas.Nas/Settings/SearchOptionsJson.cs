@@ -73,6 +73,8 @@ public static class SearchOptionsJson
         public double? BudgetMs { get; set; }
         public double? LatencyWeight { get; set; }
         public double? BudgetBand { get; set; }
+        /// <summary>Absent: not measured (<see cref="Latency.LatencyObjective.Calibration"/>).</summary>
+        public double? LatencyCalibration { get; set; }
 
         public static Dto From(SearchOptions o) => new()
         {
@@ -118,6 +120,7 @@ public static class SearchOptionsJson
             BudgetMs = o.Latency?.BudgetMs,
             LatencyWeight = o.Latency?.Weight,
             BudgetBand = o.Latency is { Band: > 0 } band ? band.Band : null,
+            LatencyCalibration = o.Latency?.Calibration,
         };
 
         public SearchOptions ToOptions(string path)
@@ -145,7 +148,7 @@ public static class SearchOptionsJson
                     SupernetTraining = SupernetTraining ?? SupernetTrainings.Mixture, RankedNetworks = RankedNetworks ?? SearchOptions.DefaultRankedNetworks,
                     SinglePathStepsPerEpoch = SinglePathStepsPerEpoch,
                     Threads = Threads, Device = Device ?? "auto",
-                    Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0, Band = BudgetBand ?? 0 },
+                    Latency = LatencyTable is null ? null : new Latency.LatencyObjective { TablePath = LatencyTable, BudgetMs = BudgetMs ?? 0, Weight = LatencyWeight ?? 1.0, Band = BudgetBand ?? 0, Calibration = LatencyCalibration },
                 };
                 options.Validate();
                 return options;

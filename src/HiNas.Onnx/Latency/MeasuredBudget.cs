@@ -45,7 +45,7 @@ public static class MeasuredBudget
             var floor = LatencyFloor.Of(genotype.Space, table);
             foreach (var candidate in BudgetReport.Candidates(genotype, table, floor.Network.WidthPath))
             {
-                if (candidate.PredictedMs > report.BudgetMs * HopelessFactor) continue;
+                if (candidate.PredictedMs * (report.Calibration ?? 1) > report.BudgetMs * HopelessFactor) continue;
                 var ms = Measure(candidate.Genotype, table);
                 log?.Invoke(FormattableString.Invariant($"{candidate.Replaced} operation(s) made skip connections{(candidate.WidthPathChanged ? " on the floor's width path" : "")}: {ms:F1} ms measured ({candidate.PredictedMs:F1} predicted)"));
                 if (ms <= report.BudgetMs)

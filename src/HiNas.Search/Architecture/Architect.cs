@@ -30,6 +30,7 @@ public sealed class Architect : IDisposable
         _network = network;
         _loss = loss;
         _latency = latency;
+        LatencyCalibration = latency?.Objective.Calibration ?? 1.0;
         Optimizer = torch.optim.Adam(network.ArchitectureParameters(), lr: learningRate, beta1: 0.5, beta2: 0.999, weight_decay: weightDecay);
     }
 
@@ -37,10 +38,10 @@ public sealed class Architect : IDisposable
 
     /// <summary>
     /// Measured over predicted latency of the derived network, as the search last measured it on the table's
-    /// machine (1 until then, and without measurements): the penalty's value is the prediction times this, so the
-    /// search aims at what ONNX Runtime measures, not at the table's sum of parts.
+    /// machine (until then the objective's <see cref="LatencyObjective.Calibration"/>, or 1): the penalty's value is the
+    /// prediction times this, so the search aims at what ONNX Runtime measures, not at the table's sum of parts.
     /// </summary>
-    public double LatencyCalibration { get; set; } = 1.0;
+    public double LatencyCalibration { get; set; }
 
     /// <summary>One first-order step on (input, target); returns the architecture loss.</summary>
     public double Step(Tensor input, Tensor target)

@@ -205,9 +205,9 @@ public sealed class SearchSession : IDisposable
             if (draw == BudgetAdmission.MaxDraws)
                 throw budget.Band > 0
                     ? new SettingException("budget_band", FormattableString.Invariant(
-                        $"none of {BudgetAdmission.MaxDraws:N0} networks drawn from the space is predicted within {budget.BandMs:0.#}–{budget.BudgetMs} ms ({budget.Band} of the budget and up; the space's floor: {Floor!.Milliseconds:F1} ms); give a lower band or another budget"))
+                        $"none of {BudgetAdmission.MaxDraws:N0} networks drawn from the space is predicted within {budget.AdmittedRange()} ({budget.Band} of the budget and up; the space's floor: {Floor!.Milliseconds:F1} ms predicted); give a lower band or another budget"))
                     : new SettingException("budget_ms", FormattableString.Invariant(
-                        $"none of {BudgetAdmission.MaxDraws:N0} networks drawn from the space is predicted within {budget.BudgetMs} ms (the space's floor: {Floor!.Milliseconds:F1} ms); give a larger budget"));
+                        $"none of {BudgetAdmission.MaxDraws:N0} networks drawn from the space is predicted within {budget.AdmittedRange()} (the space's floor: {Floor!.Milliseconds:F1} ms predicted); give a larger budget"));
         }
     }
 
