@@ -22,7 +22,7 @@
 # selection's networks no slower than the design timed beside it, `--as-fast-as`).
 # WIDER="1.5 2" adds the free net retrained 1.5 and 2 times as wide (points a work folder can gain later: the rest is
 # not repeated; the measurement is, when the networks changed).
-# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] bench/latency/front.sh [WORK_DIR]
+# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
@@ -57,6 +57,7 @@ case "${SPACE:-stem8}" in
     baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn); band=0.9; at_band=0.8; select_top=4 ;;
   *) echo "front.sh: SPACE is stem8, frame-time, fused or fused-widths, not '$SPACE'" >&2; exit 2 ;;
 esac
+[ -n "$at_band" ] && at_band="${AT_BAND:-$at_band}"  # the band of the searches at the hand designs' times, in a space that has them
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
 search=(--data "$data" "${schedule[@]}")

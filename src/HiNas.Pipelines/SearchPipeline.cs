@@ -14,7 +14,7 @@ namespace HiNas.Pipelines;
 /// <item>with a budget, the space's floor (its cheapest network): a budget under the table's prediction of it is
 /// refused, and on the table's machine the floor is run by ONNX Runtime and a budget under that measurement refused
 /// too, before anything is written (the sum of warm parts predicts the floor low, and no search meets a budget in between);
-/// a single-path search then, on the table's machine, measures networks in its budget's band and admits by the
+/// a single-path search then, on the table's machine, measures networks at its budget's band and admits by the
 /// prediction times what the table misses (<see cref="BudgetCalibration"/>, kept in the run's options so a resumed
 /// search draws as it did), and logs the share of the space its budget admits (<see cref="BudgetAdmission"/>: a small
 /// one makes each step slow);</item>
@@ -37,9 +37,9 @@ public static class SearchPipeline
             CheckBudget(options.Supernet, objective, table, log);
             if (options.IsSinglePath)
             {
-                if (objective.Calibration is null && MeasuredBudget.MeasurerFor(table) is { } measure
-                    && BudgetCalibration.Measure(options.Supernet.Space, table, objective, measure, options.Seed) is { } calibration)
+                if (objective.Calibration is null && MeasuredBudget.MeasurerFor(table) is { } measure)
                 {
+                    var calibration = BudgetCalibration.Measure(options.Supernet.Space, table, objective, measure, options.Seed);
                     log?.Invoke(calibration.Describe());
                     objective = objective with { Calibration = calibration.Calibration };
                     options = options with { Latency = objective };
