@@ -46,9 +46,9 @@ public sealed record LatencyObjective
     /// <summary>
     /// Measured over predicted milliseconds of networks in the budget's band, run whole by ONNX Runtime on the table's
     /// machine before a single-path search (<see cref="BudgetCalibration"/>; null: not measured, the prediction as it is).
-    /// The table's sum of parts is off by a factor that depends on the space — 0.96 of the fused space's networks,
-    /// 0.80–0.85 of the same with two widths — so a band of predictions alone searched the widths space a fifth under
-    /// its budget.
+    /// The table's sum of parts is off by a factor that depends on the space and its networks — 0.96 of the fused
+    /// space's, 0.76–0.93 of the same with two widths — so a band of predictions alone searched the widths space a fifth
+    /// under its budget.
     /// </summary>
     public double? Calibration { get; init; }
 
