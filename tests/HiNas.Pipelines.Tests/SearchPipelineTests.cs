@@ -1,8 +1,10 @@
 using HiNas.Imaging.Tasks;
+using HiNas.Nas.Genotypes;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Workers;
+using HiNas.Search.Searching;
 
 namespace HiNas.Pipelines.Tests;
 
@@ -65,7 +67,7 @@ public sealed class SearchPipelineTests
         var root = Directory.CreateTempSubdirectory("hinas-pipeline-tests").FullName;
         var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 1), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
         var profile = LatencyProfilePipeline.Run(space.Space, 48, 32, repeats: 3, Path.Combine(root, "table.json"));
-        var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(space.Space, (ulong)seed), profile.Table)).Order().ToArray();
+        var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(RandomGenotype.Sample(space.Space, (ulong)seed), profile.Table)).Order().ToArray();
         var options = SearchOptionsResolver.Resolve(space.Task, new SearchSettings
         {
             Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8, Epochs = 2, Warmup = 1, StepsPerEpoch = 2, Batch = 2, Crop = 24,
@@ -82,8 +84,8 @@ public sealed class SearchPipelineTests
             && l.EndsWith(FormattableString.Invariant($"the prediction × {calibrated.Calibration:0.###}"), StringComparison.Ordinal));
         Assert.Equal(options.Latency! with { Calibration = calibrated.Calibration }, calibrated);
         Assert.Contains(lines, l => l.Contains(", the table's predictions ×", StringComparison.Ordinal));
-        var ranked = RunFiles.ReadJson<HiNas.Search.Searching.NetworkRanking.Ranking>(Path.Combine(outcome.RunDir, HiNas.Search.Searching.NetworkRanking.RankingFile)).Candidates;
+        var ranked = RunFiles.ReadJson<NetworkRanking.Ranking>(Path.Combine(outcome.RunDir, NetworkRanking.RankingFile)).Candidates;
         Assert.All(ranked.Where(c => c.Origin.StartsWith("drawn:", StringComparison.Ordinal)), c => Assert.True(calibrated.Admits(NetworkLatency.Predict(
-            new HiNas.Nas.Genotypes.Genotype(space.Space, c.Cells.Select(e => new HiNas.Nas.Genotypes.CellGenotype(e)).ToArray(), c.WidthPath), profile.Table)), c.Origin));
+            new Genotype(space.Space, c.Cells.Select(e => new CellGenotype(e)).ToArray(), c.WidthPath), profile.Table)), c.Origin));
     }
 }

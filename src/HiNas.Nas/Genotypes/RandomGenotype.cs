@@ -13,6 +13,13 @@ namespace HiNas.Nas.Genotypes;
 /// </summary>
 public static class RandomGenotype
 {
+    /// <summary>
+    /// <paramref name="count"/> networks drawn uniformly, the i-th from a seed derived from <paramref name="seed"/> and i
+    /// (the same draws each time): the sample budget estimates and calibrations judge a space by.
+    /// </summary>
+    public static IEnumerable<Genotype> Draws(SearchSpace space, int count, ulong seed) =>
+        Enumerable.Range(0, count).Select(i => Sample(space, DeterministicRandom.Derive(seed, (ulong)i)));
+
     public static Genotype Sample(SearchSpace space, ulong seed)
     {
         var (layers, blocks, widthFactors) = (space.Layers, space.Blocks, space.WidthFactors);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using HiNas.Imaging.Randomness;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Space;
 
@@ -29,9 +28,7 @@ public sealed record BudgetAdmission(int Admitted, int Drawn)
     public static BudgetAdmission Estimate(SearchSpace space, LatencyTable table, LatencyObjective objective, int draws = DefaultDraws, ulong seed = 1)
     {
         if (draws < 1) throw new ArgumentOutOfRangeException(nameof(draws), draws, "draw at least one network");
-        var admitted = 0;
-        for (var i = 0; i < draws; i++)
-            if (objective.Admits(NetworkLatency.Predict(RandomGenotype.Sample(space, DeterministicRandom.Derive(seed, (ulong)i)), table))) admitted++;
+        var admitted = RandomGenotype.Draws(space, draws, seed).Count(genotype => objective.Admits(NetworkLatency.Predict(genotype, table)));
         return new BudgetAdmission(admitted, draws);
     }
 

@@ -51,8 +51,7 @@ public sealed record BudgetCalibration(IReadOnlyList<BudgetCalibration.Network> 
     private static double Clamp(double ratio) => Math.Clamp(ratio, LatencyObjective.MinCalibration, LatencyObjective.MaxCalibration);
 
     private static List<Network> Round(SearchSpace space, LatencyTable table, double middleMs, double calibration, Func<Genotype, double> measure, ulong seed) =>
-        Enumerable.Range(0, DrawsPerRound)
-            .Select(draw => RandomGenotype.Sample(space, DeterministicRandom.Derive(seed, (ulong)draw)))
+        RandomGenotype.Draws(space, DrawsPerRound, seed)
             .Select(genotype => (Genotype: genotype, Predicted: NetworkLatency.Predict(genotype, table)))
             .OrderBy(d => Math.Abs(d.Predicted * calibration - middleMs)).Take(NetworksPerRound).ToList()
             .Select(d => new Network(d.Predicted, measure(d.Genotype))).ToList();
