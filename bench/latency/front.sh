@@ -16,13 +16,13 @@
 # layers of 48 channels at a quarter of the pixels, its own single-path search schedule) against FFDNet 4, 7 and 10 × 48
 # and DnCNN, with the recipe of bench/search-recipe's budgeted searches: each search draws only networks predicted
 # within 0.9 of its budget and up (--budget-band; the tight budget, the floor's, without a band), and its network is
-# chosen by training the ranking's top 4 for 1,000 iterations (`hinas select --by training`). It also searches at each
+# chosen by training 4 of the ranking's networks (SELECT_TOP), taken round its width paths, for 1,000 iterations (`hinas select --by training`). It also searches at each
 # hand design's latency that the free net does not already cover ("at-NAME": budget the design's measured time — a
 # single-path search admits by predictions calibrated on networks of its band run whole, docs/cli.md —, band 0.8, the
 # selection's networks no slower than the design timed beside it, `--as-fast-as`).
 # WIDER="1.5 2" adds the free net retrained 1.5 and 2 times as wide (points a work folder can gain later: the rest is
 # not repeated; the measurement is, when the networks changed).
-# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] bench/latency/front.sh [WORK_DIR]
+# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] [SELECT_TOP=4] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
@@ -58,6 +58,7 @@ case "${SPACE:-stem8}" in
   *) echo "front.sh: SPACE is stem8, frame-time, fused or fused-widths, not '$SPACE'" >&2; exit 2 ;;
 esac
 [ -n "$at_band" ] && at_band="${AT_BAND:-$at_band}"  # the band of the searches at the hand designs' times, in a space that has them
+[ -n "$select_top" ] && select_top="${SELECT_TOP:-$select_top}"  # how many networks the selections train, in a space that selects
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
 search=(--data "$data" "${schedule[@]}")
@@ -153,7 +154,15 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
       arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$(design_spec "$net")" ;;
     random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
     free-x*) arch=(--genotype "$(found free)" --width-multiplier "${net#free-x}" --head light); spec="$(found free)*${net#free-x}" ;;
-    *) arch=(--genotype "$(found "$net")" "${as_searched[@]}"); spec="$(found "$net")" ;;
+    *) arch=(--genotype "$(found "$net")" "${as_searched[@]}"); spec="$(found "$net")"
+      # a training of another network than the search's now (its selection was done again) is done again
+      if [ -f "$dir/options.json" ] && ! /usr/bin/python3 -c "
+import json, sys
+trained = json.load(open(sys.argv[1]))['architecture']['genotype']; found = json.load(open(sys.argv[2]))
+sys.exit(0 if (trained['cells'], trained['width_path']) == (found['cells'], found['width_path']) else 1)" "$dir/options.json" "$spec"; then
+        echo "front.sh: $dir trained another network than $spec: training it again" >&2
+        rm -rf "$dir" "$dir.eval.json"
+      fi ;;
   esac
   resumable_step train "$dir" summary.json "${arch[@]}" "${train[@]}"  # finished: its best weights stay
   [ -f "$dir.eval.json" ] || "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"

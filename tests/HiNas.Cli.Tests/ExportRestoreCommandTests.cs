@@ -156,6 +156,8 @@ public class ExportRestoreCommandTests
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-tuning-steps", "5" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-learning-rate", "1e-4" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-learning-rate", "0" },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-range-learning-rate", "1e-3" },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-range-learning-rate", "-1" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-float-tail", "last" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-tolerance-db", "-1" },
             new[] { "eval", "--model", "m", "--checkpoint", trainDir, "--data", root },

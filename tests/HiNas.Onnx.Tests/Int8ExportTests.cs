@@ -296,14 +296,35 @@ public class Int8ExportTests
     }
 
     [Fact]
-    public void TheResidualReadsTheInputAsItCame()
+    public void ADenoisersResidualReadsTheImageRoundedAsItsNetworkReadsIt_AnUpscalersAsItCame()
     {
+        NodeProto Producer(ModelProto m, string value) => m.Graph.Node.Single(n => n.Output.Contains(value));
+        // a denoiser whose network reads the image: the residual reads the network's own dequantized image
         var task = RestorationTask.Denoise(25, 1);
         var (model, _, _) = EveryOpGraph(task);
+        Assert.NotNull(QuantizationPlan.Of(model).RoundedResidual);
         var int8 = QdqQuantizer.Quantize(model, Calibrate(model, 1));
         var residual = int8.Graph.Node.Single(n => n.OpType == "Sub");
-        Assert.Equal(OnnxExporter.InputName, residual.Input[0]);
+        var rounded = Producer(int8, residual.Input[0]);
+        Assert.Equal(("DequantizeLinear", OnnxExporter.InputName), (rounded.OpType, Producer(int8, rounded.Input[0]).Input[0]));
+        Assert.Contains(int8.Graph.Node, n => n.OpType == "Conv" && n.Input[0] == residual.Input[0]);
         Assert.EndsWith("_dq", residual.Input[1]);
+
+        // told the noise: the image rounded on the grid of the network's input (image and level plane), the same scale and zero point
+        var (told, ranges) = ToldGraph(RestorationTask.Denoise(25, 3));
+        var plan = QuantizationPlan.Of(told);
+        var toldInt8 = QdqQuantizer.Quantize(told, ranges);
+        var toldResidual = toldInt8.Graph.Node[^1];
+        Assert.Equal("Sub", toldResidual.OpType);
+        var imageQ = Producer(toldInt8, Producer(toldInt8, toldResidual.Input[0]).Input[0]);
+        var networkQ = toldInt8.Graph.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0] == plan.NetworkInput);
+        Assert.Equal((OnnxExporter.InputName, networkQ.Input[1], networkQ.Input[2]), (imageQ.Input[0], imageQ.Input[1], imageQ.Input[2]));
+
+        // an upscaler's residual, the bicubic image, reads the image as it came
+        var (sr, _, _) = EveryOpGraph(RestorationTask.SuperResolution(2, 3));
+        Assert.Null(QuantizationPlan.Of(sr).RoundedResidual);
+        var srInt8 = QdqQuantizer.Quantize(sr, Calibrate(sr, 3));
+        Assert.Contains(srInt8.Graph.Node, n => n.OpType != "QuantizeLinear" && n.Input.Contains(OnnxExporter.InputName));
     }
 
     [Theory]
@@ -333,11 +354,67 @@ public class Int8ExportTests
     }
 
     [Fact]
+    public void LearnedRanges_StartAsCalibrated_MoveWithTheLoss_AndTheInt8GraphRoundsOverThemAsTheFakeOneDoes()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, input, shape) = GraphOf(FusedConvolutions(task, 2), task);
+        var ranges = Calibrate(model, 3);
+        var reference = Run(model.ToByteArray(), input, shape);
+        using var calibrated = new FakeQuantizedGraph(model, ranges);
+        using var learned = new FakeQuantizedGraph(model, ranges, learnRanges: true);
+        using var x = torch.tensor(input, shape.Select(d => (long)d).ToArray());
+        float[] Fake(FakeQuantizedGraph graph)
+        {
+            using var noGrad = torch.no_grad();
+            using var y = graph.call(x).contiguous();
+            return y.data<float>().ToArray();
+        }
+        // one range per quantized activation but the network's input (the image's), starting as calibrated: the same
+        // scales and zero points, the same rounding
+        Assert.Empty(calibrated.RangeParameters());
+        Assert.Equal(QuantizationPlan.Of(model).Activations.Count - 1, learned.RangeParameters().Count());
+        foreach (var (name, range) in learned.Ranges()) Assert.Equal(Int8Scales.Activation(ranges[name]), Int8Scales.Activation(range));
+        Assert.True(Matching(Fake(learned), Fake(calibrated)) > 0.9, "learned ranges at their start round as the calibrated ones");
+
+        // the ranges alone, trained toward the float graph's output: the error falls and the ranges move
+        using var target = torch.tensor(reference, shape.Select(d => (long)d).ToArray());
+        double Loss()
+        {
+            using var noGrad = torch.no_grad();
+            using var y = learned.call(x);
+            return nn.functional.mse_loss(y, target).item<float>();
+        }
+        var before = Loss();
+        using (var optimizer = torch.optim.Adam(learned.RangeParameters(), lr: 0.02))
+            for (var step = 0; step < 30; step++)
+            {
+                optimizer.zero_grad();
+                using var loss = nn.functional.mse_loss(learned.call(x), target);
+                loss.backward();
+                optimizer.step();
+            }
+        var after = Loss();
+        Assert.True(after < before, $"the rounding error did not fall: {before:E3} → {after:E3}");
+        var moved = learned.Ranges().Count(r => Math.Abs(Int8Scales.Activation(r.Value).Scale / Int8Scales.Activation(ranges[r.Key]).Scale - 1) > 0.01);
+        Assert.True(moved > 0, "no range moved");
+        Assert.All(learned.Ranges(), r => Assert.Equal(Int8Scales.Activation(ranges[r.Key]).ZeroPoint, Int8Scales.Activation(r.Value).ZeroPoint));
+        var networkInput = QuantizationPlan.Of(model).NetworkInput;
+        Assert.Equal(Int8Scales.Activation(ranges[networkInput]), Int8Scales.Activation(learned.Ranges()[networkInput]));
+
+        // the int8 graph written over the learned ranges rounds as the fake graph does
+        var int8 = Run(QdqQuantizer.Quantize(model, learned.Ranges()).ToByteArray(), input, shape);
+        AssertRoundsAsInt8(Fake(learned), reference, int8, "learned ranges");
+        Assert.True(Rms(int8, reference) < Rms(Run(QdqQuantizer.Quantize(model, ranges).ToByteArray(), input, shape), reference),
+            "the int8 graph over the learned ranges is closer to float than over the calibrated ones");
+    }
+
+    [Fact]
     public void RoundingPassesGradientsInsideAValuesRangeAndNoneWhereItClips()
     {
-        // a denoiser's output is input − f(quantized input): where the input lies far outside its calibrated range the
-        // network sees a clipped constant, so the only gradient left at those pixels is the residual's 1
-        // (RGB: oneDNN's channels-last gradient of a one-channel input is refused on these CPUs)
+        // a denoiser's output is rounded input − f(rounded input): where the input lies far outside its calibrated range
+        // the network and the residual both read a clipped constant, so no gradient is left at those pixels; inside it,
+        // the residual's 1 and the network's pass (RGB: oneDNN's channels-last gradient of a one-channel input is
+        // refused on these CPUs)
         var task = RestorationTask.Denoise(25, 3);
         var (model, input, shape) = EveryOpGraph(task);
         using var graph = new FakeQuantizedGraph(model, Calibrate(model, 3));
@@ -353,8 +430,9 @@ public class Int8ExportTests
         for (var c = 0; c < 3; c++)
         {
             var plane = g.Skip(c * height * width).Take(height * width).ToArray();
-            Assert.All(plane.Take(4 * width), v => Assert.Equal(1f, v, 5));
+            Assert.All(plane.Take(4 * width), v => Assert.Equal(0f, v, 5));
             Assert.Contains(plane.Skip(8 * width), v => Math.Abs(v - 1) > 1e-3);
+            Assert.True(plane.Skip(8 * width).Count(v => Math.Abs(v) > 1e-3) > plane.Length / 2 - 8 * width, "inside its range the input's gradients pass");
         }
     }
 
@@ -418,7 +496,7 @@ public class Int8ExportTests
                 Task = task, Architecture = new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 4, Width = 12 },
                 Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Iterations = 30, Batch = 4, Crop = 24, LearningRate = 2e-3, ValidateEvery = 15, Seed = 3,
             }, run);
-            var settings = new Int8Settings { CalibrationCrops = 4, TuningSteps = 6, ValidateEvery = 3, Crop = 24, Batch = 2, ValidationCrop = 32, ToleranceDb = 3, FloatTail = null };
+            var settings = new Int8Settings { CalibrationCrops = 4, TuningSteps = 6, ValidateEvery = 3, Crop = 24, Batch = 2, ValidationCrop = 32, ToleranceDb = 3, FloatTail = null, RangeLearningRate = 1e-3 };
             var lines = new List<string>();
             var result = ModelExport.FromTrainingRun(run, Path.Combine(root, "package"), int8: settings, progress: new Reporter(lines.Add));
             var manifest = result.Package.Manifest;
@@ -448,6 +526,8 @@ public class Int8ExportTests
         Assert.Contains("int8_tuning_steps", error.Message);
         error = Assert.Throws<SettingException>(() => new Int8Settings { FloatTail = -1 }.Validate());
         Assert.Contains("int8_float_tail", error.Message);
+        error = Assert.Throws<SettingException>(() => new Int8Settings { RangeLearningRate = -1e-3 }.Validate());
+        Assert.Contains("int8_range_learning_rate", error.Message);
     }
 
     [Fact]

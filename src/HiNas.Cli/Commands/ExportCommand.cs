@@ -8,7 +8,7 @@ using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-float-tail N] [--int8-tolerance-db D]]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)
@@ -27,6 +27,11 @@ public static class ExportCommand
         var defaults = new Int8Settings();
         var tuningSteps = new Option<int>("--int8-tuning-steps") { Description = $"quantization-aware tuning steps (0: calibration only; default {defaults.TuningSteps})", DefaultValueFactory = _ => defaults.TuningSteps };
         var tuningRate = new Option<double>("--int8-learning-rate") { Description = $"Adam's learning rate of the quantization-aware tuning (default {defaults.LearningRate})", DefaultValueFactory = _ => defaults.LearningRate };
+        var rangeRate = new Option<double>("--int8-range-learning-rate")
+        {
+            Description = $"Adam's learning rate of the activations' ranges, learned beside the weights during the tuning (each as its logarithm; 0: the calibrated ranges; default {defaults.RangeLearningRate})",
+            DefaultValueFactory = _ => defaults.RangeLearningRate,
+        };
         var floatTail = new Option<string>("--int8-float-tail")
         {
             Description = "keep the network's last N convolutions (and what follows them) float (default 0), or auto: print the calibrated curve and keep the fewest for which int8 stays within the tolerance (at most 0.1 dB), none when no tail short of the whole network does",
@@ -35,7 +40,7 @@ public static class ExportCommand
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, floatTail, tolerance,
+            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, tolerance,
         };
         command.SetAction(parse =>
         {
@@ -44,10 +49,10 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
-                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), ToleranceDb = parse.GetValue(tolerance) } : null,
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
-            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, floatTail, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
-                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-float-tail and --int8-tolerance-db need --int8");
+            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
+                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail and --int8-tolerance-db need --int8");
             options.Validate();
             var result = ModelExport.From(options, parse.GetValue(json) ? null : new LineProgress<string>(line => $"hinas: {line}", output.Error));
             var m = result.Package.Manifest;

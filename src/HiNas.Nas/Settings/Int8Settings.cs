@@ -12,6 +12,12 @@ public sealed record Int8Settings
     public double LearningRate { get; init; } = 1e-5;
 
     /// <summary>
+    /// Adam's learning rate for the activations' ranges, tuned beside the weights (learned step sizes, each as its
+    /// logarithm: a rate of r moves a range by about r of itself per step); 0 keeps the calibrated ranges.
+    /// </summary>
+    public double RangeLearningRate { get; init; } = 0;
+
+    /// <summary>
     /// How many of the network's last convolutions (and what lies between them and the prediction) stay float: 0 by
     /// default (all of the network in int8); null measures it: the fewest whose calibrated fake-quantized validation is
     /// within <see cref="FloatTailTargetDb"/> of float. Not the default, by measurement: the ×2 upscaler's calibrated
@@ -41,6 +47,7 @@ public sealed record Int8Settings
         SettingException.Require(CalibrationCrops is >= 1 and <= 4096, "int8_calibration_crops", $"must be in [1, 4096], got {CalibrationCrops}");
         SettingException.Require(TuningSteps is >= 0 and <= 1_000_000, "int8_tuning_steps", $"must be in [0, 1000000], got {TuningSteps}");
         SettingException.Require(LearningRate > 0 && LearningRate < 1, "int8_learning_rate", $"must be in (0, 1), got {LearningRate}");
+        SettingException.Require(RangeLearningRate >= 0 && RangeLearningRate < 1, "int8_range_learning_rate", $"must be in [0, 1), got {RangeLearningRate}");
         SettingException.Require(Batch is >= 1 and <= 256, "int8_batch", $"must be in [1, 256], got {Batch}");
         SettingException.Require(Crop is >= 16 and <= 512, "int8_crop", $"must be in [16, 512], got {Crop}");
         SettingException.Require(ValidationCrop is >= 16 and <= 8192, "int8_validation_crop", $"must be in [16, 8192], got {ValidationCrop}");

@@ -26,12 +26,18 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, TorchSharp.Modules.Parameter> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _integerConstants = new(StringComparer.Ordinal);
     private readonly TorchSharp.Modules.ParameterList weights = new();
+    // with learned ranges: each quantized activation's scale as log(scale / calibrated scale), its zero point kept
+    private readonly TorchSharp.Modules.ParameterList rangeScales = new();
+    private readonly Dictionary<string, TorchSharp.Modules.Parameter> _rangeScale = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _lastReader = new(StringComparer.Ordinal);
     private readonly int _inputMultiple;
     private readonly string _imageInput;
     private readonly string? _levelInput;
 
-    public FakeQuantizedGraph(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges) : base(nameof(FakeQuantizedGraph))
+    /// <param name="learnRanges">the activations' ranges are parameters too (<see cref="RangeParameters"/>), all but the
+    /// network input's: each scales about its zero point, starting from the calibrated range (<see cref="Ranges"/>
+    /// gives them as trained)</param>
+    public FakeQuantizedGraph(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges, bool learnRanges = false) : base(nameof(FakeQuantizedGraph))
     {
         _model = floatModel.Clone();
         _plan = QuantizationPlan.Of(_model);
@@ -51,6 +57,15 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
             _constants[tensor.Name] = parameter;
             weights.Add(parameter);
         }
+        // the network input's range stays as calibrated: it is the image's (and the noise plane's), and learning it would
+        // ask for the image's gradient, which oneDNN computes wrong for a one-channel image (ActivationLayouts)
+        if (learnRanges)
+            foreach (var name in _activations.Keys.Where(v => v != _plan.NetworkInput).Order(StringComparer.Ordinal))
+            {
+                var logScale = new TorchSharp.Modules.Parameter(torch.zeros(1), requires_grad: true);
+                _rangeScale[name] = logScale;
+                rangeScales.Add(logScale);
+            }
         for (var index = 0; index < _model.Graph.Node.Count; index++)
             foreach (var read in _model.Graph.Node[index].Input) _lastReader[read] = index;
         _lastReader.Remove(_model.Graph.Output[0].Name);
@@ -110,8 +125,10 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         {
             var node = _model.Graph.Node[index];
             var quantizedNode = _plan.Nodes.Contains(index);
-            // float readers of an input (the residual, the noise-level plane) read it as it came
-            Tensor Read(int i) => !quantizedNode && inputs.TryGetValue(node.Input[i], out var given) ? given
+            // float readers of an input (an upscaler's residual, the noise-level plane) read it as it came, a denoiser's
+            // residual rounded as the network reads it
+            Tensor Read(int i) => !quantizedNode && inputs.TryGetValue(node.Input[i], out var given)
+                ? index == _plan.RoundedResidual ? Activation(_plan.NetworkInput, given) : given
                 : _constants.TryGetValue(node.Input[i], out var constant) ? constant : values[node.Input[i]];
             using var nodeScope = torch.NewDisposeScope(); // the node's temporaries go when it is done
             var output = Operators[node.OpType](this, node, Read, quantizedNode);
@@ -132,6 +149,23 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         var shape = _integerConstants[node.Input[1]];
         return x.reshape(shape.Select((d, i) => d == 0 ? x.shape[i] : d).ToArray());
     }
+
+    /// <summary>The parameters the tuning trains in the network: its convolutions' weights and biases (not the residual's constants).</summary>
+    public IEnumerable<TorchSharp.Modules.Parameter> WeightParameters() => weights.Where(p => p.requires_grad);
+
+    /// <summary>The learned ranges' parameters (none unless the graph was made to learn them).</summary>
+    public IEnumerable<TorchSharp.Modules.Parameter> RangeParameters() => rangeScales;
+
+    /// <summary>
+    /// Each quantized activation's range as the graph rounds it now (the calibrated ones, or as learned): [−z·s,
+    /// (255 − z)·s], which <see cref="Int8Scales.Activation"/> turns back into the scale s and zero point z.
+    /// </summary>
+    public IReadOnlyDictionary<string, ValueRange> Ranges() => _activations.ToDictionary(a => a.Key, a =>
+    {
+        var (scale, zeroPoint) = a.Value;
+        var learned = _rangeScale.TryGetValue(a.Key, out var logScale) ? (float)(scale * Math.Exp(logScale.detach().item<float>())) : scale;
+        return new ValueRange(-zeroPoint * learned, (255 - zeroPoint) * learned);
+    }, StringComparer.Ordinal);
 
     /// <summary>The float graph with the trained weights (the same nodes and names; ready for calibration and <see cref="QdqQuantizer"/>).</summary>
     public ModelProto ToModelProto()
@@ -156,12 +190,30 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     private Tensor Activation(string name, Tensor x)
     {
         var (scale, zeroPoint) = _activations[name];
+        if (_rangeScale.TryGetValue(name, out var logScale)) return LearnedActivation(x, scale, zeroPoint, logScale);
         using var rounding = Rounding(x, q => torch.quantize_per_tensor(q, scale, (long)zeroPoint, ScalarType.QUInt8));
         using var error = rounding.abs();
         using var clipped = error.gt(scale * 0.5 * (1 + 1e-4));
         using var detached = x.detach();
         using var passed = torch.where(clipped, detached, x);
         return passed + rounding;
+    }
+
+    /// <summary>
+    /// x rounded over a learned range (learned step size quantization): with s the scale, the level q = clamp(x / s +
+    /// z, 0, 255) is rounded with its gradient passed straight through, and (round(q) − z)·s returned. Inside the range
+    /// the gradient reaches x whole and s as round(x / s) − x / s; where the range clips x, none reaches x, and s gets
+    /// the clipped level's −z or 255 − z — the trade between rounding and clipping the loss, not the values' squared
+    /// error, decides. The scale is learned as its logarithm, so that one learning rate suits scales of any size.
+    /// </summary>
+    private static Tensor LearnedActivation(Tensor x, float scale, byte zeroPoint, Tensor logScale)
+    {
+        using var scope = torch.NewDisposeScope();
+        var s = logScale.exp() * scale;
+        var level = (x / s + zeroPoint).clamp(0, 255);
+        Tensor rounding;
+        using (torch.no_grad()) rounding = level.detach().round() - level.detach();
+        return ((level + rounding - zeroPoint) * s).MoveToOuterDisposeScope();
     }
 
     /// <summary>round(x) − x, computed without a gradient.</summary>

@@ -50,15 +50,19 @@ public static class Int8Tuning
         var device = torch.CPU;
         var validationSet = new ValidationSet(task, validation.Select(image => image.CentreCrop(task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed, told);
         var (tail, tailed) = FloatTail(floatModel, ranges, validationSet, settings, progress);
-        using var graph = new FakeQuantizedGraph(tailed, ranges);
+        var learnRanges = settings.RangeLearningRate > 0;
+        using var graph = new FakeQuantizedGraph(tailed, ranges, learnRanges);
         var calibrated = validationSet.MeanPsnr(graph, device);
         progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB (float tail {tail})");
         var best = calibrated;
         var bestStep = 0;
         var bestModel = graph.ToModelProto();
+        var bestRanges = ranges;
         if (settings.TuningSteps > 0)
         {
-            using var optimizer = torch.optim.Adam(graph.parameters().Where(p => p.requires_grad), lr: settings.LearningRate);
+            var groups = new List<TorchSharp.Modules.Adam.ParamGroup> { new(graph.WeightParameters(), lr: settings.LearningRate) };
+            if (learnRanges) groups.Add(new(graph.RangeParameters(), lr: settings.RangeLearningRate));
+            using var optimizer = torch.optim.Adam(groups, lr: settings.LearningRate);
             var step = new TrainingStep(graph, optimizer, loss ?? RestorationLoss.For(task), sampler, settings.Batch, device);
             graph.train();
             for (var i = 1; i <= settings.TuningSteps; i++)
@@ -68,10 +72,10 @@ public static class Int8Tuning
                 if (i % settings.ValidateEvery != 0 && i != settings.TuningSteps) continue;
                 var psnr = validationSet.MeanPsnr(graph, device);
                 progress?.Report($"int8 tuning step {i}/{settings.TuningSteps}: loss {value:F5}, fake-quantized validation PSNR {psnr:F3} dB");
-                if (psnr > best) (best, bestStep, bestModel) = (psnr, i, graph.ToModelProto());
+                if (psnr > best) (best, bestStep, bestModel, bestRanges) = (psnr, i, graph.ToModelProto(), graph.Ranges());
             }
         }
-        return new Int8Result(QdqQuantizer.Quantize(bestModel, ranges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds, tail);
+        return new Int8Result(QdqQuantizer.Quantize(bestModel, bestRanges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds, tail);
     }
 
     /// <summary>

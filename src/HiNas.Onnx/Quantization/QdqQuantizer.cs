@@ -33,7 +33,7 @@ public static class QdqQuantizer
         var model = floatModel.Clone();
         var graph = model.Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var quantized = new Dictionary<string, (string Dequantized, float Scale)>(StringComparer.Ordinal);
+        var quantized = new Dictionary<string, (string Dequantized, float Scale, string ScaleName, string ZeroName)>(StringComparer.Ordinal);
         var fresh = new FreshNames(graph);
         var rewritten = new List<NodeProto>();
         var computedInInt8 = new HashSet<string>(StringComparer.Ordinal);
@@ -49,7 +49,19 @@ public static class QdqQuantizer
             var dq = fresh.Name(value + "_dq");
             rewritten.Add(Node("QuantizeLinear", fresh.Name("node_q"), new[] { value, scaleName, zeroName }, q));
             rewritten.Add(Node("DequantizeLinear", fresh.Name("node_dq"), new[] { q, scaleName, zeroName }, dq));
-            quantized[value] = (dq, scale);
+            quantized[value] = (dq, scale, scaleName, zeroName);
+        }
+
+        // the graph's image rounded as the network reads it, for a denoiser's residual (QuantizationPlan.RoundedResidual)
+        string RoundedImage(string image)
+        {
+            if (image == plan.NetworkInput) return quantized[image].Dequantized;
+            var grid = quantized[plan.NetworkInput];
+            var q = fresh.Name(image + "_rounded_q");
+            var dq = fresh.Name(image + "_rounded");
+            rewritten.Add(Node("QuantizeLinear", fresh.Name("node_q"), new[] { image, grid.ScaleName, grid.ZeroName }, q));
+            rewritten.Add(Node("DequantizeLinear", fresh.Name("node_dq"), new[] { q, grid.ScaleName, grid.ZeroName }, dq));
+            return dq;
         }
 
         foreach (var input in graph.Input) Quantize(input.Name);
@@ -59,9 +71,10 @@ public static class QdqQuantizer
             var inQuantizedNode = plan.Nodes.Contains(index);
             if (inQuantizedNode && node.OpType == "Conv") QuantizeConvConstants(node, quantized[node.Input[0]].Scale, initializers, fresh, rewritten);
             // quantized nodes read every activation dequantized; float ones (the residual) only what int8 nodes computed,
-            // and the graph's input as it came
+            // and the graph's input as it came — except a denoiser's residual, which reads it rounded as the network does
             for (var i = 0; i < node.Input.Count; i++)
                 if (quantized.TryGetValue(node.Input[i], out var q) && (inQuantizedNode || computedInInt8.Contains(node.Input[i]))) node.Input[i] = q.Dequantized;
+            if (index == plan.RoundedResidual) node.Input[0] = RoundedImage(node.Input[0]);
             rewritten.Add(node);
             foreach (var output in node.Output)
             {

@@ -17,8 +17,9 @@ public sealed class QuantizationPlan
     /// <summary>Metadata key of the float tail's depth N (absent: 0, every network node in int8).</summary>
     public const string FloatTailKey = "hinas.int8_float_tail";
 
-    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<int> floatTail, IReadOnlySet<string> activations, int depth)
+    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<int> floatTail, IReadOnlySet<string> activations, int depth, int? roundedResidual)
     {
+        RoundedResidual = roundedResidual;
         NetworkInput = networkInput;
         Prediction = prediction;
         Nodes = nodes;
@@ -41,6 +42,16 @@ public sealed class QuantizationPlan
 
     /// <summary>Names of the values quantized to uint8 (each once; every reader shares it).</summary>
     public IReadOnlySet<string> Activations { get; }
+
+    /// <summary>
+    /// Index of a denoiser's residual (the node subtracting the prediction from the graph's image input), which reads
+    /// the image rounded as the network reads it (the network input's scale and zero point), or null (an upscaler's
+    /// residual, the bicubic image, reads it as it came; so does any residual when no node of the network is int8). The network predicts the noise of the image it was given:
+    /// subtracted from the unrounded image, that prediction would leave the image's rounding error in the output,
+    /// where no tuning reaches it; subtracted from the rounded one, the rounding error is part of the noise the network
+    /// removes.
+    /// </summary>
+    public int? RoundedResidual { get; }
 
     /// <summary>The most convolutions any network node is from the prediction: a float tail this deep leaves nothing in int8.</summary>
     public int Depth { get; }
@@ -121,7 +132,12 @@ public sealed class QuantizationPlan
             if (relu.OpType == "Relu" && readers[relu.Input[0]] == 1 && !outputs.Contains(relu.Input[0]) && producers.TryGetValue(relu.Input[0], out var writer) && nodes.Contains(writer))
                 activations.Remove(relu.Input[0]);
         }
-        return new QuantizationPlan(networkInput, prediction, nodes, tail, activations, distance.Values.DefaultIfEmpty(0).Max());
+        var image = graph.Input[0].Name;
+        var residuals = Enumerable.Range(0, graph.Node.Count)
+            .Where(i => activations.Contains(networkInput) && graph.Node[i].OpType == "Sub" && graph.Node[i].Input[0] == image && !nodes.Contains(i) && !tail.Contains(i)).ToArray();
+        if (residuals.Length > 1) throw new ArgumentException($"the graph subtracts from its input '{image}' in {residuals.Length} nodes: which is the residual is not clear");
+        int? roundedResidual = residuals.Length == 1 ? residuals[0] : null;
+        return new QuantizationPlan(networkInput, prediction, nodes, tail, activations, distance.Values.DefaultIfEmpty(0).Max(), roundedResidual);
     }
 
     private static int FloatTailOf(ModelProto model)

@@ -74,6 +74,25 @@ public sealed class TrainingSelectionTests
         Assert.Equal(smallest, small.MaxParameters);
     }
 
+    [Fact]
+    public void TheRankedNetworks_AreTakenRoundTheWidthPaths_EachPathsBestFirst_InRankingOrderWithinAPath()
+    {
+        static NetworkRanking.Candidate Ranked(string origin, params int[] widthPath) =>
+            new() { Origin = origin, Psnr = 30, Parameters = 1000, WidthPath = widthPath, Cells = [] };
+        NetworkRanking.Candidate[] ranking =
+        [
+            Ranked("a1", 0, 0, 0), Ranked("a2", 0, 0, 0), Ranked("b1", 0, 1, 0), Ranked("a3", 0, 0, 0),
+            Ranked("c1", 1, 1, 1), Ranked("b2", 0, 1, 0), Ranked("a4", 0, 0, 0),
+        ];
+
+        var order = TrainingSelection.ByWidthPath(ranking).ToArray();
+
+        Assert.Equal(new[] { "a1", "b1", "c1", "a2", "b2", "a3", "a4" }, order.Select(c => c.Ranked.Origin));
+        Assert.Equal(new[] { 1, 3, 5, 2, 6, 4, 7 }, order.Select(c => c.Place)); // places in the ranking, not in the order
+        // one width path: the ranking's own order
+        Assert.Equal(new[] { "a1", "a2", "a3", "a4" }, TrainingSelection.ByWidthPath(ranking.Where(c => c.Origin[0] == 'a').ToArray()).Select(c => c.Ranked.Origin));
+    }
+
     /// <summary>A micro search (seed 5) whose ranking holds 6 drawn networks, and those networks in ranking order.</summary>
     private static (SearchOptions Options, string Dir, NetworkRanking.Candidate[] Own) RankedMicroSearch()
     {
