@@ -46,10 +46,10 @@ public sealed class QuantizationPlan
     /// <summary>
     /// Index of a denoiser's residual (the node subtracting the prediction from the graph's image input), which reads
     /// the image rounded as the network reads it (the network input's scale and zero point), or null (an upscaler's
-    /// residual, the bicubic image, reads it as it came; so does any residual when no node of the network is int8). The network predicts the noise of the image it was given:
-    /// subtracted from the unrounded image, that prediction would leave the image's rounding error in the output,
-    /// where no tuning reaches it; subtracted from the rounded one, the rounding error is part of the noise the network
-    /// removes.
+    /// residual, the bicubic image, reads it as it came; so does any residual when no node of the network is int8).
+    /// The network predicts the noise of the image it was given: subtracted from the unrounded image, that prediction
+    /// would leave the image's rounding error in the output, where no tuning reaches it; subtracted from the rounded
+    /// one, the rounding error is part of the noise the network removes.
     /// </summary>
     public int? RoundedResidual { get; }
 
@@ -133,8 +133,8 @@ public sealed class QuantizationPlan
                 activations.Remove(relu.Input[0]);
         }
         var image = graph.Input[0].Name;
-        var residuals = Enumerable.Range(0, graph.Node.Count)
-            .Where(i => activations.Contains(networkInput) && graph.Node[i].OpType == "Sub" && graph.Node[i].Input[0] == image && !nodes.Contains(i) && !tail.Contains(i)).ToArray();
+        var residuals = !activations.Contains(networkInput) ? Array.Empty<int>() : Enumerable.Range(0, graph.Node.Count)
+            .Where(i => graph.Node[i].OpType == "Sub" && graph.Node[i].Input[0] == image && !nodes.Contains(i) && !tail.Contains(i)).ToArray();
         if (residuals.Length > 1) throw new ArgumentException($"the graph subtracts from its input '{image}' in {residuals.Length} nodes: which is the residual is not clear");
         int? roundedResidual = residuals.Length == 1 ? residuals[0] : null;
         return new QuantizationPlan(networkInput, prediction, nodes, tail, activations, distance.Values.DefaultIfEmpty(0).Max(), roundedResidual);
