@@ -28,7 +28,7 @@ public static class SelectCommand
         {
             Description = $"{Perturbation}: each edge's operation by the validation PSNR the supernet loses when the operation alone is taken out of its edge (writes {PerturbationSelection.GenotypeFile}, {PerturbationSelection.StrengthsFile}); "
                 + $"{Ranking}: whole networks — a mixture search's on β's width path (α's, the perturbation selection's, drawn from α and uniformly), a single-path search's drawn as it trained them — each run as a sub-network of the supernet with recalibrated BatchNorm statistics and ranked by validation PSNR (writes {NetworkRanking.GenotypeFile}, {NetworkRanking.RankingFile}); "
-                + $"{Training}: the top networks of the run's ranking (--by {Ranking} first; a single-path search ranks its own), each trained briefly from scratch with the same settings and seed, kept by validation PSNR (writes {TrainingSelection.GenotypeFile}, {TrainingSelection.SelectionFile}, and each training in {TrainingSelection.TrainingsFolder}/)",
+                + $"{Training}: the top networks of the run's ranking taken round its width paths (--by {Ranking} first; a single-path search ranks its own), each trained briefly from scratch with the same settings and seed, kept by validation PSNR (writes {TrainingSelection.GenotypeFile}, {TrainingSelection.SelectionFile}, and each training in {TrainingSelection.TrainingsFolder}/)",
             DefaultValueFactory = _ => Perturbation,
         };
         by.AcceptOnlyFromAmong(Perturbation, Ranking, Training);
@@ -36,10 +36,10 @@ public static class SelectCommand
         var batches = new Option<int>("--batches") { Description = $"--by {Ranking}: training batches each network's BatchNorm statistics are recalibrated on (default {NetworkRanking.DefaultBatches})", DefaultValueFactory = _ => NetworkRanking.DefaultBatches };
         var candidates = new Option<FileInfo[]>("--candidate") { Description = $"--by {Ranking}: a genotype.json to rank too, on its own width path (repeatable)", AllowMultipleArgumentsPerToken = false };
         var maxParameters = new Option<long?>("--max-parameters") { Description = $"--by {Ranking} or {Training}: rank or train only networks of at most this many parameters (as searched: ×1, light head)" };
-        var maxMs = new Option<double?>("--max-ms") { Description = $"--by {Training}: train only networks that run, as trained, within this many milliseconds for one --latency-size input (ONNX Runtime on this machine, measured before any training; slower ones are passed over for the ranking's next)" };
+        var maxMs = new Option<double?>("--max-ms") { Description = $"--by {Training}: train only networks that run, as trained, within this many milliseconds for one --latency-size input (ONNX Runtime on this machine, measured before any training; slower ones are passed over for the next)" };
         var asFastAs = new Option<string?>("--as-fast-as") { Description = $"--by {Training}: train only networks that run, as trained, no slower than this hand design (NAME:DEPTH:WIDTH, e.g. ffdnet:7:48) timed side by side with each for one --latency-size input ({NetworkTiming.SideBySideRounds} rounds of both, so a slow spell of the machine slows both; instead of --max-ms)" };
         var latencySize = new Option<string>("--latency-size") { Description = "--max-ms's and --as-fast-as's input size, W or WxH (for super-resolution the low-resolution input)", DefaultValueFactory = _ => DefaultLatencySize };
-        var top = new Option<int>("--top") { Description = $"--by {Training}: the ranking's best networks to train (the search's own, not --candidate ones; 1 to {TrainingSelection.MaxTop})", DefaultValueFactory = _ => TrainingSelection.DefaultTop };
+        var top = new Option<int>("--top") { Description = $"--by {Training}: how many of the ranking's networks to train, each width path's best first (the search's own, not --candidate ones; 1 to {TrainingSelection.MaxTop})", DefaultValueFactory = _ => TrainingSelection.DefaultTop };
         // --by training trains as `hinas train` does; its --data defaults to the search's and --iterations to a short training
         var training = new TrainSettingOptions();
         training.Data.DefaultValueFactory = null;
