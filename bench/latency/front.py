@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 refused = [r for r in rows if "refused" in r]
 rows = [r for r in rows if "refused" not in r]
-print("| network | budget ms | the search's own network within budget (its timing) | measured ms (640×360, ONNX Runtime) | measured ≤ budget | predicted ms | PSNR (dB) | params |")
+seeds = max((len(r.get("psnr_seeds", [0])) for r in rows), default=1)
+psnr_heading = f"PSNR (dB), mean of {seeds} trainings (their range)" if seeds > 1 else "PSNR (dB)"
+print(f"| network | budget ms | the search's own network within budget (its timing) | measured ms (640×360, ONNX Runtime) | measured ≤ budget | predicted ms | {psnr_heading} | params |")
 print("|---|---|---|---|---|---|---|---|")
 for r in rows:
     budget = f"{r['budget_ms']:.1f}" if "budget_ms" in r else "—"
@@ -18,7 +20,9 @@ for r in rows:
     within = ("**yes**" if r["measured_within_budget"] else "**NO**") if "budget_ms" in r else "—"
     predicted = f"{r['predicted_ms']:.1f}" if r.get("predicted_ms") is not None else "—"
     picked = f" (selected: {r['selected']}, place {r['selected_place']} of the ranking, of {r['selection_trained']} trained)" if "selected" in r else ""
-    print(f"| {r['net']}{picked} | {budget} | {fits} | {r['measured_ms']:.1f} | {within} | {predicted} | {r['psnr']:.2f} | {r['params']:,} |")
+    psnrs = r.get("psnr_seeds", [r["psnr"]])
+    psnr = f"{r['psnr']:.2f}" + (f" ({min(psnrs):.2f}–{max(psnrs):.2f})" if len(psnrs) > 1 else (" (one training)" if seeds > 1 else ""))
+    print(f"| {r['net']}{picked} | {budget} | {fits} | {r['measured_ms']:.1f} | {within} | {predicted} | {psnr} | {r['params']:,} |")
 for r in refused:
     print(f"| {r['net']} | {r['budget_ms']:.1f} | refused before the search: {r['refused']} | — | — | — | — | — |")
 def is_baseline(r):
@@ -76,7 +80,7 @@ handles, labels = ax.get_legend_handles_labels()
 unique = dict(zip(labels, handles))
 ax.legend(unique.values(), unique.keys(), fontsize=8, loc="lower center")
 ax.set_xlabel("measured latency per 640×360 RGB frame (ms, ONNX Runtime, 2 CPU cores)")
-ax.set_ylabel("PSNR on opencv-doc photos, σ 25 (dB)")
+ax.set_ylabel("PSNR on opencv-doc photos, σ 25 (dB)" + (f", mean of {seeds} trainings" if seeds > 1 else ""))
 ax.set_title(f"Denoising σ 25 RGB: quality / latency ({sys.argv[3] if len(sys.argv) > 3 else 'the same'} training iterations each)", fontsize=10)
 ax.grid(alpha=0.3)
 fig.tight_layout()

@@ -22,7 +22,10 @@
 # selection's networks no slower than the design timed beside it, `--as-fast-as`).
 # WIDER="1.5 2" adds the free net retrained 1.5 and 2 times as wide (points a work folder can gain later: the rest is
 # not repeated; the measurement is, when the networks changed).
-# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] [SELECT_TOP=4] bench/latency/front.sh [WORK_DIR]
+# SEEDS=N trains every found network and hand design N times (seeds 1…N; the random genotypes once) and the front
+# compares their mean PSNR: one 4,000-iteration training of the same network moves by up to 0.3 dB with its seed
+# (the fused spaces' recipe: 3).
+# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] [SELECT_TOP=4] [SEEDS=1] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
@@ -42,7 +45,7 @@ task=(--task denoise --sigma 25 --channels 3)
 # the supernet search's schedule (a space may bring its own)
 schedule=(--epochs 10 --warmup 4 --steps-per-epoch 30 --skip-dropout 0.5)
 # a space's recipe may add a band to its budgeted searches, a selection by training, and searches at the hand designs' latencies
-band=""; at_band=""; select_top=""
+band=""; at_band=""; select_top=""; seeds=1
 # baselines: KIND or KIND:DEPTH:WIDTH (hand-designed denoisers, trained with the same data and budget)
 case "${SPACE:-stem8}" in
   stem8) space=(--layers 3 --blocks 3 --filters 10 --stem-channels 8); baselines=(dncnn) ;;
@@ -54,18 +57,21 @@ case "${SPACE:-stem8}" in
   # Runtime's 16-channel blocks), the stem 32 — a floor of 32-channel convolutions, under FFDNet 4 × 48
   fused|fused-widths) space=(--preset frame-time-denoise-fused); schedule=()
     [ "$SPACE" = fused-widths ] && space+=(--filters 16 --width-factors 2,3 --stem-channels 32)
-    baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn); band=0.9; at_band=0.8; select_top=4 ;;
+    baselines=(ffdnet:4:48 ffdnet:7:48 ffdnet:10:48 dncnn); band=0.9; at_band=0.8; select_top=4; seeds=3 ;;
   *) echo "front.sh: SPACE is stem8, frame-time, fused or fused-widths, not '$SPACE'" >&2; exit 2 ;;
 esac
 [ -n "$at_band" ] && at_band="${AT_BAND:-$at_band}"  # the band of the searches at the hand designs' times, in a space that has them
 [ -n "$select_top" ] && select_top="${SELECT_TOP:-$select_top}"  # how many networks the selections train, in a space that selects
+seeds="${SEEDS:-$seeds}"
+[[ "$seeds" =~ ^[1-9][0-9]*$ ]] || { echo "front.sh: SEEDS is a count of trainings per network (1 or more), not '$seeds'" >&2; exit 2; }
 data="${DATA:-deadleaves}"
 iterations="${ITERATIONS:-500}"
 search=(--data "$data" "${schedule[@]}")
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 # a work folder holds one configuration's results (each step is skipped when its result exists)
 # (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
-knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${band:+ band $band}${select_top:+ select $select_top}${at_band:+ at $at_band}"
+seeds_knob=""; [ "$seeds" -gt 1 ] && seeds_knob=" seeds $seeds"
+knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${band:+ band $band}${select_top:+ select $select_top}${at_band:+ at $at_band}$seeds_knob"
 [ -f "$work/knobs" ] && [ "$(cat "$work/knobs")" != "$knobs" ] && { echo "front.sh: $work holds a run with $(cat "$work/knobs"); give another WORK_DIR" >&2; exit 2; }
 echo "$knobs" > "$work/knobs"
 # HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
@@ -166,7 +172,20 @@ sys.exit(0 if (trained['cells'], trained['width_path']) == (found['cells'], foun
   esac
   resumable_step train "$dir" summary.json "${arch[@]}" "${train[@]}"  # finished: its best weights stay
   [ -f "$dir.eval.json" ] || "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
-  [[ "$net" == random:* ]] && /usr/bin/python3 -c "
+  # the same network trained again from other seeds (train-NET is seed 1; a random genotype is trained once)
+  if [[ "$net" != random:* ]]; then
+    for ((seed = 2; seed <= seeds; seed++)); do
+      again="$dir-seed$seed"
+      if [ -f "$again/options.json" ] && ! cmp -s <(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['architecture'])" "$dir/options.json") \
+          <(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['architecture'])" "$again/options.json"); then
+        rm -rf "$again" "$again.eval.json"  # seed 1's network changed (its selection was done again)
+      fi
+      resumable_step train "$again" summary.json "${arch[@]}" "${train[@]}" --seed "$seed"
+      [ -f "$again.eval.json" ] || "${hinas[@]}" eval --checkpoint "$again" --data "$work/photos" --json > "$again.eval.json"
+    done
+  fi
+  # (written once: a newer genotype file makes the timings stale)
+  [[ "$net" == random:* ]] && [ ! -f "$dir/genotype.json" ] && /usr/bin/python3 -c "
 import json, sys
 json.dump(json.load(open(sys.argv[1] + '/options.json'))['architecture']['genotype'], open(sys.argv[1] + '/genotype.json', 'w'))" "$dir"
   specs+=("$spec")
@@ -186,15 +205,18 @@ if measured_stale; then
 fi
 
 results="$work/front.jsonl"
-/usr/bin/python3 - "$work" "$l0" "$floor" "$floor_measured" "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3 > "$results" <<'PY'
-import json, sys
-work, l0, floor, floor_measured, names = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5:]
+/usr/bin/python3 - "$work" "$l0" "$floor" "$floor_measured" "$seeds" "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3 > "$results" <<'PY'
+import json, statistics, sys
+work, l0, floor, floor_measured, seeds, names = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6:]
 measured = [json.loads(line) for line in open(f"{work}/measured.jsonl")]
 assert len(measured) == len(names), f"measured.jsonl has {len(measured)} networks, the front {len(names)}"
 for net, m in zip(names, measured):
     d = f"{work}/train-{net.replace(':', '-')}"
     e = json.load(open(d + ".eval.json"))
-    row = {"net": net, "psnr": e["psnr"], "params": e["params"], "measured_ms": m["measured_ms"], "rounds_ms": m["rounds"],
+    # the mean over the network's trainings (seed 1 in train-NET, seed s in train-NET-seedS)
+    trained = [d] + ([] if net.startswith("random:") else [f"{d}-seed{s}" for s in range(2, seeds + 1)])
+    psnrs = [json.load(open(t + ".eval.json"))["psnr"] for t in trained]
+    row = {"net": net, "psnr": statistics.mean(psnrs), "psnr_seeds": psnrs, "params": e["params"], "measured_ms": m["measured_ms"], "rounds_ms": m["rounds"],
            "predicted_ms": m.get("predicted_ms"), "l0_ms": l0, "floor_ms": floor, "floor_measured_ms": floor_measured}
     if net.startswith(("b", "at-")):
         report = json.load(open(f"{work}/{net}/latency.json"))
