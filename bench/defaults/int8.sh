@@ -5,7 +5,8 @@
 # evaluated by the standard protocol on the photo evaluation set (denoisers at σ 15, 25, 50; upscalers on Y, shaved)
 # and on the rendered evaluation frames, and timed side by side at 640×360 (interleaved rounds).
 # Usage: bench/defaults/int8.sh [BUILD_WORK_DIR=model-runs] [REPOSITORY=models] [WORK_DIR=/tmp/hinas-int8]
-#   Environment: MODELS (default denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb), TUNING_STEPS (default 1000)
+#   Environment: MODELS (default denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb), TUNING_STEPS (default 1000),
+#   INT8_ARGS (more `hinas export` options for every model, e.g. "--int8-float-head 1"; a WORK_DIR keeps its packages)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="$(realpath "${1:-model-runs}")"
@@ -25,7 +26,7 @@ for id in ${MODELS:-denoise-gray denoise-rgb sr-x2-rgb sr-x4-rgb}; do
   # the training run the package was exported from (its manifest's producer), in BUILD_WORK_DIR
   train="$runs/$(/usr/bin/python3 -c 'import json, os, sys; print(os.path.basename(json.load(open(sys.argv[1]))["producer"].split(" from ", 1)[1]))' "$repository/$id/manifest.json")"
   [ -f "$work/$id-int8/manifest.json" ] || "${hinas[@]}" export --checkpoint "$train" --out "$work/$id-int8" --id "$id-int8" \
-    --int8 --int8-tuning-steps "${TUNING_STEPS:-1000}" --int8-tolerance-db 100 --force >&2
+    --int8 --int8-tuning-steps "${TUNING_STEPS:-1000}" --int8-tolerance-db 100 ${INT8_ARGS:-} --force >&2
   sigmas="15 25 50"; case "$id" in sr-*) sigmas="-";; esac
   for precision in float int8; do
     package="$repository/$id"; [ "$precision" = int8 ] && package="$work/$id-int8"

@@ -159,6 +159,8 @@ public class ExportRestoreCommandTests
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-range-learning-rate", "1e-3" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-range-learning-rate", "-1" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-float-tail", "last" },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-float-head", "1" },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-float-head", "-1" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-tolerance-db", "-1" },
             new[] { "eval", "--model", "m", "--checkpoint", trainDir, "--data", root },
         })

@@ -62,6 +62,16 @@ public class Int8ExportTests
         return results.Single().AsTensor<float>().ToArray();
     }
 
+    /// <summary>The fake-quantized graph on one input, in evaluation mode.</summary>
+    private static float[] RunFake(FakeQuantizedGraph graph, float[] input, int[] shape)
+    {
+        graph.eval();
+        using var noGrad = torch.no_grad();
+        using var x = torch.tensor(input, shape.Select(d => (long)d).ToArray());
+        using var y = graph.call(x).contiguous();
+        return y.data<float>().ToArray();
+    }
+
     private static double Rms(float[] a, float[] b) => Math.Sqrt(a.Zip(b).Average(p => (double)(p.First - p.Second) * (p.First - p.Second)));
 
     /// <summary>The fraction of values of <paramref name="a"/> equal to <paramref name="b"/>'s (within float rounding).</summary>
@@ -285,14 +295,56 @@ public class Int8ExportTests
         Assert.True(Rms(Run(QdqQuantizer.Quantize(whole, ranges).ToByteArray(), input, shape), reference) < 1e-6);
         // the fake quantization reads the same plan: with the whole network float it rounds nothing
         using var graph = new FakeQuantizedGraph(whole, ranges);
-        graph.eval();
-        using (torch.no_grad())
-        using (var x = torch.tensor(input, shape.Select(d => (long)d).ToArray()))
-        using (var y = graph.call(x).contiguous())
-            Assert.True(Rms(y.data<float>().ToArray(), reference) < 1e-5);
+        Assert.True(Rms(RunFake(graph, input, shape), reference) < 1e-5);
         var bad = QuantizationPlan.WithFloatTail(model, 0);
         bad.MetadataProps.Single(p => p.Key == QuantizationPlan.FloatTailKey).Value = "last";
         Assert.Contains(QuantizationPlan.FloatTailKey, Assert.Throws<ArgumentException>(() => QuantizationPlan.Of(bad)).Message);
+    }
+
+    /// <summary>
+    /// A float head of N keeps float every network node within N convolutions of the network input along every path:
+    /// the network input is not rounded, so a denoiser's residual reads the image as it came; the first convolutions'
+    /// weights stay float (and train); the fake quantization rounds as the int8 graph does.
+    /// </summary>
+    [Theory]
+    [InlineData("every-op", 1)]
+    [InlineData("every-op", 2)]
+    [InlineData("fused", 1)]
+    public void AFloatHeadKeepsTheNetworksFirstConvolutionsFloat_AndTheNetworkReadsTheImageAsItCame(string graphKind, int depth)
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, input, shape) = graphKind == "fused" ? GraphOf(FusedConvolutions(task, 2), task) : EveryOpGraph(task);
+        var ranges = Calibrate(model, 3);
+        var all = QuantizationPlan.Of(model);
+        Assert.Empty(all.FloatHead);
+        var headed = QuantizationPlan.WithFloatHead(model, depth);
+        var plan = QuantizationPlan.Of(headed);
+        Assert.Equal(all.Nodes.Count, plan.Nodes.Count + plan.FloatHead.Count);
+        // the stem alone at depth 1; deeper, every convolution at most that many from the input (a cell's parallel edges)
+        var headConvolutions = plan.FloatHead.Count(i => model.Graph.Node[i].OpType == "Conv");
+        Assert.True(depth == 1 ? headConvolutions == 1 : headConvolutions >= depth, $"a float head of {depth} keeps {headConvolutions} convolutions float");
+        Assert.DoesNotContain(plan.NetworkInput, plan.Activations);
+        Assert.Null(plan.RoundedResidual);
+        // a head node reads only the input, constants and head values
+        var headValues = plan.FloatHead.SelectMany(i => model.Graph.Node[i].Output).ToHashSet();
+        var constants = model.Graph.Initializer.Select(t => t.Name).ToHashSet();
+        foreach (var i in plan.FloatHead)
+            Assert.All(model.Graph.Node[i].Input, v => Assert.True(v == plan.NetworkInput || constants.Contains(v) || headValues.Contains(v), $"head node '{model.Graph.Node[i].Name}' reads '{v}'"));
+        var int8 = QdqQuantizer.Quantize(headed, ranges);
+        Assert.DoesNotContain(int8.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == OnnxExporter.InputName);
+        Assert.Equal(model.Graph.Node.Count(n => n.OpType == "Conv") - headConvolutions,
+            int8.Graph.Node.Count(n => n.OpType == "DequantizeLinear" && n.Output[0].Contains("w_", StringComparison.Ordinal) && n.Attribute.Any(a => a.Name == "axis")));
+        Assert.Equal(plan.Activations.Count, int8.Graph.Node.Count(n => n.OpType == "QuantizeLinear"));
+        var quantized = Run(int8.ToByteArray(), input, shape);
+        var reference = Run(model.ToByteArray(), input, shape);
+        using var graph = new FakeQuantizedGraph(headed, ranges);
+        var fake = RunFake(graph, input, shape);
+        AssertRoundsAsInt8(fake, reference, quantized, $"{graphKind}, float head {depth}");
+        // the head's weights train with the rest
+        Assert.Equal(model.Graph.Node.Count(n => n.OpType == "Conv"), graph.WeightParameters().Count(p => p.dim() == 4));
+        var bad = QuantizationPlan.WithFloatHead(model, 0);
+        bad.MetadataProps.Single(p => p.Key == QuantizationPlan.FloatHeadKey).Value = "first";
+        Assert.Contains(QuantizationPlan.FloatHeadKey, Assert.Throws<ArgumentException>(() => QuantizationPlan.Of(bad)).Message);
     }
 
     [Fact]
@@ -340,12 +392,7 @@ public class Int8ExportTests
         var int8 = Run(QdqQuantizer.Quantize(model, ranges).ToByteArray(), input, shape);
         var reference = Run(model.ToByteArray(), input, shape);
         using var graph = new FakeQuantizedGraph(model, ranges);
-        graph.eval();
-        float[] fake;
-        using (torch.no_grad())
-        using (var x = torch.tensor(input, shape.Select(d => (long)d).ToArray()))
-        using (var y = graph.call(x).contiguous())
-            fake = y.data<float>().ToArray();
+        var fake = RunFake(graph, input, shape);
         var floatError = Rms(reference, int8);
         Assert.True(floatError > 1e-4, $"the int8 graph equals the float one ({floatError:E2}): nothing was quantized");
         AssertRoundsAsInt8(fake, reference, int8, task.Slug);
@@ -526,6 +573,8 @@ public class Int8ExportTests
         Assert.Contains("int8_tuning_steps", error.Message);
         error = Assert.Throws<SettingException>(() => new Int8Settings { FloatTail = -1 }.Validate());
         Assert.Contains("int8_float_tail", error.Message);
+        error = Assert.Throws<SettingException>(() => new Int8Settings { FloatHead = -1 }.Validate());
+        Assert.Contains("int8_float_head", error.Message);
         error = Assert.Throws<SettingException>(() => new Int8Settings { RangeLearningRate = -1e-3 }.Validate());
         Assert.Contains("int8_range_learning_rate", error.Message);
     }

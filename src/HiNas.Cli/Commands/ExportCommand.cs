@@ -8,7 +8,7 @@ using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-tolerance-db D]]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)
@@ -37,10 +37,15 @@ public static class ExportCommand
             Description = "keep the network's last N convolutions (and what follows them) float (default 0), or auto: print the calibrated curve and keep the fewest for which int8 stays within the tolerance (at most 0.1 dB), none when no tail short of the whole network does",
             DefaultValueFactory = _ => "0",
         };
+        var floatHead = new Option<int>("--int8-float-head")
+        {
+            Description = $"keep the network's first N convolutions (and what precedes them) float, so that it reads the image as it came (default {defaults.FloatHead}: the network input rounded on one uint8 range)",
+            DefaultValueFactory = _ => defaults.FloatHead,
+        };
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, tolerance,
+            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, floatHead, tolerance,
         };
         command.SetAction(parse =>
         {
@@ -49,10 +54,10 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
-                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), ToleranceDb = parse.GetValue(tolerance) } : null,
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), FloatHead = parse.GetValue(floatHead), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
-            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
-                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail and --int8-tolerance-db need --int8");
+            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, floatHead, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
+                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail, --int8-float-head and --int8-tolerance-db need --int8");
             options.Validate();
             var result = ModelExport.From(options, parse.GetValue(json) ? null : new LineProgress<string>(line => $"hinas: {line}", output.Error));
             var m = result.Package.Manifest;

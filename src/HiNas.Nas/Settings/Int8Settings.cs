@@ -28,6 +28,13 @@ public sealed record Int8Settings
     /// </summary>
     public int? FloatTail { get; init; } = 0;
 
+    /// <summary>
+    /// How many of the network's first convolutions (and what lies between them and the network input) stay float, so
+    /// that the network reads the image as it came: 0 rounds the network input on one uint8 range (the image's and its
+    /// noise plane's, over the noise's tails).
+    /// </summary>
+    public int FloatHead { get; init; } = 0;
+
     /// <summary>What a chosen float tail aims at: <see cref="ToleranceDb"/>, at most 0.1 dB (a looser tolerance only lets a miss be written).</summary>
     public double FloatTailTargetDb => Math.Min(ToleranceDb, 0.1);
     public int Batch { get; init; } = 8;
@@ -56,5 +63,6 @@ public sealed record Int8Settings
         SettingException.Require(ToleranceDb >= 0 && double.IsFinite(ToleranceDb), "int8_tolerance_db", $"must be a number ≥ 0, got {ToleranceDb}");
         SettingException.Require(ValidateEvery >= 1, "int8_validate_every", $"must be ≥ 1, got {ValidateEvery}");
         SettingException.Require(FloatTail is null or (>= 0 and <= 1000), "int8_float_tail", $"must be in [0, 1000], got {FloatTail}");
+        SettingException.Require(FloatHead is >= 0 and <= 1000, "int8_float_head", $"must be in [0, 1000], got {FloatHead}");
     }
 }

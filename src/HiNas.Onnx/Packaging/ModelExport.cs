@@ -135,6 +135,7 @@ public static class ModelExport
         metrics["int8_largest_drop_db"] = largestDrop;
         metrics["int8_tuning_steps"] = result.BestStep;
         metrics["int8_float_tail"] = result.FloatTail;
+        metrics["int8_float_head"] = result.FloatHead;
         metrics["int8_seconds"] = result.Seconds;
         return int8Onnx;
     }

@@ -47,8 +47,8 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
         _activations = _plan.Activations.ToDictionary(v => v, v => ranges.TryGetValue(v, out var range)
             ? Int8Scales.Activation(range)
             : throw new ArgumentException($"no calibrated range for value '{v}'"), StringComparer.Ordinal);
-        // the network's weights train (its float tail's too); the residual's constants (the bicubic phase kernels) stay as they are
-        var trained = new HashSet<string>(_plan.Nodes.Concat(_plan.FloatTail).SelectMany(i => _model.Graph.Node[i].Input), StringComparer.Ordinal);
+        // the network's weights train (its float head's and tail's too); the residual's constants (the bicubic phase kernels) stay as they are
+        var trained = new HashSet<string>(_plan.Nodes.Concat(_plan.FloatTail).Concat(_plan.FloatHead).SelectMany(i => _model.Graph.Node[i].Input), StringComparer.Ordinal);
         foreach (var tensor in _model.Graph.Initializer)
         {
             if (tensor.DataType == (int)TensorProto.Types.DataType.Int64) { _integerConstants[tensor.Name] = OnnxTensors.Int64s(tensor); continue; }

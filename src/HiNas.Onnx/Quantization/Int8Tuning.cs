@@ -16,7 +16,7 @@ using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 namespace HiNas.Onnx.Quantization;
 
 /// <summary>What <see cref="Int8Tuning.Quantize"/> made, and the fake-quantized validation PSNR before and after tuning.</summary>
-public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep, double Seconds, int FloatTail);
+public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep, double Seconds, int FloatTail, int FloatHead);
 
 /// <summary>
 /// Makes the int8 form of an exported float graph: ranges calibrated on crops of the training images
@@ -49,11 +49,11 @@ public static class Int8Tuning
 
         var device = torch.CPU;
         var validationSet = new ValidationSet(task, validation.Select(image => image.CentreCrop(task.RoundUpToScale(settings.ValidationCrop))).ToArray(), settings.Seed, told);
-        var (tail, tailed) = FloatTail(floatModel, ranges, validationSet, settings, progress);
+        var (tail, tailed) = FloatTail(FloatHead(floatModel, settings.FloatHead), ranges, validationSet, settings, progress);
         var learnRanges = settings.RangeLearningRate > 0;
         using var graph = new FakeQuantizedGraph(tailed, ranges, learnRanges);
         var calibrated = validationSet.MeanPsnr(graph, device);
-        progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB (float tail {tail})");
+        progress?.Report($"fake-quantized validation PSNR after calibration {calibrated:F3} dB (float head {settings.FloatHead}, float tail {tail})");
         var best = calibrated;
         var bestStep = 0;
         var bestModel = graph.ToModelProto();
@@ -75,7 +75,17 @@ public static class Int8Tuning
                 if (psnr > best) (best, bestStep, bestModel, bestRanges) = (psnr, i, graph.ToModelProto(), graph.Ranges());
             }
         }
-        return new Int8Result(QdqQuantizer.Quantize(bestModel, bestRanges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds, tail);
+        return new Int8Result(QdqQuantizer.Quantize(bestModel, bestRanges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds, tail, settings.FloatHead);
+    }
+
+    /// <summary>The graph with its first <paramref name="head"/> convolutions float (<see cref="QuantizationPlan.FloatHeadKey"/>), refused where nothing would be left in int8.</summary>
+    private static ModelProto FloatHead(ModelProto floatModel, int head)
+    {
+        if (head == 0) return floatModel;
+        var headed = QuantizationPlan.WithFloatHead(floatModel, head);
+        var plan = QuantizationPlan.Of(headed);
+        return plan.Nodes.Any(i => headed.Graph.Node[i].OpType == "Conv") ? headed
+            : throw new SettingException("int8_float_head", $"{head} keeps the whole network float (it is {plan.Depth} convolutions deep): nothing would be int8");
     }
 
     /// <summary>

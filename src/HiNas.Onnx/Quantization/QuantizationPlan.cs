@@ -10,15 +10,22 @@ namespace HiNas.Onnx.Quantization;
 /// quantized activations are every non-constant value a quantized node reads or writes (so the network's input, and
 /// the prediction unless it is in the float tail); the quantized weights are the quantized convolutions' weights. The network's last nodes may stay
 /// float (<see cref="FloatTail"/>, metadata <see cref="FloatTailKey"/>): those within N convolutions of the prediction
-/// along every path, where a denoiser's rounding errors reach its output amplified by the head.
+/// along every path, where a denoiser's rounding errors reach its output amplified by the head. Its first nodes may
+/// stay float too (<see cref="FloatHead"/>, metadata <see cref="FloatHeadKey"/>): those within N convolutions of the
+/// network input along every path, so that the network reads the image as it came and the first int8 value is the
+/// stem's output.
 /// </summary>
 public sealed class QuantizationPlan
 {
     /// <summary>Metadata key of the float tail's depth N (absent: 0, every network node in int8).</summary>
     public const string FloatTailKey = "hinas.int8_float_tail";
 
-    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<int> floatTail, IReadOnlySet<string> activations, int depth, int? roundedResidual)
+    /// <summary>Metadata key of the float head's depth N (absent: 0, the network input rounded too).</summary>
+    public const string FloatHeadKey = "hinas.int8_float_head";
+
+    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<int> floatTail, IReadOnlySet<int> floatHead, IReadOnlySet<string> activations, int depth, int? roundedResidual)
     {
+        FloatHead = floatHead;
         RoundedResidual = roundedResidual;
         NetworkInput = networkInput;
         Prediction = prediction;
@@ -40,7 +47,14 @@ public sealed class QuantizationPlan
     /// <summary>Indexes of the network's nodes that stay float: its last ones (<see cref="FloatTailKey"/>).</summary>
     public IReadOnlySet<int> FloatTail { get; }
 
-    /// <summary>Names of the values quantized to uint8 (each once; every reader shares it).</summary>
+    /// <summary>
+    /// Indexes of the network's nodes that stay float at its start (<see cref="FloatHeadKey"/>): they read the network
+    /// input as it came; what of theirs int8 nodes read is rounded, and no head node reads it (a value is rounded for
+    /// all its readers or for none).
+    /// </summary>
+    public IReadOnlySet<int> FloatHead { get; }
+
+    /// <summary>Names of the values quantized to uint8 (each once; every int8 reader shares it).</summary>
     public IReadOnlySet<string> Activations { get; }
 
     /// <summary>
@@ -57,13 +71,18 @@ public sealed class QuantizationPlan
     public int Depth { get; }
 
     /// <summary>The graph with its float tail's depth recorded (a clone).</summary>
-    public static ModelProto WithFloatTail(ModelProto model, int depth)
+    public static ModelProto WithFloatTail(ModelProto model, int depth) => WithDepth(model, FloatTailKey, depth, "a float tail's");
+
+    /// <summary>The graph with its float head's depth recorded (a clone).</summary>
+    public static ModelProto WithFloatHead(ModelProto model, int depth) => WithDepth(model, FloatHeadKey, depth, "a float head's");
+
+    private static ModelProto WithDepth(ModelProto model, string key, int depth, string what)
     {
-        if (depth < 0) throw new ArgumentOutOfRangeException(nameof(depth), depth, "a float tail's depth is a count of convolutions, ≥ 0");
+        if (depth < 0) throw new ArgumentOutOfRangeException(nameof(depth), depth, $"{what} depth is a count of convolutions, ≥ 0");
         var copy = model.Clone();
         var text = depth.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var entry = copy.MetadataProps.FirstOrDefault(p => p.Key == FloatTailKey);
-        if (entry is null) copy.MetadataProps.Add(new StringStringEntryProto { Key = FloatTailKey, Value = text });
+        var entry = copy.MetadataProps.FirstOrDefault(p => p.Key == key);
+        if (entry is null) copy.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = text });
         else entry.Value = text;
         return copy;
     }
@@ -108,9 +127,27 @@ public sealed class QuantizationPlan
             foreach (var input in node.Input)
                 if (input.Length > 0) valueDistance[input] = valueDistance.TryGetValue(input, out var known) ? Math.Max(known, d) : d;
         }
-        var tailDepth = FloatTailOf(model);
+        var tailDepth = DepthOf(model, FloatTailKey);
         var tail = new HashSet<int>(nodes.Where(i => tailDepth > 0 && distance[i] <= tailDepth));
         nodes.ExceptWith(tail);
+        // each network node's distance from the network input in convolutions (itself included) along its longest path:
+        // forwards, so that every value a head node reads comes from the head or the input
+        var headDepth = DepthOf(model, FloatHeadKey);
+        var fromInput = new Dictionary<string, int>(StringComparer.Ordinal) { [networkInput] = 0 };
+        var head = new HashSet<int>();
+        for (var index = 0; index < graph.Node.Count && headDepth > 0; index++)
+        {
+            if (!nodes.Contains(index)) continue;
+            var node = graph.Node[index];
+            var d = node.Input.Where(fromInput.ContainsKey).Select(i => fromInput[i]).DefaultIfEmpty(0).Max() + (node.OpType == "Conv" ? 1 : 0);
+            foreach (var output in node.Output) fromInput[output] = d;
+            if (d <= headDepth) head.Add(index);
+        }
+        nodes.ExceptWith(head);
+        var headReads = new HashSet<string>(head.SelectMany(i => graph.Node[i].Input), StringComparer.Ordinal);
+        var readByInt8 = nodes.SelectMany(i => graph.Node[i].Input).FirstOrDefault(v => headReads.Contains(v) && v != networkInput && !constants.Contains(v));
+        if (readByInt8 is not null)
+            throw new NotSupportedException($"a float head of {headDepth} ends inside a cell: value '{readByInt8}' is read by float and by int8 nodes");
         var activations = new HashSet<string>(StringComparer.Ordinal);
         foreach (var index in nodes)
         {
@@ -137,14 +174,14 @@ public sealed class QuantizationPlan
             .Where(i => graph.Node[i].OpType == "Sub" && graph.Node[i].Input[0] == image && !nodes.Contains(i) && !tail.Contains(i)).ToArray();
         if (residuals.Length > 1) throw new ArgumentException($"the graph subtracts from its input '{image}' in {residuals.Length} nodes: which is the residual is not clear");
         int? roundedResidual = residuals.Length == 1 ? residuals[0] : null;
-        return new QuantizationPlan(networkInput, prediction, nodes, tail, activations, distance.Values.DefaultIfEmpty(0).Max(), roundedResidual);
+        return new QuantizationPlan(networkInput, prediction, nodes, tail, head, activations, distance.Values.DefaultIfEmpty(0).Max(), roundedResidual);
     }
 
-    private static int FloatTailOf(ModelProto model)
+    private static int DepthOf(ModelProto model, string key)
     {
-        var text = model.MetadataProps.FirstOrDefault(p => p.Key == FloatTailKey)?.Value;
+        var text = model.MetadataProps.FirstOrDefault(p => p.Key == key)?.Value;
         if (text is null) return 0;
         return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var depth)
-            ? depth : throw new ArgumentException($"metadata '{FloatTailKey}' is '{text}', not a count of convolutions");
+            ? depth : throw new ArgumentException($"metadata '{key}' is '{text}', not a count of convolutions");
     }
 }
