@@ -70,8 +70,8 @@ search=(--data "$data" "${schedule[@]}")
 train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-every $(( iterations >= 5 ? iterations / 5 : 1 )))
 # a work folder holds one configuration's results (each step is skipped when its result exists)
 # (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
-seeds_knob=""; [ "$seeds" -gt 1 ] && seeds_knob=" seeds $seeds"
-knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${band:+ band $band}${select_top:+ select $select_top}${at_band:+ at $at_band}$seeds_knob"
+# (SEEDS is not part of it: more seeds add trainings beside seed 1's, as WIDER adds networks)
+knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${band:+ band $band}${select_top:+ select $select_top}${at_band:+ at $at_band}"
 [ -f "$work/knobs" ] && [ "$(cat "$work/knobs")" != "$knobs" ] && { echo "front.sh: $work holds a run with $(cat "$work/knobs"); give another WORK_DIR" >&2; exit 2; }
 echo "$knobs" > "$work/knobs"
 # HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
@@ -82,6 +82,24 @@ json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readlin
 # design_spec KIND[:DEPTH:WIDTH]: the latency tool's spec of a hand design built for the front's task
 design_spec() { local kind depth width; IFS=: read -r kind depth width <<< "$1"; echo "$kind:denoise:3:25${depth:+:$depth:$width}"; }
 select_train=(--iterations 1000 --validate-every 1000 --batch 8 --crop 48 "${as_searched[@]}")
+# same_network OPTIONS_A OPTIONS_B: two trainings' options name the same network (a genotype's cells and width path —
+# its α and β may differ between selections —, else the whole architecture)
+same_network() {
+  /usr/bin/python3 -c "
+import json, sys
+def network(path):
+    a = json.load(open(path))
+    a = a.get('architecture', a)
+    g = a.get('genotype', a if 'cells' in a else None)
+    return (g['cells'], g['width_path']) if g else a
+sys.exit(0 if network(sys.argv[1]) == network(sys.argv[2]) else 1)" "$1" "$2"
+}
+# eval_once DIR: the trained network's evaluation on the photographs, written whole or not at all
+eval_once() {
+  [ -f "$1.eval.json" ] && return 0
+  "${hinas[@]}" eval --checkpoint "$1" --data "$work/photos" --json > "$1.eval.json.partial"
+  mv "$1.eval.json.partial" "$1.eval.json"
+}
 # found NET: the genotype a search folder's network is trained from (the selection's, else the within-budget variant
 # where the derivation missed, else the derived one)
 found() {
@@ -162,32 +180,29 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
     free-x*) arch=(--genotype "$(found free)" --width-multiplier "${net#free-x}" --head light); spec="$(found free)*${net#free-x}" ;;
     *) arch=(--genotype "$(found "$net")" "${as_searched[@]}"); spec="$(found "$net")"
       # a training of another network than the search's now (its selection was done again) is done again
-      if [ -f "$dir/options.json" ] && ! /usr/bin/python3 -c "
-import json, sys
-trained = json.load(open(sys.argv[1]))['architecture']['genotype']; found = json.load(open(sys.argv[2]))
-sys.exit(0 if (trained['cells'], trained['width_path']) == (found['cells'], found['width_path']) else 1)" "$dir/options.json" "$spec"; then
+      if [ -f "$dir/options.json" ] && ! same_network "$dir/options.json" "$spec"; then
         echo "front.sh: $dir trained another network than $spec: training it again" >&2
         rm -rf "$dir" "$dir.eval.json"
       fi ;;
   esac
   resumable_step train "$dir" summary.json "${arch[@]}" "${train[@]}"  # finished: its best weights stay
-  [ -f "$dir.eval.json" ] || "${hinas[@]}" eval --checkpoint "$dir" --data "$work/photos" --json > "$dir.eval.json"
+  eval_once "$dir"
   # the same network trained again from other seeds (train-NET is seed 1; a random genotype is trained once)
   if [[ "$net" != random:* ]]; then
     for ((seed = 2; seed <= seeds; seed++)); do
       again="$dir-seed$seed"
-      if [ -f "$again/options.json" ] && ! cmp -s <(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['architecture'])" "$dir/options.json") \
-          <(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['architecture'])" "$again/options.json"); then
+      if [ -f "$again/options.json" ] && ! same_network "$dir/options.json" "$again/options.json"; then
         rm -rf "$again" "$again.eval.json"  # seed 1's network changed (its selection was done again)
       fi
       resumable_step train "$again" summary.json "${arch[@]}" "${train[@]}" --seed "$seed"
-      [ -f "$again.eval.json" ] || "${hinas[@]}" eval --checkpoint "$again" --data "$work/photos" --json > "$again.eval.json"
+      eval_once "$again"
     done
   fi
   # (written once: a newer genotype file makes the timings stale)
   [[ "$net" == random:* ]] && [ ! -f "$dir/genotype.json" ] && /usr/bin/python3 -c "
-import json, sys
-json.dump(json.load(open(sys.argv[1] + '/options.json'))['architecture']['genotype'], open(sys.argv[1] + '/genotype.json', 'w'))" "$dir"
+import json, os, sys
+json.dump(json.load(open(sys.argv[1] + '/options.json'))['architecture']['genotype'], open(sys.argv[1] + '/genotype.json.partial', 'w'))
+os.replace(sys.argv[1] + '/genotype.json.partial', sys.argv[1] + '/genotype.json')" "$dir"
   specs+=("$spec")
 done
 # all networks measured together: 5 rounds, each timing every network in turn (median of 15 runs), median of rounds

@@ -29,11 +29,14 @@ public class Int8ExportTests
         GraphOf(ExportParityTests.EveryOp(task, pixelUnshuffle: pixelUnshuffle), task);
 
     /// <summary>Fused cells of convolutions, dilated ones and none, as the default denoisers' space has them: each node a ReLU after its Add.</summary>
-    private static Genotype FusedConvolutions(RestorationTask task, int pixelUnshuffle)
+    private static Genotype FusedConvolutions(RestorationTask task, int pixelUnshuffle) => Fused(task, pixelUnshuffle,
+        (OperationNames.DilConv3x3, OperationNames.Conv3x3), (OperationNames.None, OperationNames.Conv3x3), (OperationNames.Conv3x3, OperationNames.DilConv3x3));
+
+    /// <summary>Three fused cells, each (the edge on the state before, the edge on the state two back).</summary>
+    private static Genotype Fused(RestorationTask task, int pixelUnshuffle, params (string Previous, string TwoBack)[] cells)
     {
-        var space = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: pixelUnshuffle, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,dil_conv_3x3,none"));
-        CellGenotype Cell(string a, string b) => new(new[] { new CellEdge(a, 0), new CellEdge(b, 1) });
-        return new Genotype(space, new[] { Cell(OperationNames.DilConv3x3, OperationNames.Conv3x3), Cell(OperationNames.None, OperationNames.Conv3x3), Cell(OperationNames.Conv3x3, OperationNames.DilConv3x3) }, new[] { 0, 0, 0 });
+        var space = new SearchSpace(task, cells.Length, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: pixelUnshuffle, form: CellForm.Fused, candidates: OperationSet.Parse("conv_3x3,dil_conv_3x3,none"));
+        return new Genotype(space, cells.Select(c => new CellGenotype(new[] { new CellEdge(c.Previous, 0), new CellEdge(c.TwoBack, 1) })).ToArray(), new int[cells.Length]);
     }
 
     private static (ModelProto Float, float[] Input, int[] Shape) GraphOf(Genotype genotype, RestorationTask task)
@@ -347,6 +350,45 @@ public class Int8ExportTests
         Assert.Contains(QuantizationPlan.FloatHeadKey, Assert.Throws<ArgumentException>(() => QuantizationPlan.Of(bad)).Message);
     }
 
+    /// <summary>
+    /// A float head and a float tail together: every plan keeps a value rounded for all its readers or for none — what
+    /// the head writes (and the network input) int8 nodes read is read by no float network node — and a pair of depths
+    /// that would break that is refused by name (a tail reaching the second cell, which reads the stem, while the
+    /// first cell, which reads it too, stays int8).
+    /// </summary>
+    [Fact]
+    public void AFloatHeadAndTailTogether_RoundEachValueForAllItsReadersOrNone_OrAreRefused()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        // the second cell reads the stem (two back) one convolution nearer the prediction than the first cell does
+        var (model, _, _) = GraphOf(Fused(task, 2, (OperationNames.Conv3x3, OperationNames.None), (OperationNames.Conv3x3, OperationNames.Conv3x3),
+            (OperationNames.Conv3x3, OperationNames.DilConv3x3)), task);
+        var ranges = Calibrate(model, 3);
+        var depth = QuantizationPlan.Of(model).Depth;
+        var refused = 0;
+        for (var head = 1; head <= 2; head++)
+            for (var tail = 0; tail <= depth; tail++)
+            {
+                var graph = QuantizationPlan.WithFloatTail(QuantizationPlan.WithFloatHead(model, head), tail);
+                QuantizationPlan plan;
+                try { plan = QuantizationPlan.Of(graph); }
+                catch (NotSupportedException e)
+                {
+                    Assert.Contains("read by float and by int8 nodes", e.Message);
+                    refused++;
+                    continue;
+                }
+                Assert.Empty(plan.Nodes.Intersect(plan.FloatHead).Concat(plan.Nodes.Intersect(plan.FloatTail)).Concat(plan.FloatHead.Intersect(plan.FloatTail)));
+                var floatWritten = plan.FloatHead.SelectMany(i => model.Graph.Node[i].Output).Append(plan.NetworkInput).ToHashSet();
+                var int8Reads = plan.Nodes.SelectMany(i => model.Graph.Node[i].Input).ToHashSet();
+                var floatReads = plan.FloatHead.Concat(plan.FloatTail).SelectMany(i => model.Graph.Node[i].Input).ToHashSet();
+                Assert.DoesNotContain(floatWritten, v => int8Reads.Contains(v) && floatReads.Contains(v));
+                if (plan.Nodes.Count > 0)
+                    Assert.Equal(plan.Activations.Count, QdqQuantizer.Quantize(graph, ranges).Graph.Node.Count(n => n.OpType == "QuantizeLinear"));
+            }
+        Assert.True(refused > 0, "no pair of a float head and tail was refused: the test graph no longer reads a state two back");
+    }
+
     [Fact]
     public void ADenoisersResidualReadsTheImageRoundedAsItsNetworkReadsIt_AnUpscalersAsItCame()
     {
@@ -543,7 +585,7 @@ public class Int8ExportTests
                 Task = task, Architecture = new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 4, Width = 12 },
                 Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Iterations = 30, Batch = 4, Crop = 24, LearningRate = 2e-3, ValidateEvery = 15, Seed = 3,
             }, run);
-            var settings = new Int8Settings { CalibrationCrops = 4, TuningSteps = 6, ValidateEvery = 3, Crop = 24, Batch = 2, ValidationCrop = 32, ToleranceDb = 3, FloatTail = null, RangeLearningRate = 1e-3 };
+            var settings = new Int8Settings { CalibrationCrops = 4, TuningSteps = 6, ValidateEvery = 3, Crop = 24, Batch = 2, ValidationCrop = 32, ToleranceDb = 3, FloatTail = null, FloatHead = 1, RangeLearningRate = 1e-3 };
             var lines = new List<string>();
             var result = ModelExport.FromTrainingRun(run, Path.Combine(root, "package"), int8: settings, progress: new Reporter(lines.Add));
             var manifest = result.Package.Manifest;
@@ -552,8 +594,13 @@ public class Int8ExportTests
             Assert.Contains(lines, l => l.StartsWith("int8 tuning step 6/6"));
             // asked to, the float tail is chosen by measurement, from none upwards, and recorded
             Assert.Contains(lines, l => l.StartsWith("int8 with the last 0 convolutions float"));
-            Assert.Equal(manifest.Metrics["int8_float_tail"], double.Parse(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(result.Package.Folder, "model.onnx")))
-                .MetadataProps.Single(p => p.Key == QuantizationPlan.FloatTailKey).Value, System.Globalization.CultureInfo.InvariantCulture));
+            var written = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(result.Package.Folder, "model.onnx")));
+            double Metadata(string key) => double.Parse(written.MetadataProps.Single(p => p.Key == key).Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(manifest.Metrics["int8_float_tail"], Metadata(QuantizationPlan.FloatTailKey));
+            // and the float head asked for, the network reading the image as it came
+            Assert.Equal(1, manifest.Metrics["int8_float_head"]);
+            Assert.Equal(1, Metadata(QuantizationPlan.FloatHeadKey));
+            Assert.DoesNotContain(written.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == OnnxExporter.InputName);
 
             var package = ModelPackage.Load(result.Package.Folder);
             Assert.Equal(ModelPrecision.Int8, package.Manifest.Precision);

@@ -78,14 +78,30 @@ public static class Int8Tuning
         return new Int8Result(QdqQuantizer.Quantize(bestModel, bestRanges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds, tail, settings.FloatHead);
     }
 
+    /// <summary>How many convolutions the graph's plan leaves in int8.</summary>
+    private static int Int8Convolutions(ModelProto model)
+    {
+        var plan = QuantizationPlan.Of(model);
+        return plan.Nodes.Count(i => model.Graph.Node[i].OpType == "Conv");
+    }
+
+    /// <summary>A plan exists for the graph's head and tail and leaves some convolution in int8.</summary>
+    private static bool Admissible(ModelProto model)
+    {
+        try { return Int8Convolutions(model) > 0; }
+        catch (NotSupportedException) { return false; }
+    }
+
     /// <summary>The graph with its first <paramref name="head"/> convolutions float (<see cref="QuantizationPlan.FloatHeadKey"/>), refused where nothing would be left in int8.</summary>
     private static ModelProto FloatHead(ModelProto floatModel, int head)
     {
         if (head == 0) return floatModel;
         var headed = QuantizationPlan.WithFloatHead(floatModel, head);
-        var plan = QuantizationPlan.Of(headed);
-        return plan.Nodes.Any(i => headed.Graph.Node[i].OpType == "Conv") ? headed
-            : throw new SettingException("int8_float_head", $"{head} keeps the whole network float (it is {plan.Depth} convolutions deep): nothing would be int8");
+        int int8;
+        try { int8 = Int8Convolutions(headed); }
+        catch (NotSupportedException e) { throw new SettingException("int8_float_head", e.Message); }
+        return int8 > 0 ? headed
+            : throw new SettingException("int8_float_head", $"{head} keeps the whole network float (it is {QuantizationPlan.Of(headed).Depth} convolutions deep): nothing would be int8");
     }
 
     /// <summary>
@@ -100,8 +116,14 @@ public static class Int8Tuning
     {
         var depth = QuantizationPlan.Of(floatModel).Depth;
         if (settings.FloatTail is { } fixedTail)
-            return fixedTail < depth ? (fixedTail, QuantizationPlan.WithFloatTail(floatModel, fixedTail))
-                : throw new SettingException("int8_float_tail", $"{fixedTail} keeps the whole network float (it is {depth} convolutions deep): nothing would be int8");
+        {
+            var tailed = QuantizationPlan.WithFloatTail(floatModel, fixedTail);
+            int int8;
+            try { int8 = Int8Convolutions(tailed); }
+            catch (NotSupportedException e) { throw new SettingException("int8_float_tail", e.Message); }
+            return int8 > 0 ? (fixedTail, tailed)
+                : throw new SettingException("int8_float_tail", $"{fixedTail}{(settings.FloatHead > 0 ? $" with a float head of {settings.FloatHead}" : "")} keeps the whole network float (it is {depth} convolutions deep): nothing would be int8");
+        }
         double Psnr(ModelProto model)
         {
             using var graph = new FakeQuantizedGraph(model, ranges);
@@ -110,7 +132,10 @@ public static class Int8Tuning
         var target = Psnr(QuantizationPlan.WithFloatTail(floatModel, depth)) - settings.FloatTailTargetDb;
         for (var tail = 0; tail < depth; tail++)
         {
-            var psnr = Psnr(QuantizationPlan.WithFloatTail(floatModel, tail));
+            // with a float head: tails that leave nothing in int8, or that would read a value the head rounds, are not choices
+            var tailed = QuantizationPlan.WithFloatTail(floatModel, tail);
+            if (!Admissible(tailed)) continue;
+            var psnr = Psnr(tailed);
             progress?.Report($"int8 with the last {tail} convolutions float: fake-quantized validation PSNR {psnr:F3} dB (float {target + settings.FloatTailTargetDb:F3})");
             if (psnr >= target) return (tail, QuantizationPlan.WithFloatTail(floatModel, tail));
         }

@@ -7,8 +7,8 @@ namespace HiNas.Onnx.Quantization;
 /// Where a graph computes in int8 — the one rule <see cref="QdqQuantizer"/> writes and <see cref="FakeQuantizedGraph"/>
 /// trains to: the quantized nodes are every node the prediction value depends on back to the value the network reads
 /// (the network; what builds its input — a noise-level plane — and the task's residual around it stay float); the
-/// quantized activations are every non-constant value a quantized node reads or writes (so the network's input, and
-/// the prediction unless it is in the float tail); the quantized weights are the quantized convolutions' weights. The network's last nodes may stay
+/// quantized activations are every non-constant value a quantized node reads or writes (so the network's input unless
+/// a float head reads it, and the prediction unless it is in the float tail); the quantized weights are the quantized convolutions' weights. The network's last nodes may stay
 /// float (<see cref="FloatTail"/>, metadata <see cref="FloatTailKey"/>): those within N convolutions of the prediction
 /// along every path, where a denoiser's rounding errors reach its output amplified by the head. Its first nodes may
 /// stay float too (<see cref="FloatHead"/>, metadata <see cref="FloatHeadKey"/>): those within N convolutions of the
@@ -144,10 +144,16 @@ public sealed class QuantizationPlan
             if (d <= headDepth) head.Add(index);
         }
         nodes.ExceptWith(head);
-        var headReads = new HashSet<string>(head.SelectMany(i => graph.Node[i].Input), StringComparer.Ordinal);
-        var readByInt8 = nodes.SelectMany(i => graph.Node[i].Input).FirstOrDefault(v => headReads.Contains(v) && v != networkInput && !constants.Contains(v));
-        if (readByInt8 is not null)
-            throw new NotSupportedException($"a float head of {headDepth} ends inside a cell: value '{readByInt8}' is read by float and by int8 nodes");
+        // a value is rounded for all its readers or for none: what the head computes (and, with a head, the network
+        // input) may be read by int8 nodes or by float network nodes, not by both
+        if (head.Count > 0)
+        {
+            var floatWritten = new HashSet<string>(head.SelectMany(i => graph.Node[i].Output), StringComparer.Ordinal) { networkInput };
+            var floatReads = new HashSet<string>(head.Concat(tail).SelectMany(i => graph.Node[i].Input), StringComparer.Ordinal);
+            var both = nodes.SelectMany(i => graph.Node[i].Input).FirstOrDefault(v => floatWritten.Contains(v) && floatReads.Contains(v));
+            if (both is not null)
+                throw new NotSupportedException($"with a float head of {headDepth} and a float tail of {tailDepth}, value '{both}' would be read by float and by int8 nodes: choose other depths");
+        }
         var activations = new HashSet<string>(StringComparer.Ordinal);
         foreach (var index in nodes)
         {
