@@ -229,8 +229,8 @@ for net, m in zip(names, measured):
     d = f"{work}/train-{net.replace(':', '-')}"
     e = json.load(open(d + ".eval.json"))
     # the mean over the network's trainings (seed 1 in train-NET, seed s in train-NET-seedS)
-    trained = [d] + ([] if net.startswith("random:") else [f"{d}-seed{s}" for s in range(2, seeds + 1)])
-    psnrs = [json.load(open(t + ".eval.json"))["psnr"] for t in trained]
+    again = [] if net.startswith("random:") else [f"{d}-seed{s}" for s in range(2, seeds + 1)]
+    psnrs = [e["psnr"]] + [json.load(open(t + ".eval.json"))["psnr"] for t in again]
     row = {"net": net, "psnr": statistics.mean(psnrs), "psnr_seeds": psnrs, "params": e["params"], "measured_ms": m["measured_ms"], "rounds_ms": m["rounds"],
            "predicted_ms": m.get("predicted_ms"), "l0_ms": l0, "floor_ms": floor, "floor_measured_ms": floor_measured}
     if net.startswith(("b", "at-")):

@@ -85,6 +85,13 @@ public static class Int8Tuning
         return plan.Nodes.Count(i => model.Graph.Node[i].OpType == "Conv");
     }
 
+    /// <summary>How many convolutions the graph's plan leaves in int8; depths that admit no plan are the setting's error.</summary>
+    private static int Int8Convolutions(ModelProto model, string setting)
+    {
+        try { return Int8Convolutions(model); }
+        catch (NotSupportedException e) { throw new SettingException(setting, e.Message); }
+    }
+
     /// <summary>A plan exists for the graph's head and tail and leaves some convolution in int8.</summary>
     private static bool Admissible(ModelProto model)
     {
@@ -97,10 +104,7 @@ public static class Int8Tuning
     {
         if (head == 0) return floatModel;
         var headed = QuantizationPlan.WithFloatHead(floatModel, head);
-        int int8;
-        try { int8 = Int8Convolutions(headed); }
-        catch (NotSupportedException e) { throw new SettingException("int8_float_head", e.Message); }
-        return int8 > 0 ? headed
+        return Int8Convolutions(headed, "int8_float_head") > 0 ? headed
             : throw new SettingException("int8_float_head", $"{head} keeps the whole network float (it is {QuantizationPlan.Of(headed).Depth} convolutions deep): nothing would be int8");
     }
 
@@ -118,10 +122,7 @@ public static class Int8Tuning
         if (settings.FloatTail is { } fixedTail)
         {
             var tailed = QuantizationPlan.WithFloatTail(floatModel, fixedTail);
-            int int8;
-            try { int8 = Int8Convolutions(tailed); }
-            catch (NotSupportedException e) { throw new SettingException("int8_float_tail", e.Message); }
-            return int8 > 0 ? (fixedTail, tailed)
+            return Int8Convolutions(tailed, "int8_float_tail") > 0 ? (fixedTail, tailed)
                 : throw new SettingException("int8_float_tail", $"{fixedTail}{(settings.FloatHead > 0 ? $" with a float head of {settings.FloatHead}" : "")} keeps the whole network float (it is {depth} convolutions deep): nothing would be int8");
         }
         double Psnr(ModelProto model)
@@ -137,7 +138,7 @@ public static class Int8Tuning
             if (!Admissible(tailed)) continue;
             var psnr = Psnr(tailed);
             progress?.Report($"int8 with the last {tail} convolutions float: fake-quantized validation PSNR {psnr:F3} dB (float {target + settings.FloatTailTargetDb:F3})");
-            if (psnr >= target) return (tail, QuantizationPlan.WithFloatTail(floatModel, tail));
+            if (psnr >= target) return (tail, tailed);
         }
         progress?.Report($"no float tail short of the whole network comes within {settings.FloatTailTargetDb} dB of float: all of it in int8");
         return (0, QuantizationPlan.WithFloatTail(floatModel, 0));
