@@ -60,7 +60,7 @@ public class Int8ExportTests
     {
         using var options = new SessionOptions { GraphOptimizationLevel = level };
         if (optimizedPath is not null) options.OptimizedModelFilePath = optimizedPath;
-        using var session = new InferenceSession(onnx, options);
+        using var session = new InferenceSession(Int8Weights.ExactOnThisCpu(onnx), options);
         using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, new OrtTensors.DenseTensor<float>(input.ToArray(), shape)) });
         return results.Single().AsTensor<float>().ToArray();
     }
@@ -180,7 +180,7 @@ public class Int8ExportTests
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED };
         if (optimizedPath is not null) options.OptimizedModelFilePath = optimizedPath;
-        using var session = new InferenceSession(onnx, options);
+        using var session = new InferenceSession(Int8Weights.ExactOnThisCpu(onnx), options);
         using var results = session.Run(new[]
         {
             NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, new OrtTensors.DenseTensor<float>(input.ToArray(), shape)),
@@ -440,6 +440,40 @@ public class Int8ExportTests
         AssertRoundsAsInt8(fake, reference, int8, task.Slug);
         // and unchanged weights write back the same graph
         Assert.Equal(model.Graph.Initializer.Select(t => t.RawData), graph.ToModelProto().Graph.Initializer.Select(t => t.RawData));
+    }
+
+    [Fact]
+    public void Int8WeightsStoredAsUnsigned_DequantizeToTheSameValues_AndComputeWhatTheFakeQuantizationComputes()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, input, shape) = GraphOf(FusedConvolutions(task, 2), task);
+        var ranges = Calibrate(model, 3);
+        var signed = QdqQuantizer.Quantize(model, ranges);
+        var unsigned = ModelProto.Parser.ParseFrom(Int8Weights.AsUnsigned(signed.ToByteArray()));
+
+        // every int8 tensor (the weights and their zero points) becomes uint8 holding value + 128; nothing else changes
+        var before = signed.Graph.Initializer.ToDictionary(t => t.Name);
+        var int8 = before.Values.Where(t => t.DataType == (int)TensorProto.Types.DataType.Int8).Select(t => t.Name).ToHashSet();
+        Assert.Equal(2 * model.Graph.Node.Count(n => n.OpType == "Conv"), int8.Count);
+        foreach (var tensor in unsigned.Graph.Initializer)
+        {
+            var old = before[tensor.Name];
+            if (!int8.Contains(tensor.Name)) { Assert.Equal(old, tensor); continue; }
+            Assert.Equal((int)TensorProto.Types.DataType.Uint8, tensor.DataType);
+            Assert.Equal(old.RawData.Select(v => (byte)((sbyte)v + 128)), tensor.RawData);
+        }
+        Assert.Equal(signed.Graph.Node, unsigned.Graph.Node);
+
+        // ONNX Runtime runs the uint8 form with its U8U8 kernels, which widen before they multiply: on every CPU it
+        // computes what the fake quantization computes (the int8 form does so only where its U8S8 products do not
+        // saturate: Int8Weights)
+        using var graph = new FakeQuantizedGraph(model, ranges);
+        AssertRoundsAsInt8(RunFake(graph, input, shape), Run(model.ToByteArray(), input, shape), Run(unsigned.ToByteArray(), input, shape), "uint8 weights");
+
+        // a graph without int8 weights is opened as it is
+        var floatBytes = model.ToByteArray();
+        Assert.Same(floatBytes, Int8Weights.AsUnsigned(floatBytes));
+        Assert.Same(floatBytes, Int8Weights.ExactOnThisCpu(floatBytes));
     }
 
     [Fact]
