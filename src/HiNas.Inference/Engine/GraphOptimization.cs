@@ -103,9 +103,8 @@ public static class GraphOptimizer
     private static InferenceSession Create(ModelSource model, GraphOptimizationLevel level, Action<SessionOptions>? configure)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = level };
+        Int8Weights.ExactOnThisCpu(options); // int8 weights multiplied as the graph says on this CPU
         configure?.Invoke(options);
-        // a graph with int8 weights opens as this CPU multiplies them exactly (Int8Weights)
-        if (Int8Weights.ProductsSaturate) return new InferenceSession(Int8Weights.ExactOnThisCpu(model.Path is { } file ? File.ReadAllBytes(file) : model.Bytes!), options);
         return model.Path is { } path ? new InferenceSession(path, options) : new InferenceSession(model.Bytes!, options);
     }
 

@@ -84,8 +84,8 @@ public sealed class RestorationModel : IDisposable
             throw;
         }
         logger?.LogInformation("Model {Id}: ONNX Runtime graph optimisation {Choice}", package.Id, choice);
-        if (package.Manifest.Precision == ModelPrecision.Int8 && Int8Weights.ProductsSaturate)
-            logger?.LogWarning("Model {Id}: int8 weights opened as uint8, exact but about as slow as float on this CPU (no VNNI: ONNX Runtime's int8 products would saturate)", package.Id);
+        if (provider == "CPU" && package.Manifest.Precision == ModelPrecision.Int8 && Int8Weights.ProductsSaturate)
+            logger?.LogWarning("Model {Id}: int8 weights multiplied as uint8 (ONNX Runtime's precision mode), exact but hardly faster than float on this CPU (no VNNI: its int8 products would saturate)", package.Id);
         return model;
     }
 

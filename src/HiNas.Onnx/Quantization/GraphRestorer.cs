@@ -25,7 +25,8 @@ public sealed class GraphRestorer : IImageRestorer, IDisposable
         Task = task;
         _inputMultiple = inputMultiple;
         var options = new SessionOptions { IntraOpNumThreads = OrtThreads.Resolve(0) };
-        try { _session = new InferenceSession(Int8Weights.ExactOnThisCpu(onnx), options); }
+        Int8Weights.ExactOnThisCpu(options);
+        try { _session = new InferenceSession(onnx, options); }
         finally { options.Dispose(); }
         if (_session.InputNames.Contains(NoiseLevelMap.InputName)) _noiseLevel = NoiseLevelMap.Level(task.Sigma);
     }
