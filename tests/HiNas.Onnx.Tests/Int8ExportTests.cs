@@ -56,15 +56,22 @@ public class Int8ExportTests
             return new OrtTensors.DenseTensor<float>(x.data<float>().ToArray(), new[] { 1, channels, 32, 32 });
         }).ToArray());
 
-    /// <param name="unsignedProducts">ONNX Runtime's precision mode whatever the CPU (else as every session opens: <see cref="Int8Weights.ExactOnThisCpu"/>)</param>
+    /// <summary>
+    /// A session over the graph opened as every session is (<see cref="GraphOptimizer"/>: int8 weights multiplied exactly
+    /// on this CPU, <see cref="Int8Weights"/>), or with <paramref name="unsignedProducts"/> in ONNX Runtime's precision
+    /// mode whatever the CPU.
+    /// </summary>
+    private static InferenceSession Open(byte[] onnx, GraphOptimizationLevel level, string? optimizedPath, bool unsignedProducts = false) =>
+        GraphOptimizer.Open(ModelSource.Memory(onnx), GraphOptimizer.Of(level), options =>
+        {
+            if (optimizedPath is not null) options.OptimizedModelFilePath = optimizedPath;
+            if (unsignedProducts && !Int8Weights.ProductsSaturate) Int8Weights.UnsignedProducts(options); // (on already where they saturate)
+        }).Session;
+
     private static float[] Run(byte[] onnx, float[] input, int[] shape, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, string? optimizedPath = null,
         bool unsignedProducts = false)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = level };
-        if (optimizedPath is not null) options.OptimizedModelFilePath = optimizedPath;
-        if (unsignedProducts) Int8Weights.UnsignedProducts(options);
-        else Int8Weights.ExactOnThisCpu(options);
-        using var session = new InferenceSession(onnx, options);
+        using var session = Open(onnx, level, optimizedPath, unsignedProducts);
         using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, new OrtTensors.DenseTensor<float>(input.ToArray(), shape)) });
         return results.Single().AsTensor<float>().ToArray();
     }
@@ -182,10 +189,7 @@ public class Int8ExportTests
 
     private static float[] RunTold(byte[] onnx, float[] input, int[] shape, double sigma, string? optimizedPath = null)
     {
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED };
-        if (optimizedPath is not null) options.OptimizedModelFilePath = optimizedPath;
-        Int8Weights.ExactOnThisCpu(options);
-        using var session = new InferenceSession(onnx, options);
+        using var session = Open(onnx, GraphOptimizationLevel.ORT_ENABLE_EXTENDED, optimizedPath);
         using var results = session.Run(new[]
         {
             NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, new OrtTensors.DenseTensor<float>(input.ToArray(), shape)),

@@ -24,10 +24,8 @@ public sealed class GraphRestorer : IImageRestorer, IDisposable
     {
         Task = task;
         _inputMultiple = inputMultiple;
-        var options = new SessionOptions { IntraOpNumThreads = OrtThreads.Resolve(0) };
-        Int8Weights.ExactOnThisCpu(options);
-        try { _session = new InferenceSession(onnx, options); }
-        finally { options.Dispose(); }
+        // opened as every session is (GraphOptimizer: int8 weights multiplied exactly on this CPU), ONNX Runtime's default level
+        (_session, _) = GraphOptimizer.Open(ModelSource.Memory(onnx), GraphOptimization.All, options => options.IntraOpNumThreads = OrtThreads.Resolve(0));
         if (_session.InputNames.Contains(NoiseLevelMap.InputName)) _noiseLevel = NoiseLevelMap.Level(task.Sigma);
     }
 
