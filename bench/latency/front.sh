@@ -25,7 +25,9 @@
 # SEEDS=N trains every found network and hand design N times (seeds 1…N; the random genotypes once) and the front
 # compares their mean PSNR: one 4,000-iteration training of the same network moves by up to 0.3 dB with its seed
 # (the fused spaces' recipe: 3).
-# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] [SELECT_TOP=4] [SEEDS=1] bench/latency/front.sh [WORK_DIR]
+# EXPANSION=E trains the HiNAS networks of a fused space — the selections' too — with their cells' convolutions
+# expanded E times (`--conv-expansion`, served as trained without it); the hand designs train as they are.
+# Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] [SELECT_TOP=4] [SEEDS=1] [EXPANSION=1] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="${1:-/tmp/hinas-bench-front-${SPACE:-stem8}}"
@@ -71,11 +73,11 @@ train=(--data "$data" --iterations "$iterations" --batch 8 --crop 48 --validate-
 # a work folder holds one configuration's results (each step is skipped when its result exists)
 # (trainings start as the identity restoration since 2026-12-02: a folder trained before holds another start)
 # (SEEDS is not part of it: more seeds add trainings beside seed 1's, as WIDER adds networks)
-knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${band:+ band $band}${select_top:+ select $select_top}${at_band:+ at $at_band}"
+knobs="space ${SPACE:-stem8} data $data iterations $iterations start identity${band:+ band $band}${select_top:+ select $select_top}${at_band:+ at $at_band}${EXPANSION:+ expansion $EXPANSION}"
 [ -f "$work/knobs" ] && [ "$(cat "$work/knobs")" != "$knobs" ] && { echo "front.sh: $work holds a run with $(cat "$work/knobs"); give another WORK_DIR" >&2; exit 2; }
 echo "$knobs" > "$work/knobs"
 # HiNAS networks are trained as searched (×1, light head): the latency table and the budgets describe those networks
-as_searched=(--width-multiplier 1 --head light)
+as_searched=(--width-multiplier 1 --head light ${EXPANSION:+--conv-expansion "$EXPANSION"})
 # searches and trainings resume where a stop left them (scripts/resumable-step.sh)
 source scripts/resumable-step.sh
 json() { /usr/bin/python3 -c "import json,sys;print(json.loads(sys.stdin.readline())['$1'])"; }
@@ -177,7 +179,7 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
       size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
       arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$(design_spec "$net")" ;;
     random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
-    free-x*) arch=(--genotype "$(found free)" --width-multiplier "${net#free-x}" --head light); spec="$(found free)*${net#free-x}" ;;
+    free-x*) arch=(--genotype "$(found free)" --width-multiplier "${net#free-x}" --head light ${EXPANSION:+--conv-expansion "$EXPANSION"}); spec="$(found free)*${net#free-x}" ;;
     *) arch=(--genotype "$(found "$net")" "${as_searched[@]}"); spec="$(found "$net")"
       # a training of another network than the search's now (its selection was done again) is done again
       if [ -f "$dir/options.json" ] && ! same_network "$dir/options.json" "$spec"; then

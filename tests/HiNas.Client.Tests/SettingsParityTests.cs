@@ -100,6 +100,8 @@ public sealed class SettingsParityTests
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--lr", "0" }, "learning_rate: must be a positive number, got 0" },
         { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--width-multiplier", "2" }, "width_multiplier: is for HiNAS networks; size a dncnn baseline by its width" },
         { "train", new[] { "--task", "denoise", "--arch", "random:1", "--width-multiplier", "9" }, "width_multiplier: must be in [0.25, 8], got 9" },
+        { "train", new[] { "--task", "denoise", "--arch", "dncnn", "--conv-expansion", "2" }, "conv_expansion: is for HiNAS networks of fused cells, not a dncnn baseline" },
+        { "train", new[] { "--task", "denoise", "--arch", "random:1", "--conv-expansion", "2" }, "conv_expansion: is for networks of fused cells (cell_form fused)" },
         { "search", new[] { "--task", "denoise", "--arch-learning-rate", "2" }, "architect_learning_rate: must be in (0, 1], got 2" },
     };
 

@@ -10,6 +10,7 @@ using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Settings;
 using HiNas.Nas.Space;
+using HiNas.Search.Operations;
 
 namespace HiNas.Onnx.Tests;
 
@@ -66,7 +67,7 @@ public class ExportParityTests
         { "random:16/frame-time/decoder", "denoise", 3, 1 }, { "random:17/frame-time", "sr", 1, 4 },
         { "every-op/frame-time/sep-head", "sr", 3, 2 }, { "every-op/frame-time/sep-head", "denoise", 3, 1 }, { "random:18/frame-time/sep-head", "sr", 3, 4 }, { "random:19/frame-time", "sr", 3, 3 },
         { "every-op/fused", "denoise", 3, 1 }, { "every-op/fused/separable", "sr", 3, 2 }, { "every-op/frame-time/fused", "denoise", 3, 1 },
-        { "every-op/frame-time/fused/sep-head", "sr", 3, 2 }, { "every-op/fused/decoder", "denoise", 1, 1 },
+        { "every-op/frame-time/fused/sep-head", "sr", 3, 2 }, { "every-op/frame-time/fused/expanded", "denoise", 3, 1 }, { "random:28/fused/b1/expanded", "sr", 3, 2 }, { "every-op/fused/decoder", "denoise", 1, 1 },
         { "random:20/frame-time/fused/b1", "denoise", 3, 1 }, { "random:21/fused/b1/x2", "sr", 3, 2 }, { "random:22/frame-time/fused/b1", "sr", 1, 4 },
         { "random:23/frame-time/fused/b1/stem-at-width", "denoise", 3, 1 }, { "random:24/fused/b1/stem-at-width", "sr", 3, 2 },
         { "random:25/frame-time/fused/b1/stem-at-width/none", "denoise", 3, 1 }, { "random:26/fused/none", "denoise", 1, 1 }, { "random:27/none", "sr", 3, 2 },
@@ -79,11 +80,11 @@ public class ExportParityTests
     public void OnnxRuntimeMatchesTorchSharp(string architecture, string kind, int channels, int scale)
     {
         var task = kind == "denoise" ? RestorationTask.Denoise(25, channels) : RestorationTask.SuperResolution(scale, channels);
-        // "NAME[/separable][/frame-time][/sep-head][/fused][/b1][/stem-at-width][/none][/decoder][/x2]": separable dilated
+        // "NAME[/separable][/frame-time][/sep-head][/fused][/b1][/stem-at-width][/none][/decoder][/x2][/expanded]": separable dilated
         // convolutions, the frame-time space (pixel-unshuffle 2), the light head's separable convolution, fused cells, one
         // node per cell (fused: no projection where a state has the cell's channels already), the stem at the first
         // width's channels (fused: a stem without projections), nodes of one operation (none derived), the decoder head,
-        // retrained twice as wide
+        // retrained twice as wide, convolutions trained expanded (×3)
         var parts = architecture.Split('/');
         var dilated = parts.Contains("separable") ? ConvStyle.Separable : ConvStyle.Dense;
         var unshuffle = parts.Contains("frame-time") ? 2 : 1;
@@ -94,10 +95,15 @@ public class ExportParityTests
             : ArchitectureSpec.Parse(parts[0], task, depth: 4, width: 12, new SearchSpace(task, 3, parts.Contains("b1") ? 1 : 3, 4, Factors, parts.Contains("stem-at-width") ? 4 : 8, dilated, unshuffle, headConv, form,
                 parts.Contains("none") ? OperationSet.Parse("conv_3x3,dil_conv_3x3,skip_connect,none") : null));
         if (spec.IsHiNas)
-            spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1 };
+            spec = spec with { Head = parts.Contains("decoder") ? DerivedHead.Decoder : DerivedHead.Light, WidthMultiplier = parts.Contains("x2") ? 2 : 1, ConvExpansion = parts.Contains("expanded") ? 3 : null };
         if (parts.Contains("none")) Assert.Contains(spec.Genotype!.Cells.SelectMany(c => c.Edges), e => e.Op == OperationNames.None);
         using var network = TorchRuntime.Seeded(17, () => spec.Build(task));
         GiveBatchNormsRealStatistics(network, channels);
+        // an expanded network's collapsible pairs are moved away from their start, which multiplies out to the identity
+        using (torch.no_grad())
+            foreach (var pair in network.modules().OfType<CollapsibleConv>())
+                foreach (var p in pair.parameters()) p.uniform_(-0.2, 0.2, new Generator(23));
+        Assert.Equal(parts.Contains("expanded"), network.modules().OfType<CollapsibleConv>().Any());
         network.eval();
 
         var bytes = OnnxExporter.ExportBytes(network, task);

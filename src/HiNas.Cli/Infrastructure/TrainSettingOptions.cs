@@ -30,6 +30,7 @@ public sealed class TrainSettingOptions
         WidthMultiplier = new Option<double?>("--width-multiplier") { Description = $"HiNAS networks: retrain this many times as wide as searched (default {ArchitectureSpec.DefaultWidthMultiplier.ToString(CultureInfo.InvariantCulture)}, the official retraining; 1 for the frame-time space)" };
         Head = new Option<string?>("--head") { Description = $"HiNAS networks: light (one 3×3 convolution) or decoder (the official decoder; default {ArchitectureSpec.DefaultHead.Name()}, light for the frame-time space)" };
         Head.AcceptOnlyFromAmong("light", "decoder");
+        ConvExpansion = new Option<int?>("--conv-expansion") { Description = $"HiNAS networks of fused cells: train each k×k convolution as k×k onto E times its channels, then 1×1 back, and serve the one convolution the pair multiplies out to (the served network, its parameters and time unchanged; training costs more); 1 to {ArchitectureSpec.MaxConvExpansion} (default 1: trained as served)" };
         Depth = new Option<int?>("--depth") { Description = "baseline depth (layers)" };
         Width = new Option<int?>("--width") { Description = "baseline width (channels)" };
     }
@@ -47,11 +48,12 @@ public sealed class TrainSettingOptions
     public Option<ulong?> Seed { get; }
     public Option<double?> WidthMultiplier { get; }
     public Option<string?> Head { get; }
+    public Option<int?> ConvExpansion { get; }
     public Option<int?> Depth { get; }
     public Option<int?> Width { get; }
 
     /// <summary>Every option, in help order.</summary>
-    public IReadOnlyList<Option> All => [Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, NoiseMap, PixelLoss, Seed, WidthMultiplier, Head, Depth, Width];
+    public IReadOnlyList<Option> All => [Data, Iterations, Batch, Crop, LearningRate, Schedule, ValidateEvery, SigmaRange, NoiseMap, PixelLoss, Seed, WidthMultiplier, Head, ConvExpansion, Depth, Width];
 
     public void AddTo(Command command)
     {
@@ -75,7 +77,7 @@ public sealed class TrainSettingOptions
         {
             Data = p.GetValue(Data), Iterations = p.GetValue(Iterations), Batch = p.GetValue(Batch), Crop = p.GetValue(Crop), LearningRate = p.GetValue(LearningRate),
             Schedule = p.GetValue(Schedule), ValidateEvery = p.GetValue(ValidateEvery), SigmaMin = range?[0], SigmaMax = range?[1], NoiseMap = p.GetValue(NoiseMap), PixelLoss = p.GetValue(PixelLoss),
-            Seed = p.GetValue(Seed), WidthMultiplier = p.GetValue(WidthMultiplier), Head = p.GetValue(Head),
+            Seed = p.GetValue(Seed), WidthMultiplier = p.GetValue(WidthMultiplier), Head = p.GetValue(Head), ConvExpansion = p.GetValue(ConvExpansion),
         };
     }
 
@@ -84,6 +86,7 @@ public sealed class TrainSettingOptions
     {
         var t = new Protocol.V1.TrainSettings { Data = p.GetValue(Data) ?? "", Schedule = p.GetValue(Schedule) ?? "", Head = p.GetValue(Head) ?? "" };
         if (p.GetValue(WidthMultiplier) is { } multiplier) t.WidthMultiplier = multiplier;
+        if (p.GetValue(ConvExpansion) is { } expansion) t.ConvExpansion = SearchSettingOptions.Count(expansion, ConvExpansion);
         if (p.GetValue(Iterations) is { } iterations) t.Iterations = SearchSettingOptions.Count(iterations, Iterations);
         if (p.GetValue(Batch) is { } batch) t.Batch = SearchSettingOptions.Count(batch, Batch);
         if (p.GetValue(Crop) is { } crop) t.Crop = SearchSettingOptions.Count(crop, Crop);

@@ -27,6 +27,23 @@ public sealed record ArchitectureSpec
     /// <summary>HiNAS networks: the light head or the official decoder.</summary>
     public DerivedHead? Head { get; init; }
 
+    /// <summary>
+    /// HiNAS networks of fused cells (<see cref="CellForm.Fused"/>): each k×k convolution of their cells is trained as a
+    /// collapsible pair — k×k onto this many times its output channels, then 1×1 back — and served as the one k×k
+    /// convolution the pair multiplies out to (expansion, Guo et al. 2020; SESR's collapsible linear blocks, Bhardwaj et
+    /// al. 2022): the served network, its parameters and time are those without it. Unset or 1: trained as served.
+    /// </summary>
+    public int? ConvExpansion { get; init; }
+
+    /// <summary>The setting <see cref="ConvExpansion"/> is given in.</summary>
+    public const string ConvExpansionSetting = "conv_expansion";
+
+    /// <summary>The largest expansion accepted (a 48-channel layer then trains a 768-channel k×k convolution).</summary>
+    public const int MaxConvExpansion = 16;
+
+    /// <summary>The expansion the network is built with: 1 (trained as served) unless one is set.</summary>
+    public int EffectiveConvExpansion => ConvExpansion ?? 1;
+
     /// <summary>The official retraining width: twice the search's F (F 20 for denoising, 16 for SR).</summary>
     public const double DefaultWidthMultiplier = 2;
 
@@ -56,12 +73,12 @@ public sealed record ArchitectureSpec
     /// 128-channel decoder alone would cost more than the rest of a frame-time network); for a baseline neither may be
     /// given.
     /// </summary>
-    public ArchitectureSpec WithRetraining(double? widthMultiplier, string? head, bool asSearched = false)
+    public ArchitectureSpec WithRetraining(double? widthMultiplier, string? head, bool asSearched = false, int? convExpansion = null)
     {
         asSearched |= Genotype?.Space.RetrainsAsSearched == true;
         if (!IsHiNas)
         {
-            RefuseRetrainingSettings(widthMultiplier is not null, head is { Length: > 0 });
+            RefuseRetrainingSettings(widthMultiplier is not null, head is { Length: > 0 }, convExpansion is not null);
             return this;
         }
         DerivedHead parsed;
@@ -73,20 +90,24 @@ public sealed record ArchitectureSpec
         {
             throw new SettingException(DerivedHeads.Setting, e.Message);
         }
-        return this with { WidthMultiplier = widthMultiplier ?? (asSearched ? 1 : DefaultWidthMultiplier), Head = parsed };
+        return this with { WidthMultiplier = widthMultiplier ?? (asSearched ? 1 : DefaultWidthMultiplier), Head = parsed, ConvExpansion = convExpansion };
     }
 
-    private void RefuseRetrainingSettings(bool widthMultiplier, bool head)
+    private void RefuseRetrainingSettings(bool widthMultiplier, bool head, bool convExpansion)
     {
         if (widthMultiplier) throw new SettingException("width_multiplier", $"is for HiNAS networks; size a {Kind} baseline by its width");
         if (head) throw new SettingException(DerivedHeads.Setting, $"is for HiNAS networks, not a {Kind} baseline");
+        if (convExpansion) throw new SettingException(ConvExpansionSetting, $"is for HiNAS networks of fused cells, not a {Kind} baseline");
     }
 
     /// <summary>Range checks of the retraining settings.</summary>
     public void Validate()
     {
-        if (!IsHiNas) RefuseRetrainingSettings(WidthMultiplier is not null, Head is not null);
+        if (!IsHiNas) RefuseRetrainingSettings(WidthMultiplier is not null, Head is not null, ConvExpansion is not null);
         SettingException.Require(WidthMultiplier is null || WidthMultiplier is >= 0.25 and <= 8, "width_multiplier", $"must be in [0.25, 8], got {WidthMultiplier}");
+        SettingException.Require(ConvExpansion is null or (>= 1 and <= MaxConvExpansion), ConvExpansionSetting, $"must be in [1, {MaxConvExpansion}], got {ConvExpansion}");
+        if (ConvExpansion is > 1 && Genotype is { } g && g.Space.Form != CellForm.Fused)
+            throw new SettingException(ConvExpansionSetting, $"is for networks of fused cells (cell_form fused); this network's cells are of the paper's form, whose convolutions follow a LeakyReLU and are not collapsed");
     }
 
     /// <summary>The setting a baseline's name is given in.</summary>
@@ -162,10 +183,12 @@ public sealed record ArchitectureSpec
 
     public int WidthOrDefault => Width ?? DefaultWidth(Kind);
 
+    private string Expansion => EffectiveConvExpansion > 1 ? $", convolutions trained ×{EffectiveConvExpansion} expanded" : "";
+
     public override string ToString() => Kind switch
     {
-        GenotypeKind => $"genotype ×{EffectiveWidthMultiplier} {EffectiveHead.Name()} head",
-        RandomKind => $"random:{RandomSeed} ×{EffectiveWidthMultiplier} {EffectiveHead.Name()} head",
+        GenotypeKind => $"genotype ×{EffectiveWidthMultiplier} {EffectiveHead.Name()} head{Expansion}",
+        RandomKind => $"random:{RandomSeed} ×{EffectiveWidthMultiplier} {EffectiveHead.Name()} head{Expansion}",
         _ => $"{Kind} depth {Depth} width {Width}",
     };
 }

@@ -24,6 +24,7 @@ public static class TrainOptionsJson
         public int? Width { get; set; }
         public double? WidthMultiplier { get; set; }
         public string? Head { get; set; }
+        public int? ConvExpansion { get; set; }
     }
 
     private sealed class Dto
@@ -60,6 +61,7 @@ public static class TrainOptionsJson
                 Width = o.Architecture.Width,
                 WidthMultiplier = o.Architecture.WidthMultiplier,
                 Head = o.Architecture.Head?.Name(),
+                ConvExpansion = o.Architecture.ConvExpansion,
             },
             Data = o.Data.ToString(),
             Iterations = o.Iterations,
@@ -96,6 +98,7 @@ public static class TrainOptionsJson
                         // unset for a HiNAS network trained before these settings existed: as searched (EffectiveHead, …)
                         WidthMultiplier = Architecture.WidthMultiplier,
                         Head = Architecture.Head is { } head ? DerivedHeads.Parse(head) : null,
+                        ConvExpansion = Architecture.ConvExpansion,
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,

@@ -12,7 +12,7 @@ public static class TrainOptionsResolver
 {
     public static TrainOptions Resolve(RestorationTask task, ArchitectureSpec architecture, TrainSettings s)
     {
-        var d = TrainOptions.DefaultsFor(task, architecture.WithRetraining(s.WidthMultiplier, s.Head, s.AsSearched));
+        var d = TrainOptions.DefaultsFor(task, architecture.WithRetraining(s.WidthMultiplier, s.Head, s.AsSearched, s.ConvExpansion));
         var iterations = s.Iterations ?? d.Iterations;
         var learningRate = s.LearningRate ?? d.LearningRate;
         if (s.SigmaMin.HasValue != s.SigmaMax.HasValue) throw new SettingException("sigma_range", "give both its minimum and its maximum, or neither");
@@ -45,8 +45,8 @@ public static class TrainOptionsResolver
     /// </summary>
     public static TrainOptions FineTune(TrainOptions source, string sourceDir, TrainSettings s)
     {
-        if (s.WidthMultiplier is not null || s.Head is not null || s.AsSearched)
-            throw new SettingException("init_from", "fine-tuning trains the network of the run it starts from: give no width multiplier or head");
+        if (s.WidthMultiplier is not null || s.Head is not null || s.AsSearched || s.ConvExpansion is not null)
+            throw new SettingException("init_from", "fine-tuning trains the network of the run it starts from: give no width multiplier, head or convolution expansion");
         if (s.NoiseMap && !source.NoiseMap)
             throw new SettingException("init_from", "the run it starts from was not told the noise (no noise-level map): its network has no input for it");
         if (s.SigmaMin.HasValue != s.SigmaMax.HasValue) throw new SettingException("sigma_range", "give both its minimum and its maximum, or neither");

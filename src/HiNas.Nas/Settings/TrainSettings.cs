@@ -33,6 +33,9 @@ public sealed record TrainSettings
     /// <summary>HiNAS networks: "light" or "decoder" (default the decoder; light as searched).</summary>
     public string? Head { get; init; }
 
+    /// <summary>HiNAS networks of fused cells: train each k×k convolution this many times expanded (<see cref="ArchitectureSpec.ConvExpansion"/>; default 1).</summary>
+    public int? ConvExpansion { get; init; }
+
     /// <summary>
     /// The network met a latency budget as searched: unless asked otherwise retrain it as searched (×1, light head), as
     /// every network of the frame-time space is (<see cref="ArchitectureSpec.WithRetraining"/>).

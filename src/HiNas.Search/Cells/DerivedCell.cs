@@ -22,7 +22,8 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
     private readonly int[][] _modules;
 
     /// <param name="space">the space the genotype belongs to (how its operations compute)</param>
-    public DerivedCell(CellGenotype genotype, long channels, SearchSpace space) : base(nameof(DerivedCell))
+    /// <param name="convExpansion">fused cells: their k×k convolutions train expanded (<see cref="CollapsibleConv"/>); 1: as served</param>
+    public DerivedCell(CellGenotype genotype, long channels, SearchSpace space, int convExpansion = 1) : base(nameof(DerivedCell))
     {
         Genotype = genotype;
         ops = new TorchSharp.Modules.ModuleList<Module<Tensor, Tensor>>();
@@ -36,7 +37,7 @@ public sealed class DerivedCell : Module<Tensor, Tensor, Tensor>
             for (var e = 0; e < _nodes[n].Count; e++)
             {
                 _modules[n][e] = ops.Count;
-                var op = OperationTable.Create(space.Operation(_nodes[n][e].Op), channels, affine: true, space.Form);
+                var op = OperationTable.Create(space.Operation(_nodes[n][e].Op), channels, affine: true, space.Form, convExpansion);
                 // a fused skip starts at 0 beside a convolution (the node starts as the convolution alone), at 1 without one
                 if (op is ScaledIdentity skip && !convolves) skip.StartAsIdentity();
                 ops.Add(op);

@@ -31,12 +31,14 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     private readonly Decoder? decoder;
 
     /// <param name="noiseMap">a denoiser told the noise: the stem also reads the noise-level plane (<see cref="IRestorationNetwork.NoiseMap"/>)</param>
-    public DerivedNetwork(Genotype genotype, DerivedHead headKind = DerivedHead.Light, bool noiseMap = false) : base(nameof(DerivedNetwork))
+    /// <param name="convExpansion">fused cells: their k×k convolutions train expanded (<see cref="CollapsibleConv"/>); 1: as served</param>
+    public DerivedNetwork(Genotype genotype, DerivedHead headKind = DerivedHead.Light, bool noiseMap = false, int convExpansion = 1) : base(nameof(DerivedNetwork))
     {
         if (noiseMap && genotype.Task.Kind != RestorationKind.Denoise) throw new ArgumentException($"a noise-level map is for denoising, not {genotype.Task.Slug}", nameof(noiseMap));
         Genotype = genotype;
         Head = headKind;
         NoiseMap = noiseMap;
+        ConvExpansion = convExpansion;
         var b = genotype.Blocks;
         var c0 = genotype.NodeChannels(0);
         stem = new Stem(genotype.Task.Channels + (noiseMap ? 1 : 0), genotype.Space);
@@ -52,7 +54,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
             {
                 if (live.ReadsPrevious(l)) preprocess0.Add(l, OperationTable.Projection(genotype.Space, previous, c, affine: true));
                 if (live.ReadsBeforePrevious(l)) preprocess1.Add(l, OperationTable.Projection(genotype.Space, beforePrevious, c, affine: true));
-                cells.Add(l, new DerivedCell(genotype.Cells[l], c, genotype.Space));
+                cells.Add(l, new DerivedCell(genotype.Cells[l], c, genotype.Space, convExpansion));
             }
             (beforePrevious, previous) = (previous, b * c);
         }
@@ -69,6 +71,9 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
 
     public bool NoiseMap { get; }
 
+    /// <summary>How many times expanded its cells' k×k convolutions train (<see cref="CollapsibleConv"/>; 1: as served).</summary>
+    public int ConvExpansion { get; }
+
     public RestorationTask Task => Genotype.Task;
 
     public int PixelUnshuffle => Genotype.Space.PixelUnshuffle;
@@ -77,7 +82,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     public string Describe() =>
         $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {(decoder is null && Genotype.Space.HeadConv == ConvStyle.Separable ? "separable " : "")}{Head.Name()} head"
         + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "")
-        + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (NoiseMap ? ", noise-level map" : "")
+        + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (ConvExpansion > 1 ? $" (convolutions trained ×{ConvExpansion} expanded)" : "") + (NoiseMap ? ", noise-level map" : "")
         + (Genotype.Liveness.Dead is { Count: > 0 } dead ? $", layer{(dead.Count > 1 ? "s" : "")} {string.Join(", ", dead.Select(l => l + 1))} dead (not run)" : "");
 
     public Prediction EmitPrediction(IGraphEmitter g, string input)

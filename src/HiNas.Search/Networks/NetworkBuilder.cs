@@ -16,7 +16,7 @@ public static class NetworkBuilder
     public static nn.Module<Tensor, Tensor> Build(this ArchitectureSpec spec, RestorationTask task, bool noiseMap = false) => spec.Kind switch
     {
         ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind =>
-            new DerivedNetwork(spec.NetworkGenotype ?? throw new InvalidOperationException($"a '{spec.Kind}' architecture needs its genotype"), spec.EffectiveHead, noiseMap),
+            new DerivedNetwork(spec.NetworkGenotype ?? throw new InvalidOperationException($"a '{spec.Kind}' architecture needs its genotype"), spec.EffectiveHead, noiseMap, spec.EffectiveConvExpansion),
         ArchitectureSpec.DnCnnKind => new DnCnn(task, spec.DepthOrDefault, spec.WidthOrDefault, noiseMap),
         ArchitectureSpec.FfdnetKind => new DnCnn(task, spec.DepthOrDefault, spec.WidthOrDefault, noiseMap, pixelUnshuffle: 2),
         _ when noiseMap => throw new ArgumentException($"a noise-level map is for denoisers; {spec.Kind} is an upscaler"),

@@ -11,16 +11,18 @@ namespace HiNas.Search.Networks;
 /// side, so a conv with weight [O, I/g, k, k] costs O·(I/g)·k² multiply-adds per pixel it runs at, i.e. that divided
 /// by (r·scale)² per output pixel. BatchNorm (folded at export), activations, additions and the bicubic upsampling
 /// are not counted, nor the training-time branches the export folds into their convolution
-/// (<see cref="Operations.PointwiseBranch"/>): the cost is the served network's.
+/// (<see cref="Operations.PointwiseBranch"/>), and an expanded convolution (<see cref="Operations.CollapsibleConv"/>)
+/// counts as the one it collapses to: the cost is the served network's.
 /// </summary>
 public sealed record NetworkCost(long Parameters, double FlopsPerMegapixel)
 {
     public static NetworkCost Of(nn.Module<Tensor, Tensor> network, RestorationTask task)
     {
-        var folded = network.named_modules().Where(m => m.module is Operations.PointwiseBranch).Select(m => m.name + ".").ToArray();
+        var folded = network.named_modules().Where(m => m.module is Operations.PointwiseBranch or Operations.CollapsibleConv).Select(m => m.name + ".").ToArray();
         bool Served(string name) => !folded.Any(name.StartsWith);
-        var parameters = network.named_parameters().Where(p => Served(p.name)).Sum(p => p.parameter.numel());
-        long macsPerConvPixel = 0;
+        var collapsed = network.modules().OfType<Operations.CollapsibleConv>().Sum(c => c.ServedWeights);
+        var parameters = network.named_parameters().Where(p => Served(p.name)).Sum(p => p.parameter.numel()) + collapsed;
+        long macsPerConvPixel = collapsed;
         foreach (var (name, module) in network.named_modules())
             if (module is TorchSharp.Modules.Conv2d conv && Served(name))
                 macsPerConvPixel += conv.weight!.numel();

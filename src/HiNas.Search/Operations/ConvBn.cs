@@ -15,21 +15,28 @@ namespace HiNas.Search.Operations;
 /// iterations, the six-layer fused network drawn:30 of bench/search-recipe's runs-fused reached 21.2 dB of validation
 /// PSNR from the random start and 27.2 from the identity (27.5 with its separable convolutions started so too).
 /// A k×k convolution (k &gt; 1) trains with a 1×1 branch beside it (<see cref="PointwiseBranch"/>), folded into its
-/// kernel at export.
+/// kernel at export. With an expansion (<see cref="CollapsibleConv"/>) the k×k convolution itself trains as a collapsible
+/// pair, multiplied out at export.
 /// </summary>
 public sealed class ConvBn : Module<Tensor, Tensor>, IExportable
 {
-    private readonly TorchSharp.Modules.Conv2d conv;
+    private readonly TorchSharp.Modules.Conv2d? conv;
+    private readonly CollapsibleConv? expanded;
     private readonly ScalarFreeBatchNorm2d bn;
     private readonly PointwiseBranch? pointwise;
 
-    public ConvBn(long inChannels, long outChannels, long kernel, bool affine, long dilation = 1) : base(nameof(ConvBn))
+    /// <param name="expansion">k×k convolutions (k &gt; 1) train as a collapsible pair this many times as wide (<see cref="CollapsibleConv"/>); 1: as served</param>
+    public ConvBn(long inChannels, long outChannels, long kernel, bool affine, long dilation = 1, int expansion = 1) : base(nameof(ConvBn))
     {
-        conv = Conv2d(inChannels, outChannels, kernel, padding: dilation * (kernel - 1) / 2, dilation: dilation, bias: false);
-        if (inChannels == outChannels)
+        if (kernel > 1 && expansion > 1) expanded = new CollapsibleConv(inChannels, outChannels, kernel, dilation, expansion);
+        else
         {
-            using var noGrad = no_grad();
-            nn.init.dirac_(conv.weight!);
+            conv = Conv2d(inChannels, outChannels, kernel, padding: dilation * (kernel - 1) / 2, dilation: dilation, bias: false);
+            if (inChannels == outChannels)
+            {
+                using var noGrad = no_grad();
+                nn.init.dirac_(conv.weight!);
+            }
         }
         bn = new ScalarFreeBatchNorm2d(outChannels, affine);
         if (kernel > 1) pointwise = new PointwiseBranch(inChannels, outChannels);
@@ -38,7 +45,7 @@ public sealed class ConvBn : Module<Tensor, Tensor>, IExportable
 
     public override Tensor forward(Tensor x)
     {
-        using var convolved = conv.call(x);
+        using var convolved = expanded is null ? conv!.call(x) : expanded.call(x);
         if (pointwise is null) return bn.call(convolved);
         using var normalised = bn.call(convolved);
         using var branch = pointwise.call(x);
@@ -47,7 +54,8 @@ public sealed class ConvBn : Module<Tensor, Tensor>, IExportable
 
     public string Emit(IGraphEmitter g, string x)
     {
-        var folded = FoldedConv.From(conv, bn);
+        using var served = expanded?.Collapsed();
+        var folded = FoldedConv.From(served ?? conv!, bn);
         return g.Conv(x, pointwise is null ? folded : folded.WithCentre(pointwise.Folded()));
     }
 }

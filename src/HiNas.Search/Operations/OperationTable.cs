@@ -14,12 +14,14 @@ namespace HiNas.Search.Operations;
 /// </summary>
 public static class OperationTable
 {
-    public static Module<Tensor, Tensor> Create(Operation op, long channels, bool affine, CellForm form)
+    /// <param name="convExpansion">fused cells' dense convolutions train as collapsible pairs this many times as wide (<see cref="CollapsibleConv"/>; 1: as served)</param>
+    public static Module<Tensor, Tensor> Create(Operation op, long channels, bool affine, CellForm form, int convExpansion = 1)
     {
+        if (convExpansion > 1 && form != CellForm.Fused) throw new ArgumentException($"convolutions train expanded in fused cells only, not in cells of the {form} form", nameof(convExpansion));
         var preActivated = form == CellForm.Paper;
         return op.Kind switch
         {
-            OperationKind.Conv => preActivated ? new ReluConvBn(channels, channels, op.Kernel, affine, op.Dilation) : new ConvBn(channels, channels, op.Kernel, affine, op.Dilation),
+            OperationKind.Conv => preActivated ? new ReluConvBn(channels, channels, op.Kernel, affine, op.Dilation) : new ConvBn(channels, channels, op.Kernel, affine, op.Dilation, convExpansion),
             OperationKind.Separable => new SeparableConv(channels, op.Kernel, affine, preActivated),
             OperationKind.DilatedSeparable => new DilatedConv(channels, op.Kernel, op.Dilation, affine, preActivated),
             OperationKind.Skip => new Identity(),

@@ -162,7 +162,7 @@ public static class TrainingSelection
         var resolved = settings with { Data = settings.Data ?? search.Data.ToString(), Iterations = settings.Iterations ?? DefaultIterations };
         // the reference is built as `hinas train --arch REFERENCE` would build it with the same settings (a baseline takes no width multiplier or head)
         var reference = maxLatency?.Reference is { } named
-            ? TrainOptionsResolver.Resolve(space.Task, ArchitectureSpec.ParseSized(named, space.Task, space), resolved with { WidthMultiplier = null, Head = null })
+            ? TrainOptionsResolver.Resolve(space.Task, ArchitectureSpec.ParseSized(named, space.Task, space), resolved with { WidthMultiplier = null, Head = null, ConvExpansion = null })
             : null;
         // every setting is checked, and every frame time measured, before the first training starts
         var plans = new List<(int Place, NetworkRanking.Candidate Ranked, Genotype Genotype, TrainOptions Options, double? Ms, double? ReferenceMs)>();

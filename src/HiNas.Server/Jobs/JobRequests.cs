@@ -88,6 +88,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
             SigmaMin = t.HasSigmaMin ? t.SigmaMin : null, SigmaMax = t.HasSigmaMax ? t.SigmaMax : null, NoiseMap = t.NoiseMap,
             PixelLoss = t.PixelLoss.Length > 0 ? t.PixelLoss : null, Seed = t.HasSeed ? t.Seed : null,
             WidthMultiplier = t.HasWidthMultiplier ? t.WidthMultiplier : null, Head = t.Head.Length > 0 ? t.Head : null, AsSearched = afterBudgetedSearch,
+            ConvExpansion = Count(t.HasConvExpansion, t.ConvExpansion, field, "conv_expansion"),
             Threads = jobOptions.WorkerThreads, Device = jobOptions.Device,
         };
         return Resolving(field, () => TrainOptionsResolver.Resolve(task, architecture, mapped));

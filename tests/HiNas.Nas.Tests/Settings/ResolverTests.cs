@@ -264,6 +264,30 @@ public sealed class ResolverTests
     }
 
     [Fact]
+    public void ConvExpansion_IsForNetworksOfFusedCells_CheckedAndKeptInTheOptionsFile()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var fused = SearchOptionsResolver.Resolve(task, new SearchSettings { Preset = "frame-time-denoise-fused" }).Supernet.Space;
+        Assert.Equal(CellForm.Fused, fused.Form);
+        var random = ArchitectureSpec.Parse("random:3", task, null, null, fused);
+        var plain = TrainOptionsResolver.Resolve(task, random, new TrainSettings()).Architecture;
+        Assert.Equal((null, 1), (plain.ConvExpansion, plain.EffectiveConvExpansion));
+        Assert.DoesNotContain("conv_expansion", TrainOptionsJson.Serialize(TrainOptionsResolver.Resolve(task, random, new TrainSettings())));
+        var asked = TrainOptionsResolver.Resolve(task, random, new TrainSettings { ConvExpansion = 4 });
+        Assert.Equal(4, asked.Architecture.EffectiveConvExpansion);
+        Assert.Equal(4, Reload(TrainOptionsJson.Serialize(asked), TrainOptionsJson.Load).Architecture.ConvExpansion);
+
+        Assert.Equal("conv_expansion: must be in [1, 16], got 17", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, random, new TrainSettings { ConvExpansion = 17 })).Message);
+        Assert.Equal("conv_expansion: must be in [1, 16], got 0", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, random, new TrainSettings { ConvExpansion = 0 })).Message);
+        var paper = ArchitectureSpec.Parse("random:3", task, null, null, SearchOptions.DefaultsFor(task).Supernet.Space);
+        Assert.StartsWith("conv_expansion: is for networks of fused cells", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, paper, new TrainSettings { ConvExpansion = 2 })).Message);
+        var ffdnet = ArchitectureSpec.Parse("ffdnet", task, null, null, fused);
+        Assert.Equal("conv_expansion: is for HiNAS networks of fused cells, not a ffdnet baseline", Assert.Throws<SettingException>(() => TrainOptionsResolver.Resolve(task, ffdnet, new TrainSettings { ConvExpansion = 2 })).Message);
+        // fine-tuning keeps the network of the run it starts from
+        Assert.Equal("init_from", Assert.Throws<SettingException>(() => TrainOptionsResolver.FineTune(asked, "/tmp/run", new TrainSettings { ConvExpansion = 2 })).Setting);
+    }
+
+    [Fact]
     public void FrameTimeNetworks_RetrainAsSearched_WithTheLightHead_UnlessAskedOtherwise()
     {
         var task = RestorationTask.Denoise(25, 3);

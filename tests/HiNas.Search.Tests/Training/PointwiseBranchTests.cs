@@ -69,27 +69,4 @@ public sealed class PointwiseBranchTests
         Assert.Equal(6, sum.Weight.Count(w => w != 0));
         Assert.Equal(new[] { 0.5f, -1 }, sum.Bias);
     }
-
-    /// <summary>Records the one convolution a fused operation emits.</summary>
-    private sealed class OneConvolution : IGraphEmitter
-    {
-        public FoldedConv? Folded { get; private set; }
-
-        public string Conv(string x, FoldedConv conv)
-        {
-            Assert.Null(Folded);
-            Folded = conv;
-            return "y";
-        }
-
-        public string LeakyRelu(string x, double slope) => throw new InvalidOperationException("not one convolution");
-        public string Relu(string x) => throw new InvalidOperationException("not one convolution");
-        public string Add(string a, string b) => throw new InvalidOperationException("not one convolution");
-        public string Sub(string a, string b) => throw new InvalidOperationException("not one convolution");
-        public string Scale(string x, float[] perChannel) => throw new InvalidOperationException("not one convolution");
-        public string Concat(IEnumerable<string> parts) => throw new InvalidOperationException("not one convolution");
-        public string SpaceToDepth(string x, int blocksize) => throw new InvalidOperationException("not one convolution");
-        public string PixelShuffle(string x, int scale) => throw new InvalidOperationException("not one convolution");
-        public string BicubicPhases(string x, long channels, int scale, int blocks) => throw new InvalidOperationException("not one convolution");
-    }
 }
