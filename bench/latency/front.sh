@@ -26,7 +26,8 @@
 # compares their mean PSNR: one 4,000-iteration training of the same network moves by up to 0.3 dB with its seed
 # (the fused spaces' recipe: 3).
 # EXPANSION=E trains the HiNAS networks of a fused space — the selections' too — with their cells' convolutions
-# expanded E times (`--conv-expansion`, served as trained without it); the hand designs train as they are.
+# expanded E times (`--conv-expansion`, served as trained without it); the hand designs train as they are (the
+# setting is refused for them), so such a front compares training forms as well as networks: front.md says so.
 # Usage: [SPACE=stem8|frame-time|fused|fused-widths] [DATA=deadleaves|DIR] [ITERATIONS=500] [WIDER="M …"] [AT_BAND=0.8] [SELECT_TOP=4] [SEEDS=1] [EXPANSION=1] bench/latency/front.sh [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -64,6 +65,9 @@ case "${SPACE:-stem8}" in
 esac
 [ -n "$at_band" ] && at_band="${AT_BAND:-$at_band}"  # the band of the searches at the hand designs' times, in a space that has them
 [ -n "$select_top" ] && select_top="${SELECT_TOP:-$select_top}"  # how many networks the selections train, in a space that selects
+if [ -n "${EXPANSION:-}" ] && [[ "${SPACE:-stem8}" != fused* ]]; then
+  echo "front.sh: EXPANSION is for the fused spaces (SPACE=fused or fused-widths), whose cells' convolutions train expanded; not SPACE=${SPACE:-stem8}" >&2; exit 2
+fi
 seeds="${SEEDS:-$seeds}"
 [[ "$seeds" =~ ^[1-9][0-9]*$ ]] || { echo "front.sh: SEEDS is a count of trainings per network (1 or more), not '$seeds'" >&2; exit 2; }
 data="${DATA:-deadleaves}"
@@ -248,4 +252,6 @@ for net, m in zip(names, measured):
 for line in open(f"{work}/refused.jsonl"):
     print(line.strip())
 PY
-/usr/bin/python3 bench/latency/front.py "$results" "$work/front.png" "$iterations" | tee "$work/front.md"
+{ /usr/bin/python3 bench/latency/front.py "$results" "$work/front.png" "$iterations"
+  [ -z "${EXPANSION:-}" ] || echo "
+The HiNAS networks trained with their cells' convolutions expanded ${EXPANSION}× (--conv-expansion), the hand designs as served: the margins compare training forms as well as networks." ; } | tee "$work/front.md"

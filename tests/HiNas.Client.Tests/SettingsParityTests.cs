@@ -81,6 +81,24 @@ public sealed class SettingsParityTests
         Assert.Equal(remote + Environment.NewLine, local.Out);
     }
 
+    /// <summary>A fused network's expanded training reaches the job's options as the local run's (a genotype file: the task and space are its own).</summary>
+    [Fact]
+    public async Task AnExpandedTraining_ResolvesToTheSameOptionsJson_LocallyAndAsAJob()
+    {
+        await using var server = await StartServerAsync();
+        var task = HiNas.Imaging.Tasks.RestorationTask.Denoise(25, 3);
+        var space = HiNas.Nas.Settings.SearchOptionsResolver.Resolve(task, new HiNas.Nas.Settings.SearchSettings { Preset = "frame-time-denoise-fused" }).Supernet.Space;
+        var file = Path.Combine(server.StateFolder, "fused-genotype.json");
+        await File.WriteAllTextAsync(file, HiNas.Nas.Genotypes.GenotypeJson.Serialize(HiNas.Nas.Genotypes.RandomGenotype.Sample(space, 3)));
+        var settings = new[] { "--genotype", file, "--conv-expansion", "4", "--iterations", "20" };
+        var local = await Hinas(new[] { "train", "--print-options" }.Concat(settings).Concat(LocalRuntime).ToArray());
+        Assert.True(local.Code == 0, local.Err);
+        var id = await StartJob(server, new[] { "jobs", "train" }.Concat(settings).ToArray());
+        var remote = await File.ReadAllTextAsync(Path.Combine(server.StateFolder, "jobs", id, JobFiles.TrainOptionsFile));
+        Assert.Equal(remote + Environment.NewLine, local.Out);
+        Assert.Contains("\"conv_expansion\": 4", remote);
+    }
+
     public static TheoryData<string, string[], string> Mistakes() => new()
     {
         { "search", new[] { "--task", "denoise", "--epochs", "0" }, "epochs: must be in [1, 10000], got 0" },

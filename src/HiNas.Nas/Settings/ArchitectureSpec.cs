@@ -107,7 +107,7 @@ public sealed record ArchitectureSpec
         SettingException.Require(WidthMultiplier is null || WidthMultiplier is >= 0.25 and <= 8, "width_multiplier", $"must be in [0.25, 8], got {WidthMultiplier}");
         SettingException.Require(ConvExpansion is null or (>= 1 and <= MaxConvExpansion), ConvExpansionSetting, $"must be in [1, {MaxConvExpansion}], got {ConvExpansion}");
         if (ConvExpansion is > 1 && Genotype is { } g && g.Space.Form != CellForm.Fused)
-            throw new SettingException(ConvExpansionSetting, $"is for networks of fused cells (cell_form fused); this network's cells are of the paper's form, whose convolutions follow a LeakyReLU and are not collapsed");
+            throw new SettingException(ConvExpansionSetting, $"is for networks of fused cells (cell_form fused); this network's cells are of the paper's form, for which it is not built");
     }
 
     /// <summary>The setting a baseline's name is given in.</summary>

@@ -15,11 +15,20 @@ public sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, long
     {
         if (conv.stride.Any(s => s != 1)) throw new NotSupportedException("only stride-1 convolutions are exported");
         if (conv.padding_mode != PaddingModes.Zeros) throw new NotSupportedException($"padding mode {conv.padding_mode} is not exported");
-        var weight = ToDoubles(conv.weight!);
-        var shape = conv.weight!.shape.ToArray();
+        return From(conv.weight!, conv.bias, conv.groups, conv.padding ?? new long[] { 0, 0 }, conv.dilation ?? new long[] { 1, 1 }, norm);
+    }
+
+    /// <summary>
+    /// A stride-1, zero-padded convolution given by its <paramref name="weightTensor"/> [O, I/g, k, k] (and bias), with
+    /// <paramref name="padding"/> and <paramref name="dilation"/> per side pair, and the BatchNorm that follows it.
+    /// </summary>
+    public static FoldedConv From(Tensor weightTensor, Tensor? biasTensor, long groups, long[] padding, long[] dilation, ScalarFreeBatchNorm2d? norm = null)
+    {
+        var weight = ToDoubles(weightTensor);
+        var shape = weightTensor.shape.ToArray();
         var outChannels = (int)shape[0];
         var perChannel = weight.Length / outChannels;
-        var bias = conv.bias is { } b ? ToDoubles(b) : new double[outChannels];
+        var bias = biasTensor is { } b ? ToDoubles(b) : new double[outChannels];
         if (norm is not null)
         {
             var mean = ToDoubles(norm.RunningMean);
@@ -33,9 +42,8 @@ public sealed record FoldedConv(float[] Weight, long[] Shape, float[] Bias, long
                 bias[o] = (bias[o] - mean[o]) * factor + beta[o];
             }
         }
-        var padding = conv.padding ?? new long[] { 0, 0 };
         return new FoldedConv(weight.Select(v => (float)v).ToArray(), shape, bias.Select(v => (float)v).ToArray(),
-            conv.groups, new[] { padding[0], padding[1], padding[0], padding[1] }, conv.dilation ?? new long[] { 1, 1 });
+            groups, new[] { padding[0], padding[1], padding[0], padding[1] }, dilation);
     }
 
     /// <summary>

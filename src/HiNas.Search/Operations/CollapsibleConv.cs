@@ -1,3 +1,4 @@
+using HiNas.Search.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -7,7 +8,7 @@ namespace HiNas.Search.Operations;
 /// <summary>
 /// A k×k convolution trained over-parameterised (<see cref="HiNas.Nas.Settings.ArchitectureSpec.ConvExpansion"/>): k×k
 /// onto E times its output channels, then 1×1 back, both linear and without bias, so the pair is one k×k convolution —
-/// the one <see cref="Collapsed"/> multiplies out and the export serves. It starts as that convolution's own start
+/// the one <see cref="Served"/> multiplies out and the export serves. It starts as that convolution's own start
 /// (<see cref="ConvBn"/>: the identity onto as many channels): the first output channels of the k×k part take it, the
 /// rest libtorch's random start, and the 1×1 part starts by passing the first channels through and none of the rest.
 /// Measured (σ 25 RGB, 4,000 iterations, the front's recipe): bench/latency README.
@@ -30,8 +31,9 @@ public sealed class CollapsibleConv : Module<Tensor, Tensor>
         }
         collapse.weight!.zero_();
         using var passed = collapse.weight!.narrow(1, 0, outChannels);
-        using var eye = torch.eye(outChannels).view(outChannels, outChannels, 1, 1);
-        passed.copy_(eye);
+        using var eye = torch.eye(outChannels);
+        using var pointwise = eye.view(outChannels, outChannels, 1, 1);
+        passed.copy_(pointwise);
         RegisterComponents();
     }
 
@@ -44,15 +46,12 @@ public sealed class CollapsibleConv : Module<Tensor, Tensor>
         return collapse.call(wide);
     }
 
-    /// <summary>The one k×k convolution the pair computes (a new module, its weight the product of the two).</summary>
-    public TorchSharp.Modules.Conv2d Collapsed()
+    /// <summary>The one k×k convolution the pair computes (its weight the product of the two), with <paramref name="norm"/> folded in.</summary>
+    public FoldedConv Served(ScalarFreeBatchNorm2d? norm = null)
     {
-        var shape = expand.weight!.shape;
-        var single = Conv2d(shape[1], collapse.weight!.shape[0], shape[2], padding: expand.padding![0], dilation: expand.dilation![0], bias: false);
         using var noGrad = no_grad();
         using var mixing = collapse.weight!.flatten(1);
         using var product = torch.einsum("oe,eikl->oikl", mixing, expand.weight!);
-        single.weight!.copy_(product);
-        return single;
+        return FoldedConv.From(product, null, 1, expand.padding!, expand.dilation!, norm);
     }
 }

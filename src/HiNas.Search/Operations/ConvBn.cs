@@ -54,8 +54,7 @@ public sealed class ConvBn : Module<Tensor, Tensor>, IExportable
 
     public string Emit(IGraphEmitter g, string x)
     {
-        using var served = expanded?.Collapsed();
-        var folded = FoldedConv.From(served ?? conv!, bn);
+        var folded = expanded?.Served(bn) ?? FoldedConv.From(conv!, bn);
         return g.Conv(x, pointwise is null ? folded : folded.WithCentre(pointwise.Folded()));
     }
 }

@@ -50,6 +50,24 @@ public sealed class CollapsibleConvTests
         Assert.True(exported.allclose(trained, rtol: 1e-4, atol: 1e-5), $"{name}: the collapsed convolution differs by {(exported - trained).abs().max().item<float>()}");
     }
 
+    /// <summary>Without an expansion a fused convolution's parts keep their names, so checkpoints written before the setting load as they did.</summary>
+    [Fact]
+    public void WithoutExpansion_AConvolutionKeepsItsCheckpointNames()
+    {
+        var op = HiNas.Nas.Space.Operations.Named(OperationNames.Conv3x3, ConvStyle.Dense, CellForm.Fused);
+        using var plain = TorchRuntime.Seeded(3, () => OperationTable.Create(op, 4, affine: true, CellForm.Fused));
+        var names = plain.state_dict().Keys.ToArray();
+        Assert.Contains("conv.weight", names);
+        Assert.Contains("bn.running_var", names);
+        Assert.Contains("pointwise.conv.weight", names);
+        Assert.All(names, n => Assert.True(n.StartsWith("conv.") || n.StartsWith("bn.") || n.StartsWith("pointwise."), n));
+        using var expanded = TorchRuntime.Seeded(3, () => OperationTable.Create(op, 4, affine: true, CellForm.Fused, convExpansion: 2));
+        var expandedNames = expanded.state_dict().Keys.ToArray();
+        Assert.Contains("expanded.expand.weight", expandedNames);
+        Assert.Contains("expanded.collapse.weight", expandedNames);
+        Assert.DoesNotContain("conv.weight", expandedNames);
+    }
+
     [Fact]
     public void AnExpandedNetwork_CostsWhatItServes_AndOnlyFusedCellsExpand()
     {
