@@ -143,8 +143,9 @@ public class TrainEvalCommandTests
         // what would change the network is refused, named
         foreach (var (args, words) in new[]
         {
-            (new[] { "--width-multiplier", "2" }, "give no width multiplier or head"),
-            (new[] { "--head", "light" }, "give no width multiplier or head"),
+            (new[] { "--width-multiplier", "2" }, "give no width multiplier, head or convolution expansion"),
+            (new[] { "--head", "light" }, "give no width multiplier, head or convolution expansion"),
+            (new[] { "--conv-expansion", "2" }, "give no width multiplier, head or convolution expansion"),
             (new[] { "--arch", "dncnn" }, "do not combine it with --genotype, --arch"),
             (new[] { "--task", "sr" }, "do not combine it with --genotype, --arch"),
             (new[] { "--depth", "5" }, "do not combine it with --genotype, --arch"),
