@@ -37,7 +37,7 @@ public sealed class CollapsibleConv : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The served convolution's weight shape: [out, in, k, k].</summary>
+    /// <summary>How many weights the served convolution has: out · in · k · k (its shape [out, in, k, k]).</summary>
     public long ServedWeights => collapse.weight!.shape[0] * expand.weight!.shape[1] * expand.weight!.shape[2] * expand.weight!.shape[3];
 
     public override Tensor forward(Tensor x)
