@@ -162,6 +162,9 @@ public class ExportRestoreCommandTests
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-float-head", "1" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-float-head", "-1" },
             new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-tolerance-db", "-1" },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8-schedule", "constant" },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-schedule", "linear" },
+            new[] { "export", "--checkpoint", trainDir, "--out", Path.Combine(root, "x"), "--int8", "--int8-batch", "0" },
             new[] { "eval", "--model", "m", "--checkpoint", trainDir, "--data", root },
         })
         {

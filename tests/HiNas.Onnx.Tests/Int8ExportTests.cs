@@ -613,7 +613,8 @@ public class Int8ExportTests
             var manifest = result.Package.Manifest;
             Assert.Equal(ModelPrecision.Int8, manifest.Precision);
             Assert.InRange(manifest.Metrics!["float_validation_psnr"] - manifest.Metrics["int8_validation_psnr"], -3, 3);
-            Assert.Contains(lines, l => l.StartsWith("int8 tuning step 6/6"));
+            Assert.Contains(lines, l => l.StartsWith("int8 tuning step 3/6: learning rates ×0.750,"));
+            Assert.Contains(lines, l => l.StartsWith("int8 tuning step 6/6: learning rates ×0.067,"));
             // asked to, the float tail is chosen by measurement, from none upwards, and recorded
             Assert.Contains(lines, l => l.StartsWith("int8 with the last 0 convolutions float"));
             var written = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(result.Package.Folder, "model.onnx")));
@@ -646,6 +647,18 @@ public class Int8ExportTests
         Assert.Contains("int8_float_head", error.Message);
         error = Assert.Throws<SettingException>(() => new Int8Settings { RangeLearningRate = -1e-3 }.Validate());
         Assert.Contains("int8_range_learning_rate", error.Message);
+        error = Assert.Throws<SettingException>(() => new Int8Settings { Schedule = "linear" }.Validate());
+        Assert.Contains("int8_schedule", error.Message);
+    }
+
+    [Fact]
+    public void ACosineTuningStartsAtTheRatesAndEndsNearZero_AConstantOneKeepsThem()
+    {
+        var cosine = new Int8Settings { TuningSteps = 100, Schedule = Int8Settings.CosineSchedule };
+        Assert.Equal(1, cosine.LearningRateFactorAt(1), 12);
+        Assert.Equal(0.5, cosine.LearningRateFactorAt(51), 12);
+        Assert.InRange(cosine.LearningRateFactorAt(100), 0, 1e-3);
+        Assert.All(new[] { 1, 51, 100 }, step => Assert.Equal(1, new Int8Settings { TuningSteps = 100, Schedule = Int8Settings.ConstantSchedule }.LearningRateFactorAt(step)));
     }
 
     [Fact]

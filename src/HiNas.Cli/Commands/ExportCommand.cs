@@ -8,7 +8,7 @@ using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-tolerance-db D]]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-schedule constant|cosine] [--int8-batch N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)
@@ -42,10 +42,17 @@ public static class ExportCommand
             Description = $"keep the network's first N convolutions (and what precedes them) float, so that it reads the image as it came (default {defaults.FloatHead}: the network input rounded on one uint8 range)",
             DefaultValueFactory = _ => defaults.FloatHead,
         };
+        var schedule = new Option<string>("--int8-schedule")
+        {
+            Description = $"the tuning's learning rates: {Int8Settings.ConstantSchedule} or {Int8Settings.CosineSchedule} (down to 0 at the last step; default {defaults.Schedule})",
+            DefaultValueFactory = _ => defaults.Schedule,
+        };
+        schedule.AcceptOnlyFromAmong(Int8Settings.ConstantSchedule, Int8Settings.CosineSchedule);
+        var batch = new Option<int>("--int8-batch") { Description = $"training crops per tuning step (default {defaults.Batch})", DefaultValueFactory = _ => defaults.Batch };
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, floatHead, tolerance,
+            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, batch, tolerance,
         };
         command.SetAction(parse =>
         {
@@ -54,10 +61,10 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
-                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), FloatHead = parse.GetValue(floatHead), ToleranceDb = parse.GetValue(tolerance) } : null,
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), FloatHead = parse.GetValue(floatHead), Schedule = parse.GetValue(schedule)!, Batch = parse.GetValue(batch), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
-            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, floatHead, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
-                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail, --int8-float-head and --int8-tolerance-db need --int8");
+            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, batch, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
+                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail, --int8-float-head, --int8-schedule, --int8-batch and --int8-tolerance-db need --int8");
             options.Validate();
             var result = ModelExport.From(options, parse.GetValue(json) ? null : new LineProgress<string>(line => $"hinas: {line}", output.Error));
             var m = result.Package.Manifest;

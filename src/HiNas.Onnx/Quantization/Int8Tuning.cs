@@ -21,8 +21,9 @@ public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrate
 /// <summary>
 /// Makes the int8 form of an exported float graph: ranges calibrated on crops of the training images
 /// (<see cref="ActivationRanges"/>), then quantization-aware tuning — the graph's folded weights trained through the
-/// same rounding the int8 graph does (<see cref="FakeQuantizedGraph"/>), with the task's loss on training crops, the best
-/// validation PSNR kept — and the QDQ rewrite of the tuned graph over the same ranges (<see cref="QdqQuantizer"/>).
+/// same rounding the int8 graph does (<see cref="FakeQuantizedGraph"/>), with the task's loss on training crops, the
+/// learning rates on <see cref="Int8Settings.Schedule"/>, the best validation PSNR kept — and the QDQ rewrite of the
+/// tuned graph over the same ranges (<see cref="QdqQuantizer"/>).
 /// Post-training rounding alone costs deep denoisers decibels: their activations are heavy-tailed and the predicted
 /// noise is a small difference of large features, so the rounding errors of 40-odd layers add up in it.
 /// </summary>
@@ -64,14 +65,17 @@ public static class Int8Tuning
             if (learnRanges) groups.Add(new(graph.RangeParameters(), lr: settings.RangeLearningRate));
             using var optimizer = torch.optim.Adam(groups, lr: settings.LearningRate);
             var step = new TrainingStep(graph, optimizer, loss ?? RestorationLoss.For(task), sampler, settings.Batch, device);
+            var tuned = optimizer.ParamGroups.ToArray();
+            var rates = tuned.Select(g => g.LearningRate).ToArray();
             graph.train();
             for (var i = 1; i <= settings.TuningSteps; i++)
             {
+                for (var g = 0; g < tuned.Length; g++) tuned[g].LearningRate = rates[g] * settings.LearningRateFactorAt(i);
                 var value = step.Run(random);
                 if (!double.IsFinite(value)) throw new InvalidOperationException($"int8 tuning diverged: loss {value} at step {i}");
                 if (i % settings.ValidateEvery != 0 && i != settings.TuningSteps) continue;
                 var psnr = validationSet.MeanPsnr(graph, device);
-                progress?.Report($"int8 tuning step {i}/{settings.TuningSteps}: loss {value:F5}, fake-quantized validation PSNR {psnr:F3} dB");
+                progress?.Report($"int8 tuning step {i}/{settings.TuningSteps}: learning rates ×{tuned[0].LearningRate / rates[0]:F3}, loss {value:F5}, fake-quantized validation PSNR {psnr:F3} dB");
                 if (psnr > best) (best, bestStep, bestModel, bestRanges) = (psnr, i, graph.ToModelProto(), graph.Ranges());
             }
         }

@@ -82,7 +82,7 @@ public sealed class DerivedNetwork : Module<Tensor, Tensor>, IRestorationNetwork
     public string Describe() =>
         $"HiNAS L{Genotype.Layers} B{Genotype.Blocks} F{Genotype.Filters} path [{string.Join(",", Genotype.WidthPath)}] {Genotype.Space.DilatedConvs.Name()} dilations, {(decoder is null && Genotype.Space.HeadConv == ConvStyle.Separable ? "separable " : "")}{Head.Name()} head"
         + (Genotype.Space.IsFrameTime ? $", pixel-unshuffle ×{Genotype.Space.PixelUnshuffle}" : "")
-        + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (ConvExpansion > 1 ? $" (convolutions trained ×{ConvExpansion} expanded)" : "") + (NoiseMap ? ", noise-level map" : "")
+        + (Genotype.Space.Form == CellForm.Paper ? "" : $", {Genotype.Space.Form.Name()} cells") + (modules().OfType<CollapsibleConv>().Any() ? $" (convolutions trained ×{ConvExpansion} expanded)" : "") + (NoiseMap ? ", noise-level map" : "")
         + (Genotype.Liveness.Dead is { Count: > 0 } dead ? $", layer{(dead.Count > 1 ? "s" : "")} {string.Join(", ", dead.Select(l => l + 1))} dead (not run)" : "");
 
     public Prediction EmitPrediction(IGraphEmitter g, string input)

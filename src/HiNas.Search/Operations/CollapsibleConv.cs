@@ -40,8 +40,17 @@ public sealed class CollapsibleConv : Module<Tensor, Tensor>
     /// <summary>How many weights the served convolution has: out · in · k · k (its shape [out, in, k, k]).</summary>
     public long ServedWeights => collapse.weight!.shape[0] * expand.weight!.shape[1] * expand.weight!.shape[2] * expand.weight!.shape[3];
 
+    /// <summary>
+    /// Training: the pair, k×k onto E·C then 1×1 back. Evaluation (validation, `hinas eval`): the one convolution the
+    /// pair computes, as it is served — so what evaluation times and scores is the served network's work.
+    /// </summary>
     public override Tensor forward(Tensor x)
     {
+        if (!training)
+        {
+            using var product = Product();
+            return nn.functional.conv2d(x, product, padding: expand.padding, dilation: expand.dilation);
+        }
         using var wide = expand.call(x);
         return collapse.call(wide);
     }
@@ -50,8 +59,14 @@ public sealed class CollapsibleConv : Module<Tensor, Tensor>
     public FoldedConv Served(ScalarFreeBatchNorm2d? norm = null)
     {
         using var noGrad = no_grad();
-        using var mixing = collapse.weight!.flatten(1);
-        using var product = torch.einsum("oe,eikl->oikl", mixing, expand.weight!);
+        using var product = Product();
         return FoldedConv.From(product, null, 1, expand.padding!, expand.dilation!, norm);
+    }
+
+    /// <summary>The served convolution's weight [out, in, k, k]: the 1×1 part's mixing times the k×k part.</summary>
+    private Tensor Product()
+    {
+        using var mixing = collapse.weight!.flatten(1);
+        return torch.einsum("oe,eikl->oikl", mixing, expand.weight!);
     }
 }

@@ -48,6 +48,14 @@ public sealed class CollapsibleConvTests
         using var exported = nn.functional.conv2d(x, weight, bias, padding: new[] { folded.Padding[0], folded.Padding[1] }, dilation: folded.Dilation);
         using var trained = expanded.call(x);
         Assert.True(exported.allclose(trained, rtol: 1e-4, atol: 1e-5), $"{name}: the collapsed convolution differs by {(exported - trained).abs().max().item<float>()}");
+
+        // evaluation runs the product (what is served); training the pair — the two compute the same
+        pair.train();
+        using var asPair = pair.call(x);
+        pair.eval();
+        using var asProduct = pair.call(x);
+        Assert.True(asProduct.allclose(asPair, rtol: 1e-4, atol: 1e-5), $"{name}: the product differs from the pair by {(asProduct - asPair).abs().max().item<float>()}");
+        Assert.Equal(asPair.shape, asProduct.shape);
     }
 
     /// <summary>Without an expansion a fused convolution's parts keep their names, so checkpoints written before the setting load as they did.</summary>
@@ -79,6 +87,8 @@ public sealed class CollapsibleConvTests
         Assert.NotEmpty(expanded.modules().OfType<CollapsibleConv>());
         Assert.True(expanded.parameters().Sum(p => p.numel()) > 2 * plain.parameters().Sum(p => p.numel()), "the expansion trains more weights");
         Assert.Equal(NetworkCost.Of(plain, task), NetworkCost.Of(expanded, task));
+        Assert.Contains("convolutions trained ×4 expanded", expanded.Describe());
+        Assert.DoesNotContain("expanded", plain.Describe());
 
         var paper = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8);
         var error = Assert.Throws<ArgumentException>(() => OperationTable.Create(paper.Operation(OperationNames.Conv3x3), 4, affine: true, CellForm.Paper, convExpansion: 2));
