@@ -14,7 +14,8 @@
 #                  +2.97/+2.95/+1.69 dB at σ 15/25/50 on the photographs and +3.82/+4.47/+3.53 on rendered frames,
 #                  where the paper-cell build was +2.87/+2.84/+1.59 and +3.09/+3.63/+2.98 (bench/defaults)
 # (both trained with their convolutions expanded ×4, CONV_EXPANSION: the served network the same, +0.3 dB at the
-# front's recipe, bench/latency; the packages in models/ are from the trainings as served until those finish;
+# front's recipe, bench/latency; on 2026-12-07 the packages in models/ are still the as-served trainings' — each
+# manifest's producer names its training run;
 # told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs; trained with
 # the per-sample log-MSE loss rather than the paper's MSE + SSIM by measurement: bench/defaults/pixel-loss.sh,
 # +0.9 to +2.6 dB on photographs and rendered frames)

@@ -44,7 +44,7 @@ public static class ExportCommand
         };
         var schedule = new Option<string>("--int8-schedule")
         {
-            Description = $"the tuning's learning rates: {Int8Settings.ConstantSchedule} or {Int8Settings.CosineSchedule} (down to 0 at the last step; default {defaults.Schedule})",
+            Description = $"the tuning's learning rates: {Int8Settings.ConstantSchedule} or {Int8Settings.CosineSchedule} (falling towards 0 over the steps; default {defaults.Schedule})",
             DefaultValueFactory = _ => defaults.Schedule,
         };
         schedule.AcceptOnlyFromAmong(Int8Settings.ConstantSchedule, Int8Settings.CosineSchedule);

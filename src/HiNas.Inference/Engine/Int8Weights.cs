@@ -13,8 +13,8 @@ namespace HiNas.Inference.Engine;
 /// outputs equal to the fake quantization's that tunes the weights (at least 25 % where the products do not saturate),
 /// the rest as far from it as from float. There every session opens with ONNX Runtime's precision mode
 /// (<see cref="PrecisionModeKey"/>: the weights converted to uint8 at load, U8U8 kernels, which widen to 16 bits before
-/// multiplying and do not saturate) — exact, and measured on that machine at 1.05–1.13× float's speed for the default
-/// denoisers where the saturating kernels ran at 1.6–1.8× (bench/defaults). The one rule every session of a served,
+/// multiplying and do not saturate) — exact, and measured on AVX2-only machines at 0.6–1.1× float's speed for the defaults (1.05–1.13×
+/// for the denoisers on the machine where the saturating kernels ran them at 1.6–1.8×; bench/defaults). The one rule every session of a served,
 /// timed or judged graph opens by (float graphs are not affected by it).
 /// </summary>
 public static class Int8Weights

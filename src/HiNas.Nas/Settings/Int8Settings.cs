@@ -39,7 +39,7 @@ public sealed record Int8Settings
     public double FloatTailTargetDb => Math.Min(ToleranceDb, 0.1);
 
     /// <summary>
-    /// The learning rates over the tuning: <see cref="CosineSchedule"/> from the rates down to 0 at the last step, or
+    /// The learning rates over the tuning: <see cref="CosineSchedule"/> from the rates towards 0 (a step runs at the cosine of where it starts), or
     /// <see cref="ConstantSchedule"/>. Cosine by measurement (the RGB default, bench/defaults): int8 − float validation
     /// at σ 5 / 25 / 50 −1.10 / −0.43 / −0.54 dB against constant's −1.48 / −0.80 / −0.93 — at a constant rate the
     /// fake-quantized validation swings by 0.8 dB from check to check, and the decay settles it.

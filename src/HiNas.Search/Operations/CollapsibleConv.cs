@@ -1,4 +1,5 @@
 using HiNas.Search.Export;
+using HiNas.Search.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -42,14 +43,17 @@ public sealed class CollapsibleConv : Module<Tensor, Tensor>
 
     /// <summary>
     /// Training: the pair, k×k onto E·C then 1×1 back. Evaluation (validation, `hinas eval`): the one convolution the
-    /// pair computes, as it is served — so what evaluation times and scores is the served network's work.
+    /// pair computes, as it is served (its weight multiplied out at each call).
     /// </summary>
     public override Tensor forward(Tensor x)
     {
         if (!training)
         {
             using var product = Product();
-            return nn.functional.conv2d(x, product, padding: expand.padding, dilation: expand.dilation);
+            // a functional convolution puts its input in the process's layout itself (the pair's modules get it attached)
+            var input = ActivationLayouts.ForDenseConvolution(x, TorchRuntime.Layout);
+            try { return nn.functional.conv2d(input, product, padding: expand.padding, dilation: expand.dilation); }
+            finally { if (!ReferenceEquals(input, x)) input.Dispose(); }
         }
         using var wide = expand.call(x);
         return collapse.call(wide);

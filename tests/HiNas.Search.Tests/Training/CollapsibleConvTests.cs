@@ -89,6 +89,11 @@ public sealed class CollapsibleConvTests
         Assert.Equal(NetworkCost.Of(plain, task), NetworkCost.Of(expanded, task));
         Assert.Contains("convolutions trained ×4 expanded", expanded.Describe());
         Assert.DoesNotContain("expanded", plain.Describe());
+        // fused cells of separable convolutions and skips have no dense k×k convolution to expand
+        var separable = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8, pixelUnshuffle: 2, form: CellForm.Fused, candidates: OperationSet.Parse("sep_conv_3x3,skip_connect"));
+        using var nothingExpanded = TorchRuntime.Seeded(1, () => new DerivedNetwork(RandomGenotype.Sample(separable, seed: 4), convExpansion: 4));
+        Assert.Empty(nothingExpanded.modules().OfType<CollapsibleConv>());
+        Assert.DoesNotContain("expanded", nothingExpanded.Describe());
 
         var paper = new SearchSpace(task, 3, 1, 8, new[] { 1.0 }, 8);
         var error = Assert.Throws<ArgumentException>(() => OperationTable.Create(paper.Operation(OperationNames.Conv3x3), 4, affine: true, CellForm.Paper, convExpansion: 2));
