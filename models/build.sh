@@ -13,10 +13,7 @@
 #                  of DENOISE_RGB_BUDGET_MS (default 45, the gray one's), band 0.9: over colour NL-means
 #                  +2.97/+2.95/+1.69 dB at σ 15/25/50 on the photographs and +3.82/+4.47/+3.53 on rendered frames,
 #                  where the paper-cell build was +2.87/+2.84/+1.59 and +3.09/+3.63/+2.98 (bench/defaults)
-# (both trained with their convolutions expanded ×4, CONV_EXPANSION: the served network the same, +0.3 dB at the
-# front's recipe, bench/latency; on 2026-12-07 the packages in models/ are still the as-served trainings' — each
-# manifest's producer names its training run;
-# told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs; trained with
+# (told rather than blind by measurement: bench/defaults/noise-map.sh, +0.3 to +1.6 dB on photographs; trained with
 # the per-sample log-MSE loss rather than the paper's MSE + SSIM by measurement: bench/defaults/pixel-loss.sh,
 # +0.9 to +2.6 dB on photographs and rendered frames)
 #   sr-x2-rgb      ×2 RGB upscaler, searched under a latency budget of SR_X2_BUDGET_MS (default 23) per 640×360 input
@@ -34,15 +31,16 @@
 # can be stopped and started again (or continued on another machine from a committed WORK_DIR at the same absolute
 # path, with the photo collection at the same place: run options record absolute paths). About 2 hours per
 # model on 2 CPU cores (search ~1 h at batch 4, crop 48; training ~1 h; the fused gray: table and search 11 min, training 18 min;
-# the fused RGB: table and search 6 min, training 25 min as served — expanded ×4 (CONV_EXPANSION) about 2 h on an
-# AVX2-only machine, 2026-12-07;
+# the fused RGB: table and search 6 min, training 25 min — expanded ×4 (CONV_EXPANSION=4) about 2 h on an AVX2-only
+# machine, 2026-12-07;
 # the ×4: search 9 min, training 38–45 min, 2026-12-06); a
 # finished model replaces its package in models/.
 # Run one build (or training) at a time: two trainings on every core each, side by side on these 2 cores, ran 17×
 # slower than one alone (1,190 against 70 iterations per minute, 2026-12-02: their threads wait for each other's).
 # Knobs (environment): MODELS (default all four), SEARCH_ARGS (the paper-cell models'), ITERATIONS (default
 # 20000), TRAIN_ARGS (all but the ×4's), DENOISE_GRAY_BUDGET_MS, DENOISE_RGB_BUDGET_MS, SR_X2_BUDGET_MS, SR_X4_BUDGET_MS,
-# CONV_EXPANSION (default 4: the fused denoisers' training form; 1 trains them as served)
+# CONV_EXPANSION (default 1: the fused denoisers trained as served, as the packages in models/ are; 4 trains their
+# convolutions expanded — the served network the same, its gain at this recipe not yet measured: bench/latency)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(realpath -m "${1:-model-runs}")"
@@ -88,7 +86,7 @@ build() {
     search="$work/$id-${budget}ms-search"; train="$work/$id-${budget}ms-id-train"
   fi
   # the fused denoisers' convolutions train expanded (docs/cli.md: --conv-expansion; the served network is the same)
-  local expansion="${CONV_EXPANSION:-4}"
+  local expansion="${CONV_EXPANSION:-1}"
   if [[ "$preset" == frame-time-denoise-fused && "$expansion" != 1 ]]; then
     extra+=(--conv-expansion "$expansion"); train="${train%-id-train}-e$expansion-id-train"
   fi
