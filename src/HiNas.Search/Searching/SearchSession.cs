@@ -215,7 +215,7 @@ public sealed class SearchSession : IDisposable
     public const int ReferenceNetworks = 4;
 
     /// <summary>Training batches each network's BatchNorm statistics are recalibrated on before it is validated.</summary>
-    public const int RecalibrationBatches = 20;
+    public const int RecalibrationBatches = BatchNormRecalibration.Batches;
 
     /// <summary>
     /// A single-path search's validation PSNR: the mean of <see cref="ReferenceNetworks"/> fixed drawn networks run alone,
@@ -250,37 +250,14 @@ public sealed class SearchSession : IDisposable
     }
 
     /// <summary>
-    /// Replaces the BatchNorm statistics of the network <see cref="Supernet.SetSubnetwork"/> set with their means over
-    /// <paramref name="batches"/> w-train batches, run forward in training mode without gradients (a sub-network has no
-    /// dropout): its features are not distributed as the mixture's its statistics were gathered on. The batches are the
-    /// same at every call (their own stream, seeded by the search's seed), so networks recalibrated one after another
-    /// are measured alike.
+    /// Recalibrates the BatchNorm statistics of the network <see cref="Supernet.SetSubnetwork"/> set on
+    /// <paramref name="batches"/> w-train batches (<see cref="BatchNormRecalibration"/>, seeded by the search's seed): its
+    /// features are not distributed as the mixture's its statistics were gathered on (a sub-network has no dropout).
     /// </summary>
     public void RecalibrateBatchNorm(int batches)
     {
-        if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "at least one batch");
         if (Network.Subnetwork is null) throw new InvalidOperationException("recalibration is for a sub-network of the supernet: set one first");
-        var norms = Network.modules().OfType<ScalarFreeBatchNorm2d>().ToArray();
-        var random = new DeterministicRandom(DeterministicRandom.Derive(Options.Seed, 0xBA7C4));
-        var wasTraining = Network.training;
-        Network.train();
-        try
-        {
-            using var noGrad = torch.no_grad();
-            for (var n = 0; n < batches; n++)
-            {
-                foreach (var norm in norms) norm.Momentum = 1.0 / (n + 1);
-                using var pause = GcPause.Begin();
-                using var scope = torch.NewDisposeScope();
-                var (input, _) = TensorImages.ToBatch(Sample(_weightSampler, random), Device);
-                Network.call(input);
-            }
-        }
-        finally
-        {
-            foreach (var norm in norms) norm.Momentum = ScalarFreeBatchNorm2d.DefaultMomentum;
-            Network.train(wasTraining);
-        }
+        BatchNormRecalibration.Run(Network, _weightSampler, Options.Batch, Options.Seed, Device, batches);
     }
 
     private TrainingPair[] Sample(PairSampler sampler) => Sample(sampler, Random);

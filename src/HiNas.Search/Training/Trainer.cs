@@ -18,7 +18,7 @@ namespace HiNas.Search.Training;
 /// Trains a network (a derived genotype or a baseline) from scratch, starting as the identity restoration
 /// (<see cref="IdentityStart"/>), or from an earlier run's best weights (<see cref="TrainOptions.InitFrom"/>): Adam with a cosine or poly schedule,
 /// random crops with the 8 flips/rotations and fresh noise per sample, the task's loss, validation PSNR
-/// every N iterations with the best weights kept (best/model.bin), a resumable checkpoint at each validation,
+/// every N iterations (BatchNorm statistics recalibrated first, <see cref="BatchNormRecalibration"/>) with the best weights kept (best/model.bin), a resumable checkpoint at each validation,
 /// events to events.jsonl and the callback, and cancellation between iterations. The network module only
 /// computes; everything about optimisation lives here.
 /// </summary>
@@ -137,10 +137,16 @@ public sealed class Trainer
             events.Append(validation);
             progress?.Report(validation);
         }
+        // validation sees the weights as they are: BatchNorm statistics recalibrated on training batches first
+        double Validate()
+        {
+            BatchNormRecalibration.Run(network, data.Sampler, o.Batch, o.Seed, device);
+            return data.Validation.MeanPsnr(network, device);
+        }
         if (fromSource)
         {
             // a fine-tune keeps the weights it starts from until it beats them (iteration 0): it never ends worse
-            best = data.Validation.MeanPsnr(network, device);
+            best = Validate();
             bestIteration = 0;
             SaveBest(network);
             Validated(0, o.LearningRateAt(0), best);
@@ -164,7 +170,7 @@ public sealed class Trainer
 
             if (done % o.ValidateEvery == 0 || done == o.Iterations)
             {
-                var psnr = data.Validation.MeanPsnr(network, device);
+                var psnr = Validate();
                 if (psnr > best)
                 {
                     best = psnr;

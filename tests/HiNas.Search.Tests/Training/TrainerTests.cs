@@ -3,7 +3,9 @@ using HiNas.Imaging.IO;
 using HiNas.Imaging.Tasks;
 using HiNas.Search.Data;
 using HiNas.Search.Evaluation;
+using HiNas.Imaging.Datasets;
 using HiNas.Search.Networks;
+using HiNas.Search.Operations;
 using HiNas.Search.Runtime;
 using HiNas.Search.Tests.Searching;
 using HiNas.Search.Training;
@@ -119,8 +121,7 @@ public class TrainerTests
         var source = Trainer.Run(options, sourceDir);
 
         // a fine-tune validates the weights it starts from first (iteration 0), and keeps them until it beats them; one
-        // step at a vanishing learning rate then measures the same weights again (its batch moves the batch-norm
-        // statistics a little)
+        // step at a vanishing learning rate then measures the same weights again (recalibrated on the same batches)
         var still = options with { Iterations = 1, ValidateEvery = 1, LearningRate = 1e-12, LearningRateMin = 0 };
         var events = new List<TrainEvent>();
         var fineTuned = Trainer.Run(still with { InitFrom = sourceDir }, TempDir(), new SynchronousProgress<TrainEvent>(events.Add));
@@ -143,6 +144,36 @@ public class TrainerTests
         var notARun = TempDir();
         Assert.Throws<FileNotFoundException>(() => Trainer.Run(options with { InitFrom = empty }, notARun));
         Assert.False(Directory.Exists(notARun), "a refused fine-tune left a run folder");
+    }
+
+    /// <summary>
+    /// Validation recalibrates the BatchNorm statistics on the run's recalibration batches first
+    /// (<see cref="BatchNormRecalibration"/>), so the best weights carry the statistics of those weights: recalibrating
+    /// them again changes nothing. Kept as training leaves them (an exponential average over steps at a high learning
+    /// rate), they would move.
+    /// </summary>
+    [Fact]
+    public void ValidationRecalibratesTheBatchNormStatistics_AndTheBestWeightsKeepThem()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var options = Tiny(task, new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 4, Width = 8 }, iterations: 12) with { ValidateEvery = 12, LearningRate = 1e-2 };
+        var dir = TempDir();
+        Trainer.Run(options, dir);
+
+        using var model = TrainedModel.Load(dir);
+        var norms = model.Network.modules().OfType<ScalarFreeBatchNorm2d>().ToArray();
+        Assert.NotEmpty(norms);
+        var saved = norms.Select(n => (Mean: n.RunningMean.clone(), Var: n.RunningVar.clone())).ToArray();
+        var (train, _) = options.Data.Load(task.Channels, options.Seed);
+        BatchNormRecalibration.Run(model.Network, new PairSampler(train, task, options.Crop), options.Batch, options.Seed, TorchRuntime.DefaultDevice);
+
+        Assert.False(model.Network.training, "recalibration left the network in training mode");
+        for (var i = 0; i < norms.Length; i++)
+        {
+            Assert.True(norms[i].RunningMean.allclose(saved[i].Mean, rtol: 1e-4, atol: 1e-6), $"norm {i}: the saved running mean is not the recalibrated one");
+            Assert.True(norms[i].RunningVar.allclose(saved[i].Var, rtol: 1e-4, atol: 1e-6), $"norm {i}: the saved running variance is not the recalibrated one");
+            Assert.Equal(ScalarFreeBatchNorm2d.DefaultMomentum, norms[i].Momentum);
+        }
     }
 
     internal static IReadOnlyList<(string, Imaging.Pixels.PlanarImage)> TestFolder(int channels)
