@@ -51,7 +51,7 @@ public sealed record Int8Settings
 
     /// <summary>The factor on both learning rates at tuning step <paramref name="step"/> (1-based) of <see cref="TuningSteps"/>.</summary>
     public double LearningRateFactorAt(int step) =>
-        Schedule == CosineSchedule ? 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / Math.Max(1, TuningSteps))) : 1;
+        Schedule == CosineSchedule ? LearningRateSchedules.Cosine(1, 0, (double)(step - 1) / Math.Max(1, TuningSteps)) : 1;
 
     public int Batch { get; init; } = 8;
     public int Crop { get; init; } = 64;

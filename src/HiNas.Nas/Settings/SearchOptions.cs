@@ -156,5 +156,5 @@ public sealed record SearchOptions
 
     /// <summary>Cosine annealing of the weight learning rate over the epochs.</summary>
     public double WeightLearningRateAt(int epoch) =>
-        WeightLearningRateMin + 0.5 * (WeightLearningRate - WeightLearningRateMin) * (1 + Math.Cos(Math.PI * epoch / Epochs));
+        LearningRateSchedules.Cosine(WeightLearningRate, WeightLearningRateMin, (double)epoch / Epochs);
 }

@@ -85,7 +85,7 @@ public sealed record TrainOptions
     {
         var progress = Math.Clamp((double)iteration / Iterations, 0, 1);
         return Schedule == "poly"
-            ? LearningRateMin + (LearningRate - LearningRateMin) * Math.Pow(1 - progress, 0.9)
-            : LearningRateMin + 0.5 * (LearningRate - LearningRateMin) * (1 + Math.Cos(Math.PI * progress));
+            ? LearningRateSchedules.Poly(LearningRate, LearningRateMin, progress)
+            : LearningRateSchedules.Cosine(LearningRate, LearningRateMin, progress);
     }
 }
