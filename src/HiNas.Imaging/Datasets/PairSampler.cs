@@ -69,6 +69,14 @@ public sealed class PairSampler
         return Math.Min(i >= 0 ? i + 1 : ~i, _images.Count - 1); // the first image whose cumulative count exceeds the position
     }
 
+    /// <summary><paramref name="count"/> pairs drawn one after another from <paramref name="random"/>: a training batch.</summary>
+    public TrainingPair[] NextBatch(DeterministicRandom random, int count)
+    {
+        var pairs = new TrainingPair[count];
+        for (var i = 0; i < pairs.Length; i++) pairs[i] = Next(random);
+        return pairs;
+    }
+
     public TrainingPair Next(DeterministicRandom random)
     {
         var image = _images[NextImage(random)];

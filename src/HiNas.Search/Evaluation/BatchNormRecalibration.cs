@@ -49,9 +49,7 @@ public static class BatchNormRecalibration
                 foreach (var norm in norms) norm.Momentum = 1.0 / (n + 1);
                 using var pause = GcPause.Begin();
                 using var scope = torch.NewDisposeScope();
-                var pairs = new TrainingPair[batchSize];
-                for (var i = 0; i < pairs.Length; i++) pairs[i] = sampler.Next(random);
-                var (input, _) = TensorImages.ToBatch(pairs, device);
+                var (input, _) = TensorImages.ToBatch(sampler.NextBatch(random, batchSize), device);
                 network.call(input);
             }
         }

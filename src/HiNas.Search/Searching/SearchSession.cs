@@ -260,14 +260,7 @@ public sealed class SearchSession : IDisposable
         BatchNormRecalibration.Run(Network, _weightSampler, Options.Batch, Options.Seed, Device, batches);
     }
 
-    private TrainingPair[] Sample(PairSampler sampler) => Sample(sampler, Random);
-
-    private TrainingPair[] Sample(PairSampler sampler, DeterministicRandom random)
-    {
-        var pairs = new TrainingPair[Options.Batch];
-        for (var i = 0; i < pairs.Length; i++) pairs[i] = sampler.Next(random);
-        return pairs;
-    }
+    private TrainingPair[] Sample(PairSampler sampler) => sampler.NextBatch(Random, Options.Batch);
 
     public void Dispose()
     {

@@ -37,9 +37,7 @@ public sealed class TrainingStep
     {
         using var pause = GcPause.Begin();
         using var scope = torch.NewDisposeScope();
-        var pairs = new TrainingPair[_batch];
-        for (var i = 0; i < pairs.Length; i++) pairs[i] = _sampler.Next(random);
-        var (input, target) = TensorImages.ToBatch(pairs, _device);
+        var (input, target) = TensorImages.ToBatch(_sampler.NextBatch(random, _batch), _device);
         _optimizer.zero_grad();
         var objective = _loss.Compute(_network.call(input), target);
         objective.backward();
