@@ -212,6 +212,26 @@ public class ExportParityTests
         Assert.Contains(model.Graph.Node, n => n.OpType == "Pad" && n.Attribute.Any(a => a.Name == "mode" && a.S.ToStringUtf8() == "edge"));
     }
 
+    /// <summary>
+    /// An export disposes every tensor it makes while it reads the weights: none is left in the caller's scope (and so,
+    /// without one, to the finalizer thread, which could free it while libtorch still reads it). Factored convolutions
+    /// (their product) and the fused space's scaled skips included.
+    /// </summary>
+    [Theory]
+    [InlineData(CellForm.Paper, 1)]
+    [InlineData(CellForm.Fused, 3)]
+    public void AnExport_LeavesNoTensorBehind(CellForm form, int expansion)
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var spec = ArchitectureSpec.FromGenotype(EveryOp(task, form: form)) with { ConvExpansion = expansion > 1 ? expansion : null };
+        using var network = TorchRuntime.Seeded(1, () => spec.Build(task));
+        network.eval();
+        using var caller = torch.NewDisposeScope();
+        var nodes = OnnxExporter.Export(network, task).Graph.Node.Count;
+        Assert.True(nodes > 10, $"{nodes} nodes");
+        Assert.Equal(0, caller.DisposablesCount);
+    }
+
     /// <summary>A few training-mode forward passes so that every BatchNorm has non-trivial running statistics,
     /// and random affine parameters, which the exporter must fold correctly (and random factors on fused skips).</summary>
     /// <remarks>Its own generator: tests run in parallel, and draws from the global one would differ from run to run.</remarks>

@@ -34,6 +34,7 @@ public static class OnnxExporter
     {
         if (network is not IRestorationNetwork restoration) throw new NotSupportedException($"{network.GetType().Name} has no ONNX exporter (it is not a restoration network)");
         if (restoration.Task != task) throw new ArgumentException($"the network was built for {restoration.Task.Slug}, not {task.Slug}");
+        using var scope = EmitScope();
         var g = new OnnxGraphBuilder();
         var networkInput = restoration.NoiseMap ? g.WithNoiseLevelPlane(InputName, NoiseLevelMap.InputName) : InputName;
         var prediction = restoration.EmitPrediction(g, networkInput);
@@ -79,11 +80,22 @@ public static class OnnxExporter
         Export(network, task, metadata).ToByteArray();
 
     /// <summary>
+    /// Where the tensors an export makes while it reads the weights (detached copies, casts, products of factored
+    /// convolutions) live: disposed on this thread when the graph is written, none left to the finalizer thread.
+    /// TorchSharp does not keep a call's receiver alive during its native call, so a temporary whose last use is that
+    /// call can be finalized on the finalizer thread while libtorch still reads it — a budgeted job's profile stage
+    /// failed once so ("Could not run 'aten::copy_' with arguments from the … backend", a cast of a freed tensor) under
+    /// the whole test suite's load. A dispose scope holds every tensor made in it until it ends.
+    /// </summary>
+    private static DisposeScope EmitScope() => torch.NewDisposeScope();
+
+    /// <summary>
     /// A graph of one part of a network (for latency profiling): the named inputs (float32 NCHW, batch 1, dynamic
     /// height and width) go through <paramref name="body"/>, whose results are the graph outputs.
     /// </summary>
     internal static ModelProto Part(IReadOnlyList<(string Name, int Channels)> inputs, Func<OnnxGraphBuilder, IReadOnlyList<string>, IReadOnlyList<(string Name, int Channels)>> body)
     {
+        using var scope = EmitScope();
         var g = new OnnxGraphBuilder();
         foreach (var (name, channels) in inputs) g.Graph.Input.Add(OnnxGraphBuilder.ImageValue(name, channels, "height", "width"));
         foreach (var (name, channels) in body(g, inputs.Select(i => i.Name).ToArray()))

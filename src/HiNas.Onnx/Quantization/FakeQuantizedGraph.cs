@@ -160,16 +160,21 @@ public sealed class FakeQuantizedGraph : nn.Module<Tensor, Tensor>
     /// Each quantized activation's range as the graph rounds it now (the calibrated ones, or as learned): [−z·s,
     /// (255 − z)·s], which <see cref="Int8Scales.Activation"/> turns back into the scale s and zero point z.
     /// </summary>
-    public IReadOnlyDictionary<string, ValueRange> Ranges() => _activations.ToDictionary(a => a.Key, a =>
+    public IReadOnlyDictionary<string, ValueRange> Ranges()
     {
-        var (scale, zeroPoint) = a.Value;
-        var learned = _rangeScale.TryGetValue(a.Key, out var logScale) ? (float)(scale * Math.Exp(logScale.detach().item<float>())) : scale;
-        return new ValueRange(-zeroPoint * learned, (255 - zeroPoint) * learned);
-    }, StringComparer.Ordinal);
+        using var scope = torch.NewDisposeScope(); // the detached copies go here, not to the finalizer (OnnxExporter.EmitScope)
+        return _activations.ToDictionary(a => a.Key, a =>
+        {
+            var (scale, zeroPoint) = a.Value;
+            var learned = _rangeScale.TryGetValue(a.Key, out var logScale) ? (float)(scale * Math.Exp(logScale.detach().item<float>())) : scale;
+            return new ValueRange(-zeroPoint * learned, (255 - zeroPoint) * learned);
+        }, StringComparer.Ordinal);
+    }
 
     /// <summary>The float graph with the trained weights (the same nodes and names; ready for calibration and <see cref="QdqQuantizer"/>).</summary>
     public ModelProto ToModelProto()
     {
+        using var scope = torch.NewDisposeScope(); // as in Ranges
         var model = _model.Clone();
         foreach (var tensor in model.Graph.Initializer)
         {
