@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Google.Protobuf;
 using HiNas.Imaging.Tasks;
 using HiNas.Inference.Engine;
@@ -633,6 +634,12 @@ public class Int8ExportTests
 
             var package = ModelPackage.Load(result.Package.Folder);
             Assert.Equal(ModelPrecision.Int8, package.Manifest.Precision);
+            // how it was made: the settings read back from the manifest are the export's, the float tail as measured
+            var recorded = package.Manifest.Quantization!.Deserialize<Int8Settings>(HiNas.Nas.Runs.JsonLines.Options)!;
+            Assert.Equal(settings with { FloatTail = (int)manifest.Metrics["int8_float_tail"] }, recorded);
+            // and settings asking for the tail to be measured read back so (null, not the default 0)
+            Assert.Null(JsonSerializer.Deserialize<Int8Settings>(HiNas.Nas.Runs.RunFiles.ToJson(settings), HiNas.Nas.Runs.JsonLines.Options)!.FloatTail);
+            Assert.Equal(6, (int)package.Manifest.Quantization!["tuning_steps"]!);
             using var served = RestorationModel.Open(package, optimization: GraphOptimization.Extended);
             var restored = InferenceEngine.Restore(served, new HiNas.Imaging.Pixels.PlanarImage(1, 17, 23, Enumerable.Repeat(0.5f, 17 * 23).ToArray()));
             Assert.All(restored.Data, v => Assert.InRange(v, 0.3f, 0.7f));

@@ -71,6 +71,9 @@ public sealed record ModelManifest
 
     /// <summary>The graph's arithmetic: <see cref="ModelPrecision"/>; packages written before it was recorded are float32.</summary>
     public string Precision { get; init; } = ModelPrecision.Float32;
+
+    /// <summary>An int8 graph: the settings it was calibrated and tuned with (`hinas export --int8`'s), so that it can be made again.</summary>
+    public JsonNode? Quantization { get; init; }
     public required long ModelBytes { get; init; }
     public required string ModelSha256 { get; init; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;

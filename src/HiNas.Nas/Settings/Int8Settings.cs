@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace HiNas.Nas.Settings;
 
 /// <summary>How an int8 graph is made from a float one: calibration crops, then quantization-aware tuning steps.</summary>
@@ -26,6 +28,7 @@ public sealed record Int8Settings
     /// curve asked for 3 of its 4 levels (int8 then ran at 0.89× float) where tuning brings the all-int8 graph within
     /// 0.06 dB; the gray denoiser's never came within 0.1 dB short of the whole network (bench/defaults).
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] // null (measure it) is written, so that it reads back as null, not as the default 0
     public int? FloatTail { get; init; } = 0;
 
     /// <summary>
@@ -36,6 +39,7 @@ public sealed record Int8Settings
     public int FloatHead { get; init; } = 0;
 
     /// <summary>What a chosen float tail aims at: <see cref="ToleranceDb"/>, at most 0.1 dB (a looser tolerance only lets a miss be written).</summary>
+    [JsonIgnore]
     public double FloatTailTargetDb => Math.Min(ToleranceDb, 0.1);
 
     /// <summary>

@@ -57,7 +57,8 @@ public static class ModelExport
         var summary = File.Exists(summaryPath) ? RunFiles.ReadJson<TrainSummary>(summaryPath) : null;
         var cost = NetworkCost.Of(model.Network, task);
         var metrics = new Dictionary<string, double> { ["parity_max_abs_diff"] = parity };
-        if (int8 is not null) onnx = ToInt8(model, onnx, int8, metrics, progress);
+        Int8Settings? quantization = null;
+        if (int8 is not null) (onnx, quantization) = ToInt8(model, onnx, int8, metrics, progress);
         if (summary is not null) metrics["validation_psnr"] = summary.BestValidationPsnr;
         var manifest = new ModelManifest
         {
@@ -79,6 +80,7 @@ public static class ModelExport
             FlopsPerMegapixel = cost.FlopsPerMegapixel,
             Metrics = metrics,
             Precision = int8 is null ? ModelPrecision.Float32 : ModelPrecision.Int8,
+            Quantization = quantization is null ? null : JsonNode.Parse(RunFiles.ToJson(quantization)),
             ModelBytes = onnx.LongLength,
             ModelSha256 = ModelPackage.Sha256(onnx),
             Producer = $"hinas export from {Path.GetFullPath(trainDir)}",
@@ -101,9 +103,9 @@ public static class ModelExport
     /// The int8 graph of a float export (<see cref="Int8Tuning"/>, on the run's own training and validation images, with
     /// its loss), judged against the float graph by PSNR on the whole validation images under the evaluation protocol —
     /// a denoiser told the noise at both ends of its σ range (at least 5) and at its own σ: more than the tolerance
-    /// under it at any of them fails the export. The scores at the task's σ and the largest drop go into the metrics.
+    /// under it at any of them fails the export. The scores at the task's σ and the largest drop go into the metrics; the settings come back as applied (a measured float tail as measured), for the manifest.
     /// </summary>
-    private static byte[] ToInt8(TrainedModel model, byte[] floatOnnx, Int8Settings settings, Dictionary<string, double> metrics, IProgress<string>? progress)
+    private static (byte[] Onnx, Int8Settings Applied) ToInt8(TrainedModel model, byte[] floatOnnx, Int8Settings settings, Dictionary<string, double> metrics, IProgress<string>? progress)
     {
         var task = model.Task;
         var (train, validation) = model.Options.Data.Load(task.Channels, model.Options.Seed);
@@ -137,7 +139,7 @@ public static class ModelExport
         metrics["int8_float_tail"] = result.FloatTail;
         metrics["int8_float_head"] = result.FloatHead;
         metrics["int8_seconds"] = result.Seconds;
-        return int8Onnx;
+        return (int8Onnx, settings with { FloatTail = result.FloatTail }); // a measured tail as measured: the same graph again without measuring
     }
 
     public static string DefaultId(RestorationTask task, ArchitectureSpec architecture) =>
