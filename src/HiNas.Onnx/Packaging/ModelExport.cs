@@ -103,7 +103,8 @@ public static class ModelExport
     /// The int8 graph of a float export (<see cref="Int8Tuning"/>, on the run's own training and validation images, with
     /// its loss), judged against the float graph by PSNR on the whole validation images under the evaluation protocol —
     /// a denoiser told the noise at both ends of its σ range (at least 5) and at its own σ: more than the tolerance
-    /// under it at any of them fails the export. The scores at the task's σ and the largest drop go into the metrics; the settings come back as applied (a measured float tail as measured), for the manifest.
+    /// under it at any of them fails the export. The scores at the task's σ and the largest drop go into the metrics;
+    /// the settings come back as applied (a measured float tail as measured), for the manifest.
     /// </summary>
     private static (byte[] Onnx, Int8Settings Applied) ToInt8(TrainedModel model, byte[] floatOnnx, Int8Settings settings, Dictionary<string, double> metrics, IProgress<string>? progress)
     {
