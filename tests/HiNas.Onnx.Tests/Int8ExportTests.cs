@@ -601,6 +601,53 @@ public class Int8ExportTests
         return model;
     }
 
+    /// <summary>
+    /// A channel of a ReLU's output far beyond the others (one convolution's output channel made 60× larger, its
+    /// readers' weights of it 60× smaller: the same graph) is scaled down before calibration, the graph computing what
+    /// it did, and every channel is then within the spread (equalizing again scales nothing).
+    /// </summary>
+    [Fact]
+    public void AnOutlierChannel_IsScaledDown_AndTheGraphComputesTheSame()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, input, shape) = GraphOf(FusedConvolutions(task, 2), task);
+        var feeds = Enumerable.Range(0, 4).Select(i =>
+        {
+            using var x = torch.rand(new long[] { 1, 3, 32, 32 }, generator: new Generator((ulong)(200 + i)));
+            return (IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>)new Dictionary<string, OrtTensors.DenseTensor<float>>
+                { [OnnxExporter.InputName] = new(x.data<float>().ToArray(), new[] { 1, 3, 32, 32 }) };
+        }).ToArray();
+        (model, _) = OutlierChannels.Equalize(model, feeds); // the random start's own spread, if any
+        var reference = Run(model.ToByteArray(), input, shape);
+
+        var nodes = model.Graph.Node;
+        NodeProto Writer(string value) => nodes.Single(n => n.Output.Contains(value));
+        var relu = nodes.First(n => n.OpType == "Relu" && Writer(n.Input[0]).OpType == "Conv" && nodes.Where(r => r.Input.Contains(n.Output[0])).All(r => r.OpType == "Conv"));
+        float[] Floats(string name) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(model.Graph.Initializer.Single(t => t.Name == name).RawData.Span).ToArray();
+        void Scale(string name, long along, long inner, float factor)
+        {
+            var values = Floats(name);
+            for (var i = 0; i < values.Length; i++) if (i / inner % along == 0) values[i] *= factor;
+            model.Graph.Initializer.Single(t => t.Name == name).RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+        var producer = Writer(relu.Input[0]);
+        var weight = model.Graph.Initializer.Single(t => t.Name == producer.Input[1]);
+        Scale(producer.Input[1], weight.Dims[0], weight.Dims[1] * weight.Dims[2] * weight.Dims[3], 60);
+        if (producer.Input.Count > 2) Scale(producer.Input[2], weight.Dims[0], 1, 60);
+        foreach (var reader in nodes.Where(r => r.Input.Contains(relu.Output[0])))
+        {
+            var w = model.Graph.Initializer.Single(t => t.Name == reader.Input[1]);
+            Scale(reader.Input[1], w.Dims[1], w.Dims[2] * w.Dims[3], 1f / 60);
+        }
+        Assert.True(Rms(reference, Run(model.ToByteArray(), input, shape)) < 1e-5, "the outlier made changes what the graph computes");
+
+        var (equalized, scaled) = OutlierChannels.Equalize(model, feeds);
+        Assert.Equal(1, scaled);
+        var error = Rms(reference, Run(equalized.ToByteArray(), input, shape));
+        Assert.True(error < 1e-5, $"the equalized graph computes something else (RMS difference {error:E2})");
+        Assert.Equal(0, OutlierChannels.Equalize(equalized, feeds).Scaled);
+    }
+
     [Fact]
     public void ExportInt8WritesAServablePackageWithBothScores()
     {

@@ -8,7 +8,7 @@ using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-schedule constant|cosine] [--int8-batch N] [--int8-tolerance-db D]]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-schedule constant|cosine] [--int8-equalize-outliers] [--int8-batch N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)
@@ -48,11 +48,16 @@ public static class ExportCommand
             DefaultValueFactory = _ => defaults.Schedule,
         };
         schedule.AcceptOnlyFromAmong(Int8Settings.ConstantSchedule, Int8Settings.CosineSchedule);
+        var outliers = new Option<bool>("--int8-equalize-outliers")
+        {
+            Description = $"scale down the channels of a ReLU's output that reach far beyond the others before calibration (the graph computes the same; default {defaults.EqualizeOutliers.ToString().ToLowerInvariant()})",
+            DefaultValueFactory = _ => defaults.EqualizeOutliers,
+        };
         var batch = new Option<int>("--int8-batch") { Description = $"training crops per tuning step (default {defaults.Batch})", DefaultValueFactory = _ => defaults.Batch };
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, batch, tolerance,
+            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, outliers, batch, tolerance,
         };
         command.SetAction(parse =>
         {
@@ -61,10 +66,10 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
-                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), FloatHead = parse.GetValue(floatHead), Schedule = parse.GetValue(schedule)!, Batch = parse.GetValue(batch), ToleranceDb = parse.GetValue(tolerance) } : null,
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), FloatHead = parse.GetValue(floatHead), Schedule = parse.GetValue(schedule)!, EqualizeOutliers = parse.GetValue(outliers), Batch = parse.GetValue(batch), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
-            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, batch, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
-                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail, --int8-float-head, --int8-schedule, --int8-batch and --int8-tolerance-db need --int8");
+            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, outliers, batch, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
+                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail, --int8-float-head, --int8-schedule, --int8-equalize-outliers, --int8-batch and --int8-tolerance-db need --int8");
             options.Validate();
             var result = ModelExport.From(options, parse.GetValue(json) ? null : new LineProgress<string>(line => $"hinas: {line}", output.Error));
             var m = result.Package.Manifest;

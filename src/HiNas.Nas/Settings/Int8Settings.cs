@@ -57,6 +57,14 @@ public sealed record Int8Settings
     public double LearningRateFactorAt(int step) =>
         Schedule == CosineSchedule ? LearningRateSchedules.Cosine(1, 0, (double)(step - 1) / Math.Max(1, TuningSteps)) : 1;
 
+    /// <summary>
+    /// Before calibration, scale down the channels of a ReLU's output that reach far beyond the others (and up the
+    /// readers' weights of those channels; the float graph computes the same), so that one range per tensor does not
+    /// round every channel with the step of its widest. On by measurement (bench/defaults): the RGB default's int8
+    /// validation at σ 5 / 25 / 50 +0.86 / +0.23 / −0.09 dB, the gray default's +0.01 / +0.01 / +0.02, the ×2 has none.
+    /// </summary>
+    public bool EqualizeOutliers { get; init; } = true;
+
     public int Batch { get; init; } = 8;
     public int Crop { get; init; } = 64;
 

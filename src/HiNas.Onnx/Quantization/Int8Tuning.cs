@@ -45,6 +45,11 @@ public static class Int8Tuning
         var sampler = new PairSampler(train, task, crop, noiseRange: noiseRange, noiseMap: told);
         var random = new DeterministicRandom(settings.Seed);
         var calibration = Enumerable.Range(0, settings.CalibrationCrops).Select(_ => Feed(sampler.Next(random).Input, told)).ToArray();
+        if (settings.EqualizeOutliers)
+        {
+            (floatModel, var scaled) = OutlierChannels.Equalize(floatModel, calibration);
+            progress?.Report($"{scaled} outlier channel(s) scaled down before calibration");
+        }
         var ranges = ActivationRanges.Calibrate(floatModel, calibration);
         progress?.Report($"calibrated {ranges.Count} activations on {calibration.Length} crops");
 
