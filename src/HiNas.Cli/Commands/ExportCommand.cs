@@ -8,7 +8,7 @@ using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-schedule constant|cosine] [--int8-equalize-outliers] [--int8-batch N] [--int8-tolerance-db D]]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-schedule constant|cosine] [--int8-equalize-outliers true|false] [--int8-batch N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)

@@ -20,7 +20,7 @@ public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrate
 
 /// <summary>
 /// Makes the int8 form of an exported float graph: ranges calibrated on crops of the training images
-/// (<see cref="ActivationRanges"/>), then quantization-aware tuning — the graph's folded weights trained through the
+/// (<see cref="ActivationRanges"/>; outlier channels scaled down first, <see cref="OutlierChannels"/>), then quantization-aware tuning — the graph's folded weights trained through the
 /// same rounding the int8 graph does (<see cref="FakeQuantizedGraph"/>), with the task's loss on training crops, the
 /// learning rates on <see cref="Int8Settings.Schedule"/>, the best validation PSNR kept — and the QDQ rewrite of the
 /// tuned graph over the same ranges (<see cref="QdqQuantizer"/>).

@@ -10,8 +10,8 @@ namespace HiNas.Onnx.Quantization;
 /// Scales down the channels of a ReLU's output that reach far beyond the others, before calibration: one uint8 range
 /// per tensor rounds every channel with the step its widest channel needs. In the RGB default (the noise-level plane
 /// among its inputs) one channel of 48 of its fourth cell's ReLU reaches 36 at σ 0 where the median channel's maximum
-/// is 1.1 — a channel that carries the noise level more than the image —, so the calibrated step was 21 image levels for every channel; leaving
-/// that one value float alone took int8 from 40.00 to 41.10 dB at σ 5 (bench/defaults).
+/// is 1.1 — a channel that carries the noise level more than the image —, so the calibrated step was 21 image levels
+/// for every channel; leaving that one value float alone took int8 from 40.00 to 41.10 dB at σ 5 (bench/defaults).
 /// <para>A ReLU commutes with a positive factor: channel c of the convolution before it (its weights and bias) is
 /// divided by k_c and the same input channel of every convolution reading the ReLU multiplied by k_c, so the graph
 /// computes what it did. k_c takes channel c's maximum over the calibration feeds down to <see cref="Spread"/> times
