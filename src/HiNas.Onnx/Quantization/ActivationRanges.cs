@@ -1,6 +1,4 @@
-using Google.Protobuf;
 using HiNas.Onnx.Proto;
-using Microsoft.ML.OnnxRuntime;
 using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace HiNas.Onnx.Quantization;
@@ -36,41 +34,18 @@ public static class ActivationRanges
     public static IReadOnlyDictionary<string, ValueRange> Calibrate(ModelProto model, IReadOnlyList<IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>> feeds)
     {
         if (feeds.Count == 0) throw new ArgumentException("calibration needs at least one input batch");
-        var probe = model.Clone();
-        var graph = probe.Graph;
-        foreach (var input in graph.Input)
+        foreach (var input in model.Graph.Input)
             if (feeds.FirstOrDefault(f => !f.ContainsKey(input.Name)) is not null) throw new ArgumentException($"a calibration feed has no tensor for the graph's input '{input.Name}'");
-        var exposed = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        foreach (var node in graph.Node)
-            foreach (var output in node.Output)
-                if (exposed.Add(output))
-                    graph.Output.Add(new ValueInfoProto
-                    {
-                        Name = output,
-                        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-                    });
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
-        using var session = new InferenceSession(probe.ToByteArray(), options);
+        using var probe = new ValueProbe(model, model.Graph.Node.SelectMany(n => n.Output));
         var extremes = new Dictionary<string, ValueRange>(StringComparer.Ordinal);
-        Visit(session, feeds, (name, values) =>
+        probe.Visit(feeds, (name, values, _) =>
         {
             var range = Extremes(name, values);
             extremes[name] = extremes.TryGetValue(name, out var before) ? before.Union(range) : range;
         });
         var histograms = extremes.ToDictionary(e => e.Key, _ => new long[Bins], StringComparer.Ordinal);
-        Visit(session, feeds, (name, values) => Accumulate(histograms[name], extremes[name], values));
+        probe.Visit(feeds, (name, values, _) => Accumulate(histograms[name], extremes[name], values));
         return extremes.ToDictionary(e => e.Key, e => LeastSquaredError(histograms[e.Key], e.Value), StringComparer.Ordinal);
-    }
-
-    private static void Visit(InferenceSession session, IReadOnlyList<IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>> feeds, Action<string, ReadOnlySpan<float>> observe)
-    {
-        foreach (var feed in feeds)
-        {
-            foreach (var (name, tensor) in feed) observe(name, tensor.Buffer.Span);
-            using var results = session.Run(feed.Select(f => NamedOnnxValue.CreateFromTensor(f.Key, f.Value)).ToArray());
-            foreach (var result in results)
-                observe(result.Name, result.Value is OrtTensors.DenseTensor<float> dense ? dense.Buffer.Span : result.AsTensor<float>().ToArray());
-        }
     }
 
     private static ValueRange Extremes(string name, ReadOnlySpan<float> values)

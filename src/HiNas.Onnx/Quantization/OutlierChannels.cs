@@ -1,7 +1,5 @@
-using Google.Protobuf;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Proto;
-using Microsoft.ML.OnnxRuntime;
 using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace HiNas.Onnx.Quantization;
@@ -67,26 +65,17 @@ public static class OutlierChannels
     /// <summary>Each value's per-channel maximum over the feeds (the float graph run with the values made outputs).</summary>
     private static Dictionary<string, double[]> ChannelMaxima(ModelProto model, IReadOnlyList<string> values, IReadOnlyList<IReadOnlyDictionary<string, OrtTensors.DenseTensor<float>>> feeds)
     {
-        var probe = model.Clone();
-        foreach (var v in values)
-            probe.Graph.Output.Add(new ValueInfoProto { Name = v, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
-        using var session = new InferenceSession(probe.ToByteArray(), options);
+        using var probe = new ValueProbe(model, values);
         var maxima = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        foreach (var feed in feeds)
+        probe.Visit(feeds, (name, data, shape) =>
         {
-            using var results = session.Run(feed.Select(f => NamedOnnxValue.CreateFromTensor(f.Key, f.Value)).ToArray(), values);
-            foreach (var result in results)
-            {
-                var tensor = result.AsTensor<float>();
-                var (channels, plane) = (tensor.Dimensions[1], tensor.Dimensions[2] * tensor.Dimensions[3]);
-                var data = tensor.ToArray();
-                var max = maxima.TryGetValue(result.Name, out var known) ? known : maxima[result.Name] = new double[channels];
-                for (var n = 0; n < data.Length / (channels * plane); n++)
-                    for (var c = 0; c < channels; c++)
-                        foreach (var x in data.AsSpan((n * channels + c) * plane, plane)) max[c] = Math.Max(max[c], x);
-            }
-        }
+            if (!values.Contains(name)) return;
+            var (channels, plane) = (shape[1], shape[2] * shape[3]);
+            var max = maxima.TryGetValue(name, out var known) ? known : maxima[name] = new double[channels];
+            for (var n = 0; n < data.Length / (channels * plane); n++)
+                for (var c = 0; c < channels; c++)
+                    foreach (var x in data.Slice((n * channels + c) * plane, plane)) max[c] = Math.Max(max[c], x);
+        });
         return maxima;
     }
 
