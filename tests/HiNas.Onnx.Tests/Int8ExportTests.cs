@@ -695,6 +695,18 @@ public class Int8ExportTests
     }
 
     [Fact]
+    public void AnInt8GraphFurtherUnderFloatThanTheTolerance_IsRefused_NamingTheSettingsThatDecide()
+    {
+        ModelExport.RequireInt8Parity(30.0, 29.95, 0.1);
+        ModelExport.RequireInt8Parity(30.0, 30.2, 0); // better than float: nothing to refuse
+        var error = Assert.Throws<InvalidOperationException>(() => ModelExport.RequireInt8Parity(30.0, 29.75, 0.1, " at σ 5"));
+        Assert.Contains("29.750 dB on the validation images at σ 5, 0.250 dB under the float graph's 30.000 dB (tolerance 0.1 dB)", error.Message);
+        Assert.Contains("the package was not written", error.Message);
+        Assert.Contains("int8_tolerance_db", error.Message);
+        Assert.Contains("int8_float_tail", error.Message);
+    }
+
+    [Fact]
     public void Int8SettingsNameWhatIsWrong()
     {
         var error = Assert.Throws<SettingException>(() => new Int8Settings { ToleranceDb = -1 }.Validate());
