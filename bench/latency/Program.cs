@@ -1,7 +1,10 @@
-// The latency table's predictions against ONNX Runtime runs of whole networks at the table's resolution.
+// The latency table's predictions against ONNX Runtime runs of whole networks at the table's resolution and in its
+// precision (an int8 table's networks timed as their int8 exports run: check, measure and kernels alike).
 //   check TABLE TASK CHANNELS SIGMA_OR_SCALE LAYERS BLOCKS FILTERS STEM RANDOM [GENOTYPE.json …]
 //     RANDOM genotypes sampled from the table's space plus the genotype files: a markdown table and the mean
 //     absolute error of the predictions (exit 1 above 15 %).
+//   check-preset TABLE PRESET TASK CHANNELS SIGMA_OR_SCALE RANDOM [GENOTYPE.json …]
+//     the same for a preset's space (e.g. frame-time-denoise-fused).
 //   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, GENOTYPE.json*M (retrained M times as wide), or
 //     dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] or espcn|fsrcnn:sr:CHANNELS:SCALE[:DEPTH:WIDTH]
 //     (a hand design at its default size unless given; an upscaler timed on a table-sized low-resolution input)
@@ -64,7 +67,10 @@ double? Predicted(Genotype genotype) =>
     NetworkLatency.Parts(genotype).All(table.Milliseconds.ContainsKey) ? NetworkLatency.Predict(genotype, table) : null;
 
 double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationTask task) =>
-    LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats);
+    LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats, table.Precision);
+
+// a network's graph as the table's precision runs it (int8: as its int8 export does)
+byte[] InTablePrecision(byte[] onnx, int channels) => table.Precision == ModelPrecision.Int8 ? Int8Timing.Network(onnx, channels) : onnx;
 
 // SPEC as measure and kernels take it: its exported graph, input channels and the table's prediction
 (string Spec, byte[] Onnx, int Channels, double? Predicted) Load(string spec)
@@ -79,7 +85,7 @@ double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationT
         int? depth = p.Length > 5 ? int.Parse(p[4], inv) : null, width = p.Length > 5 ? int.Parse(p[5], inv) : null;
         using var baseline = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse(p[0], task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
         baseline.eval();
-        return (spec, OnnxExporter.ExportBytes(baseline, task), task.Channels, null);
+        return (spec, InTablePrecision(OnnxExporter.ExportBytes(baseline, task), task.Channels), task.Channels, null);
     }
     // a genotype.json, or GENOTYPE.json*M: that genotype retrained M times as wide (light head; the table, made for
     // the searched widths, predicts only the unwidened one)
@@ -88,7 +94,7 @@ double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationT
     var genotype = GenotypeJson.Load(star < 0 ? spec : spec[..star]);
     using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(multiplier)));
     network.eval();
-    return (spec, OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, multiplier == 1 ? Predicted(genotype) : null);
+    return (spec, InTablePrecision(OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels), genotype.Task.Channels, multiplier == 1 ? Predicted(genotype) : null);
 }
 
 if (args[0] == "kernels")
@@ -123,15 +129,25 @@ if (args[0] == "measure")
     return 0;
 }
 
-var channels = int.Parse(args[3], inv);
-var space = args[2] == "denoise" ? RestorationTask.Denoise(double.Parse(args[4], inv), channels) : RestorationTask.SuperResolution(int.Parse(args[4], inv), channels);
-var (layers, blocks, filters, stem, random) = (int.Parse(args[5], inv), int.Parse(args[6], inv), int.Parse(args[7], inv), int.Parse(args[8], inv), int.Parse(args[9], inv));
+// check: the paper's space of the given size; check-preset: a preset's space (e.g. frame-time-denoise-fused)
+var preset = args[0] == "check-preset" ? args[2] : null;
+var at = preset is null ? 2 : 3;
+var channels = int.Parse(args[at + 1], inv);
+var task = args[at] == "denoise" ? RestorationTask.Denoise(double.Parse(args[at + 2], inv), channels) : RestorationTask.SuperResolution(int.Parse(args[at + 2], inv), channels);
+SearchSpace sampled;
+int random, files;
+if (preset is null)
+{
+    var (layers, blocks, filters, stem) = (int.Parse(args[5], inv), int.Parse(args[6], inv), int.Parse(args[7], inv), int.Parse(args[8], inv));
+    (sampled, random, files) = (new SearchSpace(task, layers, blocks, filters, SearchSpace.DefaultWidthFactors, stem), int.Parse(args[9], inv), 10);
+}
+else (sampled, random, files) = (SearchPresets.Apply(preset, SearchOptions.DefaultsFor(task)).Supernet.Space, int.Parse(args[6], inv), 7);
 var genotypes = Enumerable.Range(1, random)
-    .Select(seed => ($"random:{seed}", RandomGenotype.Sample(new SearchSpace(space, layers, blocks, filters, SearchSpace.DefaultWidthFactors, stem), (ulong)seed)))
-    .Concat(args.Skip(10).Select(path => (Path.GetFileNameWithoutExtension(path), GenotypeJson.Load(path))))
+    .Select(seed => ($"random:{seed}", RandomGenotype.Sample(sampled, (ulong)seed)))
+    .Concat(args.Skip(files).Select(path => (Path.GetFileNameWithoutExtension(path), GenotypeJson.Load(path))))
     .ToList();
 
-Console.WriteLine($"table: {table.Width}×{table.Height}, {table.Device}, {table.Runtime}");
+Console.WriteLine($"table: {table.Width}×{table.Height} {table.Precision}, {table.Device}, {table.Runtime}");
 Console.WriteLine("| network | genotype | predicted ms | measured ms | error |");
 Console.WriteLine("|---|---|---|---|---|");
 var errors = new List<double>();

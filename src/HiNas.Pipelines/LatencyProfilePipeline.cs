@@ -1,3 +1,4 @@
+using HiNas.Imaging.Tasks;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Space;
 using HiNas.Onnx.Latency;
@@ -9,14 +10,15 @@ public sealed record LatencyProfile(string TablePath, LatencyTable Table, Latenc
 
 /// <summary>
 /// `hinas profile-latency` and a budgeted job's profile stage: every part of the space measured with ONNX Runtime at
-/// one input size (<see cref="LatencyProfiler"/>), the table written atomically, then the floor network run whole —
+/// one input size and precision (<see cref="LatencyProfiler"/>), the table written atomically, then the floor network run whole —
 /// the sum of its parts, each timed with warm caches, predicts it low.
 /// </summary>
 public static class LatencyProfilePipeline
 {
-    public static LatencyProfile Run(SearchSpace space, int width, int height, int repeats, string tablePath, Action<string, double>? progress = null)
+    public static LatencyProfile Run(SearchSpace space, int width, int height, int repeats, string tablePath, Action<string, double>? progress = null,
+        string precision = ModelPrecision.Float32)
     {
-        var table = LatencyProfiler.Profile(space, width, height, repeats, progress);
+        var table = LatencyProfiler.Profile(space, width, height, repeats, progress, precision);
         var path = Path.GetFullPath(tablePath);
         table.Save(path);
         var floor = LatencyFloor.Of(space, table);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.IO;
+using HiNas.Imaging.Tasks;
 using HiNas.Inference.Packages;
 
 namespace HiNas.Cli.Tests;

@@ -69,6 +69,32 @@ public class LatencyCommandTests
         Assert.Matches(@"the budget \(10000 ms, the table's predictions × [0-9.]+ as measured\) admits 100 % of the space's networks \(2,000 of 2,000 drawn\)", searched.Stderr);
     }
 
+    [Fact]
+    public async Task AnInt8Table_SetsABudgetForTheInt8Export_WhoseSearchEndsMeasuredInInt8()
+    {
+        var dir = CliRunner.TempDir();
+        var tablePath = Path.Combine(dir, "int8.json");
+        string[] fused = ["--task", "denoise", "--channels", "3", "--preset", "frame-time-denoise-fused", "--layers", "2", "--filters", "8"];
+        var bad = await CliRunner.RunAsync(fused.Prepend("profile-latency").Concat(["--resolution", "32x32", "--precision", "int4", "--out", tablePath]).ToArray());
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("int4", bad.Stderr);
+        Assert.False(File.Exists(tablePath));
+
+        var profiled = await CliRunner.RunAsync(fused.Prepend("profile-latency").Concat(["--resolution", "32x32", "--repeats", "3", "--precision", "int8", "--out", tablePath, "--json"]).ToArray());
+        Assert.True(profiled.ExitCode == 0, profiled.Stderr);
+        using (var json = JsonDocument.Parse(profiled.Stdout)) Assert.Equal("int8", json.RootElement.GetProperty("precision").GetString());
+        Assert.Equal("int8", LatencyTable.Load(tablePath).Precision);
+
+        var run = Path.Combine(dir, "search");
+        var searched = await CliRunner.RunAsync(fused.Prepend("search").Concat(TinySearch).Concat(
+            ["--single-path-steps-per-epoch", "2", "--ranked-networks", "3", "--latency-table", tablePath, "--budget-ms", "10000", "--out", run]).ToArray());
+        Assert.True(searched.ExitCode == 0, searched.Stderr);
+        Assert.Matches(@"latency at 32x32 in int8: [0-9.]+ ms measured", searched.Stdout);
+        var report = HiNas.Nas.Runs.RunFiles.ReadJson<BudgetReport>(Path.Combine(run, BudgetReport.FileName));
+        Assert.Equal("int8", report.Precision);
+        Assert.True(report.MeasuredMs > 0);
+    }
+
     /// <summary>The floor a table predicts, as `hinas profile-latency` would print it for that table's space.</summary>
     private static double FloorOf(string tablePath)
     {

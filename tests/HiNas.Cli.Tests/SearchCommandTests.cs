@@ -168,6 +168,13 @@ public class SearchCommandTests
         Assert.Equal(selection.Candidates.Select(c => c.Origin), beside.Candidates.Select(c => c.Origin));
         Assert.All(beside.Candidates, c => Assert.True(c.LatencyMs > 0 && c.LatencyMs <= c.ReferenceMs, $"{c.LatencyMs} ms against {c.ReferenceMs}"));
         Assert.Contains("(reference ", asFast.Stdout);
+        // in int8: each network, and the reference, timed as its int8 export runs
+        var int8 = await CliRunner.RunAsync(["select", dir, "--by", "training", .. shortTraining, "--as-fast-as", "dncnn:20:64", "--latency-size", "32", "--latency-precision", "int8"]);
+        Assert.True(int8.ExitCode == 0, int8.Stderr);
+        var inInt8 = RunFiles.ReadJson<TrainingSelection.Selection>(selectionFile);
+        Assert.Equal(("dncnn:20:64", "int8"), (inInt8.AsFastAs, inInt8.LatencyPrecision));
+        Assert.All(inInt8.Candidates, c => Assert.True(c.LatencyMs > 0 && c.LatencyMs <= c.ReferenceMs, $"{c.LatencyMs} ms against {c.ReferenceMs}"));
+        Assert.Equal("float32", beside.LatencyPrecision);
         // a reference that is not a network for the run's task is refused by name before any timing, the last selection kept
         var kept = File.ReadAllText(selectionFile);
         var notADenoiser = await CliRunner.RunAsync(["select", dir, "--by", "training", .. shortTraining, "--as-fast-as", "espcn:2:8", "--latency-size", "32"]);
@@ -214,6 +221,7 @@ public class SearchCommandTests
     [InlineData("select", "{dir}", "--by", "ranking", "--as-fast-as", "ffdnet:7:48")]
     [InlineData("select", "{dir}", "--by", "training", "--max-ms", "50", "--as-fast-as", "ffdnet:7:48")]
     [InlineData("select", "{dir}", "--by", "training", "--as-fast-as", " ")]
+    [InlineData("select", "{dir}", "--by", "training", "--max-ms", "50", "--latency-precision", "int4")]
     public async Task BadSearchInvocationsFailWithOneLine(params string[] template)
     {
         var dir = CliRunner.TempDir();

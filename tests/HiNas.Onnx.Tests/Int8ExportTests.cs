@@ -287,8 +287,8 @@ public class Int8ExportTests
             var tailed = QuantizationPlan.WithFloatTail(model, depth);
             var plan = QuantizationPlan.Of(tailed);
             Assert.Equal(all.Nodes.Count, plan.Nodes.Count + plan.FloatTail.Count);
-            Assert.Contains(plan.FloatTail, i => model.Graph.Node[i].Output.Contains(plan.Prediction));
-            Assert.DoesNotContain(plan.Prediction, plan.Activations);
+            Assert.Contains(plan.FloatTail, i => model.Graph.Node[i].Output.Contains(plan.Predictions.Single()));
+            Assert.DoesNotContain(plan.Predictions.Single(), plan.Activations);
             // a value is rounded for all its readers or for none: whatever reads a tail node's output is in the tail
             foreach (var i in plan.FloatTail)
                 foreach (var output in model.Graph.Node[i].Output)

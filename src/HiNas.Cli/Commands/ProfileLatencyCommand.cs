@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Cli.Infrastructure;
+using HiNas.Imaging.Tasks;
 using HiNas.Pipelines;
 using HiNas.Search.Latency;
 using HiNas.Search.Searching;
@@ -22,11 +23,17 @@ public static class ProfileLatencyCommand
         var resolution = new Option<string>("--resolution") { Description = "the model input's size, WIDTHxHEIGHT (for SR the low-resolution input, e.g. 640x360 for a 1280x720 ×2 output)", DefaultValueFactory = _ => "1280x720" };
         var repeats = new Option<int>("--repeats") { Description = "timed runs per part (the median is kept)", DefaultValueFactory = _ => ProfileOptions.DefaultRepeats };
         var outFile = new Option<FileInfo>("--out") { Description = "the table to write (hinas.latency/v1 JSON)", Required = true };
+        var precision = new Option<string>("--precision")
+        {
+            Description = $"time the parts in {ModelPrecision.Float32} or as an int8 export runs them ({ModelPrecision.Int8}: uint8 activations in and out); a search on an int8 table targets int8, its budget verdicts measured in int8",
+            DefaultValueFactory = _ => ModelPrecision.Float32,
+        };
+        precision.AcceptOnlyFromAmong(ModelPrecision.Float32, ModelPrecision.Int8);
         var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
         var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
         task.AddTo(command);
         space.AddTo(command);
-        foreach (var option in new Option[] { resolution, repeats, outFile, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { resolution, repeats, precision, outFile, json }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var supernet = SearchOptionsResolver.Resolve(task.Resolve(parse), space.ToSettings(parse)).Supernet;
@@ -35,14 +42,14 @@ public static class ProfileLatencyCommand
             var show = !parse.GetValue(json);
             var (path, table, floor, measuredFloor) = LatencyProfilePipeline.Run(supernet.Space, width, height, parse.GetValue(repeats), parse.GetValue(outFile)!.FullName, show
                 ? (key, ms) => output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-28} {ms,9:F3} ms"))
-                : null);
+                : null, parse.GetValue(precision)!);
             if (show)
             {
-                output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} on {table.Device}, {table.Runtime} → {path}");
+                output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} in {table.Precision} on {table.Device}, {table.Runtime} → {path}");
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"cheapest network of this space (every edge {string.Join(" or ", floor.Operations)}, width path [{string.Join(",", floor.Network.WidthPath)}]): {measuredFloor:F1} ms measured, {floor.Milliseconds:F1} ms predicted; no budget below it can be met"));
             }
-            else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height, FloorMs = floor.Milliseconds, FloorMeasuredMs = measuredFloor }, CliJson.Options));
+            else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height, table.Precision, FloorMs = floor.Milliseconds, FloorMeasuredMs = measuredFloor }, CliJson.Options));
             return ExitCodes.Success;
         });
         return command;

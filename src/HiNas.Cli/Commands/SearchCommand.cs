@@ -31,7 +31,7 @@ public static class SearchCommand
         var profileSteps = new Option<int>("--profile-steps") { Description = "steps for --profile-memory", DefaultValueFactory = _ => 4 };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var latencyTable = new Option<FileInfo?>("--latency-table") { Description = "latency-budgeted search: a table from hinas profile-latency for this space (with --budget-ms)" };
-        var budget = new Option<double?>("--budget-ms") { Description = "the frame-time budget in milliseconds at the table's resolution" };
+        var budget = new Option<double?>("--budget-ms") { Description = "the frame-time budget in milliseconds at the table's resolution, in its precision (an int8 table's budget is for the network's int8 export)" };
         var latencyWeight = new Option<double?>("--latency-weight") { Description = "λ of the budget penalty λ·ln²(E[latency] / (0.9·budget)) (default 1)" };
         var budgetBand = new Option<double?>("--budget-band") { Description = "single-path search: draw only networks predicted at no less than this fraction of the budget, e.g. 0.9 (default 0: any within it)" };
         var printOptions = new Option<bool>("--print-options") { Description = "print the resolved options (the run's options.json) and exit without searching" };
@@ -123,7 +123,7 @@ public static class SearchCommand
             if (report is not null)
             {
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"latency at {report.Resolution}: {(report.MeasuredMs is { } m ? $"{m:F1} ms measured, " : "")}{report.PredictedMs:F1} ms predicted, against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
+                    $"latency at {report.Resolution}{(report.Precision == ModelPrecision.Float32 ? "" : $" in {report.Precision}")}: {(report.MeasuredMs is { } m ? $"{m:F1} ms measured, " : "")}{report.PredictedMs:F1} ms predicted, against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
                 if (report.WithinBudgetGenotype is { } closest)
                     output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"the closest network within budget ({report.OperationsReplaced} operation(s) turned into skip connections{(report.WidthPathChanged == true ? ", on the space's cheapest width path" : "")}, {(report.WithinBudgetMeasuredMs is { } w ? $"{w:F1} ms measured" : $"{report.WithinBudgetPredictedMs:F1} ms predicted")}): {Path.Combine(runDir, closest)}"));

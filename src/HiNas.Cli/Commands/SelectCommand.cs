@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Cli.Infrastructure;
+using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
 using HiNas.Onnx.Latency;
 using HiNas.Search.Searching;
@@ -38,6 +39,12 @@ public static class SelectCommand
         var maxParameters = new Option<long?>("--max-parameters") { Description = $"--by {Ranking} or {Training}: rank or train only networks of at most this many parameters (as searched: ×1, light head)" };
         var maxMs = new Option<double?>("--max-ms") { Description = $"--by {Training}: train only networks that run, as trained, within this many milliseconds for one --latency-size input (ONNX Runtime on this machine, measured before any training; slower ones are passed over for the next)" };
         var asFastAs = new Option<string?>("--as-fast-as") { Description = $"--by {Training}: train only networks that run, as trained, no slower than this hand design (NAME:DEPTH:WIDTH, e.g. ffdnet:7:48) timed side by side with each for one --latency-size input ({NetworkTiming.SideBySideRounds} rounds of both, so a slow spell of the machine slows both; instead of --max-ms)" };
+        var latencyPrecision = new Option<string>("--latency-precision")
+        {
+            Description = $"--max-ms's and --as-fast-as's arithmetic: {ModelPrecision.Float32}, or {ModelPrecision.Int8} (each network, the reference too, timed as its int8 export runs)",
+            DefaultValueFactory = _ => ModelPrecision.Float32,
+        };
+        latencyPrecision.AcceptOnlyFromAmong(ModelPrecision.Float32, ModelPrecision.Int8);
         var latencySize = new Option<string>("--latency-size") { Description = "--max-ms's and --as-fast-as's input size, W or WxH (for super-resolution the low-resolution input)", DefaultValueFactory = _ => DefaultLatencySize };
         var top = new Option<int>("--top") { Description = $"--by {Training}: how many of the ranking's networks to train, each width path's best first (the search's own, not --candidate ones; 1 to {TrainingSelection.MaxTop})", DefaultValueFactory = _ => TrainingSelection.DefaultTop };
         // --by training trains as `hinas train` does; its --data defaults to the search's and --iterations to a short training
@@ -45,7 +52,7 @@ public static class SelectCommand
         training.Data.DefaultValueFactory = null;
         training.Data.Description = $"--by {Training}: training images (default: the search's)";
         training.Iterations.Description = $"--by {Training}: training iterations per network (default {TrainingSelection.DefaultIterations})";
-        Option[] trainingOnly = [top, maxMs, asFastAs, latencySize, .. training.All.Except([training.Depth, training.Width])];
+        Option[] trainingOnly = [top, maxMs, asFastAs, latencySize, latencyPrecision, .. training.All.Except([training.Depth, training.Width])];
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var command = new Command("select", "derive a search run's network from its trained supernet instead of from α: by edges, by whole networks, or by briefly training the ranking's best (--by)");
         command.Arguments.Add(runDir);
@@ -65,7 +72,7 @@ public static class SelectCommand
             return Task.FromResult(method switch
             {
                 Ranking => RankNetworks(dir, parse.GetValue(samples), parse.GetValue(batches), given, parse.GetValue(maxParameters), show, output, cancellation),
-                Training => TrainNetworks(dir, parse.GetValue(top), parse.GetValue(maxParameters), Ceiling(parse.GetValue(maxMs), parse.GetValue(asFastAs), parse.GetValue(latencySize)!),
+                Training => TrainNetworks(dir, parse.GetValue(top), parse.GetValue(maxParameters), Ceiling(parse.GetValue(maxMs), parse.GetValue(asFastAs), parse.GetValue(latencySize)!, parse.GetValue(latencyPrecision)!),
                     training.ToSettings(parse), show, output, cancellation),
                 _ => SelectEdges(dir, show, output, cancellation),
             });
@@ -122,16 +129,17 @@ public static class SelectCommand
     }
 
     /// <summary>--max-ms or --as-fast-as as a ceiling measured with ONNX Runtime on this machine; null without either.</summary>
-    private static TrainingSelection.LatencyCeiling? Ceiling(double? maxMs, string? asFastAs, string size)
+    private static TrainingSelection.LatencyCeiling? Ceiling(double? maxMs, string? asFastAs, string size, string precision)
     {
         if (maxMs is not null && asFastAs is not null) throw new CliUsageException("--max-ms and --as-fast-as are two ceilings: give one");
         if (maxMs is not null && !(double.IsFinite(maxMs.Value) && maxMs > 0)) throw new CliUsageException(FormattableString.Invariant($"--max-ms {maxMs}: give a positive number of milliseconds"));
         if (asFastAs is { } named && string.IsNullOrWhiteSpace(named)) throw new CliUsageException("--as-fast-as: name a hand design, NAME:DEPTH:WIDTH (e.g. ffdnet:7:48)");
         if (maxMs is null && asFastAs is null) return null;
         var (width, height) = OptionParsing.ParseSize(size, "--latency-size");
-        return asFastAs is not null
-            ? TrainingSelection.LatencyCeiling.AsFastAs(asFastAs, width, height, (candidate, reference) => NetworkTiming.MeasureAgainst(candidate, reference, width, height))
-            : TrainingSelection.LatencyCeiling.Within(maxMs!.Value, width, height, options => NetworkTiming.Measure(options, width, height));
+        var ceiling = asFastAs is not null
+            ? TrainingSelection.LatencyCeiling.AsFastAs(asFastAs, width, height, (candidate, reference) => NetworkTiming.MeasureAgainst(candidate, reference, width, height, precision))
+            : TrainingSelection.LatencyCeiling.Within(maxMs!.Value, width, height, options => NetworkTiming.Measure(options, width, height, precision));
+        return ceiling with { Precision = precision };
     }
 
     private static int TrainNetworks(string dir, int top, long? maxParameters, TrainingSelection.LatencyCeiling? maxLatency, Nas.Settings.TrainSettings settings,

@@ -110,7 +110,7 @@ public static class GraphOptimizer
 
     /// <summary>
     /// The median of <see cref="ProbeRuns"/> runs of each session (the same graph at different levels) on one set of
-    /// random image inputs of the probe size, after a run of each untimed; the sessions take turns run by run, so
+    /// random inputs of the probe size (<see cref="TimingTensors"/>), after a run of each untimed; the sessions take turns run by run, so
     /// that a neighbour's load on a shared machine falls on all of them alike.
     /// </summary>
     private static double[] Time(IReadOnlyList<InferenceSession> sessions, Func<string, int> divisorOf)
@@ -126,9 +126,7 @@ public static class GraphOptimizer
             // an input of fixed shape (a denoiser's noise level, [1, 1, 1, 1]) is given that shape; images the probe's size
             var shape = dims.All(d => d > 0) ? dims.Select(d => (long)d).ToArray()
                 : new long[] { 1, dims[1] > 0 ? dims[1] : 1, ProbeHeight / divisorOf(name), ProbeWidth / divisorOf(name) };
-            var data = new float[shape[1] * shape[2] * shape[3]];
-            for (var i = 0; i < data.Length; i++) data[i] = (float)random.NextDouble();
-            return OrtValue.CreateTensorValueFromMemory(data, shape);
+            return TimingTensors.Random(first.InputMetadata[name], shape, random);
         }).ToArray();
         try
         {

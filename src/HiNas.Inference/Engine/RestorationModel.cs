@@ -1,3 +1,4 @@
+using HiNas.Imaging.Tasks;
 using HiNas.Inference.Packages;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;

@@ -23,6 +23,9 @@ public sealed record BudgetReport
     public required string Table { get; init; }
     public required string Resolution { get; init; }
 
+    /// <summary>The table's precision (<see cref="LatencyTable.Precision"/>): the arithmetic the budget is for, and the verdict measured in.</summary>
+    public string Precision { get; init; } = Imaging.Tasks.ModelPrecision.Float32;
+
     /// <summary>
     /// The objective's <see cref="LatencyObjective.Calibration"/>: the predicted verdict and the closest network judge
     /// the prediction times it (<see cref="PredictedMs"/> stays the table's own).
@@ -54,7 +57,7 @@ public sealed record BudgetReport
         var report = new BudgetReport
         {
             BudgetMs = objective.BudgetMs, PredictedMs = predicted, MeetsBudget = objective.Calibrated(predicted) <= objective.BudgetMs,
-            Table = objective.TablePath, Resolution = table.Resolution, FloorMs = floor.Milliseconds, Calibration = objective.Calibration,
+            Table = objective.TablePath, Resolution = table.Resolution, Precision = table.Precision, FloorMs = floor.Milliseconds, Calibration = objective.Calibration,
         };
         File.Delete(Path.Combine(runDir, WithinBudgetFile)); // a resumed run derives anew
         if (!report.MeetsBudget)

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using HiNas.Imaging.Tasks;
 using HiNas.Nas.Runs;
 
 namespace HiNas.Nas.Latency;
 
 /// <summary>
 /// Measured milliseconds of every part of a search space at one resolution on one device and runtime
-/// (hinas.latency/v1 JSON, written by `hinas profile-latency`). Medians of repeated runs.
+/// (hinas.latency/v1 JSON, written by `hinas profile-latency`) and one <see cref="Precision"/>. Medians of repeated runs.
 /// </summary>
 public sealed record LatencyTable
 {
@@ -26,6 +27,13 @@ public sealed record LatencyTable
     public required int Height { get; init; }
 
     public required int Repeats { get; init; }
+
+    /// <summary>
+    /// The arithmetic the parts were timed in (<see cref="ModelPrecision"/>): float32, or int8 — each part as its int8
+    /// export runs it, uint8 activations in and out. Whole networks judged against the table are timed in it too.
+    /// Absent in tables written before int8 tables existed: float32.
+    /// </summary>
+    public string Precision { get; init; } = ModelPrecision.Float32;
 
     public DateTimeOffset Measured { get; init; } = DateTimeOffset.UtcNow;
 
@@ -47,6 +55,7 @@ public sealed record LatencyTable
         if (table.Schema != SchemaName) throw new InvalidDataException($"'{path}' is a {table.Schema} file, not {SchemaName}");
         if (table.Width < 1 || table.Height < 1 || table.Milliseconds.Count == 0) throw new InvalidDataException($"'{path}' has no measurements");
         if (table.Milliseconds.Values.Any(v => !double.IsFinite(v) || v < 0)) throw new InvalidDataException($"'{path}' has a negative or non-finite entry");
+        if (!ModelPrecision.IsKnown(table.Precision)) throw new InvalidDataException($"'{path}' has precision '{table.Precision}', not {ModelPrecision.Float32} or {ModelPrecision.Int8}");
         return table;
     }
 

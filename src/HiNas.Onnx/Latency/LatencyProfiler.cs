@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using HiNas.Inference.Engine;
 using HiNas.Onnx.Export;
+using HiNas.Onnx.Quantization;
 using HiNas.Search.Export;
 using HiNas.Search.Latency;
 using HiNas.Search.Networks;
@@ -21,12 +22,16 @@ namespace HiNas.Onnx.Latency;
 /// Measures, with ONNX Runtime on this machine, every part a network of a search space can be made of (stem,
 /// projections, each operation at each width, node additions, concatenations, heads with the residual) at one
 /// resolution: each part is exported on its own (random weights: the cost does not depend on them), run a few
-/// times to warm up, then <c>repeats</c> times; the median is kept. Session settings are the server's.
+/// times to warm up, then <c>repeats</c> times; the median is kept. Session settings are the server's. In an int8
+/// table each part runs as it does inside its network's int8 export (<see cref="Int8Timing"/>).
 /// </summary>
 public static class LatencyProfiler
 {
-    public static LatencyTable Profile(SearchSpace space, int width, int height, int repeats = 7, Action<string, double>? progress = null)
+    /// <param name="precision">the arithmetic to time the parts in (<see cref="ModelPrecision"/>)</param>
+    public static LatencyTable Profile(SearchSpace space, int width, int height, int repeats = 7, Action<string, double>? progress = null,
+        string precision = ModelPrecision.Float32)
     {
+        Int8Timing.Require(precision);
         if (width < 8 || height < 8 || width > 8192 || height > 8192) throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: each side must be in [8, 8192]");
         if (repeats is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be in [1, 1000]");
         if (LatencyTable.ResolutionProblem(width, height, space.PixelUnshuffle) is { } problem) throw new ArgumentOutOfRangeException(nameof(width), problem);
@@ -35,20 +40,38 @@ public static class LatencyProfiler
         foreach (var (key, part) in Parts(space))
         {
             if (milliseconds.ContainsKey(key)) continue;
-            var ms = Time(part, width, height, repeats);
+            var ms = Time(TimedGraph(key, part, precision), part.Inputs, width, height, repeats);
             milliseconds[key] = ms;
             progress?.Invoke(key, ms);
         }
         return new LatencyTable
         {
             Device = DeviceName(), Runtime = $"onnxruntime {OrtEnv.Instance().GetVersionString()} CPUExecutionProvider",
-            Width = width, Height = height, Repeats = repeats, Milliseconds = milliseconds,
+            Width = width, Height = height, Repeats = repeats, Milliseconds = milliseconds, Precision = precision,
         };
     }
 
-    /// <summary>Times a whole exported network (for checking the table's predictions): the median of <paramref name="repeats"/> runs.</summary>
-    public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7)
+    /// <summary>The graph a part is timed as: as built, or in int8 as the network's int8 export runs it.</summary>
+    internal static Proto.ModelProto TimedGraph(string key, Part part, string precision)
     {
+        if (precision != ModelPrecision.Int8) return part.Build();
+        try
+        {
+            return Int8Timing.Part(part.Build(), part.Inputs);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"part '{key}' has no int8 form ({e.Message}): an int8 table is for spaces whose every part the int8 export quantizes — leave the operation out (--operations)", e);
+        }
+    }
+
+    /// <summary>
+    /// Times a whole exported network (for checking the table's predictions): the median of <paramref name="repeats"/>
+    /// runs; with <paramref name="precision"/> int8, the network as its int8 export runs it (<see cref="Int8Timing.Network"/>).
+    /// </summary>
+    public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7, string precision = ModelPrecision.Float32)
+    {
+        if (Int8Timing.Require(precision) == ModelPrecision.Int8) onnx = Int8Timing.Network(onnx, channels);
         var model = Proto.ModelProto.Parser.ParseFrom(onnx);
         var inputs = new List<PartInput> { new(OnnxExporter.InputName, channels) };
         if (OnnxExporter.TakesNoiseLevel(model)) inputs.Add(new PartInput(NoiseLevelMap.InputName, 1, Scalar: true));
@@ -72,12 +95,12 @@ public static class LatencyProfiler
     /// <summary>
     /// An input of a timed graph: its channels, at 1/<paramref name="Divisor"/> of each side of the frame (the frame-time
     /// space's cells); or, <paramref name="Scalar"/>, one value of shape [1, 1, 1, 1] (a denoiser's noise level).
+    /// <paramref name="Image"/>: the task's image (or its noise level), float in an int8 network too; the other inputs
+    /// of a part are values the network computed, uint8 in an int8 one.
     /// </summary>
-    private sealed record PartInput(string Name, int Channels, int Divisor = 1, bool Scalar = false);
+    internal sealed record PartInput(string Name, int Channels, int Divisor = 1, bool Scalar = false, bool Image = false);
 
-    private sealed record Part(IReadOnlyList<PartInput> Inputs, Func<Proto.ModelProto> Build);
-
-    private static double Time(Part part, int width, int height, int repeats) => Time(part.Build(), part.Inputs, width, height, repeats);
+    internal sealed record Part(IReadOnlyList<PartInput> Inputs, Func<Proto.ModelProto> Build);
 
     private static double Time(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats)
     {
@@ -86,9 +109,7 @@ public static class LatencyProfiler
         var values = inputs.Select(i =>
         {
             var (w, h) = i.Scalar ? (1, 1) : (width / i.Divisor, height / i.Divisor);
-            var data = new float[i.Channels * w * h];
-            for (var k = 0; k < data.Length; k++) data[k] = (float)random.NextDouble();
-            return OrtValue.CreateTensorValueFromMemory(data, new long[] { 1, i.Channels, h, w });
+            return TimingTensors.Random(session.InputMetadata[i.Name], new long[] { 1, i.Channels, h, w }, random);
         }).ToArray();
         var names = inputs.Select(i => i.Name).ToArray();
         var outputs = session.OutputNames.ToArray();
@@ -100,7 +121,7 @@ public static class LatencyProfiler
             // writes into ORT's reused arena, and a fresh output per run would time the kernel's page faults on tens
             // of megabytes of new memory (which vary with the machine's memory state), not the part.
             using (var first = session.Run(runOptions, names, values, outputs))
-                results = first.Select(o => OrtValue.CreateTensorValueFromMemory(new float[o.GetTensorTypeAndShape().ElementCount], o.GetTensorTypeAndShape().Shape)).ToArray();
+                results = first.Select(o => TimingTensors.Output(o.GetTensorTypeAndShape().ElementDataType, o.GetTensorTypeAndShape().Shape)).ToArray();
             session.Run(runOptions, names, values, outputs, results);
             var times = new double[repeats];
             for (var r = 0; r < repeats; r++)
@@ -119,7 +140,7 @@ public static class LatencyProfiler
     }
 
     /// <summary>Every part a network of the space can contain, with how to build its graph.</summary>
-    private static IEnumerable<(string Key, Part Part)> Parts(SearchSpace space)
+    internal static IEnumerable<(string Key, Part Part)> Parts(SearchSpace space)
     {
         var task = space.Task;
         var b = space.Blocks;
@@ -127,7 +148,7 @@ public static class LatencyProfiler
         var widths = Enumerable.Range(0, space.WidthFactors.Count).Select(space.NodeChannels).ToArray();
         var c0 = widths[0];
 
-        var image = new PartInput("x", task.Channels);
+        var image = new PartInput("x", task.Channels, Image: true);
         yield return (LatencyKeys.Stem(space), new Part(new[] { image }, () =>
         {
             using var stem = TorchRuntime.Seeded(1, () => new Stem(task.Channels, space));
@@ -161,13 +182,21 @@ public static class LatencyProfiler
                 yield return (LatencyKeys.Concat(b, c, r), new Part(nodes, () =>
                     OnnxExporter.Part(nodes.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) => new[] { (g.Concat(x), b * channels) })));
             var features = b * c;
-            var headInputs = new[] { new PartInput("features", features, r), new PartInput("image", task.Channels) };
+            // the image first: an int8 denoiser's residual reads it rounded as the network reads its input (QuantizationPlan)
+            var headInputs = new[] { new PartInput("image", task.Channels, Image: true), new PartInput("features", features, r) };
             yield return (LatencyKeys.Head(space, features), new Part(headInputs, () =>
             {
                 using var head = TorchRuntime.Seeded(1, () => new RestorationHead(features, task, r, space.HeadConv, space.Form));
                 head.eval();
-                return OnnxExporter.Part(headInputs.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) =>
-                    new[] { (TaskResidual.Emit(g, task, x[1], head.Emit(g, x[0])), task.Channels) });
+                string? prediction = null; // the head's output, which an int8 head rounds before the residual
+                var model = OnnxExporter.Part(headInputs.Select(i => (i.Name, i.Channels)).ToArray(), (g, x) =>
+                {
+                    var predicted = head.Emit(g, x[1]);
+                    prediction = predicted.Value;
+                    return new[] { (TaskResidual.Emit(g, task, x[0], predicted), task.Channels) };
+                });
+                model.MetadataProps.Add(new Proto.StringStringEntryProto { Key = QdqQuantizer.PredictionKey, Value = prediction! });
+                return model;
             }));
         }
     }

@@ -12,7 +12,7 @@ namespace HiNas.Onnx.Latency;
 
 /// <summary>
 /// The check that ends a budgeted search: the derived network exported and run by ONNX Runtime at the table's
-/// resolution, the verdict against the budget taken from that measurement rather than the table's prediction.
+/// resolution and in its precision, the verdict against the budget taken from that measurement rather than the table's prediction.
 /// When the measurement misses, the derived network's cheaper variants (<see cref="BudgetReport.Candidates"/>) are
 /// measured in turn and the first within the budget becomes genotype-within-budget.json. Only on the machine the
 /// table was measured on (the same device name); elsewhere the report keeps the predicted verdict. The same
@@ -77,6 +77,6 @@ public static class MeasuredBudget
     {
         using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
         network.eval();
-        return NetworkTiming.Measure(network, genotype.Task, table.Width, table.Height, table.Repeats);
+        return NetworkTiming.Measure(network, genotype.Task, table.Width, table.Height, table.Repeats, table.Precision);
     }
 }

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using HiNas.Inference.Packages;
+using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Proto;
 
@@ -27,9 +27,12 @@ public static class QdqQuantizer
     /// <summary>Metadata key recording the precision of the graph's arithmetic (<see cref="ModelPrecision"/>).</summary>
     public const string PrecisionKey = "hinas.precision";
 
-    public static ModelProto Quantize(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges)
+    public static ModelProto Quantize(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges) =>
+        Quantize(floatModel, ranges, QuantizationPlan.Of(floatModel));
+
+    /// <summary>The graph in QDQ form where <paramref name="plan"/> (a plan of <paramref name="floatModel"/>) says.</summary>
+    public static ModelProto Quantize(ModelProto floatModel, IReadOnlyDictionary<string, ValueRange> ranges, QuantizationPlan plan)
     {
-        var plan = QuantizationPlan.Of(floatModel);
         var model = floatModel.Clone();
         var graph = model.Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);

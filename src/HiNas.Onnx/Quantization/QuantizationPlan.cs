@@ -1,4 +1,4 @@
-using HiNas.Inference.Packages;
+using HiNas.Imaging.Tasks;
 using HiNas.Onnx.Proto;
 
 namespace HiNas.Onnx.Quantization;
@@ -23,12 +23,12 @@ public sealed class QuantizationPlan
     /// <summary>Metadata key of the float head's depth N (absent: 0, the network input rounded too).</summary>
     public const string FloatHeadKey = "hinas.int8_float_head";
 
-    private QuantizationPlan(string networkInput, string prediction, IReadOnlySet<int> nodes, IReadOnlySet<int> floatTail, IReadOnlySet<int> floatHead, IReadOnlySet<string> activations, int depth, int? roundedResidual)
+    private QuantizationPlan(string networkInput, IReadOnlyList<string> predictions, IReadOnlySet<int> nodes, IReadOnlySet<int> floatTail, IReadOnlySet<int> floatHead, IReadOnlySet<string> activations, int depth, int? roundedResidual)
     {
         FloatHead = floatHead;
         RoundedResidual = roundedResidual;
         NetworkInput = networkInput;
-        Prediction = prediction;
+        Predictions = predictions;
         Nodes = nodes;
         FloatTail = floatTail;
         Activations = activations;
@@ -38,8 +38,11 @@ public sealed class QuantizationPlan
     /// <summary>The value the network reads (metadata <see cref="QdqQuantizer.NetworkInputKey"/>; the graph's input in exports that do not name it).</summary>
     public string NetworkInput { get; }
 
-    /// <summary>The value the network predicts (metadata <see cref="QdqQuantizer.PredictionKey"/> of an exported graph).</summary>
-    public string Prediction { get; }
+    /// <summary>
+    /// The values the network computes for what follows it: an exported graph's one prediction (metadata <see
+    /// cref="QdqQuantizer.PredictionKey"/>); a part of a network timed on its own, its outputs (a stem's two states).
+    /// </summary>
+    public IReadOnlyList<string> Predictions { get; }
 
     /// <summary>Indexes into the graph's nodes of those that compute in int8.</summary>
     public IReadOnlySet<int> Nodes { get; }
@@ -87,24 +90,37 @@ public sealed class QuantizationPlan
         return copy;
     }
 
+    /// <summary>The plan of an exported graph: its network input and prediction as its metadata names them.</summary>
     public static QuantizationPlan Of(ModelProto model)
     {
-        if (model.MetadataProps.Any(p => p.Key == QdqQuantizer.PrecisionKey && p.Value != ModelPrecision.Float32))
-            throw new ArgumentException("the graph is already quantized");
         var prediction = model.MetadataProps.FirstOrDefault(p => p.Key == QdqQuantizer.PredictionKey)?.Value
             ?? throw new ArgumentException($"the graph does not name its prediction value (metadata '{QdqQuantizer.PredictionKey}'): export it again with this version");
         var graph = model.Graph;
         var networkInput = model.MetadataProps.FirstOrDefault(p => p.Key == QdqQuantizer.NetworkInputKey)?.Value
             ?? (graph.Input.Count == 1 ? graph.Input[0].Name : throw new ArgumentException(
                 $"the graph has {graph.Input.Count} inputs and does not name the one its network reads (metadata '{QdqQuantizer.NetworkInputKey}'): export it again with this version"));
+        return Of(model, networkInput, new[] { prediction });
+    }
+
+    /// <summary>
+    /// The plan of a graph whose network input and predictions are given: a part of a network timed on its own
+    /// (int8 latency tables), whose quantized nodes are every node the predictions depend on back to the network input
+    /// or to the part's other inputs.
+    /// </summary>
+    public static QuantizationPlan Of(ModelProto model, string networkInput, IReadOnlyList<string> predictions)
+    {
+        if (model.MetadataProps.Any(p => p.Key == QdqQuantizer.PrecisionKey && p.Value != ModelPrecision.Float32))
+            throw new ArgumentException("the graph is already quantized");
+        if (predictions.Count == 0) throw new ArgumentException("a quantization plan needs at least one prediction value");
+        var graph = model.Graph;
         var constants = new HashSet<string>(graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
         var producers = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < graph.Node.Count; i++) foreach (var output in graph.Node[i].Output) producers[output] = i;
-        if (!producers.ContainsKey(prediction)) throw new ArgumentException($"the prediction value '{prediction}' is not produced by any node");
+        foreach (var prediction in predictions)
+            if (!producers.ContainsKey(prediction)) throw new ArgumentException($"the prediction value '{prediction}' is not produced by any node");
 
         var nodes = new HashSet<int>();
-        var pending = new Stack<string>();
-        pending.Push(prediction);
+        var pending = new Stack<string>(predictions);
         while (pending.Count > 0)
         {
             var name = pending.Pop();
@@ -115,7 +131,7 @@ public sealed class QuantizationPlan
         // that every reader of a tail node is in the tail too (a value is rounded for all its readers or for none): the
         // graph's nodes are in topological order, so walking them backwards sees every reader of a value before its producer
         var distance = new Dictionary<int, int>();
-        var valueDistance = new Dictionary<string, int>(StringComparer.Ordinal) { [prediction] = 0 };
+        var valueDistance = predictions.Distinct(StringComparer.Ordinal).ToDictionary(p => p, _ => 0, StringComparer.Ordinal);
         for (var index = graph.Node.Count - 1; index >= 0; index--)
         {
             if (!nodes.Contains(index)) continue;
@@ -168,7 +184,7 @@ public sealed class QuantizationPlan
         // (QLinearConv, QLinearAdd). Rounded before the ReLU too, the value would be rounded twice — first over a
         // signed range, half of whose levels the ReLU throws away — with a dequantize and a quantize pass between.
         var readers = graph.Node.SelectMany(n => n.Input).Where(n => n.Length > 0).GroupBy(n => n, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var outputs = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal) { prediction, networkInput };
+        var outputs = new HashSet<string>(graph.Output.Select(o => o.Name).Concat(predictions), StringComparer.Ordinal) { networkInput };
         foreach (var index in nodes)
         {
             var relu = graph.Node[index];
@@ -180,7 +196,7 @@ public sealed class QuantizationPlan
             .Where(i => graph.Node[i].OpType == "Sub" && graph.Node[i].Input[0] == image && !nodes.Contains(i) && !tail.Contains(i)).ToArray();
         if (residuals.Length > 1) throw new ArgumentException($"the graph subtracts from its input '{image}' in {residuals.Length} nodes: which is the residual is not clear");
         int? roundedResidual = residuals.Length == 1 ? residuals[0] : null;
-        return new QuantizationPlan(networkInput, prediction, nodes, tail, head, activations, distance.Values.DefaultIfEmpty(0).Max(), roundedResidual);
+        return new QuantizationPlan(networkInput, predictions, nodes, tail, head, activations, distance.Values.DefaultIfEmpty(0).Max(), roundedResidual);
     }
 
     private static int DepthOf(ModelProto model, string key)

@@ -1,3 +1,4 @@
+using HiNas.Imaging.Tasks;
 using HiNas.Nas.Genotypes;
 using HiNas.Nas.Latency;
 using HiNas.Nas.Runs;
@@ -67,6 +68,8 @@ public static class TrainingSelection
         public string? AsFastAs { get; init; }
         /// <summary>The input size the frame times were measured at (WIDTHxHEIGHT), with a ceiling.</summary>
         public string? LatencyResolution { get; init; }
+        /// <summary>The arithmetic the frame times were measured in (<see cref="ModelPrecision"/>), with a ceiling.</summary>
+        public string? LatencyPrecision { get; init; }
         /// <summary>Best validation PSNR first.</summary>
         public required IReadOnlyList<Candidate> Candidates { get; init; }
         /// <summary>The ranking's networks passed over for running slower than the ceiling, in ranking order.</summary>
@@ -111,6 +114,8 @@ public static class TrainingSelection
         /// <summary>The reference network (<see cref="AsFastAs"/>).</summary>
         public string? Reference { get; private init; }
         public string Resolution => $"{Width}x{Height}";
+        /// <summary>The arithmetic the networks are timed in (<see cref="ModelPrecision"/>): int8 as their int8 exports run.</summary>
+        public string Precision { get; init; } = ModelPrecision.Float32;
 
         /// <summary>The candidate's frame time and the one it must not exceed (the reference's, timed alongside, or <see cref="MaxMs"/>).</summary>
         internal (double Ms, double CeilingMs, double? ReferenceMs) Time(TrainOptions candidate, TrainOptions? reference)
@@ -124,7 +129,11 @@ public static class TrainingSelection
         }
 
         /// <summary>What the ceiling is, in words.</summary>
-        internal string Describe() => Reference is null ? FormattableString.Invariant($"runs within {MaxMs} ms at {Resolution}") : $"runs as fast as {Reference} at {Resolution} (timed side by side)";
+        internal string Describe()
+        {
+            var at = Precision == ModelPrecision.Float32 ? Resolution : $"{Resolution} in {Precision}";
+            return Reference is null ? FormattableString.Invariant($"runs within {MaxMs} ms at {at}") : $"runs as fast as {Reference} at {at} (timed side by side)";
+        }
     }
 
     /// <summary>
@@ -216,7 +225,7 @@ public static class TrainingSelection
         var selection = new Selection
         {
             Iterations = plans[0].Options.Iterations, Seed = plans[0].Options.Seed, Data = plans[0].Options.Data.ToString(), MaxParameters = maxParameters, Candidates = order,
-            MaxMs = maxLatency?.MaxMs, AsFastAs = maxLatency?.Reference, LatencyResolution = maxLatency?.Resolution, OverCeiling = overCeiling,
+            MaxMs = maxLatency?.MaxMs, AsFastAs = maxLatency?.Reference, LatencyResolution = maxLatency?.Resolution, LatencyPrecision = maxLatency?.Precision, OverCeiling = overCeiling,
         };
         RunFiles.WriteJsonAtomic(Path.Combine(full, SelectionFile), selection);
         GenotypeJson.Save(best, Path.Combine(full, GenotypeFile));

@@ -1,6 +1,6 @@
-namespace HiNas.Inference.Packages;
+namespace HiNas.Imaging.Tasks;
 
-/// <summary>The arithmetic of a package's graph, as its manifest and the graph's metadata name it.</summary>
+/// <summary>The arithmetic of a graph, as a package's manifest, the graph's metadata and a latency table name it.</summary>
 public static class ModelPrecision
 {
     /// <summary>float32 throughout (every package written before precisions were recorded).</summary>

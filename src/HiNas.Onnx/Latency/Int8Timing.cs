@@ -1,0 +1,85 @@
+using Google.Protobuf;
+using HiNas.Imaging.Tasks;
+using HiNas.Onnx.Proto;
+using HiNas.Onnx.Quantization;
+using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace HiNas.Onnx.Latency;
+
+/// <summary>
+/// Graphs as their int8 export runs them, for timing (latency tables of precision int8, and the whole networks judged
+/// against them): the QDQ form <see cref="QdqQuantizer"/> writes where <see cref="QuantizationPlan"/> says, each
+/// activation's range calibrated on random inputs. ONNX Runtime's int8 kernels take as long whatever the values; the
+/// ranges only have to be calibrated ones — holding 0 at the bottom where a ReLU's output is rounded, as an export's
+/// do — for ONNX Runtime to fold each ReLU into the kernel before it as it does in a served int8 graph.
+/// </summary>
+public static class Int8Timing
+{
+    /// <summary>Side of the random calibration frames (a multiple of every pixel-unshuffle factor).</summary>
+    private const int CalibrationSide = 64;
+
+    /// <summary>Whether <paramref name="precision"/> is one a timing can be made in; an error naming both otherwise.</summary>
+    public static string Require(string precision) => ModelPrecision.IsKnown(precision)
+        ? precision
+        : throw new ArgumentException($"precision '{precision}' is not {ModelPrecision.Float32} or {ModelPrecision.Int8}");
+
+    /// <summary>An exported network (<see cref="Export.OnnxExporter"/>) in int8, as `hinas export --int8` writes it; a graph already int8 as it is.</summary>
+    public static byte[] Network(byte[] onnx, int channels)
+    {
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        if (model.MetadataProps.Any(p => p.Key == QdqQuantizer.PrecisionKey && p.Value == ModelPrecision.Int8)) return onnx;
+        var feed = model.Graph.Input.ToDictionary(i => i.Name, i => Random(i.Name == Export.OnnxExporter.InputName ? [1, channels, CalibrationSide, CalibrationSide] : [1, 1, 1, 1]));
+        return QdqQuantizer.Quantize(model, ActivationRanges.Calibrate(model, new[] { feed })).ToByteArray();
+    }
+
+    /// <summary>
+    /// One part of a network (<see cref="LatencyProfiler"/>) in int8, as it runs inside the int8 network: its inputs
+    /// that are values the network computed arrive as uint8, the image as it came (float, rounded by the part where the
+    /// network rounds it); its outputs leave as uint8 — a head's, whose graph names its prediction in metadata, after
+    /// the task's residual in float.
+    /// </summary>
+    internal static ModelProto Part(ModelProto floatPart, IReadOnlyList<LatencyProfiler.PartInput> inputs)
+    {
+        var named = floatPart.MetadataProps.FirstOrDefault(p => p.Key == QdqQuantizer.PredictionKey)?.Value;
+        var predictions = named is null ? floatPart.Graph.Output.Select(o => o.Name).ToArray() : new[] { named };
+        // where the int8 network begins: at the image where the part reads it (a stem), else at a value the network computed
+        var networkInput = named is null && inputs.FirstOrDefault(i => i.Image) is { } image ? image.Name : inputs.First(i => !i.Image).Name;
+        var plan = QuantizationPlan.Of(floatPart, networkInput, predictions);
+        var feed = inputs.ToDictionary(i => i.Name, i => Random(i.Scalar ? [1, 1, 1, 1] : [1, i.Channels, CalibrationSide / i.Divisor, CalibrationSide / i.Divisor]));
+        var model = QdqQuantizer.Quantize(floatPart, ActivationRanges.Calibrate(floatPart, new[] { feed }), plan);
+        foreach (var input in inputs.Where(i => !i.Image)) ArriveQuantized(model.Graph, input.Name);
+        if (named is null) foreach (var output in predictions) LeaveQuantized(model.Graph, output);
+        return model;
+    }
+
+    /// <summary>The graph input <paramref name="name"/> as uint8, read by its DequantizeLinear without the QuantizeLinear before it.</summary>
+    private static void ArriveQuantized(GraphProto graph, string name)
+    {
+        var quantize = graph.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0] == name);
+        foreach (var node in graph.Node)
+            for (var i = 0; i < node.Input.Count; i++)
+                if (node.Input[i] == quantize.Output[0]) node.Input[i] = name;
+        graph.Node.Remove(quantize);
+        graph.Input.Single(i => i.Name == name).Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Uint8;
+    }
+
+    /// <summary>The graph output <paramref name="name"/> as the uint8 its QuantizeLinear writes, without the DequantizeLinear after it.</summary>
+    private static void LeaveQuantized(GraphProto graph, string name)
+    {
+        var quantized = graph.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0] == name).Output[0];
+        foreach (var dequantize in graph.Node.Where(n => n.OpType == "DequantizeLinear" && n.Input[0] == quantized).ToArray())
+            if (!graph.Node.Any(n => n.Input.Contains(dequantize.Output[0]))) graph.Node.Remove(dequantize);
+        var output = graph.Output.Single(o => o.Name == name);
+        output.Name = quantized;
+        output.Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Uint8;
+    }
+
+    private static OrtTensors.DenseTensor<float> Random(int[] shape)
+    {
+        var random = new Random(1);
+        var tensor = new OrtTensors.DenseTensor<float>(shape);
+        var span = tensor.Buffer.Span;
+        for (var i = 0; i < span.Length; i++) span[i] = (float)random.NextDouble();
+        return tensor;
+    }
+}

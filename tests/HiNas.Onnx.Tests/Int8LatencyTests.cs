@@ -1,0 +1,114 @@
+using Google.Protobuf;
+using HiNas.Imaging.Tasks;
+using HiNas.Inference.Engine;
+using HiNas.Nas.Genotypes;
+using HiNas.Nas.Latency;
+using HiNas.Nas.Settings;
+using HiNas.Nas.Space;
+using HiNas.Onnx.Export;
+using HiNas.Onnx.Latency;
+using HiNas.Onnx.Proto;
+using HiNas.Search.Networks;
+using HiNas.Search.Runtime;
+using HiNas.Search.Supernets;
+
+namespace HiNas.Onnx.Tests;
+
+/// <summary>Latency tables in int8: each part and whole network timed as the int8 export runs it (real ONNX Runtime, tiny sizes).</summary>
+public class Int8LatencyTests
+{
+    public Int8LatencyTests() => TorchRuntime.EnsureInitialized();
+
+    /// <summary>A fused frame-time space as the fused presets offer it (no skip: its per-channel Mul has no int8 form), widths 8 and 16.</summary>
+    private static readonly SupernetConfig Fused = new()
+    {
+        Task = RestorationTask.Denoise(25, 3), Layers = 3, Blocks = 1, Filters = 8, StemChannels = 8, PixelUnshuffle = 2,
+        WidthFactors = new[] { 1.0, 2.0 }, Form = CellForm.Fused, Candidates = OperationSet.Parse("conv_3x3,dil_conv_3x3,none"),
+    };
+
+    [Fact]
+    public void AnInt8Table_PricesTheSamePartsAsAFloatOne_RecordsItsPrecision_AndJudgesNetworksInInt8()
+    {
+        var int8 = LatencyProfiler.Profile(Fused.Space, 24, 16, repeats: 3, precision: ModelPrecision.Int8);
+        var float32 = LatencyProfiler.Profile(Fused.Space, 24, 16, repeats: 3);
+        Assert.Equal(ModelPrecision.Int8, int8.Precision);
+        Assert.Equal(ModelPrecision.Float32, float32.Precision);
+        Assert.Equal(float32.Milliseconds.Keys.Order(), int8.Milliseconds.Keys.Order());
+        Assert.All(int8.Milliseconds.Values, ms => Assert.True(ms > 0 && ms < 1000));
+
+        var dir = Directory.CreateTempSubdirectory("int8-table-").FullName;
+        var path = Path.Combine(dir, "table.json");
+        int8.Save(path);
+        Assert.Equal(ModelPrecision.Int8, LatencyTable.Load(path).Precision);
+        // a table written before precisions were recorded is float32; an unknown precision is named
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"precision\": \"int8\"", "\"precision\": \"int4\""));
+        Assert.Contains("precision 'int4'", Assert.Throws<InvalidDataException>(() => LatencyTable.Load(path)).Message);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"precision\": \"int4\",", ""));
+        Assert.Equal(ModelPrecision.Float32, LatencyTable.Load(path).Precision);
+
+        // a budget's verdict on an int8 table is measured in int8: the whole network, as its int8 export runs it
+        var genotype = RandomGenotype.Sample(Fused.Space, 3);
+        Assert.InRange(MeasuredBudget.MeasurerFor(int8)!(genotype), 1e-3, 1e4);
+        Assert.Throws<ArgumentException>(() => LatencyProfiler.Profile(Fused.Space, 24, 16, repeats: 1, precision: "int4"));
+    }
+
+    [Fact]
+    public void EveryInt8Part_RunsInOnnxRuntimesInt8Kernels_ReadingAndWritingUint8()
+    {
+        foreach (var (key, part) in LatencyProfiler.Parts(Fused.Space))
+        {
+            var graph = LatencyProfiler.TimedGraph(key, part, ModelPrecision.Int8);
+            foreach (var input in part.Inputs)
+                Assert.Equal(input.Image ? TensorProto.Types.DataType.Float : TensorProto.Types.DataType.Uint8,
+                    (TensorProto.Types.DataType)graph.Graph.Input.Single(i => i.Name == input.Name).Type.TensorType.ElemType);
+            // a head leaves the restored image (float, after the residual); every other part the uint8 its next part reads
+            var leaves = key.StartsWith("fhead", StringComparison.Ordinal) ? TensorProto.Types.DataType.Float : TensorProto.Types.DataType.Uint8;
+            Assert.All(graph.Graph.Output, o => Assert.Equal(leaves, (TensorProto.Types.DataType)o.Type.TensorType.ElemType));
+            var optimized = Optimized(graph.ToByteArray());
+            var convolutions = part.Build().Graph.Node.Count(n => n.OpType == "Conv");
+            Assert.True(convolutions == optimized.Count(op => op == "QLinearConv"), $"{key}: {string.Join(", ", optimized)}");
+            Assert.DoesNotContain("Conv", optimized);
+            if (key.StartsWith("fadd", StringComparison.Ordinal)) Assert.Contains("QLinearAdd", optimized);
+        }
+    }
+
+    [Fact]
+    public void AWholeNetworkTimedInInt8_IsItsInt8ExportsGraph_AndAnInt8GraphIsTimedAsItIs()
+    {
+        var genotype = RandomGenotype.Sample(Fused.Space, 5);
+        using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+        network.eval();
+        var onnx = OnnxExporter.ExportBytes(network, genotype.Task);
+        var int8 = Int8Timing.Network(onnx, genotype.Task.Channels);
+        var optimized = Optimized(int8);
+        var convolutions = ModelProto.Parser.ParseFrom(onnx).Graph.Node.Count(n => n.OpType == "Conv");
+        Assert.Equal(convolutions, optimized.Count(op => op == "QLinearConv"));
+        Assert.DoesNotContain("Conv", optimized);
+        Assert.Same(int8, Int8Timing.Network(int8, genotype.Task.Channels));
+        Assert.InRange(LatencyProfiler.TimeNetwork(onnx, genotype.Task.Channels, 24, 16, repeats: 3, precision: ModelPrecision.Int8), 1e-3, 1e4);
+    }
+
+    [Fact]
+    public void AnInt8Table_RefusesASpaceWithAnOperationTheInt8ExportDoesNotQuantize_NamingThePart()
+    {
+        var withSkip = Fused with { Candidates = OperationSet.Parse("conv_3x3,skip_connect,none") };
+        var refused = Assert.Throws<NotSupportedException>(() => LatencyProfiler.Profile(withSkip.Space, 24, 16, repeats: 1, precision: ModelPrecision.Int8));
+        Assert.Contains("skip", refused.Message);
+        Assert.Contains("--operations", refused.Message);
+    }
+
+    /// <summary>The operator types of <paramref name="onnx"/> as ONNX Runtime runs it (the extended level every timing level includes).</summary>
+    private static string[] Optimized(byte[] onnx)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"optimized-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (GraphOptimizer.Open(ModelSource.Memory(onnx), GraphOptimization.Extended, o => o.OptimizedModelFilePath = path).Session) { }
+            return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Select(n => n.OpType).ToArray();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
