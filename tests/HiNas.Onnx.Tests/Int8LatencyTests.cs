@@ -52,24 +52,56 @@ public class Int8LatencyTests
         Assert.Throws<ArgumentException>(() => LatencyProfiler.Profile(Fused.Space, 24, 16, repeats: 1, precision: "int4"));
     }
 
-    [Fact]
-    public void EveryInt8Part_RunsInOnnxRuntimesInt8Kernels_ReadingAndWritingUint8()
+    /// <summary>Spaces whose parts the int8 profile writes differently: one node (the stem's one output), two nodes with projections (a stem of two outputs, a concatenation), an upscaler (a float bicubic residual), the paper's form (LeakyReLU, plain skips).</summary>
+    public static TheoryData<string> Spaces => new() { "fused", "fused-two-nodes", "fused-sr", "paper" };
+
+    private static SupernetConfig SpaceNamed(string name) => name switch
     {
-        foreach (var (key, part) in LatencyProfiler.Parts(Fused.Space))
+        "fused" => Fused,
+        "fused-two-nodes" => Fused with { Blocks = 2, StemChannels = 4 },
+        "fused-sr" => Fused with { Task = RestorationTask.SuperResolution(2, 3), HeadConv = ConvStyle.Separable },
+        _ => new SupernetConfig { Task = RestorationTask.Denoise(25, 1), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Spaces))]
+    public void EveryInt8Part_RunsInOnnxRuntimesInt8Kernels_ReadingAndWritingUint8(string name)
+    {
+        var space = SpaceNamed(name).Space;
+        foreach (var (key, part) in LatencyProfiler.Parts(space))
         {
             var graph = LatencyProfiler.TimedGraph(key, part, ModelPrecision.Int8);
             foreach (var input in part.Inputs)
                 Assert.Equal(input.Image ? TensorProto.Types.DataType.Float : TensorProto.Types.DataType.Uint8,
                     (TensorProto.Types.DataType)graph.Graph.Input.Single(i => i.Name == input.Name).Type.TensorType.ElemType);
             // a head leaves the restored image (float, after the residual); every other part the uint8 its next part reads
-            var leaves = key.StartsWith("fhead", StringComparison.Ordinal) ? TensorProto.Types.DataType.Float : TensorProto.Types.DataType.Uint8;
+            var leaves = key.Contains("head", StringComparison.Ordinal) ? TensorProto.Types.DataType.Float : TensorProto.Types.DataType.Uint8;
             Assert.All(graph.Graph.Output, o => Assert.Equal(leaves, (TensorProto.Types.DataType)o.Type.TensorType.ElemType));
+            // every convolution the int8 export computes in int8 runs as a QLinearConv; only those outside it (an
+            // upscaler's bicubic residual) stay float
+            var built = part.Build();
+            var plan = Int8Timing.PlanOf(built, part.Inputs);
+            var int8Convolutions = plan.Nodes.Count(i => built.Graph.Node[i].OpType == "Conv");
             var optimized = Optimized(graph.ToByteArray());
-            var convolutions = part.Build().Graph.Node.Count(n => n.OpType == "Conv");
-            Assert.True(convolutions == optimized.Count(op => op == "QLinearConv"), $"{key}: {string.Join(", ", optimized)}");
-            Assert.DoesNotContain("Conv", optimized);
-            if (key.StartsWith("fadd", StringComparison.Ordinal)) Assert.Contains("QLinearAdd", optimized);
+            Assert.True(int8Convolutions == optimized.Count(op => op == "QLinearConv"), $"{key}: {string.Join(", ", optimized)}");
+            Assert.Equal(built.Graph.Node.Count(n => n.OpType == "Conv") - int8Convolutions, optimized.Count(op => op is "Conv" or "FusedConv"));
+            if (key.Contains("add:", StringComparison.Ordinal)) Assert.Contains("QLinearAdd", optimized);
+            if (key.StartsWith("concat", StringComparison.Ordinal)) Assert.Contains("QLinearConcat", optimized);
         }
+    }
+
+    [Fact]
+    public void AWholeNetworkJudgedAgainstAnInt8Table_IsTimedInInt8_ANetworkWithoutAnInt8FormIsRefusedByName()
+    {
+        // a fused skip (a per-channel Mul) has no int8 form: timed in float32 it runs, in int8 the quantization refuses it
+        var withSkip = Fused with { Candidates = OperationSet.Parse("conv_3x3,skip_connect,none") };
+        var skip = new CellGenotype(new[] { new CellEdge(OperationNames.Skip, 0), new CellEdge(OperationNames.Conv3x3, 1) });
+        var genotype = new Genotype(withSkip.Space, Enumerable.Repeat(skip, withSkip.Layers).ToArray(), new int[withSkip.Layers]);
+        var table = LatencyProfiler.Profile(withSkip.Space, 24, 16, repeats: 1);
+        Assert.InRange(MeasuredBudget.MeasurerFor(table)!(genotype), 1e-3, 1e4);
+        var refused = Assert.Throws<NotSupportedException>(() => MeasuredBudget.MeasurerFor(table with { Precision = ModelPrecision.Int8 })!(genotype));
+        Assert.Contains("no int8 form", refused.Message);
+        Assert.Contains(ModelPrecision.Float32, refused.Message);
     }
 
     [Fact]

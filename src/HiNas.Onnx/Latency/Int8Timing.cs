@@ -23,13 +23,23 @@ public static class Int8Timing
         ? precision
         : throw new ArgumentException($"precision '{precision}' is not {ModelPrecision.Float32} or {ModelPrecision.Int8}");
 
-    /// <summary>An exported network (<see cref="Export.OnnxExporter"/>) in int8, as `hinas export --int8` writes it; a graph already int8 as it is.</summary>
+    /// <summary>
+    /// An exported network (<see cref="Export.OnnxExporter"/>) in int8, as `hinas export --int8` writes it with its
+    /// defaults (no float tail or head); a graph already int8 as it is.
+    /// </summary>
     public static byte[] Network(byte[] onnx, int channels)
     {
         var model = ModelProto.Parser.ParseFrom(onnx);
         if (model.MetadataProps.Any(p => p.Key == QdqQuantizer.PrecisionKey && p.Value == ModelPrecision.Int8)) return onnx;
         var feed = model.Graph.Input.ToDictionary(i => i.Name, i => Random(i.Name == Export.OnnxExporter.InputName ? [1, channels, CalibrationSide, CalibrationSide] : [1, 1, 1, 1]));
-        return QdqQuantizer.Quantize(model, ActivationRanges.Calibrate(model, new[] { feed })).ToByteArray();
+        try
+        {
+            return QdqQuantizer.Quantize(model, ActivationRanges.Calibrate(model, new[] { feed })).ToByteArray();
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException($"the network has no int8 form ({e.Message}): time it in {ModelPrecision.Float32}, or search a space without the operation (--operations)", e);
+        }
     }
 
     /// <summary>
@@ -40,17 +50,25 @@ public static class Int8Timing
     /// </summary>
     internal static ModelProto Part(ModelProto floatPart, IReadOnlyList<LatencyProfiler.PartInput> inputs)
     {
-        var named = floatPart.MetadataProps.FirstOrDefault(p => p.Key == QdqQuantizer.PredictionKey)?.Value;
-        var predictions = named is null ? floatPart.Graph.Output.Select(o => o.Name).ToArray() : new[] { named };
-        // where the int8 network begins: at the image where the part reads it (a stem), else at a value the network computed
-        var networkInput = named is null && inputs.FirstOrDefault(i => i.Image) is { } image ? image.Name : inputs.First(i => !i.Image).Name;
-        var plan = QuantizationPlan.Of(floatPart, networkInput, predictions);
+        var plan = PlanOf(floatPart, inputs);
         var feed = inputs.ToDictionary(i => i.Name, i => Random(i.Scalar ? [1, 1, 1, 1] : [1, i.Channels, CalibrationSide / i.Divisor, CalibrationSide / i.Divisor]));
         var model = QdqQuantizer.Quantize(floatPart, ActivationRanges.Calibrate(floatPart, new[] { feed }), plan);
         foreach (var input in inputs.Where(i => !i.Image)) ArriveQuantized(model.Graph, input.Name);
-        if (named is null) foreach (var output in predictions) LeaveQuantized(model.Graph, output);
+        if (HeadPrediction(floatPart) is null) foreach (var output in plan.Predictions) LeaveQuantized(model.Graph, output);
         return model;
     }
+
+    /// <summary>Where a part computes in int8: from the image where it reads it (a stem), else from the values the network computed, to its outputs — a head's to its prediction.</summary>
+    internal static QuantizationPlan PlanOf(ModelProto floatPart, IReadOnlyList<LatencyProfiler.PartInput> inputs)
+    {
+        var named = HeadPrediction(floatPart);
+        var predictions = named is null ? floatPart.Graph.Output.Select(o => o.Name).ToArray() : new[] { named };
+        var networkInput = named is null && inputs.FirstOrDefault(i => i.Image) is { } image ? image.Name : inputs.First(i => !i.Image).Name;
+        return QuantizationPlan.Of(floatPart, networkInput, predictions);
+    }
+
+    /// <summary>The value a head part names as its prediction (what the task's residual reads), or null for every other part.</summary>
+    private static string? HeadPrediction(ModelProto part) => part.MetadataProps.FirstOrDefault(p => p.Key == QdqQuantizer.PredictionKey)?.Value;
 
     /// <summary>The graph input <paramref name="name"/> as uint8, read by its DequantizeLinear without the QuantizeLinear before it.</summary>
     private static void ArriveQuantized(GraphProto graph, string name)

@@ -63,6 +63,10 @@ public static class LatencyProfiler
         {
             throw new NotSupportedException($"part '{key}' has no int8 form ({e.Message}): an int8 table is for spaces whose every part the int8 export quantizes — leave the operation out (--operations)", e);
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"part '{key}' could not be written in int8: {e.Message}", e);
+        }
     }
 
     /// <summary>

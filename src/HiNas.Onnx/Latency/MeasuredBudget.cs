@@ -36,7 +36,7 @@ public static class MeasuredBudget
         var measured = Measure(genotype, table);
         report = report with
         {
-            MeasuredMs = measured, MeetsBudget = measured <= report.BudgetMs,
+            MeasuredMs = measured, MeetsBudget = measured <= report.BudgetMs, Precision = table.Precision,
             WithinBudgetGenotype = null, WithinBudgetPredictedMs = null, WithinBudgetMeasuredMs = null, OperationsReplaced = null, WidthPathChanged = null,
         };
         File.Delete(Path.Combine(runDir, BudgetReport.WithinBudgetFile));
