@@ -69,9 +69,6 @@ double? Predicted(Genotype genotype) =>
 double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationTask task) =>
     LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats, table.Precision);
 
-// a network's graph as the table's precision runs it (int8: as its int8 export does)
-byte[] InTablePrecision(byte[] onnx, int channels) => table.Precision == ModelPrecision.Int8 ? Int8Timing.Network(onnx, channels) : onnx;
-
 // SPEC as measure and kernels take it: its exported graph, input channels and the table's prediction
 (string Spec, byte[] Onnx, int Channels, double? Predicted) Load(string spec)
 {
@@ -85,7 +82,7 @@ byte[] InTablePrecision(byte[] onnx, int channels) => table.Precision == ModelPr
         int? depth = p.Length > 5 ? int.Parse(p[4], inv) : null, width = p.Length > 5 ? int.Parse(p[5], inv) : null;
         using var baseline = TorchRuntime.Seeded(1, () => ArchitectureSpec.Parse(p[0], task, depth, width, SearchOptions.DefaultsFor(task).Supernet.Space).Build(task));
         baseline.eval();
-        return (spec, InTablePrecision(OnnxExporter.ExportBytes(baseline, task), task.Channels), task.Channels, null);
+        return (spec, Int8Timing.InPrecision(OnnxExporter.ExportBytes(baseline, task), task.Channels, table.Precision), task.Channels, null);
     }
     // a genotype.json, or GENOTYPE.json*M: that genotype retrained M times as wide (light head; the table, made for
     // the searched widths, predicts only the unwidened one)
@@ -94,7 +91,7 @@ byte[] InTablePrecision(byte[] onnx, int channels) => table.Precision == ModelPr
     var genotype = GenotypeJson.Load(star < 0 ? spec : spec[..star]);
     using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype.Widened(multiplier)));
     network.eval();
-    return (spec, InTablePrecision(OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels), genotype.Task.Channels, multiplier == 1 ? Predicted(genotype) : null);
+    return (spec, Int8Timing.InPrecision(OnnxExporter.ExportBytes(network, genotype.Task), genotype.Task.Channels, table.Precision), genotype.Task.Channels, multiplier == 1 ? Predicted(genotype) : null);
 }
 
 if (args[0] == "kernels")

@@ -126,4 +126,12 @@ public class RestorationModelTests
         var unsaid = ModelPackage.Publish(Path.Combine(TestModels.TempDir(), "unsaid"), TestModels.Manifest("unsaid", task), onnx);
         Assert.Contains("probe", Assert.Throws<ModelPackageException>(() => RestorationModel.Open(unsaid)).Message);
     }
+
+    [Fact]
+    public void APrecisionOtherThanFloat32OrInt8IsAManifestProblemNamingIt()
+    {
+        var manifest = TestModels.Manifest("m", RestorationTask.Denoise(25, 1));
+        Assert.Null((manifest with { Precision = ModelPrecision.Int8 }).Problem());
+        Assert.Contains("precision 'fp16' is not float32 or int8", (manifest with { Precision = "fp16" }).Problem());
+    }
 }

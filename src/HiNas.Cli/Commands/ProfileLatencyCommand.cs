@@ -28,7 +28,7 @@ public static class ProfileLatencyCommand
             Description = $"time the parts in {ModelPrecision.Float32} or as an int8 export runs them ({ModelPrecision.Int8}: uint8 activations in and out); a search on an int8 table targets int8, its budget verdicts measured in int8",
             DefaultValueFactory = _ => ModelPrecision.Float32,
         };
-        precision.AcceptOnlyFromAmong(ModelPrecision.Float32, ModelPrecision.Int8);
+        precision.AcceptOnlyFromAmong(ModelPrecision.All);
         var json = new Option<bool>("--json") { Description = "print a one-line JSON summary" };
         var command = new Command("profile-latency", "Measure with ONNX Runtime every part (operation × width, projections, stem, heads) of a search space at a resolution");
         task.AddTo(command);

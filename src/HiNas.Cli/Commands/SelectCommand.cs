@@ -44,7 +44,7 @@ public static class SelectCommand
             Description = $"--max-ms's and --as-fast-as's arithmetic: {ModelPrecision.Float32}, or {ModelPrecision.Int8} (each network, the reference too, timed as its int8 export runs)",
             DefaultValueFactory = _ => ModelPrecision.Float32,
         };
-        latencyPrecision.AcceptOnlyFromAmong(ModelPrecision.Float32, ModelPrecision.Int8);
+        latencyPrecision.AcceptOnlyFromAmong(ModelPrecision.All);
         var latencySize = new Option<string>("--latency-size") { Description = "--max-ms's and --as-fast-as's input size, W or WxH (for super-resolution the low-resolution input)", DefaultValueFactory = _ => DefaultLatencySize };
         var top = new Option<int>("--top") { Description = $"--by {Training}: how many of the ranking's networks to train, each width path's best first (the search's own, not --candidate ones; 1 to {TrainingSelection.MaxTop})", DefaultValueFactory = _ => TrainingSelection.DefaultTop };
         // --by training trains as `hinas train` does; its --data defaults to the search's and --iterations to a short training

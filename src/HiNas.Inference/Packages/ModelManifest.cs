@@ -116,7 +116,7 @@ public sealed record ModelManifest
         if (string.IsNullOrWhiteSpace(Id) || !ModelId.IsValid(Id)) return $"id '{Id}' is not valid ({ModelId.Rule})";
         if (Task is not ("denoise" or "sr")) return $"task '{Task}' is not denoise or sr";
         if (Channels is not (1 or 3)) return $"channels {Channels} is not 1 or 3";
-        if (!ModelPrecision.IsKnown(Precision)) return $"precision '{Precision}' is not {ModelPrecision.Float32} or {ModelPrecision.Int8}";
+        if (ModelPrecision.Problem(Precision) is { } precision) return precision;
         if (Task == "denoise" && Scale != 1) return $"a denoiser has scale 1, not {Scale}";
         if (Task == "sr" && Scale is < 2 or > 4) return $"SR scale {Scale} is not 2, 3 or 4";
         if (!PixelUnshuffleFactor.IsValid(InputMultiple)) return $"input_multiple {InputMultiple}: {PixelUnshuffleFactor.Rule}";

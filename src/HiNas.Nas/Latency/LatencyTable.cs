@@ -55,7 +55,7 @@ public sealed record LatencyTable
         if (table.Schema != SchemaName) throw new InvalidDataException($"'{path}' is a {table.Schema} file, not {SchemaName}");
         if (table.Width < 1 || table.Height < 1 || table.Milliseconds.Count == 0) throw new InvalidDataException($"'{path}' has no measurements");
         if (table.Milliseconds.Values.Any(v => !double.IsFinite(v) || v < 0)) throw new InvalidDataException($"'{path}' has a negative or non-finite entry");
-        if (!ModelPrecision.IsKnown(table.Precision)) throw new InvalidDataException($"'{path}' has precision '{table.Precision}', not {ModelPrecision.Float32} or {ModelPrecision.Int8}");
+        if (ModelPrecision.Problem(table.Precision) is { } precision) throw new InvalidDataException($"'{path}': {precision}");
         return table;
     }
 

@@ -18,10 +18,9 @@ public static class Int8Timing
     /// <summary>Side of the random calibration frames (a multiple of every pixel-unshuffle factor).</summary>
     private const int CalibrationSide = 64;
 
-    /// <summary>Whether <paramref name="precision"/> is one a timing can be made in; an error naming both otherwise.</summary>
-    public static string Require(string precision) => ModelPrecision.IsKnown(precision)
-        ? precision
-        : throw new ArgumentException($"precision '{precision}' is not {ModelPrecision.Float32} or {ModelPrecision.Int8}");
+    /// <summary>An exported network's graph as <paramref name="precision"/> times it: as it is in float32, as <see cref="Network"/> in int8.</summary>
+    public static byte[] InPrecision(byte[] onnx, int channels, string precision) =>
+        ModelPrecision.Require(precision) == ModelPrecision.Int8 ? Network(onnx, channels) : onnx;
 
     /// <summary>
     /// An exported network (<see cref="Export.OnnxExporter"/>) in int8, as `hinas export --int8` writes it with its

@@ -31,7 +31,7 @@ public static class LatencyProfiler
     public static LatencyTable Profile(SearchSpace space, int width, int height, int repeats = 7, Action<string, double>? progress = null,
         string precision = ModelPrecision.Float32)
     {
-        Int8Timing.Require(precision);
+        ModelPrecision.Require(precision);
         if (width < 8 || height < 8 || width > 8192 || height > 8192) throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height}: each side must be in [8, 8192]");
         if (repeats is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be in [1, 1000]");
         if (LatencyTable.ResolutionProblem(width, height, space.PixelUnshuffle) is { } problem) throw new ArgumentOutOfRangeException(nameof(width), problem);
@@ -75,7 +75,7 @@ public static class LatencyProfiler
     /// </summary>
     public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7, string precision = ModelPrecision.Float32)
     {
-        if (Int8Timing.Require(precision) == ModelPrecision.Int8) onnx = Int8Timing.Network(onnx, channels);
+        onnx = Int8Timing.InPrecision(onnx, channels, precision);
         var model = Proto.ModelProto.Parser.ParseFrom(onnx);
         var inputs = new List<PartInput> { new(OnnxExporter.InputName, channels) };
         if (OnnxExporter.TakesNoiseLevel(model)) inputs.Add(new PartInput(NoiseLevelMap.InputName, 1, Scalar: true));

@@ -25,7 +25,7 @@ public static class NetworkTiming
 
     private static double Measure(byte[] onnx, RestorationTask task, int width, int height, int repeats, string precision)
     {
-        onnx = Timed(onnx, task, precision);
+        onnx = Int8Timing.InPrecision(onnx, task.Channels, precision); // quantized once, before the rounds
         return Median(Enumerable.Range(0, Rounds).Select(_ => LatencyProfiler.TimeNetwork(onnx, task.Channels, width, height, Math.Max(repeats, MinRepeats))));
     }
 
@@ -41,7 +41,7 @@ public static class NetworkTiming
     public static (double Ms, double ReferenceMs) MeasureAgainst(TrainOptions candidate, TrainOptions reference, int width, int height,
         string precision = ModelPrecision.Float32)
     {
-        var (onnx, referenceOnnx) = (Timed(Export(candidate), candidate.Task, precision), Timed(Export(reference), reference.Task, precision));
+        var (onnx, referenceOnnx) = (Int8Timing.InPrecision(Export(candidate), candidate.Task.Channels, precision), Int8Timing.InPrecision(Export(reference), reference.Task.Channels, precision));
         var rounds = Enumerable.Range(0, SideBySideRounds).Select(_ =>
         {
             var r = LatencyProfiler.TimeNetwork(referenceOnnx, reference.Task.Channels, width, height, MinRepeats);
@@ -58,10 +58,6 @@ public static class NetworkTiming
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];
     }
-
-    /// <summary>The graph to time: quantized once, before the rounds, where the precision is int8.</summary>
-    private static byte[] Timed(byte[] onnx, RestorationTask task, string precision) =>
-        Int8Timing.Require(precision) == ModelPrecision.Int8 ? Int8Timing.Network(onnx, task.Channels) : onnx;
 
     private static byte[] Export(TrainOptions options)
     {
