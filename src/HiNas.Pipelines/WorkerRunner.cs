@@ -42,7 +42,7 @@ public static class WorkerRunner
     private static WorkerResult Profile(ProfileOptions options, WorkerProgress? progress)
     {
         var space = SearchOptionsJson.Load(options.SearchOptions).Supernet.Space;
-        var profile = LatencyProfilePipeline.Run(space, options.Width, options.Height, options.Repeats, options.Out, progress?.Part);
+        var profile = LatencyProfilePipeline.Run(space, options.Width, options.Height, options.Repeats, options.Out, progress?.Part, options.Precision);
         return new WorkerResult
         {
             Stage = WorkerStage.Profile, Succeeded = true, Outputs = { ["table"] = profile.TablePath },

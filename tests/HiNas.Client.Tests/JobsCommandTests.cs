@@ -75,6 +75,13 @@ public sealed class JobsCommandTests
         Assert.Equal(1, badField.Code);
         Assert.Contains("search.crop:", badField.Err);
 
+        var precision = await Hinas("jobs", "train", "--arch", "dncnn", "--task", "denoise", "--precision", "fp16", "--server", url, "--api-key", LoopbackServer.Key);
+        Assert.Equal(2, precision.Code);
+        Assert.Contains("fp16", precision.Err);
+        var int8Alone = await Hinas("jobs", "train", "--arch", "dncnn", "--task", "denoise", "--int8-tuning-steps", "5", "--server", url, "--api-key", LoopbackServer.Key);
+        Assert.Equal(1, int8Alone.Code);
+        Assert.Contains("export.precision: int8_tuning_steps and int8_tolerance_db need precision int8", int8Alone.Err);
+
         var nowhere = await Hinas("models", "list", "--server", $"http://127.0.0.1:{LoopbackServer.FreePort()}");
         Assert.Equal(1, nowhere.Code);
         Assert.Contains("server: Unavailable", nowhere.Err);

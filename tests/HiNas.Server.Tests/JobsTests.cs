@@ -101,6 +101,55 @@ public sealed class JobsTests
     }
 
     [Fact]
+    public async Task AnInt8BudgetedSearchThenTrain_ProfilesInInt8_AndPublishesAnInt8PackageThatServes()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var search = TinySearch();
+        search.BudgetMs = 500;
+        search.Resolution = "64x48"; // latency_precision unset: the package's
+        var job = await host.Jobs.StartTrainingAsync(new StartTrainingRequest
+        {
+            Task = Denoise, SearchFirst = search, Train = TinyTrain(), ModelId = "tiny-int8",
+            Export = new ExportSettings { Precision = "int8", Int8TuningSteps = 4, Int8ToleranceDb = 100 },
+        }, TestServerHost.Auth());
+        var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromMinutes(5));
+        Assert.True(events[^1].Result.State == JobState.Succeeded, events[^1].Result.Error);
+        var table = HiNas.Nas.Latency.LatencyTable.Load(Path.Combine(host.StateFolder, "jobs", job.Id, "latency-table.json"));
+        Assert.Equal("int8", table.Precision);
+        Assert.Contains(events, e => e.Progress?.Kind == "budget" && e.Progress.Message.Contains("in int8") && e.Progress.Message.Contains("within the 500.0 ms budget"));
+
+        var model = await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "tiny-int8" });
+        Assert.Equal("int8", model.Precision);
+        Assert.True(model.Metrics.ContainsKey("int8_validation_psnr"), string.Join(", ", model.Metrics.Keys));
+        Assert.Equal(500, model.LatencyBudgetMs);
+        var restored = await host.Restoration.RestoreAsync(new RestoreRequest
+        {
+            ModelId = "tiny-int8",
+            Frame = new RawFrame { Width = 16, Height = 16, Stride = 64, Format = PixelFormat.Rgba8, Pixels = Google.Protobuf.ByteString.CopyFrom(TestFrames.Rgba(16, 16, 64, 2)) },
+        });
+        Assert.Equal(1024, restored.Frame.Pixels.Length);
+        // the float defaults say so too
+        Assert.Equal("float32", (await host.Restoration.GetModelAsync(new GetModelRequest { ModelId = "denoise-rgb" })).Precision);
+    }
+
+    [Fact]
+    public async Task AnInt8PackageFurtherFromFloatThanTheTolerance_FailsTheJobNamingBothFigures_AndPublishesNothing()
+    {
+        await using var host = await TestServerHost.StartAsync();
+        var job = await host.Jobs.StartTrainingAsync(new StartTrainingRequest
+        {
+            Task = Denoise, Baseline = "dncnn", BaselineDepth = 3, BaselineWidth = 8, Train = TinyTrain(), ModelId = "tiny-int8-refused",
+            Export = new ExportSettings { Precision = "int8", Int8TuningSteps = 0, Int8ToleranceDb = 0 },
+        }, TestServerHost.Auth());
+        var events = await WatchToEnd(host.Jobs, job.Id, TimeSpan.FromMinutes(4));
+        Assert.Equal(JobState.Failed, events[^1].Result.State);
+        var error = events[^1].Result.Error;
+        Assert.True(error.Contains("the int8 graph scores") && error.Contains("dB under the float graph's") && error.Contains("tolerance 0 dB"), error);
+        Assert.DoesNotContain((await host.Restoration.ListModelsAsync(new ListModelsRequest())).Models, m => m.Id == "tiny-int8-refused");
+        Assert.False(Directory.Exists(Path.Combine(host.StateFolder, "models", "tiny-int8-refused")));
+    }
+
+    [Fact]
     public async Task ABudgetUnderTheServersFloor_FailsTheJobNamingTheBudget_AndTheServerKeepsServing()
     {
         await using var host = await TestServerHost.StartAsync();
@@ -400,6 +449,11 @@ public sealed class JobsTests
         { "single-path steps for a mixture", "search.single_path_steps_per_epoch" },
         { "pixel unshuffle of 3", "search.pixel_unshuffle" },
         { "odd resolution for the frame-time space", "search.resolution" },
+        { "latency precision without a budget", "search.budget_ms" },
+        { "unknown latency precision", "search.latency_precision" },
+        { "unknown package precision", "export.precision" },
+        { "int8 tuning for a float package", "export.precision" },
+        { "negative int8 tolerance", "export.int8_tolerance_db" },
     };
 
     [Theory]
@@ -438,6 +492,12 @@ public sealed class JobsTests
             "pixel unshuffle of 3" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { PixelUnshuffle = 3 } }, auth).ResponseAsync,
             "odd resolution for the frame-time space" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise,
                 Search = new SearchSettings { Preset = "frame-time-denoise", BudgetMs = 30, Resolution = "641x360" } }, auth).ResponseAsync,
+            "latency precision without a budget" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { LatencyPrecision = "int8" } }, auth).ResponseAsync,
+            "unknown latency precision" => host.Jobs.StartSearchAsync(new StartSearchRequest { Task = Denoise, Search = new SearchSettings { BudgetMs = 30, LatencyPrecision = "int4" } }, auth).ResponseAsync,
+            "unknown package precision" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Export = new ExportSettings { Precision = "fp16" } }, auth).ResponseAsync,
+            "int8 tuning for a float package" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Export = new ExportSettings { Int8TuningSteps = 10 } }, auth).ResponseAsync,
+            "negative int8 tolerance" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn",
+                Export = new ExportSettings { Precision = "int8", Int8ToleranceDb = -1 } }, auth).ResponseAsync,
             "half a sigma range" => host.Jobs.StartTrainingAsync(new StartTrainingRequest { Task = Denoise, Baseline = "dncnn", Train = new TrainSettings { SigmaMin = 0 } }, auth).ResponseAsync,
             _ => throw new ArgumentException(name),
         };

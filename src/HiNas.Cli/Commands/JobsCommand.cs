@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using HiNas.Cli.Infrastructure;
 using HiNas.Client;
+using HiNas.Imaging.Tasks;
 using HiNas.Protocol.V1;
 
 namespace HiNas.Cli.Commands;
@@ -31,12 +32,18 @@ public static class JobsCommand
         public Option<double?> Weight { get; } = new(prefix + "latency-weight") { Description = "λ of the budget penalty (default 1)" };
         public Option<double?> Band { get; } = new(prefix + "budget-band") { Description = "single-path: draw only networks predicted from f·budget to the budget (f in [0, 1), e.g. 0.9)" };
 
+        public Option<string?> Precision { get; } = Precisions(new(prefix + "latency-precision")
+        {
+            Description = $"the budget's arithmetic: {ModelPrecision.Float32} or {ModelPrecision.Int8} (the server profiles and measures as an int8 export runs); default {ModelPrecision.Float32}, or the package's --precision for jobs train --search",
+        });
+
         public void AddTo(Command command)
         {
             command.Options.Add(BudgetMs);
             command.Options.Add(Resolution);
             command.Options.Add(Weight);
             command.Options.Add(Band);
+            command.Options.Add(Precision);
         }
 
         public SearchSettings Apply(ParseResult p, SearchSettings settings)
@@ -45,6 +52,40 @@ public static class JobsCommand
             if (p.GetValue(Resolution) is { } size) settings.Resolution = size;
             if (p.GetValue(Weight) is { } weight) settings.LatencyWeight = weight;
             if (p.GetValue(Band) is { } band) settings.BudgetBand = band;
+            if (p.GetValue(Precision) is { } precision) settings.LatencyPrecision = precision;
+            return settings;
+        }
+    }
+
+    private static Option<string?> Precisions(Option<string?> option)
+    {
+        option.AcceptOnlyFromAmong(ModelPrecision.All);
+        return option;
+    }
+
+    /// <summary>How a training job writes the package it publishes.</summary>
+    private sealed class PackageOptions
+    {
+        public Option<string?> Precision { get; } = Precisions(new("--precision")
+        {
+            Description = $"the published package: {ModelPrecision.Float32} (default) or {ModelPrecision.Int8} (as hinas export --int8; the job fails when int8 scores more than --int8-tolerance-db under float)",
+        });
+
+        public Option<int?> TuningSteps { get; } = new("--int8-tuning-steps") { Description = "int8: quantization-aware tuning steps (0: calibration only; default hinas export's)" };
+        public Option<double?> Tolerance { get; } = new("--int8-tolerance-db") { Description = "int8: the validation PSNR int8 may lose against float (default hinas export's 0.1 dB)" };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Precision);
+            command.Options.Add(TuningSteps);
+            command.Options.Add(Tolerance);
+        }
+
+        public ExportSettings ToMessage(ParseResult p)
+        {
+            var settings = new ExportSettings { Precision = p.GetValue(Precision) ?? "" };
+            if (p.GetValue(TuningSteps) is { } steps) settings.Int8TuningSteps = SearchSettingOptions.Count(steps, TuningSteps);
+            if (p.GetValue(Tolerance) is { } tolerance) settings.Int8ToleranceDb = tolerance;
             return settings;
         }
     }
@@ -89,6 +130,7 @@ public static class JobsCommand
         var genotype = new Option<FileInfo?>("--genotype") { Description = "train this genotype.json (from hinas search)" };
         var arch = new Option<string?>("--arch") { Description = "train a baseline: dncnn, ffdnet, espcn, fsrcnn or random:SEED" };
         var modelId = new Option<string?>("--model-id") { Description = "the id to publish the model under (default job-<job id>)" };
+        var export = new PackageOptions();
         var watch = WatchOption();
         var json = JsonOption();
         var command = new Command("train", "Start a training job: a genotype, a baseline, or --search for search-then-train; the model is published when it ends");
@@ -98,6 +140,7 @@ public static class JobsCommand
         search.AddTo(command);
         searchBudget.AddTo(command);
         command.Options.Add(modelId);
+        export.AddTo(command);
         remote.AddTo(command);
         command.Options.Add(watch);
         command.Options.Add(json);
@@ -105,7 +148,7 @@ public static class JobsCommand
         {
             var given = new[] { parse.GetValue(genotype) is not null, parse.GetValue(arch) is not null, parse.GetValue(searchFirst) }.Count(g => g);
             if (given != 1) throw new CliUsageException("give exactly one of --genotype FILE, --arch NAME and --search");
-            var request = new StartTrainingRequest { Train = settings.ToMessage(parse), ModelId = parse.GetValue(modelId) ?? "" };
+            var request = new StartTrainingRequest { Train = settings.ToMessage(parse), ModelId = parse.GetValue(modelId) ?? "", Export = export.ToMessage(parse) };
             if (parse.GetValue(genotype) is { } file)
             {
                 if (!file.Exists) throw new CliUsageException($"--genotype '{file.FullName}' does not exist");

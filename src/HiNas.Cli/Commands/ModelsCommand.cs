@@ -24,14 +24,14 @@ public static class ModelsCommand
                 foreach (var m in models) output.Out.WriteLine(RemoteOptions.Json.Format(m));
                 return ExitCodes.Success;
             }
-            output.Out.WriteLine($"{"id",-28} {"task",-8} {"scale",5} {"ch",3} {"params",9} {"GFLOPs/MP",9}  {"latency",-24} architecture");
+            output.Out.WriteLine($"{"id",-28} {"task",-8} {"scale",5} {"ch",3} {"precision",-9} {"params",9} {"GFLOPs/MP",9}  {"latency",-24} architecture");
             foreach (var m in models)
             {
                 var latency = m.HasMeasuredLatencyMs
                     ? string.Create(CultureInfo.InvariantCulture, $"{m.MeasuredLatencyMs:F1} ms @{m.LatencyResolution}{(m.HasLatencyBudgetMs ? $" (≤{m.LatencyBudgetMs:F0})" : "")}")
                     : "—";
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{m.Id,-28} {m.Task,-8} {m.Scale,5} {m.Channels,3} {m.Params,9:N0} {m.FlopsPerMegapixel / 1e9,9:F1}  {latency,-24} {m.Architecture}"));
+                    $"{m.Id,-28} {m.Task,-8} {m.Scale,5} {m.Channels,3} {m.Precision,-9} {m.Params,9:N0} {m.FlopsPerMegapixel / 1e9,9:F1}  {latency,-24} {m.Architecture}"));
             }
             return ExitCodes.Success;
         });

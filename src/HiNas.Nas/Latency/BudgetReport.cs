@@ -83,9 +83,10 @@ public sealed record BudgetReport
     /// <summary>The verdict in one line, as the CLI prints it and a job's "budget" event says it.</summary>
     public string Verdict()
     {
+        var arithmetic = Precision == Imaging.Tasks.ModelPrecision.Float32 ? "" : $" in {Precision}";
         var latency = MeasuredMs is { } measured
-            ? string.Create(CultureInfo.InvariantCulture, $"measured at {measured:F1} ms (predicted {PredictedMs:F1})")
-            : string.Create(CultureInfo.InvariantCulture, $"predicted at {PredictedMs:F1} ms");
+            ? string.Create(CultureInfo.InvariantCulture, $"measured{arithmetic} at {measured:F1} ms (predicted {PredictedMs:F1})")
+            : string.Create(CultureInfo.InvariantCulture, $"predicted{arithmetic} at {PredictedMs:F1} ms");
         var closest = WithinBudgetMeasuredMs ?? WithinBudgetPredictedMs;
         return MeetsBudget
             ? string.Create(CultureInfo.InvariantCulture, $"the found network is {latency}, within the {BudgetMs:F1} ms budget")

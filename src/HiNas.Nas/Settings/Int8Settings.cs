@@ -66,6 +66,8 @@ public sealed record Int8Settings
     public bool EqualizeOutliers { get; init; } = true;
 
     public int Batch { get; init; } = 8;
+
+    /// <summary>The side of the calibration and tuning crops; the training's crop where a training image is smaller.</summary>
     public int Crop { get; init; } = 64;
 
     /// <summary>Validation runs on the centre crop of this side of each validation image.</summary>

@@ -1,3 +1,4 @@
+using HiNas.Imaging.Tasks;
 using HiNas.Nas.Runs;
 using HiNas.Nas.Settings;
 
@@ -17,11 +18,15 @@ public sealed record ProfileOptions
     /// <summary>The latency table to write.</summary>
     public required string Out { get; init; }
 
+    /// <summary>The arithmetic the parts are timed in (<see cref="ModelPrecision"/>).</summary>
+    public string Precision { get; init; } = ModelPrecision.Float32;
+
     public void Validate()
     {
         SettingException.Require(Width is >= 8 and <= 8192 && Height is >= 8 and <= 8192, "resolution", $"{Width}x{Height}: each side must be in [8, 8192]");
         SettingException.Require(Repeats is >= 1 and <= 1000, "repeats", $"must be in [1, 1000], got {Repeats}");
         SettingException.Require(!string.IsNullOrWhiteSpace(Out), "out", "is empty");
+        SettingException.Require(ModelPrecision.IsKnown(Precision), "precision", ModelPrecision.Problem(Precision) ?? "");
     }
 
     public void Save(string path) => RunFiles.WriteJsonAtomic(path, this);

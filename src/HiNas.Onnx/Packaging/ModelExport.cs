@@ -125,6 +125,8 @@ public static class ModelExport
         var task = model.Task;
         var (train, validation) = model.Options.Data.Load(task.Channels, model.Options.Seed);
         var noise = model.Options.NoiseSigmaRange is { } r ? (r[0], r[1]) : ((double, double)?)null;
+        // the training's crop where a training image is smaller than the int8 crop: the training drew its crops from them
+        if (train.Any(image => Math.Min(image.Height, image.Width) < settings.Crop)) settings = settings with { Crop = Math.Min(settings.Crop, model.Options.Crop) };
         var result = Int8Tuning.Quantize(Proto.ModelProto.Parser.ParseFrom(floatOnnx), task, train, validation, settings, noise, progress, RestorationLoss.For(model.Options));
         var int8Onnx = result.Model.ToByteArray();
         var images = validation.Select((image, i) => ($"validation-{i}", image)).ToArray();

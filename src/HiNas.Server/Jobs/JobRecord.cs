@@ -1,3 +1,4 @@
+using HiNas.Nas.Settings;
 using HiNas.Nas.Workers;
 using HiNas.Protocol.V1;
 using JobState = HiNas.Protocol.V1.JobState;
@@ -31,6 +32,12 @@ public sealed record JobStatus
 
     public double? BudgetMs { get; init; }
 
+    /// <summary>Latency-budgeted jobs: the budget's arithmetic (<see cref="HiNas.Imaging.Tasks.ModelPrecision"/>); null is float32.</summary>
+    public string? LatencyPrecision { get; init; }
+
+    /// <summary>Training jobs that publish an int8 package: how its graph is made; null publishes float32.</summary>
+    public Int8Settings? Int8 { get; init; }
+
     public bool IsFinal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 
     /// <summary>The stages the job runs, in order.</summary>
@@ -41,6 +48,9 @@ public sealed record JobStatus
         _ => new[] { JobStages.Search, JobStages.Train, JobStages.Export },
     }).ToArray();
 }
+
+/// <summary>A latency-budgeted job's budget: for one frame of <paramref name="Resolution"/> ("WxH"), in <paramref name="Precision"/>.</summary>
+public sealed record JobBudget(string Resolution, double BudgetMs, string Precision);
 
 public static class JobStages
 {

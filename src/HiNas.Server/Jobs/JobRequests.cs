@@ -6,6 +6,7 @@ using HiNas.Nas.Settings;
 using HiNas.Nas.Space;
 using HiNas.Server.Hosting;
 using HiNas.Server.Rpc;
+using ProtoExportSettings = HiNas.Protocol.V1.ExportSettings;
 using ProtoSearchSettings = HiNas.Protocol.V1.SearchSettings;
 using ProtoTrainSettings = HiNas.Protocol.V1.TrainSettings;
 using StartTrainingRequest = HiNas.Protocol.V1.StartTrainingRequest;
@@ -33,14 +34,19 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
 
     /// <summary>
     /// The search options; with a budget, the latency objective reads <paramref name="jobFolder"/>/latency-table.json, which
-    /// the job's profile stage writes, and <paramref name="resolution"/> says for which input size.
+    /// the job's profile stage writes, and <paramref name="budget"/> says for which input size and in which precision
+    /// (latency_precision, else <paramref name="precision"/>).
     /// </summary>
-    public SearchOptions ResolveSearch(RestorationTask task, ProtoSearchSettings? settings, string field, string jobFolder, out (int Width, int Height)? resolution)
+    public SearchOptions ResolveSearch(RestorationTask task, ProtoSearchSettings? settings, string field, string jobFolder, out JobBudget? budget,
+        string precision = ModelPrecision.Float32)
     {
         var s = settings ?? new ProtoSearchSettings();
-        resolution = null;
-        if (!s.HasBudgetMs && (s.Resolution.Length > 0 || s.HasLatencyWeight || s.HasBudgetBand)) throw RpcErrors.Invalid($"{field}.budget_ms", "resolution, latency_weight and budget_band need a budget");
+        budget = null;
+        (int Width, int Height)? resolution = null;
+        if (!s.HasBudgetMs && (s.Resolution.Length > 0 || s.HasLatencyWeight || s.HasBudgetBand || s.LatencyPrecision.Length > 0))
+            throw RpcErrors.Invalid($"{field}.budget_ms", "resolution, latency_weight, budget_band and latency_precision need a budget");
         if (s.HasBudgetMs) resolution = ParseResolution(s.Resolution.Length > 0 ? s.Resolution : "1280x720", $"{field}.resolution");
+        if (s.LatencyPrecision.Length > 0) precision = ModelPrecision.Problem(s.LatencyPrecision) is { } wrong ? throw RpcErrors.Invalid($"{field}.latency_precision", wrong) : s.LatencyPrecision;
         var mapped = new SearchSettings
         {
             Preset = s.Preset.Length > 0 ? s.Preset : null,
@@ -66,7 +72,31 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
         var options = Resolving(field, () => SearchOptionsResolver.Resolve(task, mapped));
         if (resolution is { } r && LatencyTable.ResolutionProblem(r.Width, r.Height, options.Supernet.PixelUnshuffle) is { } problem)
             throw RpcErrors.Invalid($"{field}.resolution", problem);
+        if (options.Latency is { } objective && resolution is var (w, h)) budget = new JobBudget($"{w}x{h}", objective.BudgetMs, precision);
         return options;
+    }
+
+    /// <summary>How a training job's package is made: null for float32, or the int8 settings (`hinas export --int8`'s defaults and the request's).</summary>
+    public static Int8Settings? ResolveExport(ProtoExportSettings? settings)
+    {
+        var e = settings ?? new ProtoExportSettings();
+        var precision = e.Precision.Length > 0 ? e.Precision : ModelPrecision.Float32;
+        if (ModelPrecision.Problem(precision) is { } problem) throw RpcErrors.Invalid("export.precision", problem);
+        if (precision != ModelPrecision.Int8)
+            return e.HasInt8TuningSteps || e.HasInt8ToleranceDb
+                ? throw RpcErrors.Invalid("export.precision", $"int8_tuning_steps and int8_tolerance_db need precision {ModelPrecision.Int8}")
+                : null;
+        var defaults = new Int8Settings();
+        var int8 = defaults with
+        {
+            TuningSteps = Count(e.HasInt8TuningSteps, e.Int8TuningSteps, "export", "int8_tuning_steps") ?? defaults.TuningSteps,
+            ToleranceDb = e.HasInt8ToleranceDb ? e.Int8ToleranceDb : defaults.ToleranceDb,
+        };
+        return Resolving("export", () =>
+        {
+            int8.Validate();
+            return int8;
+        });
     }
 
     /// <summary>Whether a training request trains what a latency-budgeted search finds first.</summary>

@@ -7,6 +7,7 @@ using HiNas.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using HiNas.Nas.Runs;
+using HiNas.Nas.Settings;
 using HiNas.Imaging.IO;
 
 namespace HiNas.Server.Jobs;
@@ -78,9 +79,13 @@ public sealed class JobStore
     /// temporary folder renamed into place: a job exists whole or not at all.
     /// </summary>
     public JobRecord Create(string id, JobKind kind, string task, string? modelId, IMessage request, Action<string>? writeFiles = null,
-        (string Resolution, double BudgetMs)? budget = null)
+        JobBudget? budget = null, Int8Settings? int8 = null)
     {
-        var status = new JobStatus { Id = id, Kind = kind, Task = task, ModelId = modelId, LatencyResolution = budget?.Resolution, BudgetMs = budget?.BudgetMs };
+        var status = new JobStatus
+        {
+            Id = id, Kind = kind, Task = task, ModelId = modelId, LatencyResolution = budget?.Resolution, BudgetMs = budget?.BudgetMs,
+            LatencyPrecision = budget?.Precision, Int8 = int8,
+        };
         var temp = Path.Combine(Folder, $".{id}.tmp");
         Directory.CreateDirectory(temp);
         File.WriteAllText(Path.Combine(temp, RequestFile), ProtoFormatter.Format(request));

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using HiNas.Imaging.Tasks;
 using HiNas.Inference.Packages;
 using HiNas.Inference.Repository;
 using HiNas.Protocol.V1;
@@ -19,13 +20,13 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
     {
         var task = JobRequests.ResolveTask(request.Task);
         var id = JobStore.NewId();
-        var options = requests.ResolveSearch(task, request.Search, "search", store.FolderOf(id), out var resolution);
+        var options = requests.ResolveSearch(task, request.Search, "search", store.FolderOf(id), out var budget);
         JobRecord job;
         lock (CreateGate)
         {
             RefuseWhenTheQueueIsFull();
             job = store.Create(id, JobKind.Search, task.Slug, null, request,
-                folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobFiles.SearchOptionsFile)), Budget(options, resolution));
+                folder => SearchOptionsJson.Save(options, Path.Combine(folder, JobFiles.SearchOptionsFile)), budget);
         }
         queue.Enqueue(job);
         return Task.FromResult(job.ToMessage());
@@ -35,9 +36,11 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
     {
         var task = JobRequests.ResolveTask(request.Task);
         var id = JobStore.NewId();
-        (int Width, int Height)? resolution = null;
+        var int8 = JobRequests.ResolveExport(request.Export);
+        JobBudget? budget = null;
+        // a budget for what is published: in int8 when the package is
         var searchFirst = request.ArchitectureCase == StartTrainingRequest.ArchitectureOneofCase.SearchFirst
-            ? requests.ResolveSearch(task, request.SearchFirst, "search_first", store.FolderOf(id), out resolution)
+            ? requests.ResolveSearch(task, request.SearchFirst, "search_first", store.FolderOf(id), out budget, int8 is null ? ModelPrecision.Float32 : ModelPrecision.Int8)
             : null;
         var architecture = requests.ResolveArchitecture(task, request, searchFirst);
         var train = requests.ResolveTrain(task, architecture, request.Train, "train", afterBudgetedSearch: JobRequests.AfterBudgetedSearch(request));
@@ -55,7 +58,7 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
             {
                 if (searchFirst is not null) SearchOptionsJson.Save(searchFirst, Path.Combine(folder, JobFiles.SearchOptionsFile));
                 else TrainOptionsJson.Save(train, Path.Combine(folder, JobFiles.TrainOptionsFile));
-            }, searchFirst is null ? null : Budget(searchFirst, resolution));
+            }, budget, int8);
         }
         queue.Enqueue(job);
         return Task.FromResult(job.ToMessage());
@@ -122,9 +125,6 @@ public sealed class JobsService(JobStore store, JobQueue queue, JobRequests requ
         if (store.All.Count(j => j.Status.State == Protocol.V1.JobState.Queued) >= max)
             throw RpcErrors.TooLarge("jobs", $"the queue holds at most {max} waiting jobs (HiNas:Jobs:MaxQueued); wait for one to start or cancel one");
     }
-
-    private static (string Resolution, double BudgetMs)? Budget(SearchOptions options, (int Width, int Height)? resolution) =>
-        options.Latency is { } objective && resolution is var (w, h) ? ($"{w}x{h}", objective.BudgetMs) : null;
 
     private JobRecord Find(string id)
     {

@@ -15,7 +15,7 @@ public static class ModelMessages
             Id = m.Id, Version = m.Version, Task = m.Task, Scale = m.Scale, Channels = m.Channels,
             Architecture = m.Architecture ?? "", Params = m.Params, FlopsPerMegapixel = m.FlopsPerMegapixel,
             Created = m.Created.ToString("O", CultureInfo.InvariantCulture), GenotypeJson = m.Genotype?.ToJsonString() ?? "",
-            Producer = m.Producer ?? "", ModelSha256 = m.ModelSha256,
+            Producer = m.Producer ?? "", ModelSha256 = m.ModelSha256, Precision = m.Precision,
         };
         if (m.Sigma is { } sigma) model.Sigma = sigma;
         if (m.SigmaRange is { } range) model.SigmaRange.AddRange(range);

@@ -8,7 +8,8 @@ namespace HiNas.Server.Jobs.Stages;
 
 /// <summary>
 /// A training job's last stage: the trained network exported (ONNX parity-checked against TorchSharp) and published
-/// atomically into the model repository under the job's model id, with its latency when the job had a budget.
+/// atomically into the model repository under the job's model id, in the job's precision (int8: calibrated and tuned on
+/// the run's training images, within the job's tolerance of float or the job fails), with its latency when the job had a budget.
 /// </summary>
 public sealed class ExportStage(JobStore store, ModelRepository repository) : IStageLauncher
 {
@@ -26,7 +27,7 @@ public sealed class ExportStage(JobStore store, ModelRepository repository) : IS
             Checkpoint = JobFiles.RunFolder(job, WorkerStage.Train), Out = target, Id = modelId,
             MeasureWidth = size is null ? null : int.Parse(size[0], CultureInfo.InvariantCulture),
             MeasureHeight = size is null ? null : int.Parse(size[1], CultureInfo.InvariantCulture),
-            BudgetMs = job.Status.BudgetMs,
+            BudgetMs = job.Status.BudgetMs, Int8 = job.Status.Int8,
         }.Save(options);
         return new StageRun(options, JobFiles.RunFolder(job, Stage), null);
     }

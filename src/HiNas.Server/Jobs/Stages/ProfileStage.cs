@@ -1,10 +1,11 @@
 using System.Globalization;
+using HiNas.Imaging.Tasks;
 using HiNas.Nas.Workers;
 using HiNas.Protocol.V1;
 
 namespace HiNas.Server.Jobs.Stages;
 
-/// <summary>A budgeted job's first stage: the latency table of its search space at the job's resolution, on this machine.</summary>
+/// <summary>A budgeted job's first stage: the latency table of its search space at the job's resolution and precision, on this machine.</summary>
 public sealed class ProfileStage(JobStore store) : IStageLauncher
 {
     public string Stage => WorkerStage.Profile;
@@ -20,7 +21,7 @@ public sealed class ProfileStage(JobStore store) : IStageLauncher
             new ProfileOptions
             {
                 SearchOptions = Path.Combine(job.Folder, JobFiles.SearchOptionsFile), Width = width, Height = height,
-                Out = Path.Combine(job.Folder, JobFiles.LatencyTableFile),
+                Out = Path.Combine(job.Folder, JobFiles.LatencyTableFile), Precision = job.Status.LatencyPrecision ?? ModelPrecision.Float32,
             }.Save(options);
         }
         return new StageRun(options, JobFiles.RunFolder(job, Stage), null);
