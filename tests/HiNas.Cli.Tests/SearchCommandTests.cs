@@ -184,6 +184,16 @@ public class SearchCommandTests
     }
 
     [Theory]
+    [InlineData("--latency-precision", "int8")]
+    [InlineData("--latency-size", "64")]
+    public async Task ALatencyArithmeticWithoutACeiling_IsRefusedNamingIt(string option, string value)
+    {
+        var result = await CliRunner.RunAsync(["select", CliRunner.TempDir(), "--by", "training", option, value]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{option} is the arithmetic of --max-ms or --as-fast-as", result.Stderr);
+    }
+
+    [Theory]
     [InlineData("search", "--out", "{dir}/r")]
     [InlineData("search", "--task", "denoise")]
     [InlineData("search", "--task", "deblur", "--out", "{dir}/r")]

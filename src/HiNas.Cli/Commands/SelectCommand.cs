@@ -69,6 +69,8 @@ public static class SelectCommand
                 throw new CliUsageException($"--max-parameters is an option of --by {Ranking} and --by {Training}");
             if (method != Training && trainingOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } misplaced)
                 throw new CliUsageException($"{misplaced.Name} is an option of --by {Training}");
+            if (parse.GetValue(maxMs) is null && parse.GetValue(asFastAs) is null && new Option[] { latencySize, latencyPrecision }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } idle)
+                throw new CliUsageException($"{idle.Name} is the arithmetic of --max-ms or --as-fast-as: give one");
             return Task.FromResult(method switch
             {
                 Ranking => RankNetworks(dir, parse.GetValue(samples), parse.GetValue(batches), given, parse.GetValue(maxParameters), show, output, cancellation),
