@@ -124,8 +124,10 @@ public static class GraphOptimizer
             var dims = first.InputMetadata[name].Dimensions;
             if (dims.Length != 4) throw new NotSupportedException($"input '{name}' is not an NCHW image; its graph optimisation cannot be measured");
             // an input of fixed shape (a denoiser's noise level, [1, 1, 1, 1]) is given that shape; images the probe's size
+            var (h, w) = (ProbeHeight / divisorOf(name), ProbeWidth / divisorOf(name));
             var shape = dims.All(d => d > 0) ? dims.Select(d => (long)d).ToArray()
-                : new long[] { 1, dims[1] > 0 ? dims[1] : 1, ProbeHeight / divisorOf(name), ProbeWidth / divisorOf(name) };
+                : dims[1] <= 0 && dims[3] > 0 ? new long[] { 1, h, w, dims[3] } // channels last (a timed int8 part's values)
+                : new long[] { 1, dims[1] > 0 ? dims[1] : 1, h, w };
             return TimingTensors.Random(first.InputMetadata[name], shape, random);
         }).ToArray();
         try

@@ -26,7 +26,7 @@ public sealed record ProfileOptions
         SettingException.Require(Width is >= 8 and <= 8192 && Height is >= 8 and <= 8192, "resolution", $"{Width}x{Height}: each side must be in [8, 8192]");
         SettingException.Require(Repeats is >= 1 and <= 1000, "repeats", $"must be in [1, 1000], got {Repeats}");
         SettingException.Require(!string.IsNullOrWhiteSpace(Out), "out", "is empty");
-        SettingException.Require(ModelPrecision.IsKnown(Precision), "precision", ModelPrecision.Problem(Precision) ?? "");
+        if (ModelPrecision.Problem(Precision) is { } precision) throw new SettingException("precision", precision);
     }
 
     public void Save(string path) => RunFiles.WriteJsonAtomic(path, this);

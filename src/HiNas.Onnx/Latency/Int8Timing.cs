@@ -45,17 +45,41 @@ public static class Int8Timing
     /// One part of a network (<see cref="LatencyProfiler"/>) in int8, as it runs inside the int8 network: its inputs
     /// that are values the network computed arrive as uint8, the image as it came (float, rounded by the part where the
     /// network rounds it); its outputs leave as uint8 — a head's, whose graph names its prediction in metadata, after
-    /// the task's residual in float.
+    /// the task's residual in float. The uint8 values arrive and leave channels last (<see cref="ChannelsLastKey"/>), the
+    /// layout ONNX Runtime's int8 convolutions keep between them inside a network: given the ONNX layout, each part
+    /// would also time a transpose in and one out (a third of a 48-channel convolution's time on a CPU with VNNI) that
+    /// a whole network runs only at its ends.
     /// </summary>
     internal static ModelProto Part(ModelProto floatPart, IReadOnlyList<LatencyProfiler.PartInput> inputs)
     {
         var plan = PlanOf(floatPart, inputs);
         var feed = inputs.ToDictionary(i => i.Name, i => Random(i.Scalar ? [1, 1, 1, 1] : [1, i.Channels, CalibrationSide / i.Divisor, CalibrationSide / i.Divisor]));
         var model = QdqQuantizer.Quantize(floatPart, ActivationRanges.Calibrate(floatPart, new[] { feed }), plan);
-        foreach (var input in inputs.Where(i => !i.Image)) ArriveQuantized(model.Graph, input.Name);
-        if (HeadPrediction(floatPart) is null) foreach (var output in plan.Predictions) LeaveQuantized(model.Graph, output);
+        var channelsLast = new List<string>();
+        foreach (var input in inputs.Where(i => !i.Image))
+        {
+            ArriveQuantized(model.Graph, input.Name);
+            ArriveChannelsLast(model.Graph, input.Name);
+            channelsLast.Add(input.Name);
+        }
+        if (HeadPrediction(floatPart) is null)
+            foreach (var output in plan.Predictions) LeaveChannelsLast(model.Graph, LeaveQuantized(model.Graph, output));
+        model.MetadataProps.Add(new StringStringEntryProto { Key = ChannelsLastKey, Value = string.Join(',', channelsLast) });
         return model;
     }
+
+    /// <summary>Metadata of a timed int8 part: its inputs given channels last ([N, H, W, C]), comma-separated.</summary>
+    private const string ChannelsLastKey = "hinas.timing.channels_last";
+
+    /// <summary>The parts' inputs <paramref name="model"/> takes channels last (by their names in the part), none for other graphs.</summary>
+    internal static IReadOnlySet<string> ChannelsLastInputs(ModelProto model) =>
+        (model.MetadataProps.FirstOrDefault(p => p.Key == ChannelsLastKey)?.Value.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? []).ToHashSet();
+
+    /// <summary>The graph input a part's input <paramref name="name"/> is given as, channels last.</summary>
+    internal static string ChannelsLastName(string name) => $"{name}_channels_last";
+
+    /// <summary>Channels-last order of an NCHW tensor, and back.</summary>
+    private static readonly long[] ToChannelsLast = [0, 2, 3, 1], FromChannelsLast = [0, 3, 1, 2];
 
     /// <summary>Where a part computes in int8: from the image where it reads it (a stem), else from the values the network computed, to its outputs — a head's to its prediction.</summary>
     internal static QuantizationPlan PlanOf(ModelProto floatPart, IReadOnlyList<LatencyProfiler.PartInput> inputs)
@@ -80,8 +104,39 @@ public static class Int8Timing
         graph.Input.Single(i => i.Name == name).Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Uint8;
     }
 
-    /// <summary>The graph output <paramref name="name"/> as the uint8 its QuantizeLinear writes, without the DequantizeLinear after it.</summary>
-    private static void LeaveQuantized(GraphProto graph, string name)
+    /// <summary>The graph input <paramref name="name"/> given channels last: transposed to the ONNX layout by the graph (a transpose ONNX Runtime cancels against its own).</summary>
+    private static void ArriveChannelsLast(GraphProto graph, string name)
+    {
+        var input = graph.Input.Single(i => i.Name == name);
+        var given = ChannelsLastName(name);
+        input.Name = given;
+        Reorder(input.Type.TensorType.Shape, ToChannelsLast);
+        var transpose = new NodeProto { OpType = "Transpose", Name = $"{given}_to_nchw", Input = { given }, Output = { name } };
+        transpose.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { FromChannelsLast } });
+        graph.Node.Insert(0, transpose);
+    }
+
+    /// <summary>The graph output <paramref name="name"/> left channels last.</summary>
+    private static void LeaveChannelsLast(GraphProto graph, string name)
+    {
+        var output = graph.Output.Single(o => o.Name == name);
+        var left = ChannelsLastName(name);
+        output.Name = left;
+        if (output.Type.TensorType.Shape is { Dim.Count: 4 } shape) Reorder(shape, ToChannelsLast);
+        var transpose = new NodeProto { OpType = "Transpose", Name = $"{left}_from_nchw", Input = { name }, Output = { left } };
+        transpose.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { ToChannelsLast } });
+        graph.Node.Add(transpose);
+    }
+
+    private static void Reorder(TensorShapeProto shape, long[] perm)
+    {
+        var dims = perm.Select(p => shape.Dim[(int)p].Clone()).ToArray();
+        shape.Dim.Clear();
+        shape.Dim.Add(dims);
+    }
+
+    /// <summary>The graph output <paramref name="name"/> as the uint8 its QuantizeLinear writes, without the DequantizeLinear after it; its name now.</summary>
+    private static string LeaveQuantized(GraphProto graph, string name)
     {
         var quantized = graph.Node.Single(n => n.OpType == "QuantizeLinear" && n.Input[0] == name).Output[0];
         foreach (var dequantize in graph.Node.Where(n => n.OpType == "DequantizeLinear" && n.Input[0] == quantized).ToArray())
@@ -89,6 +144,7 @@ public static class Int8Timing
         var output = graph.Output.Single(o => o.Name == name);
         output.Name = quantized;
         output.Type.TensorType.ElemType = (int)TensorProto.Types.DataType.Uint8;
+        return quantized;
     }
 
     private static OrtTensors.DenseTensor<float> Random(int[] shape)

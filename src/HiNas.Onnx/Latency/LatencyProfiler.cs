@@ -108,14 +108,16 @@ public static class LatencyProfiler
 
     private static double Time(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats)
     {
-        using var session = OpenTimingSession(model.ToByteArray(), divisorOf: name => inputs.First(i => i.Name == name).Divisor).Session;
+        var channelsLast = Int8Timing.ChannelsLastInputs(model);
+        var names = inputs.Select(i => channelsLast.Contains(i.Name) ? Int8Timing.ChannelsLastName(i.Name) : i.Name).ToArray();
+        using var session = OpenTimingSession(model.ToByteArray(), divisorOf: name => inputs[Array.IndexOf(names, name)].Divisor).Session;
         var random = new Random(1);
-        var values = inputs.Select(i =>
+        var values = inputs.Select((i, k) =>
         {
             var (w, h) = i.Scalar ? (1, 1) : (width / i.Divisor, height / i.Divisor);
-            return TimingTensors.Random(session.InputMetadata[i.Name], new long[] { 1, i.Channels, h, w }, random);
+            var shape = channelsLast.Contains(i.Name) ? new long[] { 1, h, w, i.Channels } : new long[] { 1, i.Channels, h, w };
+            return TimingTensors.Random(session.InputMetadata[names[k]], shape, random);
         }).ToArray();
-        var names = inputs.Select(i => i.Name).ToArray();
         var outputs = session.OutputNames.ToArray();
         using var runOptions = new RunOptions();
         OrtValue[] results = [];
