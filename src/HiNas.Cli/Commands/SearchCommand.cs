@@ -123,7 +123,7 @@ public static class SearchCommand
             if (report is not null)
             {
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"latency at {report.Resolution}{(report.Precision == ModelPrecision.Float32 ? "" : $" in {report.Precision}")}: {(report.MeasuredMs is { } m ? $"{m:F1} ms measured, " : "")}{report.PredictedMs:F1} ms predicted, against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
+                    $"latency at {report.Resolution}{report.InPrecision}: {(report.MeasuredMs is { } m ? $"{m:F1} ms measured, " : "")}{report.PredictedMs:F1} ms predicted, against a budget of {report.BudgetMs:F1} ms: {(report.MeetsBudget ? "within budget" : "OVER BUDGET")}"));
                 if (report.WithinBudgetGenotype is { } closest)
                     output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"the closest network within budget ({report.OperationsReplaced} operation(s) turned into skip connections{(report.WidthPathChanged == true ? ", on the space's cheapest width path" : "")}, {(report.WithinBudgetMeasuredMs is { } w ? $"{w:F1} ms measured" : $"{report.WithinBudgetPredictedMs:F1} ms predicted")}): {Path.Combine(runDir, closest)}"));

@@ -26,6 +26,10 @@ public sealed record BudgetReport
     /// <summary>The table's precision (<see cref="LatencyTable.Precision"/>): the arithmetic the budget is for, and the verdict measured in.</summary>
     public string Precision { get; init; } = Imaging.Tasks.ModelPrecision.Float32;
 
+    /// <summary>" in int8" where the budget is not float32's, as the verdicts say it; empty otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string InPrecision => Precision == Imaging.Tasks.ModelPrecision.Float32 ? "" : $" in {Precision}";
+
     /// <summary>
     /// The objective's <see cref="LatencyObjective.Calibration"/>: the predicted verdict and the closest network judge
     /// the prediction times it (<see cref="PredictedMs"/> stays the table's own).
@@ -83,10 +87,9 @@ public sealed record BudgetReport
     /// <summary>The verdict in one line, as the CLI prints it and a job's "budget" event says it.</summary>
     public string Verdict()
     {
-        var arithmetic = Precision == Imaging.Tasks.ModelPrecision.Float32 ? "" : $" in {Precision}";
         var latency = MeasuredMs is { } measured
-            ? string.Create(CultureInfo.InvariantCulture, $"measured{arithmetic} at {measured:F1} ms (predicted {PredictedMs:F1})")
-            : string.Create(CultureInfo.InvariantCulture, $"predicted{arithmetic} at {PredictedMs:F1} ms");
+            ? string.Create(CultureInfo.InvariantCulture, $"measured{InPrecision} at {measured:F1} ms (predicted {PredictedMs:F1})")
+            : string.Create(CultureInfo.InvariantCulture, $"predicted{InPrecision} at {PredictedMs:F1} ms");
         var closest = WithinBudgetMeasuredMs ?? WithinBudgetPredictedMs;
         return MeetsBudget
             ? string.Create(CultureInfo.InvariantCulture, $"the found network is {latency}, within the {BudgetMs:F1} ms budget")

@@ -152,7 +152,7 @@ internal sealed class OnnxGraphBuilder : IGraphEmitter
 
     private static AttributeProto Str(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
-    private static AttributeProto Ints(string name, params long[] values)
+    internal static AttributeProto Ints(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.AddRange(values);

@@ -111,9 +111,7 @@ public static class Int8Timing
         var given = ChannelsLastName(name);
         input.Name = given;
         Reorder(input.Type.TensorType.Shape, ToChannelsLast);
-        var transpose = new NodeProto { OpType = "Transpose", Name = $"{given}_to_nchw", Input = { given }, Output = { name } };
-        transpose.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { FromChannelsLast } });
-        graph.Node.Insert(0, transpose);
+        graph.Node.Insert(0, Transpose(given, name, FromChannelsLast));
     }
 
     /// <summary>The graph output <paramref name="name"/> left channels last.</summary>
@@ -123,10 +121,11 @@ public static class Int8Timing
         var left = ChannelsLastName(name);
         output.Name = left;
         if (output.Type.TensorType.Shape is { Dim.Count: 4 } shape) Reorder(shape, ToChannelsLast);
-        var transpose = new NodeProto { OpType = "Transpose", Name = $"{left}_from_nchw", Input = { name }, Output = { left } };
-        transpose.Attribute.Add(new AttributeProto { Name = "perm", Type = AttributeProto.Types.AttributeType.Ints, Ints = { ToChannelsLast } });
-        graph.Node.Add(transpose);
+        graph.Node.Add(Transpose(name, left, ToChannelsLast));
     }
+
+    private static NodeProto Transpose(string input, string output, long[] perm) =>
+        new() { OpType = "Transpose", Name = $"{output}_transpose", Input = { input }, Output = { output }, Attribute = { Export.OnnxGraphBuilder.Ints("perm", perm) } };
 
     private static void Reorder(TensorShapeProto shape, long[] perm)
     {

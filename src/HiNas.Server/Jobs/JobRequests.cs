@@ -46,7 +46,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
         if (!s.HasBudgetMs && (s.Resolution.Length > 0 || s.HasLatencyWeight || s.HasBudgetBand || s.LatencyPrecision.Length > 0))
             throw RpcErrors.Invalid($"{field}.budget_ms", "resolution, latency_weight, budget_band and latency_precision need a budget");
         if (s.HasBudgetMs) resolution = ParseResolution(s.Resolution.Length > 0 ? s.Resolution : "1280x720", $"{field}.resolution");
-        if (s.LatencyPrecision.Length > 0) precision = ModelPrecision.Problem(s.LatencyPrecision) is { } wrong ? throw RpcErrors.Invalid($"{field}.latency_precision", wrong) : s.LatencyPrecision;
+        if (s.LatencyPrecision.Length > 0) precision = Precision(s.LatencyPrecision, $"{field}.latency_precision");
         var mapped = new SearchSettings
         {
             Preset = s.Preset.Length > 0 ? s.Preset : null,
@@ -80,9 +80,7 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
     public static Int8Settings? ResolveExport(ProtoExportSettings? settings)
     {
         var e = settings ?? new ProtoExportSettings();
-        var precision = e.Precision.Length > 0 ? e.Precision : ModelPrecision.Float32;
-        if (ModelPrecision.Problem(precision) is { } problem) throw RpcErrors.Invalid("export.precision", problem);
-        if (precision != ModelPrecision.Int8)
+        if (Precision(e.Precision.Length > 0 ? e.Precision : ModelPrecision.Float32, "export.precision") != ModelPrecision.Int8)
             return e.HasInt8TuningSteps || e.HasInt8ToleranceDb
                 ? throw RpcErrors.Invalid("export.precision", $"int8_tuning_steps and int8_tolerance_db need precision {ModelPrecision.Int8}")
                 : null;
@@ -158,6 +156,10 @@ public sealed class JobRequests(DataRoots roots, JobOptions jobOptions)
                 throw RpcErrors.Invalid("architecture", "give genotype_json, baseline or search_first");
         }
     }
+
+    /// <summary><paramref name="text"/> as a precision, or INVALID_ARGUMENT naming <paramref name="field"/>.</summary>
+    private static string Precision(string text, string field) =>
+        ModelPrecision.Problem(text) is { } problem ? throw RpcErrors.Invalid(field, problem) : text;
 
     private static (int Width, int Height) ParseResolution(string text, string field) =>
         LatencyTable.TryParseResolution(text, out var w, out var h)
