@@ -67,12 +67,15 @@ public sealed class SearchPipelineTests
         var root = Directory.CreateTempSubdirectory("hinas-pipeline-tests").FullName;
         var space = new SupernetConfig { Task = RestorationTask.Denoise(25, 1), Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8 };
         var profile = LatencyProfilePipeline.Run(space.Space, 48, 32, repeats: 3, Path.Combine(root, "table.json"));
+        // The band is wide (0.05 of a budget twice the slowest prediction) because the calibration is measured here:
+        // 48×32 parts timed alone carry per-run overheads a whole network pays once, and on some hosts the networks
+        // measure 0.38× their prediction, so a band of 0.3 in measured terms starts above every network of the space.
         var predicted = Enumerable.Range(1, 200).Select(seed => NetworkLatency.Predict(RandomGenotype.Sample(space.Space, (ulong)seed), profile.Table)).Order().ToArray();
         var options = SearchOptionsResolver.Resolve(space.Task, new SearchSettings
         {
             Layers = 2, Blocks = 2, Filters = 4, StemChannels = 8, Epochs = 2, Warmup = 1, StepsPerEpoch = 2, Batch = 2, Crop = 24,
             Data = "deadleaves:6x40", Threads = 2, Device = "cpu", LatencyTable = profile.TablePath, BudgetMs = predicted[^1] * 2,
-            SupernetTraining = "single-path", RankedNetworks = 4, BudgetBand = 0.3,
+            SupernetTraining = "single-path", RankedNetworks = 4, BudgetBand = 0.05,
         });
 
         var lines = new List<string>();
