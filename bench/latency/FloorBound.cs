@@ -87,7 +87,7 @@ internal static class FloorBound
     {
         var prefix = Path.Combine(Path.GetTempPath(), $"hinas-bound-{Environment.ProcessId}");
         // the level serving would choose, then a profiled session at that level
-        var (chooser, choice) = LatencyProfiler.OpenTimingSession(onnx);
+        var (chooser, choice) = LatencyProfiler.OpenTimingSession(onnx, probe: new GraphOptimizer.Probe(width, height));
         chooser.Dispose();
         using var session = LatencyProfiler.OpenTimingSession(onnx, GraphOptimizer.Of(choice.Level), options =>
         {

@@ -5,12 +5,16 @@
 //     absolute error of the predictions (exit 1 above 15 %).
 //   check-preset TABLE PRESET TASK CHANNELS SIGMA_OR_SCALE RANDOM [GENOTYPE.json …]
 //     the same for a preset's space (e.g. frame-time-denoise-fused).
+//   either with --save-random DIR last: the random networks' genotypes written there (random-N.json).
 //   measure TABLE [--rounds N] SPEC …   SPEC = a genotype.json, GENOTYPE.json*M (retrained M times as wide), or
 //     dncnn|ffdnet:denoise:CHANNELS:SIGMA[:DEPTH:WIDTH] or espcn|fsrcnn:sr:CHANNELS:SCALE[:DEPTH:WIDTH]
 //     (a hand design at its default size unless given; an upscaler timed on a table-sized low-resolution input)
 //     one JSON line per network: predicted (unwidened genotypes of the table's space and channels; else null) and
 //     measured milliseconds — the median over N rounds
 //     (default 1) that each time the networks in turn, so that a slow spell of the machine falls on all of them.
+//   levels TABLE SPEC …
+//     each network at ONNX Runtime's extended and all graph optimisation levels (5 interleaved rounds, the median) and
+//     the level the measured choice of serving takes: one JSON line per network.
 //   kernels TABLE SPEC …
 //     where ONNX Runtime spends each network's time at the table's resolution, by kernel type (its profiler, the median
 //     of 9 runs of each node, as bound's): one JSON line per network.
@@ -23,6 +27,7 @@
 using System.Globalization;
 using System.Text.Json;
 using HiNas.Imaging.Tasks;
+using HiNas.Inference.Engine;
 using HiNas.Onnx.Export;
 using HiNas.Onnx.Latency;
 using HiNas.Search.Latency;
@@ -109,6 +114,30 @@ if (args[0] == "kernels")
     return 0;
 }
 
+if (args[0] == "levels")
+{
+    // each network at ONNX Runtime's extended and all levels, fixed, in interleaved rounds (the median of each),
+    // beside the level serving's measured choice takes
+    var nets = args.Skip(2).Select(Load).ToList();
+    GraphOptimization[] levels = [GraphOptimization.Extended, GraphOptimization.All];
+    var times = nets.Select(_ => levels.Select(_ => new List<double>()).ToArray()).ToArray();
+    for (var round = 0; round < 5; round++)
+        for (var i = 0; i < nets.Count; i++)
+            for (var l = 0; l < levels.Length; l++)
+                times[i][l].Add(LatencyProfiler.TimeNetwork(nets[i].Onnx, nets[i].Channels, table.Width, table.Height, table.Repeats, optimization: levels[l]));
+    for (var i = 0; i < nets.Count; i++)
+    {
+        var (session, choice) = LatencyProfiler.OpenTimingSession(nets[i].Onnx, probe: new GraphOptimizer.Probe(table.Width, table.Height));
+        session.Dispose();
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            spec = nets[i].Spec, predicted_ms = nets[i].Predicted,
+            extended_ms = times[i][0].Order().ElementAt(2), all_ms = times[i][1].Order().ElementAt(2), measured_choice = choice.ToString(),
+        }));
+    }
+    return 0;
+}
+
 if (args[0] == "measure")
 {
     var hasRounds = args.Length > 3 && args[2] == "--rounds";
@@ -126,7 +155,11 @@ if (args[0] == "measure")
     return 0;
 }
 
-// check: the paper's space of the given size; check-preset: a preset's space (e.g. frame-time-denoise-fused)
+// check: the paper's space of the given size; check-preset: a preset's space (e.g. frame-time-denoise-fused);
+// --save-random DIR (last) writes the random networks' genotypes there, for measure and kernels
+var saveAt = Array.IndexOf(args, "--save-random");
+var saveRandom = saveAt >= 0 ? args[saveAt + 1] : null;
+if (saveAt >= 0) args = args[..saveAt];
 var preset = args[0] == "check-preset" ? args[2] : null;
 var at = preset is null ? 2 : 3;
 var channels = int.Parse(args[at + 1], inv);
@@ -144,6 +177,12 @@ var genotypes = Enumerable.Range(1, random)
     .Concat(args.Skip(files).Select(path => (Path.GetFileNameWithoutExtension(path), GenotypeJson.Load(path))))
     .ToList();
 
+if (saveRandom is not null)
+{
+    Directory.CreateDirectory(saveRandom);
+    foreach (var (name, genotype) in genotypes.Where(g => g.Item1.StartsWith("random:", StringComparison.Ordinal)))
+        GenotypeJson.Save(genotype, Path.Combine(saveRandom, name.Replace(':', '-') + ".json"));
+}
 Console.WriteLine($"table: {table.Width}×{table.Height} {table.Precision}, {table.Device}, {table.Runtime}");
 Console.WriteLine("| network | genotype | predicted ms | measured ms | error |");
 Console.WriteLine("|---|---|---|---|---|");

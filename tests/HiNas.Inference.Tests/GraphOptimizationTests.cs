@@ -1,6 +1,7 @@
 using HiNas.Imaging.Datasets;
 using HiNas.Imaging.Tasks;
 using HiNas.Inference.Engine;
+using HiNas.Inference.Packages;
 using Microsoft.ML.OnnxRuntime;
 
 namespace HiNas.Inference.Tests;
@@ -33,6 +34,34 @@ public class GraphOptimizationTests
             var worst = expected.Data.Zip(actual.Data).Max(p => Math.Abs(p.First - p.Second));
             Assert.True(worst <= 1e-5, $"{fixedChoice}: max |difference| {worst:E2} from the measured level's result");
         }
+    }
+
+    /// <summary>
+    /// The levels are timed on the frame the package's latency was measured at (their costs do not grow alike with the
+    /// pixels), else on 640×360, and never on more pixels than the session runs at once (the tiles' bound).
+    /// </summary>
+    [Fact]
+    public void AMeasuredChoice_IsTimedOnTheFrameTheManifestsLatencyWasMeasuredAt_WithinTheTiles()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var dir = TestModels.TempDir();
+        var plain = TestModels.Publish(dir, "plain", task);
+        var timed = ModelPackage.Publish(Path.Combine(dir, "timed"), TestModels.Manifest("timed", task) with
+        {
+            Latency = new ModelLatency { MeasuredMs = 3, Width = 96, Height = 40, Device = "cpu" },
+        }, File.ReadAllBytes(plain.ModelPath));
+
+        using (var model = RestorationModel.Open(plain, preferCuda: false))
+        {
+            Assert.Equal(GraphOptimizer.DefaultProbe, model.Optimization.ProbedOn);
+            Assert.EndsWith("on a 640×360 input)", model.Optimization.ToString());
+        }
+        using (var model = RestorationModel.Open(timed, preferCuda: false))
+            Assert.Equal(new GraphOptimizer.Probe(96, 40), model.Optimization.ProbedOn);
+        using (var model = RestorationModel.Open(plain, new TileOptions { MaxTilePixels = 100 * 100, Overlap = 8 }, preferCuda: false))
+            Assert.Equal(new GraphOptimizer.Probe(100, 100), model.Optimization.ProbedOn);
+        using (var model = RestorationModel.Open(plain, preferCuda: false, optimization: GraphOptimization.All))
+            Assert.Equal("all (set)", model.Optimization.ToString());
     }
 
     [Fact]

@@ -24,12 +24,18 @@ public class ModelRepositoryTests
         ModelPackage.Publish(Path.Combine(dir, "liar"), TestModels.Manifest("liar", RestorationTask.Denoise(25, 3)), TestModels.Onnx(RestorationTask.Denoise(25, 1)));
         // No manifest at all.
         Directory.CreateDirectory(Path.Combine(dir, "empty"));
+        // A hand-edited latency whose frame has no pixels (serving times its graph on that frame).
+        var edited = TestModels.Publish(dir, "no-frame", RestorationTask.Denoise(25, 1));
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(edited.Folder, ModelPackage.ManifestFile)))!;
+        manifest["latency"] = new System.Text.Json.Nodes.JsonObject { ["measured_ms"] = 3.0, ["width"] = 0, ["height"] = 360, ["device"] = "cpu" };
+        File.WriteAllText(Path.Combine(edited.Folder, ModelPackage.ManifestFile), manifest.ToJsonString());
 
         using var repository = new ModelRepository(dir, watch: false);
 
         Assert.Equal(new[] { "corrupt", "good", "liar" }, repository.List().Select(m => m.Id));
         Assert.Contains("bytes but the manifest says", repository.Problems[Path.Combine(dir, "half")]);
         Assert.Contains("manifest.json is missing", repository.Problems[Path.Combine(dir, "empty")]);
+        Assert.Contains("latency: the frame 0×360 has no pixels", repository.Problems[Path.Combine(dir, "no-frame")]);
         Assert.Contains("not a loadable ONNX model", Assert.Throws<ModelPackageException>(() => repository.Get("corrupt")).Message);
         Assert.Contains("channel", Assert.Throws<ModelPackageException>(() => repository.Get("liar")).Message);
         Assert.Equal(new[] { "good" }, repository.List().Select(m => m.Id));

@@ -27,32 +27,50 @@ public enum GraphOptimization
 /// <summary>The level a session was opened with, and the timings that chose it (empty unless measured).</summary>
 public sealed record GraphOptimizationChoice(GraphOptimizationLevel Level, IReadOnlyDictionary<GraphOptimizationLevel, double> MeasuredMilliseconds)
 {
+    /// <summary>The frame the levels were timed on (its image inputs; a part's at their fraction of it).</summary>
+    public GraphOptimizer.Probe ProbedOn { get; init; } = GraphOptimizer.DefaultProbe;
+
     public override string ToString() => MeasuredMilliseconds.Count == 0
         ? $"{GraphOptimizer.Name(Level)} (set)"
-        : $"{GraphOptimizer.Name(Level)} (measured: {string.Join(", ", MeasuredMilliseconds.Select(m => $"{GraphOptimizer.Name(m.Key)} {m.Value:F1} ms"))} on a {GraphOptimizer.ProbeWidth}×{GraphOptimizer.ProbeHeight} input)";
+        : $"{GraphOptimizer.Name(Level)} (measured: {string.Join(", ", MeasuredMilliseconds.Select(m => $"{GraphOptimizer.Name(m.Key)} {m.Value:F1} ms"))} on a {ProbedOn} input)";
 }
 
 /// <summary>
 /// Opens ONNX Runtime sessions at a <see cref="GraphOptimization"/>: a fixed level, or the faster of the candidate
-/// levels timed on the model itself — every image input fed a <see cref="ProbeWidth"/>×<see cref="ProbeHeight"/>
-/// random image (a quarter of a 640×360 frame's pixels; the cost of both levels grows with the pixels alike), the
-/// median of <see cref="ProbeRuns"/> runs after a warm-up run, the levels taking turns. Serving and every latency
-/// measurement open their sessions here, so a recorded latency is what the served model runs at.
+/// levels timed on the model itself — every image input fed a random image of the frame the session is for (a
+/// <see cref="Probe"/>: a latency measurement's resolution, a package's measured latency's, else
+/// <see cref="DefaultProbe"/>), the median of <see cref="ProbeRuns"/> runs after a warm-up run, the levels taking
+/// turns. The frame's size matters: the levels' costs do not grow alike with the pixels — an int8 network's
+/// transposes at the extended level, memory-bound, cost 1.5× its time at 640×360 and a few percent at 320×180, where
+/// the tensors fit the caches, so a smaller probe chose either level by its noise (bench/latency). Serving and every
+/// latency measurement open their sessions here, so a recorded latency is what the served model runs at.
 /// </summary>
 public static class GraphOptimizer
 {
-    public const int ProbeWidth = 320, ProbeHeight = 180, ProbeRuns = 7;
+    public const int ProbeRuns = 7;
+
+    /// <summary>The frame a session's levels are timed on.</summary>
+    public readonly record struct Probe(int Width, int Height)
+    {
+        public override string ToString() => $"{Width}×{Height}";
+    }
+
+    /// <summary>A 640×360 frame, the size the service's frame-time figures are about.</summary>
+    public static readonly Probe DefaultProbe = new(640, 360);
 
     private static readonly GraphOptimizationLevel[] Candidates = [GraphOptimizationLevel.ORT_ENABLE_EXTENDED, GraphOptimizationLevel.ORT_ENABLE_ALL];
 
     /// <summary>
     /// A session over <paramref name="model"/> (a path or the graph's bytes) with <paramref name="configure"/>'s
-    /// options at the chosen level. When measuring, the losing session is disposed; <paramref name="divisorOf"/> gives an
-    /// input fed at a fraction of the probe's sides (a part of a frame-time network that runs at 1/r of each side).
+    /// options at the chosen level. When measuring, on <paramref name="probe"/> (default <see cref="DefaultProbe"/>),
+    /// the losing session is disposed; <paramref name="divisorOf"/> gives an input fed at a fraction of the probe's
+    /// sides (a part of a frame-time network that runs at 1/r of each side).
     /// </summary>
     public static (InferenceSession Session, GraphOptimizationChoice Choice) Open(ModelSource model, GraphOptimization optimization, Action<SessionOptions>? configure = null,
-        Func<string, int>? divisorOf = null)
+        Func<string, int>? divisorOf = null, Probe? probe = null)
     {
+        var on = probe ?? DefaultProbe;
+        if (on.Width < 1 || on.Height < 1) throw new ArgumentOutOfRangeException(nameof(probe), on, "a probe frame has at least one pixel each way");
         if (optimization != GraphOptimization.Measured)
         {
             var level = Level(optimization);
@@ -62,11 +80,11 @@ public static class GraphOptimizer
         try
         {
             foreach (var level in Candidates) sessions.Add((level, Create(model, level, configure)));
-            var times = Time(sessions.Select(s => s.Session).ToArray(), divisorOf ?? (_ => 1));
+            var times = Time(sessions.Select(s => s.Session).ToArray(), divisorOf ?? (_ => 1), on);
             var best = Enumerable.Range(0, sessions.Count).MinBy(i => times[i]);
             foreach (var (_, other) in sessions.Where((_, i) => i != best)) other.Dispose();
             return (sessions[best].Session, new GraphOptimizationChoice(sessions[best].Level,
-                sessions.Select((s, i) => (s.Level, times[i])).ToDictionary(t => t.Level, t => t.Item2)));
+                sessions.Select((s, i) => (s.Level, times[i])).ToDictionary(t => t.Level, t => t.Item2)) { ProbedOn = on });
         }
         catch
         {
@@ -110,10 +128,10 @@ public static class GraphOptimizer
 
     /// <summary>
     /// The median of <see cref="ProbeRuns"/> runs of each session (the same graph at different levels) on one set of
-    /// random inputs of the probe size (<see cref="TimingTensors"/>), after a run of each untimed; the sessions take turns run by run, so
+    /// random inputs of the probe's size (<see cref="TimingTensors"/>), after a run of each untimed; the sessions take turns run by run, so
     /// that a neighbour's load on a shared machine falls on all of them alike.
     /// </summary>
-    private static double[] Time(IReadOnlyList<InferenceSession> sessions, Func<string, int> divisorOf)
+    private static double[] Time(IReadOnlyList<InferenceSession> sessions, Func<string, int> divisorOf, Probe probe)
     {
         var first = sessions[0];
         var random = new Random(1);
@@ -124,7 +142,7 @@ public static class GraphOptimizer
             var dims = first.InputMetadata[name].Dimensions;
             if (dims.Length != 4) throw new NotSupportedException($"input '{name}' is not an NCHW image; its graph optimisation cannot be measured");
             // an input of fixed shape (a denoiser's noise level, [1, 1, 1, 1]) is given that shape; images the probe's size
-            var (h, w) = (ProbeHeight / divisorOf(name), ProbeWidth / divisorOf(name));
+            var (h, w) = (Math.Max(1, probe.Height / divisorOf(name)), Math.Max(1, probe.Width / divisorOf(name)));
             var shape = dims.All(d => d > 0) ? dims.Select(d => (long)d).ToArray()
                 : dims[1] <= 0 && dims[3] > 0 ? new long[] { 1, h, w, dims[3] } // channels last (a timed int8 part's values)
                 : new long[] { 1, dims[1] > 0 ? dims[1] : 1, h, w };

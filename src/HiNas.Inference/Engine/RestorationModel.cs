@@ -45,7 +45,8 @@ public sealed class RestorationModel : IDisposable
     /// </summary>
     /// <paramref name="pool"/>: the buffers shared with the repository's other models (null: a pool of the model's own).
     /// <paramref name="optimization"/>: ONNX Runtime's graph optimisation level, by default the faster one on this
-    /// model (<see cref="GraphOptimizer"/>; with CUDA, all). <paramref name="threads"/>: intra-op threads
+    /// model (<see cref="GraphOptimizer"/>, timed on a frame of the size its manifest's latency was measured at, else
+    /// 640×360; with CUDA, all). <paramref name="threads"/>: intra-op threads
     /// (<see cref="OrtThreads"/>; 0, one per processor).
     public static RestorationModel Open(ModelPackage package, TileOptions? tiles = null, bool preferCuda = true, ILogger? logger = null, bool spinWait = true,
         TensorBufferPool? pool = null, GraphOptimization optimization = GraphOptimization.Measured, int threads = 0)
@@ -64,7 +65,7 @@ public sealed class RestorationModel : IDisposable
                 if (provider == "CUDA") options.AppendExecutionProvider_CUDA();
                 options.IntraOpNumThreads = intraOpThreads;
                 if (!spinWait) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-            });
+            }, probe: ProbeFor(package.Manifest, tiles));
         }
         catch (OnnxRuntimeException e)
         {
@@ -88,6 +89,17 @@ public sealed class RestorationModel : IDisposable
         if (provider == "CPU" && package.Manifest.Precision == ModelPrecision.Int8 && Int8Weights.ProductsSaturate)
             logger?.LogWarning("Model {Id}: int8 weights multiplied as uint8 (ONNX Runtime's precision mode), exact but hardly faster than float on this CPU (no VNNI: its int8 products would saturate)", package.Id);
         return model;
+    }
+
+    /// <summary>
+    /// The frame the graph optimisation levels are timed on: the one the manifest's latency was measured at, else
+    /// <see cref="GraphOptimizer.DefaultProbe"/> — either only within what the session ever runs at once (the tiles'
+    /// bound), else the largest square tile.
+    /// </summary>
+    internal static GraphOptimizer.Probe ProbeFor(ModelManifest manifest, TileOptions tiles)
+    {
+        var probe = manifest.Latency is { } latency ? new GraphOptimizer.Probe(latency.Width, latency.Height) : GraphOptimizer.DefaultProbe;
+        return tiles.Tiles(probe.Height, probe.Width) ? new GraphOptimizer.Probe(tiles.TileSide, tiles.TileSide) : probe;
     }
 
     /// <summary>The graph optimisation level the session runs with, and how it was chosen.</summary>

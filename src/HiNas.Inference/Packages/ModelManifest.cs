@@ -121,6 +121,7 @@ public sealed record ModelManifest
         if (Task == "sr" && Scale is < 2 or > 4) return $"SR scale {Scale} is not 2, 3 or 4";
         if (!PixelUnshuffleFactor.IsValid(InputMultiple)) return $"input_multiple {InputMultiple}: {PixelUnshuffleFactor.Rule}";
         if (NoiseLevelInput is not null && (Task != "denoise" || string.IsNullOrWhiteSpace(NoiseLevelInput))) return $"noise_level_input '{NoiseLevelInput}' needs a denoiser and a name";
+        if (Latency?.Problem() is { } latency) return $"latency: {latency}";
         if (ModelBytes <= 0) return "model_bytes is missing";
         if (string.IsNullOrWhiteSpace(ModelSha256) || ModelSha256.Length != 64) return "model_sha256 is missing";
         return null;
@@ -147,4 +148,10 @@ public sealed record ModelLatency
 
     /// <summary>The budget the search was given, when it had one.</summary>
     public double? BudgetMs { get; init; }
+
+    /// <summary>What is wrong with it, or null: a frame of at least one pixel each way, a positive time.</summary>
+    public string? Problem() =>
+        Width < 1 || Height < 1 ? $"the frame {Width}×{Height} has no pixels"
+        : !(double.IsFinite(MeasuredMs) && MeasuredMs > 0) ? $"measured_ms {MeasuredMs} is not a positive time"
+        : null;
 }

@@ -73,28 +73,30 @@ public static class LatencyProfiler
     /// Times a whole exported network (for checking the table's predictions): the median of <paramref name="repeats"/>
     /// runs; with <paramref name="precision"/> int8, the network as its int8 export runs it (<see cref="Int8Timing.Network"/>).
     /// </summary>
-    public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7, string precision = ModelPrecision.Float32)
+    public static double TimeNetwork(byte[] onnx, int channels, int width, int height, int repeats = 7, string precision = ModelPrecision.Float32,
+        GraphOptimization optimization = GraphOptimization.Measured)
     {
         onnx = Int8Timing.InPrecision(onnx, channels, precision);
         var model = Proto.ModelProto.Parser.ParseFrom(onnx);
         var inputs = new List<PartInput> { new(OnnxExporter.InputName, channels) };
         if (OnnxExporter.TakesNoiseLevel(model)) inputs.Add(new PartInput(NoiseLevelMap.InputName, 1, Scalar: true));
-        return Time(model, inputs, width, height, repeats);
+        return Time(model, inputs, width, height, repeats, optimization);
     }
 
     /// <summary>
     /// A session as every timing here runs it, the server's settings: the graph optimisation level chosen as serving
-    /// chooses it (<see cref="GraphOptimizer"/>; measured unless given), one intra-op thread per processor
-    /// (<see cref="OrtThreads"/>), and no spinning threads between runs.
+    /// chooses it (<see cref="GraphOptimizer"/>; measured unless given, on <paramref name="probe"/>: the frame the
+    /// timing is for), one intra-op thread per processor (<see cref="OrtThreads"/>), and no spinning threads between runs.
     /// </summary>
     public static (InferenceSession Session, GraphOptimizationChoice Choice) OpenTimingSession(byte[] onnx,
-        GraphOptimization optimization = GraphOptimization.Measured, Action<SessionOptions>? configure = null, Func<string, int>? divisorOf = null) =>
+        GraphOptimization optimization = GraphOptimization.Measured, Action<SessionOptions>? configure = null, Func<string, int>? divisorOf = null,
+        GraphOptimizer.Probe? probe = null) =>
         GraphOptimizer.Open(ModelSource.Memory(onnx), optimization, options =>
         {
             options.IntraOpNumThreads = OrtThreads.Resolve(0);
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             configure?.Invoke(options);
-        }, divisorOf);
+        }, divisorOf, probe);
 
     /// <summary>
     /// An input of a timed graph: its channels, at 1/<paramref name="Divisor"/> of each side of the frame (the frame-time
@@ -106,11 +108,13 @@ public static class LatencyProfiler
 
     internal sealed record Part(IReadOnlyList<PartInput> Inputs, Func<Proto.ModelProto> Build);
 
-    private static double Time(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats)
+    private static double Time(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats,
+        GraphOptimization optimization = GraphOptimization.Measured)
     {
         var channelsLast = Int8Timing.ChannelsLastInputs(model);
         var names = inputs.Select(i => channelsLast.Contains(i.Name) ? Int8Timing.ChannelsLastName(i.Name) : i.Name).ToArray();
-        using var session = OpenTimingSession(model.ToByteArray(), divisorOf: name => inputs[Array.IndexOf(names, name)].Divisor).Session;
+        using var session = OpenTimingSession(model.ToByteArray(), optimization, divisorOf: name => inputs[Array.IndexOf(names, name)].Divisor,
+            probe: new GraphOptimizer.Probe(width, height)).Session;
         var random = new Random(1);
         var values = inputs.Select((i, k) =>
         {
