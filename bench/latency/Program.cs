@@ -1,8 +1,8 @@
 // The latency table's predictions against ONNX Runtime runs of whole networks at the table's resolution and in its
 // precision (an int8 table's networks timed as their int8 exports run: check, measure and kernels alike).
 //   check TABLE TASK CHANNELS SIGMA_OR_SCALE LAYERS BLOCKS FILTERS STEM RANDOM [GENOTYPE.json …]
-//     RANDOM genotypes sampled from the table's space plus the genotype files: a markdown table and the mean
-//     absolute error of the predictions (exit 1 above 15 %).
+//     RANDOM genotypes sampled from the table's space plus the genotype files, each timed in 3 interleaved rounds (the
+//     median): a markdown table and the mean absolute error of the predictions (exit 1 above 15 %).
 //   check-preset TABLE PRESET TASK CHANNELS SIGMA_OR_SCALE RANDOM [GENOTYPE.json …]
 //     the same for a preset's space (e.g. frame-time-denoise-fused).
 //   either with --save-random DIR last: the random networks' genotypes written there (random-N.json).
@@ -70,9 +70,6 @@ TorchRuntime.EnsureInitialized();
 // the table's prediction, or none when the table has no entry for one of the genotype's parts (another space or channel count)
 double? Predicted(Genotype genotype) =>
     NetworkLatency.Parts(genotype).All(table.Milliseconds.ContainsKey) ? NetworkLatency.Predict(genotype, table) : null;
-
-double Measure(torch.nn.Module<torch.Tensor, torch.Tensor> network, RestorationTask task) =>
-    LatencyProfiler.TimeNetwork(OnnxExporter.ExportBytes(network, task), task.Channels, table.Width, table.Height, table.Repeats, table.Precision);
 
 // SPEC as measure and kernels take it: its exported graph, input channels and the table's prediction
 (string Spec, byte[] Onnx, int Channels, double? Predicted) Load(string spec)
@@ -187,15 +184,26 @@ Console.WriteLine($"table: {table.Width}×{table.Height} {table.Precision}, {tab
 Console.WriteLine("| network | genotype | predicted ms | measured ms | error |");
 Console.WriteLine("|---|---|---|---|---|");
 var errors = new List<double>();
-foreach (var (name, genotype) in genotypes)
+// each network exported once, then timed in 3 rounds that take the networks in turn (the median): a slow spell of
+// the host, tens of seconds at half speed, falls on all networks rather than on the few timed during it
+var exported = genotypes.Select(g =>
 {
-    using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(genotype));
+    using var network = TorchRuntime.Seeded(1, () => new DerivedNetwork(g.Item2));
     network.eval();
+    return (Name: g.Item1, Genotype: g.Item2, Description: network.Describe(), Onnx: OnnxExporter.ExportBytes(network, g.Item2.Task));
+}).ToList();
+var checkRounds = exported.Select(_ => new List<double>()).ToArray();
+for (var round = 0; round < 3; round++)
+    for (var i = 0; i < exported.Count; i++)
+        checkRounds[i].Add(LatencyProfiler.TimeNetwork(exported[i].Onnx, exported[i].Genotype.Task.Channels, table.Width, table.Height, table.Repeats, table.Precision));
+for (var i = 0; i < exported.Count; i++)
+{
+    var (name, genotype, description, _) = exported[i];
     var predicted = NetworkLatency.Predict(genotype, table);
-    var measured = Measure(network, genotype.Task);
+    var measured = checkRounds[i].Order().ElementAt(1);
     var error = (predicted - measured) / measured;
     errors.Add(Math.Abs(error));
-    Console.WriteLine(string.Create(inv, $"| {name} | {network.Describe()} | {predicted:F1} | {measured:F1} | {error:+0.0%;-0.0%} |"));
+    Console.WriteLine(string.Create(inv, $"| {name} | {description} | {predicted:F1} | {measured:F1} | {error:+0.0%;-0.0%} |"));
 }
 Console.WriteLine(string.Create(inv, $"mean absolute error {errors.Average():P1} over {errors.Count} networks (max {errors.Max():P1})"));
 return errors.Average() <= 0.15 ? 0 : 1;

@@ -52,6 +52,36 @@ public class LatencyTests
         Assert.Throws<KeyNotFoundException>(() => NetworkLatency.Predict(HiNas.Nas.Genotypes.RandomGenotype.Sample(Fused.Space, 1), FrameTimeTable));
     }
 
+    /// <summary>
+    /// A float table of fused cells prices its parts without the blocked-layout reorders a network does not run: the
+    /// ends taken off are those a convolution reads or writes (an operation's both, a projection's, the stem's output,
+    /// the head's features), not a sum's operands nor the image; the reorders are kept per channel count and round-trip.
+    /// </summary>
+    [Fact]
+    public void AFusedFloatTable_TakesTheReordersOffTheEndsANetworkKeepsInTheBlockedLayout()
+    {
+        var space = Fused.Space;
+        var parts = LatencyProfiler.Parts(space).DistinctBy(p => p.Key).ToDictionary(p => p.Key, p => p.Part);
+        int[] Ends(string key) => BlockedLayout.Ends(parts[key].Build(), parts[key].Inputs).ToArray();
+        Assert.Equal(new[] { 8, 8 }, Ends(LatencyKeys.Operation(space.Operation(OperationNames.Conv3x3), 8, 2, CellForm.Fused)));
+        Assert.Equal(new[] { 12, 12 }, Ends(LatencyKeys.Operation(space.Operation(OperationNames.DilConv3x3), 12, 2, CellForm.Fused)));
+        Assert.Equal(new[] { 4, 8 }, Ends(LatencyKeys.Projection(4, 8, 2, CellForm.Fused)));
+        Assert.Empty(Ends(LatencyKeys.Add(8, 2, CellForm.Fused)));
+        Assert.Equal(new[] { 4, 4 }, Ends(LatencyKeys.Stem(space))); // its 8 channels projected to the first cell's two states
+        Assert.Equal(new[] { 12 }, Ends(LatencyKeys.Head(space, 12)));
+
+        var table = FusedTable;
+        Assert.Equal(new[] { "12/2", "4/2", "8/2" }, table.Reorders!.Keys.Order(StringComparer.Ordinal));
+        Assert.All(table.Reorders.Values, ms => Assert.True(ms >= 0 && ms < 1000));
+        Assert.Null(FrameTimeTable.Reorders);
+        Assert.Null(Table.Reorders);
+        var path = Path.Combine(Path.GetTempPath(), $"latency-{Guid.NewGuid():N}.json");
+        table.Save(path);
+        Assert.Equal(table.Reorders, LatencyTable.Load(path).Reorders);
+        (table with { Reorders = new Dictionary<string, double> { ["8/2"] = -1 } }).Save(path);
+        Assert.Contains("negative", Assert.Throws<InvalidDataException>(() => LatencyTable.Load(path)).Message);
+    }
+
     [Fact]
     public void AFrameTimeProfile_KeysEveryPartAtItsResolution_AndPredictsItsNetworks()
     {

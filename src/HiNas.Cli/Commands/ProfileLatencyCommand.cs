@@ -46,10 +46,13 @@ public static class ProfileLatencyCommand
             if (show)
             {
                 output.Out.WriteLine($"{table.Milliseconds.Count} parts at {width}×{height} in {table.Precision} on {table.Device}, {table.Runtime} → {path}");
+                if (table.Reorders is { } reorders)
+                    output.Out.WriteLine("blocked-layout reorders taken off the fused parts' ends (a pair, in and out): "
+                        + string.Join(", ", reorders.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key} channels {r.Value:F3} ms"))));
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"cheapest network of this space (every edge {string.Join(" or ", floor.Operations)}, width path [{string.Join(",", floor.Network.WidthPath)}]): {measuredFloor:F1} ms measured, {floor.Milliseconds:F1} ms predicted; no budget below it can be met"));
             }
-            else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height, table.Precision, FloorMs = floor.Milliseconds, FloorMeasuredMs = measuredFloor }, CliJson.Options));
+            else output.Out.WriteLine(JsonSerializer.Serialize(new { Table = path, Parts = table.Milliseconds.Count, table.Device, table.Runtime, Width = width, Height = height, table.Precision, table.Reorders, FloorMs = floor.Milliseconds, FloorMeasuredMs = measuredFloor }, CliJson.Options));
             return ExitCodes.Success;
         });
         return command;

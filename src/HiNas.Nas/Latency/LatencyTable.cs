@@ -40,6 +40,13 @@ public sealed record LatencyTable
     /// <summary>Part key (<see cref="LatencyKeys"/>) → median milliseconds.</summary>
     public required Dictionary<string, double> Milliseconds { get; init; }
 
+    /// <summary>
+    /// Float tables of fused cells: "channels/r" → the milliseconds of one reorder into ONNX Runtime's blocked layout
+    /// and one out of it, at 1/r of each side; half of one was taken off each end of a part that a network keeps in
+    /// the layout (its parts' entries are what they cost inside a network). Absent in other tables.
+    /// </summary>
+    public Dictionary<string, double>? Reorders { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonLines.Options) { WriteIndented = true };
 
     /// <summary>The milliseconds of a part; an error naming the part when the table lacks it (measured for another space).</summary>
@@ -54,7 +61,7 @@ public sealed record LatencyTable
         var table = RunFiles.ReadJson<LatencyTable>(path);
         if (table.Schema != SchemaName) throw new InvalidDataException($"'{path}' is a {table.Schema} file, not {SchemaName}");
         if (table.Width < 1 || table.Height < 1 || table.Milliseconds.Count == 0) throw new InvalidDataException($"'{path}' has no measurements");
-        if (table.Milliseconds.Values.Any(v => !double.IsFinite(v) || v < 0)) throw new InvalidDataException($"'{path}' has a negative or non-finite entry");
+        if (table.Milliseconds.Values.Concat(table.Reorders?.Values.AsEnumerable() ?? []).Any(v => !double.IsFinite(v) || v < 0)) throw new InvalidDataException($"'{path}' has a negative or non-finite entry");
         if (ModelPrecision.Problem(table.Precision) is { } precision) throw new InvalidDataException($"'{path}': {precision}");
         return table;
     }

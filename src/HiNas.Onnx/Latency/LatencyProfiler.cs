@@ -37,10 +37,21 @@ public static class LatencyProfiler
         if (LatencyTable.ResolutionProblem(width, height, space.PixelUnshuffle) is { } problem) throw new ArgumentOutOfRangeException(nameof(width), problem);
         TorchRuntime.EnsureInitialized();
         var milliseconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        // a float part of fused cells is priced without the blocked-layout reorders a network does not run (BlockedLayout)
+        var reorders = precision == ModelPrecision.Float32 && space.Form == CellForm.Fused ? new Dictionary<string, double>(StringComparer.Ordinal) : null;
+        double Reorders(int channels)
+        {
+            var key = BlockedLayout.Key(channels, space.PixelUnshuffle);
+            if (!reorders!.TryGetValue(key, out var ms)) reorders[key] = ms = BlockedLayout.PairMilliseconds(channels, space.PixelUnshuffle, width, height, repeats);
+            return ms;
+        }
         foreach (var (key, part) in Parts(space))
         {
             if (milliseconds.ContainsKey(key)) continue;
-            var ms = Time(TimedGraph(key, part, precision), part.Inputs, width, height, repeats);
+            var graph = TimedGraph(key, part, precision);
+            var (ms, level) = Timed(graph, part.Inputs, width, height, repeats);
+            if (reorders is not null && level == GraphOptimizationLevel.ORT_ENABLE_ALL)
+                ms = Math.Max(0, ms - BlockedLayout.Ends(graph, part.Inputs).Sum(channels => Reorders(channels) / 2));
             milliseconds[key] = ms;
             progress?.Invoke(key, ms);
         }
@@ -48,6 +59,7 @@ public static class LatencyProfiler
         {
             Device = DeviceName(), Runtime = $"onnxruntime {OrtEnv.Instance().GetVersionString()} CPUExecutionProvider",
             Width = width, Height = height, Repeats = repeats, Milliseconds = milliseconds, Precision = precision,
+            Reorders = reorders is { Count: > 0 } ? reorders : null,
         };
     }
 
@@ -80,8 +92,12 @@ public static class LatencyProfiler
         var model = Proto.ModelProto.Parser.ParseFrom(onnx);
         var inputs = new List<PartInput> { new(OnnxExporter.InputName, channels) };
         if (OnnxExporter.TakesNoiseLevel(model)) inputs.Add(new PartInput(NoiseLevelMap.InputName, 1, Scalar: true));
-        return Time(model, inputs, width, height, repeats, optimization);
+        return Timed(model, inputs, width, height, repeats, optimization).Ms;
     }
+
+    /// <summary>A part's graph timed as <see cref="Profile"/> times it, at <paramref name="optimization"/>: the median of <paramref name="repeats"/> runs.</summary>
+    internal static double TimePart(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats, GraphOptimization optimization) =>
+        Timed(model, inputs, width, height, repeats, optimization).Ms;
 
     /// <summary>
     /// A session as every timing here runs it, the server's settings: the graph optimisation level chosen as serving
@@ -108,13 +124,15 @@ public static class LatencyProfiler
 
     internal sealed record Part(IReadOnlyList<PartInput> Inputs, Func<Proto.ModelProto> Build);
 
-    private static double Time(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats,
+    /// <summary>The median of <paramref name="repeats"/> runs, and the level the session ran at.</summary>
+    private static (double Ms, GraphOptimizationLevel Level) Timed(Proto.ModelProto model, IReadOnlyList<PartInput> inputs, int width, int height, int repeats,
         GraphOptimization optimization = GraphOptimization.Measured)
     {
         var channelsLast = Int8Timing.ChannelsLastInputs(model);
         var names = inputs.Select(i => channelsLast.Contains(i.Name) ? Int8Timing.ChannelsLastName(i.Name) : i.Name).ToArray();
-        using var session = OpenTimingSession(model.ToByteArray(), optimization, divisorOf: name => inputs[Array.IndexOf(names, name)].Divisor,
-            probe: new GraphOptimizer.Probe(width, height)).Session;
+        var (session, choice) = OpenTimingSession(model.ToByteArray(), optimization, divisorOf: name => inputs[Array.IndexOf(names, name)].Divisor,
+            probe: new GraphOptimizer.Probe(width, height));
+        using var _ = session;
         var random = new Random(1);
         var values = inputs.Select((i, k) =>
         {
@@ -141,7 +159,7 @@ public static class LatencyProfiler
                 times[r] = clock.Elapsed.TotalMilliseconds;
             }
             Array.Sort(times);
-            return times[repeats / 2];
+            return (times[repeats / 2], choice.Level);
         }
         finally
         {
