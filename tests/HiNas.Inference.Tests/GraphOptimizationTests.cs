@@ -62,6 +62,10 @@ public class GraphOptimizationTests
             Assert.Equal(new GraphOptimizer.Probe(100, 100), model.Optimization.ProbedOn);
         using (var model = RestorationModel.Open(plain, preferCuda: false, optimization: GraphOptimization.All))
             Assert.Equal("all (set)", model.Optimization.ToString());
+        // a frame-time model (input multiple 2) is probed on even sides, whatever the tiles' square
+        var frameTime = TestModels.Publish(dir, "frame-time", task, pixelUnshuffle: 2);
+        using (var model = RestorationModel.Open(frameTime, new TileOptions { MaxTilePixels = 33 * 33, Overlap = 8 }, preferCuda: false))
+            Assert.Equal(new GraphOptimizer.Probe(32, 32), model.Optimization.ProbedOn);
     }
 
     [Fact]

@@ -93,13 +93,15 @@ public sealed class RestorationModel : IDisposable
 
     /// <summary>
     /// The frame the graph optimisation levels are timed on: the one the manifest's latency was measured at, else
-    /// <see cref="GraphOptimizer.DefaultProbe"/> — either only within what the session ever runs at once (the tiles'
-    /// bound), else the largest square tile.
+    /// <see cref="GraphOptimizer.DefaultProbe"/>; the largest square tile where that frame is more than the session
+    /// ever runs at once (the tiles' bound); each side a multiple of the model's input multiple.
     /// </summary>
     internal static GraphOptimizer.Probe ProbeFor(ModelManifest manifest, TileOptions tiles)
     {
-        var probe = manifest.Latency is { } latency ? new GraphOptimizer.Probe(latency.Width, latency.Height) : GraphOptimizer.DefaultProbe;
-        return tiles.Tiles(probe.Height, probe.Width) ? new GraphOptimizer.Probe(tiles.TileSide, tiles.TileSide) : probe;
+        var (width, height) = manifest.Latency is { } latency ? (latency.Width, latency.Height) : (GraphOptimizer.DefaultProbe.Width, GraphOptimizer.DefaultProbe.Height);
+        if (tiles.Tiles(height, width)) width = height = tiles.TileSide;
+        var multiple = manifest.InputMultiple;
+        return new GraphOptimizer.Probe(Math.Max(multiple, width - width % multiple), Math.Max(multiple, height - height % multiple));
     }
 
     /// <summary>The graph optimisation level the session runs with, and how it was chosen.</summary>
