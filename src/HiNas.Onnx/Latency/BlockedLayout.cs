@@ -27,7 +27,7 @@ internal static class BlockedLayout
         bool WrittenByConv(string value) => producer.TryGetValue(value, out var node)
             && (node.OpType == "Conv" || node.OpType == "Relu" && producer.TryGetValue(node.Input[0], out var before) && before.OpType == "Conv");
         var ends = new List<int>();
-        foreach (var input in inputs)
+        foreach (var input in inputs.Where(i => !i.Image)) // the network's own input arrives in the ONNX layout
         {
             var readers = nodes.Where(n => n.Input.Contains(input.Name)).ToList();
             if (readers.Count > 0 && readers.All(n => n.OpType == "Conv")) ends.Add(input.Channels);
