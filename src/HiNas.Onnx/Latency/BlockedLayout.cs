@@ -9,8 +9,8 @@ namespace HiNas.Onnx.Latency;
 /// ONNX Runtime's blocked layout (NCHWc) at its all level: every float convolution runs on channels in blocks of
 /// 8 or 16, reordered into the layout in front of the first and out of it behind the last. Inside a network of fused
 /// cells, whose nodes are convolutions and ReLU'd sums, the values stay blocked from the stem's convolution to the
-/// head's; a part timed alone reorders at each of its ends — on a CPU with AVX-512 a 48-channel reorder pair costs a
-/// fifth of a 3×3 convolution. The latency profiler takes those reorders off a float part of a fused space
+/// head's; a part timed alone reorders at each of its ends — on a CPU with AVX-512 a 48-channel reorder pair costs
+/// about an eighth of a 3×3 convolution. The latency profiler takes those reorders off a float part of a fused space
 /// (bench/latency, "float tables in the blocked layout").
 /// </summary>
 internal static class BlockedLayout
