@@ -45,15 +45,9 @@ if (args[0] == "packages")
     var (width, height, rounds) = (int.Parse(size[0], CultureInfo.InvariantCulture), int.Parse(size[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
     var packages = args.Skip(3).Select(dir => HiNas.Inference.Packages.ModelPackage.Load(dir)).ToList();
     var graphs = packages.Select(p => File.ReadAllBytes(p.ModelPath)).ToList();
-    var measured = packages.Select(_ => new List<double>()).ToArray();
-    for (var round = 0; round < rounds; round++)
-        for (var i = 0; i < packages.Count; i++)
-            measured[i].Add(LatencyProfiler.TimeNetwork(graphs[i], packages[i].Manifest.Channels, width, height));
+    var measured = Interleaved(rounds, packages.Count, i => LatencyProfiler.TimeNetwork(graphs[i], packages[i].Manifest.Channels, width, height));
     for (var i = 0; i < packages.Count; i++)
-    {
-        var sorted = measured[i].Order().ToArray();
-        Console.WriteLine(JsonSerializer.Serialize(new { package = Path.GetFullPath(args[3 + i]), width, height, measured_ms = sorted[sorted.Length / 2], rounds = sorted }));
-    }
+        Console.WriteLine(JsonSerializer.Serialize(new { package = Path.GetFullPath(args[3 + i]), width, height, measured_ms = Median(measured[i]), rounds = measured[i] }));
     return 0;
 }
 
@@ -117,11 +111,9 @@ if (args[0] == "levels")
     // beside the level serving's measured choice takes
     var nets = args.Skip(2).Select(Load).ToList();
     GraphOptimization[] levels = [GraphOptimization.Extended, GraphOptimization.All];
-    var times = nets.Select(_ => levels.Select(_ => new List<double>()).ToArray()).ToArray();
-    for (var round = 0; round < 5; round++)
-        for (var i = 0; i < nets.Count; i++)
-            for (var l = 0; l < levels.Length; l++)
-                times[i][l].Add(LatencyProfiler.TimeNetwork(nets[i].Onnx, nets[i].Channels, table.Width, table.Height, table.Repeats, optimization: levels[l]));
+    // network i at level l is timing i·levels + l
+    var times = Interleaved(5, nets.Count * levels.Length, k =>
+        LatencyProfiler.TimeNetwork(nets[k / levels.Length].Onnx, nets[k / levels.Length].Channels, table.Width, table.Height, table.Repeats, optimization: levels[k % levels.Length]));
     for (var i = 0; i < nets.Count; i++)
     {
         var (session, choice) = LatencyProfiler.OpenTimingSession(nets[i].Onnx, probe: new GraphOptimizer.Probe(table.Width, table.Height));
@@ -129,7 +121,7 @@ if (args[0] == "levels")
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             spec = nets[i].Spec, predicted_ms = nets[i].Predicted,
-            extended_ms = times[i][0].Order().ElementAt(2), all_ms = times[i][1].Order().ElementAt(2), measured_choice = choice.ToString(),
+            extended_ms = Median(times[i * levels.Length]), all_ms = Median(times[i * levels.Length + 1]), measured_choice = choice.ToString(),
         }));
     }
     return 0;
@@ -140,15 +132,9 @@ if (args[0] == "measure")
     var hasRounds = args.Length > 3 && args[2] == "--rounds";
     var rounds = hasRounds ? int.Parse(args[3], inv) : 1;
     var nets = args.Skip(hasRounds ? 4 : 2).Select(Load).ToList();
-    var times = nets.Select(_ => new List<double>()).ToArray();
-    for (var round = 0; round < rounds; round++)
-        for (var i = 0; i < nets.Count; i++)
-            times[i].Add(LatencyProfiler.TimeNetwork(nets[i].Onnx, nets[i].Channels, table.Width, table.Height, table.Repeats));
+    var times = Interleaved(rounds, nets.Count, i => LatencyProfiler.TimeNetwork(nets[i].Onnx, nets[i].Channels, table.Width, table.Height, table.Repeats));
     for (var i = 0; i < nets.Count; i++)
-    {
-        var sorted = times[i].Order().ToArray();
-        Console.WriteLine(JsonSerializer.Serialize(new { spec = nets[i].Spec, predicted_ms = nets[i].Predicted, measured_ms = sorted[sorted.Length / 2], rounds = sorted }));
-    }
+        Console.WriteLine(JsonSerializer.Serialize(new { spec = nets[i].Spec, predicted_ms = nets[i].Predicted, measured_ms = Median(times[i]), rounds = times[i] }));
     return 0;
 }
 
@@ -192,18 +178,29 @@ var exported = genotypes.Select(g =>
     network.eval();
     return (Name: g.Item1, Genotype: g.Item2, Description: network.Describe(), Onnx: OnnxExporter.ExportBytes(network, g.Item2.Task));
 }).ToList();
-var checkRounds = exported.Select(_ => new List<double>()).ToArray();
-for (var round = 0; round < 3; round++)
-    for (var i = 0; i < exported.Count; i++)
-        checkRounds[i].Add(LatencyProfiler.TimeNetwork(exported[i].Onnx, exported[i].Genotype.Task.Channels, table.Width, table.Height, table.Repeats, table.Precision));
+var checkRounds = Interleaved(3, exported.Count, i =>
+    LatencyProfiler.TimeNetwork(exported[i].Onnx, exported[i].Genotype.Task.Channels, table.Width, table.Height, table.Repeats, table.Precision));
 for (var i = 0; i < exported.Count; i++)
 {
     var (name, genotype, description, _) = exported[i];
     var predicted = NetworkLatency.Predict(genotype, table);
-    var measured = checkRounds[i].Order().ElementAt(1);
+    var measured = Median(checkRounds[i]);
     var error = (predicted - measured) / measured;
     errors.Add(Math.Abs(error));
     Console.WriteLine(string.Create(inv, $"| {name} | {description} | {predicted:F1} | {measured:F1} | {error:+0.0%;-0.0%} |"));
 }
 Console.WriteLine(string.Create(inv, $"mean absolute error {errors.Average():P1} over {errors.Count} networks (max {errors.Max():P1})"));
 return errors.Average() <= 0.15 ? 0 : 1;
+
+// count timings taken in turn, round after round, so that a slow spell of the host falls on all of them alike: each
+// one's times, fastest first
+static double[][] Interleaved(int rounds, int count, Func<int, double> time)
+{
+    var times = Enumerable.Range(0, count).Select(_ => new List<double>()).ToArray();
+    for (var round = 0; round < rounds; round++)
+        for (var i = 0; i < count; i++)
+            times[i].Add(time(i));
+    return times.Select(t => t.Order().ToArray()).ToArray();
+}
+
+static double Median(double[] sorted) => sorted[sorted.Length / 2];

@@ -53,8 +53,8 @@ public static class LatencyProfiler
             if (reorders is not null)
             {
                 // the pairs are measured (and kept) for every end; taken off where the part ran in the blocked layout
-                var ends = BlockedLayout.Ends(graph, part.Inputs).Sum(channels => Reorders(channels) / 2);
-                if (level == GraphOptimizationLevel.ORT_ENABLE_ALL) ms = Math.Max(0, ms - ends);
+                var atEnds = BlockedLayout.Ends(graph, part.Inputs).Sum(channels => Reorders(channels) / 2);
+                if (level == GraphOptimizationLevel.ORT_ENABLE_ALL) ms = Math.Max(0, ms - atEnds);
             }
             milliseconds[key] = ms;
             progress?.Invoke(key, ms);
