@@ -156,7 +156,9 @@ public class LatencyTests
 
             using var expected = new ExpectedLatency(space, table).Of(supernet);
             var exact = NetworkLatency.Predict(derived, table);
-            Assert.Equal(exact, expected.ToDouble(), 4);
+            // the expected latency sums the table's entries in float32: equal up to its rounding (the table is measured,
+            // so a rounding to decimal places would fail whenever a sum lands on a boundary, as on one CI run at 0.05815)
+            Assert.Equal(exact, expected.ToDouble(), Math.Abs(exact) * 1e-5);
         }
     }
 
