@@ -66,7 +66,7 @@ if (Environment.GetEnvironmentVariable("SOAK_ONLY") is { Length: > 0 } only)
     var until = clock.Elapsed + TimeSpan.FromMinutes(minutes);
     end = until;
     Func<Task> action = only switch { "sizes" => ChangingSizes, "oversized" => Oversized, "vanish" => Vanish, "undecodable" => Undecodable, _ => throw new ArgumentException(only) };
-    await Loop(TimeSpan.FromMilliseconds(only == "sizes" ? 100 : 500), action);
+    await Loop(only, TimeSpan.FromMilliseconds(only == "sizes" ? 100 : 500), action);
     stopSampling.Cancel();
     await sampler;
     Console.WriteLine($"{only} alone: RSS every 5 s (MiB): " + string.Join(" ", rss.Select(r => r.Bytes >> 20)));
@@ -94,11 +94,11 @@ bool Running() => clock.Elapsed < end;
 var replays = new List<int>();
 var chaos = new[]
 {
-    Loop(TimeSpan.FromMilliseconds(1500), Vanish),
-    Loop(TimeSpan.FromMilliseconds(300), ChangingSizes),
-    Loop(TimeSpan.FromMilliseconds(1000), Undecodable),
-    Loop(TimeSpan.FromSeconds(5), Oversized),
-    Loop(TimeSpan.FromSeconds(10), Replay),
+    Loop("vanished streams", TimeSpan.FromMilliseconds(1500), Vanish),
+    Loop("Restore of a changing size", TimeSpan.FromMilliseconds(300), ChangingSizes),
+    Loop("random bytes", TimeSpan.FromMilliseconds(1000), Undecodable),
+    Loop("frames above the pixel limit and messages above the size limit", TimeSpan.FromSeconds(5), Oversized),
+    Loop("WatchJob replay", TimeSpan.FromSeconds(10), Replay),
 };
 var mixed = await Task.WhenAll(Enumerable.Range(0, gameStreams).Select(_ => Game(games, duration)));
 await Task.WhenAll(chaos);
@@ -151,13 +151,13 @@ void Describe(string name, GameRun[] runs)
     Row($"{name}: restored frames per stream (min–max), fairness (Jain's index)", $"{restored.Min()}–{restored.Max()}, {jain:F3}");
 }
 
-async Task Loop(TimeSpan every, Func<Task> action)
+async Task Loop(string label, TimeSpan every, Func<Task> action)
 {
     while (Running())
     {
         var next = Task.Delay(every);
         try { await action(); }
-        catch (RpcException e) { Count(action.Method.Name, e.StatusCode); }
+        catch (RpcException e) { Count(label, e.StatusCode); }
         await next;
     }
 }

@@ -125,6 +125,59 @@ public sealed class InferenceSchedulerTests
     }
 
     [Fact]
+    public async Task AFrameThatExpires_IsNotChargedToTheFramesQueuedBehindItInItsLane()
+    {
+        var scheduler = new InferenceScheduler(1);
+        var held = await scheduler.AdmitAsync("warm", 0.001, null, CancellationToken.None);
+        var expiring = scheduler.AdmitAsync("a", 1, In(TimeSpan.FromMilliseconds(80)), CancellationToken.None);
+        var behind = scheduler.AdmitAsync("a", 1, null, CancellationToken.None); // queued behind it: finish tag 2 as it arrives
+        Assert.Null(await expiring);
+        var other = scheduler.AdmitAsync("b", 1, null, CancellationToken.None); // finish tag 1
+        held!.Dispose();
+        // lane a ran nothing: its second frame takes the first one's place (finish tag 1, and it came first)
+        Assert.Same(behind, await Task.WhenAny(behind, other));
+        (await behind)!.Dispose();
+        (await other)!.Dispose();
+
+        // and the lane's finish tag moved up with it: a's next frame goes level with b's, not behind a phantom frame
+        held = await scheduler.AdmitAsync("warm", 0.001, null, CancellationToken.None);
+        var expiringB = scheduler.AdmitAsync("b", 1, In(TimeSpan.FromMilliseconds(80)), CancellationToken.None);
+        var queuedB = scheduler.AdmitAsync("b", 1, null, CancellationToken.None);
+        Assert.Null(await expiringB);
+        var nextA = scheduler.AdmitAsync("a", 1, null, CancellationToken.None);
+        var nextB = scheduler.AdmitAsync("b", 1, null, CancellationToken.None);
+        held!.Dispose();
+        var order = new List<Task<InferenceScheduler.Admission?>>();
+        var pending = new List<Task<InferenceScheduler.Admission?>> { queuedB, nextA, nextB };
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            order.Add(done);
+            (await done)!.Dispose();
+        }
+        Assert.Equal(new[] { queuedB, nextA, nextB }, order);
+        Assert.Equal((0, 0), (scheduler.InUse, scheduler.Waiting));
+    }
+
+    [Fact]
+    public async Task AFrameThatGotAPlaceButDidNotRun_IsRefundedToItsLane()
+    {
+        var scheduler = new InferenceScheduler(2);
+        var ran = await scheduler.AdmitAsync("a", 1, null, CancellationToken.None); // finish tag 1
+        var held = await scheduler.AdmitAsync("warm", 0.001, null, CancellationToken.None);
+        var behind = scheduler.AdmitAsync("a", 1, null, CancellationToken.None); // finish tag 2 as it arrives
+        var other = scheduler.AdmitAsync("b", 1, null, CancellationToken.None); // finish tag 1
+        ran!.Refund(); // it missed its start at the run gate
+        ran.Dispose();
+        Assert.Same(behind, await Task.WhenAny(behind, other)); // lane a ran nothing: level with b, and it came first
+        held!.Dispose();
+        (await behind)!.Dispose();
+        (await other)!.Dispose();
+        Assert.Equal((0, 0), (scheduler.InUse, scheduler.Waiting));
+    }
+
+    [Fact]
     public async Task ACancelledWaiter_LeavesTheQueue_AndTheNextOneGetsThePlace()
     {
         var scheduler = new InferenceScheduler(1);

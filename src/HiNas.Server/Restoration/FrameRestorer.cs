@@ -138,7 +138,11 @@ public sealed class FrameRestorer : IDisposable
     public async Task<double?> RunAsync(InferenceScheduler.Admission place, PreparedFrame frame, long arrived, long? startBy, CancellationToken cancellation)
     {
         using var run = await _gate.EnterAsync(place.Order, startBy, cancellation);
-        if (run is null) return null;
+        if (run is null)
+        {
+            place.Refund();
+            return null;
+        }
         var queueMs = Math.Max(0, Stopwatch.GetElapsedTime(arrived).TotalMilliseconds - frame.PreprocessMs);
         InferenceEngine.Run(frame);
         return queueMs;
