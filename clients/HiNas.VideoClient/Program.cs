@@ -4,7 +4,7 @@ using Grpc.Core;
 using HiNas.VideoClient;
 using Spectre.Console;
 
-// hinas-video INPUT OUTPUT --model ID [--server URL] [--key KEY] [--task denoise|sr] [--max-in-flight N] [--codec C] [--crf N] [--overwrite]
+// hinas-video INPUT OUTPUT --model ID [--server URL] [--key KEY] [--task denoise|sr] [--max-in-flight N] [--codec C] [--crf N] [--overwrite] [--ffmpeg PATH] [--sigma S]
 var input = new Argument<FileInfo>("input") { Description = "any video ffmpeg reads" };
 var output = new Argument<FileInfo>("output") { Description = "the restored video (container from the extension, e.g. .mp4 or .mkv)" };
 var model = new Option<string>("--model") { Description = "the model id on the server (hinas models list)", Required = true };
