@@ -102,10 +102,12 @@ public class ExportRestoreCommandTests
         Assert.Equal(new[] { 0.0, 50.0 }, manifest.SigmaRange);
         Assert.Contains("noise-level map", manifest.Architecture);
         var int8Package = Path.Combine(root, "int8"); // (int8 calibration crops are 64 pixels)
-        var int8 = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", int8Package, "--int8", "--int8-tuning-steps", "2", "--int8-tolerance-db", "5");
+        var int8 = await CliRunner.RunAsync("export", "--checkpoint", trainDir, "--out", int8Package, "--int8", "--int8-tuning-steps", "2", "--int8-sigma-bands", "25", "--int8-tolerance-db", "5");
         Assert.True(int8.ExitCode == 0, int8.Stderr);
         var int8Manifest = ModelPackage.Load(int8Package).Manifest;
         Assert.Equal((ModelPrecision.Int8, "noise_level"), (int8Manifest.Precision, int8Manifest.NoiseLevelInput));
+        Assert.Matches(@"best after \d+ / \d+ tuning steps\)", int8.Stdout); // one kept step per σ band: σ 0–25 and 25–50
+        Assert.Equal(2, int8Manifest.Metrics!["int8_sigma_bands"]);
 
         // eval tells both runtimes the evaluation's σ: the package (ONNX Runtime) and the training run (TorchSharp) agree at it
         var data = Path.Combine(root, "test");

@@ -648,6 +648,96 @@ public class Int8ExportTests
         Assert.Equal(0, OutlierChannels.Equalize(equalized, feeds).Scaled);
     }
 
+    /// <summary>
+    /// σ bands: graphs of one told denoiser rounded differently, joined, compute each band's graph exactly where the
+    /// told σ falls in its band, and ONNX Runtime still runs every branch's convolutions in int8.
+    /// </summary>
+    [Fact]
+    public void JoinedSigmaBands_RunTheGraphOfTheBandTheToldSigmaFallsIn_InInt8()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, ranges) = ToldGraph(task);
+        ModelProto Rounded(float widen) => QdqQuantizer.Quantize(model, ranges.ToDictionary(r => r.Key, r => new ValueRange(r.Value.Min * widen, r.Value.Max * widen)));
+        var bands = new[] { Rounded(1), Rounded(1.5f), Rounded(3) };
+        var joined = SigmaBands.Join(bands, new[] { 15.0, 35.0 });
+
+        var shape = new[] { 1, 3, 24, 20 };
+        using var x = torch.rand(shape.Select(d => (long)d).ToArray(), generator: new Generator(11));
+        var input = x.data<float>().ToArray();
+        var path = Path.Combine(Path.GetTempPath(), $"hinas-int8-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            foreach (var (sigma, band) in new[] { (5.0, 0), (14.9, 0), (15.0, 1), (25.0, 1), (35.0, 2), (50.0, 2) })
+            {
+                var expected = RunTold(bands[band].ToByteArray(), input, shape, sigma);
+                Assert.Equal(expected, RunTold(joined.ToByteArray(), input, shape, sigma, optimizedPath: path));
+                var other = RunTold(bands[(band + 1) % 3].ToByteArray(), input, shape, sigma);
+                Assert.True(Rms(expected, other) > 0, $"σ {sigma}: the bands' graphs compute the same, so the test tells nothing");
+            }
+            // the optimized graph keeps every band's convolutions in int8 (inside the If branches)
+            static IEnumerable<NodeProto> Nodes(GraphProto graph) =>
+                graph.Node.SelectMany(n => new[] { n }.Concat(n.Attribute.Where(a => a.G is not null).SelectMany(a => Nodes(a.G))));
+            var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+            Assert.Equal(3 * model.Graph.Node.Count(n => n.OpType == "Conv"), Nodes(optimized.Graph).Count(n => n.OpType == "QLinearConv"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void SigmaBands_CutTheNoiseRange_AtTheBoundariesInsideIt()
+    {
+        Assert.Equal(new[] { (0.0, 20.0), (20.0, 35.0), (35.0, 50.0) }, SigmaBands.Cut((0, 50), new[] { 20.0, 35 }));
+        Assert.Equal(new[] { (0.0, 20.0), (20.0, 30.0) }, SigmaBands.Cut((0, 30), new[] { 20.0, 35 }));
+        Assert.Equal(new[] { (10.0, 30.0) }, SigmaBands.Cut((10, 30), new[] { 5.0, 30 }));
+        Assert.Equal(new[] { (0.0, 50.0) }, SigmaBands.Cut((0, 50), Array.Empty<double>()));
+        Assert.Equal(new[] { 10.0, 20, 30, 40 }, new Int8Settings().SigmaBoundaries());
+        Assert.Empty(new Int8Settings { SigmaBands = "" }.SigmaBoundaries());
+        Assert.Equal("int8_sigma_bands", Assert.Throws<SettingException>(() => new Int8Settings { SigmaBands = "35,20" }.Validate()).Setting);
+        Assert.Contains("'x'", Assert.Throws<SettingException>(() => new Int8Settings { SigmaBands = "20,x" }.Validate()).Message);
+    }
+
+    /// <summary>
+    /// A denoiser told the noise over σ 0–50 exports one int8 graph per band (boundaries 20 and 35), each tuned, and the
+    /// package serves: the manifest counts the bands and records each one's kept step, and a σ asked for a band that a
+    /// measured float tail would make its own is refused, naming the setting.
+    /// </summary>
+    [Fact]
+    public void ExportInt8OfADenoiserToldTheNoise_MakesOneGraphPerSigmaBand_AndServes()
+    {
+        var task = RestorationTask.Denoise(25, 1);
+        var root = Path.Combine(Path.GetTempPath(), $"hinas-int8-{Guid.NewGuid():N}");
+        try
+        {
+            var run = Path.Combine(root, "train");
+            Trainer.Run(new TrainOptions
+            {
+                Task = task, Architecture = new ArchitectureSpec { Kind = ArchitectureSpec.DnCnnKind, Depth = 3, Width = 8 }, NoiseMap = true, NoiseSigmaRange = new[] { 0.0, 50 },
+                Data = new DataSpec { DeadLeavesCount = 8, DeadLeavesSize = 48 }, Iterations = 20, Batch = 4, Crop = 24, LearningRate = 2e-3, ValidateEvery = 10, Seed = 3,
+            }, run);
+            var settings = new Int8Settings { CalibrationCrops = 4, TuningSteps = 2, ValidateEvery = 2, Crop = 24, Batch = 2, ValidationCrop = 32, ToleranceDb = 100, SigmaBands = "20,35" };
+            var lines = new List<string>();
+            var result = ModelExport.FromTrainingRun(run, Path.Combine(root, "package"), int8: settings, progress: new Reporter(lines.Add));
+            Assert.Equal(new[] { "σ band 0–20", "σ band 20–35", "σ band 35–50" }, lines.Where(l => l.StartsWith("σ band")));
+            var metrics = result.Package.Manifest.Metrics!;
+            Assert.Equal(3, metrics["int8_sigma_bands"]);
+            Assert.All(Enumerable.Range(0, 3), i => Assert.InRange(metrics[$"int8_tuning_steps_band_{i}"], 0, 2));
+            var written = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(result.Package.Folder, "model.onnx")));
+            Assert.Equal("If", written.Graph.Node.Last().OpType);
+            Assert.Equal("20,35", ModelPackage.Load(result.Package.Folder).Manifest.Quantization!["sigma_bands"]!.GetValue<string>());
+
+            using var served = RestorationModel.Open(ModelPackage.Load(result.Package.Folder), optimization: GraphOptimization.Extended);
+            foreach (var sigma in new[] { 10.0, 40.0 })
+            {
+                var restored = InferenceEngine.Restore(served, new HiNas.Imaging.Pixels.PlanarImage(1, 17, 23, Enumerable.Repeat(0.5f, 17 * 23).ToArray()), sigma);
+                Assert.All(restored.Data, v => Assert.InRange(v, 0.2f, 0.8f));
+            }
+
+            var measured = Assert.Throws<SettingException>(() => ModelExport.FromTrainingRun(run, Path.Combine(root, "measured"), int8: settings with { FloatTail = null }));
+            Assert.Equal("int8_float_tail", measured.Setting);
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+    }
+
     [Fact]
     public void ExportInt8WritesAServablePackageWithBothScores()
     {

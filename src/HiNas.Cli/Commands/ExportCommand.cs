@@ -8,7 +8,7 @@ using HiNas.Onnx.Packaging;
 
 namespace HiNas.Cli.Commands;
 
-/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-schedule constant|cosine] [--int8-equalize-outliers true|false] [--int8-batch N] [--int8-tolerance-db D]]`</summary>
+/// <summary>`hinas export --checkpoint TRAIN_DIR --out MODEL_DIR [--id NAME] [--force] [--measure-latency WxH] [--int8 [--int8-tuning-steps N] [--int8-learning-rate R] [--int8-range-learning-rate R] [--int8-float-tail N] [--int8-float-head N] [--int8-schedule constant|cosine] [--int8-equalize-outliers true|false] [--int8-sigma-bands LIST] [--int8-batch N] [--int8-tolerance-db D]]`</summary>
 public static class ExportCommand
 {
     public static Command Create(CliOutput output)
@@ -53,11 +53,16 @@ public static class ExportCommand
             Description = $"scale down the channels of a ReLU's output that reach far beyond the others before calibration (the graph computes the same; default {defaults.EqualizeOutliers.ToString().ToLowerInvariant()})",
             DefaultValueFactory = _ => defaults.EqualizeOutliers,
         };
+        var bands = new Option<string>("--int8-sigma-bands")
+        {
+            Description = $"a denoiser told the noise: the σ at which its range is cut into bands, each with its own int8 graph, comma-separated (\"\": one graph; default {defaults.SigmaBands})",
+            DefaultValueFactory = _ => defaults.SigmaBands,
+        };
         var batch = new Option<int>("--int8-batch") { Description = $"training crops per tuning step (default {defaults.Batch})", DefaultValueFactory = _ => defaults.Batch };
         var tolerance = new Option<double>("--int8-tolerance-db") { Description = $"fail when int8 scores more than this many dB under float on the validation images (default {defaults.ToleranceDb})", DefaultValueFactory = _ => defaults.ToleranceDb };
         var command = new Command("export", "Export a trained network to an ONNX model package (BatchNorm folded), checking ONNX Runtime against TorchSharp")
         {
-            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, outliers, batch, tolerance,
+            checkpoint, outDir, id, force, json, measure, budget, int8, tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, outliers, bands, batch, tolerance,
         };
         command.SetAction(parse =>
         {
@@ -66,10 +71,10 @@ public static class ExportCommand
             {
                 Checkpoint = parse.GetValue(checkpoint)!.FullName, Out = parse.GetValue(outDir)!.FullName, Id = parse.GetValue(id), Overwrite = parse.GetValue(force),
                 MeasureWidth = size?.Item1, MeasureHeight = size?.Item2, BudgetMs = parse.GetValue(budget),
-                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), FloatHead = parse.GetValue(floatHead), Schedule = parse.GetValue(schedule)!, EqualizeOutliers = parse.GetValue(outliers), Batch = parse.GetValue(batch), ToleranceDb = parse.GetValue(tolerance) } : null,
+                Int8 = parse.GetValue(int8) ? defaults with { TuningSteps = parse.GetValue(tuningSteps), LearningRate = parse.GetValue(tuningRate), RangeLearningRate = parse.GetValue(rangeRate), FloatTail = FloatTail(parse.GetValue(floatTail)!), FloatHead = parse.GetValue(floatHead), Schedule = parse.GetValue(schedule)!, EqualizeOutliers = parse.GetValue(outliers), SigmaBands = parse.GetValue(bands)!, Batch = parse.GetValue(batch), ToleranceDb = parse.GetValue(tolerance) } : null,
             };
-            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, outliers, batch, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
-                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail, --int8-float-head, --int8-schedule, --int8-equalize-outliers, --int8-batch and --int8-tolerance-db need --int8");
+            if (!parse.GetValue(int8) && new Option[] { tuningSteps, tuningRate, rangeRate, floatTail, floatHead, schedule, outliers, bands, batch, tolerance }.Any(o => parse.GetResult(o) is { Implicit: false }))
+                throw new SettingException("int8", "--int8-tuning-steps, --int8-learning-rate, --int8-range-learning-rate, --int8-float-tail, --int8-float-head, --int8-schedule, --int8-equalize-outliers, --int8-sigma-bands, --int8-batch and --int8-tolerance-db need --int8");
             options.Validate();
             var result = ModelExport.From(options, parse.GetValue(json) ? null : new LineProgress<string>(line => $"hinas: {line}", output.Error));
             var m = result.Package.Manifest;
@@ -83,7 +88,7 @@ public static class ExportCommand
             output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote model '{m.Id}' to {result.Package.Folder} ({m.Precision}, {m.ModelBytes:N0} bytes, {m.Params:N0} parameters)"));
             if (m.Metrics is { } metrics && metrics.TryGetValue("int8_validation_psnr", out var int8Psnr))
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"int8: {int8Psnr:F3} dB on the validation images against float {metrics["float_validation_psnr"]:F3} dB (best after {metrics["int8_tuning_steps"]:F0} tuning steps)"));
+                    $"int8: {int8Psnr:F3} dB on the validation images against float {metrics["float_validation_psnr"]:F3} dB (best after {KeptSteps(metrics)} tuning steps)"));
             if (m.Latency is { } l)
                 output.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"latency {l.MeasuredMs:F1} ms per {l.Width}×{l.Height} frame on {l.Device}{(l.BudgetMs is { } bm ? $" (budget {bm:F1} ms: {(l.MeasuredMs <= bm ? "met" : "MISSED")})" : "")}"));
@@ -93,6 +98,12 @@ public static class ExportCommand
     }
 
     /// <summary>--int8-float-tail: a count of convolutions, or auto (null).</summary>
+    /// <summary>The tuning step each int8 graph was kept at: one number, or one per σ band ("750 / 1000 / 500").</summary>
+    private static string KeptSteps(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.TryGetValue("int8_sigma_bands", out var bands)
+            ? string.Join(" / ", Enumerable.Range(0, (int)bands).Select(i => metrics[$"int8_tuning_steps_band_{i}"].ToString("F0", CultureInfo.InvariantCulture)))
+            : metrics["int8_tuning_steps"].ToString("F0", CultureInfo.InvariantCulture);
+
     private static int? FloatTail(string text) =>
         text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? null
         : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n

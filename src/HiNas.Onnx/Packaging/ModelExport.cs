@@ -150,7 +150,12 @@ public static class ModelExport
             metrics["int8_validation_psnr"] = int8Psnr;
         }
         metrics["int8_largest_drop_db"] = largestDrop;
-        metrics["int8_tuning_steps"] = result.BestStep;
+        if (result.Bands.Count == 1) metrics["int8_tuning_steps"] = result.Bands[0].BestStep;
+        else
+        {
+            metrics["int8_sigma_bands"] = result.Bands.Count;
+            for (var i = 0; i < result.Bands.Count; i++) metrics[$"int8_tuning_steps_band_{i}"] = result.Bands[i].BestStep;
+        }
         metrics["int8_float_tail"] = result.FloatTail;
         metrics["int8_float_head"] = result.FloatHead;
         metrics["int8_seconds"] = result.Seconds;

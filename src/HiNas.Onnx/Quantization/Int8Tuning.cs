@@ -15,21 +15,30 @@ using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace HiNas.Onnx.Quantization;
 
-/// <summary>What <see cref="Int8Tuning.Quantize"/> made, and the fake-quantized validation PSNR before and after tuning.</summary>
-public sealed record Int8Result(ModelProto Model, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep, double Seconds, int FloatTail, int FloatHead);
+/// <summary>
+/// What <see cref="Int8Tuning.Quantize"/> made: the int8 graph, each σ band's σ range and tuning step whose weights it
+/// kept (one band for a graph not cut into bands, its range null where the graph is not told the noise).
+/// </summary>
+public sealed record Int8Result(ModelProto Model, IReadOnlyList<Int8Band> Bands, double Seconds, int FloatTail, int FloatHead);
+
+/// <summary>One σ band's int8 graph: its σ range, the fake-quantized validation PSNR before and after tuning, and the step kept.</summary>
+public sealed record Int8Band((double Min, double Max)? Sigma, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep);
 
 /// <summary>
 /// Makes the int8 form of an exported float graph: ranges calibrated on crops of the training images
 /// (<see cref="ActivationRanges"/>; outlier channels scaled down first, <see cref="OutlierChannels"/>), then quantization-aware tuning — the graph's folded weights trained through the
 /// same rounding the int8 graph does (<see cref="FakeQuantizedGraph"/>), with the task's loss on training crops, the
 /// learning rates on <see cref="Int8Settings.Schedule"/>, the best validation PSNR kept — and the QDQ rewrite of the
-/// tuned graph over the same ranges (<see cref="QdqQuantizer"/>).
+/// tuned graph over the same ranges (<see cref="QdqQuantizer"/>). A denoiser told the noise gets one such graph per σ
+/// band of its range (<see cref="Int8Settings.SigmaBands"/>), joined into one (<see cref="SigmaBands"/>).
 /// Post-training rounding alone costs deep denoisers decibels: their activations are heavy-tailed and the predicted
 /// noise is a small difference of large features, so the rounding errors of 40-odd layers add up in it.
 /// </summary>
 public static class Int8Tuning
 {
     /// <param name="loss">the loss the float network was trained with (default: the task's)</param>
+    /// <param name="noiseRange">the σ range the network was trained on (a denoiser told the noise: cut into
+    /// <see cref="Int8Settings.SigmaBands"/>, each band's graph made on its own σ and validated at its middle)</param>
     public static Int8Result Quantize(ModelProto floatModel, RestorationTask task, IReadOnlyList<PlanarImage> train, IReadOnlyList<PlanarImage> validation,
         Int8Settings settings, (double Min, double Max)? noiseRange = null, IProgress<string>? progress = null, RestorationLoss? loss = null)
     {
@@ -38,6 +47,31 @@ public static class Int8Tuning
         if (validation.Count == 0) throw new ArgumentException("int8 tuning needs validation images");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         TorchRuntime.EnsureInitialized();
+        IReadOnlyList<(double Lo, double Hi)>? bands = OnnxExporter.TakesNoiseLevel(floatModel) && noiseRange is { } range ? SigmaBands.Cut(range, settings.SigmaBoundaries()) : null;
+        if (bands is null || bands.Count == 1)
+        {
+            var (model, one, tail) = QuantizeBand(floatModel, task, train, validation, settings, noiseRange, progress, loss);
+            return new Int8Result(model, new[] { one }, clock.Elapsed.TotalSeconds, tail, settings.FloatHead);
+        }
+        // a measured float tail would be each band's own: one package, one tail
+        if (settings.FloatTail is null) throw new SettingException("int8_float_tail", "measuring the float tail is for one graph; with σ bands give the tail (or set int8_sigma_bands empty)");
+        var graphs = new List<ModelProto>();
+        var made = new List<Int8Band>();
+        foreach (var (min, max) in bands)
+        {
+            progress?.Report($"σ band {min:g}–{max:g}");
+            var atMiddle = RestorationTask.Denoise((min + max) / 2, task.Channels);
+            var (model, band, _) = QuantizeBand(floatModel, atMiddle, train, validation, settings, (min, max), progress, loss);
+            graphs.Add(model);
+            made.Add(band);
+        }
+        return new Int8Result(SigmaBands.Join(graphs, bands.Skip(1).Select(b => b.Lo).ToArray()), made, clock.Elapsed.TotalSeconds, settings.FloatTail.Value, settings.FloatHead);
+    }
+
+    /// <summary>The int8 graph for one σ band (or the whole range): calibration, quantization-aware tuning, the QDQ rewrite.</summary>
+    private static (ModelProto Model, Int8Band Band, int FloatTail) QuantizeBand(ModelProto floatModel, RestorationTask task, IReadOnlyList<PlanarImage> train, IReadOnlyList<PlanarImage> validation,
+        Int8Settings settings, (double Min, double Max)? noiseRange, IProgress<string>? progress, RestorationLoss? loss)
+    {
         // the graph's input (HR crop / scale) must be a multiple of its pixel-unshuffle
         var crop = EdgePadded.RoundUp(settings.Crop, task.Scale * OnnxExporter.InputMultiple(floatModel));
         // a graph told the noise is tuned as it was trained: each crop's σ drawn from the range, its plane after the image
@@ -84,7 +118,7 @@ public static class Int8Tuning
                 if (psnr > best) (best, bestStep, bestModel, bestRanges) = (psnr, i, graph.ToModelProto(), graph.Ranges());
             }
         }
-        return new Int8Result(QdqQuantizer.Quantize(bestModel, bestRanges), calibrated, best, bestStep, clock.Elapsed.TotalSeconds, tail, settings.FloatHead);
+        return (QdqQuantizer.Quantize(bestModel, bestRanges), new Int8Band(noiseRange, calibrated, best, bestStep), tail);
     }
 
     /// <summary>How many convolutions the graph's plan leaves in int8.</summary>
