@@ -97,13 +97,13 @@ public static class ExportCommand
         return command;
     }
 
-    /// <summary>--int8-float-tail: a count of convolutions, or auto (null).</summary>
     /// <summary>The tuning step each int8 graph was kept at: one number, or one per σ band ("750 / 1000 / 500").</summary>
     private static string KeptSteps(IReadOnlyDictionary<string, double> metrics) =>
         metrics.TryGetValue("int8_sigma_bands", out var bands)
             ? string.Join(" / ", Enumerable.Range(0, (int)bands).Select(i => metrics[$"int8_tuning_steps_band_{i}"].ToString("F0", CultureInfo.InvariantCulture)))
             : metrics["int8_tuning_steps"].ToString("F0", CultureInfo.InvariantCulture);
 
+    /// <summary>--int8-float-tail: a count of convolutions, or auto (null).</summary>
     private static int? FloatTail(string text) =>
         text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? null
         : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
