@@ -16,13 +16,13 @@ using OrtTensors = Microsoft.ML.OnnxRuntime.Tensors;
 namespace HiNas.Onnx.Quantization;
 
 /// <summary>
-/// What <see cref="Int8Tuning.Quantize"/> made: the int8 graph, each σ band's σ range and tuning step whose weights it
-/// kept (one band for a graph not cut into bands, its range null where the graph is not told the noise).
+/// What <see cref="Int8Tuning.Quantize"/> made: the int8 graph and, per σ band in the band order, the tuning step whose
+/// weights it kept (one band for a graph not cut into bands).
 /// </summary>
 public sealed record Int8Result(ModelProto Model, IReadOnlyList<Int8Band> Bands, double Seconds, int FloatTail, int FloatHead);
 
-/// <summary>One σ band's int8 graph: its σ range, the fake-quantized validation PSNR before and after tuning, and the step kept.</summary>
-public sealed record Int8Band((double Min, double Max)? Sigma, double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep);
+/// <summary>One σ band's int8 graph: the fake-quantized validation PSNR before and after tuning, and the step kept.</summary>
+public sealed record Int8Band(double ValidationPsnrCalibrated, double ValidationPsnrTuned, int BestStep);
 
 /// <summary>
 /// Makes the int8 form of an exported float graph: ranges calibrated on crops of the training images
@@ -118,7 +118,7 @@ public static class Int8Tuning
                 if (psnr > best) (best, bestStep, bestModel, bestRanges) = (psnr, i, graph.ToModelProto(), graph.Ranges());
             }
         }
-        return (QdqQuantizer.Quantize(bestModel, bestRanges), new Int8Band(noiseRange, calibrated, best, bestStep), tail);
+        return (QdqQuantizer.Quantize(bestModel, bestRanges), new Int8Band(calibrated, best, bestStep), tail);
     }
 
     /// <summary>How many convolutions the graph's plan leaves in int8.</summary>
