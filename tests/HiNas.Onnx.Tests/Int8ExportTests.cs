@@ -315,6 +315,34 @@ public class Int8ExportTests
     }
 
     /// <summary>
+    /// A float tail begins after the ReLU that feeds it: that ReLU stays in int8 with the sum or convolution that writes
+    /// its input (ONNX Runtime fuses it there), so the value rounded is the ReLU's output, over its unsigned range, and
+    /// the signed value before it is not rounded at all.
+    /// </summary>
+    [Fact]
+    public void AFloatTailLeavesTheReluBeforeItWithItsInt8Writer()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var (model, _, _) = GraphOf(FusedConvolutions(task, 2), task);
+        var nodes = model.Graph.Node;
+        int Writer(string value) => Enumerable.Range(0, nodes.Count).Single(i => nodes[i].Output.Contains(value));
+        foreach (var depth in new[] { 1, 2 })
+        {
+            var plan = QuantizationPlan.Of(QuantizationPlan.WithFloatTail(model, depth));
+            // the ReLUs whose outputs the tail's convolutions read, written by what stays int8
+            var feeding = plan.FloatTail.Where(i => nodes[i].OpType == "Conv").Select(i => Writer(nodes[i].Input[0]))
+                .Where(i => nodes[i].OpType == "Relu" && !plan.FloatTail.Contains(Writer(nodes[i].Input[0]))).Distinct().ToArray();
+            Assert.NotEmpty(feeding);
+            foreach (var relu in feeding)
+            {
+                Assert.Contains(relu, plan.Nodes);
+                Assert.Contains(nodes[relu].Output[0], plan.Activations);
+                Assert.DoesNotContain(nodes[relu].Input[0], plan.Activations);
+            }
+        }
+    }
+
+    /// <summary>
     /// A float head of N keeps float every network node within N convolutions of the network input along every path:
     /// the network input is not rounded, so a denoiser's residual reads the image as it came; the first convolutions'
     /// weights stay float (and train); the fake quantization rounds as the int8 graph does.

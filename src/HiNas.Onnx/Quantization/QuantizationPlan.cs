@@ -10,7 +10,8 @@ namespace HiNas.Onnx.Quantization;
 /// quantized activations are every non-constant value a quantized node reads or writes (so the network's input unless
 /// a float head reads it, and the prediction unless it is in the float tail); the quantized weights are the quantized convolutions' weights. The network's last nodes may stay
 /// float (<see cref="FloatTail"/>, metadata <see cref="FloatTailKey"/>): those within N convolutions of the prediction
-/// along every path, where a denoiser's rounding errors reach its output amplified by the head. Its first nodes may
+/// along every path, where a denoiser's rounding errors reach its output amplified by the head, and what follows them
+/// (a sum or ReLU before the tail's first convolution stays in int8 with what it reads). Its first nodes may
 /// stay float too (<see cref="FloatHead"/>, metadata <see cref="FloatHeadKey"/>): those within N convolutions of the
 /// network input along every path, so that the network reads the image as it came and the first int8 value is the
 /// stem's output.
@@ -144,7 +145,23 @@ public sealed class QuantizationPlan
                 if (input.Length > 0) valueDistance[input] = valueDistance.TryGetValue(input, out var known) ? Math.Max(known, d) : d;
         }
         var tailDepth = DepthOf(model, FloatTailKey);
-        var tail = new HashSet<int>(nodes.Where(i => tailDepth > 0 && distance[i] <= tailDepth));
+        // the tail: its convolutions and what follows them. What lies between the last int8 convolutions and the
+        // tail's first (a sum, a ReLU) stays in int8 with them: ONNX Runtime fuses it there, and the value rounded is
+        // then the ReLU's output over its unsigned range, not the signed addends before it, half of whose levels the
+        // ReLU throws away. Forwards, in the graph's topological order: a node reading a tail node is in the tail (a
+        // value is rounded for all its readers or for none), one reading only the int8 part's values is in int8.
+        var tail = new HashSet<int>();
+        var int8Writers = new Dictionary<string, bool>(StringComparer.Ordinal); // value → written by an int8 node (false: by a tail node)
+        for (var index = 0; index < graph.Node.Count && tailDepth > 0; index++)
+        {
+            if (!nodes.Contains(index)) continue;
+            var node = graph.Node[index];
+            var inTail = distance[index] <= tailDepth && (node.OpType == "Conv"
+                || node.Input.Any(v => int8Writers.TryGetValue(v, out var int8) && !int8)
+                || !node.Input.Any(v => int8Writers.ContainsKey(v)));
+            if (inTail) tail.Add(index);
+            foreach (var output in node.Output) int8Writers[output] = !inTail;
+        }
         nodes.ExceptWith(tail);
         // each network node's distance from the network input in convolutions (itself included) along its longest path:
         // forwards, so that every value a head node reads comes from the head or the input
