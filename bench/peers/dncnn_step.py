@@ -1,7 +1,7 @@
 """Times training steps of a DnCNN-style denoiser with Debian's python3-torch: the same network, loss, optimiser and
 shapes as `hinas train --task denoise --arch dncnn --profile-memory` (written here independently, for the comparison).
 
-Network: conv 3x3 (with bias) + LeakyReLU(0.2), (depth - 2) x [conv 3x3 (no bias) + BatchNorm + LeakyReLU(0.2)],
+Network: conv 3x3 (with bias) + ReLU, (depth - 2) x [conv 3x3 (no bias) + BatchNorm + ReLU],
 conv 3x3 (with bias) to the image channels; output = input - that (residual). Loss: MSE + 0.5 * (-log10 SSIM), SSIM
 with an 11x11 Gaussian window (sigma 1.5) over valid positions, C1 = 0.01^2, C2 = 0.03^2. Adam, lr 1e-3.
 Prints one JSON object: parameters, peak resident memory over the memory before the steps, seconds per step
@@ -23,9 +23,9 @@ from process_memory import measure_steps
 class DnCnn(nn.Module):
     def __init__(self, channels, depth, width):
         super().__init__()
-        layers = [nn.Conv2d(channels, width, 3, padding=1), nn.LeakyReLU(0.2)]
+        layers = [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU()]
         for _ in range(depth - 2):
-            layers += [nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
         layers.append(nn.Conv2d(width, channels, 3, padding=1))
         self.body = nn.Sequential(*layers)
 

@@ -25,6 +25,7 @@ public static class TrainOptionsJson
         public double? WidthMultiplier { get; set; }
         public string? Head { get; set; }
         public int? ConvExpansion { get; set; }
+        public string? Activation { get; set; }
     }
 
     private sealed class Dto
@@ -62,6 +63,7 @@ public static class TrainOptionsJson
                 WidthMultiplier = o.Architecture.WidthMultiplier,
                 Head = o.Architecture.Head?.Name(),
                 ConvExpansion = o.Architecture.ConvExpansion,
+                Activation = o.Architecture.Activation,
             },
             Data = o.Data.ToString(),
             Iterations = o.Iterations,
@@ -99,6 +101,8 @@ public static class TrainOptionsJson
                         WidthMultiplier = Architecture.WidthMultiplier,
                         Head = Architecture.Head is { } head ? DerivedHeads.Parse(head) : null,
                         ConvExpansion = Architecture.ConvExpansion,
+                        // unset for a DnCNN or FFDNet trained before it was recorded: the LeakyReLU it had then (EffectiveActivation)
+                        Activation = Architecture.Activation,
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,

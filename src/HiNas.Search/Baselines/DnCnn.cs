@@ -12,8 +12,8 @@ namespace HiNas.Search.Baselines;
 /// <summary>
 /// DnCNN-style denoiser (Zhang et al. 2017): conv 3×3 + activation, (depth − 2) × (conv 3×3 + BN + activation),
 /// conv 3×3 to the image channels predicting the noise; output = input − noise; the middle convolutions start as the
-/// identity (<see cref="IdentityConv"/>). LeakyReLU(0.2) as in the rest
-/// of the op set. With a pixel-unshuffle r of 2 it is FFDNet's design (Zhang, Zuo and Zhang 2018), the hand-designed
+/// identity (<see cref="IdentityConv"/>). The activation is ReLU, as in both papers (<see cref="StackActivation.Relu"/>;
+/// LeakyReLU(0.2) for runs recorded before, <see cref="ArchitectureSpec.Activation"/>). With a pixel-unshuffle r of 2 it is FFDNet's design (Zhang, Zuo and Zhang 2018), the hand-designed
 /// real-time denoiser: the input (and its noise-level plane, when told) goes through space-to-depth by 2, the same
 /// stack runs at a quarter of the pixels and predicts the noise's 4·C sub-images, which a pixel shuffle puts back
 /// (FFDNet predicts the clean image; here the noise, as every network of this repository does).
@@ -24,7 +24,9 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
 
     /// <param name="noiseMap">told the noise: the first convolution also reads the noise-level plane (<see cref="IRestorationNetwork.NoiseMap"/>)</param>
     /// <param name="pixelUnshuffle">r: the stack runs at 1/r² of the pixels (1: DnCNN; 2: FFDNet)</param>
-    public DnCnn(RestorationTask task, int depth, int width, bool noiseMap = false, int pixelUnshuffle = 1) : base(nameof(DnCnn))
+    /// <param name="relu">ReLU, as the papers (<see cref="StackActivation.Relu"/>); false: the LeakyReLU(0.2) of runs
+    /// recorded before it (<see cref="ArchitectureSpec.Activation"/>)</param>
+    public DnCnn(RestorationTask task, int depth, int width, bool noiseMap = false, int pixelUnshuffle = 1, bool relu = true) : base(nameof(DnCnn))
     {
         if (task.Kind != RestorationKind.Denoise) throw new ArgumentException("DnCNN is a denoiser; use espcn or fsrcnn for super-resolution");
         if (depth < 2) throw new ArgumentOutOfRangeException(nameof(depth), depth, "DnCNN depth must be at least 2");
@@ -36,16 +38,17 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
         Depth = depth;
         Width = width;
         NoiseMap = noiseMap;
+        Relu = relu;
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
             ("conv_in", Conv2d((task.Channels + (noiseMap ? 1 : 0)) * subImages, width, 3, padding: 1)),
-            ("act_in", StackActivation.Create()),
+            ("act_in", relu ? StackActivation.Relu() : StackActivation.Create()),
         };
         for (var i = 0; i < depth - 2; i++)
         {
             layers.Add(($"conv{i}", IdentityConv(width)));
             layers.Add(($"bn{i}", new ScalarFreeBatchNorm2d(width)));
-            layers.Add(($"act{i}", StackActivation.Create()));
+            layers.Add(($"act{i}", relu ? StackActivation.Relu() : StackActivation.Create()));
         }
         layers.Add(("conv_out", Conv2d(width, task.Channels * subImages, 3, padding: 1)));
         body = Sequential(layers);
@@ -86,7 +89,10 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
     public bool NoiseMap { get; }
     public int PixelUnshuffle { get; }
 
-    public string Describe() => (PixelUnshuffle == 1 ? "DnCNN" : $"FFDNet (DnCNN at pixel-unshuffle ×{PixelUnshuffle})") + $" depth {Depth} width {Width}" + (NoiseMap ? ", noise-level map" : "");
+    /// <summary>ReLU after each convolution but the last (else LeakyReLU(0.2), a run recorded before 2026-12-08).</summary>
+    public bool Relu { get; }
+
+    public string Describe() => (PixelUnshuffle == 1 ? "DnCNN" : $"FFDNet (DnCNN at pixel-unshuffle ×{PixelUnshuffle})") + $" depth {Depth} width {Width}" + (NoiseMap ? ", noise-level map" : "") + (Relu ? "" : ", LeakyReLU(0.2)");
 
     public override Tensor forward(Tensor x)
     {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace HiNas.Search.Export;
 
-/// <summary>The graph of a plain stack of layers (the baselines' bodies): each Conv2d with the BatchNorm right after it folded in, and LeakyReLU.</summary>
+/// <summary>The graph of a plain stack of layers (the baselines' bodies): each Conv2d with the BatchNorm right after it folded in, and ReLU or LeakyReLU.</summary>
 public static class LayerStack
 {
     public static string Emit(IGraphEmitter g, IEnumerable<nn.Module> layers, string x)
@@ -21,6 +21,9 @@ public static class LayerStack
                     break;
                 case TorchSharp.Modules.LeakyReLU relu:
                     x = g.LeakyRelu(x, relu.negative_slope);
+                    break;
+                case TorchSharp.Modules.ReLU:
+                    x = g.Relu(x);
                     break;
                 default:
                     throw new NotSupportedException($"layer {list[i].GetType().Name} has no graph to emit");

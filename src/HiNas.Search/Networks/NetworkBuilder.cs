@@ -17,8 +17,8 @@ public static class NetworkBuilder
     {
         ArchitectureSpec.GenotypeKind or ArchitectureSpec.RandomKind =>
             new DerivedNetwork(spec.NetworkGenotype ?? throw new InvalidOperationException($"a '{spec.Kind}' architecture needs its genotype"), spec.EffectiveHead, noiseMap, spec.EffectiveConvExpansion),
-        ArchitectureSpec.DnCnnKind => new DnCnn(task, spec.DepthOrDefault, spec.WidthOrDefault, noiseMap),
-        ArchitectureSpec.FfdnetKind => new DnCnn(task, spec.DepthOrDefault, spec.WidthOrDefault, noiseMap, pixelUnshuffle: 2),
+        ArchitectureSpec.DnCnnKind => new DnCnn(task, spec.DepthOrDefault, spec.WidthOrDefault, noiseMap, relu: spec.EffectiveActivation == ArchitectureSpec.ReluActivation),
+        ArchitectureSpec.FfdnetKind => new DnCnn(task, spec.DepthOrDefault, spec.WidthOrDefault, noiseMap, pixelUnshuffle: 2, relu: spec.EffectiveActivation == ArchitectureSpec.ReluActivation),
         _ when noiseMap => throw new ArgumentException($"a noise-level map is for denoisers; {spec.Kind} is an upscaler"),
         ArchitectureSpec.EspcnKind => new Espcn(task, spec.DepthOrDefault, spec.WidthOrDefault),
         ArchitectureSpec.FsrcnnKind => new Fsrcnn(task, spec.DepthOrDefault, spec.WidthOrDefault, Math.Max(4, (int)Math.Round(spec.WidthOrDefault * 12.0 / 56))),

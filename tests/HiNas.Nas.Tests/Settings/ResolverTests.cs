@@ -263,6 +263,33 @@ public sealed class ResolverTests
         Assert.Equal(oldOptions.Architecture.Genotype!.Filters, oldOptions.Architecture.NetworkGenotype!.Filters);
     }
 
+    /// <summary>
+    /// DnCNN and FFDNet are built with their papers' ReLU, recorded in the options file; a run whose file does not
+    /// record it (written before 2026-12-08) is rebuilt with the LeakyReLU(0.2) it was trained with; no other network
+    /// takes the setting.
+    /// </summary>
+    [Fact]
+    public void BaselineActivation_IsReluAsTheirPapers_AndARunRecordedBeforeKeepsItsLeakyRelu()
+    {
+        var task = RestorationTask.Denoise(25, 3);
+        var space = SearchOptionsResolver.Resolve(task, new SearchSettings()).Supernet.Space;
+        foreach (var name in new[] { "dncnn", "ffdnet" })
+        {
+            var options = TrainOptionsResolver.Resolve(task, ArchitectureSpec.Parse(name, task, null, null, space), new TrainSettings());
+            Assert.Equal(ArchitectureSpec.ReluActivation, options.Architecture.EffectiveActivation);
+            var json = TrainOptionsJson.Serialize(options);
+            Assert.Equal(ArchitectureSpec.ReluActivation, Reload(json, TrainOptionsJson.Load).Architecture.Activation);
+            var before = Without(json, "architecture.activation");
+            Assert.DoesNotContain("activation", before);
+            Assert.Equal(ArchitectureSpec.LeakyReluActivation, Reload(before, TrainOptionsJson.Load).Architecture.EffectiveActivation);
+        }
+        var espcn = ArchitectureSpec.Parse("espcn", RestorationTask.SuperResolution(2, 3), null, null, space);
+        Assert.Null(espcn.Activation);
+        Assert.Equal("activation", Assert.Throws<SettingException>(() => (espcn with { Activation = ArchitectureSpec.ReluActivation }).Validate()).Setting);
+        var dncnn = ArchitectureSpec.Parse("dncnn", task, null, null, space);
+        Assert.Equal("activation: 'tanh' is not relu or leaky_relu", Assert.Throws<SettingException>(() => (dncnn with { Activation = "tanh" }).Validate()).Message);
+    }
+
     [Fact]
     public void ConvExpansion_IsForNetworksOfFusedCells_CheckedAndKeptInTheOptionsFile()
     {
