@@ -181,7 +181,12 @@ for net in "${nets[@]}" "${baselines[@]}" random:1 random:2 random:3; do
     dncnn*|ffdnet*)
       IFS=: read -r kind depth width <<< "$net"
       size=(); [ -n "$depth" ] && size=(--depth "$depth" --width "$width")
-      arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$(design_spec "$net")" ;;
+      arch=(--arch "$kind" "${task[@]}" "${size[@]}"); spec="$(design_spec "$net")"
+      # trained before the stacks recorded their activation (LeakyReLU(0.2) then; their papers' ReLU since): again
+      if [ -f "$dir/options.json" ] && ! grep -q '"activation"' "$dir/options.json"; then
+        echo "front.sh: $dir is $net trained with LeakyReLU: training it again with ReLU" >&2
+        rm -rf "$dir" "$dir".* "$dir"-seed*
+      fi ;;
     random:*) arch=(--arch "$net" "${task[@]}" "${space[@]}" "${as_searched[@]}"); spec="$dir/genotype.json" ;;
     free-x*) arch=(--genotype "$(found free)" --width-multiplier "${net#free-x}" --head light ${EXPANSION:+--conv-expansion "$EXPANSION"}); spec="$(found free)*${net#free-x}" ;;
     *) arch=(--genotype "$(found "$net")" "${as_searched[@]}"); spec="$(found "$net")"
