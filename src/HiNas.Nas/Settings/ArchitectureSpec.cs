@@ -22,10 +22,11 @@ public sealed record ArchitectureSpec
     public int? Width { get; init; }
 
     /// <summary>
-    /// DnCNN and FFDNet: the activation of their stack, <see cref="ReluActivation"/> as their papers have it (what
-    /// <see cref="Parse"/> gives). Unset — a run written before the setting existed (2026-12-08) — is the
-    /// <see cref="LeakyReluActivation"/> these stacks had until then, so that a checkpoint is rebuilt as it was trained.
-    /// By measurement (bench/latency): FFDNet 4 × 48 trains 0.17 dB higher with ReLU; 7 × 48 and 10 × 48 the same within their seeds' spread.
+    /// DnCNN and FFDNet (<see cref="HasStackActivation"/>): the activation of their stack; unset, <see
+    /// cref="ReluActivation"/> as their papers have it. An options file written before the setting existed (2026-12-08)
+    /// is read with the <see cref="LeakyReluActivation"/> these stacks had until then, so that a checkpoint is rebuilt
+    /// as it was trained (<see cref="TrainOptionsJson"/>). By measurement (bench/latency): FFDNet 4 × 48 trains 0.17 dB
+    /// higher with ReLU; 7 × 48 and 10 × 48 the same within their seeds' spread.
     /// </summary>
     public string? Activation { get; init; }
 
@@ -33,7 +34,10 @@ public sealed record ArchitectureSpec
     public const string LeakyReluActivation = "leaky_relu";
 
     /// <summary>The activation a DnCNN or FFDNet stack is built with (<see cref="Activation"/>).</summary>
-    public string EffectiveActivation => Activation ?? LeakyReluActivation;
+    public string EffectiveActivation => Activation ?? ReluActivation;
+
+    /// <summary>Whether networks of <paramref name="kind"/> take <see cref="Activation"/>: DnCNN and FFDNet.</summary>
+    public static bool HasStackActivation(string? kind) => kind is DnCnnKind or FfdnetKind;
 
     /// <summary>HiNAS networks: how many times the search width F they are retrained at (the official code retrains at 2×).</summary>
     public double? WidthMultiplier { get; init; }
@@ -120,7 +124,7 @@ public sealed record ArchitectureSpec
         if (!IsHiNas) RefuseRetrainingSettings(WidthMultiplier is not null, Head is not null, ConvExpansion is not null);
         if (Activation is not null)
         {
-            SettingException.Require(Kind is DnCnnKind or FfdnetKind, "activation", $"is recorded for dncnn and ffdnet stacks, not for {Kind}");
+            SettingException.Require(HasStackActivation(Kind), "activation", $"is recorded for dncnn and ffdnet stacks, not for {Kind}");
             SettingException.Require(Activation is ReluActivation or LeakyReluActivation, "activation", $"'{Activation}' is not {ReluActivation} or {LeakyReluActivation}");
         }
         SettingException.Require(WidthMultiplier is null || WidthMultiplier is >= 0.25 and <= 8, "width_multiplier", $"must be in [0.25, 8], got {WidthMultiplier}");
@@ -166,7 +170,7 @@ public sealed record ArchitectureSpec
         }
         return name switch
         {
-            DnCnnKind or FfdnetKind when task.Kind == RestorationKind.Denoise => new ArchitectureSpec { Kind = name, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name), Activation = ReluActivation },
+            DnCnnKind or FfdnetKind when task.Kind == RestorationKind.Denoise => new ArchitectureSpec { Kind = name, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
             EspcnKind or FsrcnnKind when task.Kind == RestorationKind.SuperResolution =>
                 new ArchitectureSpec { Kind = name, Depth = depth ?? DefaultDepth(name), Width = width ?? DefaultWidth(name) },
             DnCnnKind or FfdnetKind => throw new SettingException(Setting, $"{name} is a denoiser; for super-resolution use espcn or fsrcnn"),

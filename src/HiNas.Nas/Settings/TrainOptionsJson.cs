@@ -63,7 +63,8 @@ public static class TrainOptionsJson
                 WidthMultiplier = o.Architecture.WidthMultiplier,
                 Head = o.Architecture.Head?.Name(),
                 ConvExpansion = o.Architecture.ConvExpansion,
-                Activation = o.Architecture.Activation,
+                // recorded for every stack that takes it, so that a file without it is one written before it existed
+                Activation = ArchitectureSpec.HasStackActivation(o.Architecture.Kind) ? o.Architecture.EffectiveActivation : null,
             },
             Data = o.Data.ToString(),
             Iterations = o.Iterations,
@@ -101,8 +102,8 @@ public static class TrainOptionsJson
                         WidthMultiplier = Architecture.WidthMultiplier,
                         Head = Architecture.Head is { } head ? DerivedHeads.Parse(head) : null,
                         ConvExpansion = Architecture.ConvExpansion,
-                        // unset for a DnCNN or FFDNet trained before it was recorded: the LeakyReLU it had then (EffectiveActivation)
-                        Activation = Architecture.Activation,
+                        // missing for a DnCNN or FFDNet trained before it was recorded: the LeakyReLU it had then
+                        Activation = Architecture.Activation ?? (ArchitectureSpec.HasStackActivation(Architecture.Kind) ? ArchitectureSpec.LeakyReluActivation : null),
                     },
                     Data = DataSpec.Parse(Data),
                     Iterations = Iterations, Batch = Batch, Crop = Crop, LearningRate = LearningRate, LearningRateMin = LearningRateMin,

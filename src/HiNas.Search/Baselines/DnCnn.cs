@@ -39,16 +39,17 @@ public sealed class DnCnn : Module<Tensor, Tensor>, IRestorationNetwork
         Width = width;
         NoiseMap = noiseMap;
         Relu = relu;
+        Module<Tensor, Tensor> Activation() => relu ? StackActivation.Relu() : StackActivation.Create();
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
             ("conv_in", Conv2d((task.Channels + (noiseMap ? 1 : 0)) * subImages, width, 3, padding: 1)),
-            ("act_in", relu ? StackActivation.Relu() : StackActivation.Create()),
+            ("act_in", Activation()),
         };
         for (var i = 0; i < depth - 2; i++)
         {
             layers.Add(($"conv{i}", IdentityConv(width)));
             layers.Add(($"bn{i}", new ScalarFreeBatchNorm2d(width)));
-            layers.Add(($"act{i}", relu ? StackActivation.Relu() : StackActivation.Create()));
+            layers.Add(($"act{i}", Activation()));
         }
         layers.Add(("conv_out", Conv2d(width, task.Channels * subImages, 3, padding: 1)));
         body = Sequential(layers);
